@@ -1,0 +1,99 @@
+/* Opening connections and classifying libpq's failures. */
+#include "store/db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Notices (CREATE ... IF NOT EXISTS, say) are not errors: keep them off stderr. */
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+int tc_db_connect(const char *conninfo, const char *role, PGconn **out, tc_error *err)
+{
+    if (conninfo == NULL)
+        conninfo = getenv("TOCSIN_DB");
+    if (conninfo == NULL)
+        conninfo = "";
+
+    /* Keywords before dbname are defaults that the expanded conninfo may override. */
+    const char *keys[4], *values[4];
+    int n = 0;
+    if (getenv("PGCONNECT_TIMEOUT") == NULL) {
+        keys[n] = "connect_timeout";
+        values[n++] = "10";
+    }
+    keys[n] = "fallback_application_name";
+    values[n++] = "tocsin";
+    keys[n] = "dbname";
+    values[n++] = conninfo;
+    keys[n] = NULL;
+    values[n] = NULL;
+
+    PGconn *conn = PQconnectdbParams(keys, values, 1);
+    if (conn == NULL)
+        return tc_error_set(err, TC_ENOMEM, "cannot connect to database: out of memory");
+    if (PQstatus(conn) != CONNECTION_OK) {
+        tc_error_set(err, TC_EUNAVAIL, "cannot connect to database: %s", PQerrorMessage(conn));
+        PQfinish(conn);
+        return TC_EUNAVAIL;
+    }
+    PQsetNoticeProcessor(conn, ignore_notice, NULL);
+
+    if (role != NULL) {
+        const char *params[1] = {role};
+        PGresult *res = PQexecParams(conn, "SELECT set_config('role', $1, false)", 1, NULL, params,
+                                     NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+            const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+            int code;
+            if (state != NULL && strcmp(state, "22023") == 0)
+                code = tc_error_set(err, TC_ENOTFOUND, "cannot act as %s: no such role", role);
+            else if (state != NULL && strcmp(state, "42501") == 0)
+                code = tc_error_set(err, TC_EPERM, "cannot act as %s: the login role is not a member of it",
+                                    role);
+            else
+                code = tc_db_fail(conn, res, "cannot set role", err);
+            PQclear(res);
+            PQfinish(conn);
+            return code;
+        }
+        PQclear(res);
+    }
+    *out = conn;
+    return 0;
+}
+
+void tc_db_close(PGconn *conn)
+{
+    if (conn != NULL)
+        PQfinish(conn);
+}
+
+int tc_db_fail(PGconn *conn, const PGresult *res, const char *what, tc_error *err)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *message = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+    if (message == NULL)
+        message = PQerrorMessage(conn);
+    if (PQstatus(conn) == CONNECTION_BAD || (state != NULL && strncmp(state, "08", 2) == 0) ||
+        (state != NULL && strncmp(state, "57P", 3) == 0))
+        return tc_error_set(err, TC_EUNAVAIL, "%s: database connection lost: %s", what, message);
+    if (state != NULL && strcmp(state, "42501") == 0)
+        return tc_error_set(err, TC_EPERM, "%s: %s", what, message);
+    return tc_error_set(err, TC_EFAILED, "%s: %s", what, message);
+}
+
+int tc_db_command(PGconn *conn, const char *sql, const char *what, tc_error *err)
+{
+    PGresult *res = PQexec(conn, sql);
+    ExecStatusType status = PQresultStatus(res);
+    int rc = 0;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+        rc = tc_db_fail(conn, res, what, err);
+    PQclear(res);
+    return rc;
+}

@@ -1,0 +1,42 @@
+/*
+ * Connections to PostgreSQL, and libpq's failures turned into tc_error.
+ *
+ * Which database: the conninfo given (`--db`), else $TOCSIN_DB, else libpq's
+ * own defaults (PGHOST, PGDATABASE, ...), as every PostgreSQL tool does. Unless
+ * PGCONNECT_TIMEOUT or the conninfo says otherwise, connecting gives up after
+ * ten seconds, so a dead server is an error and not a hang.
+ */
+#ifndef TC_STORE_DB_H
+#define TC_STORE_DB_H
+
+#include <libpq-fe.h>
+
+#include "core/error.h"
+
+/*
+ * Opens a connection. conninfo may be NULL (see above). role, when not NULL, is
+ * taken with SET ROLE, which the server allows only to members of that role.
+ * On success *out owns the connection (close it with tc_db_close). Errors:
+ * TC_EUNAVAIL (cannot connect), TC_ENOTFOUND (no such role), TC_EPERM (not a
+ * member of role).
+ */
+int tc_db_connect(const char *conninfo, const char *role, PGconn **out, tc_error *err);
+
+/* Closes a connection; NULL is a no-op. */
+void tc_db_close(PGconn *conn);
+
+/*
+ * Records the failure of a statement in err, prefixed by what (for example
+ * "cannot read migrations"), and returns its code: TC_EUNAVAIL when the
+ * connection is lost or the server is shutting down, TC_EPERM for an
+ * insufficient privilege, TC_EFAILED otherwise. res may be NULL.
+ */
+int tc_db_fail(PGconn *conn, const PGresult *res, const char *what, tc_error *err);
+
+/*
+ * Runs one parameterless command and checks that it succeeded; what names it
+ * in an error. Returns 0 or the code of tc_db_fail.
+ */
+int tc_db_command(PGconn *conn, const char *sql, const char *what, tc_error *err);
+
+#endif

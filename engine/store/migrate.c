@@ -1,0 +1,221 @@
+/*
+ * Applying migrations: lock, compare, then one transaction per file.
+ *
+ * The advisory lock is taken before anything is read, so two concurrent runs
+ * cannot both decide that the same file is pending. The bootstrap (the schema
+ * and the table of applied migrations) is the only SQL that is not in a file:
+ * the files need it to be recorded.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/db.h"
+#include "store/migrate.h"
+
+/* 'tocsin' in ASCII: the key of the advisory lock that serialises migrate runs. */
+#define MIGRATE_LOCK_KEY "128017451280750"
+
+static const char bootstrap_sql[] =
+    "CREATE SCHEMA IF NOT EXISTS tocsin;"
+    "CREATE TABLE IF NOT EXISTS tocsin.schema_migrations ("
+    "  version integer PRIMARY KEY,"
+    "  name text NOT NULL,"
+    "  sha256 text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),"
+    "  applied_at timestamptz NOT NULL DEFAULT now(),"
+    "  applied_by name NOT NULL DEFAULT current_user)";
+
+static const char records_sql[] =
+    "SELECT version, name, sha256,"
+    "       to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by"
+    "  FROM tocsin.schema_migrations ORDER BY version";
+
+void tc_migration_report_free(tc_migration_report *report)
+{
+    if (report == NULL)
+        return;
+    free(report->entries);
+    free(report->applied);
+    free(report->records);
+    PQclear(report->rows);
+    free(report);
+}
+
+/* Reads the applied migrations into report and compares them with set. */
+static int read_records(PGconn *conn, const tc_migration_set *set, tc_migration_report *report,
+                        tc_error *err)
+{
+    PGresult *res = PQexec(conn, "SELECT to_regclass('tocsin.schema_migrations') IS NOT NULL");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        int rc = tc_db_fail(conn, res, "cannot read applied migrations", err);
+        PQclear(res);
+        return rc;
+    }
+    int exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+
+    free(report->entries);
+    free(report->records);
+    PQclear(report->rows);
+    report->entries = NULL;
+    report->records = NULL;
+    report->rows = NULL;
+
+    size_t n = 0;
+    if (exists) {
+        report->rows = PQexec(conn, records_sql);
+        if (PQresultStatus(report->rows) != PGRES_TUPLES_OK)
+            return tc_db_fail(conn, report->rows, "cannot read applied migrations", err);
+        n = (size_t)PQntuples(report->rows);
+        report->records = calloc(n ? n : 1, sizeof *report->records);
+        if (report->records == NULL)
+            return tc_error_set(err, TC_ENOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++) {
+            tc_migration_record *r = &report->records[i];
+            r->version = atoi(PQgetvalue(report->rows, (int)i, 0));
+            r->name = PQgetvalue(report->rows, (int)i, 1);
+            r->sha256 = PQgetvalue(report->rows, (int)i, 2);
+            r->applied_at = PQgetvalue(report->rows, (int)i, 3);
+            r->applied_by = PQgetvalue(report->rows, (int)i, 4);
+        }
+    }
+    return tc_migration_compare(tc_migration_set_at(set, 0), tc_migration_set_count(set), report->records,
+                                n, &report->entries, &report->count, err);
+}
+
+int tc_migrate_status(PGconn *conn, const tc_migration_set *set, tc_migration_report **out, tc_error *err)
+{
+    tc_migration_report *report = calloc(1, sizeof *report);
+    if (report == NULL)
+        return tc_error_set(err, TC_ENOMEM, "out of memory");
+    int rc = read_records(conn, set, report, err);
+    if (rc != 0) {
+        tc_migration_report_free(report);
+        return rc;
+    }
+    *out = report;
+    return 0;
+}
+
+/* The line of sql on which a 1-based character position falls. */
+static int line_of(const char *sql, long position)
+{
+    int line = 1;
+    long chars = 0;
+    for (const unsigned char *p = (const unsigned char *)sql; *p != '\0'; p++) {
+        if ((*p & 0xC0) != 0x80 && ++chars >= position)
+            break;
+        if (*p == '\n')
+            line++;
+    }
+    return line;
+}
+
+/* Runs one migration and records it, in one transaction. */
+static int apply_one(PGconn *conn, const tc_migration *m, tc_error *err)
+{
+    char what[300];
+    int rc;
+
+    if ((rc = tc_db_command(conn, "BEGIN", "cannot begin a migration", err)) != 0)
+        return rc;
+
+    PGresult *res = PQexec(conn, m->sql);
+    ExecStatusType status = PQresultStatus(res);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
+        const char *position = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+        if (position != NULL)
+            snprintf(what, sizeof what, "migration %s failed at line %d", m->name,
+                     line_of(m->sql, atol(position)));
+        else
+            snprintf(what, sizeof what, "migration %s failed", m->name);
+        rc = tc_db_fail(conn, res, what, err);
+        PQclear(res);
+        goto rollback;
+    }
+    PQclear(res);
+
+    char version[16];
+    snprintf(version, sizeof version, "%d", m->version);
+    const char *params[3] = {version, m->name, m->sha256};
+    res = PQexecParams(conn, "INSERT INTO tocsin.schema_migrations (version, name, sha256) VALUES ($1, $2, $3)",
+                       3, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        snprintf(what, sizeof what, "cannot record migration %s", m->name);
+        rc = tc_db_fail(conn, res, what, err);
+        PQclear(res);
+        goto rollback;
+    }
+    PQclear(res);
+
+    snprintf(what, sizeof what, "cannot commit migration %s", m->name);
+    return tc_db_command(conn, "COMMIT", what, err);
+
+rollback:
+    /* A failed ROLLBACK means the connection is gone, and with it the transaction. */
+    tc_db_command(conn, "ROLLBACK", "cannot roll back", NULL);
+    return rc;
+}
+
+/* Takes the migrate lock, waiting for another run if need be. */
+static int lock(PGconn *conn, int *waited, tc_error *err)
+{
+    PGresult *res = PQexec(conn, "SELECT pg_try_advisory_lock(" MIGRATE_LOCK_KEY ")");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        int rc = tc_db_fail(conn, res, "cannot take the migrate lock", err);
+        PQclear(res);
+        return rc;
+    }
+    int got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    *waited = !got;
+    if (got)
+        return 0;
+    return tc_db_command(conn, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", "cannot take the migrate lock",
+                         err);
+}
+
+int tc_migrate(PGconn *conn, const tc_migration_set *set, tc_migration_report **out, tc_error *err)
+{
+    tc_migration_report *report = calloc(1, sizeof *report);
+    int rc;
+
+    if (report == NULL)
+        return tc_error_set(err, TC_ENOMEM, "out of memory");
+    if ((rc = lock(conn, &report->waited, err)) != 0)
+        goto fail;
+    if ((rc = tc_db_command(conn, bootstrap_sql, "cannot create tocsin.schema_migrations", err)) != 0)
+        goto unlock;
+    if ((rc = read_records(conn, set, report, err)) != 0)
+        goto unlock;
+    if ((rc = tc_migration_verdict(report->entries, report->count, err)) != 0)
+        goto unlock;
+
+    report->applied = calloc(report->count ? report->count : 1, sizeof *report->applied);
+    if (report->applied == NULL) {
+        rc = tc_error_set(err, TC_ENOMEM, "out of memory");
+        goto unlock;
+    }
+    for (size_t i = 0; i < report->count; i++) {
+        if (report->entries[i].state != TC_MIGRATION_PENDING)
+            continue;
+        if ((rc = apply_one(conn, report->entries[i].file, err)) != 0)
+            goto unlock;
+        report->applied[report->applied_count++] = report->entries[i].file;
+    }
+    if (report->applied_count > 0 && (rc = read_records(conn, set, report, err)) != 0)
+        goto unlock;
+
+    tc_db_command(conn, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", "cannot release the migrate lock",
+                  NULL);
+    *out = report;
+    return 0;
+
+unlock:
+    /* Closing the connection releases the lock too; this is for a caller that keeps it. */
+    tc_db_command(conn, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", "cannot release the migrate lock",
+                  NULL);
+fail:
+    tc_migration_report_free(report);
+    return rc;
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Install the Debian packages tocsin needs to build, test and run.
+#
+#   scripts/deps.sh          install what is missing (as root, or through sudo)
+#   scripts/deps.sh --check  only say what is missing; exit 1 if anything is
+#
+# Without root and without sudo it prints the exact apt-get line and stops, so
+# nothing is installed behind the user's back.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git
+  libuv1-dev libjansson-dev libcmocka-dev libpq-dev
+  postgresql postgresql-contrib
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+line="apt-get install -y ${missing[*]}"
+if [ "${1:-}" = "--check" ]; then
+  echo "missing packages: ${missing[*]}" >&2
+  exit 1
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+  sudo=()
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  sudo=(sudo)
+else
+  echo "tocsin needs these Debian packages; install them with:" >&2
+  echo "  sudo apt-get update && sudo $line" >&2
+  exit 1
+fi
+
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq >/dev/null
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

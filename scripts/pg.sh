@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# A private PostgreSQL cluster for development and tests.
+#
+#   scripts/pg.sh start     create the cluster if needed and start it (idempotent);
+#                           prints the TOCSIN_DB line to eval on stdout
+#   scripts/pg.sh stop      stop it (idempotent)
+#   scripts/pg.sh status    say whether it runs, where, and the TOCSIN_DB to use
+#   scripts/pg.sh env       print the variables to use, for: eval "$(scripts/pg.sh env)"
+#   scripts/pg.sh psql ...  psql as the cluster's superuser
+#   scripts/pg.sh destroy   stop it and delete its directory
+#
+# The cluster lives in one directory (default: .pg in the checkout, git-ignored;
+# set TOCSIN_PGDIR to choose another) and listens on a unix socket inside it and on
+# no TCP port, so it never collides with another server. TOCSIN_PGPORT=N also opens
+# 127.0.0.1:N (for containers). Called as root, the server runs as the unprivileged
+# user TOCSIN_PGUSER (default postgres), since PostgreSQL refuses to run as root.
+# The superuser and default database are both named tocsin; local connections use
+# trust authentication, which is safe only because the socket directory is private.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+port_tcp=${TOCSIN_PGPORT:-}
+sock_port=${TOCSIN_PGPORT:-5432}
+
+die() { echo "pg.sh: $*" >&2; exit 1; }
+say() { echo "pg.sh: $*" >&2; }
+
+find_bindir() {
+  local d
+  if command -v pg_config >/dev/null 2>&1; then
+    d=$(pg_config --bindir)
+    [ -x "$d/initdb" ] && { echo "$d"; return; }
+  fi
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    [ -x "$d/initdb" ] && { echo "$d"; return; }
+  done
+  die "cannot find the PostgreSQL server binaries (initdb); run scripts/deps.sh"
+}
+
+# as_server CMD...: run a command as the user that owns the cluster.
+if [ "$(id -u)" -eq 0 ]; then
+  server_user=${TOCSIN_PGUSER:-postgres}
+  id "$server_user" >/dev/null 2>&1 || die "user $server_user does not exist; set TOCSIN_PGUSER to an unprivileged user"
+  as_server() { runuser -u "$server_user" -- "$@"; }
+else
+  server_user=$(id -un)
+  as_server() { "$@"; }
+fi
+
+# The cluster directory: inside the checkout unless the server user cannot reach
+# it (a checkout under /root, say) or the socket path would be too long.
+choose_dir() {
+  if [ -n "${TOCSIN_PGDIR:-}" ]; then echo "$TOCSIN_PGDIR"; return; fi
+  local d="$repo/.pg"
+  if [ ${#d} -lt 80 ] && as_server test -x "$repo" 2>/dev/null; then
+    echo "$d"; return
+  fi
+  echo "${TMPDIR:-/tmp}/tocsin-pg-$(echo -n "$repo" | cksum | cut -d' ' -f1)"
+}
+dir=$(choose_dir)
+data="$dir/data"
+sock="$dir/run"
+log="$dir/server.log"
+conninfo="host=$sock port=$sock_port user=tocsin dbname=tocsin"
+admin_conninfo="host=$sock port=$sock_port user=tocsin dbname=postgres"
+
+bindir=$(find_bindir)
+
+running() { [ -f "$data/postmaster.pid" ] && as_server "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; }
+
+create() {
+  [ -f "$data/PG_VERSION" ] && return 0
+  say "creating a cluster in $dir"
+  mkdir -p "$dir"
+  [ "$(id -u)" -eq 0 ] && chown "$server_user" "$dir"
+  chmod 700 "$dir"
+  as_server mkdir -p "$sock"
+  as_server "$bindir/initdb" -D "$data" -U tocsin --auth=trust -E UTF8 --locale=C.UTF-8 \
+    >"$dir/initdb.log" 2>&1 || { tail -5 "$dir/initdb.log" >&2; die "initdb failed (log: $dir/initdb.log)"; }
+  cat >>"$data/postgresql.conf" <<CONF
+# tocsin private cluster
+listen_addresses = '${port_tcp:+127.0.0.1}'
+port = $sock_port
+unix_socket_directories = '$sock'
+unix_socket_permissions = 0700
+max_connections = 200
+shared_buffers = 256MB
+fsync = on
+synchronous_commit = on
+log_min_messages = warning
+log_min_error_statement = panic
+CONF
+}
+
+start() {
+  create
+  if running; then
+    say "already running in $dir"
+  else
+    as_server mkdir -p "$sock"
+    as_server "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 60 start >/dev/null \
+      || { tail -5 "$log" >&2; die "the server did not start (log: $log)"; }
+    as_server "$bindir/psql" -X -q -d "$admin_conninfo" -c 'SELECT 1' >/dev/null 2>&1 \
+      || die "the server started but does not answer on $sock"
+    if ! as_server "$bindir/psql" -X -qtA -d "$admin_conninfo" \
+         -c "SELECT 1 FROM pg_database WHERE datname = 'tocsin'" | grep -q 1; then
+      as_server "$bindir/createdb" -h "$sock" -p "$sock_port" -U tocsin tocsin
+    fi
+    say "started in $dir (socket only${port_tcp:+, and 127.0.0.1:$port_tcp})"
+  fi
+  env_lines
+}
+
+stop() {
+  if running; then
+    as_server "$bindir/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+    say "stopped"
+  else
+    say "not running"
+  fi
+}
+
+env_lines() {
+  echo "export TOCSIN_DB='$conninfo'"
+  echo "export TOCSIN_TEST_DB='$admin_conninfo'"
+}
+
+cmd=${1:-status}; shift || true
+case "$cmd" in
+  start) start ;;
+  stop) stop ;;
+  status)
+    if running; then echo "running in $dir"; else echo "not running (directory: $dir)"; fi
+    echo "TOCSIN_DB='$conninfo'"
+    running ;;
+  env) env_lines ;;
+  psql) exec "$bindir/psql" -X -d "$conninfo" "$@" ;;
+  destroy) stop; rm -rf "$dir"; say "removed $dir" ;;
+  -h|--help|help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) echo "pg.sh: unknown command '$cmd' (see scripts/pg.sh --help)" >&2; exit 2 ;;
+esac

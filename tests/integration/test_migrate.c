@@ -1,0 +1,369 @@
+/*
+ * tocsin migrate against a real server: applying, the no-op rerun, refusing an
+ * edited file, rolling back a failing one, serialising concurrent runs, a
+ * database newer than the files, --status, and a dead server.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "harness.h"
+
+static int count_rows(const char *db, const char *sql)
+{
+    char *v = th_query_value(db, sql);
+    int n = v ? atoi(v) : -1;
+    free(v);
+    return n;
+}
+
+static void migrate(th_run *r, const char *db, const char *dir)
+{
+    if (dir)
+        th_tocsin(r, db, (const char *[]){"migrate", "--dir", dir, NULL});
+    else
+        th_tocsin(r, db, (const char *[]){"migrate", NULL});
+}
+
+static void test_migrate_fresh_database_then_noop(void **state)
+{
+    (void)state;
+    char *db = th_db_create_empty();
+    th_run r;
+
+    migrate(&r, db, NULL);
+    assert_int_equal(r.status, 0);
+    assert_true(th_contains(r.out, "applied 001_init.sql"));
+    th_run_free(&r);
+    int applied = count_rows(db, "SELECT count(*) FROM tocsin.schema_migrations");
+    assert_true(applied >= 1);
+    char *when = th_query_value(db, "SELECT string_agg(applied_at::text, ',') FROM tocsin.schema_migrations");
+
+    migrate(&r, db, NULL);
+    assert_int_equal(r.status, 0);
+    assert_true(th_contains(r.out, "already up to date"));
+    assert_false(th_contains(r.out, "applied 0"));
+    th_run_free(&r);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM tocsin.schema_migrations"), applied);
+    char *when2 = th_query_value(db, "SELECT string_agg(applied_at::text, ',') FROM tocsin.schema_migrations");
+    assert_string_equal(when, when2);
+    free(when);
+    free(when2);
+    th_db_drop(db);
+}
+
+static void test_migrate_records_sha256_of_each_file(void **state)
+{
+    (void)state;
+    char *db = th_db_create_empty();
+    char *dir = th_tempdir();
+    th_write_file(dir, "001_first.sql", "CREATE TABLE t (x int);\n");
+    th_run r;
+    migrate(&r, db, dir);
+    assert_int_equal(r.status, 0);
+    th_run_free(&r);
+    /* sha256sum of "CREATE TABLE t (x int);\n" */
+    char *sha = th_query_value(db, "SELECT sha256 FROM tocsin.schema_migrations WHERE version = 1");
+    char *expected = th_query_value(db, "SELECT encode(sha256(convert_to(E'CREATE TABLE t (x int);\\n', "
+                                        "'UTF8')), 'hex')");
+    assert_string_equal(sha, expected);
+    char *name = th_query_value(db, "SELECT name FROM tocsin.schema_migrations WHERE version = 1");
+    assert_string_equal(name, "001_first.sql");
+    free(sha);
+    free(expected);
+    free(name);
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
+static void test_migrate_applies_in_numeric_order(void **state)
+{
+    (void)state;
+    char *db = th_db_create_empty();
+    char *dir = th_tempdir();
+    /* Written in reverse; each depends on the one before. */
+    th_write_file(dir, "010_third.sql", "INSERT INTO steps VALUES (3, 'third');\n");
+    th_write_file(dir, "002_second.sql", "INSERT INTO steps VALUES (2, 'second');\n");
+    th_write_file(dir, "001_first.sql", "CREATE TABLE steps (n int PRIMARY KEY, label text);\n"
+                                          "INSERT INTO steps VALUES (1, 'first');\n");
+    th_write_file(dir, "README.md", "not a migration\n");
+    th_run r;
+    migrate(&r, db, dir);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "applied 001_first.sql\napplied 002_second.sql\napplied 010_third.sql\n"
+                               "up to date (3 migrations applied)\n");
+    th_run_free(&r);
+    char *order = th_query_value(db, "SELECT string_agg(label, ',' ORDER BY n) FROM steps");
+    assert_string_equal(order, "first,second,third");
+    free(order);
+    char *versions = th_query_value(db, "SELECT string_agg(version::text, ',' ORDER BY applied_at, version) "
+                                        "FROM tocsin.schema_migrations");
+    assert_string_equal(versions, "1,2,10");
+    free(versions);
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
+static void test_migrate_refuses_edited_file(void **state)
+{
+    (void)state;
+    char *db = th_db_create_empty();
+    char *dir = th_tempdir();
+    th_write_file(dir, "001_first.sql", "CREATE TABLE a (x int);\n");
+    th_run r;
+    migrate(&r, db, dir);
+    assert_int_equal(r.status, 0);
+    th_run_free(&r);
+
+    th_write_file(dir, "001_first.sql", "CREATE TABLE a (x int, y int);\n");
+    th_write_file(dir, "002_second.sql", "CREATE TABLE b (x int);\n");
+    migrate(&r, db, dir);
+    assert_int_equal(r.status, 3);
+    assert_true(th_contains(r.err, "migration 001_first.sql was edited after it was applied"));
+    assert_int_equal(th_line_count(r.err), 1);
+    th_run_free(&r);
+    /* Nothing was applied: not even the new 002. */
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM tocsin.schema_migrations"), 1);
+    char *b = th_query_value(db, "SELECT to_regclass('b')::text");
+    assert_null(b);
+
+    /* --status shows it, and exits 0: it only reports. */
+    th_tocsin(&r, db, (const char *[]){"migrate", "--status", "--dir", dir, NULL});
+    assert_int_equal(r.status, 0);
+    assert_true(th_contains(r.out, "edited"));
+    assert_true(th_contains(r.out, "pending"));
+    th_run_free(&r);
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
+static void test_migrate_failing_file_rolls_back(void **state)
+{
+    (void)state;
+    char *db = th_db_create_empty();
+    char *dir = th_tempdir();
+    th_write_file(dir, "001_good.sql", "CREATE TABLE good (x int);\n");
+    th_write_file(dir, "002_bad.sql", "CREATE TABLE half (x int);\n"
+                                      "-- the next statement is wrong\n"
+                                      "INSERT INTO nowhere VALUES (1);\n");
+    th_write_file(dir, "003_after.sql", "CREATE TABLE after (x int);\n");
+    th_run r;
+    migrate(&r, db, dir);
+    assert_int_equal(r.status, 1);
+    assert_string_equal(r.err, "migration 002_bad.sql failed at line 3: relation \"nowhere\" does not exist\n");
+    th_run_free(&r);
+    char *v = th_query_value(db, "SELECT string_agg(version::text, ',') FROM tocsin.schema_migrations");
+    assert_string_equal(v, "1");
+    free(v);
+    assert_null(th_query_value(db, "SELECT to_regclass('half')::text"));
+    assert_null(th_query_value(db, "SELECT to_regclass('after')::text"));
+    char *good = th_query_value(db, "SELECT to_regclass('good')::text");
+    assert_string_equal(good, "good");
+    free(good);
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
+static void test_migrate_concurrent_runs_are_serialised(void **state)
+{
+    (void)state;
+    char *db = th_db_create_empty();
+    char *dir = th_tempdir();
+    /* Not idempotent: applied twice, the CREATE TABLE would fail. The sleep
+     * holds the first run inside its transaction while the second arrives. */
+    th_write_file(dir, "001_slow.sql", "CREATE TABLE once (x int);\nSELECT pg_sleep(1);\n");
+    const char *args[] = {"migrate", "--dir", dir, NULL};
+    th_proc *a = th_tocsin_start(db, args);
+    th_proc *b = th_tocsin_start(db, args);
+    th_run ra, rb;
+    th_wait(a, &ra);
+    th_wait(b, &rb);
+    assert_int_equal(ra.status, 0);
+    assert_int_equal(rb.status, 0);
+    /* Exactly one of them applied it; the other waited and found it done. */
+    int applied_a = th_contains(ra.out, "applied 001_slow.sql");
+    int applied_b = th_contains(rb.out, "applied 001_slow.sql");
+    assert_int_equal(applied_a + applied_b, 1);
+    assert_true(th_contains(applied_a ? rb.err : ra.err, "waited for another tocsin migrate"));
+    th_run_free(&ra);
+    th_run_free(&rb);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM tocsin.schema_migrations"), 1);
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
+static void test_migrate_database_newer_than_files(void **state)
+{
+    (void)state;
+    char *db = th_db_create_empty();
+    char *dir = th_tempdir();
+    th_write_file(dir, "001_a.sql", "CREATE TABLE a (x int);\n");
+    th_write_file(dir, "002_b.sql", "CREATE TABLE b (x int);\n");
+    th_run r;
+    migrate(&r, db, dir);
+    assert_int_equal(r.status, 0);
+    th_run_free(&r);
+
+    char *older = th_tempdir();
+    th_write_file(older, "001_a.sql", "CREATE TABLE a (x int);\n");
+    migrate(&r, db, older);
+    assert_int_equal(r.status, 6);
+    assert_true(th_contains(r.err, "the database has migration 002_b.sql, which this tocsin does not know"));
+    th_run_free(&r);
+    th_rmtree(older);
+    free(older);
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
+static void test_migrate_out_of_order_file(void **state)
+{
+    (void)state;
+    char *db = th_db_create_empty();
+    char *dir = th_tempdir();
+    th_write_file(dir, "001_a.sql", "CREATE TABLE a (x int);\n");
+    th_write_file(dir, "003_c.sql", "CREATE TABLE c (x int);\n");
+    th_run r;
+    migrate(&r, db, dir);
+    assert_int_equal(r.status, 0);
+    th_run_free(&r);
+    th_write_file(dir, "002_b.sql", "CREATE TABLE b (x int);\n");
+    migrate(&r, db, dir);
+    assert_int_equal(r.status, 3);
+    assert_true(th_contains(r.err, "migration 002_b.sql is numbered below migrations already applied"));
+    th_run_free(&r);
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
+static void test_migrate_bad_file_name_and_duplicate_number(void **state)
+{
+    (void)state;
+    char *db = th_db_create_empty();
+    char *dir = th_tempdir();
+    th_write_file(dir, "1_a.sql", "SELECT 1;\n");
+    th_run r;
+    migrate(&r, db, dir);
+    assert_int_equal(r.status, 3);
+    assert_string_equal(r.err, "1_a.sql: a migration file must be named NNN_name.sql\n");
+    th_run_free(&r);
+    th_rmtree(dir);
+    free(dir);
+
+    dir = th_tempdir();
+    th_write_file(dir, "001_a.sql", "SELECT 1;\n");
+    th_write_file(dir, "001_b.sql", "SELECT 1;\n");
+    migrate(&r, db, dir);
+    assert_int_equal(r.status, 3);
+    assert_true(th_contains(r.err, "migrations 001_a.sql and 001_b.sql have the same number"));
+    th_run_free(&r);
+    /* Nothing was created. */
+    assert_null(th_query_value(db, "SELECT to_regclass('tocsin.schema_migrations')::text"));
+    th_rmtree(dir);
+    free(dir);
+
+    migrate(&r, db, "/nonexistent/migrations");
+    assert_int_equal(r.status, 1);
+    assert_true(th_contains(r.err, "cannot open migrations directory /nonexistent/migrations"));
+    th_run_free(&r);
+    th_db_drop(db);
+}
+
+static void test_migrate_status_changes_nothing(void **state)
+{
+    (void)state;
+    char *db = th_db_create_empty();
+    th_run r;
+    th_tocsin(&r, db, (const char *[]){"migrate", "--status", "--json", NULL});
+    assert_int_equal(r.status, 0);
+    json_error_t jerr;
+    json_t *doc = json_loads(r.out, 0, &jerr);
+    assert_non_null(doc);
+    json_t *list = json_object_get(doc, "migrations");
+    assert_true(json_array_size(list) >= 1);
+    json_t *first = json_array_get(list, 0);
+    assert_string_equal(json_string_value(json_object_get(first, "name")), "001_init.sql");
+    assert_string_equal(json_string_value(json_object_get(first, "state")), "pending");
+    assert_true(json_is_null(json_object_get(first, "applied_at")));
+    assert_int_equal(strlen(json_string_value(json_object_get(first, "sha256"))), 64);
+    json_decref(doc);
+    th_run_free(&r);
+    assert_null(th_query_value(db, "SELECT to_regclass('tocsin.schema_migrations')::text"));
+
+    migrate(&r, db, NULL);
+    th_run_free(&r);
+    th_tocsin(&r, db, (const char *[]){"migrate", "--status", NULL});
+    assert_int_equal(r.status, 0);
+    assert_true(th_contains(r.out, "001_init.sql"));
+    assert_true(th_contains(r.out, "applied"));
+    assert_false(th_contains(r.out, "pending"));
+    th_run_free(&r);
+    th_db_drop(db);
+}
+
+static void test_migrate_dead_database_is_exit_7(void **state)
+{
+    (void)state;
+    th_run r;
+    th_tocsin(&r, "host=/nonexistent-tocsin-socket-dir port=5999 dbname=tocsin", (const char *[]){"migrate", NULL});
+    assert_int_equal(r.status, 7);
+    assert_true(strncmp(r.err, "cannot connect to database: ", 28) == 0);
+    assert_int_equal(th_line_count(r.err), 1);
+    assert_string_equal(r.out, "");
+    th_run_free(&r);
+
+    /* --db wins over TOCSIN_DB. */
+    char *db = th_db_create_empty();
+    th_tocsin(&r, db, (const char *[]){"--db", "host=/nonexistent-tocsin-socket-dir port=5999", "migrate", NULL});
+    assert_int_equal(r.status, 7);
+    th_run_free(&r);
+    th_tocsin(&r, "host=/nonexistent-tocsin-socket-dir port=5999", (const char *[]){"migrate", "--db", db, NULL});
+    assert_int_equal(r.status, 0);
+    th_run_free(&r);
+    th_db_drop(db);
+}
+
+static void test_migrate_template_is_migrated(void **state)
+{
+    (void)state;
+    /* The harness's template went through tocsin migrate: a copy is up to date. */
+    char *db = th_db_create();
+    th_run r;
+    migrate(&r, db, NULL);
+    assert_int_equal(r.status, 0);
+    assert_true(th_contains(r.out, "already up to date"));
+    th_run_free(&r);
+    th_db_drop(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_migrate_fresh_database_then_noop),
+        cmocka_unit_test(test_migrate_records_sha256_of_each_file),
+        cmocka_unit_test(test_migrate_applies_in_numeric_order),
+        cmocka_unit_test(test_migrate_refuses_edited_file),
+        cmocka_unit_test(test_migrate_failing_file_rolls_back),
+        cmocka_unit_test(test_migrate_concurrent_runs_are_serialised),
+        cmocka_unit_test(test_migrate_database_newer_than_files),
+        cmocka_unit_test(test_migrate_out_of_order_file),
+        cmocka_unit_test(test_migrate_bad_file_name_and_duplicate_number),
+        cmocka_unit_test(test_migrate_status_changes_nothing),
+        cmocka_unit_test(test_migrate_dead_database_is_exit_7),
+        cmocka_unit_test(test_migrate_template_is_migrated),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

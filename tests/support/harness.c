@@ -1,0 +1,283 @@
+/* Integration test harness: databases from a template, tocsin as a process. */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+struct th_proc {
+    pid_t pid;
+    int out_fd, err_fd;
+};
+
+const char *th_env(const char *name)
+{
+    const char *value = getenv(name);
+    if (value == NULL || value[0] == '\0')
+        fail_msg("%s is not set: run the tests through ctest after "
+                 "eval \"$(scripts/pg.sh start)\", or through scripts/test.sh",
+                 name);
+    return value;
+}
+
+th_proc *th_tocsin_start(const char *db, const char *const *args)
+{
+    const char *bin = th_env("TOCSIN_BIN");
+    int out[2], err[2];
+    assert_int_equal(pipe(out), 0);
+    assert_int_equal(pipe(err), 0);
+
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        size_t n = 0;
+        while (args[n] != NULL)
+            n++;
+        char **argv = calloc(n + 2, sizeof *argv);
+        argv[0] = (char *)bin;
+        for (size_t i = 0; i < n; i++)
+            argv[i + 1] = (char *)args[i];
+        int devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        close(out[0]);
+        close(err[0]);
+        if (db != NULL)
+            setenv("TOCSIN_DB", db, 1);
+        else
+            unsetenv("TOCSIN_DB");
+        execv(bin, argv);
+        fprintf(stderr, "cannot run %s: %s\n", bin, strerror(errno));
+        _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    th_proc *proc = calloc(1, sizeof *proc);
+    proc->pid = pid;
+    proc->out_fd = out[0];
+    proc->err_fd = err[0];
+    return proc;
+}
+
+static void append(char **buf, size_t *len, const char *data, size_t n)
+{
+    *buf = realloc(*buf, *len + n + 1);
+    memcpy(*buf + *len, data, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+}
+
+void th_wait(th_proc *proc, th_run *run)
+{
+    size_t out_len = 0, err_len = 0;
+    char chunk[4096];
+    struct pollfd fds[2] = {{proc->out_fd, POLLIN, 0}, {proc->err_fd, POLLIN, 0}};
+
+    run->out = calloc(1, 1);
+    run->err = calloc(1, 1);
+    while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            fail_msg("poll: %s", strerror(errno));
+        }
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || fds[i].revents == 0)
+                continue;
+            ssize_t got = read(fds[i].fd, chunk, sizeof chunk);
+            if (got > 0) {
+                if (i == 0)
+                    append(&run->out, &out_len, chunk, (size_t)got);
+                else
+                    append(&run->err, &err_len, chunk, (size_t)got);
+            } else if (got == 0 || errno != EINTR) {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+            }
+        }
+    }
+    int status;
+    while (waitpid(proc->pid, &status, 0) < 0)
+        assert_int_equal(errno, EINTR);
+    run->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    free(proc);
+}
+
+void th_tocsin(th_run *run, const char *db, const char *const *args)
+{
+    th_wait(th_tocsin_start(db, args), run);
+}
+
+void th_run_free(th_run *run)
+{
+    free(run->out);
+    free(run->err);
+    run->out = run->err = NULL;
+}
+
+char *th_conninfo_with_db(const char *base, const char *dbname)
+{
+    char *errmsg = NULL;
+    PQconninfoOption *opts = PQconninfoParse(base, &errmsg);
+    if (opts == NULL)
+        fail_msg("bad TOCSIN_TEST_DB: %s", errmsg ? errmsg : "out of memory");
+
+    size_t size = 64 + strlen(dbname);
+    for (PQconninfoOption *o = opts; o->keyword != NULL; o++)
+        if (o->val != NULL)
+            size += strlen(o->keyword) + 2 * strlen(o->val) + 8;
+    char *out = malloc(size);
+    size_t len = 0;
+    for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
+        if (o->val == NULL || strcmp(o->keyword, "dbname") == 0)
+            continue;
+        len += (size_t)sprintf(out + len, "%s='", o->keyword);
+        for (const char *v = o->val; *v; v++) {
+            if (*v == '\'' || *v == '\\')
+                out[len++] = '\\';
+            out[len++] = *v;
+        }
+        len += (size_t)sprintf(out + len, "' ");
+    }
+    sprintf(out + len, "dbname='%s'", dbname);
+    PQconninfoFree(opts);
+    return out;
+}
+
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+PGconn *th_connect(const char *conninfo)
+{
+    PGconn *conn = PQconnectdb(conninfo);
+    if (PQstatus(conn) != CONNECTION_OK)
+        fail_msg("cannot connect to %s: %s", conninfo, PQerrorMessage(conn));
+    PQsetNoticeProcessor(conn, ignore_notice, NULL);
+    return conn;
+}
+
+void th_exec(const char *conninfo, const char *sql)
+{
+    PGconn *conn = th_connect(conninfo);
+    PGresult *res = PQexec(conn, sql);
+    ExecStatusType status = PQresultStatus(res);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQresultErrorMessage(res));
+    PQclear(res);
+    PQfinish(conn);
+}
+
+char *th_query_value(const char *conninfo, const char *sql)
+{
+    PGconn *conn = th_connect(conninfo);
+    PGresult *res = PQexec(conn, sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQresultErrorMessage(res));
+    char *value = NULL;
+    if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+        value = strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    PQfinish(conn);
+    return value;
+}
+
+static char *create_db(const char *template_name)
+{
+    static int counter;
+    const char *admin = th_env("TOCSIN_TEST_DB");
+    const char *tmpl = th_env("TOCSIN_TEST_TEMPLATE");
+    char name[128], sql[512];
+
+    snprintf(name, sizeof name, "%s_%ld_%d", tmpl, (long)getpid(), ++counter);
+    snprintf(sql, sizeof sql, "CREATE DATABASE \"%s\" TEMPLATE \"%s\"", name, template_name ? template_name : tmpl);
+    th_exec(admin, sql);
+    return th_conninfo_with_db(admin, name);
+}
+
+char *th_db_create(void)
+{
+    return create_db(NULL);
+}
+
+char *th_db_create_empty(void)
+{
+    return create_db("template0");
+}
+
+void th_db_drop(char *conninfo)
+{
+    if (conninfo == NULL)
+        return;
+    char *errmsg = NULL, *dbname = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &errmsg);
+    for (PQconninfoOption *o = opts; o && o->keyword != NULL; o++)
+        if (strcmp(o->keyword, "dbname") == 0 && o->val)
+            dbname = strdup(o->val);
+    PQconninfoFree(opts);
+    if (dbname != NULL) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", dbname);
+        th_exec(th_env("TOCSIN_TEST_DB"), sql);
+    }
+    free(dbname);
+    free(conninfo);
+}
+
+char *th_tempdir(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tocsin-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (mkdtemp(path) == NULL)
+        fail_msg("mkdtemp: %s", strerror(errno));
+    return strdup(path);
+}
+
+void th_rmtree(const char *dir)
+{
+    /* Test directories are flat: files directly inside dir. */
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+void th_write_file(const char *dir, const char *name, const char *text)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        fail_msg("cannot write %s: %s", path, strerror(errno));
+    fputs(text, f);
+    fclose(f);
+}
+
+int th_contains(const char *text, const char *needle)
+{
+    return text != NULL && strstr(text, needle) != NULL;
+}
+
+int th_line_count(const char *text)
+{
+    int lines = 0;
+    for (const char *p = text; *p; p++)
+        if (*p == '\n' || p[1] == '\0')
+            lines++;
+    return lines;
+}

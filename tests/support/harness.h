@@ -1,0 +1,70 @@
+/*
+ * Test harness for integration tests: a fresh database per test, created from
+ * a template that the `db_template` fixture migrated with the tocsin under
+ * test, and the tocsin binary run as a process with its output captured.
+ *
+ * ctest sets the environment: TOCSIN_TEST_DB (a conninfo of the server's
+ * maintenance database, from scripts/pg.sh env), TOCSIN_TEST_TEMPLATE (the
+ * template's name, one per build tree) and TOCSIN_BIN (the binary).
+ * Every helper fails the test (cmocka's fail_msg) rather than return an error.
+ */
+#ifndef TC_TEST_HARNESS_H
+#define TC_TEST_HARNESS_H
+
+#include <libpq-fe.h>
+#include <sys/types.h>
+
+/* What a finished process left. */
+typedef struct th_run {
+    int status; /* exit code, or 128 + signal */
+    char *out;  /* all of stdout, NUL-terminated */
+    char *err;  /* all of stderr */
+} th_run;
+
+typedef struct th_proc th_proc;
+
+/* The value of a required environment variable; fails the test when unset. */
+const char *th_env(const char *name);
+
+/*
+ * Runs `tocsin ARGS...` (args NULL-terminated) with TOCSIN_DB set to db (unset
+ * when db is NULL) and stdin from /dev/null, and waits for it.
+ */
+void th_tocsin(th_run *run, const char *db, const char *const *args);
+
+/* The same, started without waiting; th_wait collects it. */
+th_proc *th_tocsin_start(const char *db, const char *const *args);
+void th_wait(th_proc *proc, th_run *run);
+
+void th_run_free(th_run *run);
+
+/* A new database: migrated (from the template) or empty. Returns its conninfo (free with th_db_drop). */
+char *th_db_create(void);
+char *th_db_create_empty(void);
+/* Drops the database of conninfo and frees conninfo. */
+void th_db_drop(char *conninfo);
+
+/* A conninfo like base with dbname replaced; owned by the caller (free()). */
+char *th_conninfo_with_db(const char *base, const char *dbname);
+
+/* Connects, failing the test if it cannot. */
+PGconn *th_connect(const char *conninfo);
+
+/* Runs sql on conninfo and returns the first column of the first row (NULL for none or NULL); free(). */
+char *th_query_value(const char *conninfo, const char *sql);
+
+/* Runs sql, failing the test unless it succeeds. */
+void th_exec(const char *conninfo, const char *sql);
+
+/* A new empty directory under $TMPDIR; free() the path after th_rmtree. */
+char *th_tempdir(void);
+void th_rmtree(const char *dir);
+void th_write_file(const char *dir, const char *name, const char *text);
+
+/* Whether text contains needle; for readable assertions. */
+int th_contains(const char *text, const char *needle);
+
+/* The number of lines of text (a final line without newline counts). */
+int th_line_count(const char *text);
+
+#endif

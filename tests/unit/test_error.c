@@ -1,0 +1,70 @@
+/* Error detail: first error wins, one line, names for codes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/error.h"
+
+static void test_error_first_wins(void **state)
+{
+    (void)state;
+    tc_error err;
+    tc_error_init(&err);
+    assert_int_equal(tc_error_set(&err, TC_EINVAL, "bad %s", "thing"), TC_EINVAL);
+    assert_int_equal(tc_error_set(&err, TC_EFAILED, "later"), TC_EFAILED);
+    assert_int_equal(err.code, TC_EINVAL);
+    assert_string_equal(err.text, "bad thing");
+}
+
+static void test_error_null_is_allowed(void **state)
+{
+    (void)state;
+    tc_error_init(NULL);
+    assert_int_equal(tc_error_set(NULL, TC_ENOTFOUND, "no %d", 42), TC_ENOTFOUND);
+}
+
+static void test_error_text_is_one_line(void **state)
+{
+    (void)state;
+    tc_error err;
+    tc_error_init(&err);
+    tc_error_set(&err, TC_EUNAVAIL, "cannot connect: %s",
+                 "connection failed: No such file\n\tIs the server running?\n");
+    assert_string_equal(err.text, "cannot connect: connection failed: No such file Is the server running?");
+}
+
+static void test_error_long_text_is_cut(void **state)
+{
+    (void)state;
+    tc_error err;
+    char big[2000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    tc_error_init(&err);
+    tc_error_set(&err, TC_EFAILED, "%s", big);
+    assert_int_equal(strlen(err.text), TC_ERROR_TEXT_LENGTH - 1);
+}
+
+static void test_error_names(void **state)
+{
+    (void)state;
+    assert_string_equal(tc_strerror(TC_OK), "success");
+    assert_string_equal(tc_strerror(TC_EINVAL), "invalid input");
+    assert_string_equal(tc_strerror(TC_EUNAVAIL), "database unavailable");
+    assert_string_equal(tc_strerror(12345), "unknown error");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_error_first_wins),
+        cmocka_unit_test(test_error_null_is_allowed),
+        cmocka_unit_test(test_error_text_is_one_line),
+        cmocka_unit_test(test_error_long_text_is_cut),
+        cmocka_unit_test(test_error_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
