@@ -21,8 +21,9 @@ int cli_global_option(int c, const char *arg, cli_globals *globals)
     return 0;
 }
 
-int cli_parse(int argc, char **argv, const cli_command *cmd, const struct option *options, const char *short_opts,
-              cli_globals *globals, int (*on_option)(int c, const char *arg, void *ctx), void *ctx)
+int cli_parse(int argc, char **argv, const cli_command *cmd, const struct option *options,
+              const char *short_opts, cli_globals *globals,
+              int (*on_option)(int c, const char *arg, void *ctx), void *ctx)
 {
     int c;
     /* '+' would stop at the first operand; we let GNU getopt permute so that

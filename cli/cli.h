@@ -42,9 +42,11 @@ typedef struct cli_command {
 /* getopt_long codes of the global options, past any character. */
 enum { CLI_OPT_DB = 0x100, CLI_OPT_AS, CLI_OPT_JSON, CLI_OPT_HELP, CLI_OPT_FIRST_LOCAL };
 
+/* clang-format off */
 #define CLI_GLOBAL_OPTIONS                                                                         \
     {"db", required_argument, NULL, CLI_OPT_DB}, {"as", required_argument, NULL, CLI_OPT_AS},      \
         {"json", no_argument, NULL, CLI_OPT_JSON}, {"help", no_argument, NULL, 'h'}
+/* clang-format on */
 
 /*
  * Handles a global option found by a command's getopt_long loop. Returns 1 when
@@ -59,8 +61,9 @@ int cli_global_option(int c, const char *arg, cli_globals *globals);
  * it returns 0 or an exit code. Prints usage on -h (returning -1 so that the
  * command exits 0) and a usage error on an unknown option (returning 2).
  */
-int cli_parse(int argc, char **argv, const cli_command *cmd, const struct option *options, const char *short_opts,
-              cli_globals *globals, int (*on_option)(int c, const char *arg, void *ctx), void *ctx);
+int cli_parse(int argc, char **argv, const cli_command *cmd, const struct option *options,
+              const char *short_opts, cli_globals *globals,
+              int (*on_option)(int c, const char *arg, void *ctx), void *ctx);
 
 /* The exit code for a tc_* error code. */
 int cli_exit_code(int code);

@@ -15,30 +15,32 @@ static const cli_command *const commands[] = {
 
 static void print_help(void)
 {
-    fputs("usage: tocsin [--db CONNINFO] [--as ROLE] [--json] COMMAND [ARGS]\n"
-          "\n"
-          "tocsin runs crisis-response playbooks: approvals among member states,\n"
-          "deadlines and escalation ladders, with every decision kept in PostgreSQL.\n"
-          "\n"
-          "Commands:\n",
-          stdout);
+    fputs(
+        "usage: tocsin [--db CONNINFO] [--as ROLE] [--json] COMMAND [ARGS]\n"
+        "\n"
+        "tocsin runs crisis-response playbooks: approvals among member states,\n"
+        "deadlines and escalation ladders, with every decision kept in PostgreSQL.\n"
+        "\n"
+        "Commands:\n",
+        stdout);
     for (size_t i = 0; i < COMMAND_COUNT; i++)
         printf("  %-10s %s\n", commands[i]->name, commands[i]->summary);
-    fputs("\n"
-          "Global options (before or after the command):\n"
-          "  --db CONNINFO  libpq connection string or URI (default: $TOCSIN_DB, else libpq's\n"
-          "                 PGHOST, PGDATABASE, ... defaults)\n"
-          "  --as ROLE      act as this PostgreSQL role (SET ROLE; the login role must be a member)\n"
-          "  --json         print one JSON document instead of text\n"
-          "  -h, --help     help for tocsin, or for a command: tocsin COMMAND --help\n"
-          "  --version      print the version\n"
-          "\n"
-          "Exit codes: 0 done, 1 failure, 2 usage, 3 invalid input, 4 not found,\n"
-          "5 permission denied, 6 conflict, 7 database unavailable.\n"
-          "\n"
-          "Example:\n"
-          "  TOCSIN_DB='host=/srv/tocsin/run dbname=tocsin' tocsin migrate\n",
-          stdout);
+    fputs(
+        "\n"
+        "Global options (before or after the command):\n"
+        "  --db CONNINFO  libpq connection string or URI (default: $TOCSIN_DB, else libpq's\n"
+        "                 PGHOST, PGDATABASE, ... defaults)\n"
+        "  --as ROLE      act as this PostgreSQL role (SET ROLE; the login role must be a member)\n"
+        "  --json         print one JSON document instead of text\n"
+        "  -h, --help     help for tocsin, or for a command: tocsin COMMAND --help\n"
+        "  --version      print the version\n"
+        "\n"
+        "Exit codes: 0 done, 1 failure, 2 usage, 3 invalid input, 4 not found,\n"
+        "5 permission denied, 6 conflict, 7 database unavailable.\n"
+        "\n"
+        "Example:\n"
+        "  TOCSIN_DB='host=/srv/tocsin/run dbname=tocsin' tocsin migrate\n",
+        stdout);
 }
 
 static const cli_command *find_command(const char *name)

@@ -43,8 +43,7 @@ void tc_error_init(tc_error *err);
  * err may be NULL. Newlines in the formatted text are turned into spaces, so the
  * text is always one line.
  */
-int tc_error_set(tc_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int tc_error_set(tc_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int tc_error_setv(tc_error *err, int code, const char *fmt, va_list ap);
 
 /* A short static name for a code ("invalid input"); never NULL. */

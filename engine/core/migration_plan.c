@@ -36,8 +36,8 @@ int tc_migration_name_parse(const char *filename, int *version)
         return TC_EINVAL;
 
     const char *label = p;
-    while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-           *p == '_' || *p == '-')
+    while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+           *p == '-')
         p++;
     if (p == label || strcmp(p, ".sql") != 0)
         return TC_EINVAL;
@@ -65,9 +65,9 @@ int tc_migration_files_sort(tc_migration *files, size_t count, tc_error *err)
     return 0;
 }
 
-int tc_migration_compare(const tc_migration *files, size_t file_count,
-                         const tc_migration_record *records, size_t record_count,
-                         tc_migration_entry **entries, size_t *entry_count, tc_error *err)
+int tc_migration_compare(const tc_migration *files, size_t file_count, const tc_migration_record *records,
+                         size_t record_count, tc_migration_entry **entries, size_t *entry_count,
+                         tc_error *err)
 {
     size_t capacity = file_count + record_count;
     tc_migration_entry *out = calloc(capacity ? capacity : 1, sizeof *out);
@@ -90,8 +90,8 @@ int tc_migration_compare(const tc_migration *files, size_t file_count,
             e->version = files[f].version;
             e->file = &files[f++];
             e->record = &records[r++];
-            e->state = strcmp(e->file->sha256, e->record->sha256) == 0 ? TC_MIGRATION_APPLIED
-                                                                       : TC_MIGRATION_EDITED;
+            e->state =
+                strcmp(e->file->sha256, e->record->sha256) == 0 ? TC_MIGRATION_APPLIED : TC_MIGRATION_EDITED;
         }
     }
     *entries = out;

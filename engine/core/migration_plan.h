@@ -69,9 +69,9 @@ int tc_migration_files_sort(tc_migration *files, size_t count, tc_error *err);
  * version, in version order. *entries is owned by the caller (free()); the
  * entries borrow from files and records. Returns 0 or TC_ENOMEM.
  */
-int tc_migration_compare(const tc_migration *files, size_t file_count,
-                         const tc_migration_record *records, size_t record_count,
-                         tc_migration_entry **entries, size_t *entry_count, tc_error *err);
+int tc_migration_compare(const tc_migration *files, size_t file_count, const tc_migration_record *records,
+                         size_t record_count, tc_migration_entry **entries, size_t *entry_count,
+                         tc_error *err);
 
 /*
  * Says whether the entries may be migrated: 0 when every entry is APPLIED or

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TC_SHA256_LENGTH 32
+#define TC_SHA256_LENGTH     32
 #define TC_SHA256_HEX_LENGTH 65 /* 64 hex digits and the terminating NUL */
 
 typedef struct tc_sha256 {

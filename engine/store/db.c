@@ -44,8 +44,8 @@ int tc_db_connect(const char *conninfo, const char *role, PGconn **out, tc_error
 
     if (role != NULL) {
         const char *params[1] = {role};
-        PGresult *res = PQexecParams(conn, "SELECT set_config('role', $1, false)", 1, NULL, params,
-                                     NULL, NULL, 0);
+        PGresult *res =
+            PQexecParams(conn, "SELECT set_config('role', $1, false)", 1, NULL, params, NULL, NULL, 0);
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
             const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
             int code;

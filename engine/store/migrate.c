@@ -42,8 +42,7 @@ void tc_migration_report_free(tc_migration_report *report)
 }
 
 /* Reads the applied migrations into report and compares them with set. */
-static int read_records(PGconn *conn, const tc_migration_set *set, tc_migration_report *report,
-                        tc_error *err)
+static int read_records(PGconn *conn, const tc_migration_set *set, tc_migration_report *report, tc_error *err)
 {
     PGresult *res = PQexec(conn, "SELECT to_regclass('tocsin.schema_migrations') IS NOT NULL");
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -79,8 +78,8 @@ static int read_records(PGconn *conn, const tc_migration_set *set, tc_migration_
             r->applied_by = PQgetvalue(report->rows, (int)i, 4);
         }
     }
-    return tc_migration_compare(tc_migration_set_at(set, 0), tc_migration_set_count(set), report->records,
-                                n, &report->entries, &report->count, err);
+    return tc_migration_compare(tc_migration_set_at(set, 0), tc_migration_set_count(set), report->records, n,
+                                &report->entries, &report->count, err);
 }
 
 int tc_migrate_status(PGconn *conn, const tc_migration_set *set, tc_migration_report **out, tc_error *err)
@@ -138,8 +137,9 @@ static int apply_one(PGconn *conn, const tc_migration *m, tc_error *err)
     char version[16];
     snprintf(version, sizeof version, "%d", m->version);
     const char *params[3] = {version, m->name, m->sha256};
-    res = PQexecParams(conn, "INSERT INTO tocsin.schema_migrations (version, name, sha256) VALUES ($1, $2, $3)",
-                       3, NULL, params, NULL, NULL, 0);
+    res =
+        PQexecParams(conn, "INSERT INTO tocsin.schema_migrations (version, name, sha256) VALUES ($1, $2, $3)",
+                     3, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         snprintf(what, sizeof what, "cannot record migration %s", m->name);
         rc = tc_db_fail(conn, res, what, err);
@@ -171,8 +171,8 @@ static int lock(PGconn *conn, int *waited, tc_error *err)
     *waited = !got;
     if (got)
         return 0;
-    return tc_db_command(conn, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", "cannot take the migrate lock",
-                         err);
+    return tc_db_command(conn, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")",
+                         "cannot take the migrate lock", err);
 }
 
 int tc_migrate(PGconn *conn, const tc_migration_set *set, tc_migration_report **out, tc_error *err)

@@ -59,8 +59,7 @@ void tc_migration_report_free(tc_migration_report *report);
  * Reads what the database has applied, without changing anything (a database
  * never migrated has nothing applied). On success *out is owned by the caller.
  */
-int tc_migrate_status(PGconn *conn, const tc_migration_set *set, tc_migration_report **out,
-                      tc_error *err);
+int tc_migrate_status(PGconn *conn, const tc_migration_set *set, tc_migration_report **out, tc_error *err);
 
 /*
  * Applies the pending migrations of set. Refuses, applying nothing, when an

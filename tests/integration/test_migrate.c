@@ -51,7 +51,8 @@ static void test_migrate_fresh_database_then_noop(void **state)
     assert_false(th_contains(r.out, "applied 0"));
     th_run_free(&r);
     assert_int_equal(count_rows(db, "SELECT count(*) FROM tocsin.schema_migrations"), applied);
-    char *when2 = th_query_value(db, "SELECT string_agg(applied_at::text, ',') FROM tocsin.schema_migrations");
+    char *when2 =
+        th_query_value(db, "SELECT string_agg(applied_at::text, ',') FROM tocsin.schema_migrations");
     assert_string_equal(when, when2);
     free(when);
     free(when2);
@@ -70,8 +71,9 @@ static void test_migrate_records_sha256_of_each_file(void **state)
     th_run_free(&r);
     /* sha256sum of "CREATE TABLE t (x int);\n" */
     char *sha = th_query_value(db, "SELECT sha256 FROM tocsin.schema_migrations WHERE version = 1");
-    char *expected = th_query_value(db, "SELECT encode(sha256(convert_to(E'CREATE TABLE t (x int);\\n', "
-                                        "'UTF8')), 'hex')");
+    char *expected = th_query_value(db,
+                                    "SELECT encode(sha256(convert_to(E'CREATE TABLE t (x int);\\n', "
+                                    "'UTF8')), 'hex')");
     assert_string_equal(sha, expected);
     char *name = th_query_value(db, "SELECT name FROM tocsin.schema_migrations WHERE version = 1");
     assert_string_equal(name, "001_first.sql");
@@ -91,20 +93,23 @@ static void test_migrate_applies_in_numeric_order(void **state)
     /* Written in reverse; each depends on the one before. */
     th_write_file(dir, "010_third.sql", "INSERT INTO steps VALUES (3, 'third');\n");
     th_write_file(dir, "002_second.sql", "INSERT INTO steps VALUES (2, 'second');\n");
-    th_write_file(dir, "001_first.sql", "CREATE TABLE steps (n int PRIMARY KEY, label text);\n"
-                                          "INSERT INTO steps VALUES (1, 'first');\n");
+    th_write_file(dir, "001_first.sql",
+                  "CREATE TABLE steps (n int PRIMARY KEY, label text);\n"
+                  "INSERT INTO steps VALUES (1, 'first');\n");
     th_write_file(dir, "README.md", "not a migration\n");
     th_run r;
     migrate(&r, db, dir);
     assert_int_equal(r.status, 0);
-    assert_string_equal(r.out, "applied 001_first.sql\napplied 002_second.sql\napplied 010_third.sql\n"
-                               "up to date (3 migrations applied)\n");
+    assert_string_equal(r.out,
+                        "applied 001_first.sql\napplied 002_second.sql\napplied 010_third.sql\n"
+                        "up to date (3 migrations applied)\n");
     th_run_free(&r);
     char *order = th_query_value(db, "SELECT string_agg(label, ',' ORDER BY n) FROM steps");
     assert_string_equal(order, "first,second,third");
     free(order);
-    char *versions = th_query_value(db, "SELECT string_agg(version::text, ',' ORDER BY applied_at, version) "
-                                        "FROM tocsin.schema_migrations");
+    char *versions = th_query_value(db,
+                                    "SELECT string_agg(version::text, ',' ORDER BY applied_at, version) "
+                                    "FROM tocsin.schema_migrations");
     assert_string_equal(versions, "1,2,10");
     free(versions);
     th_rmtree(dir);
@@ -152,14 +157,16 @@ static void test_migrate_failing_file_rolls_back(void **state)
     char *db = th_db_create_empty();
     char *dir = th_tempdir();
     th_write_file(dir, "001_good.sql", "CREATE TABLE good (x int);\n");
-    th_write_file(dir, "002_bad.sql", "CREATE TABLE half (x int);\n"
-                                      "-- the next statement is wrong\n"
-                                      "INSERT INTO nowhere VALUES (1);\n");
+    th_write_file(dir, "002_bad.sql",
+                  "CREATE TABLE half (x int);\n"
+                  "-- the next statement is wrong\n"
+                  "INSERT INTO nowhere VALUES (1);\n");
     th_write_file(dir, "003_after.sql", "CREATE TABLE after (x int);\n");
     th_run r;
     migrate(&r, db, dir);
     assert_int_equal(r.status, 1);
-    assert_string_equal(r.err, "migration 002_bad.sql failed at line 3: relation \"nowhere\" does not exist\n");
+    assert_string_equal(r.err,
+                        "migration 002_bad.sql failed at line 3: relation \"nowhere\" does not exist\n");
     th_run_free(&r);
     char *v = th_query_value(db, "SELECT string_agg(version::text, ',') FROM tocsin.schema_migrations");
     assert_string_equal(v, "1");
@@ -318,7 +325,8 @@ static void test_migrate_dead_database_is_exit_7(void **state)
 {
     (void)state;
     th_run r;
-    th_tocsin(&r, "host=/nonexistent-tocsin-socket-dir port=5999 dbname=tocsin", (const char *[]){"migrate", NULL});
+    th_tocsin(&r, "host=/nonexistent-tocsin-socket-dir port=5999 dbname=tocsin",
+              (const char *[]){"migrate", NULL});
     assert_int_equal(r.status, 7);
     assert_true(strncmp(r.err, "cannot connect to database: ", 28) == 0);
     assert_int_equal(th_line_count(r.err), 1);
@@ -327,10 +335,12 @@ static void test_migrate_dead_database_is_exit_7(void **state)
 
     /* --db wins over TOCSIN_DB. */
     char *db = th_db_create_empty();
-    th_tocsin(&r, db, (const char *[]){"--db", "host=/nonexistent-tocsin-socket-dir port=5999", "migrate", NULL});
+    th_tocsin(&r, db,
+              (const char *[]){"--db", "host=/nonexistent-tocsin-socket-dir port=5999", "migrate", NULL});
     assert_int_equal(r.status, 7);
     th_run_free(&r);
-    th_tocsin(&r, "host=/nonexistent-tocsin-socket-dir port=5999", (const char *[]){"migrate", "--db", db, NULL});
+    th_tocsin(&r, "host=/nonexistent-tocsin-socket-dir port=5999",
+              (const char *[]){"migrate", "--db", db, NULL});
     assert_int_equal(r.status, 0);
     th_run_free(&r);
     th_db_drop(db);

@@ -26,9 +26,10 @@ const char *th_env(const char *name)
 {
     const char *value = getenv(name);
     if (value == NULL || value[0] == '\0')
-        fail_msg("%s is not set: run the tests through ctest after "
-                 "eval \"$(scripts/pg.sh start)\", or through scripts/test.sh",
-                 name);
+        fail_msg(
+            "%s is not set: run the tests through ctest after "
+            "eval \"$(scripts/pg.sh start)\", or through scripts/test.sh",
+            name);
     return value;
 }
 
@@ -205,7 +206,8 @@ static char *create_db(const char *template_name)
     char name[128], sql[512];
 
     snprintf(name, sizeof name, "%s_%ld_%d", tmpl, (long)getpid(), ++counter);
-    snprintf(sql, sizeof sql, "CREATE DATABASE \"%s\" TEMPLATE \"%s\"", name, template_name ? template_name : tmpl);
+    snprintf(sql, sizeof sql, "CREATE DATABASE \"%s\" TEMPLATE \"%s\"", name,
+             template_name ? template_name : tmpl);
     th_exec(admin, sql);
     return th_conninfo_with_db(admin, name);
 }

@@ -128,7 +128,8 @@ static void test_migration_plan_database_newer_than_files(void **state)
 static void test_migration_plan_out_of_order(void **state)
 {
     (void)state;
-    tc_migration files[3] = {file(1, "001_a.sql", "a"), file(2, "002_new.sql", "new"), file(3, "003_c.sql", "c")};
+    tc_migration files[3] = {file(1, "001_a.sql", "a"), file(2, "002_new.sql", "new"),
+                             file(3, "003_c.sql", "c")};
     tc_migration_record records[2] = {record_of(&files[0]), record_of(&files[2])};
     tc_migration_entry *e;
     size_t n;
