@@ -10,6 +10,7 @@
 
 static const cli_command *const commands[] = {
     &cli_cmd_migrate,
+    &cli_cmd_playbook,
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 

@@ -1,0 +1,33 @@
+/*
+ * A growable string, in the manner of git's strbuf: append, then take the
+ * text. Allocation failure is sticky: after it every append is a no-op and
+ * tc_strbuf_take returns NULL, so builders need to check only once at the end.
+ */
+#ifndef TC_CORE_STRBUF_H
+#define TC_CORE_STRBUF_H
+
+#include <stddef.h>
+
+typedef struct tc_strbuf {
+    char *text; /* NUL-terminated; NULL until the first append */
+    size_t length;
+    size_t capacity;
+    int failed; /* memory ran out */
+} tc_strbuf;
+
+#define TC_STRBUF_INIT                                                                                       \
+    {                                                                                                        \
+        NULL, 0, 0, 0                                                                                        \
+    }
+
+void tc_strbuf_add(tc_strbuf *sb, const char *text);
+void tc_strbuf_addn(tc_strbuf *sb, const char *text, size_t n);
+void tc_strbuf_addf(tc_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The text, owned by the caller (free()); "" when empty; NULL if memory ran out. Resets sb. */
+char *tc_strbuf_take(tc_strbuf *sb);
+
+/* Frees the text and resets sb. */
+void tc_strbuf_release(tc_strbuf *sb);
+
+#endif
