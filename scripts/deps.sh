@@ -12,6 +12,7 @@ packages=(
   build-essential cmake pkg-config git
   libuv1-dev libjansson-dev libcmocka-dev libpq-dev
   postgresql postgresql-contrib
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -2,7 +2,8 @@
 # Set everything up and run the whole test suite, as CI does:
 # install missing packages, start the private PostgreSQL, then for each build
 # (release, and debug with AddressSanitizer + UndefinedBehaviorSanitizer)
-# configure, build and run every test (unit and integration) with ctest.
+# configure, build and run every test (unit and integration) with ctest;
+# then fuzz the playbook compiler for a minute.
 #
 #   scripts/test.sh                 everything
 #   scripts/test.sh -L unit         extra arguments go to ctest (here: unit tests only)
@@ -16,10 +17,22 @@ scripts/deps.sh
 eval "$(scripts/pg.sh start)"
 
 jobs=$(nproc 2>/dev/null || echo 2)
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+passed=0
 for preset in ${TOCSIN_PRESETS:-release debug}; do
   echo "== $preset build =="
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j "$jobs" >/dev/null \
     || cmake --build --preset "$preset" -j 1 # rerun serially so the error is readable
-  ctest --preset "$preset" "$@"
+  ctest --preset "$preset" "$@" | tee "$log"
+  passed=$((passed + $(sed -n 's/.* 0 tests failed out of \([0-9]*\)/\1/p' "$log")))
 done
+
+# The playbook compiler under libFuzzer for a bounded time (TOCSIN_FUZZ_SECONDS=0 skips it).
+if [ "${TOCSIN_FUZZ_SECONDS:-60}" -gt 0 ] && [ $# -eq 0 ]; then
+  echo "== fuzz =="
+  scripts/fuzz.sh "${TOCSIN_FUZZ_SECONDS:-60}"
+fi
+
+echo "tests: $passed passed, 0 failed"

@@ -1,10 +1,11 @@
 /*
  * Compiling the states of a playbook, nested parallels included.
  *
- * Two passes. The first declares every state of every machine (id, path,
+ * Three passes. The first declares every state of every machine (id, path,
  * type, index), so that the second, which compiles each state's keys, can
- * resolve any reference: a `next` to a later state, a condition on a state in
- * another branch.
+ * resolve a `next` to a later state. The third compiles the conditions of
+ * choices, which may read any state's compiled keys (a task's parties and
+ * outputs), wherever it stands in the document.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -611,11 +612,8 @@ static void compile_choice(compile_ctx *ctx, tc_state *s, json_t *json)
                 problem(ctx, "expected an object with \"when\" and \"next\"");
             } else {
                 check_keys(ctx, choice, keys, NULL, NULL);
-                if (get_member(ctx, choice, "when", 1, &when) == 1) {
-                    size_t when_mark = where_push_key(ctx, "when");
-                    c->when = compile_condition(ctx, when);
-                    where_pop(ctx, when_mark);
-                }
+                /* "when" is compiled in pass 3, once every state is compiled. */
+                get_member(ctx, choice, "when", 1, &when);
                 if (get_string(ctx, choice, "next", 1, &next) == 1) {
                     size_t next_mark = where_push_key(ctx, "next");
                     c->target = resolve(ctx, s, next);
@@ -632,6 +630,23 @@ static void compile_choice(compile_ctx *ctx, tc_state *s, json_t *json)
         s->choice.otherwise = resolve(ctx, s, otherwise);
         where_pop(ctx, mark);
     }
+}
+
+/* Pass 3: a condition may read any state, so conditions wait until all are compiled. */
+static void compile_conditions(compile_ctx *ctx, tc_state *s, json_t *json)
+{
+    json_t *choices = json_object_get(json, "choices");
+    size_t mark = where_push_key(ctx, "choices");
+    for (size_t i = 0; i < s->choice.count; i++) {
+        json_t *when = json_object_get(json_array_get(choices, i), "when");
+        if (when == NULL)
+            continue;
+        size_t item_mark = where_push_index(ctx, i);
+        where_push_key(ctx, "when");
+        ((tc_choice *)&s->choice.choices[i])->when = compile_condition(ctx, when);
+        where_pop(ctx, item_mark);
+    }
+    where_pop(ctx, mark);
 }
 
 static void compile_action(compile_ctx *ctx, tc_state *s, json_t *json)
@@ -765,6 +780,15 @@ void compile_states(compile_ctx *ctx, json_t *doc)
         snprintf(ctx->where, sizeof ctx->where, "%s", s->where);
         ctx->where_len = strlen(ctx->where);
         compile_state(ctx, s, ctx->state_json[i]);
+        where_pop(ctx, 1);
+    }
+    for (size_t i = 0; i < ctx->state_count && !ctx->oom; i++) {
+        tc_state *s = &ctx->states[i];
+        if (s->type != TC_STATE_CHOICE)
+            continue;
+        snprintf(ctx->where, sizeof ctx->where, "%s", s->where);
+        ctx->where_len = strlen(ctx->where);
+        compile_conditions(ctx, s, ctx->state_json[i]);
         where_pop(ctx, 1);
     }
 }

@@ -230,6 +230,27 @@ static void test_playbook_syntax_error_has_line_and_column(void **state)
     tc_diags_clear(&diags);
 }
 
+static void test_playbook_condition_before_the_state_it_reads(void **state)
+{
+    (void)state;
+    /* The choice comes first in the document; the multi-instance task it sums comes after. */
+    const char *text =
+        "{\"format\": \"tocsin-playbook/1\", \"name\": \"order\", \"title\": \"Order\", \"parties\": "
+        "[\"KZ\", \"RU\"],"
+        " \"roles\": {\"rescue\": {\"title\": \"Rescue\", \"per_party\": true}}, \"start\": \"send\","
+        " \"states\": {\"enough\": {\"type\": \"choice\", \"choices\": [{\"when\": {\">\": [{\"sum\":"
+        " {\"var\": \"data.send.*.rescuers\"}}, 100]}, \"next\": \"done\"}], \"otherwise\": \"send\"},"
+        " \"send\": {\"type\": \"task\", \"assignee\": \"rescue\", \"parties\": \"all\","
+        " \"outputs\": {\"rescuers\": {\"type\": \"integer\"}}, \"next\": \"enough\"},"
+        " \"done\": {\"type\": \"end\"}}}";
+    tc_playbook *pb = compile_ok(text);
+    const tc_cond *sum = tc_playbook_state(pb, "enough")->choice.choices[0].when->args[0];
+    assert_int_equal(sum->op, TC_COND_SUM);
+    assert_string_equal(sum->args[0]->var.party, "*");
+    assert_string_equal(sum->args[0]->var.name, "rescuers");
+    tc_playbook_free(pb);
+}
+
 static char *read_text(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -343,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_playbook_parallel_paths),
         cmocka_unit_test(test_playbook_reports_every_problem),
         cmocka_unit_test(test_playbook_syntax_error_has_line_and_column),
+        cmocka_unit_test(test_playbook_condition_before_the_state_it_reads),
         cmocka_unit_test(test_playbook_examples_compile),
         cmocka_unit_test(test_playbook_thousand_states),
         cmocka_unit_test(test_playbook_compile_is_deterministic),

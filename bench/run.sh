@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Run tocsin's benchmarks against the private PostgreSQL and print a Markdown
+# table (the one kept in docs/benchmarks.md), with the database's own limit
+# beside them: pgbench -N (simple updates, no branch contention) at 1 and 4
+# clients, three runs each, median and spread.
+#
+#   bench/run.sh                 everything (about two minutes)
+#   BENCH_SECONDS=5 bench/run.sh shorter pgbench runs
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+seconds=${BENCH_SECONDS:-10}
+
+scripts/deps.sh
+eval "$(scripts/pg.sh start 2>/dev/null)"
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+
+bindir=$(pg_config --bindir 2>/dev/null || ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+pgbench="$bindir/pgbench"
+[ -x "$pgbench" ] || pgbench=$(command -v pgbench)
+admin_db="${TOCSIN_TEST_DB}"
+bench_db="${admin_db/dbname=postgres/dbname=tocsin_pgbench}"
+psql_admin() { PGOPTIONS="-c client_min_messages=warning" "$bindir/psql" -X -q -d "$admin_db" "$@"; }
+
+psql_admin -c "DROP DATABASE IF EXISTS tocsin_pgbench" -c "CREATE DATABASE tocsin_pgbench" >/dev/null
+"$pgbench" -i -q -s 10 "$bench_db" >/dev/null 2>&1
+
+# median_spread V1 V2 V3 ...: "median (min–max)"
+median_spread() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {printf "%.0f %.0f–%.0f", v[int((NR+1)/2)], v[1], v[NR]}'; }
+
+tps() {
+  local clients=$1 out=()
+  for _ in 1 2 3; do
+    out+=("$("$pgbench" -N -n -c "$clients" -j "$clients" -T "$seconds" "$bench_db" 2>/dev/null \
+      | awk '/^tps = / {print $3}')")
+  done
+  median_spread "${out[@]}"
+}
+
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr);" \
+     "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}'); $(date -u +%Y-%m-%d)"
+echo
+echo "| what | median | spread | runs |"
+echo "|---|---|---|---|"
+read -r tps1 <<<"$(tps 1)"
+read -r tps4 <<<"$(tps 4)"
+echo "| pgbench -N, 1 client (baseline) | ${tps1%% *} TPS | ${tps1#* } | 3 × ${seconds}s |"
+echo "| pgbench -N, 4 clients (baseline) | ${tps4%% *} TPS | ${tps4#* } | 3 × ${seconds}s |"
+build/release/bench_compile 30 1000
+
+psql_admin -c "DROP DATABASE IF EXISTS tocsin_pgbench" >/dev/null
