@@ -250,9 +250,22 @@ static const char *dot_style(tc_state_type type)
     case TC_STATE_WAIT:
         return "shape=ellipse, style=filled, fillcolor=\"#f5f5f4\"";
     case TC_STATE_END:
-        return "shape=doublecircle, style=filled, fillcolor=\"#e0e7ff\"";
+        return "shape=box, style=\"rounded,filled,bold\", peripheries=2, fillcolor=\"#e0e7ff\"";
     }
     return "shape=box";
+}
+
+/* A copy of text with spaces turned into line breaks every width or so characters. */
+static char *wrapped(const char *text, size_t width)
+{
+    char *copy = strdup(text);
+    size_t since = 0;
+    for (char *p = copy; p && *p; p++, since++)
+        if (*p == ' ' && since >= width) {
+            *p = '\n';
+            since = 0;
+        }
+    return copy;
 }
 
 /* Node names: the state's path; a parallel's join node is path + "/join". */
@@ -264,8 +277,10 @@ static void dot_edge(tc_strbuf *sb, const char *from, const char *to, const char
     dot_quote(sb, to);
     tc_strbuf_add(sb, " [");
     if (text != NULL) {
+        char *lines = wrapped(text, 40);
         tc_strbuf_add(sb, "label=");
-        dot_quote(sb, text);
+        dot_quote(sb, lines ? lines : text);
+        free(lines);
     }
     if (style != NULL)
         tc_strbuf_addf(sb, "%s%s", text ? ", " : "", style);
