@@ -80,5 +80,6 @@ int cli_print_json(json_t *json);
 /* The commands, defined in cli/cmd_*.c. */
 extern const cli_command cli_cmd_migrate;
 extern const cli_command cli_cmd_playbook;
+extern const cli_command cli_cmd_simulate;
 
 #endif

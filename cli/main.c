@@ -11,6 +11,7 @@
 static const cli_command *const commands[] = {
     &cli_cmd_migrate,
     &cli_cmd_playbook,
+    &cli_cmd_simulate,
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 

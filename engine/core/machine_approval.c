@@ -1,0 +1,146 @@
+/* Approvals in the state machine: seats, votes, closing when certain, deadlines. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/machine_internal.h"
+
+static int crisis_has(const tc_instance *inst, int party)
+{
+    for (size_t i = 0; i < inst->party_count; i++)
+        if (inst->parties[i] == party)
+            return 1;
+    return 0;
+}
+
+int make_seats(run *r, tc_activation *a, const tc_party_list *parties)
+{
+    size_t n = parties->count ? parties->count : 1;
+    a->seats = calloc(n, sizeof *a->seats);
+    if (a->seats == NULL) {
+        r->failed = 1;
+        return -1;
+    }
+    if (parties->count == 0) {
+        a->seats[0].party = -1;
+        a->seat_count = 1;
+        return 0;
+    }
+    for (size_t i = 0; i < parties->count; i++)
+        if (crisis_has(r->inst, parties->index[i]))
+            a->seats[a->seat_count++].party = parties->index[i];
+    return 0;
+}
+
+json_t *seat_list(run *r, const tc_state *s, const tc_activation *a)
+{
+    json_t *seats = json_array();
+    for (size_t i = 0; seats && i < a->seat_count; i++) {
+        char name[160];
+        seat_name(r->pb, s, a->seats[i].party, name, sizeof name);
+        json_array_append_new(seats, json_string(name));
+    }
+    return seats;
+}
+
+void approval_tally(const tc_playbook *pb, const tc_instance *inst, const tc_state *s, const tc_activation *a,
+                    tc_tally *t)
+{
+    (void)pb;
+    (void)inst;
+    memset(t, 0, sizeof *t);
+    for (size_t i = 0; i < a->seat_count; i++) {
+        switch (a->seats[i].vote) {
+        case TC_VOTE_APPROVE:
+            t->approve++;
+            break;
+        case TC_VOTE_REJECT:
+            t->reject++;
+            break;
+        case TC_VOTE_ABSTAIN:
+            t->abstain++;
+            break;
+        case TC_VOTE_NONE:
+            t->pending++;
+            break;
+        }
+        for (size_t v = 0; v < s->approval.veto.count; v++) {
+            if (s->approval.veto.index[v] != a->seats[i].party)
+                continue;
+            if (a->seats[i].vote == TC_VOTE_REJECT)
+                t->veto_cast = 1;
+            else if (a->seats[i].vote == TC_VOTE_NONE)
+                t->veto_pending++;
+        }
+    }
+}
+
+static json_t *tally_json(const tc_tally *t)
+{
+    return json_pack("{s:i, s:i, s:i, s:i}", "approve", t->approve, "reject", t->reject, "abstain", t->abstain,
+                     "pending", t->pending);
+}
+
+static void record_tally(run *r, const tc_state *s, const tc_tally *t)
+{
+    if (json_object_set_new(r->inst->tallies, s->path, tally_json(t)) != 0)
+        r->failed = 1;
+}
+
+void approval_enter(run *r, tc_activation *a, const tc_state *s)
+{
+    if (make_seats(r, a, &s->approval.parties) != 0)
+        return;
+    tc_tally t;
+    approval_tally(r->pb, r->inst, s, a, &t);
+    record_tally(r, s, &t);
+    notify(r, s, "vote requested", 0, seat_list(r, s, a));
+}
+
+int approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
+{
+    const tc_event *ev = r->ev;
+    if (ev->vote != TC_VOTE_APPROVE && ev->vote != TC_VOTE_REJECT && ev->vote != TC_VOTE_ABSTAIN)
+        return tc_error_set(r->err, TC_EINVAL, "a vote is approve, reject or abstain");
+    if (s->approval.exclude_initiator && ev->actor.role != NULL && r->inst->initiator != NULL &&
+        strcmp(ev->actor.role, r->inst->initiator) == 0)
+        return tc_error_set(r->err, TC_EPERM, "%s triggered this crisis and may not vote on %s", ev->actor.role,
+                            s->path);
+
+    /* Accepted: from here on the vote is recorded. */
+    char name[160];
+    seat_name(r->pb, s, seat->party, name, sizeof name);
+    json_t *detail = json_pack("{s:s, s:s?, s:s?, s:s}", "vote", tc_vote_name(ev->vote), "party",
+                               seat->party >= 0 ? r->pb->parties[seat->party] : NULL, "reason", ev->reason, "seat",
+                               name);
+    if (detail != NULL && seat->vote != TC_VOTE_NONE)
+        json_object_set_new(detail, "changed_from", json_string(tc_vote_name(seat->vote)));
+    free(seat->vote_by);
+    free(seat->reason);
+    seat->vote = ev->vote;
+    seat->vote_by = ev->actor.role ? strdup(ev->actor.role) : NULL;
+    seat->vote_at = r->now;
+    seat->reason = ev->reason ? strdup(ev->reason) : NULL;
+    audit(r, "vote", s, detail);
+
+    tc_tally t;
+    approval_tally(r->pb, r->inst, s, a, &t);
+    record_tally(r, s, &t);
+    tc_decision d = tc_approval_decide(&s->approval.rule, &t);
+    if (d != TC_DECISION_OPEN) {
+        json_t *why = json_pack("{s:s, s:o}", "rule", tc_rule_kind_name(s->approval.rule.kind), "tally", tally_json(&t));
+        if (why != NULL && t.veto_cast)
+            json_object_set_new(why, "veto", json_true());
+        leave(r, s, d == TC_DECISION_APPROVED ? "approved" : "rejected", why);
+    }
+    return 0;
+}
+
+void approval_deadline(run *r, const tc_state *s, tc_activation *a)
+{
+    tc_tally t;
+    approval_tally(r->pb, r->inst, s, a, &t);
+    const char *outcome = tc_approval_holds_at_deadline(&s->approval.rule, &t) ? "approved" : "timeout";
+    audit(r, "timeout", s, json_pack("{s:i, s:s, s:o}", "visit", a->visit, "outcome", outcome, "tally", tally_json(&t)));
+    leave(r, s, outcome,
+          json_pack("{s:s, s:o}", "rule", tc_rule_kind_name(s->approval.rule.kind), "tally", tally_json(&t)));
+}

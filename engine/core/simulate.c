@@ -1,0 +1,489 @@
+/*
+ * Simulation: a loop over script events and timers in virtual time. Events at
+ * the same instant apply in script order, before any timer due then; timers
+ * due at the same instant fire in the order they were set.
+ */
+#include "core/simulate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/machine.h"
+
+#define DEFAULT_UNTIL ((tc_ms)400 * 86400 * 1000)
+#define MAX_ITERATIONS 1000000
+
+typedef struct sim_event {
+    tc_ms at;
+    size_t order;
+    json_t *json;
+    tc_event_kind kind;
+    const char *subject; /* the value of the command's key: a vote, a state, a reason */
+} sim_event;
+
+typedef struct sim_timer {
+    char *key;
+    tc_ms due;
+    size_t seq;
+} sim_timer;
+
+typedef struct sim {
+    const tc_playbook *pb;
+    tc_instance *inst;
+    json_t *timeline;
+    json_t *actors;
+    sim_event *events;
+    size_t event_count, next_event;
+    sim_timer *timers;
+    size_t timer_count, timer_capacity, timer_seq;
+    char **ready;       /* actions to end ok at once: "path" */
+    int *ready_attempt; /* their attempts */
+    size_t ready_count, ready_capacity;
+    tc_ms now;
+    int failed;
+} sim;
+
+static int parse_at(json_t *value, tc_ms *at)
+{
+    const char *text = json_string_value(value);
+    if (text == NULL)
+        return -1;
+    if (strcmp(text, "PT0S") == 0 || strcmp(text, "P0D") == 0) {
+        *at = 0;
+        return 0;
+    }
+    return tc_duration_parse(text, at, NULL) == 0 ? 0 : -1;
+}
+
+static int by_time(const void *a, const void *b)
+{
+    const sim_event *x = a, *y = b;
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int read_events(sim *s, json_t *events, tc_error *err)
+{
+    static const struct {
+        const char *key;
+        tc_event_kind kind;
+        const char *allowed[8];
+    } kinds[] = {
+        {"vote", TC_EVENT_VOTE, {"at", "vote", "state", "party", "reason", "as", NULL}},
+        {"complete", TC_EVENT_COMPLETE, {"at", "complete", "outcome", "data", "party", "as", NULL}},
+        {"ack", TC_EVENT_ACK, {"at", "ack", "party", "as", NULL}},
+        {"escalate", TC_EVENT_ESCALATE, {"at", "escalate", "reason", "as", NULL}},
+        {"action", TC_EVENT_ACTION_RESULT, {"at", "action", "outcome", "data", NULL}},
+        {"cancel", TC_EVENT_CANCEL, {"at", "cancel", "as", NULL}},
+    };
+    size_t n = json_array_size(events);
+    s->events = calloc(n ? n : 1, sizeof *s->events);
+    if (s->events == NULL)
+        return tc_error_set(err, TC_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(events, i);
+        sim_event *se = &s->events[i];
+        if (!json_is_object(e))
+            return tc_error_set(err, TC_EINVAL, "script: $.events[%zu]: expected an object", i);
+        if (parse_at(json_object_get(e, "at"), &se->at) != 0)
+            return tc_error_set(err, TC_EINVAL, "script: $.events[%zu].at: expected a duration since the trigger, such as \"PT10M\"", i);
+        int found = -1;
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+            if (json_object_get(e, kinds[k].key) != NULL) {
+                if (found >= 0)
+                    return tc_error_set(err, TC_EINVAL, "script: $.events[%zu]: one command per event (%s and %s)", i,
+                                        kinds[found].key, kinds[k].key);
+                found = (int)k;
+            }
+        if (found < 0)
+            return tc_error_set(err, TC_EINVAL,
+                                "script: $.events[%zu]: expected one of vote, complete, ack, escalate, action, cancel", i);
+        const char *key;
+        json_t *value;
+        json_object_foreach(e, key, value) {
+            int ok = 0;
+            for (const char *const *a = kinds[found].allowed; *a; a++)
+                ok |= strcmp(*a, key) == 0;
+            if (!ok)
+                return tc_error_set(err, TC_EINVAL, "script: $.events[%zu].%s: unknown key for a %s event", i, key,
+                                    kinds[found].key);
+        }
+        se->json = e;
+        se->order = i;
+        se->kind = kinds[found].kind;
+        se->subject = json_string_value(json_object_get(e, kinds[found].key));
+        if (se->subject == NULL)
+            return tc_error_set(err, TC_EINVAL, "script: $.events[%zu].%s: expected a string", i, kinds[found].key);
+        static const char *const strings[] = {"state", "party", "reason", "as", "outcome"};
+        for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++) {
+            json_t *v = json_object_get(e, strings[k]);
+            if (v != NULL && !json_is_string(v))
+                return tc_error_set(err, TC_EINVAL, "script: $.events[%zu].%s: expected a string", i, strings[k]);
+        }
+        json_t *as = json_object_get(e, "as");
+        if (as != NULL && json_object_get(s->actors, json_string_value(as)) == NULL)
+            return tc_error_set(err, TC_EINVAL, "script: $.events[%zu].as: no actor %s in $.actors", i,
+                                json_string_value(as));
+        if (se->kind == TC_EVENT_VOTE && tc_vote_parse(se->subject) < 0)
+            return tc_error_set(err, TC_EINVAL, "script: $.events[%zu].vote: approve, reject or abstain", i);
+        if (se->kind == TC_EVENT_ACTION_RESULT) {
+            const char *outcome = json_string_value(json_object_get(e, "outcome"));
+            if (outcome == NULL || (strcmp(outcome, "ok") != 0 && strcmp(outcome, "failed") != 0))
+                return tc_error_set(err, TC_EINVAL, "script: $.events[%zu].outcome: ok or failed", i);
+        }
+    }
+    s->event_count = n;
+    qsort(s->events, n, sizeof *s->events, by_time);
+    return 0;
+}
+
+static tc_ms timeline_t(json_t **t, tc_ms ms)
+{
+    *t = ms % 1000 == 0 ? json_integer(ms / 1000) : json_real((double)ms / 1000.0);
+    return ms;
+}
+
+static void add_line(sim *s, const char *kind, const char *state, const char *actor, json_t *detail)
+{
+    json_t *t;
+    timeline_t(&t, s->now);
+    json_t *line = json_pack("{s:o, s:s, s:s?, s:s?, s:O}", "t", t, "kind", kind, "state", state, "actor", actor,
+                             "detail", detail ? detail : json_null());
+    if (line == NULL || json_array_append_new(s->timeline, line) != 0)
+        s->failed = 1;
+}
+
+static int named_later(const sim *s, const char *path)
+{
+    for (size_t i = s->next_event; i < s->event_count; i++)
+        if (s->events[i].kind == TC_EVENT_ACTION_RESULT && strcmp(s->events[i].subject, path) == 0)
+            return 1;
+    return 0;
+}
+
+static void take_effects(sim *s, tc_effects *fx)
+{
+    for (size_t i = 0; i < fx->count; i++) {
+        tc_effect *e = &fx->items[i];
+        switch (e->kind) {
+        case TC_EFFECT_AUDIT:
+            add_line(s, e->name, e->state, e->actor, e->detail);
+            break;
+        case TC_EFFECT_TIMER_SET:
+            if (s->timer_count == s->timer_capacity) {
+                size_t capacity = s->timer_capacity ? 2 * s->timer_capacity : 32;
+                sim_timer *timers = realloc(s->timers, capacity * sizeof *timers);
+                if (timers == NULL) {
+                    s->failed = 1;
+                    break;
+                }
+                s->timers = timers;
+                s->timer_capacity = capacity;
+            }
+            s->timers[s->timer_count++] = (sim_timer){e->key, e->due, s->timer_seq++};
+            e->key = NULL; /* taken */
+            break;
+        case TC_EFFECT_TIMER_CLEAR:
+            for (size_t t = 0; t < s->timer_count; t++)
+                if (strcmp(s->timers[t].key, e->key) == 0) {
+                    free(s->timers[t].key);
+                    s->timers[t] = s->timers[--s->timer_count];
+                    break;
+                }
+            break;
+        case TC_EFFECT_ACTION_START:
+            if (!named_later(s, e->state)) {
+                if (s->ready_count == s->ready_capacity) {
+                    size_t capacity = s->ready_capacity ? 2 * s->ready_capacity : 8;
+                    char **ready = realloc(s->ready, capacity * sizeof *ready);
+                    int *attempts = ready ? realloc(s->ready_attempt, capacity * sizeof *attempts) : NULL;
+                    if (ready != NULL)
+                        s->ready = ready;
+                    if (attempts != NULL)
+                        s->ready_attempt = attempts;
+                    if (ready == NULL || attempts == NULL) {
+                        s->failed = 1;
+                        break;
+                    }
+                    s->ready_capacity = capacity;
+                }
+                s->ready_attempt[s->ready_count] =
+                    (int)json_integer_value(json_object_get(e->detail, "attempt"));
+                s->ready[s->ready_count++] = strdup(e->state);
+            }
+            break;
+        case TC_EFFECT_NOTIFY: /* the audit's "notified" line says it */
+        case TC_EFFECT_ACTION_KILL:
+        case TC_EFFECT_CLOSED:
+            break;
+        }
+    }
+    tc_effects_clear(fx);
+}
+
+static void apply(sim *s, const tc_event *ev, const char *command, const char *state)
+{
+    tc_effects fx = {0};
+    tc_error err;
+    tc_error_init(&err);
+    int rc = tc_machine_apply(s->pb, s->inst, ev, s->now, &fx, &err);
+    if (rc == TC_ENOMEM || rc == TC_EFAILED) {
+        s->failed = 1;
+        tc_effects_clear(&fx);
+        return;
+    }
+    if (rc != 0) {
+        json_t *detail = json_pack("{s:s, s:s, s:s}", "command", command, "reason", err.text, "error", tc_strerror(rc));
+        add_line(s, "refused", state, ev->actor.role, detail);
+        json_decref(detail);
+        tc_effects_clear(&fx);
+        return;
+    }
+    take_effects(s, &fx);
+
+    /* Actions the script does not name end ok at once. */
+    while (s->ready_count > 0 && !s->failed) {
+        char *path = s->ready[0];
+        int attempt = s->ready_attempt[0];
+        memmove(s->ready, s->ready + 1, (s->ready_count - 1) * sizeof *s->ready);
+        memmove(s->ready_attempt, s->ready_attempt + 1, (s->ready_count - 1) * sizeof *s->ready_attempt);
+        s->ready_count--;
+        tc_event done = {.kind = TC_EVENT_ACTION_RESULT, .state = path, .outcome = "ok", .attempt = attempt};
+        tc_effects more = {0};
+        if (tc_machine_apply(s->pb, s->inst, &done, s->now, &more, &err) == 0)
+            take_effects(s, &more);
+        else
+            tc_effects_clear(&more);
+        free(path);
+    }
+}
+
+/* The seat string an event without "as" acts with: the state's role, and the party if named. */
+static void implicit_seat(const sim *s, const sim_event *se, char *buf, size_t size)
+{
+    const char *path = se->kind == TC_EVENT_VOTE ? json_string_value(json_object_get(se->json, "state")) : se->subject;
+    const char *party = json_string_value(json_object_get(se->json, "party"));
+    const tc_state *st = path ? tc_playbook_state(s->pb, path) : NULL;
+    if (st == NULL && path != NULL) /* a bare id among the active states */
+        for (size_t i = 0; i < s->inst->active_count; i++)
+            if (strcmp(s->pb->states[s->inst->active[i].state].id, path) == 0)
+                st = &s->pb->states[s->inst->active[i].state];
+    int role = st == NULL                        ? -1
+               : st->type == TC_STATE_TASK     ? st->task.role
+               : st->type == TC_STATE_APPROVAL ? st->approval.role
+                                               : -1;
+    if (role < 0)
+        snprintf(buf, size, "simulate");
+    else if (s->pb->roles[role].per_party && party != NULL)
+        snprintf(buf, size, "%s/%s", s->pb->roles[role].id, party);
+    else
+        snprintf(buf, size, "%s", s->pb->roles[role].id);
+}
+
+static void run_event(sim *s, const sim_event *se)
+{
+    json_t *e = se->json;
+    const char *as = json_string_value(json_object_get(e, "as"));
+    const char *seats[64];
+    char seat[200];
+    tc_event ev = {.kind = se->kind};
+
+    if (as != NULL) {
+        json_t *list = json_object_get(s->actors, as);
+        size_t n = 0;
+        for (size_t i = 0; i < json_array_size(list) && n < 64; i++)
+            if (json_is_string(json_array_get(list, i)))
+                seats[n++] = json_string_value(json_array_get(list, i));
+        ev.actor = (tc_actor){as, seats, n, 0};
+    } else if (se->kind == TC_EVENT_ESCALATE || se->kind == TC_EVENT_CANCEL) {
+        ev.actor = (tc_actor){"simulate", NULL, 0, 1};
+    } else if (se->kind != TC_EVENT_ACTION_RESULT) {
+        implicit_seat(s, se, seat, sizeof seat);
+        seats[0] = seat;
+        ev.actor = (tc_actor){seat, seats, 1, 0};
+    }
+    ev.party = json_string_value(json_object_get(e, "party"));
+    ev.reason = json_string_value(json_object_get(e, "reason"));
+    ev.outcome = json_string_value(json_object_get(e, "outcome"));
+    ev.data = json_object_get(e, "data");
+    const char *command = "";
+    switch (se->kind) {
+    case TC_EVENT_VOTE:
+        command = "vote";
+        ev.vote = (tc_vote)tc_vote_parse(se->subject);
+        ev.state = json_string_value(json_object_get(e, "state"));
+        break;
+    case TC_EVENT_COMPLETE:
+        command = "complete";
+        ev.state = se->subject;
+        break;
+    case TC_EVENT_ACK:
+        command = "ack";
+        ev.state = se->subject;
+        break;
+    case TC_EVENT_ESCALATE:
+        command = "escalate";
+        ev.state = se->subject;
+        break;
+    case TC_EVENT_CANCEL:
+        command = "cancel";
+        ev.reason = se->subject;
+        break;
+    case TC_EVENT_ACTION_RESULT: {
+        command = "action";
+        ev.state = se->subject;
+        const tc_state *st = tc_playbook_state(s->pb, se->subject);
+        const tc_activation *a = st ? tc_instance_activation(s->inst, st->index) : NULL;
+        ev.attempt = a ? a->attempt : 0;
+        ev.final = ev.outcome && strcmp(ev.outcome, "failed") == 0;
+        break;
+    }
+    case TC_EVENT_TRIGGER:
+    case TC_EVENT_TIMER:
+        break;
+    }
+    apply(s, &ev, command, ev.state);
+}
+
+static size_t earliest_timer(const sim *s)
+{
+    size_t best = 0;
+    for (size_t i = 1; i < s->timer_count; i++)
+        if (s->timers[i].due < s->timers[best].due ||
+            (s->timers[i].due == s->timers[best].due && s->timers[i].seq < s->timers[best].seq))
+            best = i;
+    return best;
+}
+
+static int check_script(json_t *script, tc_error *err)
+{
+    static const char *const keys[] = {"inputs", "parties", "severity", "mode", "initiator", "actors", "events", "until", NULL};
+    const char *key;
+    json_t *value;
+    if (!json_is_object(script))
+        return tc_error_set(err, TC_EINVAL, "script: expected a JSON object");
+    json_object_foreach(script, key, value) {
+        int ok = 0;
+        for (const char *const *k = keys; *k; k++)
+            ok |= strcmp(*k, key) == 0;
+        if (!ok)
+            return tc_error_set(err, TC_EINVAL, "script: $.%s: unknown key", key);
+    }
+    if (!json_is_array(json_object_get(script, "events")))
+        return tc_error_set(err, TC_EINVAL, "script: $.events: expected an array of events");
+    json_t *actors = json_object_get(script, "actors");
+    if (actors != NULL && !json_is_object(actors))
+        return tc_error_set(err, TC_EINVAL, "script: $.actors: expected an object of actor -> [seats]");
+    json_object_foreach(actors, key, value) {
+        if (!json_is_array(value))
+            return tc_error_set(err, TC_EINVAL, "script: $.actors.%s: expected an array of seats", key);
+    }
+    json_t *parties = json_object_get(script, "parties");
+    if (parties != NULL && !json_is_array(parties))
+        return tc_error_set(err, TC_EINVAL, "script: $.parties: expected an array of parties");
+    return 0;
+}
+
+static void sim_free(sim *s)
+{
+    for (size_t i = 0; i < s->timer_count; i++)
+        free(s->timers[i].key);
+    free(s->timers);
+    for (size_t i = 0; i < s->ready_count; i++)
+        free(s->ready[i]);
+    free(s->ready);
+    free(s->ready_attempt);
+    free(s->events);
+    tc_instance_free(s->inst);
+    json_decref(s->timeline);
+}
+
+int tc_simulate(const tc_playbook *pb, json_t *script, json_t **out, tc_error *err)
+{
+    sim s = {.pb = pb};
+    tc_ms until = DEFAULT_UNTIL;
+    int rc = check_script(script, err);
+    if (rc != 0)
+        return rc;
+    json_t *until_json = json_object_get(script, "until");
+    if (until_json != NULL && parse_at(until_json, &until) != 0)
+        return tc_error_set(err, TC_EINVAL, "script: $.until: expected a duration such as \"P30D\"");
+    s.actors = json_object_get(script, "actors");
+    s.timeline = json_array();
+    s.inst = tc_instance_new(pb);
+    if (s.timeline == NULL || s.inst == NULL) {
+        sim_free(&s);
+        return tc_error_set(err, TC_ENOMEM, "out of memory");
+    }
+    if ((rc = read_events(&s, json_object_get(script, "events"), err)) != 0) {
+        sim_free(&s);
+        return rc;
+    }
+
+    /* The trigger, at virtual time 0. */
+    json_t *parties = json_object_get(script, "parties");
+    const char *party_names[256];
+    size_t party_count = 0;
+    for (size_t i = 0; i < json_array_size(parties) && i < 256; i++)
+        party_names[party_count++] = json_string_value(json_array_get(parties, i));
+    for (size_t i = 0; i < party_count; i++)
+        if (party_names[i] == NULL) {
+            sim_free(&s);
+            return tc_error_set(err, TC_EINVAL, "script: $.parties[%zu]: expected a string", i);
+        }
+    const char *initiator = json_string_value(json_object_get(script, "initiator"));
+    const char *init_seats[64];
+    size_t init_count = 0;
+    json_t *init_list = initiator ? json_object_get(s.actors, initiator) : NULL;
+    for (size_t i = 0; i < json_array_size(init_list) && init_count < 64; i++)
+        init_seats[init_count++] = json_string_value(json_array_get(init_list, i));
+    tc_actor trigger_actor = {initiator ? initiator : "simulate", init_seats, init_count, init_list == NULL};
+    tc_trigger trigger = {json_object_get(script, "inputs"), NULL,
+                          json_string_value(json_object_get(script, "severity")),
+                          json_string_value(json_object_get(script, "mode")), parties ? party_names : NULL,
+                          party_count};
+    if ((rc = tc_trigger_prepare(pb, s.inst, &trigger, &trigger_actor, 0, err)) != 0) {
+        sim_free(&s);
+        return rc == TC_EPERM ? tc_error_set(err, TC_EINVAL, "script: the initiator may not trigger") : rc;
+    }
+    tc_event start = {.kind = TC_EVENT_TRIGGER, .actor = trigger_actor};
+    apply(&s, &start, "trigger", NULL);
+
+    for (int iterations = 0; !s.failed && iterations < MAX_ITERATIONS; iterations++) {
+        int have_event = s.next_event < s.event_count;
+        int have_timer = s.timer_count > 0 && s.inst->status == TC_STATUS_ACTIVE;
+        if (!have_event && !have_timer)
+            break;
+        size_t t = have_timer ? earliest_timer(&s) : 0;
+        int event_first = have_event && (!have_timer || s.events[s.next_event].at <= s.timers[t].due);
+        tc_ms when = event_first ? s.events[s.next_event].at : s.timers[t].due;
+        if (when > until)
+            break;
+        if (when > s.now)
+            s.now = when;
+        if (event_first) {
+            run_event(&s, &s.events[s.next_event++]);
+        } else {
+            char *key = s.timers[t].key;
+            s.timers[t] = s.timers[--s.timer_count];
+            tc_event fire = {.kind = TC_EVENT_TIMER, .timer = key};
+            apply(&s, &fire, "timer", NULL);
+            free(key);
+        }
+    }
+    if (s.failed) {
+        sim_free(&s);
+        return tc_error_set(err, TC_EFAILED, "the simulation failed (out of memory, or a loop that never waits)");
+    }
+
+    json_t *active = json_array();
+    for (size_t i = 0; i < s.inst->active_count; i++)
+        if (pb->states[s.inst->active[i].state].type != TC_STATE_PARALLEL)
+            json_array_append_new(active, json_string(pb->states[s.inst->active[i].state].path));
+    *out = json_pack("{s:s, s:s?, s:s, s:i, s:o, s:O, s:O}", "status", tc_status_name(s.inst->status), "outcome",
+                     s.inst->outcome, "severity", tc_severity_name(s.inst->severity), "escalation_level",
+                     s.inst->escalation_level, "active", active, "data", s.inst->data, "timeline", s.timeline);
+    sim_free(&s);
+    return *out ? 0 : tc_error_set(err, TC_ENOMEM, "out of memory");
+}
