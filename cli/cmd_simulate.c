@@ -44,14 +44,16 @@ static void print_timeline(json_t *result)
 {
     size_t i;
     json_t *line;
-    json_array_foreach(json_object_get(result, "timeline"), i, line) {
+    json_array_foreach(json_object_get(result, "timeline"), i, line)
+    {
         tc_strbuf sb = TC_STRBUF_INIT;
         double t = json_number_value(json_object_get(line, "t"));
         tc_timeline_offset(&sb, (tc_ms)(t * 1000));
         tc_strbuf_add(&sb, " ");
         tc_timeline_describe(&sb, json_string_value(json_object_get(line, "kind")),
                              json_string_value(json_object_get(line, "state")),
-                             json_string_value(json_object_get(line, "actor")), json_object_get(line, "detail"));
+                             json_string_value(json_object_get(line, "actor")),
+                             json_object_get(line, "detail"));
         char *text = tc_strbuf_take(&sb);
         if (text != NULL)
             puts(text);

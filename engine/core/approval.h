@@ -31,7 +31,7 @@ typedef struct tc_tally {
 } tc_tally;
 
 typedef enum tc_decision {
-    TC_DECISION_OPEN,     /* not certain yet */
+    TC_DECISION_OPEN, /* not certain yet */
     TC_DECISION_APPROVED,
     TC_DECISION_REJECTED,
 } tc_decision;

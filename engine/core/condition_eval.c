@@ -86,7 +86,8 @@ static json_t *aggregate(tc_cond_op op, json_t *list)
     int seen = 0, all_integer = 1;
     size_t i;
     json_t *v;
-    json_array_foreach(list, i, v) {
+    json_array_foreach(list, i, v)
+    {
         if (!json_is_number(v))
             continue;
         double x = json_number_value(v);

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-tc_effect *tc_effects_add(tc_effects *fx, tc_effect_kind kind, const char *name, const char *state, json_t *detail)
+tc_effect *tc_effects_add(tc_effects *fx, tc_effect_kind kind, const char *name, const char *state,
+                          json_t *detail)
 {
     if (fx->count == fx->capacity) {
         size_t capacity = fx->capacity ? 2 * fx->capacity : 16;
@@ -43,7 +44,7 @@ void tc_effects_clear(tc_effects *fx)
 
 const char *tc_effect_kind_name(tc_effect_kind kind)
 {
-    static const char *const names[] = {"audit", "timer_set", "timer_clear", "notify", "action_start",
-                                        "action_kill", "closed"};
+    static const char *const names[] = {"audit",        "timer_set",   "timer_clear", "notify",
+                                        "action_start", "action_kill", "closed"};
     return (unsigned)kind < sizeof names / sizeof names[0] ? names[kind] : "?";
 }

@@ -13,10 +13,11 @@
 #include "core/duration.h"
 
 typedef enum tc_effect_kind {
-    TC_EFFECT_AUDIT,        /* name: the audit kind ("vote", "entered", ...); detail: its detail */
-    TC_EFFECT_TIMER_SET,    /* key, due: call back with a timer event at due */
-    TC_EFFECT_TIMER_CLEAR,  /* key: that timer is no longer wanted */
-    TC_EFFECT_NOTIFY,       /* detail: {"level", "seats": ["council/KZ", ...], "roles", "why", "severity", "mode"} */
+    TC_EFFECT_AUDIT,       /* name: the audit kind ("vote", "entered", ...); detail: its detail */
+    TC_EFFECT_TIMER_SET,   /* key, due: call back with a timer event at due */
+    TC_EFFECT_TIMER_CLEAR, /* key: that timer is no longer wanted */
+    TC_EFFECT_NOTIFY, /* detail: {"level", "seats": ["council/KZ", ...], "roles", "why", "severity", "mode"}
+                       */
     TC_EFFECT_ACTION_START, /* key: the action key; detail: {"argv", "attempt", "timeout_ms"} */
     TC_EFFECT_ACTION_KILL,  /* key: the action key of the attempt to kill */
     TC_EFFECT_CLOSED,       /* name: the outcome; the crisis is over (closed or cancelled) */
@@ -41,7 +42,8 @@ typedef struct tc_effects {
 } tc_effects;
 
 /* Appends an effect; takes detail (even on failure). Returns the new item, or NULL (and sets failed). */
-tc_effect *tc_effects_add(tc_effects *fx, tc_effect_kind kind, const char *name, const char *state, json_t *detail);
+tc_effect *tc_effects_add(tc_effects *fx, tc_effect_kind kind, const char *name, const char *state,
+                          json_t *detail);
 
 /* Frees every effect, leaving an empty list; NULL is a no-op. */
 void tc_effects_clear(tc_effects *fx);

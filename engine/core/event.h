@@ -24,7 +24,7 @@ typedef enum tc_event_kind {
 
 /* Who acts: a PostgreSQL role and the seats it holds ("council/KZ", "secretariat"). */
 typedef struct tc_actor {
-    const char *role;          /* NULL for the engine itself (timers, actions) */
+    const char *role; /* NULL for the engine itself (timers, actions) */
     const char *const *seats;
     size_t seat_count;
     int admin; /* a member of tocsin_admin: may trigger, escalate and cancel anything */

@@ -49,33 +49,33 @@ typedef struct tc_activation {
     int state; /* index into the playbook's states */
     int visit; /* from 1 */
     tc_ms entered_at;
-    int level;       /* highest escalation level reached in this visit; 0 none */
-    tc_seat *seats;  /* tasks and approvals */
+    int level;      /* highest escalation level reached in this visit; 0 none */
+    tc_seat *seats; /* tasks and approvals */
     size_t seat_count;
-    int attempt;   /* action: the attempt running or waiting to retry (from 1) */
-    int running;   /* action: an attempt is running now */
+    int attempt;            /* action: the attempt running or waiting to retry (from 1) */
+    int running;            /* action: an attempt is running now */
     char **branch_outcomes; /* parallel: per branch, the outcome of the end it reached, or NULL */
     size_t branch_count;
 } tc_activation;
 
 typedef struct tc_instance {
-    int64_t id;        /* the crisis id, given by the store (0 in simulations) */
+    int64_t id; /* the crisis id, given by the store (0 in simulations) */
     tc_status status;
-    char *outcome;     /* once closed */
+    char *outcome; /* once closed */
     tc_severity severity;
     tc_mode mode;
-    int *parties;      /* indexes into the playbook's parties: the crisis's subset, in playbook order */
+    int *parties; /* indexes into the playbook's parties: the crisis's subset, in playbook order */
     size_t party_count;
-    char *initiator;   /* the role that triggered it */
+    char *initiator; /* the role that triggered it */
     char *title;
-    json_t *inputs;    /* object, defaults filled in */
-    json_t *data;      /* object: data.<path> of tasks and actions */
-    json_t *tallies;   /* object: path -> {approve, reject, abstain} of each approval's latest visit */
+    json_t *inputs;       /* object, defaults filled in */
+    json_t *data;         /* object: data.<path> of tasks and actions */
+    json_t *tallies;      /* object: path -> {approve, reject, abstain} of each approval's latest visit */
     int escalation_level; /* highest reached by any state; never decreases */
-    int triggered;     /* the trigger event has been applied */
+    int triggered;        /* the trigger event has been applied */
     tc_ms created_at;
-    tc_ms closed_at;   /* 0 while active */
-    int *visits;       /* per state index: visits so far */
+    tc_ms closed_at; /* 0 while active */
+    int *visits;     /* per state index: visits so far */
     size_t state_count;
     tc_activation *active;
     size_t active_count;

@@ -137,7 +137,8 @@ typedef struct reader {
 static int fail(reader *r, const char *what)
 {
     if (!r->failed)
-        tc_error_set(r->err, TC_EINVAL, "stored crisis state does not fit playbook %s: %s", r->pb->name, what);
+        tc_error_set(r->err, TC_EINVAL, "stored crisis state does not fit playbook %s: %s", r->pb->name,
+                     what);
     r->failed = 1;
     return -1;
 }
@@ -289,7 +290,8 @@ int tc_instance_from_json(const tc_playbook *pb, json_t *json, tc_instance **out
 
     const char *path;
     json_t *count;
-    json_object_foreach(json_object_get(json, "visits"), path, count) {
+    json_object_foreach(json_object_get(json, "visits"), path, count)
+    {
         const tc_state *s = tc_playbook_state(pb, path);
         if (s == NULL || !json_is_integer(count))
             fail(&r, "visits");

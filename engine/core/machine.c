@@ -245,8 +245,9 @@ void close_crisis(run *r, tc_status status, const char *outcome, json_t *detail)
         r->failed = 1;
     inst->closed_at = r->now;
     audit(r, status == TC_STATUS_CANCELLED ? "cancelled" : "closed", NULL, detail);
-    tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_CLOSED, status == TC_STATUS_CANCELLED ? "cancelled" : "closed",
-                                  NULL, json_pack("{s:s}", "outcome", outcome));
+    tc_effect *e =
+        tc_effects_add(r->fx, TC_EFFECT_CLOSED, status == TC_STATUS_CANCELLED ? "cancelled" : "closed", NULL,
+                       json_pack("{s:s}", "outcome", outcome));
     if (e == NULL)
         r->failed = 1;
     else
@@ -280,8 +281,9 @@ void enter(run *r, const tc_state *s)
     if (r->failed)
         return;
     if (++r->steps > TC_MAX_STEPS) {
-        tc_error_set(r->err, TC_EFAILED, "state %s: more than %d transitions in one event (a loop of choices?)",
-                     s->path, TC_MAX_STEPS);
+        tc_error_set(r->err, TC_EFAILED,
+                     "state %s: more than %d transitions in one event (a loop of choices?)", s->path,
+                     TC_MAX_STEPS);
         r->failed = 1;
         return;
     }

@@ -26,6 +26,7 @@
 #ifndef TC_CORE_MACHINE_H
 #define TC_CORE_MACHINE_H
 
+#include "core/approval.h"
 #include "core/effects.h"
 #include "core/event.h"
 #include "core/instance.h"
@@ -59,7 +60,6 @@ int tc_trigger_prepare(const tc_playbook *playbook, tc_instance *instance, const
  * The tally of an active approval (for show): counts by vote, pending seats,
  * and veto state. Returns 0, or -1 when state is not an active approval.
  */
-struct tc_tally;
-int tc_machine_tally(const tc_playbook *playbook, const tc_instance *instance, int state, struct tc_tally *out);
+int tc_machine_tally(const tc_playbook *playbook, const tc_instance *instance, int state, tc_tally *out);
 
 #endif

@@ -80,8 +80,9 @@ void action_timer(run *r, const tc_state *s, tc_activation *a, const char *purpo
             return;
         }
         e->at = r->now;
-        attempt_failed(r, s, a,
-                       json_pack("{s:i, s:s, s:s}", "attempt", a->attempt, "outcome", "failed", "reason", "timeout"), 0);
+        attempt_failed(
+            r, s, a,
+            json_pack("{s:i, s:s, s:s}", "attempt", a->attempt, "outcome", "failed", "reason", "timeout"), 0);
         return;
     }
     if (a->running) /* "retry" while an attempt runs: stale */

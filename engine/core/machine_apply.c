@@ -29,7 +29,8 @@ static int takes(const tc_state *s, tc_event_kind kind)
 }
 
 /* Whether the actor holds any seat of the activation (a task's or approval's). */
-static int holds_any_seat(const tc_playbook *pb, const tc_state *s, const tc_activation *a, const tc_actor *actor)
+static int holds_any_seat(const tc_playbook *pb, const tc_state *s, const tc_activation *a,
+                          const tc_actor *actor)
 {
     for (size_t i = 0; i < a->seat_count; i++) {
         char seat[160];
@@ -57,8 +58,8 @@ static const char *command_name(tc_event_kind kind)
 }
 
 /* Finds the activation the command is for: by path, bare id, or inference. */
-static int resolve_state(const tc_playbook *pb, const tc_instance *inst, const tc_event *ev, tc_activation **out,
-                         tc_error *err)
+static int resolve_state(const tc_playbook *pb, const tc_instance *inst, const tc_event *ev,
+                         tc_activation **out, tc_error *err)
 {
     if (ev->state != NULL) {
         const tc_state *s = tc_playbook_state(pb, ev->state);
@@ -86,10 +87,9 @@ static int resolve_state(const tc_playbook *pb, const tc_instance *inst, const t
         if (found == NULL)
             return tc_error_set(err, TC_ECONFLICT, "state %s is not active", s->path);
         if (!takes(s, ev->kind))
-            return tc_error_set(err, TC_ECONFLICT, "state %s (%s) does not take %s", s->path,
-                                tc_state_type_name(s->type),
-                                ev->kind == TC_EVENT_ESCALATE ? "escalation: it has no ladder"
-                                                              : command_name(ev->kind));
+            return tc_error_set(
+                err, TC_ECONFLICT, "state %s (%s) does not take %s", s->path, tc_state_type_name(s->type),
+                ev->kind == TC_EVENT_ESCALATE ? "escalation: it has no ladder" : command_name(ev->kind));
         *out = found;
         return 0;
     }
@@ -142,8 +142,8 @@ static int resolve_seat(const tc_playbook *pb, const tc_state *s, tc_activation 
                 continue;
             seat_name(pb, s, party, seat, sizeof seat);
             if (!actor_holds(&ev->actor, seat))
-                return tc_error_set(err, TC_EPERM, "%s does not hold seat %s", ev->actor.role ? ev->actor.role : "?",
-                                    seat);
+                return tc_error_set(err, TC_EPERM, "%s does not hold seat %s",
+                                    ev->actor.role ? ev->actor.role : "?", seat);
             *out = &a->seats[i];
             return 0;
         }
@@ -175,7 +175,8 @@ static int holds_role(const tc_playbook *pb, const tc_actor *actor, const tc_rol
         const char *id = pb->roles[roles->index[i]].id;
         size_t n = strlen(id);
         for (size_t j = 0; j < actor->seat_count; j++)
-            if (strncmp(actor->seats[j], id, n) == 0 && (actor->seats[j][n] == '\0' || actor->seats[j][n] == '/'))
+            if (strncmp(actor->seats[j], id, n) == 0 &&
+                (actor->seats[j][n] == '\0' || actor->seats[j][n] == '/'))
                 return 1;
     }
     return 0;
@@ -250,7 +251,8 @@ static int apply_timer(run *r)
     const char *purpose;
     const tc_state *s = parse_timer(r->pb, r->ev->timer, &visit, &purpose);
     if (s == NULL)
-        return tc_error_set(r->err, TC_EINVAL, "malformed timer key %s", r->ev->timer ? r->ev->timer : "(null)");
+        return tc_error_set(r->err, TC_EINVAL, "malformed timer key %s",
+                            r->ev->timer ? r->ev->timer : "(null)");
     tc_activation *a = tc_instance_activation(r->inst, s->index);
     if (a == NULL || a->visit != visit)
         return 0; /* stale: that visit is over */
@@ -310,8 +312,9 @@ static int apply_command(run *r)
             return tc_error_set(r->err, TC_EPERM, "%s may not escalate crises of playbook %s",
                                 ev->actor.role ? ev->actor.role : "?", r->pb->name);
         if (a->level >= escalation_levels(s))
-            return tc_error_set(r->err, TC_ECONFLICT, "state %s has no escalation level left (reached %d of %d)",
-                                s->path, a->level, escalation_levels(s));
+            return tc_error_set(r->err, TC_ECONFLICT,
+                                "state %s has no escalation level left (reached %d of %d)", s->path, a->level,
+                                escalation_levels(s));
         escalation_reach(r, s, a, 1);
         return 0;
     case TC_EVENT_ACTION_RESULT:
@@ -321,7 +324,8 @@ static int apply_command(run *r)
     case TC_EVENT_TIMER:
         break;
     }
-    return tc_error_set(r->err, TC_EFAILED, "internal error: %s is not a command", tc_event_kind_name(ev->kind));
+    return tc_error_set(r->err, TC_EFAILED, "internal error: %s is not a command",
+                        tc_event_kind_name(ev->kind));
 }
 
 int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *ev, tc_ms now, tc_effects *fx,
@@ -334,7 +338,8 @@ int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *e
     if (inst->status != TC_STATUS_ACTIVE) {
         if (ev->kind == TC_EVENT_TIMER || ev->kind == TC_EVENT_ACTION_RESULT)
             return 0; /* late: the crisis is over */
-        return tc_error_set(err, TC_ECONFLICT, "crisis %lld is %s", (long long)inst->id, tc_status_name(inst->status));
+        return tc_error_set(err, TC_ECONFLICT, "crisis %lld is %s", (long long)inst->id,
+                            tc_status_name(inst->status));
     }
     if (!inst->triggered && ev->kind != TC_EVENT_TRIGGER && ev->kind != TC_EVENT_CANCEL)
         return tc_error_set(err, TC_ECONFLICT, "crisis %lld has not started yet", (long long)inst->id);
@@ -351,8 +356,8 @@ int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *e
         audit(&r, "triggered", NULL,
               json_pack("{s:s, s:s, s:s?, s:s, s:s, s:o, s:O}", "playbook", pb->name, "initiator",
                         inst->initiator ? inst->initiator : "", "title", inst->title, "severity",
-                        tc_severity_name(inst->severity), "mode", tc_mode_name(inst->mode), "parties", parties,
-                        "inputs", inst->inputs));
+                        tc_severity_name(inst->severity), "mode", tc_mode_name(inst->mode), "parties",
+                        parties, "inputs", inst->inputs));
         enter(&r, &pb->states[pb->root->start]);
         break;
     }
@@ -392,7 +397,7 @@ int tc_machine_tally(const tc_playbook *pb, const tc_instance *inst, int state, 
 
 const char *tc_event_kind_name(tc_event_kind kind)
 {
-    static const char *const names[] = {"trigger", "vote", "complete", "ack", "escalate", "cancel", "timer",
-                                        "action_result"};
+    static const char *const names[] = {"trigger",  "vote",   "complete", "ack",
+                                        "escalate", "cancel", "timer",    "action_result"};
     return (unsigned)kind < sizeof names / sizeof names[0] ? names[kind] : "?";
 }

@@ -76,8 +76,8 @@ void approval_tally(const tc_playbook *pb, const tc_instance *inst, const tc_sta
 
 static json_t *tally_json(const tc_tally *t)
 {
-    return json_pack("{s:i, s:i, s:i, s:i}", "approve", t->approve, "reject", t->reject, "abstain", t->abstain,
-                     "pending", t->pending);
+    return json_pack("{s:i, s:i, s:i, s:i}", "approve", t->approve, "reject", t->reject, "abstain",
+                     t->abstain, "pending", t->pending);
 }
 
 static void record_tally(run *r, const tc_state *s, const tc_tally *t)
@@ -103,15 +103,15 @@ int approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
         return tc_error_set(r->err, TC_EINVAL, "a vote is approve, reject or abstain");
     if (s->approval.exclude_initiator && ev->actor.role != NULL && r->inst->initiator != NULL &&
         strcmp(ev->actor.role, r->inst->initiator) == 0)
-        return tc_error_set(r->err, TC_EPERM, "%s triggered this crisis and may not vote on %s", ev->actor.role,
-                            s->path);
+        return tc_error_set(r->err, TC_EPERM, "%s triggered this crisis and may not vote on %s",
+                            ev->actor.role, s->path);
 
     /* Accepted: from here on the vote is recorded. */
     char name[160];
     seat_name(r->pb, s, seat->party, name, sizeof name);
-    json_t *detail = json_pack("{s:s, s:s?, s:s?, s:s}", "vote", tc_vote_name(ev->vote), "party",
-                               seat->party >= 0 ? r->pb->parties[seat->party] : NULL, "reason", ev->reason, "seat",
-                               name);
+    json_t *detail =
+        json_pack("{s:s, s:s?, s:s?, s:s}", "vote", tc_vote_name(ev->vote), "party",
+                  seat->party >= 0 ? r->pb->parties[seat->party] : NULL, "reason", ev->reason, "seat", name);
     if (detail != NULL && seat->vote != TC_VOTE_NONE)
         json_object_set_new(detail, "changed_from", json_string(tc_vote_name(seat->vote)));
     free(seat->vote_by);
@@ -127,7 +127,8 @@ int approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
     record_tally(r, s, &t);
     tc_decision d = tc_approval_decide(&s->approval.rule, &t);
     if (d != TC_DECISION_OPEN) {
-        json_t *why = json_pack("{s:s, s:o}", "rule", tc_rule_kind_name(s->approval.rule.kind), "tally", tally_json(&t));
+        json_t *why = json_pack("{s:s, s:o}", "rule", tc_rule_kind_name(s->approval.rule.kind), "tally",
+                                tally_json(&t));
         if (why != NULL && t.veto_cast)
             json_object_set_new(why, "veto", json_true());
         leave(r, s, d == TC_DECISION_APPROVED ? "approved" : "rejected", why);
@@ -140,7 +141,8 @@ void approval_deadline(run *r, const tc_state *s, tc_activation *a)
     tc_tally t;
     approval_tally(r->pb, r->inst, s, a, &t);
     const char *outcome = tc_approval_holds_at_deadline(&s->approval.rule, &t) ? "approved" : "timeout";
-    audit(r, "timeout", s, json_pack("{s:i, s:s, s:o}", "visit", a->visit, "outcome", outcome, "tally", tally_json(&t)));
+    audit(r, "timeout", s,
+          json_pack("{s:i, s:s, s:o}", "visit", a->visit, "outcome", outcome, "tally", tally_json(&t)));
     leave(r, s, outcome,
           json_pack("{s:s, s:o}", "rule", tc_rule_kind_name(s->approval.rule.kind), "tally", tally_json(&t)));
 }

@@ -53,21 +53,21 @@ json_t *seat_list(run *r, const tc_state *s, const tc_activation *a);
 int check_value(const tc_playbook *pb, const tc_field *field, json_t *value, const char *what, tc_error *err);
 
 /* Parts, one file each. */
-void approval_enter(run *r, tc_activation *a, const tc_state *s);            /* machine_approval.c */
+void approval_enter(run *r, tc_activation *a, const tc_state *s); /* machine_approval.c */
 int approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat);
 void approval_tally(const tc_playbook *pb, const tc_instance *inst, const tc_state *s, const tc_activation *a,
                     tc_tally *t);
 void approval_deadline(run *r, const tc_state *s, tc_activation *a);
-void task_enter(run *r, tc_activation *a, const tc_state *s);                /* machine_task.c */
+void task_enter(run *r, tc_activation *a, const tc_state *s); /* machine_task.c */
 int task_complete(run *r, const tc_state *s, tc_activation *a, tc_seat *seat);
 int task_ack(run *r, const tc_state *s, tc_activation *a, tc_seat *seat);
 int task_all_acked(const tc_activation *a);
 void escalation_schedule(run *r, const tc_state *s, const tc_activation *a); /* machine_escalation.c */
 void escalation_reach(run *r, const tc_state *s, tc_activation *a, int manual);
 int escalation_levels(const tc_state *s);
-void action_start(run *r, const tc_state *s, tc_activation *a);             /* machine_action.c */
+void action_start(run *r, const tc_state *s, tc_activation *a); /* machine_action.c */
 int action_result(run *r, const tc_state *s, tc_activation *a);
 void action_timer(run *r, const tc_state *s, tc_activation *a, const char *purpose);
-void choice_enter(run *r, const tc_state *s);                                /* machine_choice.c */
+void choice_enter(run *r, const tc_state *s); /* machine_choice.c */
 
 #endif

@@ -33,7 +33,7 @@ int check_value(const tc_playbook *pb, const tc_field *f, json_t *v, const char 
 {
     if (!value_fits(pb, f, v))
         return tc_error_set(err, TC_EINVAL, "%s %s must be %s", what, f->name,
-                            f->type == TC_VALUE_PARTY ? "one of the playbook's parties"
+                            f->type == TC_VALUE_PARTY     ? "one of the playbook's parties"
                             : f->type == TC_VALUE_INTEGER ? "an integer"
                             : f->type == TC_VALUE_NUMBER  ? "a number"
                             : f->type == TC_VALUE_BOOLEAN ? "true or false"
@@ -45,8 +45,8 @@ int check_value(const tc_playbook *pb, const tc_field *f, json_t *v, const char 
         if (i == json_array_size(f->enum_values))
             return tc_error_set(err, TC_EINVAL, "%s %s is not one of its allowed values", what, f->name);
     }
-    if (json_is_number(v) && ((f->has_min && json_number_value(v) < f->min) ||
-                              (f->has_max && json_number_value(v) > f->max)))
+    if (json_is_number(v) &&
+        ((f->has_min && json_number_value(v) < f->min) || (f->has_max && json_number_value(v) > f->max)))
         return tc_error_set(err, TC_EINVAL, "%s %s is out of range", what, f->name);
     return 0;
 }
@@ -57,7 +57,8 @@ static int check_outputs(run *r, const tc_state *s, json_t *data)
     json_t *value;
     if (data != NULL && !json_is_object(data))
         return tc_error_set(r->err, TC_EINVAL, "the data of a completion is a JSON object");
-    json_object_foreach(data, key, value) {
+    json_object_foreach(data, key, value)
+    {
         const tc_field *f = NULL;
         for (size_t i = 0; i < s->task.output_count; i++)
             if (strcmp(s->task.outputs[i].name, key) == 0)
@@ -70,8 +71,8 @@ static int check_outputs(run *r, const tc_state *s, json_t *data)
     }
     for (size_t i = 0; i < s->task.output_count; i++)
         if (s->task.outputs[i].required && json_object_get(data, s->task.outputs[i].name) == NULL)
-            return tc_error_set(r->err, TC_EINVAL, "output %s of task %s is required", s->task.outputs[i].name,
-                                s->path);
+            return tc_error_set(r->err, TC_EINVAL, "output %s of task %s is required",
+                                s->task.outputs[i].name, s->path);
     return 0;
 }
 
@@ -116,8 +117,8 @@ int task_complete(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
         json_object_set(r->inst->data, s->path, data);
     }
     audit(r, "completed", s,
-          json_pack("{s:s?, s:s, s:s, s:o}", "party", seat->party >= 0 ? r->pb->parties[seat->party] : NULL, "seat",
-                    name, "outcome", outcome, "data", data));
+          json_pack("{s:s?, s:s, s:s, s:o}", "party", seat->party >= 0 ? r->pb->parties[seat->party] : NULL,
+                    "seat", name, "outcome", outcome, "data", data));
 
     if (strcmp(outcome, "done") != 0) {
         leave(r, s, outcome, NULL);
@@ -153,7 +154,8 @@ int task_ack(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
     seat->acked_by = strdup(r->ev->actor.role ? r->ev->actor.role : "");
     seat->acked_at = r->now;
     audit(r, "acked", s,
-          json_pack("{s:s?, s:s}", "party", seat->party >= 0 ? r->pb->parties[seat->party] : NULL, "seat", name));
+          json_pack("{s:s?, s:s}", "party", seat->party >= 0 ? r->pb->parties[seat->party] : NULL, "seat",
+                    name));
     if (s->escalation != NULL && s->escalation->until == TC_UNTIL_ACK && task_all_acked(a) &&
         a->level < escalation_levels(s)) {
         char purpose[32];

@@ -10,7 +10,7 @@
 
 #include "core/machine.h"
 
-#define DEFAULT_UNTIL ((tc_ms)400 * 86400 * 1000)
+#define DEFAULT_UNTIL  ((tc_ms)400 * 86400 * 1000)
 #define MAX_ITERATIONS 1000000
 
 typedef struct sim_event {
@@ -87,39 +87,46 @@ static int read_events(sim *s, json_t *events, tc_error *err)
         if (!json_is_object(e))
             return tc_error_set(err, TC_EINVAL, "script: $.events[%zu]: expected an object", i);
         if (parse_at(json_object_get(e, "at"), &se->at) != 0)
-            return tc_error_set(err, TC_EINVAL, "script: $.events[%zu].at: expected a duration since the trigger, such as \"PT10M\"", i);
+            return tc_error_set(
+                err, TC_EINVAL,
+                "script: $.events[%zu].at: expected a duration since the trigger, such as \"PT10M\"", i);
         int found = -1;
         for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
             if (json_object_get(e, kinds[k].key) != NULL) {
                 if (found >= 0)
-                    return tc_error_set(err, TC_EINVAL, "script: $.events[%zu]: one command per event (%s and %s)", i,
+                    return tc_error_set(err, TC_EINVAL,
+                                        "script: $.events[%zu]: one command per event (%s and %s)", i,
                                         kinds[found].key, kinds[k].key);
                 found = (int)k;
             }
         if (found < 0)
-            return tc_error_set(err, TC_EINVAL,
-                                "script: $.events[%zu]: expected one of vote, complete, ack, escalate, action, cancel", i);
+            return tc_error_set(
+                err, TC_EINVAL,
+                "script: $.events[%zu]: expected one of vote, complete, ack, escalate, action, cancel", i);
         const char *key;
         json_t *value;
-        json_object_foreach(e, key, value) {
+        json_object_foreach(e, key, value)
+        {
             int ok = 0;
             for (const char *const *a = kinds[found].allowed; *a; a++)
                 ok |= strcmp(*a, key) == 0;
             if (!ok)
-                return tc_error_set(err, TC_EINVAL, "script: $.events[%zu].%s: unknown key for a %s event", i, key,
-                                    kinds[found].key);
+                return tc_error_set(err, TC_EINVAL, "script: $.events[%zu].%s: unknown key for a %s event", i,
+                                    key, kinds[found].key);
         }
         se->json = e;
         se->order = i;
         se->kind = kinds[found].kind;
         se->subject = json_string_value(json_object_get(e, kinds[found].key));
         if (se->subject == NULL)
-            return tc_error_set(err, TC_EINVAL, "script: $.events[%zu].%s: expected a string", i, kinds[found].key);
+            return tc_error_set(err, TC_EINVAL, "script: $.events[%zu].%s: expected a string", i,
+                                kinds[found].key);
         static const char *const strings[] = {"state", "party", "reason", "as", "outcome"};
         for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++) {
             json_t *v = json_object_get(e, strings[k]);
             if (v != NULL && !json_is_string(v))
-                return tc_error_set(err, TC_EINVAL, "script: $.events[%zu].%s: expected a string", i, strings[k]);
+                return tc_error_set(err, TC_EINVAL, "script: $.events[%zu].%s: expected a string", i,
+                                    strings[k]);
         }
         json_t *as = json_object_get(e, "as");
         if (as != NULL && json_object_get(s->actors, json_string_value(as)) == NULL)
@@ -148,8 +155,8 @@ static void add_line(sim *s, const char *kind, const char *state, const char *ac
 {
     json_t *t;
     timeline_t(&t, s->now);
-    json_t *line = json_pack("{s:o, s:s, s:s?, s:s?, s:O}", "t", t, "kind", kind, "state", state, "actor", actor,
-                             "detail", detail ? detail : json_null());
+    json_t *line = json_pack("{s:o, s:s, s:s?, s:s?, s:O}", "t", t, "kind", kind, "state", state, "actor",
+                             actor, "detail", detail ? detail : json_null());
     if (line == NULL || json_array_append_new(s->timeline, line) != 0)
         s->failed = 1;
 }
@@ -234,7 +241,8 @@ static void apply(sim *s, const tc_event *ev, const char *command, const char *s
         return;
     }
     if (rc != 0) {
-        json_t *detail = json_pack("{s:s, s:s, s:s}", "command", command, "reason", err.text, "error", tc_strerror(rc));
+        json_t *detail =
+            json_pack("{s:s, s:s, s:s}", "command", command, "reason", err.text, "error", tc_strerror(rc));
         add_line(s, "refused", state, ev->actor.role, detail);
         json_decref(detail);
         tc_effects_clear(&fx);
@@ -262,14 +270,15 @@ static void apply(sim *s, const tc_event *ev, const char *command, const char *s
 /* The seat string an event without "as" acts with: the state's role, and the party if named. */
 static void implicit_seat(const sim *s, const sim_event *se, char *buf, size_t size)
 {
-    const char *path = se->kind == TC_EVENT_VOTE ? json_string_value(json_object_get(se->json, "state")) : se->subject;
+    const char *path =
+        se->kind == TC_EVENT_VOTE ? json_string_value(json_object_get(se->json, "state")) : se->subject;
     const char *party = json_string_value(json_object_get(se->json, "party"));
     const tc_state *st = path ? tc_playbook_state(s->pb, path) : NULL;
     if (st == NULL && path != NULL) /* a bare id among the active states */
         for (size_t i = 0; i < s->inst->active_count; i++)
             if (strcmp(s->pb->states[s->inst->active[i].state].id, path) == 0)
                 st = &s->pb->states[s->inst->active[i].state];
-    int role = st == NULL                        ? -1
+    int role = st == NULL                      ? -1
                : st->type == TC_STATE_TASK     ? st->task.role
                : st->type == TC_STATE_APPROVAL ? st->approval.role
                                                : -1;
@@ -358,12 +367,14 @@ static size_t earliest_timer(const sim *s)
 
 static int check_script(json_t *script, tc_error *err)
 {
-    static const char *const keys[] = {"inputs", "parties", "severity", "mode", "initiator", "actors", "events", "until", NULL};
+    static const char *const keys[] = {"inputs", "parties", "severity", "mode", "initiator",
+                                       "actors", "events",  "until",    NULL};
     const char *key;
     json_t *value;
     if (!json_is_object(script))
         return tc_error_set(err, TC_EINVAL, "script: expected a JSON object");
-    json_object_foreach(script, key, value) {
+    json_object_foreach(script, key, value)
+    {
         int ok = 0;
         for (const char *const *k = keys; *k; k++)
             ok |= strcmp(*k, key) == 0;
@@ -375,7 +386,8 @@ static int check_script(json_t *script, tc_error *err)
     json_t *actors = json_object_get(script, "actors");
     if (actors != NULL && !json_is_object(actors))
         return tc_error_set(err, TC_EINVAL, "script: $.actors: expected an object of actor -> [seats]");
-    json_object_foreach(actors, key, value) {
+    json_object_foreach(actors, key, value)
+    {
         if (!json_is_array(value))
             return tc_error_set(err, TC_EINVAL, "script: $.actors.%s: expected an array of seats", key);
     }
@@ -439,9 +451,11 @@ int tc_simulate(const tc_playbook *pb, json_t *script, json_t **out, tc_error *e
     for (size_t i = 0; i < json_array_size(init_list) && init_count < 64; i++)
         init_seats[init_count++] = json_string_value(json_array_get(init_list, i));
     tc_actor trigger_actor = {initiator ? initiator : "simulate", init_seats, init_count, init_list == NULL};
-    tc_trigger trigger = {json_object_get(script, "inputs"), NULL,
+    tc_trigger trigger = {json_object_get(script, "inputs"),
+                          NULL,
                           json_string_value(json_object_get(script, "severity")),
-                          json_string_value(json_object_get(script, "mode")), parties ? party_names : NULL,
+                          json_string_value(json_object_get(script, "mode")),
+                          parties ? party_names : NULL,
                           party_count};
     if ((rc = tc_trigger_prepare(pb, s.inst, &trigger, &trigger_actor, 0, err)) != 0) {
         sim_free(&s);
@@ -474,16 +488,18 @@ int tc_simulate(const tc_playbook *pb, json_t *script, json_t **out, tc_error *e
     }
     if (s.failed) {
         sim_free(&s);
-        return tc_error_set(err, TC_EFAILED, "the simulation failed (out of memory, or a loop that never waits)");
+        return tc_error_set(err, TC_EFAILED,
+                            "the simulation failed (out of memory, or a loop that never waits)");
     }
 
     json_t *active = json_array();
     for (size_t i = 0; i < s.inst->active_count; i++)
         if (pb->states[s.inst->active[i].state].type != TC_STATE_PARALLEL)
             json_array_append_new(active, json_string(pb->states[s.inst->active[i].state].path));
-    *out = json_pack("{s:s, s:s?, s:s, s:i, s:o, s:O, s:O}", "status", tc_status_name(s.inst->status), "outcome",
-                     s.inst->outcome, "severity", tc_severity_name(s.inst->severity), "escalation_level",
-                     s.inst->escalation_level, "active", active, "data", s.inst->data, "timeline", s.timeline);
+    *out =
+        json_pack("{s:s, s:s?, s:s, s:i, s:o, s:O, s:O}", "status", tc_status_name(s.inst->status), "outcome",
+                  s.inst->outcome, "severity", tc_severity_name(s.inst->severity), "escalation_level",
+                  s.inst->escalation_level, "active", active, "data", s.inst->data, "timeline", s.timeline);
     sim_free(&s);
     return *out ? 0 : tc_error_set(err, TC_ENOMEM, "out of memory");
 }

@@ -22,13 +22,15 @@ void tc_timeline_offset(tc_strbuf *sb, tc_ms offset)
     tc_strbuf_addf(sb, "+%02lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
 }
 
-void tc_timeline_describe(tc_strbuf *sb, const char *kind, const char *state, const char *actor, json_t *detail)
+void tc_timeline_describe(tc_strbuf *sb, const char *kind, const char *state, const char *actor,
+                          json_t *detail)
 {
     tc_strbuf_add(sb, state ? state : "crisis");
     tc_strbuf_add(sb, " ");
     if (strcmp(kind, "triggered") == 0) {
         tc_strbuf_addf(sb, "triggered by %s (severity %s, mode %s, parties ", actor ? actor : "?",
-                       str(detail, "severity") ? str(detail, "severity") : "?", str(detail, "mode") ? str(detail, "mode") : "?");
+                       str(detail, "severity") ? str(detail, "severity") : "?",
+                       str(detail, "mode") ? str(detail, "mode") : "?");
         join_strings(sb, json_object_get(detail, "parties"));
         tc_strbuf_add(sb, ")");
     } else if (strcmp(kind, "entered") == 0) {
@@ -63,7 +65,8 @@ void tc_timeline_describe(tc_strbuf *sb, const char *kind, const char *state, co
         if (str(detail, "reason"))
             tc_strbuf_addf(sb, ": %s", str(detail, "reason"));
     } else if (strcmp(kind, "completed") == 0) {
-        tc_strbuf_addf(sb, "completed by %s for %s: %s", actor ? actor : "?", str(detail, "seat") ? str(detail, "seat") : "?",
+        tc_strbuf_addf(sb, "completed by %s for %s: %s", actor ? actor : "?",
+                       str(detail, "seat") ? str(detail, "seat") : "?",
                        str(detail, "outcome") ? str(detail, "outcome") : "done");
         json_t *data = json_object_get(detail, "data");
         if (json_object_size(data) > 0) {
@@ -72,9 +75,11 @@ void tc_timeline_describe(tc_strbuf *sb, const char *kind, const char *state, co
             free(text);
         }
     } else if (strcmp(kind, "acked") == 0) {
-        tc_strbuf_addf(sb, "acknowledged by %s for %s", actor ? actor : "?", str(detail, "seat") ? str(detail, "seat") : "?");
+        tc_strbuf_addf(sb, "acknowledged by %s for %s", actor ? actor : "?",
+                       str(detail, "seat") ? str(detail, "seat") : "?");
     } else if (strcmp(kind, "escalated") == 0) {
-        tc_strbuf_addf(sb, "escalated to level %lld", (long long)json_integer_value(json_object_get(detail, "level")));
+        tc_strbuf_addf(sb, "escalated to level %lld",
+                       (long long)json_integer_value(json_object_get(detail, "level")));
         if (json_is_true(json_object_get(detail, "manual")))
             tc_strbuf_addf(sb, " by %s", actor ? actor : "?");
         if (str(detail, "severity"))
@@ -93,8 +98,8 @@ void tc_timeline_describe(tc_strbuf *sb, const char *kind, const char *state, co
                        (long long)json_integer_value(json_object_get(detail, "attempt")));
         size_t i;
         json_t *v;
-        json_array_foreach(json_object_get(detail, "argv"), i, v) tc_strbuf_addf(sb, "%s%s", i ? " " : "",
-                                                                                 json_string_value(v));
+        json_array_foreach(json_object_get(detail, "argv"), i, v)
+            tc_strbuf_addf(sb, "%s%s", i ? " " : "", json_string_value(v));
     } else if (strcmp(kind, "action_finished") == 0) {
         tc_strbuf_addf(sb, "action finished (attempt %lld): %s",
                        (long long)json_integer_value(json_object_get(detail, "attempt")),

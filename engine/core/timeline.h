@@ -13,7 +13,8 @@
 #include "core/strbuf.h"
 
 /* Appends "<state or crisis> <what happened>" for an audit event of kind with detail. */
-void tc_timeline_describe(tc_strbuf *sb, const char *kind, const char *state, const char *actor, json_t *detail);
+void tc_timeline_describe(tc_strbuf *sb, const char *kind, const char *state, const char *actor,
+                          json_t *detail);
 
 /* Appends "+HH:MM:SS" for an offset (hours go past 24). */
 void tc_timeline_offset(tc_strbuf *sb, tc_ms offset);

@@ -26,15 +26,18 @@ static int check_subset(const tc_playbook *pb, const int *chosen, tc_error *err)
             if (seats == 0)
                 return tc_error_set(err, TC_EINVAL, "these parties leave task %s with no seat", s->path);
             if (s->task.complete == TC_COMPLETE_MIN && s->task.complete_min > seats)
-                return tc_error_set(err, TC_EINVAL, "these parties leave task %s %d seats, fewer than the %d that must complete",
-                                    s->path, seats, s->task.complete_min);
+                return tc_error_set(
+                    err, TC_EINVAL,
+                    "these parties leave task %s %d seats, fewer than the %d that must complete", s->path,
+                    seats, s->task.complete_min);
         }
         if (s->type == TC_STATE_APPROVAL && s->approval.parties.count > 0) {
             int seats = count_in_subset(&s->approval.parties, chosen);
             if (seats == 0)
                 return tc_error_set(err, TC_EINVAL, "these parties leave approval %s with no seat", s->path);
             if (s->approval.rule.kind == TC_RULE_QUORUM && s->approval.rule.min > seats)
-                return tc_error_set(err, TC_EINVAL, "these parties leave approval %s %d seats, fewer than its quorum of %d",
+                return tc_error_set(err, TC_EINVAL,
+                                    "these parties leave approval %s %d seats, fewer than its quorum of %d",
                                     s->path, seats, s->approval.rule.min);
         }
     }
@@ -47,7 +50,8 @@ static int prepare_inputs(const tc_playbook *pb, tc_instance *inst, json_t *give
     json_t *value;
     if (given != NULL && !json_is_object(given))
         return tc_error_set(err, TC_EINVAL, "inputs must be a JSON object");
-    json_object_foreach(given, key, value) {
+    json_object_foreach(given, key, value)
+    {
         if (tc_playbook_input(pb, key) < 0)
             return tc_error_set(err, TC_EINVAL, "playbook %s has no input %s", pb->name, key);
     }
@@ -84,8 +88,8 @@ int tc_trigger_prepare(const tc_playbook *pb, tc_instance *inst, const tc_trigge
 
     int severity = t->severity ? tc_severity_parse(t->severity) : TC_SEVERITY_UNKNOWN;
     if (severity < 0)
-        return tc_error_set(err, TC_EINVAL, "unknown severity %s (extreme, severe, moderate, minor or unknown)",
-                            t->severity);
+        return tc_error_set(err, TC_EINVAL,
+                            "unknown severity %s (extreme, severe, moderate, minor or unknown)", t->severity);
     int mode = t->mode ? tc_mode_parse(t->mode) : TC_MODE_ACTUAL;
     if (mode < 0)
         return tc_error_set(err, TC_EINVAL, "unknown mode %s (actual, exercise or test)", t->mode);
@@ -97,7 +101,7 @@ int tc_trigger_prepare(const tc_playbook *pb, tc_instance *inst, const tc_trigge
         chosen[i] = t->parties == NULL;
     for (size_t i = 0; t->parties != NULL && i < t->party_count; i++) {
         int p = tc_playbook_party(pb, t->parties[i]);
-        int rc = p < 0        ? tc_error_set(err, TC_EINVAL, "playbook %s has no party %s", pb->name, t->parties[i])
+        int rc = p < 0 ? tc_error_set(err, TC_EINVAL, "playbook %s has no party %s", pb->name, t->parties[i])
                  : chosen[p] ? tc_error_set(err, TC_EINVAL, "party %s is given twice", t->parties[i])
                              : 0;
         if (rc != 0) {

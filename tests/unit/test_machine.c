@@ -1,0 +1,442 @@
+/*
+ * The state machine beyond approvals: tasks (single and multi-instance,
+ * outcomes, outputs), escalation ladders (timing, repeat, ack, manual,
+ * severity), parallels (joins, a failed branch, nesting, deadline), actions
+ * (retries with doubling backoff, timeouts, late results), waits, choices on
+ * missing data, cancel in every state type, triggers, and determinism.
+ */
+#include "machine_fixture.h"
+
+static void test_machine_task_outputs_and_outcomes(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", NULL);
+    assert_true(is_active(&f, "assess"));
+    assert_int_equal(complete(&f, "assess", NULL, NULL, json_pack("{s:s}", "recommendation", "invade"), H),
+                     TC_EINVAL);
+    assert_int_equal(complete(&f, "assess", NULL, NULL, json_pack("{s:i}", "casualties", 3), H), TC_EINVAL);
+    assert_non_null(strstr(f.err.text, "output recommendation of task assess is required"));
+    assert_int_equal(complete(&f, "assess", NULL, NULL,
+                              json_pack("{s:s, s:i}", "recommendation", "deploy", "casualties", -1), H),
+                     TC_EINVAL);
+    assert_int_equal(complete(&f, "assess", NULL, NULL,
+                              json_pack("{s:s, s:s}", "recommendation", "deploy", "extra", "x"), H),
+                     TC_EINVAL);
+    assert_non_null(strstr(f.err.text, "task assess has no output extra"));
+    assert_int_equal(complete(&f, "assess", NULL, "postponed", NULL, H), TC_EINVAL);
+    /* A declared outcome loops back: a new visit, data cleared, the ladder anew. */
+    assert_int_equal(
+        complete(&f, "assess", NULL, "needs_info", json_pack("{s:s}", "recommendation", "monitor"), H), 0);
+    assert_int_equal(f.inst->visits[tc_playbook_state(f.pb, "assess")->index], 2);
+    assert_null(json_object_get(f.inst->data, "assess"));
+    assert_int_equal(timer_due(&f, "assess#2:level1"), 2 * H);
+    /* done with data: the choice reads it (deploy, threshold missing -> patrol). */
+    assert_int_equal(complete(&f, "assess", NULL, NULL,
+                              json_pack("{s:s, s:i}", "recommendation", "deploy", "casualties", 0), 2 * H),
+                     0);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(f.inst->data, "assess"), "recommendation")),
+        "deploy");
+    assert_true(is_active(&f, "patrol"));
+    finish(&f);
+}
+
+static void test_machine_task_multi_instance(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", "{\"path\": \"patrol\"}");
+    assert_int_equal(complete(&f, "patrol", "KZ", NULL, json_pack("{s:f}", "seized_kg", 7.5), H), 0);
+    assert_true(is_active(&f, "patrol")); /* min 2 */
+    assert_int_equal(complete(&f, "patrol", "KZ", NULL, NULL, H), TC_ECONFLICT);
+    assert_int_equal(complete(&f, "patrol", "RU", NULL, json_pack("{s:i}", "seized_kg", 3), 2 * H), 0);
+    assert_false(is_active(&f, "patrol"));
+    json_t *patrol = json_object_get(f.inst->data, "patrol");
+    assert_int_equal(json_object_size(patrol), 2);
+    /* sum 10.5 >= 10: done; AM never reported and is closed with the task. */
+    assert_int_equal(f.inst->status, TC_STATUS_CLOSED);
+    assert_string_equal(f.inst->outcome, "resolved");
+    assert_int_equal(complete(&f, "patrol", "AM", NULL, NULL, 3 * H), TC_ECONFLICT);
+    finish(&f);
+
+    /* A completion with another outcome closes the task for every seat. */
+    start_named(&f, "operations", "{\"path\": \"patrol\"}");
+    assert_int_equal(complete(&f, "patrol", "AM", "overwhelmed", NULL, H), 0);
+    assert_string_equal(f.inst->outcome, "failed");
+    finish(&f);
+
+    /* Fewer than 10 kg but some: a five-day wait. No seizures at all: failed. */
+    start_named(&f, "operations", "{\"path\": \"patrol\"}");
+    assert_int_equal(complete(&f, "patrol", "AM", NULL, json_pack("{s:i}", "seized_kg", 1), H), 0);
+    assert_int_equal(complete(&f, "patrol", "KZ", NULL, json_pack("{s:i}", "seized_kg", 2), H), 0);
+    assert_true(is_active(&f, "pause"));
+    assert_int_equal(timer_due(&f, "pause#1:wait"), H + 5 * 24 * H);
+    assert_int_equal(fire(&f, "pause#1:wait", H + 5 * 24 * H), 0);
+    assert_string_equal(f.inst->outcome, "resolved");
+    finish(&f);
+
+    start_named(&f, "operations", "{\"path\": \"patrol\"}");
+    assert_int_equal(complete(&f, "patrol", "AM", NULL, NULL, H), 0);
+    assert_int_equal(complete(&f, "patrol", "KZ", NULL, NULL, H), 0);
+    assert_string_equal(f.inst->outcome, "failed"); /* count of reported seizures is 0 */
+    finish(&f);
+}
+
+static void test_machine_escalation_timing_and_repeat(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", NULL);
+    assert_int_equal(timer_due(&f, "assess#1:level1"), H);
+    assert_int_equal(timer_due(&f, "assess#1:deadline"), 6 * H);
+    /* assess is a task with "notify" on entry. */
+
+    assert_int_equal(fire(&f, "assess#1:level1", H), 0);
+    json_t *esc = audit_detail(&f, "escalated");
+    assert_int_equal(json_integer_value(json_object_get(esc, "level")), 1);
+    json_t *notified = audit_detail(&f, "notified");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(notified, "seats"), 0)),
+                        "secretary_general");
+    assert_int_equal(timer_due(&f, "assess#1:level2"), 2 * H);
+    assert_int_equal(f.inst->severity, TC_SEVERITY_UNKNOWN);
+
+    assert_int_equal(fire(&f, "assess#1:level2", 2 * H), 0);
+    assert_int_equal(f.inst->severity, TC_SEVERITY_SEVERE); /* raised by the level */
+    notified = audit_detail(&f, "notified");
+    assert_int_equal(json_array_size(json_object_get(notified, "seats")),
+                     3); /* council of the crisis's parties */
+    assert_int_equal(effects_of(&f, TC_EFFECT_NOTIFY), 1);
+    /* Round 2 starts where round 1 ended: levels 3 and 4 at 2h + 1h and 2h + 2h. */
+    assert_int_equal(timer_due(&f, "assess#1:level3"), 3 * H);
+    assert_int_equal(fire(&f, "assess#1:level3", 3 * H), 0);
+    assert_int_equal(timer_due(&f, "assess#1:level4"), 4 * H);
+    assert_int_equal(fire(&f, "assess#1:level4", 4 * H), 0);
+    assert_int_equal(effects_of(&f, TC_EFFECT_TIMER_SET), 0); /* the ladder is over */
+    assert_int_equal(f.inst->escalation_level, 4);
+    /* Manual escalation with no level left is a conflict. */
+    tc_event esc_ev = {.kind = TC_EVENT_ESCALATE, .actor = {"admin", NULL, 0, 1}, .state = "assess"};
+    assert_int_equal(act(&f, esc_ev, 5 * H), TC_ECONFLICT);
+    assert_non_null(strstr(f.err.text, "no escalation level left"));
+    finish(&f);
+}
+
+static void test_machine_escalation_manual_and_ack(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", NULL);
+    tc_event esc = {
+        .kind = TC_EVENT_ESCALATE, .actor = {"admin", NULL, 0, 1}, .state = "assess", .reason = "slow"};
+    assert_int_equal(act(&f, esc, 10 * M), 0);
+    json_t *detail = audit_detail(&f, "escalated");
+    assert_true(json_is_true(json_object_get(detail, "manual")));
+    assert_string_equal(json_string_value(json_object_get(detail, "reason")), "slow");
+    /* Level 2 keeps its own time; the level 1 timer, when it fires, is ignored. */
+    assert_int_equal(timer_due(&f, "assess#1:level2"), 2 * H);
+    assert_int_equal(fire(&f, "assess#1:level1", H), 0);
+    assert_int_equal(audits(&f, "escalated", NULL), 0);
+    /* A stranger may not escalate; a seat holder of an active state may. */
+    esc.actor = ACTOR("stranger", "council/KZ");
+    assert_int_equal(act(&f, esc, 11 * M), TC_EPERM);
+    esc.actor = ACTOR("sec", "secretariat");
+    assert_int_equal(act(&f, esc, 12 * M), 0);
+    assert_int_equal(f.inst->escalation_level, 2);
+    finish(&f);
+
+    /* until ack: once every seat acknowledges, the ladder stops. */
+    start_named(&f, "operations", "{\"path\": \"patrol\"}");
+    assert_int_equal(timer_due(&f, "patrol#1:level1"), 30 * M);
+    static const char *const parties[] = {"AM", "KZ", "RU"};
+    for (int i = 0; i < 3; i++) {
+        char seat[32];
+        snprintf(seat, sizeof seat, "border/%s", parties[i]);
+        tc_event ack = {.kind = TC_EVENT_ACK, .actor = ACTOR(seat, seat), .state = "patrol"};
+        assert_int_equal(act(&f, ack, (i + 1) * M), 0);
+        assert_int_equal(audits(&f, "acked", "patrol"), 1);
+        assert_int_equal(act(&f, ack, (i + 1) * M), TC_ECONFLICT);
+    }
+    assert_int_equal(fire(&f, "patrol#1:level1", 30 * M), 0);
+    assert_int_equal(audits(&f, "escalated", NULL), 0);
+    finish(&f);
+}
+
+static void test_machine_parallel_join_nesting_and_failure(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", "{\"path\": \"operate\"}");
+    assert_true(is_active(&f, "operate"));
+    assert_true(is_active(&f, "operate/border/close"));
+    assert_true(is_active(&f, "operate/support/inner"));
+    assert_true(is_active(&f, "operate/support/inner/call/call"));
+    assert_true(is_active(&f, "operate/support/inner/log/note"));
+    tc_event ok = {.kind = TC_EVENT_ACTION_RESULT,
+                   .state = "operate/support/inner/call/call",
+                   .outcome = "ok",
+                   .attempt = 1};
+    assert_int_equal(act(&f, ok, M), 0);
+    assert_int_equal(complete(&f, "operate/support/inner/log/note", NULL, NULL, NULL, 2 * M), 0);
+    /* The inner parallel joined done; the outer waits for the border branch. */
+    assert_false(is_active(&f, "operate/support/inner"));
+    assert_true(is_active(&f, "operate"));
+    assert_int_equal(complete(&f, "operate/border/close", "KZ", NULL, NULL, 3 * M), 0); /* complete: any */
+    assert_string_equal(f.inst->outcome, "resolved");
+    finish(&f);
+
+    /* A failed action fails its branch, the inner parallel, and then the outer one. */
+    start_named(&f, "operations", "{\"path\": \"operate\"}");
+    tc_event failed = {.kind = TC_EVENT_ACTION_RESULT,
+                       .state = "operate/support/inner/call/call",
+                       .outcome = "failed",
+                       .attempt = 1,
+                       .final = 1};
+    assert_int_equal(act(&f, failed, M), 0);
+    assert_true(is_active(&f, "operate/support/inner")); /* the log branch still runs */
+    assert_int_equal(complete(&f, "operate/support/inner/log/note", NULL, NULL, NULL, 2 * M), 0);
+    tc_event bare = {
+        .kind = TC_EVENT_COMPLETE, .actor = ACTOR("am", "border/AM"), .state = "close"}; /* a bare id */
+    assert_int_equal(act(&f, bare, 3 * M), 0);
+    assert_string_equal(f.inst->outcome, "failed");
+    finish(&f);
+
+    /* The parallel's deadline interrupts every branch, nested ones included, and kills the action. */
+    start_named(&f, "operations", "{\"path\": \"operate\"}");
+    assert_int_equal(fire(&f, "operate#1:deadline", 48 * H), 0);
+    assert_int_equal(effects_of(&f, TC_EFFECT_ACTION_KILL), 1);
+    assert_int_equal(f.inst->active_count, 0);
+    assert_string_equal(f.inst->outcome, "failed");
+    finish(&f);
+}
+
+static void test_machine_action_retries_and_timeouts(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", "{\"path\": \"alert\"}");
+    assert_int_equal(effects_of(&f, TC_EFFECT_ACTION_START), 1);
+    assert_int_equal(timer_due(&f, "alert#1:timeout"), M);
+    tc_event failed = {.kind = TC_EVENT_ACTION_RESULT, .state = "alert", .outcome = "failed", .attempt = 1};
+    assert_int_equal(act(&f, failed, 5000), 0);
+    assert_int_equal(timer_due(&f, "alert#1:retry"), 5000 + 10000);
+    assert_int_equal(fire(&f, "alert#1:retry", 15000), 0);
+    assert_int_equal(effects_of(&f, TC_EFFECT_ACTION_START), 1);
+    json_t *started = audit_detail(&f, "action_started");
+    assert_int_equal(json_integer_value(json_object_get(started, "attempt")), 2);
+    /* The same action key on every attempt. */
+    for (size_t i = 0; i < f.fx.count; i++)
+        if (f.fx.items[i].kind == TC_EFFECT_ACTION_START)
+            assert_string_equal(f.fx.items[i].key, "0/alert/1");
+    /* Attempt 2 times out: killed, and the backoff doubles. */
+    assert_int_equal(fire(&f, "alert#1:timeout", 15000 + M), 0);
+    assert_int_equal(effects_of(&f, TC_EFFECT_ACTION_KILL), 1);
+    assert_int_equal(timer_due(&f, "alert#1:retry"), 15000 + M + 20000);
+    /* A late result of attempt 2 is ignored. */
+    failed.attempt = 2;
+    failed.outcome = "ok";
+    assert_int_equal(act(&f, failed, 15000 + M + 1), 0);
+    assert_int_equal(f.fx.count, 0);
+    assert_int_equal(fire(&f, "alert#1:retry", 15000 + M + 20000), 0);
+    /* Attempt 3 is the last (max 2 retries): a failure now fails the state. */
+    tc_event last = {.kind = TC_EVENT_ACTION_RESULT, .state = "alert", .outcome = "failed", .attempt = 3};
+    assert_int_equal(act(&f, last, 200000), 0);
+    assert_string_equal(f.inst->outcome, "failed");
+    finish(&f);
+
+    /* Success stores the program's JSON object. */
+    start_named(&f, "operations", "{\"path\": \"alert\"}");
+    json_t *out = json_pack("{s:i}", "notified", 6);
+    tc_event ok = {
+        .kind = TC_EVENT_ACTION_RESULT, .state = "alert", .outcome = "ok", .attempt = 1, .data = out};
+    assert_int_equal(act(&f, ok, 3000), 0);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(f.inst->data, "alert"), "notified")),
+                     6);
+    json_decref(out);
+    finish(&f);
+}
+
+static void test_machine_choice_with_missing_values(void **state)
+{
+    (void)state;
+    fixture f;
+    /* threshold missing: {"var": ["inputs.threshold", 0]} gives 0, not > 10: patrol. */
+    start_named(&f, "operations", NULL);
+    assert_int_equal(complete(&f, "assess", NULL, NULL, json_pack("{s:s}", "recommendation", "deploy"), H),
+                     0);
+    assert_true(is_active(&f, "patrol"));
+    finish(&f);
+
+    start_named(&f, "operations", "{\"threshold\": 11}");
+    assert_int_equal(complete(&f, "assess", NULL, NULL, json_pack("{s:s}", "recommendation", "deploy"), H),
+                     0);
+    assert_true(is_active(&f, "operate"));
+    finish(&f);
+
+    start_named(&f, "operations", "{\"threshold\": 11}");
+    assert_int_equal(complete(&f, "assess", NULL, NULL, json_pack("{s:s}", "recommendation", "monitor"), H),
+                     0);
+    assert_string_equal(f.inst->outcome, "resolved"); /* otherwise */
+    json_t *left = audit_detail(&f, "left");
+    (void)left;
+    finish(&f);
+}
+
+static void test_machine_cancel_in_every_state_type(void **state)
+{
+    (void)state;
+    static const char *const paths[] = {"assess", "patrol", "operate", "alert", "pause"};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        fixture f;
+        char inputs[64];
+        snprintf(inputs, sizeof inputs, "{\"path\": \"%s\"}", paths[i]);
+        start_named(&f, "operations", inputs);
+        if (strcmp(paths[i], "pause") == 0)
+            assert_true(is_active(&f, "pause"));
+        tc_event cancel = {
+            .kind = TC_EVENT_CANCEL, .actor = ACTOR("stranger", "council/KZ"), .reason = "a mistake"};
+        assert_int_equal(act(&f, cancel, M), TC_EPERM);
+        cancel.actor = (tc_actor){"initiator", NULL, 0, 0}; /* the initiator may */
+        assert_int_equal(act(&f, cancel, M), 0);
+        assert_int_equal(f.inst->status, TC_STATUS_CANCELLED);
+        assert_string_equal(f.inst->outcome, "cancelled");
+        assert_int_equal(f.inst->active_count, 0);
+        assert_int_equal(effects_of(&f, TC_EFFECT_CLOSED), 1);
+        assert_string_equal(json_string_value(json_object_get(audit_detail(&f, "cancelled"), "reason")),
+                            "a mistake");
+        assert_true(effects_of(&f, TC_EFFECT_TIMER_CLEAR) >= 1);
+        if (strcmp(paths[i], "alert") == 0 || strcmp(paths[i], "operate") == 0)
+            assert_int_equal(effects_of(&f, TC_EFFECT_ACTION_KILL), 1);
+        assert_int_equal(act(&f, cancel, 2 * M), TC_ECONFLICT);
+        finish(&f);
+    }
+}
+
+static void test_machine_trigger_checks(void **state)
+{
+    (void)state;
+    char *text = fixture_playbook("operations");
+    tc_playbook *pb = compile(text);
+    tc_actor admin = {"admin", NULL, 0, 1};
+    struct {
+        const char *inputs;
+        const char *severity;
+        const char *const *parties;
+        size_t count;
+        int code;
+        const char *message;
+    } cases[] = {
+        {"{\"nope\": 1}", NULL, NULL, 0, TC_EINVAL, "playbook operations has no input nope"},
+        {"{\"threshold\": \"high\"}", NULL, NULL, 0, TC_EINVAL, "input threshold must be a number"},
+        {NULL, "catastrophic", NULL, 0, TC_EINVAL, "unknown severity catastrophic"},
+        {NULL, NULL, (const char *const[]){"XX"}, 1, TC_EINVAL, "playbook operations has no party XX"},
+        {NULL, NULL, (const char *const[]){"KZ"}, 1, TC_EINVAL,
+         "these parties leave task patrol 1 seats, fewer than the 2"},
+        {NULL, NULL, (const char *const[]){"KZ", "KZ"}, 2, TC_EINVAL, "party KZ is given twice"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tc_instance *inst = tc_instance_new(pb);
+        json_t *inputs = cases[i].inputs ? json_loads(cases[i].inputs, 0, NULL) : NULL;
+        tc_trigger t = {inputs, NULL, cases[i].severity, NULL, cases[i].parties, cases[i].count};
+        tc_error err;
+        tc_error_init(&err);
+        assert_int_equal(tc_trigger_prepare(pb, inst, &t, &admin, 0, &err), cases[i].code);
+        if (strstr(err.text, cases[i].message) == NULL)
+            fail_msg("case %zu: %s", i, err.text);
+        json_decref(inputs);
+        tc_instance_free(inst);
+    }
+    /* Defaults fill in; a seat holder of the playbook may trigger, a stranger may not. */
+    tc_instance *inst = tc_instance_new(pb);
+    tc_trigger t = {0};
+    tc_actor holder = ACTOR("kz", "border/KZ"), stranger = ACTOR("x", "navy/KZ");
+    assert_int_equal(tc_trigger_prepare(pb, inst, &t, &stranger, 0, NULL), TC_EPERM);
+    assert_int_equal(tc_trigger_prepare(pb, inst, &t, &holder, 0, NULL), 0);
+    assert_string_equal(json_string_value(json_object_get(inst->inputs, "path")), "assess");
+    assert_null(json_object_get(inst->inputs, "threshold"));
+    assert_int_equal(inst->party_count, 3);
+    tc_instance_free(inst);
+    tc_playbook_free(pb);
+    free(text);
+}
+
+/* One scripted run, returned as the concatenated text of every effect and the final instance. */
+static char *scripted_run(void)
+{
+    fixture f;
+    tc_strbuf sb = TC_STRBUF_INIT;
+    start_named(&f, "operations", "{\"threshold\": 20}");
+    struct {
+        int kind;
+        tc_ms at;
+    } steps[] = {{0, H}, {1, 2 * H}, {2, 3 * H}};
+    for (size_t i = 0; i < 3; i++) {
+        if (steps[i].kind == 0)
+            fire(&f, "assess#1:level1", steps[i].at);
+        else if (steps[i].kind == 1)
+            complete(&f, "assess", NULL, NULL, json_pack("{s:s}", "recommendation", "deploy"), steps[i].at);
+        else
+            complete(&f, "operate/border/close", "RU", NULL, NULL, steps[i].at);
+        for (size_t e = 0; e < f.fx.count; e++) {
+            char *detail =
+                f.fx.items[e].detail ? json_dumps(f.fx.items[e].detail, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+            tc_strbuf_addf(&sb, "%s %s %s %s %lld %s\n", tc_effect_kind_name(f.fx.items[e].kind),
+                           f.fx.items[e].name ? f.fx.items[e].name : "-",
+                           f.fx.items[e].state ? f.fx.items[e].state : "-",
+                           f.fx.items[e].key ? f.fx.items[e].key : "-", (long long)f.fx.items[e].due,
+                           detail ? detail : "-");
+            free(detail);
+        }
+    }
+    char *final = instance_text(f.pb, f.inst);
+    tc_strbuf_add(&sb, final);
+    free(final);
+    finish(&f);
+    return tc_strbuf_take(&sb);
+}
+
+static void test_machine_is_deterministic(void **state)
+{
+    (void)state;
+    char *a = scripted_run(), *b = scripted_run();
+    assert_true(strlen(a) > 500);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+}
+
+static void test_machine_instance_json_is_checked(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", NULL);
+    json_t *json = tc_instance_to_json(f.pb, f.inst);
+    json_object_set_new(json_array_get(json_object_get(json, "active"), 0), "state", json_string("nowhere"));
+    tc_instance *copy = NULL;
+    tc_error err;
+    tc_error_init(&err);
+    assert_int_equal(tc_instance_from_json(f.pb, json, &copy, &err), TC_EINVAL);
+    assert_non_null(strstr(err.text, "does not fit playbook operations"));
+    json_decref(json);
+    json = json_pack("{s:i}", "v", 99);
+    assert_int_equal(tc_instance_from_json(f.pb, json, &copy, NULL), TC_EINVAL);
+    json_decref(json);
+    finish(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_machine_task_outputs_and_outcomes),
+        cmocka_unit_test(test_machine_task_multi_instance),
+        cmocka_unit_test(test_machine_escalation_timing_and_repeat),
+        cmocka_unit_test(test_machine_escalation_manual_and_ack),
+        cmocka_unit_test(test_machine_parallel_join_nesting_and_failure),
+        cmocka_unit_test(test_machine_action_retries_and_timeouts),
+        cmocka_unit_test(test_machine_choice_with_missing_values),
+        cmocka_unit_test(test_machine_cancel_in_every_state_type),
+        cmocka_unit_test(test_machine_trigger_checks),
+        cmocka_unit_test(test_machine_is_deterministic),
+        cmocka_unit_test(test_machine_instance_json_is_checked),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,246 @@
+/*
+ * Approvals in the state machine: closing the moment the outcome is certain,
+ * constructive abstention, vote changes, veto, exclude_initiator, silence,
+ * deadlines, and every refusal with its error code.
+ */
+#include "machine_fixture.h"
+
+static void test_machine_approval_consensus_closes_on_last_seat(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "council", NULL);
+    assert_true(is_active(&f, "consensus"));
+    static const char *const parties[] = {"AM", "BY", "KZ", "KG", "RU"};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(
+            vote(&f, "consensus", parties[i], i == 2 ? TC_VOTE_ABSTAIN : TC_VOTE_APPROVE, (i + 1) * M), 0);
+        assert_int_equal(audits(&f, "vote", "consensus"), 1);
+        assert_int_equal(audits(&f, "left", "consensus"), 0);
+    }
+    assert_int_equal(vote(&f, "consensus", "TJ", TC_VOTE_APPROVE, 10 * M), 0);
+    json_t *left = audit_detail(&f, "left");
+    assert_string_equal(json_string_value(json_object_get(left, "outcome")), "approved");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(left, "tally"), "abstain")), 1);
+    assert_int_equal(audits(&f, "closed", NULL), 1);
+    assert_int_equal(f.inst->status, TC_STATUS_CLOSED);
+    assert_string_equal(f.inst->outcome, "resolved");
+    assert_int_equal(f.inst->closed_at, 10 * M);
+    /* The deadline timer was cleared, and a vote after the close is a conflict. */
+    assert_int_equal(effects_of(&f, TC_EFFECT_TIMER_CLEAR), 1);
+    assert_int_equal(vote(&f, "consensus", "TJ", TC_VOTE_REJECT, 11 * M), TC_ECONFLICT);
+    finish(&f);
+}
+
+static void test_machine_approval_reject_closes_at_once(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "council", NULL);
+    assert_int_equal(vote(&f, "consensus", "KZ", TC_VOTE_REJECT, M), 0);
+    assert_string_equal(f.inst->outcome, "declined");
+    finish(&f);
+}
+
+static void test_machine_approval_vote_change(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "council", NULL);
+    assert_int_equal(vote(&f, "consensus", "KZ", TC_VOTE_ABSTAIN, M), 0);
+    assert_int_equal(vote(&f, "consensus", "KZ", TC_VOTE_APPROVE, 2 * M), 0);
+    json_t *detail = audit_detail(&f, "vote");
+    assert_string_equal(json_string_value(json_object_get(detail, "changed_from")), "abstain");
+    assert_string_equal(json_string_value(json_object_get(detail, "vote")), "approve");
+    assert_string_equal(json_string_value(json_object_get(detail, "party")), "KZ");
+    /* The tally counts the last vote only. */
+    tc_tally t;
+    assert_int_equal(tc_machine_tally(f.pb, f.inst, tc_playbook_state(f.pb, "consensus")->index, &t), 0);
+    assert_int_equal(t.approve, 1);
+    assert_int_equal(t.abstain, 0);
+    assert_int_equal(t.pending, 5);
+    /* Changing to reject closes it. */
+    assert_int_equal(vote(&f, "consensus", "KZ", TC_VOTE_REJECT, 3 * M), 0);
+    assert_int_equal(f.inst->status, TC_STATUS_CLOSED);
+    finish(&f);
+}
+
+static void test_machine_approval_unanimous_abstain_rejects(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "council", "{\"rule\": \"unanimous\"}");
+    assert_int_equal(vote(&f, "unanimous", "AM", TC_VOTE_APPROVE, M), 0);
+    assert_int_equal(vote(&f, "unanimous", "BY", TC_VOTE_ABSTAIN, M), 0);
+    assert_string_equal(f.inst->outcome, "declined");
+    finish(&f);
+}
+
+static void test_machine_approval_veto(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "council", "{\"rule\": \"majority\"}");
+    static const char *const four[] = {"AM", "BY", "KZ", "KG"};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(vote(&f, "majority", four[i], TC_VOTE_APPROVE, M), 0);
+    /* The majority holds, but the veto party has not spoken. */
+    assert_true(is_active(&f, "majority"));
+    assert_int_equal(vote(&f, "majority", "RU", TC_VOTE_ABSTAIN, 2 * M), 0);
+    assert_string_equal(f.inst->outcome, "resolved");
+    finish(&f);
+
+    start_named(&f, "council", "{\"rule\": \"majority\"}");
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(vote(&f, "majority", four[i], TC_VOTE_APPROVE, M), 0);
+    assert_int_equal(vote(&f, "majority", "RU", TC_VOTE_REJECT, 2 * M), 0);
+    assert_true(json_is_true(json_object_get(audit_detail(&f, "left"), "veto")));
+    assert_string_equal(f.inst->outcome, "declined");
+    finish(&f);
+
+    /* At the deadline the majority holds and no veto was cast: approved. */
+    start_named(&f, "council", "{\"rule\": \"majority\"}");
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(vote(&f, "majority", four[i], TC_VOTE_APPROVE, M), 0);
+    assert_int_equal(fire(&f, "majority#1:deadline", 24 * H), 0);
+    assert_string_equal(json_string_value(json_object_get(audit_detail(&f, "timeout"), "outcome")),
+                        "approved");
+    assert_string_equal(f.inst->outcome, "resolved");
+    finish(&f);
+}
+
+static void test_machine_approval_silence(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "council", "{\"rule\": \"silence\"}");
+    assert_int_equal(timer_due(&f, "silence#1:deadline"), 72 * H);
+    assert_int_equal(vote(&f, "silence", "KZ", TC_VOTE_APPROVE, H), 0);
+    assert_int_equal(vote(&f, "silence", "AM", TC_VOTE_ABSTAIN, H), 0);
+    assert_true(is_active(&f, "silence"));
+    assert_int_equal(fire(&f, "silence#1:deadline", 72 * H), 0);
+    assert_string_equal(f.inst->outcome, "resolved");
+    finish(&f);
+
+    start_named(&f, "council", "{\"rule\": \"silence\"}");
+    assert_int_equal(vote(&f, "silence", "TJ", TC_VOTE_REJECT, 5 * H), 0);
+    assert_string_equal(f.inst->outcome, "declined"); /* silence broken */
+    /* The deadline timer of that visit is stale now: ignored. */
+    assert_int_equal(fire(&f, "silence#1:deadline", 72 * H), 0);
+    assert_int_equal(f.fx.count, 0);
+    finish(&f);
+}
+
+static void test_machine_approval_deadline_timeout(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "council", NULL);
+    assert_int_equal(vote(&f, "consensus", "KZ", TC_VOTE_APPROVE, H), 0);
+    assert_int_equal(fire(&f, "consensus#1:deadline", 24 * H), 0);
+    assert_int_equal(audits(&f, "timeout", "consensus"), 1);
+    assert_true(is_active(&f, "extraordinary"));
+    /* A vote recorded before the deadline but applied after it cannot reopen a closed visit. */
+    assert_int_equal(vote(&f, "consensus", "AM", TC_VOTE_APPROVE, 24 * H), TC_ECONFLICT);
+    finish(&f);
+}
+
+static void test_machine_approval_exclude_initiator(void **state)
+{
+    (void)state;
+    fixture f;
+    char *text = fixture_playbook("council");
+    json_t *inputs = json_pack("{s:s}", "rule", "excluded");
+    tc_trigger t = {.inputs = inputs};
+    memset(&f, 0, sizeof f);
+    f.pb = compile(text);
+    f.inst = tc_instance_new(f.pb);
+    tc_actor kz = ACTOR("kz_delegate", "council/KZ");
+    assert_int_equal(tc_trigger_prepare(f.pb, f.inst, &t, &kz, 0, &f.err), 0);
+    tc_event trigger = {.kind = TC_EVENT_TRIGGER, .actor = kz};
+    assert_int_equal(act(&f, trigger, 0), 0);
+
+    tc_event ev = {.kind = TC_EVENT_VOTE, .actor = kz, .state = "excluded", .vote = TC_VOTE_APPROVE};
+    assert_int_equal(act(&f, ev, M), TC_EPERM);
+    assert_non_null(strstr(f.err.text, "kz_delegate triggered this crisis and may not vote on excluded"));
+    /* Another holder of the same seat may. */
+    ev.actor = ACTOR("kz_deputy", "council/KZ");
+    assert_int_equal(act(&f, ev, M), 0);
+    assert_string_equal(f.inst->outcome, "resolved");
+    json_decref(inputs);
+    free(text);
+    finish(&f);
+}
+
+static void test_machine_approval_refusals(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "council", NULL);
+    tc_event ev = {
+        .kind = TC_EVENT_VOTE, .actor = ACTOR("kz_delegate", "council/KZ"), .vote = TC_VOTE_APPROVE};
+
+    ev.state = "nowhere";
+    assert_int_equal(act(&f, ev, M), TC_ENOTFOUND);
+    ev.state = "unanimous"; /* exists, not active */
+    assert_int_equal(act(&f, ev, M), TC_ECONFLICT);
+    ev.state = "consensus";
+    ev.party = "RU"; /* a seat the actor does not hold */
+    assert_int_equal(act(&f, ev, M), TC_EPERM);
+    assert_non_null(strstr(f.err.text, "kz_delegate does not hold seat council/RU"));
+    ev.party = "XX";
+    assert_int_equal(act(&f, ev, M), TC_ENOTFOUND);
+    ev.party = NULL;
+    ev.actor = ACTOR("observer", "observer/UNODC");
+    assert_int_equal(act(&f, ev, M), TC_EPERM);
+    /* An actor with two seats must say which. */
+    ev.actor = (tc_actor){"two_hats", (const char *const[]){"council/KZ", "council/RU"}, 2, 0};
+    assert_int_equal(act(&f, ev, M), TC_EUSAGE);
+    /* --state inferred, --party inferred. */
+    ev.actor = ACTOR("kz_delegate", "council/KZ");
+    ev.state = NULL;
+    assert_int_equal(act(&f, ev, M), 0);
+    assert_string_equal(json_string_value(json_object_get(audit_detail(&f, "vote"), "party")), "KZ");
+    /* A task command on an approval. */
+    tc_event done = {
+        .kind = TC_EVENT_COMPLETE, .actor = ACTOR("kz_delegate", "council/KZ"), .state = "consensus"};
+    assert_int_equal(act(&f, done, M), TC_ECONFLICT);
+    tc_event bad = ev;
+    bad.vote = TC_VOTE_NONE;
+    assert_int_equal(act(&f, bad, M), TC_EINVAL);
+    finish(&f);
+}
+
+static void test_machine_approval_party_subset(void **state)
+{
+    (void)state;
+    fixture f;
+    char *text = fixture_playbook("council");
+    tc_trigger t = {.parties = (const char *const[]){"KZ", "RU", "TJ"}, .party_count = 3};
+    start_with(&f, text, &t);
+    /* Only three seats: three approvals close the consensus. */
+    assert_int_equal(vote(&f, "consensus", "AM", TC_VOTE_APPROVE, M), TC_EPERM);
+    assert_int_equal(vote(&f, "consensus", "KZ", TC_VOTE_APPROVE, M), 0);
+    assert_int_equal(vote(&f, "consensus", "RU", TC_VOTE_APPROVE, M), 0);
+    assert_int_equal(vote(&f, "consensus", "TJ", TC_VOTE_APPROVE, M), 0);
+    assert_int_equal(f.inst->status, TC_STATUS_CLOSED);
+    free(text);
+    finish(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_machine_approval_consensus_closes_on_last_seat),
+        cmocka_unit_test(test_machine_approval_reject_closes_at_once),
+        cmocka_unit_test(test_machine_approval_vote_change),
+        cmocka_unit_test(test_machine_approval_unanimous_abstain_rejects),
+        cmocka_unit_test(test_machine_approval_veto),
+        cmocka_unit_test(test_machine_approval_silence),
+        cmocka_unit_test(test_machine_approval_deadline_timeout),
+        cmocka_unit_test(test_machine_approval_exclude_initiator),
+        cmocka_unit_test(test_machine_approval_refusals),
+        cmocka_unit_test(test_machine_approval_party_subset),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
