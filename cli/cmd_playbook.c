@@ -92,6 +92,18 @@ static int compile_file(const char *path, tc_playbook **out, json_t *report)
     return rc;
 }
 
+/* The JSON Schema that sits beside the playbooks in workflows/ is not one of them. */
+static int is_schema_file(const char *path)
+{
+    char *text = NULL;
+    size_t length;
+    if (cli_read_file(path, &text, &length, NULL) != 0)
+        return 0;
+    int is_schema = tc_playbook_is_json_schema(text, length);
+    free(text);
+    return is_schema;
+}
+
 static int validate(int argc, char **argv, int first, cli_globals *globals)
 {
     if (first >= argc)
@@ -101,7 +113,14 @@ static int validate(int argc, char **argv, int first, cli_globals *globals)
     for (int i = first; i < argc; i++) {
         tc_playbook *pb = NULL;
         json_t *report = globals->json ? json_object() : NULL;
-        if (compile_file(argv[i], &pb, report) != 0) {
+        if (is_schema_file(argv[i])) {
+            if (report != NULL) {
+                json_object_set_new(report, "file", json_string(argv[i]));
+                json_object_set_new(report, "skipped", json_string("a JSON Schema, not a playbook"));
+            } else {
+                printf("%s: skipped (a JSON Schema, not a playbook)\n", argv[i]);
+            }
+        } else if (compile_file(argv[i], &pb, report) != 0) {
             failed = 1;
         } else if (!globals->json) {
             printf("%s: valid playbook %s (%zu states)\n", argv[i], pb->name, pb->state_count);

@@ -350,6 +350,15 @@ static void compile_top(compile_ctx *ctx, json_t *doc)
     }
 }
 
+int tc_playbook_is_json_schema(const char *text, size_t length)
+{
+    json_t *doc = json_loadb(text, length, 0, NULL);
+    const char *schema = json_string_value(json_object_get(doc, "$schema"));
+    int is_schema = schema != NULL && strstr(schema, "json-schema.org") != NULL;
+    json_decref(doc);
+    return is_schema;
+}
+
 void tc_playbook_free(tc_playbook *playbook)
 {
     if (playbook == NULL)

@@ -224,6 +224,13 @@ typedef struct tc_playbook {
  */
 int tc_playbook_compile(const char *text, size_t length, tc_playbook **out, tc_diags *diags, tc_error *err);
 
+/*
+ * Whether text is a JSON Schema document (a top-level "$schema" naming
+ * json-schema.org) rather than a playbook: workflows/playbook.schema.json
+ * lives beside the playbooks, so "playbook validate workflows/(all).json" skips it.
+ */
+int tc_playbook_is_json_schema(const char *text, size_t length);
+
 /* Frees a compiled playbook; NULL is a no-op. */
 void tc_playbook_free(tc_playbook *playbook);
 

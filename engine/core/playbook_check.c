@@ -247,6 +247,67 @@ static void check_machine(compile_ctx *ctx, tc_machine *m, unsigned char *reache
     where_pop(ctx, 1);
 }
 
+/*
+ * Choices never wait, so a loop made only of choices would spin for ever when
+ * none of its conditions holds. Depth-first over choice-to-choice edges,
+ * colouring states 1 (on the path) and 2 (done).
+ */
+static int choice_loop(compile_ctx *ctx, int index, unsigned char *colour, int *path, int depth)
+{
+    const tc_state *s = &ctx->states[index];
+    int edges[1 + 64 * 2];
+    colour[index] = 1;
+    path[depth] = index;
+    int n = 0;
+    for (size_t i = 0; i < s->choice.count && n < 64; i++)
+        if (s->choice.choices[i].target >= 0)
+            edges[n++] = s->choice.choices[i].target;
+    if (s->choice.otherwise >= 0)
+        edges[n++] = s->choice.otherwise;
+    for (int i = 0; i < n; i++) {
+        const tc_state *t = &ctx->states[edges[i]];
+        if (t->type != TC_STATE_CHOICE)
+            continue;
+        if (colour[t->index] == 1) {
+            char chain[TC_WHERE_MAX] = "";
+            size_t used = 0;
+            int from = depth;
+            while (from > 0 && path[from] != t->index)
+                from--;
+            for (int k = from; k <= depth && used < sizeof chain - 80; k++)
+                used +=
+                    (size_t)snprintf(chain + used, sizeof chain - used, "%s -> ", ctx->states[path[k]].id);
+            snprintf(chain + used, sizeof chain - used, "%s", t->id);
+            where_pop(ctx, 0);
+            snprintf(ctx->where, sizeof ctx->where, "%s", t->where);
+            ctx->where_len = strlen(ctx->where);
+            problem(ctx, "choices loop without waiting (%s): one of them must lead out", chain);
+            where_pop(ctx, 1);
+            return 1;
+        }
+        if (colour[t->index] == 0 && choice_loop(ctx, t->index, colour, path, depth + 1))
+            return 1;
+    }
+    colour[index] = 2;
+    return 0;
+}
+
+static void check_choice_loops(compile_ctx *ctx)
+{
+    unsigned char *colour = calloc(ctx->state_count + 1, 1);
+    int *path = calloc(ctx->state_count + 1, sizeof *path);
+    if (colour == NULL || path == NULL) {
+        ctx->oom = 1;
+    } else {
+        for (size_t i = 0; i < ctx->state_count; i++)
+            if (ctx->states[i].type == TC_STATE_CHOICE && colour[i] == 0 &&
+                choice_loop(ctx, (int)i, colour, path, 0))
+                break;
+    }
+    free(colour);
+    free(path);
+}
+
 void check_graph(compile_ctx *ctx)
 {
     size_t n = ctx->state_count, most_edges = 1;
@@ -272,4 +333,6 @@ void check_graph(compile_ctx *ctx)
     free(ends);
     free(stack);
     free(edges);
+    if (!ctx->oom)
+        check_choice_loops(ctx);
 }
