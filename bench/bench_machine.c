@@ -79,13 +79,11 @@ int main(int argc, char **argv)
         for (int c = 0; c < crises; c++) {
             char *text = strdup(start);
             for (int v = 0; v < 6; v++) {
-                json_t *json = json_loads(text, 0, NULL);
                 tc_instance *inst = NULL;
-                if (tc_instance_from_json(pb, json, &inst, NULL) != 0) {
+                if (tc_instance_from_text(pb, text, strlen(text), &inst, NULL) != 0) {
                     fprintf(stderr, "cannot read the instance back\n");
                     return 1;
                 }
-                json_decref(json);
                 tc_effects fx = {0};
                 tc_event ev = {.kind = TC_EVENT_VOTE,
                                .actor = {seats[v], &seats[v], 1, 0},
@@ -97,10 +95,8 @@ int main(int argc, char **argv)
                     fprintf(stderr, "a vote was refused\n");
                     return 1;
                 }
-                json = tc_instance_to_json(pb, inst);
                 free(text);
-                text = json_dumps(json, JSON_COMPACT);
-                json_decref(json);
+                text = tc_instance_to_text(pb, inst);
                 tc_effects_clear(&fx);
                 tc_instance_free(inst);
                 events++;

@@ -20,6 +20,16 @@ static json_t *var_value(const tc_playbook *pb, const tc_instance *inst, const t
             return parties;
         }
     case TC_VAR_APPROVAL: {
+        const tc_activation *a = tc_instance_activation(inst, c->var.state);
+        if (a != NULL) { /* open: count its seats */
+            int n = 0;
+            tc_vote want = c->var.name[1] == 'p'   ? TC_VOTE_APPROVE
+                           : c->var.name[0] == 'r' ? TC_VOTE_REJECT
+                                                   : TC_VOTE_ABSTAIN;
+            for (size_t i = 0; i < a->seat_count; i++)
+                n += a->seats[i].vote == want;
+            return json_integer(n);
+        }
         json_t *tally = json_object_get(inst->tallies, pb->states[c->var.state].path);
         json_t *count = json_object_get(tally, c->var.name);
         return count ? json_incref(count) : json_integer(0);

@@ -25,7 +25,7 @@ typedef enum tc_effect_kind {
 
 typedef struct tc_effect {
     tc_effect_kind kind;
-    const char *name;  /* static or borrowed from the playbook */
+    const char *name;  /* static, or borrowed from the playbook: never from the stack */
     const char *state; /* path of the state concerned, borrowed from the playbook; NULL for the crisis */
     char *actor;       /* the acting role, for audit events caused by a command; NULL otherwise */
     json_t *detail;    /* owned; NULL when none */

@@ -109,6 +109,16 @@ tc_activation *tc_instance_activation(const tc_instance *instance, int state);
 json_t *tc_instance_to_json(const tc_playbook *playbook, const tc_instance *instance);
 int tc_instance_from_json(const tc_playbook *playbook, json_t *json, tc_instance **out, tc_error *err);
 
+/*
+ * The same document as text, fast: the engine's path, paid on every event.
+ * to_text returns compact JSON (caller frees) or NULL when out of memory;
+ * from_text accepts any JSON text of the document (jsonb's spacing and key
+ * order included) with the errors of from_json.
+ */
+char *tc_instance_to_text(const tc_playbook *playbook, const tc_instance *instance);
+int tc_instance_from_text(const tc_playbook *playbook, const char *text, size_t length, tc_instance **out,
+                          tc_error *err);
+
 const char *tc_status_name(tc_status status);
 const char *tc_vote_name(tc_vote vote);
 int tc_vote_parse(const char *word); /* -1 when unknown */

@@ -40,7 +40,8 @@ static char *timer_key(const tc_state *state, int visit, const char *purpose)
 
 void timer_set(run *r, const tc_state *state, int visit, const char *purpose, tc_ms due)
 {
-    tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_TIMER_SET, purpose, state->path, NULL);
+    /* purpose may live on the caller's stack: the key carries it, the name is static. */
+    tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_TIMER_SET, "timer", state->path, NULL);
     if (e == NULL || (e->key = timer_key(state, visit, purpose)) == NULL) {
         r->failed = 1;
         return;
@@ -51,7 +52,7 @@ void timer_set(run *r, const tc_state *state, int visit, const char *purpose, tc
 
 void timer_clear(run *r, const tc_state *state, int visit, const char *purpose)
 {
-    tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_TIMER_CLEAR, purpose, state->path, NULL);
+    tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_TIMER_CLEAR, "timer", state->path, NULL);
     if (e == NULL || (e->key = timer_key(state, visit, purpose)) == NULL) {
         r->failed = 1;
         return;
@@ -72,11 +73,21 @@ char *action_key(run *r, const tc_state *state, int visit)
 
 void seat_name(const tc_playbook *pb, const tc_state *state, int party, char *buf, size_t size)
 {
+    /* On every command's path: plain copies rather than snprintf. */
     int role = state->type == TC_STATE_TASK ? state->task.role : state->approval.role;
-    if (party >= 0)
-        snprintf(buf, size, "%s/%s", pb->roles[role].id, pb->parties[party]);
-    else
-        snprintf(buf, size, "%s", pb->roles[role].id);
+    const char *id = pb->roles[role].id, *name = party >= 0 ? pb->parties[party] : NULL;
+    size_t n = strlen(id), m = name ? strlen(name) : 0;
+    if (n + m + 2 > size) {
+        snprintf(buf, size, "%s", id);
+        return;
+    }
+    memcpy(buf, id, n);
+    if (name != NULL) {
+        buf[n++] = '/';
+        memcpy(buf + n, name, m);
+        n += m;
+    }
+    buf[n] = '\0';
 }
 
 int actor_holds(const tc_actor *actor, const char *seat)

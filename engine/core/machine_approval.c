@@ -80,6 +80,8 @@ static json_t *tally_json(const tc_tally *t)
                      t->abstain, "pending", t->pending);
 }
 
+/* The counts of a closed visit, for conditions on approval.<path>.*: an open one is counted from its seats.
+ */
 static void record_tally(run *r, const tc_state *s, const tc_tally *t)
 {
     if (json_object_set_new(r->inst->tallies, s->path, tally_json(t)) != 0)
@@ -90,9 +92,6 @@ void approval_enter(run *r, tc_activation *a, const tc_state *s)
 {
     if (make_seats(r, a, &s->approval.parties) != 0)
         return;
-    tc_tally t;
-    approval_tally(r->pb, r->inst, s, a, &t);
-    record_tally(r, s, &t);
     notify(r, s, "vote requested", 0, seat_list(r, s, a));
 }
 
@@ -124,9 +123,9 @@ int approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
 
     tc_tally t;
     approval_tally(r->pb, r->inst, s, a, &t);
-    record_tally(r, s, &t);
     tc_decision d = tc_approval_decide(&s->approval.rule, &t);
     if (d != TC_DECISION_OPEN) {
+        record_tally(r, s, &t);
         json_t *why = json_pack("{s:s, s:o}", "rule", tc_rule_kind_name(s->approval.rule.kind), "tally",
                                 tally_json(&t));
         if (why != NULL && t.veto_cast)
@@ -141,6 +140,7 @@ void approval_deadline(run *r, const tc_state *s, tc_activation *a)
     tc_tally t;
     approval_tally(r->pb, r->inst, s, a, &t);
     const char *outcome = tc_approval_holds_at_deadline(&s->approval.rule, &t) ? "approved" : "timeout";
+    record_tally(r, s, &t);
     audit(r, "timeout", s,
           json_pack("{s:i, s:s, s:o}", "visit", a->visit, "outcome", outcome, "tally", tally_json(&t)));
     leave(r, s, outcome,

@@ -25,7 +25,12 @@ static int grow(tc_strbuf *sb, size_t extra)
     return 0;
 }
 
-void tc_strbuf_addn(tc_strbuf *sb, const char *text, size_t n)
+void tc_strbuf_reserve(tc_strbuf *sb, size_t size)
+{
+    grow(sb, size);
+}
+
+void tc_strbuf_addn_slow(tc_strbuf *sb, const char *text, size_t n)
 {
     if (grow(sb, n) != 0)
         return;

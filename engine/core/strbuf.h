@@ -7,6 +7,7 @@
 #define TC_CORE_STRBUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 typedef struct tc_strbuf {
     char *text; /* NUL-terminated; NULL until the first append */
@@ -20,8 +21,22 @@ typedef struct tc_strbuf {
         NULL, 0, 0, 0                                                                                        \
     }
 
+/* Makes room for at least size bytes more, so appends up to it do not reallocate. */
+void tc_strbuf_reserve(tc_strbuf *sb, size_t size);
 void tc_strbuf_add(tc_strbuf *sb, const char *text);
-void tc_strbuf_addn(tc_strbuf *sb, const char *text, size_t n);
+void tc_strbuf_addn_slow(tc_strbuf *sb, const char *text, size_t n);
+
+/* Appends n bytes; inline, since serialisers call it for every token. */
+static inline void tc_strbuf_addn(tc_strbuf *sb, const char *text, size_t n)
+{
+    if (sb->length + n < sb->capacity) {
+        memcpy(sb->text + sb->length, text, n);
+        sb->length += n;
+        sb->text[sb->length] = '\0';
+        return;
+    }
+    tc_strbuf_addn_slow(sb, text, n);
+}
 void tc_strbuf_addf(tc_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The text, owned by the caller (free()); "" when empty; NULL if memory ran out. Resets sb. */

@@ -49,6 +49,29 @@ static inline void check_round_trip(const fixture *f)
         fail_msg("from_json failed: %s\n%s", err.text, before);
     char *after = instance_text(f->pb, copy);
     assert_string_equal(before, after);
+
+    /* The fast text path writes the same document and reads it back the same. */
+    json_t *tree = tc_instance_to_json(f->pb, f->inst);
+    char *compact = json_dumps(tree, JSON_COMPACT);
+    char *fast = tc_instance_to_text(f->pb, f->inst);
+    if (strcmp(fast, compact) != 0) {
+        size_t i = 0;
+        while (fast[i] == compact[i])
+            i++;
+        fail_msg("the text path differs at byte %zu:\n fast: %.80s\n tree: %.80s", i,
+                 fast + (i > 20 ? i - 20 : 0), compact + (i > 20 ? i - 20 : 0));
+    }
+    tc_instance *again = NULL;
+    if (tc_instance_from_text(f->pb, fast, strlen(fast), &again, &err) != 0)
+        fail_msg("from_text failed: %s\n%s", err.text, fast);
+    char *again_text = instance_text(f->pb, again);
+    assert_string_equal(before, again_text);
+    free(again_text);
+    tc_instance_free(again);
+    free(fast);
+    free(compact);
+    json_decref(tree);
+
     free(before);
     free(after);
     json_decref(parsed);

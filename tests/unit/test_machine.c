@@ -404,6 +404,29 @@ static void test_machine_is_deterministic(void **state)
     free(b);
 }
 
+static void test_machine_instance_text_reads_jsonb_style(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", "{\"path\": \"operate\"}");
+    /* PostgreSQL's jsonb prints keys in its own order with spaces: the reader takes it as it is. */
+    json_t *json = tc_instance_to_json(f.pb, f.inst);
+    char *spaced = json_dumps(json, JSON_SORT_KEYS | JSON_INDENT(1));
+    tc_instance *copy = NULL;
+    assert_int_equal(tc_instance_from_text(f.pb, spaced, strlen(spaced), &copy, NULL), 0);
+    char *a = instance_text(f.pb, f.inst), *b = instance_text(f.pb, copy);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    free(spaced);
+    tc_instance_free(copy);
+    /* Garbage is refused, not guessed at. */
+    assert_int_equal(tc_instance_from_text(f.pb, "{\"v\": 1, \"active\": [", 22, &copy, NULL), TC_EINVAL);
+    assert_int_equal(tc_instance_from_text(f.pb, "[]", 2, &copy, NULL), TC_EINVAL);
+    json_decref(json);
+    finish(&f);
+}
+
 static void test_machine_instance_json_is_checked(void **state)
 {
     (void)state;
@@ -436,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_machine_cancel_in_every_state_type),
         cmocka_unit_test(test_machine_trigger_checks),
         cmocka_unit_test(test_machine_is_deterministic),
+        cmocka_unit_test(test_machine_instance_text_reads_jsonb_style),
         cmocka_unit_test(test_machine_instance_json_is_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,6 +32,27 @@ static void test_machine_approval_consensus_closes_on_last_seat(void **state)
     finish(&f);
 }
 
+static void test_machine_approval_reason_kept_verbatim(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "council", NULL);
+    const char *reason =
+        "quote \" backslash \\ newline \n tab \t bell \x07 '; DROP TABLE x; -- {\"json\": 1} é ✓";
+    tc_event ev = {
+        .kind = TC_EVENT_VOTE, .actor = ACTOR("kz", "council/KZ"), .vote = TC_VOTE_APPROVE, .reason = reason};
+    assert_int_equal(act(&f, ev, M), 0); /* act() checks both round trips */
+    const tc_activation *a = tc_instance_activation(f.inst, tc_playbook_state(f.pb, "consensus")->index);
+    assert_string_equal(a->seats[2].reason, reason);
+    char *text = tc_instance_to_text(f.pb, f.inst);
+    tc_instance *copy = NULL;
+    assert_int_equal(tc_instance_from_text(f.pb, text, strlen(text), &copy, NULL), 0);
+    assert_string_equal(tc_instance_activation(copy, a->state)->seats[2].reason, reason);
+    tc_instance_free(copy);
+    free(text);
+    finish(&f);
+}
+
 static void test_machine_approval_reject_closes_at_once(void **state)
 {
     (void)state;
@@ -232,6 +253,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_machine_approval_consensus_closes_on_last_seat),
+        cmocka_unit_test(test_machine_approval_reason_kept_verbatim),
         cmocka_unit_test(test_machine_approval_reject_closes_at_once),
         cmocka_unit_test(test_machine_approval_vote_change),
         cmocka_unit_test(test_machine_approval_unanimous_abstain_rejects),
