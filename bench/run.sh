@@ -47,5 +47,6 @@ read -r tps4 <<<"$(tps 4)"
 echo "| pgbench -N, 1 client (baseline) | ${tps1%% *} TPS | ${tps1#* } | 3 × ${seconds}s |"
 echo "| pgbench -N, 4 clients (baseline) | ${tps4%% *} TPS | ${tps4#* } | 3 × ${seconds}s |"
 build/release/bench_compile 30 1000
+build/release/bench_machine 5 20000
 
 psql_admin -c "DROP DATABASE IF EXISTS tocsin_pgbench" >/dev/null

@@ -96,7 +96,8 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
 
 int cli_print_json(json_t *json)
 {
-    int rc = json_dumpf(json, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 ? 0 : 1;
+    int rc =
+        json_dumpf(json, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) == 0 ? 0 : 1;
     json_decref(json);
     if (rc == 0)
         fputc('\n', stdout);

@@ -28,7 +28,8 @@ static const char usage[] =
     "or the script is invalid.\n"
     "\n"
     "Example:\n"
-    "  tocsin simulate workflows/border-incident.json --script tests/data/simulate/border-incident.json\n";
+    "  tocsin simulate workflows/border-incident.json --script "
+    "tests/data/simulate/border-incident-veto-silence-broken.json\n";
 
 enum { OPT_SCRIPT = CLI_OPT_FIRST_LOCAL };
 

@@ -204,11 +204,14 @@ static int may_escalate(const tc_playbook *pb, const tc_instance *inst, const tc
     return 0;
 }
 
+/* cancel: the listed roles when the playbook lists any, else the initiator; admins always. */
 static int may_cancel(const tc_playbook *pb, const tc_instance *inst, const tc_actor *actor)
 {
-    if (actor->admin || is_initiator(inst, actor))
+    if (actor->admin)
         return 1;
-    return pb->permit_cancel.given && holds_role(pb, actor, &pb->permit_cancel);
+    if (pb->permit_cancel.given)
+        return holds_role(pb, actor, &pb->permit_cancel);
+    return is_initiator(inst, actor);
 }
 
 int may_trigger(const tc_playbook *pb, const tc_actor *actor)
@@ -261,13 +264,13 @@ static int apply_timer(run *r)
         if (s->type == TC_STATE_APPROVAL) {
             approval_deadline(r, s, a);
         } else {
+            audit(r, "timeout", s, json_pack("{s:i}", "visit", visit)); /* the cause, then its consequences */
             if (s->type == TC_STATE_PARALLEL)
                 for (size_t i = r->inst->active_count; i-- > 0;) {
                     const tc_state *child = &r->pb->states[r->inst->active[i].state];
                     if (child->machine->parent == s)
                         interrupt(r, &r->inst->active[i], "interrupted");
                 }
-            audit(r, "timeout", s, json_pack("{s:i}", "visit", visit));
             leave(r, s, "timeout", NULL);
         }
     } else if (strncmp(purpose, "level", 5) == 0) {
@@ -363,9 +366,10 @@ int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *e
     }
     case TC_EVENT_CANCEL:
         if (!may_cancel(pb, inst, &ev->actor))
-            return tc_error_set(err, TC_EPERM, "%s may not cancel crisis %lld (the initiator%s may)",
-                                ev->actor.role ? ev->actor.role : "?", (long long)inst->id,
-                                pb->permit_cancel.given ? " and the playbook's cancel roles" : "");
+            return tc_error_set(err, TC_EPERM, "%s may not cancel this crisis (%s may)",
+                                ev->actor.role ? ev->actor.role : "?",
+                                pb->permit_cancel.given ? "holders of the playbook's cancel roles"
+                                                        : "its initiator");
         close_crisis(&r, TC_STATUS_CANCELLED, "cancelled", json_pack("{s:s?}", "reason", ev->reason));
         break;
     case TC_EVENT_TIMER:

@@ -1,4 +1,5 @@
 /* Approvals in the state machine: seats, votes, closing when certain, deadlines. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +81,21 @@ static json_t *tally_json(const tc_tally *t)
                      t->abstain, "pending", t->pending);
 }
 
+/* Why an approval closed: its rule (with the approvals a count rule needed) and the tally. */
+static json_t *closing_detail(const tc_state *s, const tc_tally *t, size_t seats)
+{
+    const tc_rule *rule = &s->approval.rule;
+    json_t *detail = json_pack("{s:s, s:o}", "rule", tc_rule_kind_name(rule->kind), "tally", tally_json(t));
+    if (detail != NULL && (rule->kind == TC_RULE_MAJORITY || rule->kind == TC_RULE_QUORUM))
+        json_object_set_new(detail, "needed", json_integer(tc_approval_threshold(rule, (int)seats)));
+    if (detail != NULL && rule->kind == TC_RULE_MAJORITY && rule->denominator > 0) {
+        char fraction[32];
+        snprintf(fraction, sizeof fraction, "%d/%d", rule->numerator, rule->denominator);
+        json_object_set_new(detail, "fraction", json_string(fraction));
+    }
+    return detail;
+}
+
 /* The counts of a closed visit, for conditions on approval.<path>.*: an open one is counted from its seats.
  */
 static void record_tally(run *r, const tc_state *s, const tc_tally *t)
@@ -126,10 +142,12 @@ int approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
     tc_decision d = tc_approval_decide(&s->approval.rule, &t);
     if (d != TC_DECISION_OPEN) {
         record_tally(r, s, &t);
-        json_t *why = json_pack("{s:s, s:o}", "rule", tc_rule_kind_name(s->approval.rule.kind), "tally",
-                                tally_json(&t));
-        if (why != NULL && t.veto_cast)
+        json_t *why = closing_detail(s, &t, a->seat_count);
+        if (why != NULL && t.veto_cast) {
             json_object_set_new(why, "veto", json_true());
+            if (seat->vote == TC_VOTE_REJECT && seat->party >= 0)
+                json_object_set_new(why, "vetoed_by", json_string(r->pb->parties[seat->party]));
+        }
         leave(r, s, d == TC_DECISION_APPROVED ? "approved" : "rejected", why);
     }
     return 0;
@@ -143,6 +161,5 @@ void approval_deadline(run *r, const tc_state *s, tc_activation *a)
     record_tally(r, s, &t);
     audit(r, "timeout", s,
           json_pack("{s:i, s:s, s:o}", "visit", a->visit, "outcome", outcome, "tally", tally_json(&t)));
-    leave(r, s, outcome,
-          json_pack("{s:s, s:o}", "rule", tc_rule_kind_name(s->approval.rule.kind), "tally", tally_json(&t)));
+    leave(r, s, outcome, closing_detail(s, &t, a->seat_count));
 }

@@ -52,7 +52,10 @@ void escalation_reach(run *r, const tc_state *s, tc_activation *a, int manual)
     if (level > r->inst->escalation_level)
         r->inst->escalation_level = level;
 
-    json_t *detail = json_pack("{s:i, s:b}", "level", level, "manual", manual);
+    json_t *roles = json_array();
+    for (size_t i = 0; roles && i < def->notify.count; i++)
+        json_array_append_new(roles, json_string(r->pb->roles[def->notify.index[i]].id));
+    json_t *detail = json_pack("{s:i, s:b, s:o}", "level", level, "manual", manual, "notify", roles);
     if (detail != NULL && manual && r->ev->reason != NULL)
         json_object_set_new(detail, "reason", json_string(r->ev->reason));
     if (def->severity >= 0 && def->severity > (int)r->inst->severity) {

@@ -42,8 +42,13 @@ int check_value(const tc_playbook *pb, const tc_field *f, json_t *v, const char 
         size_t i = 0;
         while (i < json_array_size(f->enum_values) && !json_equal(json_array_get(f->enum_values, i), v))
             i++;
-        if (i == json_array_size(f->enum_values))
-            return tc_error_set(err, TC_EINVAL, "%s %s is not one of its allowed values", what, f->name);
+        if (i == json_array_size(f->enum_values)) {
+            char *allowed = json_dumps(f->enum_values, JSON_COMPACT);
+            int rc = tc_error_set(err, TC_EINVAL, "%s %s must be one of %s", what, f->name,
+                                  allowed ? allowed : "its values");
+            free(allowed);
+            return rc;
+        }
     }
     if (json_is_number(v) &&
         ((f->has_min && json_number_value(v) < f->min) || (f->has_max && json_number_value(v) > f->max)))
@@ -51,7 +56,9 @@ int check_value(const tc_playbook *pb, const tc_field *f, json_t *v, const char 
     return 0;
 }
 
-static int check_outputs(run *r, const tc_state *s, json_t *data)
+/* Every field given must be declared and valid; required fields are required of "done" only
+ * (a seat reporting "needs_info" cannot be asked for the findings it lacks). */
+static int check_outputs(run *r, const tc_state *s, json_t *data, int done)
 {
     const char *key;
     json_t *value;
@@ -69,7 +76,7 @@ static int check_outputs(run *r, const tc_state *s, json_t *data)
         if (rc != 0)
             return rc;
     }
-    for (size_t i = 0; i < s->task.output_count; i++)
+    for (size_t i = 0; done && i < s->task.output_count; i++)
         if (s->task.outputs[i].required && json_object_get(data, s->task.outputs[i].name) == NULL)
             return tc_error_set(r->err, TC_EINVAL, "output %s of task %s is required",
                                 s->task.outputs[i].name, s->path);
@@ -96,7 +103,7 @@ int task_complete(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
         return tc_error_set(r->err, TC_ECONFLICT, "seat %s already completed %s", name, s->path);
     if (!declared_outcome(s, outcome))
         return tc_error_set(r->err, TC_EINVAL, "task %s has no outcome %s", s->path, outcome);
-    int rc = check_outputs(r, s, ev->data);
+    int rc = check_outputs(r, s, ev->data, strcmp(outcome, "done") == 0);
     if (rc != 0)
         return rc;
 

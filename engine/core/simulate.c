@@ -39,6 +39,8 @@ typedef struct sim {
     char **ready;       /* actions to end ok at once: "path" */
     int *ready_attempt; /* their attempts */
     size_t ready_count, ready_capacity;
+    const char *scripted[64]; /* actions the script ends itself: their own timeouts do not run */
+    size_t scripted_count;
     tc_ms now;
     int failed;
 } sim;
@@ -169,6 +171,20 @@ static int named_later(const sim *s, const char *path)
     return 0;
 }
 
+/* Whether key is the timeout or retry timer of an action the script ends itself. */
+static int is_scripted_timer(const sim *s, const char *key)
+{
+    const char *hash = strrchr(key, '#');
+    const char *colon = hash ? strchr(hash, ':') : NULL;
+    if (colon == NULL || (strcmp(colon, ":timeout") != 0 && strcmp(colon, ":retry") != 0))
+        return 0;
+    for (size_t i = 0; i < s->scripted_count; i++)
+        if (strlen(s->scripted[i]) == (size_t)(hash - key) &&
+            strncmp(s->scripted[i], key, (size_t)(hash - key)) == 0)
+            return 1;
+    return 0;
+}
+
 static void take_effects(sim *s, tc_effects *fx)
 {
     for (size_t i = 0; i < fx->count; i++) {
@@ -178,6 +194,8 @@ static void take_effects(sim *s, tc_effects *fx)
             add_line(s, e->name, e->state, e->actor, e->detail);
             break;
         case TC_EFFECT_TIMER_SET:
+            if (is_scripted_timer(s, e->key))
+                break;
             if (s->timer_count == s->timer_capacity) {
                 size_t capacity = s->timer_capacity ? 2 * s->timer_capacity : 32;
                 sim_timer *timers = realloc(s->timers, capacity * sizeof *timers);
@@ -200,7 +218,14 @@ static void take_effects(sim *s, tc_effects *fx)
                 }
             break;
         case TC_EFFECT_ACTION_START:
-            if (!named_later(s, e->state)) {
+            if (named_later(s, e->state)) {
+                /* "ends then with the given outcome": not before, by its own timeout */
+                size_t k = 0;
+                while (k < s->scripted_count && strcmp(s->scripted[k], e->state) != 0)
+                    k++;
+                if (k == s->scripted_count && s->scripted_count < 64)
+                    s->scripted[s->scripted_count++] = e->state;
+            } else {
                 if (s->ready_count == s->ready_capacity) {
                     size_t capacity = s->ready_capacity ? 2 * s->ready_capacity : 8;
                     char **ready = realloc(s->ready, capacity * sizeof *ready);

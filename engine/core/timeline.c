@@ -49,13 +49,21 @@ void tc_timeline_describe(tc_strbuf *sb, const char *kind, const char *state, co
         } else {
             tc_strbuf_addf(sb, "left: %s", str(detail, "outcome") ? str(detail, "outcome") : "?");
             json_t *tally = json_object_get(detail, "tally");
-            if (tally != NULL)
-                tc_strbuf_addf(sb, " (%s: %lld approve, %lld reject, %lld abstain, %lld pending)",
-                               str(detail, "rule") ? str(detail, "rule") : "rule",
+            if (str(detail, "vetoed_by"))
+                tc_strbuf_addf(sb, " (vetoed by %s)", str(detail, "vetoed_by"));
+            if (tally != NULL) {
+                tc_strbuf_addf(sb, " (%s", str(detail, "rule") ? str(detail, "rule") : "rule");
+                if (str(detail, "fraction"))
+                    tc_strbuf_addf(sb, " of %s", str(detail, "fraction"));
+                if (json_object_get(detail, "needed"))
+                    tc_strbuf_addf(sb, ", %lld needed",
+                                   (long long)json_integer_value(json_object_get(detail, "needed")));
+                tc_strbuf_addf(sb, ": %lld approve, %lld reject, %lld abstain, %lld pending)",
                                (long long)json_integer_value(json_object_get(tally, "approve")),
                                (long long)json_integer_value(json_object_get(tally, "reject")),
                                (long long)json_integer_value(json_object_get(tally, "abstain")),
                                (long long)json_integer_value(json_object_get(tally, "pending")));
+            }
         }
     } else if (strcmp(kind, "vote") == 0) {
         tc_strbuf_addf(sb, "vote %s %s by %s", str(detail, "seat") ? str(detail, "seat") : "?",
@@ -65,18 +73,24 @@ void tc_timeline_describe(tc_strbuf *sb, const char *kind, const char *state, co
         if (str(detail, "reason"))
             tc_strbuf_addf(sb, ": %s", str(detail, "reason"));
     } else if (strcmp(kind, "completed") == 0) {
-        tc_strbuf_addf(sb, "completed by %s for %s: %s", actor ? actor : "?",
-                       str(detail, "seat") ? str(detail, "seat") : "?",
-                       str(detail, "outcome") ? str(detail, "outcome") : "done");
+        const char *seat = str(detail, "seat") ? str(detail, "seat") : "?";
+        const char *outcome = str(detail, "outcome") ? str(detail, "outcome") : "done";
+        if (actor != NULL && strcmp(actor, seat) != 0)
+            tc_strbuf_addf(sb, "completed by %s for %s: %s", actor, seat, outcome);
+        else
+            tc_strbuf_addf(sb, "completed for %s: %s", seat, outcome);
         json_t *data = json_object_get(detail, "data");
         if (json_object_size(data) > 0) {
-            char *text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
+            char *text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
             tc_strbuf_addf(sb, " %s", text ? text : "");
             free(text);
         }
     } else if (strcmp(kind, "acked") == 0) {
-        tc_strbuf_addf(sb, "acknowledged by %s for %s", actor ? actor : "?",
-                       str(detail, "seat") ? str(detail, "seat") : "?");
+        const char *seat = str(detail, "seat") ? str(detail, "seat") : "?";
+        if (actor != NULL && strcmp(actor, seat) != 0)
+            tc_strbuf_addf(sb, "acknowledged by %s for %s", actor, seat);
+        else
+            tc_strbuf_addf(sb, "acknowledged for %s", seat);
     } else if (strcmp(kind, "escalated") == 0) {
         tc_strbuf_addf(sb, "escalated to level %lld",
                        (long long)json_integer_value(json_object_get(detail, "level")));
@@ -85,7 +99,11 @@ void tc_timeline_describe(tc_strbuf *sb, const char *kind, const char *state, co
         if (str(detail, "severity"))
             tc_strbuf_addf(sb, ", severity raised to %s", str(detail, "severity"));
         if (str(detail, "reason"))
-            tc_strbuf_addf(sb, ": %s", str(detail, "reason"));
+            tc_strbuf_addf(sb, " (%s)", str(detail, "reason"));
+        if (json_array_size(json_object_get(detail, "notify")) > 0) {
+            tc_strbuf_add(sb, ": notify ");
+            join_strings(sb, json_object_get(detail, "notify"));
+        }
     } else if (strcmp(kind, "notified") == 0) {
         tc_strbuf_addf(sb, "notified (%s): ", str(detail, "why") ? str(detail, "why") : "?");
         join_strings(sb, json_object_get(detail, "seats"));
