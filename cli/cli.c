@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int cli_global_option(int c, const char *arg, cli_globals *globals)
@@ -102,4 +103,14 @@ int cli_print_json(json_t *json)
     if (rc == 0)
         fputc('\n', stdout);
     return rc;
+}
+
+int cli_wait_option(const char *arg, int *ms, const cli_command *cmd)
+{
+    char *end;
+    double seconds = strtod(arg, &end);
+    if (*arg == '\0' || *end != '\0' || seconds < 0 || seconds > 86400)
+        return cli_usage_error(cmd, "--wait takes a number of seconds, not '%s'", arg);
+    *ms = (int)(seconds * 1000);
+    return 0;
 }

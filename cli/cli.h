@@ -74,6 +74,9 @@ int cli_fail(const tc_error *err);
 /* Prints a usage error (one line, then where to look) and returns 2. */
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Parses --wait SECONDS into *ms; prints a usage error (returning 2) when it is not a number >= 0. */
+int cli_wait_option(const char *arg, int *ms, const cli_command *cmd);
+
 /* Prints json to stdout as one document and frees it; returns exit code 0 (1 if it cannot). */
 int cli_print_json(json_t *json);
 
@@ -81,5 +84,8 @@ int cli_print_json(json_t *json);
 extern const cli_command cli_cmd_migrate;
 extern const cli_command cli_cmd_playbook;
 extern const cli_command cli_cmd_simulate;
+extern const cli_command cli_cmd_trigger;
+extern const cli_command cli_cmd_list;
+extern const cli_command cli_cmd_show;
 
 #endif

@@ -2,23 +2,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "core/playbook.h"
 #include "core/playbook_graph.h"
 #include "files.h"
+#include "store/db.h"
+#include "store/playbooks.h"
 
 static const char usage[] =
     "usage: tocsin playbook validate FILE...\n"
-    "       tocsin playbook graph FILE [--format dot|mermaid]\n"
+    "       tocsin playbook graph NAME[@VERSION]|FILE [--format dot|mermaid]\n"
+    "       tocsin playbook load FILE...\n"
+    "       tocsin playbook list\n"
+    "       tocsin playbook show NAME[@VERSION]\n"
     "\n"
     "validate  checks each playbook file against the format (docs/playbook-format.md)\n"
     "          and prints every problem on stderr as 'FILE: $.json.path: what is wrong'\n"
     "          (syntax errors: 'FILE: line L, column C: ...'). Exit 0 when every file\n"
     "          is valid, 3 otherwise. No database is needed.\n"
-    "graph     draws a playbook: states by type, outcomes on the edges, deadlines,\n"
-    "          escalation ladders, parallel branches as clusters. --format dot (the\n"
-    "          default; render with dot -Tsvg) or mermaid.\n"
+    "graph     draws a playbook (a file, or a loaded NAME[@VERSION]): states by type,\n"
+    "          outcomes on the edges, deadlines, escalation ladders, parallel branches\n"
+    "          as clusters. --format dot (the default; render with dot -Tsvg) or mermaid.\n"
+    "load      validates each file and stores it: the same content (as JSON) is the\n"
+    "          same version, changed content the next; prints NAME@VERSION per file.\n"
+    "          Running crises keep the version they started with.\n"
+    "list      the loaded playbooks, latest version of each.\n"
+    "show      a loaded playbook's content (the latest version unless @VERSION).\n"
     "\n"
     "Options:\n"
     "  --format dot|mermaid   the graph's language (graph only)\n"
@@ -26,7 +37,9 @@ static const char usage[] =
     "\n"
     "Examples:\n"
     "  tocsin playbook validate workflows/*.json\n"
-    "  tocsin playbook graph workflows/border-incident.json | dot -Tsvg > border.svg\n";
+    "  tocsin playbook graph workflows/border-incident.json | dot -Tsvg > border.svg\n"
+    "  tocsin playbook load workflows/*.json\n"
+    "  tocsin playbook show collective-response@2\n";
 
 enum { OPT_FORMAT = CLI_OPT_FIRST_LOCAL };
 
@@ -136,11 +149,168 @@ static int validate(int argc, char **argv, int first, cli_globals *globals)
     return failed ? CLI_EXIT_INVALID : CLI_EXIT_OK;
 }
 
-static int graph(int argc, char **argv, int first, const playbook_options *o)
+static int ends_with_json(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 5 && strcmp(s + n - 5, ".json") == 0;
+}
+
+/* NAME[@VERSION] into name (static buffer) and version (0: latest); -1 when malformed. */
+static int parse_ref(const char *ref, char *name, size_t size, int *version)
+{
+    const char *at = strchr(ref, '@');
+    size_t n = at ? (size_t)(at - ref) : strlen(ref);
+    if (n == 0 || n >= size)
+        return -1;
+    memcpy(name, ref, n);
+    name[n] = '\0';
+    *version = 0;
+    if (at != NULL) {
+        char *end;
+        long v = strtol(at + 1, &end, 10);
+        if (*end != '\0' || v < 1 || v > 1000000)
+            return -1;
+        *version = (int)v;
+    }
+    return 0;
+}
+
+/* Reads NAME[@VERSION] from the database and compiles it. */
+static int compile_loaded(const char *ref, cli_globals *globals, tc_playbook **pb, tc_error *err)
+{
+    char name[128];
+    int version, found;
+    char *content = NULL;
+    PGconn *conn = NULL;
+    if (parse_ref(ref, name, sizeof name, &version) != 0)
+        return tc_error_set(err, TC_EUSAGE, "'%s' is not NAME or NAME@VERSION", ref);
+    int rc = tc_db_connect(globals->db, globals->as, &conn, err);
+    if (rc == 0)
+        rc = tc_store_playbook_get(conn, name, version, &content, &found, NULL, err);
+    tc_db_close(conn);
+    if (rc == 0 && tc_playbook_compile(content, strlen(content), pb, NULL, err) != 0)
+        rc = tc_error_set(err, TC_EFAILED, "stored playbook %s@%d does not compile: %s", name, found,
+                          err->text);
+    free(content);
+    return rc;
+}
+
+static int load(int argc, char **argv, int first, cli_globals *globals)
+{
+    if (first >= argc)
+        return cli_usage_error(&cli_cmd_playbook, "playbook load needs at least one FILE");
+    /* Every file must compile before anything is stored. */
+    for (int i = first; i < argc; i++) {
+        tc_playbook *pb = NULL;
+        if (is_schema_file(argv[i]))
+            continue;
+        if (compile_file(argv[i], &pb, NULL) != 0)
+            return CLI_EXIT_INVALID;
+        tc_playbook_free(pb);
+    }
+    tc_error err;
+    PGconn *conn = NULL;
+    tc_error_init(&err);
+    if (tc_db_connect(globals->db, globals->as, &conn, &err) != 0)
+        return cli_fail(&err);
+    json_t *loaded = json_array();
+    int rc = 0;
+    for (int i = first; i < argc && rc == 0; i++) {
+        char *text = NULL, *name = NULL;
+        size_t length;
+        int version, created;
+        if (is_schema_file(argv[i])) {
+            if (!globals->json)
+                printf("%s: skipped (a JSON Schema, not a playbook)\n", argv[i]);
+            continue;
+        }
+        rc = cli_read_file(argv[i], &text, &length, &err);
+        if (rc == 0)
+            rc = tc_store_playbook_load(conn, text, &name, &version, &created, &err);
+        if (rc == 0) {
+            if (!globals->json)
+                printf("%s@%d%s\n", name, version, created ? "" : " (unchanged)");
+            json_array_append_new(loaded, json_pack("{s:s, s:s, s:i, s:b}", "file", argv[i], "name", name,
+                                                    "version", version, "created", created));
+        }
+        free(text);
+        free(name);
+    }
+    tc_db_close(conn);
+    if (rc != 0) {
+        json_decref(loaded);
+        return cli_fail(&err);
+    }
+    if (globals->json)
+        return cli_print_json(json_pack("{s:o}", "loaded", loaded));
+    json_decref(loaded);
+    return CLI_EXIT_OK;
+}
+
+static int list(cli_globals *globals)
+{
+    tc_error err;
+    PGconn *conn = NULL;
+    json_t *list = NULL;
+    tc_error_init(&err);
+    int rc = tc_db_connect(globals->db, globals->as, &conn, &err);
+    if (rc == 0)
+        rc = tc_store_playbook_list(conn, &list, &err);
+    tc_db_close(conn);
+    if (rc != 0)
+        return cli_fail(&err);
+    if (globals->json)
+        return cli_print_json(json_pack("{s:o}", "playbooks", list));
+    if (json_array_size(list) == 0)
+        puts("no playbooks loaded (tocsin playbook load FILE)");
+    else
+        printf("%-28s %-8s %-20s %s\n", "NAME", "VERSION", "LOADED", "TITLE");
+    size_t i;
+    json_t *p;
+    json_array_foreach(list, i, p) printf(
+        "%-28s %-8lld %-20s %s\n", json_string_value(json_object_get(p, "name")),
+        (long long)json_integer_value(json_object_get(p, "version")),
+        json_string_value(json_object_get(p, "loaded_at")), json_string_value(json_object_get(p, "title")));
+    json_decref(list);
+    return CLI_EXIT_OK;
+}
+
+static int show(int argc, char **argv, int first, cli_globals *globals)
+{
+    char name[128];
+    int version, found;
+    if (first + 1 != argc || parse_ref(argv[first], name, sizeof name, &version) != 0)
+        return cli_usage_error(&cli_cmd_playbook, "playbook show needs one NAME or NAME@VERSION");
+    tc_error err;
+    PGconn *conn = NULL;
+    char *content = NULL;
+    json_t *meta = NULL;
+    tc_error_init(&err);
+    int rc = tc_db_connect(globals->db, globals->as, &conn, &err);
+    if (rc == 0)
+        rc = tc_store_playbook_get(conn, name, version, &content, &found, &meta, &err);
+    tc_db_close(conn);
+    if (rc != 0)
+        return cli_fail(&err);
+    json_t *doc = json_loads(content, 0, NULL);
+    free(content);
+    json_object_set_new(meta, "content", doc);
+    if (globals->json)
+        return cli_print_json(meta);
+    printf("%s@%d  sha256 %s  loaded by %s at %s\n", name, found,
+           json_string_value(json_object_get(meta, "sha256")),
+           json_string_value(json_object_get(meta, "loaded_by")),
+           json_string_value(json_object_get(meta, "loaded_at")));
+    rc = cli_print_json(json_incref(doc));
+    json_decref(meta);
+    return rc;
+}
+
+static int graph(int argc, char **argv, int first, const playbook_options *o, cli_globals *globals)
 {
     tc_graph_format format;
     if (first + 1 != argc)
-        return cli_usage_error(&cli_cmd_playbook, "playbook graph needs exactly one FILE");
+        return cli_usage_error(&cli_cmd_playbook, "playbook graph needs exactly one NAME[@VERSION] or FILE");
     if (o->format == NULL || strcmp(o->format, "dot") == 0)
         format = TC_GRAPH_DOT;
     else if (strcmp(o->format, "mermaid") == 0)
@@ -151,8 +321,13 @@ static int graph(int argc, char **argv, int first, const playbook_options *o)
     tc_playbook *pb = NULL;
     tc_error err;
     tc_error_init(&err);
-    if (compile_file(argv[first], &pb, NULL) != 0)
+    if (access(argv[first], R_OK) != 0 && strchr(argv[first], '/') == NULL && !ends_with_json(argv[first])) {
+        int rc = compile_loaded(argv[first], globals, &pb, &err);
+        if (rc != 0)
+            return cli_fail(&err);
+    } else if (compile_file(argv[first], &pb, NULL) != 0) {
         return CLI_EXIT_INVALID;
+    }
     char *text = tc_playbook_graph(pb, format);
     tc_playbook_free(pb);
     if (text == NULL) {
@@ -176,18 +351,26 @@ static int run(int argc, char **argv, cli_globals *globals)
     if (rc != 0)
         return rc < 0 ? CLI_EXIT_OK : rc;
     if (optind >= argc)
-        return cli_usage_error(&cli_cmd_playbook, "playbook needs a subcommand (validate or graph)");
+        return cli_usage_error(&cli_cmd_playbook,
+                               "playbook needs a subcommand (validate, graph, load, list or show)");
     const char *sub = argv[optind];
     if (strcmp(sub, "validate") == 0)
         return validate(argc, argv, optind + 1, globals);
     if (strcmp(sub, "graph") == 0)
-        return graph(argc, argv, optind + 1, &o);
+        return graph(argc, argv, optind + 1, &o, globals);
+    if (strcmp(sub, "load") == 0)
+        return load(argc, argv, optind + 1, globals);
+    if (strcmp(sub, "list") == 0)
+        return optind + 1 == argc ? list(globals)
+                                  : cli_usage_error(&cli_cmd_playbook, "playbook list takes no arguments");
+    if (strcmp(sub, "show") == 0)
+        return show(argc, argv, optind + 1, globals);
     return cli_usage_error(&cli_cmd_playbook, "unknown playbook subcommand '%s'", sub);
 }
 
 const cli_command cli_cmd_playbook = {
     .name = "playbook",
     .run = run,
-    .summary = "check (validate) and draw (graph) playbook files",
+    .summary = "check, draw, load, list and show playbooks",
     .usage = usage,
 };

@@ -9,9 +9,7 @@
 #include "core/version.h"
 
 static const cli_command *const commands[] = {
-    &cli_cmd_migrate,
-    &cli_cmd_playbook,
-    &cli_cmd_simulate,
+    &cli_cmd_migrate, &cli_cmd_playbook, &cli_cmd_simulate, &cli_cmd_trigger, &cli_cmd_list, &cli_cmd_show,
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 

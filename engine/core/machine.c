@@ -299,7 +299,7 @@ void enter(run *r, const tc_state *s)
         return;
     }
     int visit = ++r->inst->visits[s->index];
-    audit(r, "entered", s, json_pack("{s:i}", "visit", visit));
+    audit(r, "entered", s, json_pack("{s:i, s:s}", "visit", visit, "type", tc_state_type_name(s->type)));
 
     tc_activation *a = NULL;
     switch (s->type) {

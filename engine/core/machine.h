@@ -57,6 +57,15 @@ int tc_trigger_prepare(const tc_playbook *playbook, tc_instance *instance, const
                        const tc_actor *actor, tc_ms now, tc_error *err);
 
 /*
+ * Converts K=V from the command line into the JSON value input K of playbook
+ * takes (a number for integer and number inputs, true/false for booleans, a
+ * string otherwise). TC_EINVAL naming K for an unknown input or a value that
+ * does not parse. *out is a new reference.
+ */
+int tc_trigger_input(const tc_playbook *playbook, const char *assignment, char **key, json_t **out,
+                     tc_error *err);
+
+/*
  * The tally of an active approval (for show): counts by vote, pending seats,
  * and veto state. Returns 0, or -1 when state is not an active approval.
  */

@@ -17,7 +17,8 @@ void action_start(run *r, const tc_state *s, tc_activation *a)
     for (size_t i = 0; argv && i < s->action.argc; i++)
         json_array_append_new(argv, json_string(s->action.argv[i]));
     a->running = 1;
-    audit(r, "action_started", s, json_pack("{s:i, s:O}", "attempt", a->attempt, "argv", argv));
+    audit(r, "action_started", s,
+          json_pack("{s:i, s:i, s:O}", "attempt", a->attempt, "visit", a->visit, "argv", argv));
     tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_ACTION_START, "start", s->path,
                                   json_pack("{s:o, s:i, s:I, s:i}", "argv", argv, "attempt", a->attempt,
                                             "timeout_ms", (json_int_t)s->action.timeout, "visit", a->visit));
@@ -33,6 +34,7 @@ void action_start(run *r, const tc_state *s, tc_activation *a)
 static void attempt_failed(run *r, const tc_state *s, tc_activation *a, json_t *detail, int final)
 {
     a->running = 0;
+    json_object_set_new(detail, "visit", json_integer(a->visit));
     timer_clear(r, s, a->visit, "timeout");
     if (!final && a->attempt <= s->action.retry_max) {
         tc_ms backoff = s->action.retry_backoff;
@@ -64,6 +66,7 @@ int action_result(run *r, const tc_state *s, tc_activation *a)
     timer_clear(r, s, a->visit, "timeout");
     if (json_is_object(ev->data))
         json_object_set_new(r->inst->data, s->path, json_deep_copy(ev->data));
+    json_object_set_new(detail, "visit", json_integer(a->visit));
     audit(r, "action_finished", s, detail);
     leave(r, s, "ok", NULL);
     return 0;

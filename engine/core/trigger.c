@@ -3,6 +3,7 @@
  * parties, severity, mode, title and initiator, all checked before the crisis
  * exists, so that `tocsin trigger` can refuse at once (exit 3 or 5).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,19 +56,30 @@ static int prepare_inputs(const tc_playbook *pb, tc_instance *inst, json_t *give
         if (tc_playbook_input(pb, key) < 0)
             return tc_error_set(err, TC_EINVAL, "playbook %s has no input %s", pb->name, key);
     }
+    /* Name every missing required input at once: the operator fixes the command in one go. */
+    char missing[512] = "";
+    int missing_count = 0;
+    for (size_t i = 0; i < pb->input_count; i++) {
+        const tc_field *f = &pb->inputs[i];
+        json_t *v = json_object_get(given, f->name);
+        if (f->required && (v == NULL || json_is_null(v)) && f->default_value == NULL) {
+            size_t used = strlen(missing);
+            snprintf(missing + used, sizeof missing - used, "%s%s", missing_count++ ? ", " : "", f->name);
+        }
+    }
+    if (missing_count == 1)
+        return tc_error_set(err, TC_EINVAL, "input %s is required", missing);
+    if (missing_count > 1)
+        return tc_error_set(err, TC_EINVAL, "inputs %s are required", missing);
+
     json_t *inputs = json_object();
     for (size_t i = 0; i < pb->input_count; i++) {
         const tc_field *f = &pb->inputs[i];
         json_t *v = json_object_get(given, f->name);
         if (v == NULL || json_is_null(v))
             v = f->default_value;
-        if (v == NULL) {
-            if (f->required) {
-                json_decref(inputs);
-                return tc_error_set(err, TC_EINVAL, "input %s is required", f->name);
-            }
+        if (v == NULL)
             continue;
-        }
         int rc = check_value(pb, f, v, "input", err);
         if (rc != 0) {
             json_decref(inputs);
@@ -134,5 +146,56 @@ int tc_trigger_prepare(const tc_playbook *pb, tc_instance *inst, const tc_trigge
     inst->created_at = now;
     if (inst->title == NULL || inst->initiator == NULL)
         return tc_error_set(err, TC_ENOMEM, "out of memory");
+    return 0;
+}
+
+int tc_trigger_input(const tc_playbook *pb, const char *assignment, char **key, json_t **out, tc_error *err)
+{
+    const char *eq = strchr(assignment, '=');
+    if (eq == NULL || eq == assignment)
+        return tc_error_set(err, TC_EINVAL, "--input %s: expected NAME=VALUE", assignment);
+    char *name = strndup(assignment, (size_t)(eq - assignment));
+    const char *text = eq + 1;
+    int i = name ? tc_playbook_input(pb, name) : -1;
+    if (i < 0) {
+        int rc = tc_error_set(err, TC_EINVAL, "playbook %s has no input %s", pb->name, name ? name : "?");
+        free(name);
+        return rc;
+    }
+    json_t *value = NULL;
+    char *end = NULL;
+    switch (pb->inputs[i].type) {
+    case TC_VALUE_INTEGER: {
+        long long v = strtoll(text, &end, 10);
+        if (*text != '\0' && *end == '\0')
+            value = json_integer(v);
+        break;
+    }
+    case TC_VALUE_NUMBER: {
+        double v = strtod(text, &end);
+        if (*text != '\0' && *end == '\0')
+            value = json_real(v);
+        break;
+    }
+    case TC_VALUE_BOOLEAN:
+        if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0)
+            value = json_boolean(text[0] == 't');
+        break;
+    case TC_VALUE_STRING:
+    case TC_VALUE_PARTY:
+        value = json_string(text);
+        break;
+    }
+    if (value == NULL) {
+        int rc = tc_error_set(err, TC_EINVAL, "input %s must be %s, not '%s'", name,
+                              pb->inputs[i].type == TC_VALUE_BOOLEAN   ? "true or false"
+                              : pb->inputs[i].type == TC_VALUE_INTEGER ? "an integer"
+                                                                       : "a number",
+                              text);
+        free(name);
+        return rc;
+    }
+    *key = name;
+    *out = value;
     return 0;
 }

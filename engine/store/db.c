@@ -84,7 +84,27 @@ int tc_db_fail(PGconn *conn, const PGresult *res, const char *what, tc_error *er
         return tc_error_set(err, TC_EUNAVAIL, "%s: database connection lost: %s", what, message);
     if (state != NULL && strcmp(state, "42501") == 0)
         return tc_error_set(err, TC_EPERM, "%s: %s", what, message);
+    /* The API's own errors (migrations/006_api.sql): the message says it all. */
+    if (state != NULL && strncmp(state, "TC00", 4) == 0) {
+        static const int codes[] = {
+            ['3'] = TC_EINVAL, ['4'] = TC_ENOTFOUND, ['5'] = TC_EPERM, ['6'] = TC_ECONFLICT};
+        unsigned char digit = (unsigned char)state[4];
+        if (digit >= '3' && digit <= '6')
+            return tc_error_set(err, codes[digit], "%s", message);
+    }
     return tc_error_set(err, TC_EFAILED, "%s: %s", what, message);
+}
+
+PGresult *tc_db_query(PGconn *conn, const char *sql, int nparams, const char *const *params, const char *what,
+                      tc_error *err)
+{
+    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType status = PQresultStatus(res);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+        return res;
+    tc_db_fail(conn, res, what, err);
+    PQclear(res);
+    return NULL;
 }
 
 int tc_db_command(PGconn *conn, const char *sql, const char *what, tc_error *err)

@@ -39,4 +39,12 @@ int tc_db_fail(PGconn *conn, const PGresult *res, const char *what, tc_error *er
  */
 int tc_db_command(PGconn *conn, const char *sql, const char *what, tc_error *err);
 
+/*
+ * Runs a parameterised statement (text parameters, NULL for SQL NULL). Returns
+ * its result, owned by the caller (PQclear), or NULL with err set as
+ * tc_db_fail does.
+ */
+PGresult *tc_db_query(PGconn *conn, const char *sql, int nparams, const char *const *params, const char *what,
+                      tc_error *err);
+
 #endif

@@ -1,0 +1,107 @@
+/* tocsin show ID: one crisis, its active states, deadlines and tallies. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "store/crises.h"
+#include "store/db.h"
+
+static const char usage[] =
+    "usage: tocsin show ID [--json]\n"
+    "\n"
+    "Shows a crisis: its status, outcome, severity, mode and escalation level, the\n"
+    "commands still pending, and each active state with its deadline; for an\n"
+    "approval the tally against its rule and every seat's vote, for a task each\n"
+    "seat's part. --json prints the document of docs/cli.md.\n"
+    "\n"
+    "Example:\n"
+    "  tocsin show 42\n";
+
+static const char *s(json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? v : "-";
+}
+
+static void print_crisis(json_t *c)
+{
+    printf("crisis %lld: %s\n", (long long)json_integer_value(json_object_get(c, "id")), s(c, "title"));
+    printf("  playbook %s@%lld, status %s%s%s, severity %s, mode %s, escalation level %lld\n",
+           s(c, "playbook"), (long long)json_integer_value(json_object_get(c, "version")), s(c, "status"),
+           json_string_value(json_object_get(c, "outcome")) ? ", outcome " : "",
+           json_string_value(json_object_get(c, "outcome")) ? s(c, "outcome") : "", s(c, "severity"),
+           s(c, "mode"), (long long)json_integer_value(json_object_get(c, "escalation_level")));
+    printf("  triggered by %s at %s", s(c, "initiator"), s(c, "created_at"));
+    if (json_string_value(json_object_get(c, "closed_at")))
+        printf(", closed at %s", s(c, "closed_at"));
+    printf("; parties");
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(c, "parties"), i, v) printf(" %s", json_string_value(v));
+    printf("\n");
+    json_int_t pending = json_integer_value(json_object_get(c, "pending"));
+    if (pending > 0)
+        printf("  %lld command%s pending (no engine has applied them yet)\n", (long long)pending,
+               pending == 1 ? "" : "s");
+    json_t *a;
+    json_array_foreach(json_object_get(c, "active"), i, a)
+    {
+        printf("\n  %s (%s, visit %lld), entered %s, deadline %s, escalation level %lld\n", s(a, "path"),
+               s(a, "type"), (long long)json_integer_value(json_object_get(a, "visit")), s(a, "entered_at"),
+               s(a, "deadline"), (long long)json_integer_value(json_object_get(a, "escalation_level")));
+        json_t *tally = json_object_get(a, "tally");
+        if (tally != NULL)
+            printf("    %s: %lld approve, %lld reject, %lld abstain, %lld pending\n", s(a, "rule"),
+                   (long long)json_integer_value(json_object_get(tally, "approve")),
+                   (long long)json_integer_value(json_object_get(tally, "reject")),
+                   (long long)json_integer_value(json_object_get(tally, "abstain")),
+                   (long long)json_integer_value(json_object_get(tally, "pending")));
+        size_t j;
+        json_t *seat;
+        json_array_foreach(json_object_get(a, "seats"), j, seat)
+        {
+            if (tally != NULL)
+                printf("    %-8s %-8s %-16s %s\n", s(seat, "party"), s(seat, "vote"), s(seat, "by"),
+                       s(seat, "at"));
+            else
+                printf("    %-8s %-8s %-16s %s\n", s(seat, "party"),
+                       json_is_true(json_object_get(seat, "done")) ? s(seat, "outcome") : "waiting",
+                       s(seat, "by"), s(seat, "at"));
+        }
+    }
+}
+
+static int run(int argc, char **argv, cli_globals *globals)
+{
+    static const struct option options[] = {CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0}};
+    int rc = cli_parse(argc, argv, &cli_cmd_show, options, "h", globals, NULL, NULL);
+    if (rc != 0)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    char *end = NULL;
+    long long id = optind + 1 == argc ? strtoll(argv[optind], &end, 10) : 0;
+    if (optind + 1 != argc || *end != '\0' || id <= 0)
+        return cli_usage_error(&cli_cmd_show, "show needs one crisis ID");
+    tc_error err;
+    PGconn *conn = NULL;
+    json_t *doc = NULL;
+    tc_error_init(&err);
+    rc = tc_db_connect(globals->db, globals->as, &conn, &err);
+    if (rc == 0)
+        rc = tc_store_crisis_show(conn, id, &doc, &err);
+    tc_db_close(conn);
+    if (rc != 0)
+        return cli_fail(&err);
+    if (globals->json)
+        return cli_print_json(doc);
+    print_crisis(doc);
+    json_decref(doc);
+    return CLI_EXIT_OK;
+}
+
+const cli_command cli_cmd_show = {
+    .name = "show",
+    .run = run,
+    .summary = "show a crisis: status, active states, deadlines, tallies",
+    .usage = usage,
+};

@@ -1,0 +1,253 @@
+/* Crises: the SQL behind trigger, show, list and the waiting of commands. */
+#include "store/crises.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/instance.h"
+#include "core/playbook.h"
+#include "core/view.h"
+#include "store/db.h"
+
+#define ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+int tc_store_crisis_trigger(PGconn *conn, const tc_store_trigger *t, int64_t *id, int *version,
+                            int *duplicate, int64_t *command, tc_error *err)
+{
+    char *parties = json_dumps(t->parties, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *inputs = t->inputs ? json_dumps(t->inputs, JSON_COMPACT) : strdup("{}");
+    const char *params[7] = {t->playbook, t->title, t->severity, t->mode, parties, inputs, t->key};
+    PGresult *res = tc_db_query(conn,
+                                "SELECT id, version, duplicate, command FROM tocsin.trigger($1, $2, $3, $4,"
+                                " ARRAY(SELECT jsonb_array_elements_text($5::jsonb)), $6::jsonb, $7)",
+                                7, params, "cannot trigger", err);
+    free(parties);
+    free(inputs);
+    if (res == NULL)
+        return err ? err->code : TC_EFAILED;
+    *id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    *version = atoi(PQgetvalue(res, 0, 1));
+    *duplicate = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+    *command = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
+int tc_store_submit(PGconn *conn, int64_t crisis, const char *kind, json_t *args, const char *key,
+                    int64_t *seq, int *duplicate, tc_error *err)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)crisis);
+    char *text = args ? json_dumps(args, JSON_COMPACT) : strdup("{}");
+    const char *params[4] = {id, kind, text, key};
+    PGresult *res =
+        tc_db_query(conn, "SELECT seq, duplicate FROM tocsin.submit($1::bigint, $2, $3::jsonb, $4)", 4,
+                    params, "cannot record the command", err);
+    free(text);
+    if (res == NULL)
+        return err ? err->code : TC_EFAILED;
+    *seq = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    *duplicate = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+    PQclear(res);
+    return 0;
+}
+
+int tc_store_actor(PGconn *conn, char **role, json_t **seats, int *admin, tc_error *err)
+{
+    PGresult *res = tc_db_query(
+        conn, "SELECT current_user, array_to_json(a.seats), a.admin FROM tocsin.actor(current_user) a", 0,
+        NULL, "cannot read the acting role's seats", err);
+    if (res == NULL)
+        return err ? err->code : TC_EFAILED;
+    *role = strdup(PQgetvalue(res, 0, 0));
+    *seats = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
+    *admin = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+    PQclear(res);
+    if (*role == NULL || *seats == NULL) {
+        free(*role);
+        json_decref(*seats);
+        return tc_error_set(err, TC_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+/* Compiles content, keeping the last few compiled playbooks (list shows many crises of few playbooks). */
+typedef struct compiled {
+    char *key;
+    tc_playbook *pb;
+} compiled;
+
+static tc_playbook *compile_cached(compiled *cache, size_t size, const char *name, const char *version,
+                                   const char *content)
+{
+    char key[128];
+    snprintf(key, sizeof key, "%s@%s", name, version);
+    for (size_t i = 0; i < size; i++)
+        if (cache[i].key && strcmp(cache[i].key, key) == 0)
+            return cache[i].pb;
+    size_t slot = 0;
+    while (slot < size - 1 && cache[slot].key)
+        slot++;
+    free(cache[slot].key);
+    tc_playbook_free(cache[slot].pb);
+    cache[slot].key = strdup(key);
+    cache[slot].pb = NULL;
+    if (tc_playbook_compile(content, strlen(content), &cache[slot].pb, NULL, NULL) != 0)
+        cache[slot].pb = NULL;
+    return cache[slot].pb;
+}
+
+static void cache_free(compiled *cache, size_t size)
+{
+    for (size_t i = 0; i < size; i++) {
+        free(cache[i].key);
+        tc_playbook_free(cache[i].pb);
+    }
+}
+
+/* The "active" list of a crisis row: from its state, or empty before its trigger is applied. */
+static json_t *active_of(tc_playbook *pb, const char *state, int brief, json_t **data)
+{
+    tc_instance *inst = NULL;
+    if (pb == NULL || state == NULL || *state == '\0' ||
+        tc_instance_from_text(pb, state, strlen(state), &inst, NULL) != 0)
+        return json_array();
+    json_t *active = tc_view_active(pb, inst, brief);
+    if (data != NULL)
+        *data = json_incref(inst->data);
+    tc_instance_free(inst);
+    return active;
+}
+
+int tc_store_crisis_show(PGconn *conn, int64_t id, json_t **out, tc_error *err)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%lld", (long long)id);
+    const char *params[1] = {text};
+    PGresult *res = tc_db_query(
+        conn,
+        "SELECT c.id, c.playbook, c.version, c.title, c.status, c.outcome, c.severity, c.mode,"
+        "       array_to_json(c.parties), c.initiator, " ISO("c.created_at") ", " ISO("c.closed_at") ","
+        "       c.escalation_level, c.inputs::text, c.state::text, p.source,"
+        "       (SELECT count(*) FROM tocsin.commands k WHERE k.crisis = c.id AND k.applied_at IS NULL)"
+        "  FROM tocsin.crises c JOIN tocsin.playbooks p ON p.name = c.playbook AND p.version = c.version"
+        " WHERE c.id = $1::bigint",
+        1, params, "cannot read the crisis", err);
+    if (res == NULL)
+        return err ? err->code : TC_EFAILED;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return tc_error_set(err, TC_ENOTFOUND, "no crisis %lld", (long long)id);
+    }
+#define COL(i) PQgetvalue(res, 0, i)
+#define OPT(i) (PQgetisnull(res, 0, i) ? NULL : PQgetvalue(res, 0, i))
+    compiled cache[1] = {{NULL, NULL}};
+    tc_playbook *pb = compile_cached(cache, 1, COL(1), COL(2), COL(15));
+    json_t *data = NULL;
+    json_t *active = active_of(pb, OPT(14), 0, &data);
+    json_t *doc = json_pack(
+        "{s:I, s:s, s:i, s:s, s:s, s:s?, s:s, s:s, s:o, s:s, s:s, s:s?, s:i, s:I, s:o, s:o, s:o}", "id",
+        (json_int_t)id, "playbook", COL(1), "version", atoi(COL(2)), "title", COL(3), "status", COL(4),
+        "outcome", OPT(5), "severity", COL(6), "mode", COL(7), "parties", json_loads(COL(8), 0, NULL),
+        "initiator", COL(9), "created_at", COL(10), "closed_at", OPT(11), "escalation_level", atoi(COL(12)),
+        "pending", (json_int_t)strtoll(COL(16), NULL, 10), "inputs", json_loads(COL(13), 0, NULL), "data",
+        data ? data : json_object(), "active", active);
+#undef COL
+#undef OPT
+    cache_free(cache, 1);
+    PQclear(res);
+    if (doc == NULL)
+        return tc_error_set(err, TC_ENOMEM, "out of memory");
+    *out = doc;
+    return 0;
+}
+
+int tc_store_crisis_list(PGconn *conn, const char *status, int limit, json_t **out, tc_error *err)
+{
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 100);
+    const char *params[2] = {status && strcmp(status, "all") != 0 ? status : NULL, lim};
+    PGresult *res = tc_db_query(
+        conn,
+        "SELECT c.id, c.playbook, c.version, c.title, c.status, c.outcome, c.severity, c.mode,"
+        "       " ISO("c.created_at") ", " ISO("c.closed_at") ", c.escalation_level, c.state::text, p.source"
+        "  FROM tocsin.crises c JOIN tocsin.playbooks p ON p.name = c.playbook AND p.version = c.version"
+        " WHERE $1::text IS NULL OR c.status = $1"
+        " ORDER BY c.id DESC LIMIT $2::integer",
+        2, params, "cannot list crises", err);
+    if (res == NULL)
+        return err ? err->code : TC_EFAILED;
+    compiled cache[8] = {{NULL, NULL}};
+    json_t *list = json_array();
+    for (int i = 0; i < PQntuples(res); i++) {
+#define COL(j) PQgetvalue(res, i, j)
+#define OPT(j) (PQgetisnull(res, i, j) ? NULL : PQgetvalue(res, i, j))
+        tc_playbook *pb = compile_cached(cache, 8, COL(1), COL(2), COL(12));
+        json_array_append_new(
+            list, json_pack("{s:I, s:s, s:i, s:s, s:s, s:s?, s:s, s:s, s:s, s:s?, s:i, s:o}", "id",
+                            (json_int_t)strtoll(COL(0), NULL, 10), "playbook", COL(1), "version",
+                            atoi(COL(2)), "title", COL(3), "status", COL(4), "outcome", OPT(5), "severity",
+                            COL(6), "mode", COL(7), "created_at", COL(8), "closed_at", OPT(9),
+                            "escalation_level", atoi(COL(10)), "active", active_of(pb, OPT(11), 1, NULL)));
+#undef COL
+#undef OPT
+    }
+    cache_free(cache, 8);
+    PQclear(res);
+    *out = json_pack("{s:o}", "crises", list);
+    return *out ? 0 : tc_error_set(err, TC_ENOMEM, "out of memory");
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int tc_store_wait_applied(PGconn *conn, int64_t crisis, int64_t seq, int timeout_ms, int *state, char **error,
+                          tc_error *err)
+{
+    char c[24], s[24];
+    snprintf(c, sizeof c, "%lld", (long long)crisis);
+    snprintf(s, sizeof s, "%lld", (long long)seq);
+    const char *params[2] = {c, s};
+    int rc = tc_db_command(conn, "LISTEN tocsin_applied", "cannot wait for the engine", err);
+    long long deadline = now_ms() + timeout_ms;
+    *state = 0;
+    *error = NULL;
+    while (rc == 0) {
+        PGresult *res =
+            tc_db_query(conn, "SELECT result, error FROM tocsin.commands WHERE crisis = $1 AND seq = $2", 2,
+                        params, "cannot read the command", err);
+        if (res == NULL)
+            return err ? err->code : TC_EFAILED;
+        if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
+            *state = strcmp(PQgetvalue(res, 0, 0), "applied") == 0 ? 1 : 2;
+            if (!PQgetisnull(res, 0, 1))
+                *error = strdup(PQgetvalue(res, 0, 1));
+            PQclear(res);
+            break;
+        }
+        PQclear(res);
+        long long left = deadline - now_ms();
+        if (left <= 0)
+            break;
+        /* Sleep until a notification (any crisis: the query above tells whether it was ours) or the timeout.
+         */
+        struct pollfd fd = {PQsocket(conn), POLLIN, 0};
+        if (poll(&fd, 1, (int)(left > 1000 ? 1000 : left)) < 0 && errno != EINTR)
+            return tc_error_set(err, TC_EFAILED, "cannot wait for the engine: %s", strerror(errno));
+        if (!PQconsumeInput(conn))
+            return tc_db_fail(conn, NULL, "cannot wait for the engine", err);
+        PGnotify *n;
+        while ((n = PQnotifies(conn)) != NULL)
+            PQfreemem(n);
+    }
+    tc_db_command(conn, "UNLISTEN tocsin_applied", "cannot stop waiting", NULL);
+    return rc;
+}

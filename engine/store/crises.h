@@ -1,0 +1,49 @@
+/*
+ * Crises in the database: triggering one, reading one for `show`, listing
+ * them, the actors' seats, and waiting for an engine to apply a command.
+ */
+#ifndef TC_STORE_CRISES_H
+#define TC_STORE_CRISES_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+typedef struct tc_store_trigger {
+    const char *playbook;
+    const char *title;    /* NULL: the playbook's */
+    const char *severity; /* NULL: unknown */
+    const char *mode;     /* NULL: actual */
+    json_t *parties;      /* array of names (the crisis's subset) */
+    json_t *inputs;       /* object, defaults filled in */
+    const char *key;      /* idempotency key, or NULL */
+} tc_store_trigger;
+
+/* Creates the crisis and queues its trigger. Fills id, version and whether the key made it a repeat. */
+int tc_store_crisis_trigger(PGconn *conn, const tc_store_trigger *trigger, int64_t *id, int *version,
+                            int *duplicate, int64_t *command, tc_error *err);
+
+/* The document of `show --json` (docs/cli.md). TC_ENOTFOUND for no such crisis. */
+int tc_store_crisis_show(PGconn *conn, int64_t id, json_t **out, tc_error *err);
+
+/* {"crises": [...]} newest first; status NULL or "all" for every status. */
+int tc_store_crisis_list(PGconn *conn, const char *status, int limit, json_t **out, tc_error *err);
+
+/* The role acting on this connection (current_user), its seats (array of strings, caller decrefs), admin. */
+int tc_store_actor(PGconn *conn, char **role, json_t **seats, int *admin, tc_error *err);
+
+/*
+ * Waits up to timeout_ms for an engine to apply command seq of crisis (LISTEN
+ * tocsin_applied). *state is 1 applied, 2 refused (with *error, caller frees),
+ * 0 still pending at the timeout.
+ */
+int tc_store_wait_applied(PGconn *conn, int64_t crisis, int64_t seq, int timeout_ms, int *state, char **error,
+                          tc_error *err);
+
+/* Records a command (tocsin.submit). Fills seq and whether the key made it a repeat. */
+int tc_store_submit(PGconn *conn, int64_t crisis, const char *kind, json_t *args, const char *key,
+                    int64_t *seq, int *duplicate, tc_error *err);
+
+#endif

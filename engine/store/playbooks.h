@@ -1,0 +1,28 @@
+/*
+ * Playbook versions in the database: load (same content, same version;
+ * changed content, the next), list, and fetch one for compiling.
+ */
+#ifndef TC_STORE_PLAYBOOKS_H
+#define TC_STORE_PLAYBOOKS_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "core/error.h"
+
+/* Loads content (JSON text the caller has compiled successfully). Fills name (caller frees), version,
+ * created. */
+int tc_store_playbook_load(PGconn *conn, const char *content, char **name, int *version, int *created,
+                           tc_error *err);
+
+/* Every playbook's latest version: [{"name", "version", "versions", "title", "loaded_by", "loaded_at"}]. */
+int tc_store_playbook_list(PGconn *conn, json_t **out, tc_error *err);
+
+/*
+ * The content of NAME at version (0: the latest) as JSON text (caller frees),
+ * with the version found. TC_ENOTFOUND when there is none.
+ */
+int tc_store_playbook_get(PGconn *conn, const char *name, int version, char **content, int *version_out,
+                          json_t **meta, tc_error *err);
+
+#endif
