@@ -87,5 +87,6 @@ extern const cli_command cli_cmd_simulate;
 extern const cli_command cli_cmd_trigger;
 extern const cli_command cli_cmd_list;
 extern const cli_command cli_cmd_show;
+extern const cli_command cli_cmd_engine;
 
 #endif

@@ -8,9 +8,17 @@
 #include "cli.h"
 #include "core/version.h"
 
+/* clang-format off */
 static const cli_command *const commands[] = {
-    &cli_cmd_migrate, &cli_cmd_playbook, &cli_cmd_simulate, &cli_cmd_trigger, &cli_cmd_list, &cli_cmd_show,
+    &cli_cmd_migrate,
+    &cli_cmd_playbook,
+    &cli_cmd_simulate,
+    &cli_cmd_trigger,
+    &cli_cmd_list,
+    &cli_cmd_show,
+    &cli_cmd_engine,
 };
+/* clang-format on */
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 
 static void print_help(void)

@@ -1,0 +1,105 @@
+/* tocsin engine: run the engine (see engine/daemon/engine.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "daemon/engine.h"
+
+static const char usage[] =
+    "usage: tocsin engine [--actions-dir DIR] [--once] [--id NAME] [--batch N] [--verbose]\n"
+    "\n"
+    "Applies recorded commands and fires due deadlines, escalations, waits and\n"
+    "retries, in batches of crises claimed with FOR UPDATE SKIP LOCKED, so several\n"
+    "engines may share one database; runs action programs from --actions-dir (a\n"
+    "`notify` program there receives every notification as JSON on stdin; without\n"
+    "one, notifications are logged). Woken by NOTIFY; one timer for the earliest\n"
+    "deadline. SIGINT or SIGTERM: finish the batch in flight, let running actions\n"
+    "finish (10 s), exit 0. A lost database connection is retried with backoff.\n"
+    "Logs are logfmt lines on stderr: warnings and errors, and with --verbose\n"
+    "what the engine does.\n"
+    "\n"
+    "Options:\n"
+    "  --actions-dir DIR  the only directory action programs are run from\n"
+    "  --once             apply what is pending and due now, follow what it causes\n"
+    "                     (choices, actions), then exit; later deadlines stay\n"
+    "  --id NAME          this engine's name in the logs (default: host:pid)\n"
+    "  --batch N          crises per transaction (default 100)\n"
+    "  --verbose          log every batch, action and notification\n"
+    "\n"
+    "Example:\n"
+    "  tocsin engine --actions-dir /etc/tocsin/actions --id engine-a --verbose\n";
+
+enum { OPT_ACTIONS = CLI_OPT_FIRST_LOCAL, OPT_ONCE, OPT_ID, OPT_BATCH, OPT_VERBOSE };
+
+static int on_option(int c, const char *arg, void *ctx)
+{
+    tc_engine_options *o = ctx;
+    switch (c) {
+    case OPT_ACTIONS:
+        o->actions_dir = arg;
+        return 0;
+    case OPT_ONCE:
+        o->once = 1;
+        return 0;
+    case OPT_ID:
+        o->id = arg;
+        return 0;
+    case OPT_VERBOSE:
+        o->verbose = 1;
+        return 0;
+    case OPT_BATCH: {
+        char *end;
+        long n = strtol(arg, &end, 10);
+        if (*arg == '\0' || *end != '\0' || n < 1 || n > 10000)
+            return cli_usage_error(&cli_cmd_engine, "--batch takes a number from 1 to 10000, not '%s'", arg);
+        o->batch_size = (int)n;
+        return 0;
+    }
+    }
+    return CLI_EXIT_USAGE;
+}
+
+static int run(int argc, char **argv, cli_globals *globals)
+{
+    static const struct option options[] = {
+        CLI_GLOBAL_OPTIONS,
+        {"actions-dir", required_argument, NULL, OPT_ACTIONS},
+        {"once", no_argument, NULL, OPT_ONCE},
+        {"id", required_argument, NULL, OPT_ID},
+        {"batch", required_argument, NULL, OPT_BATCH},
+        {"verbose", no_argument, NULL, OPT_VERBOSE},
+        {NULL, 0, NULL, 0},
+    };
+    tc_engine_options o = {0};
+    int rc = cli_parse(argc, argv, &cli_cmd_engine, options, "h", globals, on_option, &o);
+    if (rc != 0)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (optind != argc)
+        return cli_usage_error(&cli_cmd_engine, "unexpected argument '%s'", argv[optind]);
+    char id[128];
+    if (o.id == NULL) {
+        char host[64] = "engine";
+        gethostname(host, sizeof host - 1);
+        snprintf(id, sizeof id, "%s:%d", host, (int)getpid());
+        o.id = id;
+    }
+    if (o.actions_dir != NULL && access(o.actions_dir, X_OK) != 0) {
+        fprintf(stderr, "cannot use actions directory %s: no such directory\n", o.actions_dir);
+        return CLI_EXIT_USAGE;
+    }
+    o.conninfo = globals->db;
+    o.role = globals->as;
+    tc_error err;
+    tc_error_init(&err);
+    rc = tc_engine_run(&o, &err);
+    return rc == 0 ? CLI_EXIT_OK : cli_fail(&err);
+}
+
+const cli_command cli_cmd_engine = {
+    .name = "engine",
+    .run = run,
+    .summary = "run the engine: apply commands, fire deadlines, run actions",
+    .usage = usage,
+};

@@ -1,0 +1,406 @@
+/*
+ * Action programs as child processes. Each run owns a uv_process_t and three
+ * pipes; it is finished when the process has exited and both output pipes
+ * have closed, and freed in the last close callback (libuv's rule: memory
+ * holding a handle is freed only after uv_close has called back).
+ */
+#include "daemon/actions.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/log.h"
+
+#define STDOUT_MAX (64 * 1024)
+#define TAIL_MAX   4096
+
+typedef struct run run;
+
+struct tc_actions {
+    uv_loop_t *loop;
+    char *dir;
+    tc_action_done done;
+    void *arg;
+    run *runs; /* a list of what runs */
+    size_t running;
+};
+
+struct run {
+    tc_actions *owner;
+    run *next;
+    int is_notify;
+    uv_process_t process;
+    uv_pipe_t in, out, err;
+    uv_timer_t deadline; /* kills the attempt at its timeout, even when the database is slow to say so */
+    int has_deadline;
+    int open_handles;
+    char *input;
+    uv_write_t write;
+    char *stdout_buf;
+    size_t stdout_len;
+    int stdout_cut;
+    char tail[TAIL_MAX];
+    size_t tail_len;
+    int exited, killed;
+    int64_t exit_status;
+    uint64_t started;
+    tc_action_result result;
+    char *key;
+};
+
+tc_actions *tc_actions_new(uv_loop_t *loop, const char *dir, tc_action_done done, void *arg)
+{
+    tc_actions *a = calloc(1, sizeof *a);
+    if (a == NULL)
+        return NULL;
+    a->loop = loop;
+    a->dir = dir ? strdup(dir) : NULL;
+    a->done = done;
+    a->arg = arg;
+    return a;
+}
+
+void tc_actions_free(tc_actions *a)
+{
+    if (a == NULL)
+        return;
+    free(a->dir);
+    free(a);
+}
+
+size_t tc_actions_running(const tc_actions *a)
+{
+    return a->running;
+}
+
+static tc_ms epoch_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (tc_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void unlink_run(run *r)
+{
+    run **p = &r->owner->runs;
+    while (*p && *p != r)
+        p = &(*p)->next;
+    if (*p)
+        *p = r->next;
+}
+
+static void finish(run *r)
+{
+    tc_actions *a = r->owner;
+    a->running--;
+    unlink_run(r);
+    if (r->is_notify) {
+        if (r->exit_status != 0)
+            tc_log(TC_LOG_WARN, "notify program failed", "exit", r->killed ? "killed" : "non-zero", NULL);
+        tc_action_result_clear(&r->result);
+    } else {
+        uv_update_time(a->loop);
+        tc_ms duration = (tc_ms)(uv_now(a->loop) - r->started);
+        r->result.at = epoch_ms();
+        r->result.ok = r->exited && r->exit_status == 0 && !r->killed;
+        json_t *detail = json_object();
+        json_object_set_new(detail, "exit_status", json_integer(r->exit_status));
+        json_object_set_new(detail, "duration_ms", json_integer(duration));
+        json_object_set_new(detail, "output_tail", json_stringn(r->tail, r->tail_len));
+        if (r->killed)
+            json_object_set_new(detail, "reason", json_string("killed"));
+        if (r->result.ok && r->stdout_len > 0 && !r->stdout_cut) {
+            json_t *data = json_loadb(r->stdout_buf, r->stdout_len, 0, NULL);
+            if (json_is_object(data))
+                r->result.data = data;
+            else
+                json_decref(data);
+        }
+        r->result.detail = detail;
+        tc_log(r->result.ok ? TC_LOG_INFO : TC_LOG_WARN, r->result.ok ? "action ended" : "action failed",
+               "key", r->key, NULL);
+        a->done(&r->result, a->arg);
+    }
+    free(r->input);
+    free(r->stdout_buf);
+    free(r->key);
+    free(r);
+}
+
+static void on_close(uv_handle_t *h)
+{
+    run *r = h->data;
+    if (--r->open_handles == 0)
+        finish(r);
+}
+
+static void close_handle(uv_handle_t *h)
+{
+    if (!uv_is_closing(h))
+        uv_close(h, on_close);
+}
+
+static void on_deadline(uv_timer_t *t)
+{
+    run *r = t->data;
+    if (!r->exited) {
+        r->killed = 1;
+        uv_process_kill(&r->process, SIGKILL);
+        tc_log(TC_LOG_INFO, "action timed out", "key", r->key ? r->key : "", NULL);
+    }
+}
+
+static void on_exit_cb(uv_process_t *p, int64_t status, int signal)
+{
+    run *r = p->data;
+    if (r->has_deadline) {
+        uv_timer_stop(&r->deadline);
+        close_handle((uv_handle_t *)&r->deadline);
+    }
+    r->exited = 1;
+    r->exit_status = signal ? 128 + signal : status;
+    if (signal)
+        r->killed = 1;
+    close_handle((uv_handle_t *)p);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)h;
+    buf->base = malloc(suggested);
+    buf->len = buf->base ? suggested : 0;
+}
+
+static void keep_tail(run *r, const char *data, size_t n)
+{
+    if (n >= TAIL_MAX) {
+        memcpy(r->tail, data + n - TAIL_MAX, TAIL_MAX);
+        r->tail_len = TAIL_MAX;
+        return;
+    }
+    if (r->tail_len + n > TAIL_MAX) {
+        size_t drop = r->tail_len + n - TAIL_MAX;
+        memmove(r->tail, r->tail + drop, r->tail_len - drop);
+        r->tail_len -= drop;
+    }
+    memcpy(r->tail + r->tail_len, data, n);
+    r->tail_len += n;
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    run *r = s->data;
+    if (n > 0) {
+        if ((uv_pipe_t *)s == &r->out) {
+            size_t room = STDOUT_MAX - r->stdout_len;
+            size_t take = (size_t)n < room ? (size_t)n : room;
+            if ((size_t)n > room)
+                r->stdout_cut = 1;
+            char *bigger = take ? realloc(r->stdout_buf, r->stdout_len + take) : r->stdout_buf;
+            if (bigger != NULL) {
+                r->stdout_buf = bigger;
+                memcpy(r->stdout_buf + r->stdout_len, buf->base, take);
+                r->stdout_len += take;
+            }
+        }
+        keep_tail(r, buf->base, (size_t)n);
+    } else if (n < 0) {
+        close_handle((uv_handle_t *)s);
+    }
+    free(buf->base);
+}
+
+static void on_written(uv_write_t *w, int status)
+{
+    run *r = w->data;
+    (void)status;
+    close_handle((uv_handle_t *)&r->in);
+}
+
+/* Ends a run that could not start, as a failure reported on the next loop turn. */
+static void start_failed(tc_actions *a, run *r, const char *why)
+{
+    keep_tail(r, why, strlen(why));
+    r->exit_status = 127;
+    r->exited = 1;
+    /* The pipes were initialised: closing them delivers the result through finish(). */
+    close_handle((uv_handle_t *)&r->in);
+    close_handle((uv_handle_t *)&r->out);
+    close_handle((uv_handle_t *)&r->err);
+    (void)a;
+}
+
+static run *spawn(tc_actions *a, char **argv, char **env, const char *input, int is_notify)
+{
+    run *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return NULL;
+    r->owner = a;
+    r->is_notify = is_notify;
+    r->started = uv_now(a->loop);
+    r->next = a->runs;
+    a->runs = r;
+    a->running++;
+    uv_pipe_init(a->loop, &r->in, 0);
+    uv_pipe_init(a->loop, &r->out, 0);
+    uv_pipe_init(a->loop, &r->err, 0);
+    r->in.data = r->out.data = r->err.data = r->process.data = r;
+    r->open_handles = 3;
+
+    uv_stdio_container_t stdio[3] = {
+        {UV_CREATE_PIPE | UV_READABLE_PIPE, {.stream = (uv_stream_t *)&r->in}},
+        {UV_CREATE_PIPE | UV_WRITABLE_PIPE, {.stream = (uv_stream_t *)&r->out}},
+        {UV_CREATE_PIPE | UV_WRITABLE_PIPE, {.stream = (uv_stream_t *)&r->err}},
+    };
+    uv_process_options_t options = {0};
+    options.exit_cb = on_exit_cb;
+    options.file = argv[0];
+    options.args = argv;
+    options.env = env;
+    options.stdio_count = 3;
+    options.stdio = stdio;
+    options.flags = UV_PROCESS_WINDOWS_HIDE;
+    int rc = uv_spawn(a->loop, &r->process, &options);
+    if (rc != 0) {
+        char why[256];
+        snprintf(why, sizeof why, "cannot start %s: %s", argv[0], uv_strerror(rc));
+        tc_log(TC_LOG_WARN, "cannot start program", "program", argv[0], "reason", uv_strerror(rc), NULL);
+        start_failed(a, r, why);
+        return r;
+    }
+    r->open_handles++;
+    r->input = strdup(input ? input : "");
+    uv_buf_t buf = uv_buf_init(r->input, (unsigned)strlen(r->input));
+    r->write.data = r;
+    if (uv_write(&r->write, (uv_stream_t *)&r->in, &buf, 1, on_written) != 0)
+        close_handle((uv_handle_t *)&r->in);
+    uv_read_start((uv_stream_t *)&r->out, on_alloc, on_read);
+    uv_read_start((uv_stream_t *)&r->err, on_alloc, on_read);
+    return r;
+}
+
+/* dir/name when name is a bare name that exists there; NULL otherwise. */
+static char *program_path(const tc_actions *a, const char *name)
+{
+    if (a->dir == NULL || name == NULL || name[0] == '\0' || strchr(name, '/') || strstr(name, ".."))
+        return NULL;
+    size_t size = strlen(a->dir) + strlen(name) + 2;
+    char *path = malloc(size);
+    if (path != NULL)
+        snprintf(path, size, "%s/%s", a->dir, name);
+    return path;
+}
+
+void tc_actions_start(tc_actions *a, json_t *start)
+{
+    json_t *request = json_object_get(start, "request");
+    json_t *argv_json = json_object_get(request, "argv");
+    const char *state = json_string_value(json_object_get(start, "state"));
+    const char *key = json_string_value(json_object_get(start, "key"));
+    json_int_t crisis = json_integer_value(json_object_get(start, "crisis"));
+    json_int_t attempt = json_integer_value(json_object_get(request, "attempt"));
+    json_t *document = json_object_get(start, "document");
+
+    size_t argc = json_array_size(argv_json);
+    char **argv = calloc(argc + 1, sizeof *argv);
+    char *path = program_path(a, json_string_value(json_array_get(argv_json, 0)));
+    char env_store[6][512];
+    char *env[10];
+    int e = 0;
+    snprintf(env_store[0], sizeof env_store[0], "TOCSIN_CRISIS=%lld", (long long)crisis);
+    snprintf(env_store[1], sizeof env_store[1], "TOCSIN_STATE=%s", state ? state : "");
+    snprintf(env_store[2], sizeof env_store[2], "TOCSIN_ATTEMPT=%lld", (long long)attempt);
+    snprintf(env_store[3], sizeof env_store[3], "TOCSIN_ACTION_KEY=%s", key ? key : "");
+    snprintf(env_store[4], sizeof env_store[4], "TOCSIN_MODE=%s",
+             json_string_value(json_object_get(document, "mode"))
+                 ? json_string_value(json_object_get(document, "mode"))
+                 : "actual");
+    snprintf(env_store[5], sizeof env_store[5], "PATH=/usr/local/bin:/usr/bin:/bin");
+    for (int i = 0; i < 6; i++)
+        env[e++] = env_store[i];
+    static char home[512], lang[128];
+    snprintf(home, sizeof home, "HOME=%s", getenv("HOME") ? getenv("HOME") : "/");
+    snprintf(lang, sizeof lang, "LANG=%s", getenv("LANG") ? getenv("LANG") : "C.UTF-8");
+    env[e++] = home;
+    env[e++] = lang;
+    env[e] = NULL;
+
+    json_t *input = json_pack("{s:O, s:s?, s:I, s:s?}", "crisis", document ? document : json_null(), "state",
+                              state, "attempt", attempt, "key", key);
+    char *text = input ? json_dumps(input, JSON_COMPACT) : NULL;
+    json_decref(input);
+
+    if (argv == NULL || path == NULL) {
+        /* Not a program of the directory: the attempt fails like a missing program. */
+        run *r = spawn(a, (char *[]){(char *)"/nonexistent/tocsin-action", NULL}, env, "", 0);
+        if (r != NULL) {
+            r->key = key ? strdup(key) : NULL;
+            r->result.crisis = crisis;
+            r->result.state = state ? strdup(state) : NULL;
+            r->result.attempt = (int)attempt;
+        }
+    } else {
+        argv[0] = path;
+        for (size_t i = 1; i < argc; i++)
+            argv[i] = (char *)json_string_value(json_array_get(argv_json, i));
+        tc_log(TC_LOG_INFO, "action starting", "key", key, "program", path, NULL);
+        run *r = spawn(a, argv, env, text, 0);
+        if (r != NULL) {
+            r->key = key ? strdup(key) : NULL;
+            r->result.crisis = crisis;
+            r->result.state = state ? strdup(state) : NULL;
+            r->result.attempt = (int)attempt;
+            json_int_t timeout = json_integer_value(json_object_get(request, "timeout_ms"));
+            if (r->open_handles == 4 && timeout > 0) {
+                uv_timer_init(a->loop, &r->deadline);
+                r->deadline.data = r;
+                r->has_deadline = 1;
+                r->open_handles++;
+                uv_timer_start(&r->deadline, on_deadline, (uint64_t)timeout, 0);
+            }
+        }
+    }
+    free(text);
+    free(path);
+    free(argv);
+}
+
+void tc_actions_kill(tc_actions *a, const char *key)
+{
+    for (run *r = a->runs; r; r = r->next)
+        if (!r->is_notify && r->key && strcmp(r->key, key) == 0 && !r->exited) {
+            r->killed = 1;
+            uv_process_kill(&r->process, SIGKILL);
+            tc_log(TC_LOG_INFO, "action killed", "key", key, NULL);
+        }
+}
+
+void tc_actions_kill_all(tc_actions *a)
+{
+    for (run *r = a->runs; r; r = r->next)
+        if (!r->exited && r->open_handles >= 4) {
+            r->killed = 1;
+            uv_process_kill(&r->process, SIGKILL);
+        }
+}
+
+void tc_actions_notify(tc_actions *a, json_t *notice)
+{
+    char *text = json_dumps(notice, JSON_COMPACT);
+    char *path = program_path(a, "notify");
+    struct stat st;
+    if (path != NULL && stat(path, &st) == 0 && (st.st_mode & S_IXUSR)) {
+        char *env[] = {(char *)"PATH=/usr/local/bin:/usr/bin:/bin", NULL};
+        spawn(a, (char *[]){path, NULL}, env, text, 1);
+    } else {
+        tc_log(TC_LOG_INFO, "notification", "notice", text ? text : "", NULL);
+    }
+    free(path);
+    free(text);
+}

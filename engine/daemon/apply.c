@@ -1,0 +1,399 @@
+/*
+ * One batch: claim, apply through the core, write back, in one transaction.
+ *
+ * For each claimed crisis the commands and timers come back from the store
+ * in the order of their own time (commands first at equal times), and each
+ * is applied with its own time as `now`, so a vote recorded before a deadline
+ * counts even when the engine applies it after. A command the core refuses
+ * is audited as `refused` and marked so; its refusal reaches the waiting CLI.
+ */
+#include "daemon/apply.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/machine.h"
+#include "daemon/log.h"
+#include "store/crises.h"
+#include "store/db.h"
+#include "store/work.h"
+
+#define CACHE_SIZE 32
+
+struct tc_applier {
+    int batch_size;
+    struct {
+        char *key; /* name@version */
+        tc_playbook *pb;
+        unsigned long used;
+    } cache[CACHE_SIZE];
+    unsigned long clock;
+};
+
+tc_applier *tc_applier_new(int batch_size)
+{
+    tc_applier *ap = calloc(1, sizeof *ap);
+    if (ap != NULL)
+        ap->batch_size = batch_size > 0 ? batch_size : 100;
+    return ap;
+}
+
+void tc_applier_free(tc_applier *ap)
+{
+    if (ap == NULL)
+        return;
+    for (int i = 0; i < CACHE_SIZE; i++) {
+        free(ap->cache[i].key);
+        tc_playbook_free(ap->cache[i].pb);
+    }
+    free(ap);
+}
+
+/* The compiled playbook name@version: compiled once per engine, playbook versions never change. */
+static tc_playbook *playbook(tc_applier *ap, PGconn *conn, const char *name, int version, tc_error *err)
+{
+    char key[128];
+    snprintf(key, sizeof key, "%s@%d", name, version);
+    int slot = 0;
+    for (int i = 0; i < CACHE_SIZE; i++) {
+        if (ap->cache[i].key && strcmp(ap->cache[i].key, key) == 0) {
+            ap->cache[i].used = ++ap->clock;
+            return ap->cache[i].pb;
+        }
+        if (ap->cache[i].used < ap->cache[slot].used)
+            slot = i;
+    }
+    char *source = NULL;
+    tc_playbook *pb = NULL;
+    if (tc_store_playbook_source(conn, name, version, &source, err) != 0)
+        return NULL;
+    if (tc_playbook_compile(source, strlen(source), &pb, NULL, err) != 0)
+        tc_error_set(err, TC_EFAILED, "stored playbook %s does not compile", key);
+    free(source);
+    if (pb == NULL)
+        return NULL;
+    free(ap->cache[slot].key);
+    tc_playbook_free(ap->cache[slot].pb);
+    ap->cache[slot].key = strdup(key);
+    ap->cache[slot].pb = pb;
+    ap->cache[slot].used = ++ap->clock;
+    return pb;
+}
+
+/* What one crisis's transition gathers for tocsin.commit() and for the loop. */
+typedef struct transition {
+    json_t *audit, *timers, *commands; /* timers: key -> due ms, or -1 once cleared */
+    json_t *starts, *kills, *notices;
+    int closed;
+} transition;
+
+static void gather(transition *t, tc_batch *b, int64_t crisis, const char *login, tc_effects *fx)
+{
+    for (size_t i = 0; i < fx->count; i++) {
+        tc_effect *e = &fx->items[i];
+        switch (e->kind) {
+        case TC_EFFECT_AUDIT:
+            json_array_append_new(t->audit,
+                                  json_pack("{s:I, s:s?, s:s?, s:s, s:s?, s:O}", "at_ms", (json_int_t)e->at,
+                                            "actor", e->actor, "login", e->actor ? login : NULL, "kind",
+                                            e->name, "state", e->state, "detail", e->detail));
+            break;
+        case TC_EFFECT_TIMER_SET:
+            json_object_set_new(t->timers, e->key, json_integer(e->due));
+            break;
+        case TC_EFFECT_TIMER_CLEAR:
+            json_object_set_new(t->timers, e->key, json_integer(-1));
+            break;
+        case TC_EFFECT_ACTION_START:
+            json_array_append_new(t->starts,
+                                  json_pack("{s:I, s:s, s:s, s:O}", "crisis", (json_int_t)crisis, "key",
+                                            e->key, "state", e->state, "request", e->detail));
+            break;
+        case TC_EFFECT_ACTION_KILL:
+            json_array_append_new(t->kills, json_string(e->key));
+            break;
+        case TC_EFFECT_NOTIFY: {
+            json_t *n = json_deep_copy(e->detail);
+            json_object_set_new(n, "crisis", json_integer(crisis));
+            json_object_set_new(n, "state", e->state ? json_string(e->state) : json_null());
+            json_array_append_new(t->notices, n);
+            break;
+        }
+        case TC_EFFECT_CLOSED:
+            t->closed = 1;
+            break;
+        }
+    }
+    (void)b;
+    tc_effects_clear(fx);
+}
+
+/* The actor of a command: its role and the seats it holds now. */
+static int actor_of(PGconn *conn, const char *role, json_t **seats, const char **names, size_t *count,
+                    int *admin, tc_error *err)
+{
+    int rc = tc_store_role_seats(conn, role, seats, admin, err);
+    *count = 0;
+    for (size_t i = 0; rc == 0 && i < json_array_size(*seats) && i < 64; i++)
+        names[(*count)++] = json_string_value(json_array_get(*seats, i));
+    return rc;
+}
+
+static void refuse(transition *t, const tc_work_item *item, const char *command, const tc_error *err)
+{
+    json_array_append_new(
+        t->audit, json_pack("{s:I, s:s?, s:s?, s:s, s:s?, s:{s:s, s:s, s:I}}", "at_ms", (json_int_t)item->at,
+                            "actor", item->actor, "login", item->login, "kind", "refused", "state",
+                            json_string_value(json_object_get(item->args, "state")), "detail", "command",
+                            command, "reason", err->text, "seq", (json_int_t)item->seq));
+    json_array_append_new(t->commands, json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)item->seq, "result",
+                                                 "refused", "error", err->text));
+}
+
+/* Applies one command or timer to inst; records its result in t. */
+static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, const tc_claim *c,
+                      const tc_work_item *item, transition *t, tc_batch *b, tc_error *fatal)
+{
+    tc_effects fx = {0};
+    tc_error err;
+    json_t *seats = NULL;
+    const char *seat_names[64];
+    size_t seat_count = 0;
+    int admin = 0, rc = 0;
+    tc_event ev = {0};
+    tc_error_init(&err);
+
+    if (strcmp(item->kind, "timer") == 0) {
+        json_object_set_new(t->timers, item->timer, json_integer(-1)); /* fired: gone unless set again */
+        ev.kind = TC_EVENT_TIMER;
+        ev.timer = item->timer;
+        rc = tc_machine_apply(pb, inst, &ev, item->at, &fx, &err);
+        if (rc != 0)
+            tc_log(TC_LOG_WARN, "timer could not apply", "timer", item->timer, "reason", err.text, NULL);
+        gather(t, b, c->id, NULL, &fx);
+        return rc == TC_ENOMEM || rc == TC_EFAILED ? tc_error_set(fatal, rc, "%s", err.text) : 0;
+    }
+
+    if ((rc = actor_of(conn, item->actor, &seats, seat_names, &seat_count, &admin, fatal)) != 0)
+        return rc;
+    ev.actor = (tc_actor){item->actor, seat_names, seat_count, admin};
+    json_t *a = item->args;
+    ev.state = json_string_value(json_object_get(a, "state"));
+    ev.party = json_string_value(json_object_get(a, "party"));
+    ev.reason = json_string_value(json_object_get(a, "reason"));
+    ev.outcome = json_string_value(json_object_get(a, "outcome"));
+    ev.data = json_object_get(a, "data");
+
+    if (strcmp(item->kind, "trigger") == 0) {
+        const char *names[256];
+        size_t n = 0;
+        for (size_t i = 0; i < json_array_size(c->parties) && n < 256; i++)
+            names[n++] = json_string_value(json_array_get(c->parties, i));
+        tc_trigger trig = {c->inputs, c->title, c->severity, c->mode, names, n};
+        rc = tc_trigger_prepare(pb, inst, &trig, &ev.actor, c->created_at, &err);
+        if (rc == 0) {
+            ev.kind = TC_EVENT_TRIGGER;
+            rc = tc_machine_apply(pb, inst, &ev, item->at, &fx, &err);
+        } else {
+            /* The request no longer validates (the playbook moved on, a seat was revoked): close it. */
+            inst->status = TC_STATUS_CANCELLED;
+            inst->outcome = strdup("refused");
+            inst->closed_at = item->at;
+            inst->triggered = 1;
+        }
+    } else {
+        static const struct {
+            const char *name;
+            tc_event_kind kind;
+        } kinds[] = {{"vote", TC_EVENT_VOTE},
+                     {"complete", TC_EVENT_COMPLETE},
+                     {"ack", TC_EVENT_ACK},
+                     {"escalate", TC_EVENT_ESCALATE},
+                     {"cancel", TC_EVENT_CANCEL}};
+        ev.kind = (tc_event_kind)-1;
+        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+            if (strcmp(kinds[i].name, item->kind) == 0)
+                ev.kind = kinds[i].kind;
+        int vote = tc_vote_parse(json_string_value(json_object_get(a, "vote")));
+        ev.vote = vote < 0 ? TC_VOTE_NONE : (tc_vote)vote;
+        rc = (int)ev.kind < 0 ? tc_error_set(&err, TC_EINVAL, "unknown command %s", item->kind)
+                              : tc_machine_apply(pb, inst, &ev, item->at, &fx, &err);
+    }
+    json_decref(seats);
+    if (rc == TC_ENOMEM || rc == TC_EFAILED) {
+        tc_effects_clear(&fx);
+        return tc_error_set(fatal, rc, "crisis %lld: %s", (long long)c->id, err.text);
+    }
+    if (rc != 0) {
+        tc_effects_clear(&fx);
+        refuse(t, item, item->kind, &err);
+        return 0;
+    }
+    gather(t, b, c->id, item->login, &fx);
+    json_array_append_new(t->commands, json_pack("{s:I, s:s, s:n}", "seq", (json_int_t)item->seq, "result",
+                                                 "applied", "error"));
+    return 0;
+}
+
+static int apply_result(const tc_playbook *pb, tc_instance *inst, const tc_action_result *r, transition *t,
+                        tc_batch *b, tc_error *fatal)
+{
+    tc_effects fx = {0};
+    tc_error err;
+    tc_error_init(&err);
+    tc_event ev = {.kind = TC_EVENT_ACTION_RESULT,
+                   .state = r->state,
+                   .attempt = r->attempt,
+                   .outcome = r->ok ? "ok" : "failed",
+                   .data = r->data,
+                   .detail = r->detail};
+    int rc = tc_machine_apply(pb, inst, &ev, r->at, &fx, &err);
+    if (rc == TC_ENOMEM || rc == TC_EFAILED) {
+        tc_effects_clear(&fx);
+        return tc_error_set(fatal, rc, "%s", err.text);
+    }
+    gather(t, b, inst->id, NULL, &fx);
+    return 0;
+}
+
+/* Applies everything due to one locked crisis and writes its transition. */
+static int apply_crisis(tc_applier *ap, PGconn *conn, const tc_claim *c, tc_batch *b, int with_items,
+                        tc_error *err)
+{
+    tc_playbook *pb = playbook(ap, conn, c->playbook, c->version, err);
+    if (pb == NULL)
+        return err ? err->code : TC_EFAILED;
+    tc_instance *inst = NULL;
+    int rc = c->state ? tc_instance_from_text(pb, c->state, strlen(c->state), &inst, err)
+                      : ((inst = tc_instance_new(pb)) ? 0 : tc_error_set(err, TC_ENOMEM, "out of memory"));
+    if (rc != 0)
+        return rc;
+    inst->id = c->id;
+
+    transition t = {json_array(), json_object(), json_array(), b->starts, b->kills, b->notices, 0};
+    for (size_t i = 0; rc == 0 && i < b->result_count; i++)
+        if (b->results[i].crisis == c->id)
+            rc = apply_result(pb, inst, &b->results[i], &t, b, err);
+
+    tc_work_item *items = NULL;
+    size_t count = 0;
+    if (rc == 0 && with_items)
+        rc = tc_store_pending(conn, c->id, b->now, &items, &count, err);
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        rc = apply_item(conn, pb, inst, c, &items[i], &t, b, err);
+        b->applied++;
+    }
+    tc_work_items_free(items, count);
+
+    if (rc == 0) {
+        json_t *set = json_array(), *cleared = json_array();
+        const char *key;
+        json_t *due;
+        json_object_foreach(t.timers, key, due)
+        {
+            if (json_integer_value(due) >= 0)
+                json_array_append_new(set, json_pack("{s:s, s:O}", "key", key, "due_ms", due));
+            else
+                json_array_append_new(cleared, json_string(key));
+        }
+        char *state = tc_instance_to_text(pb, inst);
+        rc = state ? tc_store_commit(conn, c->id, c->revision, state, t.audit, set, cleared, t.commands, err)
+                   : tc_error_set(err, TC_ENOMEM, "out of memory");
+        free(state);
+        json_decref(set);
+        json_decref(cleared);
+    }
+    json_decref(t.audit);
+    json_decref(t.timers);
+    json_decref(t.commands);
+    tc_instance_free(inst);
+    return rc;
+}
+
+/* Fills in what an action program needs on stdin: the crisis as show gives it. */
+static int complete_starts(PGconn *conn, tc_batch *b, tc_error *err)
+{
+    size_t i;
+    json_t *start;
+    json_array_foreach(b->starts, i, start)
+    {
+        json_t *doc = NULL;
+        int rc = tc_store_crisis_show(conn, json_integer_value(json_object_get(start, "crisis")), &doc, err);
+        if (rc != 0)
+            return rc;
+        json_object_set_new(start, "document", doc);
+    }
+    return 0;
+}
+
+int tc_apply_batch(tc_applier *ap, PGconn *conn, tc_batch *b, tc_error *err)
+{
+    tc_claim *claims = NULL;
+    size_t count = 0;
+    int rc = tc_store_work_begin(conn, err);
+    b->starts = json_array();
+    b->kills = json_array();
+    b->notices = json_array();
+    b->next_due = -1;
+    if (rc != 0)
+        return rc;
+
+    /* Results of actions first: their crises are locked (waiting, not skipped) and claimed with them. */
+    for (size_t i = 0; rc == 0 && i < b->result_count; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < i; j++)
+            seen |= b->results[j].crisis == b->results[i].crisis;
+        if (seen)
+            continue;
+        tc_claim *one = NULL;
+        rc = tc_store_lock(conn, b->results[i].crisis, &one, err);
+        if (rc == TC_ENOTFOUND) {
+            rc = 0;
+            continue;
+        }
+        if (rc == 0)
+            rc = apply_crisis(ap, conn, one, b, 0, err);
+        tc_claims_free(one, 1);
+    }
+    if (rc == 0 && b->claim)
+        rc = tc_store_claim(conn, ap->batch_size, b->now, &claims, &count, err);
+    for (size_t i = 0; rc == 0 && i < count; i++)
+        rc = apply_crisis(ap, conn, &claims[i], b, 1, err);
+    b->claimed = count;
+    tc_claims_free(claims, count);
+    if (rc == 0)
+        rc = complete_starts(conn, b, err);
+    if (rc == 0)
+        rc = tc_store_work_end(conn, 1, err);
+    else
+        tc_store_work_end(conn, 0, NULL);
+    if (rc == 0)
+        rc = tc_store_next_due(conn, &b->next_due, err);
+    if (rc != 0) {
+        /* Nothing was written: the loop must not start or kill anything for it. */
+        json_array_clear(b->starts);
+        json_array_clear(b->kills);
+        json_array_clear(b->notices);
+    }
+    return rc;
+}
+
+void tc_action_result_clear(tc_action_result *r)
+{
+    free(r->state);
+    json_decref(r->data);
+    json_decref(r->detail);
+    memset(r, 0, sizeof *r);
+}
+
+void tc_batch_clear(tc_batch *b)
+{
+    for (size_t i = 0; i < b->result_count; i++)
+        tc_action_result_clear(&b->results[i]);
+    free(b->results);
+    json_decref(b->starts);
+    json_decref(b->kills);
+    json_decref(b->notices);
+    memset(b, 0, sizeof *b);
+}

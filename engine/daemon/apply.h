@@ -1,0 +1,59 @@
+/*
+ * Applying work to crises: one batch = one transaction in which up to N
+ * claimed crises have their pending commands and due timers applied through
+ * the core, in the order of their own time, and their transitions written.
+ * Runs on a worker thread with its own connection; what the loop must do
+ * afterwards (start or kill action programs, deliver notifications) comes
+ * back as requests.
+ */
+#ifndef TC_DAEMON_APPLY_H
+#define TC_DAEMON_APPLY_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#include "core/duration.h"
+#include "core/error.h"
+
+typedef struct tc_applier tc_applier;
+
+/* The result of an action program, to apply to its crisis. */
+typedef struct tc_action_result {
+    int64_t crisis;
+    char *state;
+    int attempt;
+    int ok;
+    json_t *data;   /* the program's JSON object, or NULL */
+    json_t *detail; /* exit_status, duration_ms, output_tail, reason */
+    tc_ms at;       /* when it ended */
+} tc_action_result;
+
+typedef struct tc_batch {
+    /* in */
+    tc_action_result *results;
+    size_t result_count;
+    tc_ms now;
+    int claim; /* 0: apply the results only (shutting down) */
+    /* out */
+    size_t claimed;  /* crises with work */
+    size_t applied;  /* commands and timers applied */
+    json_t *starts;  /* [{"crisis", "key", "state", "argv", "attempt", "timeout_ms", "mode", "document"}] */
+    json_t *kills;   /* [key, ...] */
+    json_t *notices; /* [{"crisis", "state", "mode", ...notification}] */
+    tc_ms next_due;  /* earliest timer after the batch, -1 when none */
+} tc_batch;
+
+tc_applier *tc_applier_new(int batch_size);
+void tc_applier_free(tc_applier *applier);
+
+/* Runs one batch on conn. On failure the transaction is rolled back and nothing is lost: commands stay
+ * pending. */
+int tc_apply_batch(tc_applier *applier, PGconn *conn, tc_batch *batch, tc_error *err);
+
+/* Frees the out fields of batch (and its results). */
+void tc_batch_clear(tc_batch *batch);
+
+void tc_action_result_clear(tc_action_result *result);
+
+#endif

@@ -1,0 +1,407 @@
+/* The engine's event loop: see engine.h for the design. */
+#include "daemon/engine.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+#include "daemon/actions.h"
+#include "daemon/apply.h"
+#include "daemon/log.h"
+#include "store/db.h"
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 30000
+#define SAFETY_POLL_MS 5000 /* a batch now and then, in case a notification was missed */
+
+typedef struct engine {
+    uv_loop_t loop;
+    tc_engine_options opts;
+    tc_applier *applier;
+    tc_actions *actions;
+
+    PGconn *work_conn; /* only touched by the worker thread while a batch runs */
+    uv_work_t work;
+    tc_batch batch;
+    int batch_rc;
+    tc_error batch_err;
+    int batch_running, batch_wanted;
+
+    PGconn *listen_conn;
+    uv_poll_t listen_poll;
+    int listen_polling;
+    uv_work_t listen_work;
+    int listen_connecting;
+    tc_error listen_err;
+
+    uv_timer_t due_timer, backoff_timer, listen_timer, grace_timer, safety_timer;
+    uv_signal_t sigint, sigterm;
+    int backoff_ms, listen_backoff_ms;
+
+    tc_action_result *results; /* finished actions waiting for a batch */
+    size_t result_count, result_capacity;
+
+    int stopping, finished;
+    tc_ms once_now;
+} engine;
+
+static tc_ms epoch_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (tc_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void schedule_batch(engine *e);
+static void maybe_finish(engine *e);
+static void start_listen(engine *e);
+
+/* Timer callbacks: the engine rides in the timer's data. */
+static void on_batch_timer(uv_timer_t *t)
+{
+    schedule_batch(t->data);
+}
+
+static void on_listen_timer(uv_timer_t *t)
+{
+    start_listen(t->data);
+}
+
+/* ---- batches ---- */
+
+static void work_cb(uv_work_t *w)
+{
+    engine *e = w->data;
+    tc_error_init(&e->batch_err);
+    if (e->work_conn == NULL || PQstatus(e->work_conn) != CONNECTION_OK) {
+        tc_db_close(e->work_conn);
+        e->work_conn = NULL;
+        e->batch_rc = tc_db_connect(e->opts.conninfo, e->opts.role, &e->work_conn, &e->batch_err);
+        if (e->batch_rc != 0)
+            return;
+    }
+    e->batch_rc = tc_apply_batch(e->applier, e->work_conn, &e->batch, &e->batch_err);
+}
+
+static void arm_due_timer(engine *e, tc_ms next_due)
+{
+    uv_timer_stop(&e->due_timer);
+    if (next_due < 0 || e->stopping)
+        return;
+    if (e->opts.once && next_due > e->once_now)
+        return; /* later deadlines stay in the database for a later engine */
+    tc_ms delay = next_due - epoch_ms();
+    uv_timer_start(&e->due_timer, on_batch_timer, delay > 0 ? (uint64_t)delay : 0, 0);
+}
+
+static void after_work_cb(uv_work_t *w, int status)
+{
+    engine *e = w->data;
+    tc_batch *b = &e->batch;
+    (void)status;
+    e->batch_running = 0;
+
+    if (e->batch_rc != 0) {
+        /* Nothing was written: put the action results back, and try again after a pause. */
+        for (size_t i = 0; i < b->result_count; i++) {
+            if (e->result_count == e->result_capacity)
+                break;
+            e->results[e->result_count++] = b->results[i];
+            memset(&b->results[i], 0, sizeof b->results[i]);
+        }
+        int unavailable = e->batch_rc == TC_EUNAVAIL;
+        if (unavailable) {
+            tc_db_close(e->work_conn);
+            e->work_conn = NULL;
+        }
+        char delay[32];
+        snprintf(delay, sizeof delay, "%dms", e->backoff_ms);
+        tc_log(unavailable ? TC_LOG_WARN : TC_LOG_ERROR,
+               unavailable ? "database unavailable" : "batch failed", "reason", e->batch_err.text, "retry_in",
+               delay, NULL);
+        tc_batch_clear(b);
+        uv_timer_start(&e->backoff_timer, on_batch_timer, (uint64_t)e->backoff_ms, 0);
+        e->backoff_ms = e->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : e->backoff_ms * 2;
+        return;
+    }
+    e->backoff_ms = BACKOFF_MIN_MS;
+
+    size_t i;
+    json_t *item;
+    json_array_foreach(b->kills, i, item) tc_actions_kill(e->actions, json_string_value(item));
+    json_array_foreach(b->starts, i, item) tc_actions_start(e->actions, item);
+    json_array_foreach(b->notices, i, item) tc_actions_notify(e->actions, item);
+    if (b->claimed > 0 || b->result_count > 0) {
+        char claimed[24], applied[24];
+        snprintf(claimed, sizeof claimed, "%zu", b->claimed);
+        snprintf(applied, sizeof applied, "%zu", b->applied);
+        tc_log(TC_LOG_INFO, "batch applied", "crises", claimed, "items", applied, NULL);
+    }
+    /* After results, one more batch: what they caused may be due at once. */
+    int more = b->claimed >= (size_t)e->opts.batch_size || e->result_count > 0 || e->batch_wanted ||
+               b->result_count > 0 || (e->opts.once && b->claimed > 0);
+    tc_ms next_due = b->next_due;
+    int idle = b->claimed == 0 && b->result_count == 0;
+    tc_batch_clear(b);
+    e->batch_wanted = 0;
+    if (more)
+        schedule_batch(e);
+    else
+        arm_due_timer(e, next_due);
+    if (e->opts.once && idle && !more && tc_actions_running(e->actions) == 0)
+        e->stopping = 1;
+    maybe_finish(e);
+}
+
+static void schedule_batch(engine *e)
+{
+    if (e->finished)
+        return;
+    if (e->batch_running) {
+        e->batch_wanted = 1;
+        return;
+    }
+    if (e->stopping && e->result_count == 0)
+        return;
+    tc_batch *b = &e->batch;
+    memset(b, 0, sizeof *b);
+    b->results = e->results;
+    b->result_count = e->result_count;
+    e->results = calloc(e->result_capacity ? e->result_capacity : 16, sizeof *e->results);
+    e->result_capacity = e->result_capacity ? e->result_capacity : 16;
+    e->result_count = 0;
+    b->now = e->opts.once ? (e->once_now > epoch_ms() ? epoch_ms() : e->once_now) : epoch_ms();
+    b->claim = !e->stopping;
+    e->batch_running = 1;
+    e->work.data = e;
+    uv_queue_work(&e->loop, &e->work, work_cb, after_work_cb);
+}
+
+static void on_action_done(tc_action_result *result, void *arg)
+{
+    engine *e = arg;
+    if (e->result_count == e->result_capacity) {
+        size_t capacity = e->result_capacity ? 2 * e->result_capacity : 16;
+        tc_action_result *more = realloc(e->results, capacity * sizeof *more);
+        if (more == NULL) {
+            tc_log(TC_LOG_ERROR, "out of memory: an action result is lost; its timeout will retry it", NULL);
+            tc_action_result_clear(result);
+            return;
+        }
+        e->results = more;
+        e->result_capacity = capacity;
+    }
+    e->results[e->result_count++] = *result;
+    memset(result, 0, sizeof *result);
+    schedule_batch(e);
+}
+
+/* ---- LISTEN ---- */
+
+static void listen_work_cb(uv_work_t *w)
+{
+    engine *e = w->data;
+    tc_error_init(&e->listen_err);
+    PGconn *conn = NULL;
+    if (tc_db_connect(e->opts.conninfo, e->opts.role, &conn, &e->listen_err) == 0 &&
+        tc_db_command(conn, "LISTEN tocsin_work", "cannot listen", &e->listen_err) == 0 &&
+        PQsetnonblocking(conn, 1) == 0) {
+        e->listen_conn = conn;
+        return;
+    }
+    tc_db_close(conn);
+}
+
+static void on_listen_poll(uv_poll_t *p, int status, int events);
+
+static void listen_closed(uv_handle_t *h)
+{
+    engine *e = h->data;
+    tc_db_close(e->listen_conn);
+    e->listen_conn = NULL;
+    e->listen_polling = 0;
+    if (!e->stopping) {
+        uv_timer_start(&e->listen_timer, on_listen_timer, (uint64_t)e->listen_backoff_ms, 0);
+        e->listen_backoff_ms =
+            e->listen_backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : e->listen_backoff_ms * 2;
+    }
+    maybe_finish(e);
+}
+
+static void after_listen_work(uv_work_t *w, int status)
+{
+    engine *e = w->data;
+    (void)status;
+    e->listen_connecting = 0;
+    if (e->listen_conn == NULL) {
+        tc_log(TC_LOG_WARN, "cannot listen for work", "reason", e->listen_err.text, NULL);
+        if (!e->stopping) {
+            uv_timer_start(&e->listen_timer, on_listen_timer, (uint64_t)e->listen_backoff_ms, 0);
+            e->listen_backoff_ms =
+                e->listen_backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : e->listen_backoff_ms * 2;
+        }
+        maybe_finish(e);
+        return;
+    }
+    if (e->stopping) {
+        tc_db_close(e->listen_conn);
+        e->listen_conn = NULL;
+        maybe_finish(e);
+        return;
+    }
+    e->listen_backoff_ms = BACKOFF_MIN_MS;
+    uv_poll_init(&e->loop, &e->listen_poll, PQsocket(e->listen_conn));
+    e->listen_poll.data = e;
+    e->listen_polling = 1;
+    uv_poll_start(&e->listen_poll, UV_READABLE, on_listen_poll);
+    tc_log(TC_LOG_INFO, "listening for work", NULL);
+    schedule_batch(e); /* anything recorded while we were not listening */
+}
+
+static void start_listen(engine *e)
+{
+    if (e->stopping || e->listen_connecting || e->listen_polling)
+        return;
+    e->listen_connecting = 1;
+    e->listen_work.data = e;
+    uv_queue_work(&e->loop, &e->listen_work, listen_work_cb, after_listen_work);
+}
+
+static void on_listen_poll(uv_poll_t *p, int status, int events)
+{
+    engine *e = p->data;
+    (void)events;
+    if (status < 0 || !PQconsumeInput(e->listen_conn) || PQstatus(e->listen_conn) != CONNECTION_OK) {
+        tc_log(TC_LOG_WARN, "lost the listening connection", "reason", PQerrorMessage(e->listen_conn), NULL);
+        uv_poll_stop(p);
+        uv_close((uv_handle_t *)p, listen_closed);
+        return;
+    }
+    int woken = 0;
+    PGnotify *n;
+    while ((n = PQnotifies(e->listen_conn)) != NULL) {
+        woken = 1;
+        PQfreemem(n);
+    }
+    if (woken)
+        schedule_batch(e);
+}
+
+/* ---- stopping ---- */
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static void maybe_finish(engine *e)
+{
+    if (!e->stopping || e->finished || e->batch_running || e->listen_connecting)
+        return;
+    if (e->result_count > 0) {
+        schedule_batch(e);
+        return;
+    }
+    if (tc_actions_running(e->actions) > 0)
+        return;
+    e->finished = 1;
+    if (e->listen_polling) {
+        uv_poll_stop(&e->listen_poll);
+        e->listen_polling = 0;
+    }
+    uv_walk(&e->loop, close_walk, NULL);
+}
+
+static void on_grace_over(uv_timer_t *t)
+{
+    engine *e = t->data;
+    if (tc_actions_running(e->actions) > 0) {
+        tc_log(TC_LOG_WARN, "grace period over: killing running actions", NULL);
+        tc_actions_kill_all(e->actions);
+    }
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    engine *e = s->data;
+    if (e->stopping) {
+        tc_log(TC_LOG_WARN, "second signal: killing running actions", NULL);
+        tc_actions_kill_all(e->actions);
+        return;
+    }
+    tc_log(TC_LOG_INFO, signum == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping", NULL);
+    e->stopping = 1;
+    uv_timer_stop(&e->due_timer);
+    uv_timer_stop(&e->safety_timer);
+    uv_timer_stop(&e->backoff_timer);
+    uv_timer_stop(&e->listen_timer);
+    uv_signal_stop(&e->sigint);
+    uv_signal_stop(&e->sigterm);
+    uv_timer_start(&e->grace_timer, on_grace_over, (uint64_t)e->opts.grace_ms, 0);
+    uv_unref((uv_handle_t *)&e->grace_timer);
+    maybe_finish(e);
+}
+
+int tc_engine_run(const tc_engine_options *options, tc_error *err)
+{
+    engine *e = calloc(1, sizeof *e);
+    if (e == NULL)
+        return tc_error_set(err, TC_ENOMEM, "out of memory");
+    e->opts = *options;
+    if (e->opts.batch_size <= 0)
+        e->opts.batch_size = 100;
+    if (e->opts.grace_ms <= 0)
+        e->opts.grace_ms = 10000;
+    e->backoff_ms = e->listen_backoff_ms = BACKOFF_MIN_MS;
+    e->once_now = epoch_ms();
+    tc_log_setup(e->opts.id ? e->opts.id : "engine", e->opts.verbose ? TC_LOG_INFO : TC_LOG_WARN);
+
+    /* Fail fast when the database cannot be reached at all: exit 7 rather than retry for ever. */
+    int rc = tc_db_connect(e->opts.conninfo, e->opts.role, &e->work_conn, err);
+    if (rc != 0) {
+        free(e);
+        return rc;
+    }
+    uv_loop_init(&e->loop);
+    e->applier = tc_applier_new(e->opts.batch_size);
+    e->actions = tc_actions_new(&e->loop, e->opts.actions_dir, on_action_done, e);
+    uv_timer_init(&e->loop, &e->due_timer);
+    uv_timer_init(&e->loop, &e->backoff_timer);
+    uv_timer_init(&e->loop, &e->listen_timer);
+    uv_timer_init(&e->loop, &e->grace_timer);
+    uv_timer_init(&e->loop, &e->safety_timer);
+    e->due_timer.data = e->backoff_timer.data = e->listen_timer.data = e->grace_timer.data =
+        e->safety_timer.data = e;
+    uv_signal_init(&e->loop, &e->sigint);
+    uv_signal_init(&e->loop, &e->sigterm);
+    e->sigint.data = e->sigterm.data = e;
+    uv_signal_start(&e->sigint, on_signal, SIGINT);
+    uv_signal_start(&e->sigterm, on_signal, SIGTERM);
+
+    tc_log(TC_LOG_INFO, e->opts.once ? "engine starting (once)" : "engine starting", "actions",
+           e->opts.actions_dir ? e->opts.actions_dir : "(none)", NULL);
+    signal(SIGPIPE, SIG_IGN); /* a program that exits before reading its stdin must not kill the engine */
+    if (!e->opts.once) {
+        start_listen(e);
+        uv_timer_start(&e->safety_timer, on_batch_timer, SAFETY_POLL_MS, SAFETY_POLL_MS);
+    }
+    schedule_batch(e);
+    uv_run(&e->loop, UV_RUN_DEFAULT);
+
+    uv_loop_close(&e->loop);
+    tc_db_close(e->work_conn);
+    tc_db_close(e->listen_conn);
+    tc_actions_free(e->actions);
+    tc_applier_free(e->applier);
+    for (size_t i = 0; i < e->result_count; i++)
+        tc_action_result_clear(&e->results[i]);
+    free(e->results);
+    tc_log(TC_LOG_INFO, "engine stopped", NULL);
+    free(e);
+    return 0;
+}

@@ -1,0 +1,32 @@
+/*
+ * tocsin engine: the libuv runtime that applies commands and fires deadlines.
+ *
+ * The loop only dispatches. Database work runs in batches on a worker thread
+ * with its own connection (one batch in flight at a time); the loop listens
+ * for NOTIFY on a second, non-blocking connection (uv_poll on its socket),
+ * keeps one uv timer armed for the earliest due deadline, runs action
+ * programs (uv_spawn), and handles SIGINT/SIGTERM: stop claiming, finish the
+ * batch in flight, give running actions a grace period, exit 0. A lost
+ * connection is retried with capped exponential backoff; nothing is lost,
+ * since commands and timers stay in the database until a batch commits them.
+ */
+#ifndef TC_DAEMON_ENGINE_H
+#define TC_DAEMON_ENGINE_H
+
+#include "core/error.h"
+
+typedef struct tc_engine_options {
+    const char *conninfo;    /* NULL: $TOCSIN_DB or libpq's defaults */
+    const char *role;        /* SET ROLE, or NULL */
+    const char *actions_dir; /* where action programs (and notify) live; NULL: none */
+    const char *id;          /* this engine's name in logs */
+    int once;                /* apply what is due now, follow its consequences, exit */
+    int verbose;
+    int batch_size; /* crises per transaction (default 100) */
+    int grace_ms;   /* how long running actions may finish after a signal (default 10 s) */
+} tc_engine_options;
+
+/* Runs until a signal (or, with once, until nothing is left to do). Returns 0 or an error code. */
+int tc_engine_run(const tc_engine_options *options, tc_error *err);
+
+#endif
