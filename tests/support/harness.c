@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -120,6 +121,18 @@ void th_wait(th_proc *proc, th_run *run)
 void th_tocsin(th_run *run, const char *db, const char *const *args)
 {
     th_wait(th_tocsin_start(db, args), run);
+}
+
+void th_signal(th_proc *proc, int sig)
+{
+    kill(proc->pid, sig);
+}
+
+void th_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
 }
 
 void th_run_free(th_run *run)

@@ -38,6 +38,12 @@ void th_wait(th_proc *proc, th_run *run);
 
 void th_run_free(th_run *run);
 
+/* Sends sig to a started process. */
+void th_signal(th_proc *proc, int sig);
+
+/* Sleeps ms milliseconds. */
+void th_sleep_ms(int ms);
+
 /* A new database: migrated (from the template) or empty. Returns its conninfo (free with th_db_drop). */
 char *th_db_create(void);
 char *th_db_create_empty(void);

@@ -1,0 +1,415 @@
+/*
+ * The engine as a process against a real server: triggers applied, votes
+ * closing a consensus, refusals, deadlines and escalations of seconds,
+ * action programs (ok, failing, missing, hanging past their timeout, ok on
+ * retry), three engines sharing 1,000 votes, and an engine killed mid-load.
+ * Commands are recorded with the SQL API (the operator commands come with
+ * the CLI issue); seats are rows of tocsin.seats.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "harness.h"
+
+static const char *fixture(const char *name)
+{
+    static char path[4096];
+    snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/%s.json", th_env("TOCSIN_SOURCE_DIR"), name);
+    return path;
+}
+
+static void load(const char *db, const char *name)
+{
+    th_run r;
+    th_tocsin(&r, db, (const char *[]){"playbook", "load", fixture(name), NULL});
+    if (r.status != 0)
+        fail_msg("load %s: %s", name, r.err);
+    th_run_free(&r);
+}
+
+static void engine_once(const char *db, const char *actions)
+{
+    th_run r;
+    if (actions)
+        th_tocsin(&r, db, (const char *[]){"engine", "--once", "--actions-dir", actions, NULL});
+    else
+        th_tocsin(&r, db, (const char *[]){"engine", "--once", NULL});
+    if (r.status != 0)
+        fail_msg("engine --once exited %d: %s", r.status, r.err);
+    th_run_free(&r);
+}
+
+static char *value(const char *db, const char *fmt, ...)
+{
+    char sql[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    return th_query_value(db, sql);
+}
+
+static void expect(const char *db, const char *expected, const char *fmt, ...)
+{
+    char sql[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    char *got = th_query_value(db, sql);
+    if (got == NULL || strcmp(got, expected) != 0)
+        fail_msg("%s\n  expected: %s\n  got:      %s", sql, expected, got ? got : "(null)");
+    free(got);
+}
+
+static void seats(const char *db)
+{
+    th_exec(db,
+            "INSERT INTO tocsin.seats (actor, seat) SELECT lower(p) || '_delegate', 'council/' || p"
+            "  FROM unnest(ARRAY['AM','BY','KZ','KG','RU','TJ']) p;"
+            "INSERT INTO tocsin.seats VALUES ('duty_officer', 'secretariat')");
+}
+
+static void vote(const char *db, int crisis, const char *party, const char *v)
+{
+    char sql[512];
+    snprintf(
+        sql, sizeof sql,
+        "INSERT INTO tocsin.commands (crisis, kind, actor, login, args) VALUES (%d, 'vote', lower('%s') || "
+        "'_delegate', lower('%s') || '_delegate', jsonb_build_object('party', '%s', 'vote', '%s', 'reason', "
+        "'as instructed by the capital'))",
+        crisis, party, party, party, v);
+    th_exec(db, sql);
+}
+
+static void trigger(const char *db, const char *playbook, const char *inputs)
+{
+    th_run r;
+    char input[128];
+    snprintf(input, sizeof input, "%s", inputs ? inputs : "");
+    if (inputs)
+        th_tocsin(&r, db, (const char *[]){"trigger", playbook, "--inputs", input, "--no-wait", NULL});
+    else
+        th_tocsin(&r, db, (const char *[]){"trigger", playbook, "--no-wait", NULL});
+    if (r.status != 0)
+        fail_msg("trigger %s: %s", playbook, r.err);
+    th_run_free(&r);
+}
+
+static void test_engine_consensus_and_refusal(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    load(db, "council");
+    seats(db);
+    trigger(db, "council", NULL);
+    engine_once(db, NULL);
+    expect(db, "consensus", "SELECT state -> 'active' -> 0 ->> 'state' FROM tocsin.crises WHERE id = 1");
+    expect(db, "triggered,entered,left,entered,notified",
+           "SELECT string_agg(kind, ',' ORDER BY seq) FROM tocsin.audit WHERE crisis = 1");
+    expect(db, "applied", "SELECT result FROM tocsin.commands WHERE crisis = 1 AND kind = 'trigger'");
+
+    /* Five approvals and an abstention, and a vote from a role with no seat. */
+    static const char *const parties[] = {"AM", "BY", "KZ", "KG", "RU"};
+    for (int i = 0; i < 5; i++)
+        vote(db, 1, parties[i], i == 1 ? "abstain" : "approve");
+    th_exec(db,
+            "INSERT INTO tocsin.commands (crisis, kind, actor, login, args) VALUES"
+            " (1, 'vote', 'duty_officer', 'duty_officer', '{\"party\": \"TJ\", \"vote\": \"reject\"}')");
+    vote(db, 1, "TJ", "approve");
+    engine_once(db, NULL);
+
+    expect(db, "closed resolved", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 1");
+    expect(db, "refused", "SELECT result FROM tocsin.commands WHERE actor = 'duty_officer'");
+    expect(db, "t",
+           "SELECT error LIKE 'duty_officer does not hold seat council/TJ%%' FROM tocsin.commands"
+           " WHERE actor = 'duty_officer'");
+    expect(db, "6", "SELECT count(*) FROM tocsin.votes WHERE crisis = 1");
+    expect(db, "tj_delegate", "SELECT actor FROM tocsin.votes WHERE party = 'TJ'");
+    expect(db, "approved 5",
+           "SELECT outcome || ' ' || (tally ->> 'approve') FROM tocsin.approvals WHERE crisis = 1");
+    expect(db, "1", "SELECT count(*) FROM tocsin.audit WHERE kind = 'refused'");
+    /* The audit records who voted (actor and login of the command), and every chain holds. */
+    expect(db, "kz_delegate kz_delegate",
+           "SELECT actor || ' ' || login FROM tocsin.audit WHERE kind = 'vote'"
+           " AND detail ->> 'party' = 'KZ'");
+    expect(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
+    expect(db, "0", "SELECT count(*) FROM tocsin.commands WHERE applied_at IS NULL");
+    expect(db, "0", "SELECT count(*) FROM tocsin.timers WHERE crisis = 1");
+
+    /* show --json reads it back. */
+    th_run r;
+    th_tocsin(&r, db, (const char *[]){"show", "1", "--json", NULL});
+    json_t *doc = json_loads(r.out, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(doc, "status")), "closed");
+    assert_string_equal(json_string_value(json_object_get(doc, "outcome")), "resolved");
+    assert_int_equal(json_array_size(json_object_get(doc, "active")), 0);
+    json_decref(doc);
+    th_run_free(&r);
+    th_db_drop(db);
+}
+
+static void test_engine_open_approval_in_show(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    load(db, "council");
+    seats(db);
+    trigger(db, "council", NULL);
+    vote(db, 1, "KZ", "approve");
+    vote(db, 1, "RU", "abstain");
+    engine_once(db, NULL);
+    th_run r;
+    th_tocsin(&r, db, (const char *[]){"show", "1", "--json", NULL});
+    json_t *doc = json_loads(r.out, 0, NULL);
+    json_t *active = json_array_get(json_object_get(doc, "active"), 0);
+    assert_string_equal(json_string_value(json_object_get(active, "type")), "approval");
+    json_t *tally = json_object_get(active, "tally");
+    assert_int_equal(json_integer_value(json_object_get(tally, "approve")), 1);
+    assert_int_equal(json_integer_value(json_object_get(tally, "abstain")), 1);
+    assert_int_equal(json_integer_value(json_object_get(tally, "pending")), 4);
+    json_t *kz = json_array_get(json_object_get(active, "seats"), 2);
+    assert_string_equal(json_string_value(json_object_get(kz, "party")), "KZ");
+    assert_string_equal(json_string_value(json_object_get(kz, "vote")), "approve");
+    assert_string_equal(json_string_value(json_object_get(kz, "by")), "kz_delegate");
+    assert_non_null(json_string_value(json_object_get(active, "deadline")));
+    json_decref(doc);
+    th_run_free(&r);
+    th_db_drop(db);
+}
+
+static void test_engine_deadline_and_escalation(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    load(db, "fast");
+    trigger(db, "fast", NULL);
+    th_proc *engine = th_tocsin_start(db, (const char *[]){"engine", "--verbose", NULL});
+    /* Escalation after 1 s, the deadline after 2 s. */
+    for (int i = 0; i < 100; i++) {
+        char *status = value(db, "SELECT status FROM tocsin.crises WHERE id = 1");
+        int closed = status && strcmp(status, "closed") == 0;
+        free(status);
+        if (closed)
+            break;
+        th_sleep_ms(100);
+    }
+    th_signal(engine, SIGTERM);
+    th_run r;
+    th_wait(engine, &r);
+    assert_int_equal(r.status, 0); /* SIGTERM is a clean stop */
+    assert_true(th_contains(r.err, "SIGTERM: stopping"));
+    th_run_free(&r);
+    expect(db, "closed late severe",
+           "SELECT status || ' ' || outcome || ' ' || severity FROM tocsin.crises WHERE id = 1");
+    expect(db, "1 false", "SELECT level || ' ' || manual FROM tocsin.escalations WHERE crisis = 1");
+    expect(db, "[\"council/KZ\", \"council/RU\"]",
+           "SELECT detail -> 'seats' FROM tocsin.audit WHERE kind = 'notified' AND detail ->> 'why' = "
+           "'escalated'");
+    /* The escalation fired about a second after entry, the deadline about two. */
+    expect(db, "t",
+           "SELECT e.at - c.created_at BETWEEN interval '0.9 s' AND interval '3 s'"
+           " FROM tocsin.escalations e JOIN tocsin.crises c ON c.id = e.crisis");
+    expect(db, "t",
+           "SELECT closed_at - created_at BETWEEN interval '1.9 s' AND interval '5 s' FROM tocsin.crises");
+    th_db_drop(db);
+}
+
+static char *actions_dir(void)
+{
+    char *dir = th_tempdir();
+    th_write_file(
+        dir, "ok-action",
+        "#!/bin/sh\ncat > \"$0.stdin\"\n"
+        "printf '{\"sent\": 3, \"crisis\": \"%s\", \"key\": \"%s\", \"attempt\": \"%s\", \"db\": \"%s\","
+        " \"args\": \"%s\"}' \"$TOCSIN_CRISIS\" \"$TOCSIN_ACTION_KEY\" \"$TOCSIN_ATTEMPT\" "
+        "\"${TOCSIN_DB:-none}\""
+        " \"$*\"\n");
+    th_write_file(dir, "flaky-action",
+                  "#!/bin/sh\ncat > /dev/null\n[ \"$TOCSIN_ATTEMPT\" -ge 2 ] || { echo 'not yet' >&2; exit "
+                  "3; }\necho '{}'\n");
+    th_write_file(dir, "hang-action", "#!/bin/sh\nexec sleep 30\n");
+    static const char *const names[] = {"ok-action", "flaky-action", "hang-action"};
+    for (int i = 0; i < 3; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        chmod(path, 0755);
+    }
+    return dir;
+}
+
+static void test_engine_actions_once(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    char *dir = actions_dir();
+    load(db, "fast");
+    trigger(db, "fast", "{\"path\": \"alert\"}");
+    trigger(db, "fast", "{\"path\": \"broken\"}");
+    engine_once(db, dir);
+    expect(db, "closed resolved", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 1");
+    expect(db, "3", "SELECT state -> 'data' -> 'alert' ->> 'sent' FROM tocsin.crises WHERE id = 1");
+    expect(db, "1/alert/1 1 none --level 2",
+           "SELECT concat_ws(' ', d ->> 'key', d ->> 'attempt', d ->> 'db', d ->> 'args')"
+           "  FROM (SELECT state -> 'data' -> 'alert' AS d FROM tocsin.crises WHERE id = 1) x");
+    expect(db, "ok 0", "SELECT outcome || ' ' || exit_status FROM tocsin.action_runs WHERE crisis = 1");
+    /* The program got the crisis on stdin. */
+    char path[4200];
+    snprintf(path, sizeof path, "%s/ok-action.stdin", dir);
+    json_t *input = json_load_file(path, 0, NULL);
+    assert_non_null(input);
+    assert_string_equal(json_string_value(json_object_get(input, "state")), "alert");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(input, "crisis"), "id")), 1);
+    assert_string_equal(json_string_value(json_object_get(input, "key")), "1/alert/1");
+    json_decref(input);
+    /* A program that is not there fails the action. */
+    expect(db, "closed failed", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 2");
+    expect(db, "failed", "SELECT outcome FROM tocsin.action_runs WHERE crisis = 2");
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
+static void test_engine_actions_retry_and_timeout(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    char *dir = actions_dir();
+    load(db, "fast");
+    trigger(db, "fast", "{\"path\": \"flaky\"}");
+    trigger(db, "fast", "{\"path\": \"hang\"}");
+    th_proc *engine = th_tocsin_start(db, (const char *[]){"engine", "--actions-dir", dir, NULL});
+    for (int i = 0; i < 100; i++) {
+        char *open = value(db, "SELECT count(*) FROM tocsin.crises WHERE status = 'active'");
+        int done = open && strcmp(open, "0") == 0;
+        free(open);
+        if (done)
+            break;
+        th_sleep_ms(100);
+    }
+    th_signal(engine, SIGTERM);
+    th_run r;
+    th_wait(engine, &r);
+    assert_int_equal(r.status, 0);
+    th_run_free(&r);
+    /* Flaky: attempt 1 fails, the retry a second later succeeds. */
+    expect(db, "closed resolved", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 1");
+    expect(db, "1 failed 3,2 ok 0",
+           "SELECT string_agg(attempt || ' ' || outcome || ' ' || exit_status, ',' ORDER BY attempt)"
+           "  FROM tocsin.action_runs WHERE crisis = 1");
+    expect(db, "not yet\n", "SELECT output_tail FROM tocsin.action_runs WHERE crisis = 1 AND attempt = 1");
+    expect(
+        db, "t",
+        "SELECT (SELECT started_at FROM tocsin.action_runs WHERE crisis = 1 AND attempt = 2) -"
+        " (SELECT finished_at FROM tocsin.action_runs WHERE crisis = 1 AND attempt = 1) >= interval '0.9 s'");
+    /* Hang: killed at its one-second timeout, no retry left. */
+    expect(db, "closed failed", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 2");
+    expect(db, "t",
+           "SELECT finished_at - started_at < interval '10 s' FROM tocsin.action_runs WHERE crisis = 2");
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
+/* 100 crises, 10 votes each (four abstentions changed to approvals): 1,000 commands. */
+static void load_votes(const char *db)
+{
+    load(db, "council");
+    seats(db);
+    th_exec(
+        db,
+        "SELECT tocsin.trigger('council', NULL, NULL, NULL, ARRAY['AM','BY','KZ','KG','RU','TJ'], '{}', NULL)"
+        "  FROM generate_series(1, 100)");
+    engine_once(db, NULL);
+    th_exec(db,
+            "INSERT INTO tocsin.commands (crisis, kind, actor, login, args, recorded_at)"
+            " SELECT c, 'vote', lower(v.party) || '_delegate', lower(v.party) || '_delegate',"
+            "        jsonb_build_object('party', v.party, 'vote', v.vote), clock_timestamp() + v.n * "
+            "interval '1 ms'"
+            "   FROM generate_series(1, 100) c,"
+            "        (VALUES (1, 'AM', 'abstain'), (2, 'BY', 'abstain'), (3, 'KZ', 'abstain'), (4, 'KG', "
+            "'abstain'),"
+            "                (5, 'AM', 'approve'), (6, 'BY', 'approve'), (7, 'KZ', 'approve'), (8, 'KG', "
+            "'approve'),"
+            "                (9, 'RU', 'approve'), (10, 'TJ', 'approve')) v (n, party, vote)");
+}
+
+static void check_votes(const char *db)
+{
+    expect(db, "1000", "SELECT count(*) FROM tocsin.commands WHERE kind = 'vote' AND result = 'applied'");
+    expect(db, "1000", "SELECT count(*) FROM tocsin.audit WHERE kind = 'vote'");
+    expect(db, "1000",
+           "SELECT count(DISTINCT (crisis, detail ->> 'party', detail ->> 'vote')) FROM tocsin.audit"
+           " WHERE kind = 'vote'");
+    expect(db, "100", "SELECT count(*) FROM tocsin.crises WHERE status = 'closed' AND outcome = 'resolved'");
+    expect(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
+}
+
+static void test_engine_three_engines_apply_each_vote_once(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    load_votes(db);
+    const char *args[] = {"engine", "--once", "--batch", "7", NULL};
+    th_proc *a = th_tocsin_start(db, args), *b = th_tocsin_start(db, args), *c = th_tocsin_start(db, args);
+    th_run ra, rb, rc;
+    th_wait(a, &ra);
+    th_wait(b, &rb);
+    th_wait(c, &rc);
+    assert_int_equal(ra.status, 0);
+    assert_int_equal(rb.status, 0);
+    assert_int_equal(rc.status, 0);
+    th_run_free(&ra);
+    th_run_free(&rb);
+    th_run_free(&rc);
+    check_votes(db);
+    th_db_drop(db);
+}
+
+static void test_engine_killed_mid_load_loses_nothing(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    load_votes(db);
+    th_proc *engine = th_tocsin_start(db, (const char *[]){"engine", "--batch", "3", NULL});
+    for (int i = 0; i < 200; i++) {
+        char *n =
+            value(db, "SELECT count(*) FROM tocsin.commands WHERE applied_at IS NOT NULL AND kind = 'vote'");
+        int some = n && atoi(n) > 50;
+        free(n);
+        if (some)
+            break;
+        th_sleep_ms(10);
+    }
+    th_signal(engine, SIGKILL);
+    th_run r;
+    th_wait(engine, &r);
+    assert_int_equal(r.status, 128 + SIGKILL);
+    th_run_free(&r);
+    engine_once(db, NULL); /* a new engine finishes the work */
+    check_votes(db);
+    th_db_drop(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_engine_consensus_and_refusal),
+        cmocka_unit_test(test_engine_open_approval_in_show),
+        cmocka_unit_test(test_engine_deadline_and_escalation),
+        cmocka_unit_test(test_engine_actions_once),
+        cmocka_unit_test(test_engine_actions_retry_and_timeout),
+        cmocka_unit_test(test_engine_three_engines_apply_each_vote_once),
+        cmocka_unit_test(test_engine_killed_mid_load_loses_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
