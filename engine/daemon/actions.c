@@ -47,7 +47,7 @@ struct run {
     int stdout_cut;
     char tail[TAIL_MAX];
     size_t tail_len;
-    int exited, killed;
+    int spawned, exited, killed;
     int64_t exit_status;
     uint64_t started;
     tc_action_result result;
@@ -229,7 +229,8 @@ static void start_failed(tc_actions *a, run *r, const char *why)
     keep_tail(r, why, strlen(why));
     r->exit_status = 127;
     r->exited = 1;
-    /* The pipes were initialised: closing them delivers the result through finish(). */
+    /* Closing every handle delivers the result through finish(), on a later turn of the loop. */
+    close_handle((uv_handle_t *)&r->process);
     close_handle((uv_handle_t *)&r->in);
     close_handle((uv_handle_t *)&r->out);
     close_handle((uv_handle_t *)&r->err);
@@ -267,6 +268,7 @@ static run *spawn(tc_actions *a, char **argv, char **env, const char *input, int
     options.stdio = stdio;
     options.flags = UV_PROCESS_WINDOWS_HIDE;
     int rc = uv_spawn(a->loop, &r->process, &options);
+    r->open_handles++; /* the process handle: to be closed even when uv_spawn fails (libuv's rule) */
     if (rc != 0) {
         char why[256];
         snprintf(why, sizeof why, "cannot start %s: %s", argv[0], uv_strerror(rc));
@@ -274,7 +276,7 @@ static run *spawn(tc_actions *a, char **argv, char **env, const char *input, int
         start_failed(a, r, why);
         return r;
     }
-    r->open_handles++;
+    r->spawned = 1;
     r->input = strdup(input ? input : "");
     uv_buf_t buf = uv_buf_init(r->input, (unsigned)strlen(r->input));
     r->write.data = r;
@@ -357,7 +359,7 @@ void tc_actions_start(tc_actions *a, json_t *start)
             r->result.state = state ? strdup(state) : NULL;
             r->result.attempt = (int)attempt;
             json_int_t timeout = json_integer_value(json_object_get(request, "timeout_ms"));
-            if (r->open_handles == 4 && timeout > 0) {
+            if (r->spawned && timeout > 0) {
                 uv_timer_init(a->loop, &r->deadline);
                 r->deadline.data = r;
                 r->has_deadline = 1;
@@ -384,7 +386,7 @@ void tc_actions_kill(tc_actions *a, const char *key)
 void tc_actions_kill_all(tc_actions *a)
 {
     for (run *r = a->runs; r; r = r->next)
-        if (!r->exited && r->open_handles >= 4) {
+        if (r->spawned && !r->exited) {
             r->killed = 1;
             uv_process_kill(&r->process, SIGKILL);
         }
