@@ -48,5 +48,6 @@ echo "| pgbench -N, 1 client (baseline) | ${tps1%% *} TPS | ${tps1#* } | 3 × ${
 echo "| pgbench -N, 4 clients (baseline) | ${tps4%% *} TPS | ${tps4#* } | 3 × ${seconds}s |"
 build/release/bench_compile 30 1000
 build/release/bench_machine 5 20000
+build/release/bench_engine "$admin_db" tests/data/playbooks/valid/council.json 3 1000
 
 psql_admin -c "DROP DATABASE IF EXISTS tocsin_pgbench" >/dev/null

@@ -129,15 +129,29 @@ static void gather(transition *t, tc_batch *b, int64_t crisis, const char *login
     tc_effects_clear(fx);
 }
 
-/* The actor of a command: its role and the seats it holds now. */
-static int actor_of(PGconn *conn, const char *role, json_t **seats, const char **names, size_t *count,
-                    int *admin, tc_error *err)
+/*
+ * The actor of a command: its role and the seats it holds now, read once per
+ * batch and role (a batch of votes comes from few delegations).
+ */
+static int actor_of(PGconn *conn, json_t *known, const char *role, json_t **seats, const char **names,
+                    size_t *count, int *admin, tc_error *err)
 {
-    int rc = tc_store_role_seats(conn, role, seats, admin, err);
+    json_t *entry = json_object_get(known, role);
+    if (entry == NULL) {
+        json_t *list = NULL;
+        int is_admin = 0;
+        int rc = tc_store_role_seats(conn, role, &list, &is_admin, err);
+        if (rc != 0)
+            return rc;
+        entry = json_pack("{s:o, s:b}", "seats", list, "admin", is_admin);
+        json_object_set_new(known, role, entry);
+    }
+    *seats = json_incref(json_object_get(entry, "seats"));
+    *admin = json_is_true(json_object_get(entry, "admin"));
     *count = 0;
-    for (size_t i = 0; rc == 0 && i < json_array_size(*seats) && i < 64; i++)
+    for (size_t i = 0; i < json_array_size(*seats) && i < 64; i++)
         names[(*count)++] = json_string_value(json_array_get(*seats, i));
-    return rc;
+    return 0;
 }
 
 static void refuse(transition *t, const tc_work_item *item, const char *command, const tc_error *err)
@@ -175,7 +189,7 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
         return rc == TC_ENOMEM || rc == TC_EFAILED ? tc_error_set(fatal, rc, "%s", err.text) : 0;
     }
 
-    if ((rc = actor_of(conn, item->actor, &seats, seat_names, &seat_count, &admin, fatal)) != 0)
+    if ((rc = actor_of(conn, b->actors, item->actor, &seats, seat_names, &seat_count, &admin, fatal)) != 0)
         return rc;
     ev.actor = (tc_actor){item->actor, seat_names, seat_count, admin};
     json_t *a = item->args;
@@ -335,6 +349,7 @@ int tc_apply_batch(tc_applier *ap, PGconn *conn, tc_batch *b, tc_error *err)
     b->starts = json_array();
     b->kills = json_array();
     b->notices = json_array();
+    b->actors = json_object();
     b->next_due = -1;
     if (rc != 0)
         return rc;
@@ -395,5 +410,6 @@ void tc_batch_clear(tc_batch *b)
     json_decref(b->starts);
     json_decref(b->kills);
     json_decref(b->notices);
+    json_decref(b->actors);
     memset(b, 0, sizeof *b);
 }

@@ -41,6 +41,7 @@ typedef struct tc_batch {
     json_t *starts;  /* [{"crisis", "key", "state", "argv", "attempt", "timeout_ms", "mode", "document"}] */
     json_t *kills;   /* [key, ...] */
     json_t *notices; /* [{"crisis", "state", "mode", ...notification}] */
+    json_t *actors;  /* role -> {"seats", "admin"}, read once per batch */
     tc_ms next_due;  /* earliest timer after the batch, -1 when none */
 } tc_batch;
 

@@ -1,0 +1,196 @@
+/*
+ * Benchmark: votes applied per second by the engine, one engine and two, on a
+ * six-seat consensus: 1,000 crises, 6,000 votes queued, then engines run
+ * (`--once`, in child processes) until every vote is applied. Timed from the
+ * engines' start to their exit. Each figure is the median of RUNS runs.
+ *
+ *   bench_engine ADMIN_CONNINFO PLAYBOOK.json [RUNS] [CRISES]
+ *
+ * ADMIN_CONNINFO names a maintenance database (postgres) of the server; the
+ * benchmark creates and drops its own database, tocsin_bench.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/engine.h"
+#include "store/db.h"
+#include "store/migrate.h"
+#include "store/playbooks.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void must(int rc, const tc_error *err)
+{
+    if (rc != 0) {
+        fprintf(stderr, "bench_engine: %s\n", err->text);
+        exit(1);
+    }
+}
+
+static char *with_db(const char *admin, const char *name)
+{
+    size_t n = strlen(admin) + strlen(name) + 16;
+    char *s = malloc(n);
+    snprintf(s, n, "%s dbname=%s", admin, name); /* a later dbname wins */
+    return s;
+}
+
+/* A fresh database with the schema, the playbook, seats, the crises triggered and applied, the votes queued.
+ */
+static void prepare(const char *admin, const char *db, const char *playbook_text, int crises)
+{
+    tc_error err;
+    PGconn *conn = NULL;
+    tc_error_init(&err);
+    must(tc_db_connect(admin, NULL, &conn, &err), &err);
+    must(tc_db_command(conn, "DROP DATABASE IF EXISTS tocsin_bench WITH (FORCE)", "drop", &err), &err);
+    must(tc_db_command(conn, "CREATE DATABASE tocsin_bench", "create", &err), &err);
+    tc_db_close(conn);
+
+    tc_migration_set *set = NULL;
+    tc_migration_report *report = NULL;
+    must(tc_db_connect(db, NULL, &conn, &err), &err);
+    must(tc_migration_set_builtin(&set, &err), &err);
+    must(tc_migrate(conn, set, &report, &err), &err);
+    tc_migration_report_free(report);
+    tc_migration_set_free(set);
+    char *name;
+    int version, created;
+    must(tc_store_playbook_load(conn, playbook_text, &name, &version, &created, &err), &err);
+    free(name);
+    char sql[1024];
+    snprintf(
+        sql, sizeof sql,
+        "INSERT INTO tocsin.seats SELECT lower(p), 'council/' || p FROM "
+        "unnest(ARRAY['AM','BY','KZ','KG','RU','TJ']) p;"
+        "SELECT tocsin.trigger('council', NULL, NULL, NULL, ARRAY['AM','BY','KZ','KG','RU','TJ'], '{}', NULL)"
+        "  FROM generate_series(1, %d)",
+        crises);
+    must(tc_db_command(conn, sql, "seed", &err), &err);
+    tc_db_close(conn);
+
+    tc_engine_options once = {.conninfo = db, .once = 1, .id = "bench-setup", .batch_size = 200};
+    must(tc_engine_run(&once, &err), &err); /* apply the triggers */
+
+    must(tc_db_connect(db, NULL, &conn, &err), &err);
+    must(tc_db_command(
+             conn,
+             "INSERT INTO tocsin.commands (crisis, kind, actor, login, args)"
+             " SELECT c.id, 'vote', lower(p), lower(p), jsonb_build_object('party', p, 'vote', 'approve',"
+             "        'reason', 'agreed in capital')"
+             "   FROM tocsin.crises c, unnest(ARRAY['AM','BY','KZ','KG','RU','TJ']) p ORDER BY c.id, p;"
+             "ANALYZE",
+             "queue votes", &err),
+         &err);
+    tc_db_close(conn);
+}
+
+static double run_engines(const char *db, int engines)
+{
+    pid_t pids[8];
+    double start = now_s();
+    for (int i = 0; i < engines; i++) {
+        pids[i] = fork();
+        if (pids[i] == 0) {
+            char id[32];
+            snprintf(id, sizeof id, "bench-%d", i);
+            tc_engine_options o = {.conninfo = db, .once = 1, .id = id, .batch_size = 100};
+            tc_error err;
+            tc_error_init(&err);
+            _exit(tc_engine_run(&o, &err) == 0 ? 0 : 1);
+        }
+    }
+    int failed = 0;
+    for (int i = 0; i < engines; i++) {
+        int status;
+        waitpid(pids[i], &status, 0);
+        failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+    }
+    if (failed) {
+        fprintf(stderr, "bench_engine: an engine failed\n");
+        exit(1);
+    }
+    return now_s() - start;
+}
+
+static void check_applied(const char *db, int votes)
+{
+    tc_error err;
+    PGconn *conn = NULL;
+    tc_error_init(&err);
+    must(tc_db_connect(db, NULL, &conn, &err), &err);
+    PGresult *res =
+        tc_db_query(conn, "SELECT count(*) FROM tocsin.audit WHERE kind = 'vote'", 0, NULL, "count", &err);
+    must(res == NULL, &err);
+    int applied = atoi(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    tc_db_close(conn);
+    if (applied != votes) {
+        fprintf(stderr, "bench_engine: %d votes applied, %d expected\n", applied, votes);
+        exit(1);
+    }
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: bench_engine ADMIN_CONNINFO PLAYBOOK.json [RUNS] [CRISES]\n");
+        return 2;
+    }
+    const char *admin = argv[1];
+    int runs = argc > 3 ? atoi(argv[3]) : 3;
+    int crises = argc > 4 ? atoi(argv[4]) : 1000;
+    FILE *f = fopen(argv[2], "rb");
+    if (f == NULL) {
+        fprintf(stderr, "bench_engine: cannot open %s\n", argv[2]);
+        return 1;
+    }
+    char *text = calloc(1, 1 << 20);
+    size_t n = fread(text, 1, (1 << 20) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    char *db = with_db(admin, "tocsin_bench");
+    signal(SIGPIPE, SIG_IGN);
+
+    for (int engines = 1; engines <= 2; engines++) {
+        double rates[16];
+        for (int r = 0; r < runs && r < 16; r++) {
+            prepare(admin, db, text, crises);
+            double seconds = run_engines(db, engines);
+            check_applied(db, 6 * crises);
+            rates[r] = 6 * crises / seconds;
+        }
+        qsort(rates, (size_t)runs, sizeof *rates, by_value);
+        printf(
+            "| engine: votes applied per second, %d engine%s (%d crises, %d queued votes) | %.0f/s | "
+            "%.0f–%.0f/s | %d runs |\n",
+            engines, engines == 1 ? "" : "s", crises, 6 * crises, rates[runs / 2], rates[0], rates[runs - 1],
+            runs);
+        fflush(stdout);
+    }
+    tc_error err;
+    PGconn *conn = NULL;
+    tc_error_init(&err);
+    if (tc_db_connect(admin, NULL, &conn, &err) == 0)
+        tc_db_command(conn, "DROP DATABASE IF EXISTS tocsin_bench WITH (FORCE)", "drop", NULL);
+    tc_db_close(conn);
+    free(db);
+    free(text);
+    return 0;
+}
