@@ -16,6 +16,15 @@ static const cli_command *const commands[] = {
     &cli_cmd_trigger,
     &cli_cmd_list,
     &cli_cmd_show,
+    &cli_cmd_vote,
+    &cli_cmd_approve,
+    &cli_cmd_reject,
+    &cli_cmd_abstain,
+    &cli_cmd_complete,
+    &cli_cmd_ack,
+    &cli_cmd_escalate,
+    &cli_cmd_cancel,
+    &cli_cmd_audit,
     &cli_cmd_engine,
 };
 /* clang-format on */

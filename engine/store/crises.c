@@ -251,3 +251,123 @@ int tc_store_wait_applied(PGconn *conn, int64_t crisis, int64_t seq, int timeout
     tc_db_command(conn, "UNLISTEN tocsin_applied", "cannot stop waiting", NULL);
     return rc;
 }
+
+int tc_store_crisis_load(PGconn *conn, int64_t id, char **source, char **state, char **status, tc_error *err)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%lld", (long long)id);
+    const char *params[1] = {text};
+    PGresult *res = tc_db_query(conn,
+                                "SELECT p.source, c.state::text, c.status FROM tocsin.crises c"
+                                "  JOIN tocsin.playbooks p ON p.name = c.playbook AND p.version = c.version"
+                                " WHERE c.id = $1::bigint",
+                                1, params, "cannot read the crisis", err);
+    if (res == NULL)
+        return err ? err->code : TC_EFAILED;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return tc_error_set(err, TC_ENOTFOUND, "no crisis %lld", (long long)id);
+    }
+    *source = strdup(PQgetvalue(res, 0, 0));
+    *state = PQgetisnull(res, 0, 1) ? NULL : strdup(PQgetvalue(res, 0, 1));
+    *status = strdup(PQgetvalue(res, 0, 2));
+    PQclear(res);
+    return 0;
+}
+
+int tc_store_command_by_key(PGconn *conn, int64_t crisis, const char *key, int *found, int64_t *seq,
+                            char **kind, json_t **args, tc_error *err)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%lld", (long long)crisis);
+    const char *params[2] = {text, key};
+    PGresult *res = tc_db_query(conn,
+                                "SELECT seq, kind, args::text FROM tocsin.commands"
+                                " WHERE crisis = $1::bigint AND actor = current_user AND idem_key = $2",
+                                2, params, "cannot read the command", err);
+    if (res == NULL)
+        return err ? err->code : TC_EFAILED;
+    *found = PQntuples(res) > 0;
+    if (*found) {
+        *seq = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        *kind = strdup(PQgetvalue(res, 0, 1));
+        *args = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
+    }
+    PQclear(res);
+    return 0;
+}
+
+int tc_store_audit(PGconn *conn, int64_t crisis, json_t **events, tc_error *err)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%lld", (long long)crisis);
+    const char *params[1] = {text};
+    PGresult *res = tc_db_query(conn,
+                                "SELECT seq, to_char(at AT TIME ZONE 'UTC', "
+                                "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor, login, kind, state,"
+                                "       detail::text, prev_hash, hash"
+                                "  FROM tocsin.audit WHERE crisis = $1::bigint ORDER BY seq",
+                                1, params, "cannot read the audit", err);
+    if (res == NULL)
+        return err ? err->code : TC_EFAILED;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        PGresult *exists = tc_db_query(conn, "SELECT 1 FROM tocsin.crises WHERE id = $1::bigint", 1, params,
+                                       "cannot read the crisis", err);
+        if (exists == NULL)
+            return err ? err->code : TC_EFAILED;
+        int found = PQntuples(exists) > 0;
+        PQclear(exists);
+        if (!found)
+            return tc_error_set(err, TC_ENOTFOUND, "no crisis %lld", (long long)crisis);
+        *events = json_array();
+        return 0;
+    }
+    json_t *list = json_array();
+    for (int i = 0; i < PQntuples(res); i++)
+        json_array_append_new(list, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s?, s:o, s:s, s:s}", "seq",
+                                              (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10), "crisis",
+                                              (json_int_t)crisis, "at", PQgetvalue(res, i, 1), "actor",
+                                              PQgetvalue(res, i, 2), "login", PQgetvalue(res, i, 3), "kind",
+                                              PQgetvalue(res, i, 4), "state",
+                                              PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5), "detail",
+                                              json_loads(PQgetvalue(res, i, 6), 0, NULL), "prev_hash",
+                                              PQgetvalue(res, i, 7), "hash", PQgetvalue(res, i, 8)));
+    PQclear(res);
+    *events = list;
+    return 0;
+}
+
+int tc_store_audit_verify(PGconn *conn, int64_t crisis, json_t **broken, long long *events, long long *crises,
+                          tc_error *err)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%lld", (long long)crisis);
+    const char *params[1] = {crisis > 0 ? text : NULL};
+    PGresult *res =
+        tc_db_query(conn, "SELECT crisis, seq, expected, stored FROM tocsin.audit_verify($1::bigint)", 1,
+                    params, "cannot verify the audit", err);
+    if (res == NULL)
+        return err ? err->code : TC_EFAILED;
+    json_t *list = json_array();
+    for (int i = 0; i < PQntuples(res); i++)
+        json_array_append_new(list,
+                              json_pack("{s:I, s:I, s:s, s:s}", "crisis",
+                                        (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10), "seq",
+                                        (json_int_t)strtoll(PQgetvalue(res, i, 1), NULL, 10), "expected",
+                                        PQgetvalue(res, i, 2), "stored", PQgetvalue(res, i, 3)));
+    PQclear(res);
+    res = tc_db_query(
+        conn,
+        "SELECT count(*), count(DISTINCT crisis) FROM tocsin.audit WHERE $1::bigint IS NULL OR crisis = $1",
+        1, params, "cannot count the audit", err);
+    if (res == NULL) {
+        json_decref(list);
+        return err ? err->code : TC_EFAILED;
+    }
+    *events = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    *crises = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    PQclear(res);
+    *broken = list;
+    return 0;
+}

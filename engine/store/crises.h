@@ -46,4 +46,23 @@ int tc_store_wait_applied(PGconn *conn, int64_t crisis, int64_t seq, int timeout
 int tc_store_submit(PGconn *conn, int64_t crisis, const char *kind, json_t *args, const char *key,
                     int64_t *seq, int *duplicate, tc_error *err);
 
+/* A crisis as the client needs it to check a command: its playbook source and state text (caller frees). */
+int tc_store_crisis_load(PGconn *conn, int64_t id, char **source, char **state, char **status, tc_error *err);
+
+/*
+ * The command this role recorded on crisis with key, if any: *found 0 or 1,
+ * with its seq, kind and args (caller decrefs).
+ */
+int tc_store_command_by_key(PGconn *conn, int64_t crisis, const char *key, int *found, int64_t *seq,
+                            char **kind, json_t **args, tc_error *err);
+
+/* The audit of a crisis, oldest first: [{"seq", "crisis", "at", "actor", "login", "kind", "state", "detail",
+ * "prev_hash", "hash"}]. */
+int tc_store_audit(PGconn *conn, int64_t crisis, json_t **events, tc_error *err);
+
+/* Verifies every chain (crisis 0) or one: *broken is [{"crisis", "seq", "expected", "stored"}], *events the
+ * count checked. */
+int tc_store_audit_verify(PGconn *conn, int64_t crisis, json_t **broken, long long *events, long long *crises,
+                          tc_error *err);
+
 #endif

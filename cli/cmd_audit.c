@@ -1,0 +1,176 @@
+/* tocsin audit ID [--format text|json|csv] and tocsin audit verify [ID]. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "core/strbuf.h"
+#include "core/timeline.h"
+#include "store/crises.h"
+#include "store/db.h"
+
+static const char usage[] =
+    "usage: tocsin audit ID [--format text|json|csv]\n"
+    "       tocsin audit verify [ID]\n"
+    "\n"
+    "audit    prints a crisis's audit log, oldest first: who (the acting role, and the\n"
+    "         role that logged in) decided what, when, and why. --format json prints\n"
+    "         one object a line, with the hash chain; csv one row a line.\n"
+    "verify   recomputes the hash chain of every crisis (or of one) and exits 0 when\n"
+    "         every chain holds, 1 naming the first broken event of each broken one.\n"
+    "\n"
+    "Each event's hash is the hex sha256 of its prev_hash (64 zeros for the first)\n"
+    "followed by PostgreSQL's jsonb text of {seq, crisis, at, actor, login, kind,\n"
+    "state, detail}, with at in UTC and microseconds: an exported audit can be\n"
+    "checked by anyone (docs/architecture.md).\n"
+    "\n"
+    "Examples:\n"
+    "  tocsin audit 42\n"
+    "  tocsin audit 42 --format csv > crisis-42.csv\n"
+    "  tocsin audit verify\n";
+
+enum { OPT_FORMAT = CLI_OPT_FIRST_LOCAL };
+
+static int on_option(int c, const char *arg, void *ctx)
+{
+    if (c != OPT_FORMAT)
+        return CLI_EXIT_USAGE;
+    if (strcmp(arg, "text") && strcmp(arg, "json") && strcmp(arg, "csv"))
+        return cli_usage_error(&cli_cmd_audit, "--format is text, json or csv, not '%s'", arg);
+    *(const char **)ctx = arg;
+    return 0;
+}
+
+static void csv_field(const char *text, int last)
+{
+    putchar('"');
+    for (const char *p = text ? text : ""; *p; p++) {
+        if (*p == '"')
+            putchar('"');
+        putchar(*p);
+    }
+    putchar('"');
+    putchar(last ? '\n' : ',');
+}
+
+static void print_events(json_t *events, const char *format)
+{
+    size_t i;
+    json_t *e;
+    if (strcmp(format, "csv") == 0)
+        puts("seq,crisis,at,actor,login,kind,state,detail,prev_hash,hash");
+    json_array_foreach(events, i, e)
+    {
+        if (strcmp(format, "json") == 0) {
+            char *line = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            puts(line ? line : "{}");
+            free(line);
+        } else if (strcmp(format, "csv") == 0) {
+            char *detail = json_dumps(json_object_get(e, "detail"), JSON_COMPACT | JSON_SORT_KEYS);
+            printf("%lld,%lld,", (long long)json_integer_value(json_object_get(e, "seq")),
+                   (long long)json_integer_value(json_object_get(e, "crisis")));
+            csv_field(json_string_value(json_object_get(e, "at")), 0);
+            csv_field(json_string_value(json_object_get(e, "actor")), 0);
+            csv_field(json_string_value(json_object_get(e, "login")), 0);
+            csv_field(json_string_value(json_object_get(e, "kind")), 0);
+            csv_field(json_string_value(json_object_get(e, "state")), 0);
+            csv_field(detail, 0);
+            csv_field(json_string_value(json_object_get(e, "prev_hash")), 0);
+            csv_field(json_string_value(json_object_get(e, "hash")), 1);
+            free(detail);
+        } else {
+            const char *actor = json_string_value(json_object_get(e, "actor"));
+            const char *login = json_string_value(json_object_get(e, "login"));
+            tc_strbuf sb = TC_STRBUF_INIT;
+            tc_timeline_describe(&sb, json_string_value(json_object_get(e, "kind")),
+                                 json_string_value(json_object_get(e, "state")), actor,
+                                 json_object_get(e, "detail"));
+            char *text = tc_strbuf_take(&sb);
+            printf("%4lld  %.23s  %-16s %s", (long long)json_integer_value(json_object_get(e, "seq")),
+                   json_string_value(json_object_get(e, "at")), actor, text ? text : "");
+            if (login && actor && strcmp(login, actor) != 0)
+                printf("  [logged in as %s]", login);
+            putchar('\n');
+            free(text);
+        }
+    }
+}
+
+static int verify(PGconn *conn, long long id, int json)
+{
+    tc_error err;
+    json_t *broken = NULL;
+    long long events = 0, crises = 0;
+    tc_error_init(&err);
+    if (tc_store_audit_verify(conn, id, &broken, &events, &crises, &err) != 0)
+        return cli_fail(&err);
+    int ok = json_array_size(broken) == 0;
+    if (json) {
+        cli_print_json(json_pack("{s:b, s:I, s:I, s:o}", "valid", ok, "events", (json_int_t)events, "crises",
+                                 (json_int_t)crises, "broken", broken));
+    } else {
+        size_t i;
+        json_t *b;
+        json_array_foreach(broken, i, b)
+            fprintf(stderr, "broken chain: crisis %lld, event %lld: its hash is %s, the chain gives %s\n",
+                    (long long)json_integer_value(json_object_get(b, "crisis")),
+                    (long long)json_integer_value(json_object_get(b, "seq")),
+                    json_string_value(json_object_get(b, "stored")),
+                    json_string_value(json_object_get(b, "expected")));
+        if (ok)
+            printf("every chain holds: %lld events in %lld crises\n", events, crises);
+        json_decref(broken);
+    }
+    return ok ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+}
+
+static int run(int argc, char **argv, cli_globals *globals)
+{
+    static const struct option options[] = {
+        CLI_GLOBAL_OPTIONS,
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {NULL, 0, NULL, 0},
+    };
+    const char *format = NULL;
+    int rc = cli_parse(argc, argv, &cli_cmd_audit, options, "h", globals, on_option, &format);
+    if (rc != 0)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    int verifying = optind < argc && strcmp(argv[optind], "verify") == 0;
+    int first = optind + verifying;
+    if (argc - first > 1 || (!verifying && argc - first != 1))
+        return cli_usage_error(&cli_cmd_audit, verifying ? "audit verify takes at most one crisis ID"
+                                                         : "audit needs one crisis ID (or: audit verify)");
+    long long id = 0;
+    if (first < argc) {
+        char *end;
+        id = strtoll(argv[first], &end, 10);
+        if (*end != '\0' || id <= 0)
+            return cli_usage_error(&cli_cmd_audit, "'%s' is not a crisis ID", argv[first]);
+    }
+    tc_error err;
+    PGconn *conn = NULL;
+    tc_error_init(&err);
+    if (tc_db_connect(globals->db, globals->as, &conn, &err) != 0)
+        return cli_fail(&err);
+    if (verifying) {
+        rc = verify(conn, id, globals->json);
+    } else {
+        json_t *events = NULL;
+        rc = tc_store_audit(conn, id, &events, &err);
+        if (rc == 0) {
+            print_events(events, format ? format : globals->json ? "json" : "text");
+            json_decref(events);
+        } else {
+            rc = cli_fail(&err);
+        }
+    }
+    tc_db_close(conn);
+    return rc;
+}
+
+const cli_command cli_cmd_audit = {
+    .name = "audit",
+    .run = run,
+    .summary = "who decided what, when and why; audit verify checks the hash chains",
+    .usage = usage,
+};

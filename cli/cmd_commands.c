@@ -1,0 +1,297 @@
+/*
+ * The operators' commands on a crisis: vote (and approve, reject, abstain),
+ * complete, ack, escalate, cancel. Each is checked against the crisis as it
+ * stands (a refusal is immediate), recorded, and followed until an engine has
+ * applied it (engine/client/command.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client/command.h"
+#include "core/strbuf.h"
+#include "core/timeline.h"
+#include "store/db.h"
+
+enum {
+    OPT_STATE = CLI_OPT_FIRST_LOCAL,
+    OPT_PARTY,
+    OPT_REASON,
+    OPT_KEY,
+    OPT_WAIT,
+    OPT_NO_WAIT,
+    OPT_OUTCOME,
+    OPT_DATA
+};
+
+typedef struct command_options {
+    const cli_command *cmd;
+    tc_command_request q;
+    const char *data_text;
+} command_options;
+
+static int on_option(int c, const char *arg, void *ctx)
+{
+    command_options *o = ctx;
+    switch (c) {
+    case OPT_STATE:
+        o->q.state = arg;
+        return 0;
+    case OPT_PARTY:
+        o->q.party = arg;
+        return 0;
+    case OPT_REASON:
+        o->q.reason = arg;
+        return 0;
+    case OPT_KEY:
+        o->q.key = arg;
+        return 0;
+    case OPT_WAIT:
+        return cli_wait_option(arg, &o->q.wait_ms, o->cmd);
+    case OPT_NO_WAIT:
+        o->q.wait_ms = 0;
+        return 0;
+    case OPT_OUTCOME:
+        o->q.outcome = arg;
+        return 0;
+    case OPT_DATA:
+        o->data_text = arg;
+        return 0;
+    }
+    return CLI_EXIT_USAGE;
+}
+
+static void print_result(const tc_command_request *q, const tc_command_result *r, int json)
+{
+    if (json) {
+        cli_print_json(json_pack("{s:I, s:s, s:I, s:s, s:b, s:s?, s:s?, s:s?, s:O}", "crisis",
+                                 (json_int_t)q->crisis, "command", tc_event_kind_name(q->kind), "seq",
+                                 (json_int_t)r->seq, "status", r->status, "duplicate", r->duplicate, "state",
+                                 r->state, "party", r->party, "error", r->error, "effects",
+                                 r->effects ? r->effects : json_null()));
+        return;
+    }
+    if (strcmp(r->status, "refused") == 0) {
+        fprintf(stderr, "refused by the engine: %s\n", r->error ? r->error : "no reason given");
+        return;
+    }
+    if (strcmp(r->status, "pending") == 0) {
+        printf("recorded as command %lld on crisis %lld; no engine has applied it yet (pending)\n",
+               (long long)r->seq, (long long)q->crisis);
+        return;
+    }
+    if (r->duplicate && json_array_size(r->effects) == 0) {
+        printf("already applied (command %lld, the same key)\n", (long long)r->seq);
+        return;
+    }
+    size_t i;
+    json_t *e;
+    json_array_foreach(r->effects, i, e)
+    {
+        const char *kind = json_string_value(json_object_get(e, "kind"));
+        if (strcmp(kind, "notified") == 0)
+            continue;
+        tc_strbuf sb = TC_STRBUF_INIT;
+        tc_timeline_describe(&sb, kind, json_string_value(json_object_get(e, "state")),
+                             json_string_value(json_object_get(e, "actor")), json_object_get(e, "detail"));
+        char *line = tc_strbuf_take(&sb);
+        if (line)
+            puts(line);
+        free(line);
+    }
+}
+
+static int run_command(int argc, char **argv, cli_globals *globals, const cli_command *cmd,
+                       tc_event_kind kind, tc_vote preset)
+{
+    static const struct option options[] = {
+        CLI_GLOBAL_OPTIONS,
+        {"state", required_argument, NULL, OPT_STATE},
+        {"party", required_argument, NULL, OPT_PARTY},
+        {"reason", required_argument, NULL, OPT_REASON},
+        {"key", required_argument, NULL, OPT_KEY},
+        {"wait", required_argument, NULL, OPT_WAIT},
+        {"no-wait", no_argument, NULL, OPT_NO_WAIT},
+        {"outcome", required_argument, NULL, OPT_OUTCOME},
+        {"data", required_argument, NULL, OPT_DATA},
+        {NULL, 0, NULL, 0},
+    };
+    command_options o = {.cmd = cmd, .q = {.kind = kind, .vote = preset, .wait_ms = 5000}};
+    int rc = cli_parse(argc, argv, cmd, options, "h", globals, on_option, &o);
+    if (rc != 0)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+
+    int operands = argc - optind, want = kind == TC_EVENT_VOTE && preset == TC_VOTE_NONE ? 2 : 1;
+    if (operands != want)
+        return cli_usage_error(
+            cmd, want == 2 ? "%s needs a crisis ID and approve, reject or abstain" : "%s needs one crisis ID",
+            cmd->name);
+    char *end;
+    long long id = strtoll(argv[optind], &end, 10);
+    if (*end != '\0' || id <= 0)
+        return cli_usage_error(cmd, "'%s' is not a crisis ID", argv[optind]);
+    o.q.crisis = id;
+    if (want == 2) {
+        int v = tc_vote_parse(argv[optind + 1]);
+        if (v < 0)
+            return cli_usage_error(cmd, "the vote is approve, reject or abstain, not '%s'", argv[optind + 1]);
+        o.q.vote = (tc_vote)v;
+    }
+    if (kind == TC_EVENT_CANCEL && o.q.reason == NULL)
+        return cli_usage_error(cmd, "cancel needs --reason TEXT");
+    if ((o.q.outcome || o.data_text) && kind != TC_EVENT_COMPLETE)
+        return cli_usage_error(cmd, "--outcome and --data are for complete");
+    tc_error err;
+    tc_error_init(&err);
+    if (o.data_text != NULL) {
+        json_error_t jerr;
+        o.q.data = json_loads(o.data_text, 0, &jerr);
+        if (!json_is_object(o.q.data)) {
+            json_decref(o.q.data);
+            tc_error_set(&err, TC_EINVAL, "--data must be a JSON object%s%s", o.q.data ? "" : ": ",
+                         o.q.data ? "" : jerr.text);
+            return cli_fail(&err);
+        }
+    }
+
+    PGconn *conn = NULL;
+    tc_command_result r = {0};
+    rc = tc_db_connect(globals->db, globals->as, &conn, &err);
+    if (rc == 0)
+        rc = tc_command_run(conn, &o.q, &r, &err);
+    tc_db_close(conn);
+    json_decref(o.q.data);
+    if (rc != 0)
+        return cli_fail(&err);
+    print_result(&o.q, &r, globals->json);
+    rc = strcmp(r.status, "refused") == 0 ? CLI_EXIT_CONFLICT : CLI_EXIT_OK;
+    tc_command_result_clear(&r);
+    return rc;
+}
+
+#define COMMON_OPTIONS                                                                                       \
+    "  --key KEY          idempotency key (per role and crisis): repeating the command with it\n"            \
+    "                     has no second effect and gives the first one's result\n"                           \
+    "  --wait SECONDS     wait this long for an engine to apply it (default 5); if none did, exit 0\n"       \
+    "                     saying it is recorded and pending. --no-wait returns at once.\n"                   \
+    "\n"                                                                                                     \
+    "Exit codes: 0 applied (or pending), 2 --state/--party ambiguous, 3 invalid input, 4 no such\n"          \
+    "crisis, state or party, 5 the acting role holds no seat for it, 6 nothing active could take it\n"       \
+    "(also: refused by the engine because the crisis moved on), 7 database unavailable.\n"
+
+#define STATE_PARTY_OPTIONS                                                                                  \
+    "  --state S          the state (its path, or an id unique among the active states); may be\n"           \
+    "                     left out when exactly one active state could take the command\n"                   \
+    "  --party P          the seat's party; may be left out when the acting role holds exactly one\n"        \
+    "                     seat that the state waits for\n"
+
+static const char vote_usage[] =
+    "usage: tocsin vote ID approve|reject|abstain [--state S] [--party P] [--reason TEXT] [--key K]\n"
+    "       tocsin approve|reject|abstain ID [...]\n"
+    "\n"
+    "Casts the vote of a seat on an approval. A seat may change its vote until the\n"
+    "approval closes; the last vote counts, and every vote stays in the audit with\n"
+    "the role that cast it. The approval closes the moment its outcome is certain.\n"
+    "\n"
+    "Options:\n" STATE_PARTY_OPTIONS "  --reason TEXT      why (kept in the audit)\n" COMMON_OPTIONS
+    "\n"
+    "Examples:\n"
+    "  tocsin vote 42 approve --reason 'border closures confirmed by the capital'\n"
+    "  tocsin --as kz_delegate abstain 42 --state council\n";
+
+static const char complete_usage[] =
+    "usage: tocsin complete ID [--state S] [--party P] [--outcome O] [--data JSON] [--key K]\n"
+    "\n"
+    "Reports a seat's part of a task as done (or with one of the task's declared\n"
+    "outcomes), with the outputs the task declares as a JSON object.\n"
+    "\n"
+    "Options:\n" STATE_PARTY_OPTIONS
+    "  --outcome O        done (the default) or one of the task's outcomes\n"
+    "  --data JSON        the outputs, validated against the task's declaration\n" COMMON_OPTIONS
+    "\n"
+    "Example:\n"
+    "  tocsin complete 42 --state operate/border/interdict --data '{\"drugs_seized_kg\": 12.5}'\n";
+
+static const char ack_usage[] =
+    "usage: tocsin ack ID [--state S] [--party P] [--key K]\n"
+    "\n"
+    "Acknowledges a seat's part of a task: its escalation ladder (until: ack) stops\n"
+    "once every seat of the task has acknowledged.\n"
+    "\n"
+    "Options:\n" STATE_PARTY_OPTIONS COMMON_OPTIONS
+    "\n"
+    "Example:\n"
+    "  tocsin ack 42 --state report\n";
+
+static const char escalate_usage[] =
+    "usage: tocsin escalate ID [--state S] [--reason TEXT] [--key K]\n"
+    "\n"
+    "Reaches the next escalation level of a state at once: its notifications go\n"
+    "out; the automatic schedule of the later levels stays as it was.\n"
+    "\n"
+    "Options:\n"
+    "  --state S          the state (may be left out when one active state has a ladder)\n"
+    "  --reason TEXT      why (kept in the audit)\n" COMMON_OPTIONS
+    "\n"
+    "Example:\n"
+    "  tocsin escalate 42 --state assess --reason 'no answer from the duty officer'\n";
+
+static const char cancel_usage[] =
+    "usage: tocsin cancel ID --reason TEXT [--key K]\n"
+    "\n"
+    "Closes the crisis as cancelled: its timers are dropped and running actions\n"
+    "killed. By default only the initiator may cancel (and members of\n"
+    "tocsin_admin); a playbook may name other roles.\n"
+    "\n"
+    "Options:\n"
+    "  --reason TEXT      why (required; kept in the audit)\n" COMMON_OPTIONS
+    "\n"
+    "Example:\n"
+    "  tocsin cancel 42 --reason 'false alarm: the report was an exercise'\n";
+
+static int run_vote(int argc, char **argv, cli_globals *g)
+{
+    return run_command(argc, argv, g, &cli_cmd_vote, TC_EVENT_VOTE, TC_VOTE_NONE);
+}
+static int run_approve(int argc, char **argv, cli_globals *g)
+{
+    return run_command(argc, argv, g, &cli_cmd_approve, TC_EVENT_VOTE, TC_VOTE_APPROVE);
+}
+static int run_reject(int argc, char **argv, cli_globals *g)
+{
+    return run_command(argc, argv, g, &cli_cmd_reject, TC_EVENT_VOTE, TC_VOTE_REJECT);
+}
+static int run_abstain(int argc, char **argv, cli_globals *g)
+{
+    return run_command(argc, argv, g, &cli_cmd_abstain, TC_EVENT_VOTE, TC_VOTE_ABSTAIN);
+}
+static int run_complete(int argc, char **argv, cli_globals *g)
+{
+    return run_command(argc, argv, g, &cli_cmd_complete, TC_EVENT_COMPLETE, TC_VOTE_NONE);
+}
+static int run_ack(int argc, char **argv, cli_globals *g)
+{
+    return run_command(argc, argv, g, &cli_cmd_ack, TC_EVENT_ACK, TC_VOTE_NONE);
+}
+static int run_escalate(int argc, char **argv, cli_globals *g)
+{
+    return run_command(argc, argv, g, &cli_cmd_escalate, TC_EVENT_ESCALATE, TC_VOTE_NONE);
+}
+static int run_cancel(int argc, char **argv, cli_globals *g)
+{
+    return run_command(argc, argv, g, &cli_cmd_cancel, TC_EVENT_CANCEL, TC_VOTE_NONE);
+}
+
+const cli_command cli_cmd_vote = {"vote", run_vote, "vote on an approval: approve, reject or abstain",
+                                  vote_usage};
+const cli_command cli_cmd_approve = {"approve", run_approve, "vote approve (short for vote ID approve)",
+                                     vote_usage};
+const cli_command cli_cmd_reject = {"reject", run_reject, "vote reject", vote_usage};
+const cli_command cli_cmd_abstain = {"abstain", run_abstain, "vote abstain", vote_usage};
+const cli_command cli_cmd_complete = {"complete", run_complete, "report a seat's part of a task",
+                                      complete_usage};
+const cli_command cli_cmd_ack = {"ack", run_ack, "acknowledge a seat's part of a task", ack_usage};
+const cli_command cli_cmd_escalate = {"escalate", run_escalate, "reach the next escalation level now",
+                                      escalate_usage};
+const cli_command cli_cmd_cancel = {"cancel", run_cancel, "cancel a crisis", cancel_usage};

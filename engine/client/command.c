@@ -1,0 +1,196 @@
+/* An operator's command: dry run through the core, record, follow. */
+#include "client/command.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/machine.h"
+#include "store/crises.h"
+
+static const char *kind_name(tc_event_kind kind)
+{
+    switch (kind) {
+    case TC_EVENT_VOTE:
+        return "vote";
+    case TC_EVENT_COMPLETE:
+        return "complete";
+    case TC_EVENT_ACK:
+        return "ack";
+    case TC_EVENT_ESCALATE:
+        return "escalate";
+    case TC_EVENT_CANCEL:
+        return "cancel";
+    default:
+        return NULL;
+    }
+}
+
+static tc_ms epoch_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (tc_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The arguments recorded with the command, as the operator gave them and as resolved. */
+static json_t *arguments(const tc_command_request *q, const char *state, const char *party)
+{
+    json_t *args = json_object();
+    if (state)
+        json_object_set_new(args, "state", json_string(state));
+    if (party)
+        json_object_set_new(args, "party", json_string(party));
+    if (q->kind == TC_EVENT_VOTE)
+        json_object_set_new(args, "vote", json_string(tc_vote_name(q->vote)));
+    if (q->reason)
+        json_object_set_new(args, "reason", json_string(q->reason));
+    if (q->outcome)
+        json_object_set_new(args, "outcome", json_string(q->outcome));
+    if (q->data)
+        json_object_set(args, "data", q->data);
+    return args;
+}
+
+/* Whether a recorded command is the same as the request (what the operator said, not what was resolved). */
+static int same_command(const tc_command_request *q, const char *kind, json_t *args)
+{
+    if (strcmp(kind, kind_name(q->kind)) != 0)
+        return 0;
+    json_t *want = arguments(q, q->state, q->party);
+    const char *key;
+    json_t *value;
+    int same = 1;
+    json_object_foreach(want, key, value)
+    {
+        if (!json_equal(value, json_object_get(args, key)))
+            same = 0;
+    }
+    static const char *const given[] = {"vote", "reason", "outcome", "data"};
+    for (size_t i = 0; i < sizeof given / sizeof given[0]; i++)
+        if ((json_object_get(want, given[i]) == NULL) != (json_object_get(args, given[i]) == NULL))
+            same = 0;
+    json_decref(want);
+    return same;
+}
+
+/* Runs the command through the core on the crisis as stored; fills the resolved state, party and effects. */
+static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result *out, tc_error *err)
+{
+    char *source = NULL, *state = NULL, *status = NULL, *role = NULL;
+    json_t *seats = NULL;
+    tc_playbook *pb = NULL;
+    tc_instance *inst = NULL;
+    tc_effects fx = {0};
+    int admin = 0;
+    int rc = tc_store_crisis_load(conn, q->crisis, &source, &state, &status, err);
+    if (rc == 0 && strcmp(status, "active") != 0)
+        rc = tc_error_set(err, TC_ECONFLICT, "crisis %lld is %s", (long long)q->crisis, status);
+    if (rc == 0 && state == NULL)
+        rc = tc_error_set(err, TC_ECONFLICT,
+                          "crisis %lld has not started yet: no engine has applied its trigger",
+                          (long long)q->crisis);
+    if (rc == 0 && tc_playbook_compile(source, strlen(source), &pb, NULL, err) != 0)
+        rc = tc_error_set(err, TC_EFAILED, "the crisis's playbook does not compile");
+    if (rc == 0)
+        rc = tc_instance_from_text(pb, state, strlen(state), &inst, err);
+    if (rc == 0)
+        rc = tc_store_actor(conn, &role, &seats, &admin, err);
+    if (rc == 0) {
+        const char *names[64];
+        size_t count = 0;
+        for (size_t i = 0; i < json_array_size(seats) && i < 64; i++)
+            names[count++] = json_string_value(json_array_get(seats, i));
+        inst->id = q->crisis;
+        tc_event ev = {.kind = q->kind,
+                       .actor = {role, names, count, admin},
+                       .state = q->state,
+                       .party = q->party,
+                       .vote = q->vote,
+                       .reason = q->reason,
+                       .outcome = q->outcome,
+                       .data = q->data};
+        rc = tc_machine_apply(pb, inst, &ev, epoch_ms(), &fx, err);
+    }
+    if (rc == 0) {
+        out->effects = json_array();
+        for (size_t i = 0; i < fx.count; i++) {
+            tc_effect *e = &fx.items[i];
+            if (e->kind != TC_EFFECT_AUDIT)
+                continue;
+            json_array_append_new(out->effects, json_pack("{s:s, s:s?, s:s?, s:O}", "kind", e->name, "state",
+                                                          e->state, "actor", e->actor, "detail", e->detail));
+            static const char *const own[] = {"vote", "completed", "acked", "escalated"};
+            for (size_t k = 0; out->state == NULL && k < sizeof own / sizeof own[0]; k++)
+                if (strcmp(e->name, own[k]) == 0) {
+                    out->state = e->state ? strdup(e->state) : NULL;
+                    const char *party = json_string_value(json_object_get(e->detail, "party"));
+                    out->party = party ? strdup(party) : NULL;
+                }
+        }
+    }
+    tc_effects_clear(&fx);
+    tc_instance_free(inst);
+    tc_playbook_free(pb);
+    json_decref(seats);
+    free(role);
+    free(source);
+    free(state);
+    free(status);
+    return rc;
+}
+
+int tc_command_run(PGconn *conn, const tc_command_request *q, tc_command_result *out, tc_error *err)
+{
+    int rc = 0, found = 0;
+    memset(out, 0, sizeof *out);
+    if (q->key != NULL) {
+        char *kind = NULL;
+        json_t *args = NULL;
+        rc = tc_store_command_by_key(conn, q->crisis, q->key, &found, &out->seq, &kind, &args, err);
+        if (rc == 0 && found && !same_command(q, kind, args))
+            rc = tc_error_set(err, TC_ECONFLICT,
+                              "idempotency key %s was used for a different command on crisis %lld", q->key,
+                              (long long)q->crisis);
+        if (rc == 0 && found) {
+            out->duplicate = 1;
+            const char *state = json_string_value(json_object_get(args, "state"));
+            const char *party = json_string_value(json_object_get(args, "party"));
+            out->state = state ? strdup(state) : NULL;
+            out->party = party ? strdup(party) : NULL;
+            out->effects = json_array();
+        }
+        free(kind);
+        json_decref(args);
+        if (rc != 0)
+            return rc;
+    }
+    if (!found) {
+        if ((rc = dry_run(conn, q, out, err)) != 0)
+            return rc;
+        json_t *args = arguments(q, out->state ? out->state : q->state, out->party ? out->party : q->party);
+        rc = tc_store_submit(conn, q->crisis, kind_name(q->kind), args, q->key, &out->seq, &out->duplicate,
+                             err);
+        json_decref(args);
+        if (rc != 0)
+            return rc;
+    }
+    out->status = "pending";
+    if (q->wait_ms > 0) {
+        int state = 0;
+        rc = tc_store_wait_applied(conn, q->crisis, out->seq, q->wait_ms, &state, &out->error, err);
+        if (rc != 0)
+            return rc;
+        out->status = state == 1 ? "applied" : state == 2 ? "refused" : "pending";
+    }
+    return 0;
+}
+
+void tc_command_result_clear(tc_command_result *r)
+{
+    free(r->error);
+    free(r->state);
+    free(r->party);
+    json_decref(r->effects);
+    memset(r, 0, sizeof *r);
+}

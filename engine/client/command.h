@@ -1,0 +1,44 @@
+/*
+ * Commands of operators (vote, complete, ack, escalate, cancel) as the CLI
+ * sends them: checked first by running them through the core against the
+ * crisis as it stands (so a refusal is immediate, with the core's exact
+ * reason and code, and an omitted --state or --party is resolved), then
+ * recorded with tocsin.submit, then, unless told not to wait, followed until
+ * an engine has applied them. The engine applies them again for real: if
+ * the crisis moved in between, the engine's word is the one that counts.
+ */
+#ifndef TC_CLIENT_COMMAND_H
+#define TC_CLIENT_COMMAND_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#include "core/event.h"
+
+typedef struct tc_command_request {
+    int64_t crisis;
+    tc_event_kind kind; /* VOTE, COMPLETE, ACK, ESCALATE or CANCEL */
+    const char *state, *party, *reason, *outcome;
+    tc_vote vote;
+    json_t *data;
+    const char *key; /* idempotency key, or NULL */
+    int wait_ms;     /* 0: do not wait */
+} tc_command_request;
+
+typedef struct tc_command_result {
+    int64_t seq;
+    int duplicate;
+    const char *status;  /* "applied", "refused" (by the engine) or "pending" */
+    char *error;         /* the engine's refusal */
+    char *state, *party; /* as resolved */
+    json_t *effects;     /* what the command does, as audit events: [{"kind", "state", "actor", "detail"}] */
+} tc_command_result;
+
+/* Checks, records and follows a command. Refusals: TC_EUSAGE, TC_EINVAL, TC_ENOTFOUND, TC_EPERM,
+ * TC_ECONFLICT. */
+int tc_command_run(PGconn *conn, const tc_command_request *request, tc_command_result *result, tc_error *err);
+
+void tc_command_result_clear(tc_command_result *result);
+
+#endif

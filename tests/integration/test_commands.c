@@ -1,0 +1,223 @@
+/*
+ * The operators' commands against a real server with an engine running:
+ * vote (and approve/reject/abstain), complete, ack, escalate, cancel, with
+ * their exit codes, --key idempotency, --no-wait; and audit (text, json, csv)
+ * with audit verify catching a tampered event. The test's login role acts;
+ * its seats are rows of tocsin.seats.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "harness.h"
+
+typedef struct world {
+    char *db;
+    th_proc *engine;
+} world;
+
+static void run(const char *db, int expected, const char *const *args, const char *out, const char *err)
+{
+    th_run r;
+    th_tocsin(&r, db, args);
+    if (r.status != expected || (out && !th_contains(r.out, out)) || (err && !th_contains(r.err, err)))
+        fail_msg("tocsin %s %s: exit %d (expected %d)\nstdout: %s\nstderr: %s", args[0],
+                 args[1] ? args[1] : "", r.status, expected, r.out, r.err);
+    th_run_free(&r);
+}
+
+static void start(world *w, const char *playbook, const char *inputs)
+{
+    char path[4096];
+    w->db = th_db_create();
+    snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/%s.json", th_env("TOCSIN_SOURCE_DIR"),
+             playbook);
+    run(w->db, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
+    th_exec(w->db,
+            "INSERT INTO tocsin.seats VALUES (current_user, 'council/KZ'), (current_user, 'secretariat')");
+    w->engine = th_tocsin_start(w->db, (const char *[]){"engine", NULL});
+    if (inputs)
+        run(w->db, 0, (const char *[]){"trigger", playbook, "--inputs", inputs, NULL}, "1\n", NULL);
+    else
+        run(w->db, 0, (const char *[]){"trigger", playbook, NULL}, "1\n", NULL);
+}
+
+static void finish(world *w)
+{
+    th_signal(w->engine, SIGTERM);
+    th_run r;
+    th_wait(w->engine, &r);
+    assert_int_equal(r.status, 0);
+    th_run_free(&r);
+    th_db_drop(w->db);
+}
+
+static void test_commands_vote_and_exit_codes(void **state)
+{
+    (void)state;
+    world w;
+    start(&w, "council", NULL);
+    run(w.db, 0, (const char *[]){"approve", "1", "--reason", "agreed \"in capital\"", NULL},
+        "consensus vote council/KZ approve by", NULL);
+    /* Change of vote, seen in the audit. */
+    run(w.db, 0, (const char *[]){"vote", "1", "abstain", NULL}, "(was approve)", NULL);
+    run(w.db, 4, (const char *[]){"approve", "99", NULL}, NULL, "no crisis 99");
+    run(w.db, 5, (const char *[]){"approve", "1", "--party", "RU", NULL}, NULL,
+        "does not hold seat council/RU");
+    run(w.db, 4, (const char *[]){"approve", "1", "--party", "XX", NULL}, NULL, "no party XX");
+    run(w.db, 6, (const char *[]){"approve", "1", "--state", "unanimous", NULL}, NULL,
+        "state unanimous is not active");
+    run(w.db, 4, (const char *[]){"approve", "1", "--state", "nowhere", NULL}, NULL, "no state nowhere");
+    run(w.db, 2, (const char *[]){"vote", "1", "maybe", NULL}, NULL, "approve, reject or abstain");
+    run(w.db, 2, (const char *[]){"vote", "1", NULL}, NULL, NULL);
+    run(w.db, 6, (const char *[]){"complete", "1", "--state", "consensus", "--data", "{}", NULL}, NULL,
+        "state consensus (approval) does not take a completion");
+    run(w.db, 2, (const char *[]){"approve", "1", "--outcome", "done", NULL}, NULL,
+        "--outcome and --data are for complete");
+    /* A second seat: the party must be named. */
+    th_exec(w.db, "INSERT INTO tocsin.seats VALUES (current_user, 'council/RU')");
+    run(w.db, 2, (const char *[]){"reject", "1", NULL}, NULL, "choose one with --party");
+    /* --no-wait returns at once; the engine applies it anyway. */
+    run(w.db, 0, (const char *[]){"reject", "1", "--party", "RU", "--no-wait", NULL}, "pending", NULL);
+    for (int i = 0; i < 50; i++) {
+        char *status = th_query_value(w.db, "SELECT status FROM tocsin.crises WHERE id = 1");
+        int closed = status && strcmp(status, "closed") == 0;
+        free(status);
+        if (closed)
+            break;
+        th_sleep_ms(100);
+    }
+    run(w.db, 6, (const char *[]){"approve", "1", "--party", "KZ", NULL}, NULL, "crisis 1 is closed");
+    char *votes =
+        th_query_value(w.db, "SELECT string_agg(party || ' ' || vote, ',' ORDER BY seq) FROM tocsin.votes");
+    assert_string_equal(votes, "KZ approve,KZ abstain,RU reject");
+    free(votes);
+    char *reason = th_query_value(w.db, "SELECT reason FROM tocsin.votes ORDER BY seq LIMIT 1");
+    assert_string_equal(reason, "agreed \"in capital\"");
+    free(reason);
+    finish(&w);
+}
+
+static void test_commands_key_is_idempotent(void **state)
+{
+    (void)state;
+    world w;
+    start(&w, "council", NULL);
+    const char *args[] = {"approve", "1", "--key", "kz-1", "--json", NULL};
+    th_run a, b;
+    th_tocsin(&a, w.db, args);
+    th_tocsin(&b, w.db, args);
+    assert_int_equal(a.status, 0);
+    assert_int_equal(b.status, 0);
+    json_t *ja = json_loads(a.out, 0, NULL), *jb = json_loads(b.out, 0, NULL);
+    assert_int_equal(json_integer_value(json_object_get(ja, "seq")),
+                     json_integer_value(json_object_get(jb, "seq")));
+    assert_true(json_is_true(json_object_get(jb, "duplicate")));
+    assert_string_equal(json_string_value(json_object_get(ja, "status")), "applied");
+    assert_string_equal(json_string_value(json_object_get(ja, "party")), "KZ");
+    json_decref(ja);
+    json_decref(jb);
+    th_run_free(&a);
+    th_run_free(&b);
+    char *count = th_query_value(w.db, "SELECT count(*) FROM tocsin.votes");
+    assert_string_equal(count, "1");
+    free(count);
+    run(w.db, 6, (const char *[]){"reject", "1", "--key", "kz-1", NULL}, NULL,
+        "idempotency key kz-1 was used");
+    finish(&w);
+}
+
+static void test_commands_tasks_escalate_cancel(void **state)
+{
+    (void)state;
+    world w;
+    start(&w, "operations", NULL);
+    /* assess: a task of the secretariat with required outputs and a ladder. */
+    run(w.db, 3, (const char *[]){"complete", "1", "--data", "{\"recommendation\": \"invade\"}", NULL}, NULL,
+        "output recommendation must be one of");
+    run(w.db, 3, (const char *[]){"complete", "1", "--data", "[1]", NULL}, NULL,
+        "--data must be a JSON object");
+    run(w.db, 0, (const char *[]){"ack", "1", NULL}, "acknowledged", NULL);
+    run(w.db, 6, (const char *[]){"ack", "1", NULL}, NULL, "already acknowledged");
+    run(w.db, 0, (const char *[]){"escalate", "1", "--reason", "slow", NULL}, "escalated to level 1", NULL);
+    char *level = th_query_value(w.db, "SELECT level || ' ' || manual FROM tocsin.escalations");
+    assert_string_equal(level, "1 true");
+    free(level);
+    run(w.db, 0,
+        (const char *[]){"complete", "1", "--outcome", "needs_info", "--data", "{\"casualties\": 2}", NULL},
+        "assess entered (visit 2)", NULL);
+    run(w.db, 2, (const char *[]){"cancel", "1", NULL}, NULL, "cancel needs --reason");
+    run(w.db, 0, (const char *[]){"cancel", "1", "--reason", "a drill", NULL}, "crisis cancelled by", NULL);
+    char *status = th_query_value(w.db, "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 1");
+    assert_string_equal(status, "cancelled cancelled");
+    free(status);
+    finish(&w);
+}
+
+static void test_commands_audit_formats_and_verify(void **state)
+{
+    (void)state;
+    world w;
+    start(&w, "council", NULL);
+    run(w.db, 0, (const char *[]){"approve", "1", "--reason", "yes, with \"quotes\", commas", NULL}, NULL,
+        NULL);
+
+    th_run r;
+    th_tocsin(&r, w.db, (const char *[]){"audit", "1", "--format", "json", NULL});
+    assert_int_equal(r.status, 0);
+    int lines = 0;
+    for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n"), lines++) {
+        json_t *e = json_loads(line, 0, NULL);
+        static const char *const keys[] = {"seq",  "crisis", "at",     "actor",     "login",
+                                           "kind", "state",  "detail", "prev_hash", "hash"};
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+            if (json_object_get(e, keys[k]) == NULL)
+                fail_msg("audit json lacks %s: %s", keys[k], line);
+        if (lines == 0)
+            assert_string_equal(json_string_value(json_object_get(e, "prev_hash")),
+                                "0000000000000000000000000000000000000000000000000000000000000000");
+        if (strcmp(json_string_value(json_object_get(e, "kind")), "vote") == 0)
+            assert_string_equal(json_string_value(json_object_get(json_object_get(e, "detail"), "reason")),
+                                "yes, with \"quotes\", commas");
+        json_decref(e);
+    }
+    assert_true(lines >= 6);
+    th_run_free(&r);
+
+    run(w.db, 0, (const char *[]){"audit", "1", "--format", "csv", NULL},
+        "seq,crisis,at,actor,login,kind,state,detail,prev_hash,hash\n", NULL);
+    run(w.db, 0, (const char *[]){"audit", "1", NULL}, "vote council/KZ approve by", NULL);
+    run(w.db, 4, (const char *[]){"audit", "7", NULL}, NULL, "no crisis 7");
+    run(w.db, 0, (const char *[]){"audit", "verify", NULL}, "every chain holds", NULL);
+
+    /* Tampering behind the trigger's back (as the superuser): verify names the event. */
+    th_exec(w.db,
+            "ALTER TABLE tocsin.audit DISABLE TRIGGER audit_immutable;"
+            "UPDATE tocsin.audit SET detail = jsonb_set(detail, '{vote}', '\"reject\"') WHERE kind = 'vote';"
+            "ALTER TABLE tocsin.audit ENABLE TRIGGER audit_immutable");
+    char *seq = th_query_value(w.db, "SELECT seq FROM tocsin.audit WHERE kind = 'vote'");
+    char expected[64];
+    snprintf(expected, sizeof expected, "broken chain: crisis 1, event %s:", seq);
+    free(seq);
+    run(w.db, 1, (const char *[]){"audit", "verify", NULL}, NULL, expected);
+    run(w.db, 1, (const char *[]){"audit", "verify", "1", NULL}, NULL, expected);
+    finish(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_commands_vote_and_exit_codes),
+        cmocka_unit_test(test_commands_key_is_idempotent),
+        cmocka_unit_test(test_commands_tasks_escalate_cancel),
+        cmocka_unit_test(test_commands_audit_formats_and_verify),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
