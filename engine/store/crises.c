@@ -209,6 +209,26 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int tc_store_listen(PGconn *conn, const char *channel, tc_error *err)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "LISTEN %s", channel); /* channel names are the project's own constants */
+    return tc_db_command(conn, sql, "cannot listen", err);
+}
+
+int tc_store_wait_notification(PGconn *conn, int timeout_ms, tc_error *err)
+{
+    struct pollfd fd = {PQsocket(conn), POLLIN, 0};
+    if (poll(&fd, 1, timeout_ms) < 0 && errno != EINTR)
+        return tc_error_set(err, TC_EFAILED, "cannot wait for a notification: %s", strerror(errno));
+    if (!PQconsumeInput(conn))
+        return tc_db_fail(conn, NULL, "cannot wait for a notification", err);
+    PGnotify *n;
+    while ((n = PQnotifies(conn)) != NULL)
+        PQfreemem(n);
+    return 0;
+}
+
 int tc_store_wait_applied(PGconn *conn, int64_t crisis, int64_t seq, int timeout_ms, int *state, char **error,
                           tc_error *err)
 {
@@ -216,7 +236,7 @@ int tc_store_wait_applied(PGconn *conn, int64_t crisis, int64_t seq, int timeout
     snprintf(c, sizeof c, "%lld", (long long)crisis);
     snprintf(s, sizeof s, "%lld", (long long)seq);
     const char *params[2] = {c, s};
-    int rc = tc_db_command(conn, "LISTEN tocsin_applied", "cannot wait for the engine", err);
+    int rc = tc_store_listen(conn, "tocsin_applied", err);
     long long deadline = now_ms() + timeout_ms;
     *state = 0;
     *error = NULL;
@@ -237,16 +257,10 @@ int tc_store_wait_applied(PGconn *conn, int64_t crisis, int64_t seq, int timeout
         long long left = deadline - now_ms();
         if (left <= 0)
             break;
-        /* Sleep until a notification (any crisis: the query above tells whether it was ours) or the timeout.
+        /* Sleep until a notification (any crisis: the query above says whether it was ours) or the timeout.
          */
-        struct pollfd fd = {PQsocket(conn), POLLIN, 0};
-        if (poll(&fd, 1, (int)(left > 1000 ? 1000 : left)) < 0 && errno != EINTR)
-            return tc_error_set(err, TC_EFAILED, "cannot wait for the engine: %s", strerror(errno));
-        if (!PQconsumeInput(conn))
-            return tc_db_fail(conn, NULL, "cannot wait for the engine", err);
-        PGnotify *n;
-        while ((n = PQnotifies(conn)) != NULL)
-            PQfreemem(n);
+        if ((rc = tc_store_wait_notification(conn, (int)(left > 1000 ? 1000 : left), err)) != 0)
+            return rc;
     }
     tc_db_command(conn, "UNLISTEN tocsin_applied", "cannot stop waiting", NULL);
     return rc;
@@ -297,20 +311,49 @@ int tc_store_command_by_key(PGconn *conn, int64_t crisis, const char *key, int *
     return 0;
 }
 
+static int audit_rows(PGconn *conn, int64_t crisis, int64_t after, json_t **events, tc_error *err);
+
 int tc_store_audit(PGconn *conn, int64_t crisis, json_t **events, tc_error *err)
+{
+    return audit_rows(conn, crisis, 0, events, err);
+}
+
+int tc_store_audit_since(PGconn *conn, int64_t crisis, int64_t after, json_t **events, char **status,
+                         tc_error *err)
 {
     char text[24];
     snprintf(text, sizeof text, "%lld", (long long)crisis);
     const char *params[1] = {text};
-    PGresult *res = tc_db_query(conn,
-                                "SELECT seq, to_char(at AT TIME ZONE 'UTC', "
-                                "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor, login, kind, state,"
-                                "       detail::text, prev_hash, hash"
-                                "  FROM tocsin.audit WHERE crisis = $1::bigint ORDER BY seq",
-                                1, params, "cannot read the audit", err);
+    int rc = audit_rows(conn, crisis, after, events, err);
+    if (rc != 0)
+        return rc;
+    PGresult *res = tc_db_query(conn, "SELECT status FROM tocsin.crises WHERE id = $1::bigint", 1, params,
+                                "cannot read the crisis", err);
+    if (res == NULL) {
+        json_decref(*events);
+        return err ? err->code : TC_EFAILED;
+    }
+    *status = strdup(PQntuples(res) ? PQgetvalue(res, 0, 0) : "?");
+    PQclear(res);
+    return 0;
+}
+
+static int audit_rows(PGconn *conn, int64_t crisis, int64_t after, json_t **events, tc_error *err)
+{
+    char text[24], since[24];
+    snprintf(text, sizeof text, "%lld", (long long)crisis);
+    snprintf(since, sizeof since, "%lld", (long long)after);
+    const char *params[2] = {text, since};
+    PGresult *res =
+        tc_db_query(conn,
+                    "SELECT seq, to_char(at AT TIME ZONE 'UTC', "
+                    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor, login, kind, state,"
+                    "       detail::text, prev_hash, hash"
+                    "  FROM tocsin.audit WHERE crisis = $1::bigint AND seq > $2::bigint ORDER BY seq",
+                    2, params, "cannot read the audit", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
-    if (PQntuples(res) == 0) {
+    if (PQntuples(res) == 0 && after == 0) {
         PQclear(res);
         PGresult *exists = tc_db_query(conn, "SELECT 1 FROM tocsin.crises WHERE id = $1::bigint", 1, params,
                                        "cannot read the crisis", err);

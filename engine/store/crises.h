@@ -60,6 +60,14 @@ int tc_store_command_by_key(PGconn *conn, int64_t crisis, const char *key, int *
  * "prev_hash", "hash"}]. */
 int tc_store_audit(PGconn *conn, int64_t crisis, json_t **events, tc_error *err);
 
+/* The events after seq `after`, and the crisis's status now (caller frees). */
+int tc_store_audit_since(PGconn *conn, int64_t crisis, int64_t after, json_t **events, char **status,
+                         tc_error *err);
+
+/* LISTENs on channel (a constant of the project), and waits up to timeout_ms for any notification. */
+int tc_store_listen(PGconn *conn, const char *channel, tc_error *err);
+int tc_store_wait_notification(PGconn *conn, int timeout_ms, tc_error *err);
+
 /* Verifies every chain (crisis 0) or one: *broken is [{"crisis", "seq", "expected", "stored"}], *events the
  * count checked. */
 int tc_store_audit_verify(PGconn *conn, int64_t crisis, json_t **broken, long long *events, long long *crises,

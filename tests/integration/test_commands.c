@@ -211,6 +211,26 @@ static void test_commands_audit_formats_and_verify(void **state)
     finish(&w);
 }
 
+static void test_commands_watch_follows_until_closed(void **state)
+{
+    (void)state;
+    world w;
+    start(&w, "council", NULL);
+    th_proc *watch = th_tocsin_start(w.db, (const char *[]){"watch", "1", NULL});
+    th_sleep_ms(300);
+    run(w.db, 0, (const char *[]){"approve", "1", NULL}, NULL, NULL);
+    run(w.db, 0, (const char *[]){"cancel", "1", "--reason", "exercise over", NULL}, NULL, NULL);
+    th_run r;
+    th_wait(watch, &r); /* returns by itself: the crisis is cancelled */
+    assert_int_equal(r.status, 0);
+    assert_true(th_contains(r.out, "crisis triggered by"));
+    assert_true(th_contains(r.out, "consensus vote council/KZ approve"));
+    assert_true(th_contains(r.out, "crisis cancelled by"));
+    th_run_free(&r);
+    run(w.db, 4, (const char *[]){"watch", "9", NULL}, NULL, "no crisis 9");
+    finish(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_commands_key_is_idempotent),
         cmocka_unit_test(test_commands_tasks_escalate_cancel),
         cmocka_unit_test(test_commands_audit_formats_and_verify),
+        cmocka_unit_test(test_commands_watch_follows_until_closed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
