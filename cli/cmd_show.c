@@ -1,7 +1,9 @@
 /* tocsin show ID: one crisis, its active states, deadlines and tallies. */
+#define _XOPEN_SOURCE 700 /* strptime */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "store/crises.h"
@@ -17,6 +19,27 @@ static const char usage[] =
     "\n"
     "Example:\n"
     "  tocsin show 42\n";
+
+/* "in 3h12m" or "overdue 5m" for an ISO time in UTC, against the clock of this machine. */
+static const char *relative(const char *iso, char *buf, size_t size)
+{
+    struct tm tm = {0};
+    if (iso == NULL || strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
+        return "";
+    long long delta = (long long)timegm(&tm) - (long long)time(NULL);
+    long long a = delta < 0 ? -delta : delta;
+    char span[48];
+    if (a >= 86400)
+        snprintf(span, sizeof span, "%lldd%lldh", a / 86400, a % 86400 / 3600);
+    else if (a >= 3600)
+        snprintf(span, sizeof span, "%lldh%02lldm", a / 3600, a % 3600 / 60);
+    else if (a >= 60)
+        snprintf(span, sizeof span, "%lldm", a / 60);
+    else
+        snprintf(span, sizeof span, "%llds", a);
+    snprintf(buf, size, delta < 0 ? " (overdue %s)" : " (in %s)", span);
+    return buf;
+}
 
 static const char *s(json_t *o, const char *key)
 {
@@ -47,9 +70,12 @@ static void print_crisis(json_t *c)
     json_t *a;
     json_array_foreach(json_object_get(c, "active"), i, a)
     {
-        printf("\n  %s (%s, visit %lld), entered %s, deadline %s, escalation level %lld\n", s(a, "path"),
+        char when[64];
+        printf("\n  %s (%s, visit %lld), entered %s, deadline %s%s, escalation level %lld\n", s(a, "path"),
                s(a, "type"), (long long)json_integer_value(json_object_get(a, "visit")), s(a, "entered_at"),
-               s(a, "deadline"), (long long)json_integer_value(json_object_get(a, "escalation_level")));
+               s(a, "deadline"),
+               relative(json_string_value(json_object_get(a, "deadline")), when, sizeof when),
+               (long long)json_integer_value(json_object_get(a, "escalation_level")));
         json_t *tally = json_object_get(a, "tally");
         if (tally != NULL)
             printf("    %s: %lld approve, %lld reject, %lld abstain, %lld pending\n", s(a, "rule"),
@@ -59,6 +85,8 @@ static void print_crisis(json_t *c)
                    (long long)json_integer_value(json_object_get(tally, "pending")));
         size_t j;
         json_t *seat;
+        if (json_array_size(json_object_get(a, "seats")) > 0)
+            printf("    %-8s %-8s %-16s %s\n", "PARTY", tally ? "VOTE" : "PART", "BY", "AT");
         json_array_foreach(json_object_get(a, "seats"), j, seat)
         {
             if (tally != NULL)

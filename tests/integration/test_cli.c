@@ -2,6 +2,8 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -108,6 +110,55 @@ static void test_cli_command_help_has_example(void **state)
     th_run_free(&r);
 }
 
+static char *slurp(const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", th_env("TOCSIN_SOURCE_DIR"), name);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        fail_msg("cannot open %s", path);
+    char *text = calloc(1, 1 << 16);
+    size_t n = fread(text, 1, (1 << 16) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+/* Every command of --help is in the man page and in the bash completion. */
+static void test_cli_commands_documented(void **state)
+{
+    (void)state;
+    th_run r;
+    th_tocsin(&r, NULL, (const char *[]){"--help", NULL});
+    char *man = slurp("docs/tocsin.1"), *completion = slurp("scripts/tocsin.bash");
+    char *commands = strstr(r.out, "Commands:\n");
+    assert_non_null(commands);
+    int seen = 0;
+    for (char *line = strtok(commands + 10, "\n"); line && strncmp(line, "  ", 2) == 0;
+         line = strtok(NULL, "\n")) {
+        char name[32];
+        if (sscanf(line, " %31s", name) != 1)
+            continue;
+        char needle[48];
+        snprintf(needle, sizeof needle, "B %s", name);
+        if (strstr(man, needle) == NULL && strstr(man, name) == NULL)
+            fail_msg("docs/tocsin.1 does not mention %s", name);
+        /* the completion's list of commands: local commands="a b c" */
+        char *list = strstr(completion, "local commands=\"");
+        assert_non_null(list);
+        char words[1024];
+        snprintf(words, sizeof words, " %.*s ", (int)(strchr(list + 16, '"') - (list + 16)), list + 16);
+        snprintf(needle, sizeof needle, " %s ", name);
+        if (strstr(words, needle) == NULL)
+            fail_msg("scripts/tocsin.bash does not complete %s", name);
+        seen++;
+    }
+    assert_true(seen >= 15);
+    free(man);
+    free(completion);
+    th_run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -117,6 +168,7 @@ int main(void)
         cmocka_unit_test(test_cli_unknown_command_is_exit_2),
         cmocka_unit_test(test_cli_unknown_option_is_exit_2),
         cmocka_unit_test(test_cli_command_help_has_example),
+        cmocka_unit_test(test_cli_commands_documented),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,46 @@
+# bash completion for tocsin (installed as share/bash-completion/completions/tocsin)
+_tocsin()
+{
+    local cur prev words cword
+    _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; }
+    local commands="migrate playbook simulate trigger list show vote approve reject abstain complete ack escalate cancel audit watch engine help"
+    local global="--db --as --json --help --version"
+    local cmd="" i
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        case ${COMP_WORDS[i]} in
+            --db|--as) ((i++)) ;;
+            -*) ;;
+            *) cmd=${COMP_WORDS[i]}; break ;;
+        esac
+    done
+    case $prev in
+        --format) COMPREPLY=($(compgen -W "dot mermaid text json csv" -- "$cur")); return ;;
+        --severity) COMPREPLY=($(compgen -W "extreme severe moderate minor unknown" -- "$cur")); return ;;
+        --mode) COMPREPLY=($(compgen -W "actual exercise test" -- "$cur")); return ;;
+        --status) COMPREPLY=($(compgen -W "active closed cancelled all" -- "$cur")); return ;;
+        --script|--dir|--actions-dir) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    esac
+    local opts=""
+    case $cmd in
+        "") COMPREPLY=($(compgen -W "$commands $global" -- "$cur")); return ;;
+        migrate) opts="--status --dir" ;;
+        playbook) opts="validate graph load list show --format" ;;
+        simulate) opts="--script" ;;
+        trigger) opts="--input --inputs --title --severity --mode --parties --key --wait --no-wait" ;;
+        list) opts="--status --limit" ;;
+        vote) opts="approve reject abstain --state --party --reason --key --wait --no-wait" ;;
+        approve|reject|abstain) opts="--state --party --reason --key --wait --no-wait" ;;
+        complete) opts="--state --party --outcome --data --key --wait --no-wait" ;;
+        ack) opts="--state --party --key --wait --no-wait" ;;
+        escalate) opts="--state --reason --key --wait --no-wait" ;;
+        cancel) opts="--reason --key --wait --no-wait" ;;
+        audit) opts="verify --format" ;;
+        engine) opts="--actions-dir --once --id --batch --verbose" ;;
+        help) opts=$commands ;;
+    esac
+    COMPREPLY=($(compgen -W "$opts $global" -- "$cur"))
+    if [[ $cmd == playbook || $cmd == simulate ]] && [[ $cur != -* ]]; then
+        COMPREPLY+=($(compgen -f -X '!*.json' -- "$cur"))
+    fi
+}
+complete -F _tocsin tocsin
