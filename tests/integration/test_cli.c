@@ -159,6 +159,39 @@ static void test_cli_commands_documented(void **state)
     th_run_free(&r);
 }
 
+/* Every command that needs the database says so in one line, exit 7, when it is not there. */
+static void test_cli_dead_database_is_exit_7(void **state)
+{
+    (void)state;
+    static const char *const commands[][6] = {
+        {"migrate", NULL},
+        {"playbook", "list", NULL},
+        {"playbook", "show", "x", NULL},
+        {"trigger", "x", NULL},
+        {"list", NULL},
+        {"show", "1", NULL},
+        {"vote", "1", "approve", NULL},
+        {"approve", "1", NULL},
+        {"complete", "1", NULL},
+        {"ack", "1", NULL},
+        {"escalate", "1", NULL},
+        {"cancel", "1", "--reason", "r", NULL},
+        {"audit", "1", NULL},
+        {"audit", "verify", NULL},
+        {"watch", "1", NULL},
+        {"engine", "--once", NULL},
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        th_run r;
+        th_tocsin(&r, "host=/nonexistent-tocsin-socket-dir port=5999", commands[i]);
+        if (r.status != 7 || strncmp(r.err, "cannot connect to database: ", 28) != 0 ||
+            th_line_count(r.err) != 1)
+            fail_msg("tocsin %s %s: exit %d, stderr: %s", commands[i][0],
+                     commands[i][1] ? commands[i][1] : "", r.status, r.err);
+        th_run_free(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +202,7 @@ int main(void)
         cmocka_unit_test(test_cli_unknown_option_is_exit_2),
         cmocka_unit_test(test_cli_command_help_has_example),
         cmocka_unit_test(test_cli_commands_documented),
+        cmocka_unit_test(test_cli_dead_database_is_exit_7),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
