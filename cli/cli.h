@@ -92,5 +92,6 @@ extern const cli_command cli_cmd_vote, cli_cmd_approve, cli_cmd_reject, cli_cmd_
 extern const cli_command cli_cmd_complete, cli_cmd_ack, cli_cmd_escalate, cli_cmd_cancel;
 extern const cli_command cli_cmd_audit;
 extern const cli_command cli_cmd_watch;
+extern const cli_command cli_cmd_actor;
 
 #endif

@@ -26,6 +26,7 @@ static const cli_command *const commands[] = {
     &cli_cmd_cancel,
     &cli_cmd_audit,
     &cli_cmd_watch,
+    &cli_cmd_actor,
     &cli_cmd_engine,
 };
 /* clang-format on */

@@ -3,7 +3,7 @@ _tocsin()
 {
     local cur prev words cword
     _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; }
-    local commands="migrate playbook simulate trigger list show vote approve reject abstain complete ack escalate cancel audit watch engine help"
+    local commands="migrate playbook simulate trigger list show vote approve reject abstain complete ack escalate cancel audit watch actor engine help"
     local global="--db --as --json --help --version"
     local cmd="" i
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -36,6 +36,7 @@ _tocsin()
         cancel) opts="--reason --key --wait --no-wait" ;;
         audit) opts="verify --format" ;;
         engine) opts="--actions-dir --once --id --batch --verbose" ;;
+        actor) opts="add list grant revoke --seat --observer --login" ;;
         help) opts=$commands ;;
     esac
     COMPREPLY=($(compgen -W "$opts $global" -- "$cur"))

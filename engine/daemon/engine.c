@@ -45,6 +45,9 @@ typedef struct engine {
     size_t result_count, result_capacity;
 
     int stopping, finished;
+    int failures; /* batches failed in a row */
+    int exit_code;
+    tc_error last_error;
     tc_ms once_now;
 } engine;
 
@@ -123,11 +126,20 @@ static void after_work_cb(uv_work_t *w, int status)
                unavailable ? "database unavailable" : "batch failed", "reason", e->batch_err.text, "retry_in",
                delay, NULL);
         tc_batch_clear(b);
+        /* With --once there is nobody to wait for: give up after a few tries and say why. */
+        if (e->opts.once && ++e->failures >= 5) {
+            e->last_error = e->batch_err;
+            e->exit_code = e->batch_rc;
+            e->stopping = 1;
+            maybe_finish(e);
+            return;
+        }
         uv_timer_start(&e->backoff_timer, on_batch_timer, (uint64_t)e->backoff_ms, 0);
         e->backoff_ms = e->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : e->backoff_ms * 2;
         return;
     }
     e->backoff_ms = BACKOFF_MIN_MS;
+    e->failures = 0;
 
     size_t i;
     json_t *item;
@@ -402,6 +414,9 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
         tc_action_result_clear(&e->results[i]);
     free(e->results);
     tc_log(TC_LOG_INFO, "engine stopped", NULL);
+    rc = e->exit_code;
+    if (rc != 0)
+        tc_error_set(err, rc, "%s", e->last_error.text);
     free(e);
-    return 0;
+    return rc;
 }

@@ -11,8 +11,8 @@ int tc_store_playbook_load(PGconn *conn, const char *content, char **name, int *
                            tc_error *err)
 {
     const char *params[1] = {content};
-    PGresult *res = tc_db_query(conn, "SELECT name, version, created FROM tocsin.load_playbook($1)", 1,
-                                params, "cannot load the playbook", err);
+    PGresult *res = tc_db_query(conn, "SELECT name, version, created FROM tocsin.load_playbook_checked($1)",
+                                1, params, "cannot load the playbook", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
     *name = strdup(PQgetvalue(res, 0, 0));

@@ -1,0 +1,139 @@
+/* tocsin actor add|list|grant|revoke: the roles that act, and their seats. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "store/actors.h"
+#include "store/db.h"
+
+static const char usage[] =
+    "usage: tocsin actor add ROLE [--seat ROLE[/PARTY]]... [--observer ORG]... [--login]\n"
+    "       tocsin actor list\n"
+    "       tocsin actor grant ROLE SEAT\n"
+    "       tocsin actor revoke ROLE SEAT\n"
+    "\n"
+    "Actors are PostgreSQL roles. A seat is a playbook role, for a per-party role\n"
+    "with its party: council/KZ is the delegation of Kazakhstan on the council, in\n"
+    "every playbook that has a council. Seat holders act (vote, complete, ack) for\n"
+    "their seats and read the crises whose playbooks have their role; an observer\n"
+    "of an organisation reads the crises of playbooks that list it in observers,\n"
+    "and nothing else. Only members of tocsin_admin manage actors.\n"
+    "\n"
+    "add       creates ROLE when it does not exist (NOLOGIN unless --login; set a\n"
+    "          password or certificate with PostgreSQL's own tools) and gives it\n"
+    "          the seats (--seat, repeated) and organisations (--observer, repeated)\n"
+    "list      the actors with their seats and organisations\n"
+    "grant     gives ROLE one more seat; revoke takes one back\n"
+    "\n"
+    "Examples:\n"
+    "  tocsin actor add kz_delegate --seat council/KZ --login\n"
+    "  tocsin actor add unodc_liaison --observer UNODC --login\n"
+    "  tocsin actor grant kz_delegate border_service/KZ\n";
+
+enum { OPT_SEAT = CLI_OPT_FIRST_LOCAL, OPT_OBSERVER, OPT_LOGIN };
+
+typedef struct actor_options {
+    json_t *seats, *observes;
+    int login;
+} actor_options;
+
+static int on_option(int c, const char *arg, void *ctx)
+{
+    actor_options *o = ctx;
+    if (c == OPT_SEAT)
+        json_array_append_new(o->seats, json_string(arg));
+    else if (c == OPT_OBSERVER)
+        json_array_append_new(o->observes, json_string(arg));
+    else if (c == OPT_LOGIN)
+        o->login = 1;
+    else
+        return CLI_EXIT_USAGE;
+    return 0;
+}
+
+static void print_list(json_t *list)
+{
+    size_t i;
+    json_t *a;
+    if (json_array_size(list) == 0) {
+        puts("no actors (tocsin actor add ROLE --seat ROLE/PARTY)");
+        return;
+    }
+    printf("%-24s %-6s %s\n", "ROLE", "LOGIN", "SEATS / OBSERVES");
+    json_array_foreach(list, i, a)
+    {
+        printf("%-24s %-6s", json_string_value(json_object_get(a, "actor")),
+               json_is_true(json_object_get(a, "login")) ? "yes" : "no");
+        size_t j;
+        json_t *s;
+        json_array_foreach(json_object_get(a, "seats"), j, s) printf(" %s", json_string_value(s));
+        json_array_foreach(json_object_get(a, "observes"), j, s) printf(" observer:%s", json_string_value(s));
+        putchar('\n');
+    }
+}
+
+static int run(int argc, char **argv, cli_globals *globals)
+{
+    static const struct option options[] = {
+        CLI_GLOBAL_OPTIONS,
+        {"seat", required_argument, NULL, OPT_SEAT},
+        {"observer", required_argument, NULL, OPT_OBSERVER},
+        {"login", no_argument, NULL, OPT_LOGIN},
+        {NULL, 0, NULL, 0},
+    };
+    actor_options o = {json_array(), json_array(), 0};
+    int rc = cli_parse(argc, argv, &cli_cmd_actor, options, "h", globals, on_option, &o);
+    const char *sub = optind < argc ? argv[optind] : NULL;
+    int operands = argc - optind - 1;
+    if (rc == 0 && sub == NULL)
+        rc = cli_usage_error(&cli_cmd_actor, "actor needs a subcommand (add, list, grant or revoke)");
+    else if (rc == 0 && strcmp(sub, "add") == 0 && operands != 1)
+        rc = cli_usage_error(&cli_cmd_actor, "actor add needs one ROLE");
+    else if (rc == 0 && strcmp(sub, "list") == 0 && operands != 0)
+        rc = cli_usage_error(&cli_cmd_actor, "actor list takes no arguments");
+    else if (rc == 0 && (strcmp(sub, "grant") == 0 || strcmp(sub, "revoke") == 0) && operands != 2)
+        rc = cli_usage_error(&cli_cmd_actor, "actor %s needs ROLE and SEAT", sub);
+    else if (rc == 0 && strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "grant") &&
+             strcmp(sub, "revoke"))
+        rc = cli_usage_error(&cli_cmd_actor, "unknown actor subcommand '%s'", sub);
+    if (rc != 0) {
+        json_decref(o.seats);
+        json_decref(o.observes);
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    }
+
+    tc_error err;
+    PGconn *conn = NULL;
+    json_t *list = NULL;
+    int created = 0;
+    tc_error_init(&err);
+    rc = tc_db_connect(globals->db, globals->as, &conn, &err);
+    if (rc == 0 && strcmp(sub, "add") == 0)
+        rc = tc_store_actor_add(conn, argv[optind + 1], o.seats, o.observes, o.login, &created, &err);
+    else if (rc == 0 && strcmp(sub, "list") == 0)
+        rc = tc_store_actor_list(conn, &list, &err);
+    else if (rc == 0)
+        rc = tc_store_actor_seat(conn, argv[optind + 1], argv[optind + 2], strcmp(sub, "grant") == 0, &err);
+    tc_db_close(conn);
+    json_decref(o.seats);
+    json_decref(o.observes);
+    if (rc != 0)
+        return cli_fail(&err);
+    if (list != NULL) {
+        if (globals->json)
+            return cli_print_json(json_pack("{s:o}", "actors", list));
+        print_list(list);
+        json_decref(list);
+    } else if (strcmp(sub, "add") == 0) {
+        printf("%s %s\n", argv[optind + 1], created ? "created" : "updated");
+    }
+    return CLI_EXIT_OK;
+}
+
+const cli_command cli_cmd_actor = {
+    .name = "actor",
+    .run = run,
+    .summary = "manage actors: roles, their seats, what they observe",
+    .usage = usage,
+};

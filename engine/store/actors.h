@@ -1,0 +1,21 @@
+/* Actors: PostgreSQL roles, the seats they hold and the organisations they observe (tocsin actor). */
+#ifndef TC_STORE_ACTORS_H
+#define TC_STORE_ACTORS_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "core/error.h"
+
+/* Creates role (when missing; LOGIN with login) and gives it seats and observed organisations (arrays of
+ * strings). */
+int tc_store_actor_add(PGconn *conn, const char *role, json_t *seats, json_t *observes, int login,
+                       int *created, tc_error *err);
+
+/* Gives (grant) or takes back a seat. TC_ENOTFOUND for no such role, or a seat it does not hold. */
+int tc_store_actor_seat(PGconn *conn, const char *role, const char *seat, int grant, tc_error *err);
+
+/* [{"actor", "login", "seats", "observes"}] */
+int tc_store_actor_list(PGconn *conn, json_t **out, tc_error *err);
+
+#endif
