@@ -50,22 +50,28 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = tocsin, pg_catalog AS $$
            tocsin.is_admin(p_role)
 $$;
 
--- The playbook role a state acts through: a task's assignee or an approval's approvers' role.
--- Paths of nested states go through branches: "operate/border/patrol".
-CREATE FUNCTION tocsin.state_role(p_content jsonb, p_path text) RETURNS text
+-- A state of a playbook by its path; paths of nested states go through
+-- branches: "operate/border/patrol".
+CREATE FUNCTION tocsin.state_node(p_content jsonb, p_path text) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
     parts text[] := string_to_array(p_path, '/');
-    node jsonb := p_content;
+    node jsonb := p_content -> 'states' -> parts[1];
     i integer := 1;
 BEGIN
-    node := node -> 'states' -> parts[1];
     WHILE node IS NOT NULL AND i + 2 <= array_length(parts, 1) LOOP
         node := node -> 'branches' -> parts[i + 1] -> 'states' -> parts[i + 2];
         i := i + 2;
     END LOOP;
-    RETURN coalesce(node ->> 'assignee', node -> 'approvers' ->> 'role');
+    RETURN node;
 END
+$$;
+
+-- The playbook role a state acts through: a task's assignee or an approval's approvers' role.
+CREATE FUNCTION tocsin.state_role(p_content jsonb, p_path text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(n ->> 'assignee', n -> 'approvers' ->> 'role')
+      FROM (SELECT tocsin.state_node(p_content, p_path) AS n) s
 $$;
 
 -- Whether p_role holds a seat of one of the playbook's roles (any party), or of those listed.
@@ -179,6 +185,11 @@ BEGIN
         v_seat := v_role || coalesce('/' || (p_args ->> 'party'), '');
         IF NOT EXISTS (SELECT 1 FROM tocsin.seats s WHERE s.actor = v_actor AND s.seat = v_seat) THEN
             RAISE EXCEPTION '% holds no seat %', v_actor, v_seat USING ERRCODE = 'TC005';
+        END IF;
+        IF p_kind = 'vote' AND v_actor = v_crisis.initiator
+           AND coalesce((tocsin.state_node(v_crisis.content, p_args ->> 'state') ->> 'exclude_initiator')::boolean, false) THEN
+            RAISE EXCEPTION '% triggered crisis % and may not vote on %', v_actor, p_crisis, p_args ->> 'state'
+                USING ERRCODE = 'TC005';
         END IF;
     ELSIF p_kind = 'escalate' AND NOT tocsin.is_admin(v_actor) THEN
         IF v_crisis.content -> 'permissions' ? 'escalate' THEN

@@ -196,6 +196,30 @@ static void test_security_trigger_and_cancel_permissions(void **state)
                NULL);
 }
 
+static void test_security_exclude_initiator_and_revoke(void **state)
+{
+    (void)state;
+    /* council.json's "excluded" approval (KZ and RU, rule any) excludes the initiator. */
+    expect_run(kz, 0, (const char *[]){"trigger", "council", "--input", "rule=excluded", NULL}, NULL, NULL);
+    char *id = th_query_value(db, "SELECT max(id) FROM tocsin.crises");
+    expect_run(kz, 5, (const char *[]){"approve", id, NULL}, NULL, "triggered this crisis and may not vote");
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT tocsin.submit(%s, 'vote', '{\"state\": \"excluded\", \"party\": \"KZ\","
+             " \"vote\": \"approve\"}', NULL)",
+             id);
+    expect_sql_fails(kz, sql); /* the database says so too */
+    /* A revoked seat votes no more. */
+    expect_run(NULL, 0, (const char *[]){"actor", "revoke", ru, "council/RU", NULL}, NULL, NULL);
+    expect_run(ru, 4, (const char *[]){"approve", id, NULL}, NULL,
+               "no crisis"); /* it cannot even read it now */
+    expect_run(NULL, 4, (const char *[]){"actor", "revoke", ru, "council/RU", NULL}, NULL, "holds no seat");
+    expect_run(NULL, 0, (const char *[]){"actor", "grant", ru, "council/RU", NULL}, NULL, NULL);
+    expect_run(ru, 0, (const char *[]){"approve", id, NULL}, "left: approved", NULL);
+    expect_run(NULL, 0, (const char *[]){"actor", "list", NULL}, "council/RU", NULL);
+    free(id);
+}
+
 static void test_security_text_comes_back_verbatim(void **state)
 {
     (void)state;
@@ -241,6 +265,7 @@ int main(void)
         cmocka_unit_test(test_security_observers_read_only_what_they_observe),
         cmocka_unit_test(test_security_no_direct_writes),
         cmocka_unit_test(test_security_trigger_and_cancel_permissions),
+        cmocka_unit_test(test_security_exclude_initiator_and_revoke),
         cmocka_unit_test(test_security_text_comes_back_verbatim),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
