@@ -84,14 +84,15 @@ static void test_playbook_cli_examples_validate(void **state)
     th_tocsin(&r, NULL,
               (const char *[]){"playbook", "validate", "workflows/collective-response.json",
                                "workflows/counter-narcotics.json", "workflows/border-incident.json",
-                               "workflows/playbook.schema.json", NULL});
+                               "workflows/playbook.schema.json",
+                               "workflows/drills/collective-response-drill.json", NULL});
     /* The JSON Schema beside the playbooks is skipped, not failed. */
     assert_int_equal(r.status, 0);
     assert_string_equal(r.err, "");
     assert_true(th_contains(r.out, "workflows/border-incident.json: valid playbook border-incident"));
     assert_true(
         th_contains(r.out, "workflows/playbook.schema.json: skipped (a JSON Schema, not a playbook)"));
-    assert_int_equal(th_line_count(r.out), 4);
+    assert_int_equal(th_line_count(r.out), 5);
     th_run_free(&r);
 }
 
