@@ -3,17 +3,20 @@
 #
 #   scripts/deps.sh          install what is missing (as root, or through sudo)
 #   scripts/deps.sh --check  only say what is missing; exit 1 if anything is
+#   TOCSIN_DEPS=build scripts/deps.sh   only what building needs (the Docker image's build stage)
 #
 # Without root and without sudo it prints the exact apt-get line and stops, so
 # nothing is installed behind the user's back.
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config git
+  build-essential cmake pkg-config
   libuv1-dev libjansson-dev libcmocka-dev libpq-dev
-  postgresql postgresql-contrib
-  clang libclang-rt-14-dev
 )
+if [ "${TOCSIN_DEPS:-all}" != build ]; then
+  # tests, the private PostgreSQL, the fuzzer
+  packages+=(git postgresql postgresql-contrib clang libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
