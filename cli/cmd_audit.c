@@ -118,7 +118,8 @@ static int verify(PGconn *conn, long long id, int json)
                     json_string_value(json_object_get(b, "stored")),
                     json_string_value(json_object_get(b, "expected")));
         if (ok)
-            printf("every chain holds: %lld events in %lld crises\n", events, crises);
+            printf("every chain holds: %lld event%s in %lld cris%s\n", events, events == 1 ? "" : "s", crises,
+                   crises == 1 ? "is" : "es");
         json_decref(broken);
     }
     return ok ? CLI_EXIT_OK : CLI_EXIT_FAILED;

@@ -14,7 +14,8 @@
 # no TCP port, so it never collides with another server. TOCSIN_PGPORT=N also opens
 # 127.0.0.1:N (for containers). Called as root, the server runs as the unprivileged
 # user TOCSIN_PGUSER (default postgres), since PostgreSQL refuses to run as root.
-# The superuser and default database are both named tocsin; local connections use
+# The superuser and default database are both named tocsin (TOCSIN_PGDATABASE=NAME
+# makes TOCSIN_DB name another database, which you create); local connections use
 # trust authentication, which is safe only because the socket directory is private.
 set -euo pipefail
 
@@ -61,7 +62,7 @@ dir=$(choose_dir)
 data="$dir/data"
 sock="$dir/run"
 log="$dir/server.log"
-conninfo="host=$sock port=$sock_port user=tocsin dbname=tocsin"
+conninfo="host=$sock port=$sock_port user=tocsin dbname=${TOCSIN_PGDATABASE:-tocsin}"
 admin_conninfo="host=$sock port=$sock_port user=tocsin dbname=postgres"
 
 bindir=$(find_bindir)
