@@ -83,6 +83,18 @@ static void print_crisis(json_t *c)
                    (long long)json_integer_value(json_object_get(tally, "reject")),
                    (long long)json_integer_value(json_object_get(tally, "abstain")),
                    (long long)json_integer_value(json_object_get(tally, "pending")));
+        if (tally != NULL && strcmp(s(a, "rule"), "silence") == 0)
+            printf("    silence procedure: adopted when the deadline passes, unless a seat rejects first\n");
+        json_t *veto = json_object_get(a, "veto");
+        if (json_array_size(veto) > 0) {
+            printf("    veto:");
+            size_t h;
+            json_t *party;
+            json_array_foreach(veto, h, party) printf(" %s", json_string_value(party));
+            printf(" (a reject from %s rejects at once; no approval before %s voted or the deadline)\n",
+                   json_array_size(veto) == 1 ? "it" : "any of them",
+                   json_array_size(veto) == 1 ? "it has" : "they have");
+        }
         size_t j;
         json_t *seat;
         if (json_array_size(json_object_get(a, "seats")) > 0)

@@ -78,6 +78,12 @@ json_t *tc_view_active(const tc_playbook *pb, const tc_instance *inst, int brief
                 json_object_set_new(o, "tally",
                                     json_pack("{s:i, s:i, s:i, s:i}", "approve", t.approve, "reject",
                                               t.reject, "abstain", t.abstain, "pending", t.pending));
+                if (s->approval.veto.count > 0) {
+                    json_t *veto = json_array();
+                    for (size_t v = 0; v < s->approval.veto.count; v++)
+                        json_array_append_new(veto, json_string(pb->parties[s->approval.veto.index[v]]));
+                    json_object_set_new(o, "veto", veto);
+                }
             }
             if (s->type == TC_STATE_APPROVAL || s->type == TC_STATE_TASK)
                 json_object_set_new(o, "seats", seats_json(pb, s, a));

@@ -69,6 +69,16 @@ static void wait_active(const world *w, const char *path)
     fail_msg("state %s never became active\n%s%s\naction runs: %s", path, r.out, r.err, runs ? runs : "none");
 }
 
+/* `tocsin show 1` says text. */
+static void expect_show(const world *w, const char *text)
+{
+    th_run r;
+    th_tocsin(&r, w->db, (const char *[]){"show", "1", NULL});
+    if (r.status != 0 || !th_contains(r.out, text))
+        fail_msg("show did not say '%s'; it said:\n%s%s", text, r.out, r.err);
+    th_run_free(&r);
+}
+
 /* Waits until crisis 1 is closed; checks its outcome and the end it reached. */
 static void expect_end(world *w, const char *outcome, const char *end)
 {
@@ -150,6 +160,7 @@ static void test_border_incident_programme_dropped(void **state)
     run(&w, (const char *[]){"complete", "1", "--data",
                              "{\"proposal\": \"programme\", \"summary\": \"border programme 2027\"}", NULL});
     wait_active(&w, "adopt_programme");
+    expect_show(&w, "silence procedure: adopted when the deadline passes, unless a seat rejects first");
     run(&w, (const char *[]){"reject", "1", "--party", "RU", "--reason", "the financing annex", NULL});
     run(&w, (const char *[]){"complete", "1", "--outcome", "abandoned", NULL});
     expect_end(&w, "declined", "programme_dropped");
@@ -175,8 +186,12 @@ static void test_border_incident_reinforced(void **state)
     /* A majority, and the host state, which holds a veto, consents: decided
      * without waiting for Kyrgyzstan. */
     static const char *const yes[] = {"KZ", "RU", "AM", "BY", "TJ"};
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 4; i++)
         run(&w, (const char *[]){"approve", "1", "--party", yes[i], NULL});
+    /* Four of six is a majority, but Tajikistan holds a veto and has not voted: show says why it waits. */
+    expect_show(
+        &w, "veto: TJ (a reject from it rejects at once; no approval before it has voted or the deadline)");
+    run(&w, (const char *[]){"approve", "1", "--party", yes[4], NULL});
     wait_active(&w, "reinforce");
     char *alert = th_query_value(w.db,
                                  "SELECT outcome || ' ' || exit_status FROM tocsin.action_runs "
