@@ -17,57 +17,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_support.h"
 #include "daemon/engine.h"
 #include "store/db.h"
-#include "store/migrate.h"
-#include "store/playbooks.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void must(int rc, const tc_error *err)
-{
-    if (rc != 0) {
-        fprintf(stderr, "bench_engine: %s\n", err->text);
-        exit(1);
-    }
-}
-
-static char *with_db(const char *admin, const char *name)
-{
-    size_t n = strlen(admin) + strlen(name) + 16;
-    char *s = malloc(n);
-    snprintf(s, n, "%s dbname=%s", admin, name); /* a later dbname wins */
-    return s;
-}
 
 /* A fresh database with the schema, the playbook, seats, the crises triggered and applied, the votes queued.
  */
-static void prepare(const char *admin, const char *db, const char *playbook_text, int crises)
+static char *prepare(const char *admin, const char *playbook_text, int crises)
 {
     tc_error err;
     PGconn *conn = NULL;
     tc_error_init(&err);
-    must(tc_db_connect(admin, NULL, &conn, &err), &err);
-    must(tc_db_command(conn, "DROP DATABASE IF EXISTS tocsin_bench WITH (FORCE)", "drop", &err), &err);
-    must(tc_db_command(conn, "CREATE DATABASE tocsin_bench", "create", &err), &err);
-    tc_db_close(conn);
-
-    tc_migration_set *set = NULL;
-    tc_migration_report *report = NULL;
-    must(tc_db_connect(db, NULL, &conn, &err), &err);
-    must(tc_migration_set_builtin(&set, &err), &err);
-    must(tc_migrate(conn, set, &report, &err), &err);
-    tc_migration_report_free(report);
-    tc_migration_set_free(set);
-    char *name;
-    int version, created;
-    must(tc_store_playbook_load(conn, playbook_text, &name, &version, &created, &err), &err);
-    free(name);
+    char *db = bench_fresh_database(admin, "tocsin_bench", playbook_text, NULL);
+    bench_must(tc_db_connect(db, NULL, &conn, &err), &err);
     char sql[1024];
     snprintf(
         sql, sizeof sql,
@@ -76,29 +38,31 @@ static void prepare(const char *admin, const char *db, const char *playbook_text
         "SELECT tocsin.trigger('council', NULL, NULL, NULL, ARRAY['AM','BY','KZ','KG','RU','TJ'], '{}', NULL)"
         "  FROM generate_series(1, %d)",
         crises);
-    must(tc_db_command(conn, sql, "seed", &err), &err);
+    bench_must(tc_db_command(conn, sql, "seed", &err), &err);
     tc_db_close(conn);
 
     tc_engine_options once = {.conninfo = db, .once = 1, .id = "bench-setup", .batch_size = 200};
-    must(tc_engine_run(&once, &err), &err); /* apply the triggers */
+    bench_must(tc_engine_run(&once, &err), &err); /* apply the triggers */
 
-    must(tc_db_connect(db, NULL, &conn, &err), &err);
-    must(tc_db_command(
-             conn,
-             "INSERT INTO tocsin.commands (crisis, kind, actor, login, args)"
-             " SELECT c.id, 'vote', lower(p), lower(p), jsonb_build_object('party', p, 'vote', 'approve',"
-             "        'reason', 'agreed in capital')"
-             "   FROM tocsin.crises c, unnest(ARRAY['AM','BY','KZ','KG','RU','TJ']) p ORDER BY c.id, p;"
-             "ANALYZE",
-             "queue votes", &err),
-         &err);
+    bench_must(tc_db_connect(db, NULL, &conn, &err), &err);
+    bench_must(
+        tc_db_command(
+            conn,
+            "INSERT INTO tocsin.commands (crisis, kind, actor, login, args)"
+            " SELECT c.id, 'vote', lower(p), lower(p), jsonb_build_object('party', p, 'vote', 'approve',"
+            "        'reason', 'agreed in capital')"
+            "   FROM tocsin.crises c, unnest(ARRAY['AM','BY','KZ','KG','RU','TJ']) p ORDER BY c.id, p;"
+            "ANALYZE",
+            "queue votes", &err),
+        &err);
     tc_db_close(conn);
+    return db;
 }
 
 static double run_engines(const char *db, int engines)
 {
     pid_t pids[8];
-    double start = now_s();
+    double start = bench_now();
     for (int i = 0; i < engines; i++) {
         pids[i] = fork();
         if (pids[i] == 0) {
@@ -120,7 +84,7 @@ static double run_engines(const char *db, int engines)
         fprintf(stderr, "bench_engine: an engine failed\n");
         exit(1);
     }
-    return now_s() - start;
+    return bench_now() - start;
 }
 
 static void check_applied(const char *db, int votes)
@@ -128,10 +92,10 @@ static void check_applied(const char *db, int votes)
     tc_error err;
     PGconn *conn = NULL;
     tc_error_init(&err);
-    must(tc_db_connect(db, NULL, &conn, &err), &err);
+    bench_must(tc_db_connect(db, NULL, &conn, &err), &err);
     PGresult *res =
         tc_db_query(conn, "SELECT count(*) FROM tocsin.audit WHERE kind = 'vote'", 0, NULL, "count", &err);
-    must(res == NULL, &err);
+    bench_must(res == NULL, &err);
     int applied = atoi(PQgetvalue(res, 0, 0));
     PQclear(res);
     tc_db_close(conn);
@@ -141,42 +105,33 @@ static void check_applied(const char *db, int votes)
     }
 }
 
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 3) {
         fprintf(stderr, "usage: bench_engine ADMIN_CONNINFO PLAYBOOK.json [RUNS] [CRISES]\n");
         return 2;
     }
+    bench_name = "bench_engine";
     const char *admin = argv[1];
     int runs = argc > 3 ? atoi(argv[3]) : 3;
     int crises = argc > 4 ? atoi(argv[4]) : 1000;
-    FILE *f = fopen(argv[2], "rb");
-    if (f == NULL) {
-        fprintf(stderr, "bench_engine: cannot open %s\n", argv[2]);
-        return 1;
+    if (runs < 1 || runs > 16 || crises < 1) {
+        fprintf(stderr, "bench_engine: RUNS must be 1 to 16, CRISES positive\n");
+        return 2;
     }
-    char *text = calloc(1, 1 << 20);
-    size_t n = fread(text, 1, (1 << 20) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    char *db = with_db(admin, "tocsin_bench");
+    char *text = bench_read_file(argv[2]);
     signal(SIGPIPE, SIG_IGN);
 
     for (int engines = 1; engines <= 2; engines++) {
         double rates[16];
-        for (int r = 0; r < runs && r < 16; r++) {
-            prepare(admin, db, text, crises);
+        for (int r = 0; r < runs; r++) {
+            char *db = prepare(admin, text, crises);
             double seconds = run_engines(db, engines);
             check_applied(db, 6 * crises);
             rates[r] = 6 * crises / seconds;
+            free(db);
         }
-        qsort(rates, (size_t)runs, sizeof *rates, by_value);
+        bench_sort(rates, runs);
         printf(
             "| engine: votes applied per second, %d engine%s (%d crises, %d queued votes) | %.0f/s | "
             "%.0f–%.0f/s | %d runs |\n",
@@ -184,13 +139,7 @@ int main(int argc, char **argv)
             runs);
         fflush(stdout);
     }
-    tc_error err;
-    PGconn *conn = NULL;
-    tc_error_init(&err);
-    if (tc_db_connect(admin, NULL, &conn, &err) == 0)
-        tc_db_command(conn, "DROP DATABASE IF EXISTS tocsin_bench WITH (FORCE)", "drop", NULL);
-    tc_db_close(conn);
-    free(db);
+    bench_drop_database(admin, "tocsin_bench");
     free(text);
     return 0;
 }

@@ -23,26 +23,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_support.h"
 #include "daemon/engine.h"
 #include "store/crises.h"
 #include "store/db.h"
-#include "store/migrate.h"
-#include "store/playbooks.h"
 
 #define PROBES_PER_SECOND 50
 
 static const char *const parties[6] = {"AM", "BY", "KZ", "KG", "RU", "TJ"};
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void sleep_until(double t)
 {
-    double left = t - now_s();
+    double left = t - bench_now();
     if (left <= 0)
         return;
     struct timespec ts = {.tv_sec = (time_t)left, .tv_nsec = (long)((left - (time_t)left) * 1e9)};
@@ -50,48 +42,28 @@ static void sleep_until(double t)
         ;
 }
 
-static void must(int rc, const tc_error *err)
-{
-    if (rc != 0) {
-        fprintf(stderr, "bench_latency: %s\n", err->text);
-        exit(1);
-    }
-}
-
 /* A fresh database: schema, playbook, every council seat for the benchmark's
- * role, `crises` crises triggered and applied. */
-static void prepare(const char *admin, const char *db, const char *playbook_text, int crises)
+ * role, `crises` crises triggered and applied; returns its conninfo. */
+static char *prepare(const char *admin, const char *playbook_text, int crises)
 {
     tc_error err;
     PGconn *conn = NULL;
     tc_error_init(&err);
-    must(tc_db_connect(admin, NULL, &conn, &err), &err);
-    must(tc_db_command(conn, "DROP DATABASE IF EXISTS tocsin_bench_latency WITH (FORCE)", "drop", &err), &err);
-    must(tc_db_command(conn, "CREATE DATABASE tocsin_bench_latency", "create", &err), &err);
-    tc_db_close(conn);
-
-    tc_migration_set *set = NULL;
-    tc_migration_report *report = NULL;
-    must(tc_db_connect(db, NULL, &conn, &err), &err);
-    must(tc_migration_set_builtin(&set, &err), &err);
-    must(tc_migrate(conn, set, &report, &err), &err);
-    tc_migration_report_free(report);
-    tc_migration_set_free(set);
-    char *name;
-    int version, created;
-    must(tc_store_playbook_load(conn, playbook_text, &name, &version, &created, &err), &err);
-    free(name);
+    char *db = bench_fresh_database(admin, "tocsin_bench_latency", playbook_text, NULL);
+    bench_must(tc_db_connect(db, NULL, &conn, &err), &err);
     char sql[1024];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO tocsin.seats SELECT current_user, 'council/' || p FROM "
-             "unnest(ARRAY['AM','BY','KZ','KG','RU','TJ']) p;"
-             "SELECT tocsin.trigger('council', NULL, NULL, NULL, ARRAY['AM','BY','KZ','KG','RU','TJ'], '{}', NULL)"
-             "  FROM generate_series(1, %d); ANALYZE",
-             crises);
-    must(tc_db_command(conn, sql, "seed", &err), &err);
+    snprintf(
+        sql, sizeof sql,
+        "INSERT INTO tocsin.seats SELECT current_user, 'council/' || p FROM "
+        "unnest(ARRAY['AM','BY','KZ','KG','RU','TJ']) p;"
+        "SELECT tocsin.trigger('council', NULL, NULL, NULL, ARRAY['AM','BY','KZ','KG','RU','TJ'], '{}', NULL)"
+        "  FROM generate_series(1, %d); ANALYZE",
+        crises);
+    bench_must(tc_db_command(conn, sql, "seed", &err), &err);
     tc_db_close(conn);
     tc_engine_options once = {.conninfo = db, .once = 1, .id = "bench-setup", .batch_size = 200};
-    must(tc_engine_run(&once, &err), &err); /* apply the triggers */
+    bench_must(tc_engine_run(&once, &err), &err); /* apply the triggers */
+    return db;
 }
 
 static void submit_vote(PGconn *conn, int64_t crisis, int party)
@@ -102,7 +74,7 @@ static void submit_vote(PGconn *conn, int64_t crisis, int party)
                              "approve", "reason", "agreed in capital");
     int64_t seq;
     int duplicate;
-    must(tc_store_submit(conn, crisis, "vote", args, NULL, &seq, &duplicate, &err), &err);
+    bench_must(tc_store_submit(conn, crisis, "vote", args, NULL, &seq, &duplicate, &err), &err);
     json_decref(args);
 }
 
@@ -116,8 +88,8 @@ static void background(const char *db, int64_t first, double rate, double second
     tc_error err;
     PGconn *conn = NULL;
     tc_error_init(&err);
-    must(tc_db_connect(db, NULL, &conn, &err), &err);
-    double start = now_s();
+    bench_must(tc_db_connect(db, NULL, &conn, &err), &err);
+    double start = bench_now();
     for (long i = 0; i < (long)(rate * seconds); i++) {
         sleep_until(start + i / rate);
         submit_vote(conn, first + i / 6, (int)(i % 6));
@@ -136,7 +108,7 @@ static double wait_applied(PGconn *conn, int64_t crisis)
             int ours = strcmp(n->extra, want) == 0;
             PQfreemem(n);
             if (ours)
-                return now_s();
+                return bench_now();
         }
         struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
         if (poll(&p, 1, 10000) <= 0 || !PQconsumeInput(conn)) {
@@ -158,30 +130,24 @@ static pid_t spawn_engine(const char *db)
     return pid;
 }
 
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* One run: returns p50 and p99 in ms, and the votes per second applied in all. */
-static void run_once(const char *admin, const char *db, const char *text, double seconds, double rate,
-                     double *p50, double *p99, double *applied_rate)
+static void run_once(const char *admin, const char *text, double seconds, double rate, double *p50,
+                     double *p99, double *applied_rate)
 {
     int probes = (int)(PROBES_PER_SECOND * seconds);
     int share = (int)(rate * seconds / LOADERS) / 6 + 1; /* crises per loader */
     int load_crises = LOADERS * share;
     int probe_crises = probes / 6 + 1;
-    prepare(admin, db, text, load_crises + probe_crises);
+    char *db = prepare(admin, text, load_crises + probe_crises);
 
     tc_error err;
     PGconn *conn = NULL;
     tc_error_init(&err);
-    must(tc_db_connect(db, NULL, &conn, &err), &err);
-    must(tc_store_listen(conn, "tocsin_applied", &err), &err);
+    bench_must(tc_db_connect(db, NULL, &conn, &err), &err);
+    bench_must(tc_store_listen(conn, "tocsin_applied", &err), &err);
     pid_t engine = spawn_engine(db);
-    sleep_until(now_s() + 0.5); /* the engine connects and listens */
-    double start = now_s();
+    sleep_until(bench_now() + 0.5); /* the engine connects and listens */
+    double start = bench_now();
     pid_t load[LOADERS];
     for (int l = 0; l < LOADERS; l++)
         if ((load[l] = fork()) == 0) {
@@ -193,13 +159,13 @@ static void run_once(const char *admin, const char *db, const char *text, double
         sleep_until(start + (double)j / PROBES_PER_SECOND);
         int64_t crisis = 1 + j / 6;
         submit_vote(conn, crisis, j % 6);
-        double returned = now_s();
+        double returned = bench_now();
         lat[j] = (wait_applied(conn, crisis) - returned) * 1e3;
     }
     int status;
     for (int l = 0; l < LOADERS; l++)
         waitpid(load[l], &status, 0);
-    double elapsed = now_s() - start;
+    double elapsed = bench_now() - start;
     kill(engine, SIGTERM);
     waitpid(engine, &status, 0);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -208,11 +174,12 @@ static void run_once(const char *admin, const char *db, const char *text, double
     }
     PGresult *res =
         tc_db_query(conn, "SELECT count(*) FROM tocsin.audit WHERE kind = 'vote'", 0, NULL, "count", &err);
-    must(res == NULL, &err);
+    bench_must(res == NULL, &err);
     *applied_rate = atof(PQgetvalue(res, 0, 0)) / elapsed;
     PQclear(res);
     tc_db_close(conn);
-    qsort(lat, (size_t)probes, sizeof *lat, by_value);
+    free(db);
+    bench_sort(lat, probes);
     *p50 = lat[probes / 2];
     *p99 = lat[(int)(probes * 0.99)];
     free(lat);
@@ -224,6 +191,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_latency ADMIN_CONNINFO PLAYBOOK.json [SECONDS] [RATE] [RUNS]\n");
         return 2;
     }
+    bench_name = "bench_latency";
     const char *admin = argv[1];
     double seconds = argc > 3 ? atof(argv[3]) : 10;
     double rate = argc > 4 ? atof(argv[4]) : 500;
@@ -232,41 +200,25 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_latency: SECONDS and RATE must be positive, RUNS 1 to 16\n");
         return 2;
     }
-    FILE *f = fopen(argv[2], "rb");
-    if (f == NULL) {
-        fprintf(stderr, "bench_latency: cannot open %s\n", argv[2]);
-        return 1;
-    }
-    char *text = calloc(1, 1 << 20);
-    size_t n = fread(text, 1, (1 << 20) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    size_t len = strlen(admin) + 48;
-    char *db = malloc(len);
-    snprintf(db, len, "%s dbname=tocsin_bench_latency", admin); /* a later dbname wins */
+    char *text = bench_read_file(argv[2]);
     signal(SIGPIPE, SIG_IGN);
 
     double p50[16], p99[16], applied[16];
     for (int r = 0; r < runs; r++)
-        run_once(admin, db, text, seconds, rate, &p50[r], &p99[r], &applied[r]);
-    qsort(p50, (size_t)runs, sizeof *p50, by_value);
-    qsort(p99, (size_t)runs, sizeof *p99, by_value);
-    qsort(applied, (size_t)runs, sizeof *applied, by_value);
+        run_once(admin, text, seconds, rate, &p50[r], &p99[r], &applied[r]);
+    bench_sort(p50, runs);
+    bench_sort(p99, runs);
+    bench_sort(applied, runs);
     int probes = (int)(PROBES_PER_SECOND * seconds);
-    printf("| engine latency, submit returned to vote committed, p50 (background %.0f votes/s; %.0f/s applied "
-           "in all) | %.2f ms | %.2f–%.2f ms | %d × %d probes |\n",
-           rate, applied[runs / 2], p50[runs / 2], p50[0], p50[runs - 1], runs, probes);
-    printf("| engine latency, submit returned to vote committed, p99 (same runs) | %.2f ms | %.2f–%.2f ms | "
-           "%d × %d probes |\n",
-           p99[runs / 2], p99[0], p99[runs - 1], runs, probes);
-
-    tc_error err;
-    PGconn *conn = NULL;
-    tc_error_init(&err);
-    if (tc_db_connect(admin, NULL, &conn, &err) == 0)
-        tc_db_command(conn, "DROP DATABASE IF EXISTS tocsin_bench_latency WITH (FORCE)", "drop", NULL);
-    tc_db_close(conn);
-    free(db);
+    printf(
+        "| engine latency, submit returned to vote committed, p50 (background %.0f votes/s; %.0f/s applied "
+        "in all) | %.2f ms | %.2f–%.2f ms | %d × %d probes |\n",
+        rate, applied[runs / 2], p50[runs / 2], p50[0], p50[runs - 1], runs, probes);
+    printf(
+        "| engine latency, submit returned to vote committed, p99 (same runs) | %.2f ms | %.2f–%.2f ms | "
+        "%d × %d probes |\n",
+        p99[runs / 2], p99[0], p99[runs - 1], runs, probes);
+    bench_drop_database(admin, "tocsin_bench_latency");
     free(text);
     return 0;
 }

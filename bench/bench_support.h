@@ -1,0 +1,36 @@
+/*
+ * What the benchmark programs share: a clock, dying on an error, reading a
+ * playbook file, a fresh database of their own (schema and one playbook), and
+ * medians.
+ */
+#ifndef TOCSIN_BENCH_SUPPORT_H
+#define TOCSIN_BENCH_SUPPORT_H
+
+#include "core/error.h"
+
+/* The name the messages of bench_die and bench_must start with. */
+extern const char *bench_name;
+
+/* Seconds on the monotonic clock. */
+double bench_now(void);
+
+/* Prints "NAME: text" and exits 1 when rc is not 0. */
+void bench_must(int rc, const tc_error *err);
+
+/* The whole file at path, NUL-terminated (exits on failure; caller frees). */
+char *bench_read_file(const char *path);
+
+/*
+ * Drops and creates the database dbname through the maintenance connection
+ * admin, migrates it, loads playbook_text into it; returns the conninfo of the
+ * new database (caller frees) and, when name is not NULL, the playbook's name.
+ */
+char *bench_fresh_database(const char *admin, const char *dbname, const char *playbook_text, char **name);
+
+/* Drops the database dbname, if it can. */
+void bench_drop_database(const char *admin, const char *dbname);
+
+/* Sorts values ascending (for medians and spreads). */
+void bench_sort(double *values, int count);
+
+#endif
