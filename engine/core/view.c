@@ -26,6 +26,21 @@ static json_t *time_or_null(tc_ms ms)
     return ms ? json_string(tc_view_time(ms, buf, sizeof buf)) : json_null();
 }
 
+/* The veto parties that hold a seat of this activation (a crisis of a subset
+ * of the parties may leave some out), as the machine counts them; NULL if none. */
+static json_t *veto_json(const tc_playbook *pb, const tc_state *s, const tc_activation *a)
+{
+    json_t *veto = NULL;
+    for (size_t i = 0; i < a->seat_count; i++)
+        for (size_t v = 0; v < s->approval.veto.count; v++)
+            if (s->approval.veto.index[v] == a->seats[i].party) {
+                if (veto == NULL)
+                    veto = json_array();
+                json_array_append_new(veto, json_string(pb->parties[a->seats[i].party]));
+            }
+    return veto;
+}
+
 static json_t *seats_json(const tc_playbook *pb, const tc_state *s, const tc_activation *a)
 {
     json_t *seats = json_array();
@@ -78,12 +93,9 @@ json_t *tc_view_active(const tc_playbook *pb, const tc_instance *inst, int brief
                 json_object_set_new(o, "tally",
                                     json_pack("{s:i, s:i, s:i, s:i}", "approve", t.approve, "reject",
                                               t.reject, "abstain", t.abstain, "pending", t.pending));
-                if (s->approval.veto.count > 0) {
-                    json_t *veto = json_array();
-                    for (size_t v = 0; v < s->approval.veto.count; v++)
-                        json_array_append_new(veto, json_string(pb->parties[s->approval.veto.index[v]]));
+                json_t *veto = veto_json(pb, s, a);
+                if (veto != NULL)
                     json_object_set_new(o, "veto", veto);
-                }
             }
             if (s->type == TC_STATE_APPROVAL || s->type == TC_STATE_TASK)
                 json_object_set_new(o, "seats", seats_json(pb, s, a));

@@ -3,6 +3,7 @@
  * constructive abstention, vote changes, veto, exclude_initiator, silence,
  * deadlines, and every refusal with its error code.
  */
+#include "core/view.h"
 #include "machine_fixture.h"
 
 static void test_machine_approval_consensus_closes_on_last_seat(void **state)
@@ -105,8 +106,13 @@ static void test_machine_approval_veto(void **state)
     static const char *const four[] = {"AM", "BY", "KZ", "KG"};
     for (int i = 0; i < 4; i++)
         assert_int_equal(vote(&f, "majority", four[i], TC_VOTE_APPROVE, M), 0);
-    /* The majority holds, but the veto party has not spoken. */
+    /* The majority holds, but the veto party has not spoken; show names it. */
     assert_true(is_active(&f, "majority"));
+    json_t *view = tc_view_active(f.pb, f.inst, 0);
+    json_t *veto = json_object_get(json_array_get(view, 0), "veto");
+    assert_int_equal(json_array_size(veto), 1);
+    assert_string_equal(json_string_value(json_array_get(veto, 0)), "RU");
+    json_decref(view);
     assert_int_equal(vote(&f, "majority", "RU", TC_VOTE_ABSTAIN, 2 * M), 0);
     assert_string_equal(f.inst->outcome, "resolved");
     finish(&f);
@@ -127,6 +133,25 @@ static void test_machine_approval_veto(void **state)
     assert_string_equal(json_string_value(json_object_get(audit_detail(&f, "timeout"), "outcome")),
                         "approved");
     assert_string_equal(f.inst->outcome, "resolved");
+    finish(&f);
+}
+
+/* A crisis of a subset of the parties without the veto party: no veto to show. */
+static void test_machine_approval_veto_party_left_out(void **state)
+{
+    (void)state;
+    fixture f;
+    char *text = fixture_playbook("council");
+    json_t *inputs = json_loads("{\"rule\": \"majority\"}", 0, NULL);
+    static const char *const parties[] = {"AM", "BY", "KZ"};
+    tc_trigger t = {.inputs = inputs, .parties = parties, .party_count = 3};
+    start_with(&f, text, &t);
+    json_t *view = tc_view_active(f.pb, f.inst, 0);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(view, 0), "rule")), "majority");
+    assert_null(json_object_get(json_array_get(view, 0), "veto"));
+    json_decref(view);
+    json_decref(inputs);
+    free(text);
     finish(&f);
 }
 
@@ -258,6 +283,7 @@ int main(void)
         cmocka_unit_test(test_machine_approval_vote_change),
         cmocka_unit_test(test_machine_approval_unanimous_abstain_rejects),
         cmocka_unit_test(test_machine_approval_veto),
+        cmocka_unit_test(test_machine_approval_veto_party_left_out),
         cmocka_unit_test(test_machine_approval_silence),
         cmocka_unit_test(test_machine_approval_deadline_timeout),
         cmocka_unit_test(test_machine_approval_exclude_initiator),
