@@ -14,8 +14,9 @@ static const char usage[] =
     "\n"
     "Shows a crisis: its status, outcome, severity, mode and escalation level, the\n"
     "commands still pending, and each active state with its deadline; for an\n"
-    "approval the tally against its rule and every seat's vote, for a task each\n"
-    "seat's part. --json prints the document of docs/cli.md.\n"
+    "approval the tally against its rule, every seat's vote and why it is still\n"
+    "open (a veto party that has not voted, a silence procedure's deadline), for a\n"
+    "task each seat's part. --json prints the document of docs/cli.md.\n"
     "\n"
     "Example:\n"
     "  tocsin show 42\n";

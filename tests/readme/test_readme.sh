@@ -14,18 +14,26 @@ bin=${TOCSIN_BIN:?}
 cd "$src"
 fail() { echo "test_readme: $*" >&2; exit 1; }
 
+tmp=$(mktemp -d)
+db=readme_$$
+cleanup() {
+  rm -rf "$tmp"
+  rm -f border.dot # what the README's graph command writes
+  scripts/pg.sh psql -q -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
 # 1. The picture.
-awk '/^```mermaid$/ {on = 1; next} on && /^```$/ {exit} on' README.md > "${TMPDIR:-/tmp}/readme.$$.mmd"
-trap 'rm -f "${TMPDIR:-/tmp}"/readme.$$.*' EXIT
-[ -s "${TMPDIR:-/tmp}/readme.$$.mmd" ] || fail "README.md has no mermaid block"
+awk '/^```mermaid$/ {on = 1; next} on && /^```$/ {exit} on' README.md > "$tmp/picture.mmd"
+[ -s "$tmp/picture.mmd" ] || fail "README.md has no mermaid block"
 "$bin" playbook graph workflows/border-incident.json --format mermaid \
-  | diff -u "${TMPDIR:-/tmp}/readme.$$.mmd" - \
+  | diff -u "$tmp/picture.mmd" - \
   || fail "README's picture differs from 'tocsin playbook graph workflows/border-incident.json --format mermaid' (paste the new output)"
 echo "ok - the picture is the graph of workflows/border-incident.json"
 
 # 2. The commands.
-script="${TMPDIR:-/tmp}/readme.$$.sh"
-out="${TMPDIR:-/tmp}/readme.$$.out"
+script="$tmp/commands.sh"
+out="$tmp/commands.out"
 {
   echo 'set -euo pipefail'
   echo 'trap '\''kill $(jobs -p) 2>/dev/null || true; wait'\'' EXIT  # the engine the block started'
@@ -35,10 +43,8 @@ out="${TMPDIR:-/tmp}/readme.$$.out"
 } > "$script"
 grep -q 'trigger' "$script" || fail "no commands found in README's 'Using tocsin' section"
 
-db=readme_$$
 scripts/pg.sh start >/dev/null 2>&1 || fail "the private cluster (scripts/pg.sh start) does not start"
 scripts/pg.sh psql -q -c "CREATE DATABASE $db" >/dev/null
-trap 'rm -f "${TMPDIR:-/tmp}"/readme.$$.*; rm -f border.dot; scripts/pg.sh psql -q -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
 
 if ! TOCSIN_PGDATABASE=$db TOCSIN_BIN=$bin bash "$script" > "$out" 2>&1; then
   cat "$out"
