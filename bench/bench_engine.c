@@ -64,7 +64,7 @@ static double run_engines(const char *db, int engines)
     pid_t pids[8];
     double start = bench_now();
     for (int i = 0; i < engines; i++) {
-        pids[i] = fork();
+        pids[i] = bench_fork();
         if (pids[i] == 0) {
             char id[32];
             snprintf(id, sizeof id, "bench-%d", i);

@@ -97,6 +97,16 @@ static void background(const char *db, int64_t first, double rate, double second
     tc_db_close(conn);
 }
 
+/* Whether a tocsin_applied payload (crisis ids, comma-separated) names want. */
+static int names_crisis(const char *payload, const char *want)
+{
+    size_t n = strlen(want);
+    for (const char *p = payload; (p = strstr(p, want)) != NULL; p += n)
+        if ((p == payload || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
 /* Waits for NOTIFY tocsin_applied naming crisis; returns when it came. */
 static double wait_applied(PGconn *conn, int64_t crisis)
 {
@@ -105,7 +115,7 @@ static double wait_applied(PGconn *conn, int64_t crisis)
     for (;;) {
         PGnotify *n;
         while ((n = PQnotifies(conn)) != NULL) {
-            int ours = strcmp(n->extra, want) == 0;
+            int ours = names_crisis(n->extra, want);
             PQfreemem(n);
             if (ours)
                 return bench_now();
@@ -120,7 +130,7 @@ static double wait_applied(PGconn *conn, int64_t crisis)
 
 static pid_t spawn_engine(const char *db)
 {
-    pid_t pid = fork();
+    pid_t pid = bench_fork();
     if (pid == 0) {
         tc_engine_options o = {.conninfo = db, .id = "bench-latency", .batch_size = 100};
         tc_error err;
@@ -150,7 +160,7 @@ static void run_once(const char *admin, const char *text, double seconds, double
     double start = bench_now();
     pid_t load[LOADERS];
     for (int l = 0; l < LOADERS; l++)
-        if ((load[l] = fork()) == 0) {
+        if ((load[l] = bench_fork()) == 0) {
             background(db, probe_crises + 1 + (int64_t)l * share, rate / LOADERS, seconds);
             _exit(0);
         }

@@ -21,7 +21,7 @@ static double timed_run(const char *binary, const char *db, char *const *args)
 {
     fflush(stdout); /* or the child's freopen would write our buffer out again */
     double start = bench_now();
-    pid_t pid = fork();
+    pid_t pid = bench_fork();
     if (pid == 0) {
         if (freopen("/dev/null", "w", stdout) == NULL)
             _exit(126);

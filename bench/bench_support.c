@@ -1,9 +1,12 @@
 #include "bench_support.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store/db.h"
 #include "store/migrate.h"
@@ -16,6 +19,18 @@ double bench_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+pid_t bench_fork(void)
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "%s: cannot fork\n", bench_name);
+        exit(1);
+    }
+    if (pid == 0)
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* an engine or loader must not outlive a failed benchmark */
+    return pid;
 }
 
 void bench_must(int rc, const tc_error *err)

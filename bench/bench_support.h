@@ -6,6 +6,8 @@
 #ifndef TOCSIN_BENCH_SUPPORT_H
 #define TOCSIN_BENCH_SUPPORT_H
 
+#include <sys/types.h>
+
 #include "core/error.h"
 
 /* The name the messages of bench_die and bench_must start with. */
@@ -13,6 +15,9 @@ extern const char *bench_name;
 
 /* Seconds on the monotonic clock. */
 double bench_now(void);
+
+/* fork(), exiting on failure; the child is killed when the benchmark dies. */
+pid_t bench_fork(void);
 
 /* Prints "NAME: text" and exits 1 when rc is not 0. */
 void bench_must(int rc, const tc_error *err);

@@ -271,8 +271,9 @@ static int apply_result(const tc_playbook *pb, tc_instance *inst, const tc_actio
     return 0;
 }
 
-/* Applies everything due to one locked crisis and writes its transition. */
-static int apply_crisis(tc_applier *ap, PGconn *conn, const tc_claim *c, tc_batch *b, int with_items,
+/* Applies everything due to one locked crisis (the results of its actions, then its items) and adds
+ * its transition to writes. */
+static int apply_crisis(tc_applier *ap, PGconn *conn, const tc_claim *c, tc_batch *b, tc_writes *writes,
                         tc_error *err)
 {
     tc_playbook *pb = playbook(ap, conn, c->playbook, c->version, err);
@@ -289,16 +290,10 @@ static int apply_crisis(tc_applier *ap, PGconn *conn, const tc_claim *c, tc_batc
     for (size_t i = 0; rc == 0 && i < b->result_count; i++)
         if (b->results[i].crisis == c->id)
             rc = apply_result(pb, inst, &b->results[i], &t, b, err);
-
-    tc_work_item *items = NULL;
-    size_t count = 0;
-    if (rc == 0 && with_items)
-        rc = tc_store_pending(conn, c->id, b->now, &items, &count, err);
-    for (size_t i = 0; rc == 0 && i < count; i++) {
-        rc = apply_item(conn, pb, inst, c, &items[i], &t, b, err);
+    for (size_t i = 0; rc == 0 && i < c->item_count; i++) {
+        rc = apply_item(conn, pb, inst, c, &c->items[i], &t, b, err);
         b->applied++;
     }
-    tc_work_items_free(items, count);
 
     if (rc == 0) {
         json_t *set = json_array(), *cleared = json_array();
@@ -312,7 +307,7 @@ static int apply_crisis(tc_applier *ap, PGconn *conn, const tc_claim *c, tc_batc
                 json_array_append_new(cleared, json_string(key));
         }
         char *state = tc_instance_to_text(pb, inst);
-        rc = state ? tc_store_commit(conn, c->id, c->revision, state, t.audit, set, cleared, t.commands, err)
+        rc = state ? tc_writes_add(writes, c->id, c->revision, state, t.audit, set, cleared, t.commands, err)
                    : tc_error_set(err, TC_ENOMEM, "out of memory");
         free(state);
         json_decref(set);
@@ -341,20 +336,14 @@ static int complete_starts(PGconn *conn, tc_batch *b, tc_error *err)
     return 0;
 }
 
-int tc_apply_batch(tc_applier *ap, PGconn *conn, tc_batch *b, tc_error *err)
+/*
+ * Results of actions first: their crises are locked (waiting, not skipped)
+ * and written before the claim, which may claim them again for their other
+ * work and must then read what the results made of them.
+ */
+static int apply_results(tc_applier *ap, PGconn *conn, tc_batch *b, tc_writes *writes, tc_error *err)
 {
-    tc_claim *claims = NULL;
-    size_t count = 0;
     int rc = tc_store_work_begin(conn, err);
-    b->starts = json_array();
-    b->kills = json_array();
-    b->notices = json_array();
-    b->actors = json_object();
-    b->next_due = -1;
-    if (rc != 0)
-        return rc;
-
-    /* Results of actions first: their crises are locked (waiting, not skipped) and claimed with them. */
     for (size_t i = 0; rc == 0 && i < b->result_count; i++) {
         int seen = 0;
         for (size_t j = 0; j < i; j++)
@@ -368,23 +357,47 @@ int tc_apply_batch(tc_applier *ap, PGconn *conn, tc_batch *b, tc_error *err)
             continue;
         }
         if (rc == 0)
-            rc = apply_crisis(ap, conn, one, b, 0, err);
+            rc = apply_crisis(ap, conn, one, b, writes, err);
         tc_claims_free(one, 1);
     }
+    return rc == 0 ? tc_store_write(conn, writes, 0, NULL, err) : rc;
+}
+
+int tc_apply_batch(tc_applier *ap, PGconn *conn, tc_batch *b, tc_error *err)
+{
+    tc_claim *claims = NULL;
+    size_t count = 0;
+    json_t *actors = NULL;
+    tc_writes *writes = tc_writes_new();
+    b->starts = json_array();
+    b->kills = json_array();
+    b->notices = json_array();
+    b->actors = json_object();
+    b->next_due = -1;
+    int rc = writes ? 0 : tc_error_set(err, TC_ENOMEM, "out of memory");
+
+    if (rc == 0 && b->result_count > 0)
+        rc = apply_results(ap, conn, b, writes, err);
     if (rc == 0 && b->claim)
-        rc = tc_store_claim(conn, ap->batch_size, b->now, &claims, &count, err);
+        rc = tc_store_take(conn, ap->batch_size, b->now, &claims, &count, &actors, err);
+    if (actors != NULL)
+        json_object_update(b->actors, actors);
+    json_decref(actors);
     for (size_t i = 0; rc == 0 && i < count; i++)
-        rc = apply_crisis(ap, conn, &claims[i], b, 1, err);
+        rc = apply_crisis(ap, conn, &claims[i], b, writes, err);
     b->claimed = count;
     tc_claims_free(claims, count);
+    /* An action program reads its crisis as written: write, read, then commit. */
+    if (rc == 0 && json_array_size(b->starts) > 0) {
+        rc = tc_store_write(conn, writes, 0, NULL, err);
+        if (rc == 0)
+            rc = complete_starts(conn, b, err);
+    }
     if (rc == 0)
-        rc = complete_starts(conn, b, err);
-    if (rc == 0)
-        rc = tc_store_work_end(conn, 1, err);
-    else
+        rc = tc_store_write(conn, writes, 1, &b->next_due, err);
+    if (rc != 0 && PQtransactionStatus(conn) != PQTRANS_IDLE)
         tc_store_work_end(conn, 0, NULL);
-    if (rc == 0)
-        rc = tc_store_next_due(conn, &b->next_due, err);
+    tc_writes_free(writes);
     if (rc != 0) {
         /* Nothing was written: the loop must not start or kill anything for it. */
         json_array_clear(b->starts);

@@ -117,3 +117,61 @@ int tc_db_command(PGconn *conn, const char *sql, const char *what, tc_error *err
     PQclear(res);
     return rc;
 }
+
+int tc_db_pipeline(PGconn *conn, const tc_db_statement *statements, int count, PGresult **results,
+                   const char *what, tc_error *err)
+{
+    int rc = 0, index = 0;
+    for (int i = 0; i < count; i++)
+        results[i] = NULL;
+    if (!PQenterPipelineMode(conn))
+        return tc_db_fail(conn, NULL, what, err);
+    for (int i = 0; i < count; i++) {
+        const tc_db_statement *s = &statements[i];
+        if (!PQsendQueryParams(conn, s->sql, s->nparams, NULL, s->params, NULL, NULL, 0)) {
+            rc = tc_db_fail(conn, NULL, what, err);
+            break;
+        }
+    }
+    if (rc == 0 && !PQpipelineSync(conn))
+        rc = tc_db_fail(conn, NULL, what, err);
+    if (rc != 0) {
+        /* Nothing was sent, or the connection is gone: it cannot be reused. */
+        PQexitPipelineMode(conn);
+        return rc;
+    }
+    /* Each statement's result is followed by NULL; the sync ends the pipeline. A failed statement makes
+     * the rest PGRES_PIPELINE_ABORTED. */
+    for (;;) {
+        PGresult *res = PQgetResult(conn);
+        if (res == NULL) {
+            if (PQstatus(conn) == CONNECTION_BAD || ++index > count) {
+                if (rc == 0)
+                    rc = tc_db_fail(conn, NULL, what, err);
+                break;
+            }
+            continue;
+        }
+        ExecStatusType status = PQresultStatus(res);
+        if (status == PGRES_PIPELINE_SYNC) {
+            PQclear(res);
+            break;
+        }
+        if ((status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) && index < count &&
+            results[index] == NULL) {
+            results[index] = res;
+            continue;
+        }
+        if (rc == 0 && status != PGRES_PIPELINE_ABORTED)
+            rc = tc_db_fail(conn, res, what, err);
+        PQclear(res);
+    }
+    if (!PQexitPipelineMode(conn) && rc == 0)
+        rc = tc_db_fail(conn, NULL, what, err);
+    if (rc != 0)
+        for (int i = 0; i < count; i++) {
+            PQclear(results[i]);
+            results[i] = NULL;
+        }
+    return rc;
+}

@@ -47,4 +47,21 @@ int tc_db_command(PGconn *conn, const char *sql, const char *what, tc_error *err
 PGresult *tc_db_query(PGconn *conn, const char *sql, int nparams, const char *const *params, const char *what,
                       tc_error *err);
 
+/* One statement of a pipeline: SQL with text parameters. */
+typedef struct tc_db_statement {
+    const char *sql;
+    int nparams;
+    const char *const *params;
+} tc_db_statement;
+
+/*
+ * Runs count statements in one round trip (libpq's pipeline mode) and stores
+ * the result of each in results[i], owned by the caller (PQclear). The
+ * statements run in order; when one fails the server skips the rest, every
+ * result is NULL, and err says what failed as tc_db_fail does. Statements
+ * share a transaction only when an explicit BEGIN opened one.
+ */
+int tc_db_pipeline(PGconn *conn, const tc_db_statement *statements, int count, PGresult **results,
+                   const char *what, tc_error *err);
+
 #endif

@@ -1,10 +1,11 @@
-/* The SQL of the engine's batches. */
+/* The SQL of the engine's batches (the functions are in migrations/006_api.sql and 009_batch.sql). */
 #include "store/work.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strbuf.h"
 #include "store/db.h"
 
 int tc_store_work_begin(PGconn *conn, tc_error *err)
@@ -27,6 +28,7 @@ static char *dup_or_null(PGresult *res, int row, int col)
     "c.id, c.playbook, c.version, c.state::text, c.revision, c.title, c.severity, c.mode,"                   \
     " array_to_json(c.parties)::text, c.initiator, c.inputs::text,"                                          \
     " (extract(epoch FROM c.created_at) * 1000)::bigint"
+#define CLAIM_COLUMN_COUNT 12
 
 static void read_claims(PGresult *res, tc_claim *out)
 {
@@ -47,37 +49,14 @@ static void read_claims(PGresult *res, tc_claim *out)
     }
 }
 
-int tc_store_claim(PGconn *conn, int limit, tc_ms now, tc_claim **claims, size_t *count, tc_error *err)
-{
-    char lim[16], at[32];
-    snprintf(lim, sizeof lim, "%d", limit);
-    snprintf(at, sizeof at, "%lld", (long long)now);
-    const char *params[2] = {lim, at};
-    PGresult *res = tc_db_query(
-        conn, "SELECT " CLAIM_COLUMNS " FROM tocsin.claim($1::integer, to_timestamp($2::bigint / 1000.0)) c",
-        2, params, "cannot claim work", err);
-    if (res == NULL)
-        return err ? err->code : TC_EFAILED;
-    size_t n = (size_t)PQntuples(res);
-    *claims = calloc(n ? n : 1, sizeof **claims);
-    if (*claims == NULL) {
-        PQclear(res);
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
-    }
-    read_claims(res, *claims);
-    *count = n;
-    PQclear(res);
-    return 0;
-}
-
 int tc_store_lock(PGconn *conn, int64_t id, tc_claim **claim, tc_error *err)
 {
     char text[24];
     snprintf(text, sizeof text, "%lld", (long long)id);
     const char *params[1] = {text};
-    PGresult *res =
-        tc_db_query(conn, "SELECT " CLAIM_COLUMNS " FROM tocsin.crises c WHERE c.id = $1::bigint FOR UPDATE",
-                    1, params, "cannot lock the crisis", err);
+    PGresult *res = tc_db_query(
+        conn, "SELECT " CLAIM_COLUMNS " FROM tocsin.crises c WHERE c.id = $1::bigint FOR NO KEY UPDATE", 1,
+        params, "cannot lock the crisis", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
     if (PQntuples(res) == 0) {
@@ -105,43 +84,9 @@ void tc_claims_free(tc_claim *claims, size_t count)
         free(claims[i].initiator);
         json_decref(claims[i].parties);
         json_decref(claims[i].inputs);
+        tc_work_items_free(claims[i].items, claims[i].item_count);
     }
     free(claims);
-}
-
-int tc_store_pending(PGconn *conn, int64_t crisis, tc_ms now, tc_work_item **items, size_t *count,
-                     tc_error *err)
-{
-    char id[24], at[32];
-    snprintf(id, sizeof id, "%lld", (long long)crisis);
-    snprintf(at, sizeof at, "%lld", (long long)now);
-    const char *params[2] = {id, at};
-    PGresult *res = tc_db_query(conn,
-                                "SELECT at_ms, seq, kind, actor, login, args::text, timer"
-                                "  FROM tocsin.pending($1::bigint, to_timestamp($2::bigint / 1000.0))",
-                                2, params, "cannot read pending work", err);
-    if (res == NULL)
-        return err ? err->code : TC_EFAILED;
-    size_t n = (size_t)PQntuples(res);
-    tc_work_item *out = calloc(n ? n : 1, sizeof *out);
-    if (out == NULL) {
-        PQclear(res);
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < n; i++) {
-        int r = (int)i;
-        out[i].at = strtoll(PQgetvalue(res, r, 0), NULL, 10);
-        out[i].seq = PQgetisnull(res, r, 1) ? 0 : strtoll(PQgetvalue(res, r, 1), NULL, 10);
-        out[i].kind = dup_or_null(res, r, 2);
-        out[i].actor = dup_or_null(res, r, 3);
-        out[i].login = dup_or_null(res, r, 4);
-        out[i].args = PQgetisnull(res, r, 5) ? NULL : json_loads(PQgetvalue(res, r, 5), 0, NULL);
-        out[i].timer = dup_or_null(res, r, 6);
-    }
-    PQclear(res);
-    *items = out;
-    *count = n;
-    return 0;
 }
 
 void tc_work_items_free(tc_work_item *items, size_t count)
@@ -188,41 +133,157 @@ int tc_store_role_seats(PGconn *conn, const char *role, json_t **seats, int *adm
     return *seats ? 0 : tc_error_set(err, TC_ENOMEM, "out of memory");
 }
 
-int tc_store_commit(PGconn *conn, int64_t crisis, int64_t revision, const char *state, json_t *audit,
-                    json_t *timers, json_t *cleared, json_t *commands, tc_error *err)
+/* The work of a claim from take()'s jsonb array (see migrations/009_batch.sql). */
+static int read_work(const char *text, tc_claim *c)
 {
-    char id[24], rev[24];
-    snprintf(id, sizeof id, "%lld", (long long)crisis);
-    snprintf(rev, sizeof rev, "%lld", (long long)revision);
-    char *a = json_dumps(audit, JSON_COMPACT), *t = json_dumps(timers, JSON_COMPACT);
-    char *c = json_dumps(cleared, JSON_COMPACT), *k = json_dumps(commands, JSON_COMPACT);
-    const char *params[7] = {id, rev, state, a, t, c, k};
-    PGresult *res = NULL;
-    if (a && t && c && k)
-        res = tc_db_query(conn,
-                          "SELECT tocsin.commit($1::bigint, $2::bigint, $3::jsonb, $4::jsonb, $5::jsonb,"
-                          " ARRAY(SELECT jsonb_array_elements_text($6::jsonb)), $7::jsonb)",
-                          7, params, "cannot write the transition", err);
-    else
-        tc_error_set(err, TC_ENOMEM, "out of memory");
-    free(a);
-    free(t);
-    free(c);
-    free(k);
-    if (res == NULL)
-        return err ? err->code : TC_EFAILED;
-    PQclear(res);
+    json_t *work = json_loads(text, 0, NULL);
+    size_t n = json_array_size(work);
+    c->items = calloc(n ? n : 1, sizeof *c->items);
+    if (work == NULL || c->items == NULL) {
+        json_decref(work);
+        return TC_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *w = json_array_get(work, i);
+        tc_work_item *item = &c->items[i];
+        const char *actor = json_string_value(json_object_get(w, "actor"));
+        const char *login = json_string_value(json_object_get(w, "login"));
+        const char *timer = json_string_value(json_object_get(w, "timer"));
+        item->at = json_integer_value(json_object_get(w, "at_ms"));
+        item->seq = json_integer_value(json_object_get(w, "seq"));
+        item->kind = strdup(json_string_value(json_object_get(w, "kind")));
+        item->actor = actor ? strdup(actor) : NULL;
+        item->login = login ? strdup(login) : NULL;
+        item->timer = timer ? strdup(timer) : NULL;
+        json_t *args = json_object_get(w, "args");
+        item->args = json_is_object(args) ? json_incref(args) : NULL;
+        c->item_count++;
+    }
+    json_decref(work);
     return 0;
 }
 
-int tc_store_next_due(PGconn *conn, tc_ms *due, tc_error *err)
+int tc_store_take(PGconn *conn, int limit, tc_ms now, tc_claim **claims, size_t *count, json_t **actors,
+                  tc_error *err)
 {
-    PGresult *res =
-        tc_db_query(conn, "SELECT (extract(epoch FROM min(due)) * 1000)::bigint FROM tocsin.timers", 0, NULL,
-                    "cannot read the next deadline", err);
-    if (res == NULL)
-        return err ? err->code : TC_EFAILED;
-    *due = PQgetisnull(res, 0, 0) ? -1 : strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    char lim[16], at[32];
+    snprintf(lim, sizeof lim, "%d", limit);
+    snprintf(at, sizeof at, "%lld", (long long)now);
+    const char *params[2] = {lim, at};
+    tc_db_statement statements[2] = {
+        {"BEGIN", 0, NULL},
+        {"SELECT " CLAIM_COLUMNS ", c.work::text, c.actors::text"
+         "  FROM tocsin.take($1::integer, to_timestamp($2::bigint / 1000.0)) c",
+         2, params},
+    };
+    /* Inside a transaction already (results of actions were written first), the BEGIN is not needed. */
+    int open = PQtransactionStatus(conn) == PQTRANS_INTRANS;
+    PGresult *results[2];
+    int rc = tc_db_pipeline(conn, statements + open, 2 - open, results, "cannot claim work", err);
+    if (rc != 0)
+        return rc;
+    PGresult *res = results[1 - open];
+    if (!open)
+        PQclear(results[0]);
+    size_t n = (size_t)PQntuples(res);
+    *claims = calloc(n ? n : 1, sizeof **claims);
+    *actors = NULL;
+    if (*claims == NULL) {
+        PQclear(res);
+        return tc_error_set(err, TC_ENOMEM, "out of memory");
+    }
+    read_claims(res, *claims);
+    *count = n;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (read_work(PQgetvalue(res, (int)i, CLAIM_COLUMN_COUNT), &(*claims)[i]) != 0)
+            rc = tc_error_set(err, TC_ENOMEM, "out of memory");
+    if (rc == 0 && n > 0 && !PQgetisnull(res, 0, CLAIM_COLUMN_COUNT + 1))
+        *actors = json_loads(PQgetvalue(res, 0, CLAIM_COLUMN_COUNT + 1), 0, NULL);
     PQclear(res);
-    return 0;
+    return rc;
+}
+
+struct tc_writes {
+    tc_strbuf json; /* the jsonb array for tocsin.commit_batch() */
+    size_t count;
+};
+
+tc_writes *tc_writes_new(void)
+{
+    return calloc(1, sizeof(tc_writes));
+}
+
+void tc_writes_free(tc_writes *w)
+{
+    if (w == NULL)
+        return;
+    tc_strbuf_release(&w->json);
+    free(w);
+}
+
+size_t tc_writes_count(const tc_writes *w)
+{
+    return w->count;
+}
+
+/* Appends ,"name":<json> to sb. */
+static void add_member(tc_strbuf *sb, const char *name, const json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (text == NULL) {
+        sb->failed = 1;
+        return;
+    }
+    tc_strbuf_addf(sb, ",\"%s\":", name);
+    tc_strbuf_add(sb, text);
+    free(text);
+}
+
+int tc_writes_add(tc_writes *w, int64_t crisis, int64_t revision, const char *state, const json_t *audit,
+                  const json_t *timers, const json_t *cleared, const json_t *commands, tc_error *err)
+{
+    tc_strbuf *sb = &w->json;
+    tc_strbuf_add(sb, w->count ? "," : "[");
+    tc_strbuf_addf(sb, "{\"crisis\":%lld,\"revision\":%lld,\"state\":", (long long)crisis,
+                   (long long)revision);
+    tc_strbuf_add(sb, state); /* already JSON: the instance's own text */
+    add_member(sb, "audit", audit);
+    add_member(sb, "timers", timers);
+    add_member(sb, "cleared", cleared);
+    add_member(sb, "commands", commands);
+    tc_strbuf_add(sb, "}");
+    w->count++;
+    return sb->failed ? tc_error_set(err, TC_ENOMEM, "out of memory") : 0;
+}
+
+int tc_store_write(PGconn *conn, tc_writes *w, int commit, tc_ms *next_due, tc_error *err)
+{
+    tc_db_statement statements[3];
+    const char *params[1] = {NULL};
+    int n = 0;
+    if (w != NULL && w->count > 0) {
+        tc_strbuf_add(&w->json, "]");
+        if (w->json.failed)
+            return tc_error_set(err, TC_ENOMEM, "out of memory");
+        params[0] = w->json.text;
+        statements[n++] = (tc_db_statement){"SELECT tocsin.commit_batch($1::jsonb)", 1, params};
+    }
+    if (commit && PQtransactionStatus(conn) != PQTRANS_IDLE)
+        statements[n++] = (tc_db_statement){"COMMIT", 0, NULL};
+    if (commit) {
+        statements[n++] = (tc_db_statement){"SELECT tocsin.next_due()", 0, NULL};
+    }
+    PGresult *results[3];
+    int rc = n ? tc_db_pipeline(conn, statements, n, results, "cannot write the batch", err) : 0;
+    if (rc == 0 && commit) {
+        PGresult *due = results[n - 1];
+        *next_due = PQgetisnull(due, 0, 0) ? -1 : strtoll(PQgetvalue(due, 0, 0), NULL, 10);
+    }
+    for (int i = 0; rc == 0 && i < n; i++)
+        PQclear(results[i]);
+    if (w != NULL) {
+        tc_strbuf_release(&w->json);
+        w->count = 0;
+    }
+    return rc;
 }

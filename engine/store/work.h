@@ -1,8 +1,10 @@
 /*
- * The engine's database work: claiming crises, reading what each must apply,
- * and writing a transition back. All of it runs inside one transaction per
- * batch, opened and committed by the caller (tc_store_work_begin/end), so a
- * batch of many crises costs one commit.
+ * The engine's database work: claiming crises with what each must apply, and
+ * writing their transitions back. A batch is one transaction and, in the
+ * common case, two round trips: tc_store_take (BEGIN and the claim, with every
+ * crisis's commands, due timers and the seats of their actors) and
+ * tc_store_write (every transition in one statement, COMMIT, and the next
+ * due time), each sent as a libpq pipeline.
  */
 #ifndef TC_STORE_WORK_H
 #define TC_STORE_WORK_H
@@ -24,6 +26,8 @@ typedef struct tc_claim {
     char *title, *severity, *mode, *initiator;
     json_t *parties, *inputs;
     tc_ms created_at;
+    struct tc_work_item *items; /* from tc_store_take: what to apply, in order */
+    size_t item_count;
 } tc_claim;
 
 /* One thing to apply to a claimed crisis: a command or a due timer. */
@@ -40,16 +44,18 @@ typedef struct tc_work_item {
 int tc_store_work_begin(PGconn *conn, tc_error *err);
 int tc_store_work_end(PGconn *conn, int commit, tc_error *err);
 
-/* Claims up to limit crises with work due by now (FOR UPDATE SKIP LOCKED). *claims is owned (tc_claims_free).
+/*
+ * Opens the batch's transaction (unless one is open) and claims up to limit
+ * crises with work due by now (FOR UPDATE SKIP LOCKED), each with its items.
+ * *actors is {role: {"seats": [...], "admin": bool}} for the roles of those
+ * commands, or NULL. Owned by the caller (tc_claims_free, json_decref).
  */
-int tc_store_claim(PGconn *conn, int limit, tc_ms now, tc_claim **claims, size_t *count, tc_error *err);
+int tc_store_take(PGconn *conn, int limit, tc_ms now, tc_claim **claims, size_t *count, json_t **actors,
+                  tc_error *err);
 /* Locks one crisis, waiting for it (for results of actions). TC_ENOTFOUND when it does not exist. */
 int tc_store_lock(PGconn *conn, int64_t id, tc_claim **claim, tc_error *err);
 void tc_claims_free(tc_claim *claims, size_t count);
 
-/* The crisis's pending commands and timers due by now, in the order to apply them. */
-int tc_store_pending(PGconn *conn, int64_t crisis, tc_ms now, tc_work_item **items, size_t *count,
-                     tc_error *err);
 void tc_work_items_free(tc_work_item *items, size_t count);
 
 /* The source of playbook name@version (caller frees). */
@@ -58,15 +64,28 @@ int tc_store_playbook_source(PGconn *conn, const char *name, int version, char *
 /* The seats and admin flag of role (caller decrefs seats). */
 int tc_store_role_seats(PGconn *conn, const char *role, json_t **seats, int *admin, tc_error *err);
 
-/*
- * Writes a transition (tocsin.commit): state text, audit events, timers set
- * [{"key","due_ms"}], keys cleared, command results [{"seq","result","error"}].
- * TC_ECONFLICT when the revision moved.
- */
-int tc_store_commit(PGconn *conn, int64_t crisis, int64_t revision, const char *state, json_t *audit,
-                    json_t *timers, json_t *cleared, json_t *commands, tc_error *err);
+/* The transitions of a batch, gathered for one write. */
+typedef struct tc_writes tc_writes;
 
-/* The earliest due time of any timer (ms), or -1 when there is none. */
-int tc_store_next_due(PGconn *conn, tc_ms *due, tc_error *err);
+tc_writes *tc_writes_new(void);
+void tc_writes_free(tc_writes *writes);
+size_t tc_writes_count(const tc_writes *writes);
+
+/*
+ * Adds a crisis's transition: its state (the instance's JSON text), audit
+ * events, timers set [{"key","due_ms"}], keys cleared, command results
+ * [{"seq","result","error"}]. A crisis may be added once per write.
+ */
+int tc_writes_add(tc_writes *writes, int64_t crisis, int64_t revision, const char *state, const json_t *audit,
+                  const json_t *timers, const json_t *cleared, const json_t *commands, tc_error *err);
+
+/*
+ * Writes the transitions gathered (tocsin.commit_batch, which sends one NOTIFY
+ * tocsin_applied) and empties writes; with commit, also commits and reads the
+ * earliest due time of any timer into *next_due (-1 when none), in the same
+ * round trip. TC_ECONFLICT when a crisis changed since it was read; the
+ * transaction must then be rolled back.
+ */
+int tc_store_write(PGconn *conn, tc_writes *writes, int commit, tc_ms *next_due, tc_error *err);
 
 #endif

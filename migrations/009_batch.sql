@@ -1,0 +1,211 @@
+-- 009: the engine's batch in two round trips.
+--
+-- tocsin.claim(), pending(), actor() and commit() of 006-008 serve one crisis
+-- per call: a batch of a hundred crises cost some three hundred statements
+-- and as many round trips. take() claims a batch and returns, with each
+-- crisis, everything it must apply and the seats of every actor concerned;
+-- commit_batch() writes every transition of the batch in a few set-based
+-- statements and sends one NOTIFY. The per-crisis functions stay for
+-- operators' hands and older engines.
+
+-- Claims up to p_limit crises with work due by p_now, skipping those another
+-- engine holds, and returns each with `work`: its pending commands and
+-- due timers in the order to apply them, as pending() gives them, in a jsonb
+-- array [{"at_ms", "seq", "kind", "actor", "login", "args", "timer"}]. The
+-- first row also carries `actors`: {role: {"seats": [...], "admin": bool}} for
+-- every role with a command in the batch.
+--
+-- The work is read by a second statement, after the rows are locked, so it
+-- sees everything committed before the lock: a crisis another engine applied
+-- between this statement's start and its lock is never applied twice. (That
+-- is why this is plpgsql, whose statements each take a new snapshot.) The
+-- rows are locked FOR NO KEY UPDATE, not FOR UPDATE as claim() does: that
+-- still keeps other engines out, but no longer blocks the foreign-key check
+-- of a command submitted meanwhile to a crisis in the batch.
+CREATE FUNCTION tocsin.take(p_limit integer, p_now timestamptz)
+RETURNS TABLE (id bigint, playbook text, version integer, state jsonb, revision bigint,
+               title text, severity text, mode text, parties text[], initiator name, inputs jsonb,
+               created_at timestamptz, work jsonb, actors jsonb)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_ids bigint[];
+BEGIN
+    SELECT array_agg(x.id ORDER BY x.id) INTO v_ids
+      FROM (SELECT c.id
+              FROM tocsin.crises c
+             WHERE c.id IN (SELECT k.crisis FROM tocsin.commands k WHERE k.applied_at IS NULL
+                            UNION
+                            SELECT t.crisis FROM tocsin.timers t WHERE t.due <= p_now)
+             ORDER BY c.id
+             LIMIT p_limit
+               FOR NO KEY UPDATE OF c SKIP LOCKED) x;
+    IF v_ids IS NULL THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+    WITH w AS (
+        SELECT k.crisis, (extract(epoch FROM k.recorded_at) * 1000)::bigint AS at_ms, k.seq, k.kind,
+               k.actor, k.login, k.args, NULL::text AS timer
+          FROM tocsin.commands k
+         WHERE k.crisis = ANY (v_ids) AND k.applied_at IS NULL
+        UNION ALL
+        SELECT t.crisis, (extract(epoch FROM t.due) * 1000)::bigint, NULL, 'timer', NULL, NULL, NULL, t.key
+          FROM tocsin.timers t
+         WHERE t.crisis = ANY (v_ids) AND t.due <= p_now
+    ), per_crisis AS (
+        SELECT w.crisis,
+               jsonb_agg(jsonb_build_object('at_ms', w.at_ms, 'seq', w.seq, 'kind', w.kind, 'actor', w.actor,
+                                            'login', w.login, 'args', w.args, 'timer', w.timer)
+                         ORDER BY w.at_ms, (w.seq IS NULL), w.seq, w.timer) AS work
+          FROM w
+         GROUP BY w.crisis
+    ), seats AS (
+        SELECT jsonb_object_agg(r.actor, jsonb_build_object('seats', to_jsonb(a.seats), 'admin', a.admin)) AS actors
+          FROM (SELECT DISTINCT w.actor FROM w WHERE w.actor IS NOT NULL) r,
+               LATERAL tocsin.actor(r.actor) a
+    )
+    SELECT c.id, c.playbook, c.version, c.state, c.revision, c.title, c.severity, c.mode, c.parties,
+           c.initiator, c.inputs, c.created_at, coalesce(p.work, '[]'),
+           CASE WHEN c.id = (SELECT min(x) FROM unnest(v_ids) x) THEN (SELECT s.actors FROM seats s) END
+      FROM tocsin.crises c
+      LEFT JOIN per_crisis p ON p.crisis = c.id
+     WHERE c.id = ANY (v_ids)
+     ORDER BY c.id;
+END
+$$;
+
+-- Writes the transitions of a batch of claimed crises, each as commit() does
+-- (state guarded by its revision, audit events in order, the records derived
+-- from them, timers, results of commands), as one statement per table:
+--   p_batch: [{"crisis", "revision", "state", "audit", "timers", "cleared", "commands"}, ...]
+-- with audit, timers, cleared and commands shaped as commit()'s parameters.
+-- A crisis may appear once. Sends one NOTIFY tocsin_applied whose payload
+-- lists the crises, comma-separated (empty when the list would not fit in a
+-- payload: a listener then reads what it waits for). Returns the number of
+-- crises written.
+CREATE FUNCTION tocsin.commit_batch(p_batch jsonb)
+RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_expected integer := jsonb_array_length(p_batch);
+    v_written integer;
+    v_stale bigint;
+    v_payload text;
+BEGIN
+    IF v_expected = 0 THEN
+        RETURN 0;
+    END IF;
+
+    UPDATE tocsin.crises c
+       SET state = b.x -> 'state',
+           status = b.x -> 'state' ->> 'status',
+           outcome = b.x -> 'state' ->> 'outcome',
+           severity = b.x -> 'state' ->> 'severity',
+           escalation_level = coalesce((b.x -> 'state' ->> 'escalation_level')::integer, 0),
+           closed_at = CASE WHEN b.x -> 'state' ? 'closed_at'
+                            THEN to_timestamp((b.x -> 'state' ->> 'closed_at')::bigint / 1000.0) END,
+           revision = c.revision + 1
+      FROM jsonb_array_elements(p_batch) AS b (x)
+     WHERE c.id = (b.x ->> 'crisis')::bigint AND c.revision = (b.x ->> 'revision')::bigint;
+    GET DIAGNOSTICS v_written = ROW_COUNT;
+    IF v_written <> v_expected THEN
+        SELECT (b.x ->> 'crisis')::bigint INTO v_stale
+          FROM jsonb_array_elements(p_batch) AS b (x)
+         WHERE NOT EXISTS (SELECT 1 FROM tocsin.crises c
+                            WHERE c.id = (b.x ->> 'crisis')::bigint AND c.revision = (b.x ->> 'revision')::bigint + 1)
+         LIMIT 1;
+        RAISE EXCEPTION 'crisis % changed since it was read', v_stale USING ERRCODE = 'TC006';
+    END IF;
+
+    INSERT INTO tocsin.audit (crisis, at, actor, login, kind, state, detail)
+    SELECT (b.x ->> 'crisis')::bigint, to_timestamp((e ->> 'at_ms')::bigint / 1000.0),
+           coalesce(e ->> 'actor', current_user), coalesce(e ->> 'login', session_user),
+           e ->> 'kind', e ->> 'state', coalesce(e -> 'detail', '{}')
+      FROM jsonb_array_elements(p_batch) WITH ORDINALITY AS b (x, i),
+           jsonb_array_elements(b.x -> 'audit') WITH ORDINALITY AS a (e, n)
+     ORDER BY i, n;
+
+    INSERT INTO tocsin.votes (crisis, state, party, vote, actor, reason, at)
+    SELECT (b.x ->> 'crisis')::bigint, e ->> 'state', e -> 'detail' ->> 'party', e -> 'detail' ->> 'vote',
+           coalesce(e ->> 'actor', current_user), e -> 'detail' ->> 'reason',
+           to_timestamp((e ->> 'at_ms')::bigint / 1000.0)
+      FROM jsonb_array_elements(p_batch) WITH ORDINALITY AS b (x, i),
+           jsonb_array_elements(b.x -> 'audit') WITH ORDINALITY AS a (e, n)
+     WHERE e ->> 'kind' = 'vote'
+     ORDER BY i, n;
+
+    INSERT INTO tocsin.approvals (crisis, state, visit, opened_at)
+    SELECT (b.x ->> 'crisis')::bigint, e ->> 'state', (e -> 'detail' ->> 'visit')::integer,
+           to_timestamp((e ->> 'at_ms')::bigint / 1000.0)
+      FROM jsonb_array_elements(p_batch) AS b (x), jsonb_array_elements(b.x -> 'audit') AS a (e)
+     WHERE e ->> 'kind' = 'entered' AND e -> 'detail' ->> 'type' = 'approval'
+    ON CONFLICT DO NOTHING;
+
+    UPDATE tocsin.approvals ap
+       SET closed_at = to_timestamp((e ->> 'at_ms')::bigint / 1000.0), outcome = e -> 'detail' ->> 'outcome',
+           tally = e -> 'detail' -> 'tally'
+      FROM jsonb_array_elements(p_batch) AS b (x), jsonb_array_elements(b.x -> 'audit') AS a (e)
+     WHERE e ->> 'kind' = 'left' AND e -> 'detail' ? 'tally'
+       AND ap.crisis = (b.x ->> 'crisis')::bigint AND ap.state = e ->> 'state'
+       AND ap.visit = (e -> 'detail' ->> 'visit')::integer;
+
+    INSERT INTO tocsin.escalations (crisis, state, level, manual, actor, detail, at)
+    SELECT (b.x ->> 'crisis')::bigint, e ->> 'state', (e -> 'detail' ->> 'level')::integer,
+           coalesce((e -> 'detail' ->> 'manual')::boolean, false), e ->> 'actor', e -> 'detail',
+           to_timestamp((e ->> 'at_ms')::bigint / 1000.0)
+      FROM jsonb_array_elements(p_batch) WITH ORDINALITY AS b (x, i),
+           jsonb_array_elements(b.x -> 'audit') WITH ORDINALITY AS a (e, n)
+     WHERE e ->> 'kind' = 'escalated'
+     ORDER BY i, n;
+
+    INSERT INTO tocsin.action_runs (crisis, action_key, attempt, state, started_at)
+    SELECT (b.x ->> 'crisis')::bigint, (b.x ->> 'crisis') || '/' || (e ->> 'state') || '/' || (e -> 'detail' ->> 'visit'),
+           (e -> 'detail' ->> 'attempt')::integer, e ->> 'state', to_timestamp((e ->> 'at_ms')::bigint / 1000.0)
+      FROM jsonb_array_elements(p_batch) AS b (x), jsonb_array_elements(b.x -> 'audit') AS a (e)
+     WHERE e ->> 'kind' = 'action_started'
+    ON CONFLICT DO NOTHING;
+
+    UPDATE tocsin.action_runs r
+       SET finished_at = to_timestamp((e ->> 'at_ms')::bigint / 1000.0), outcome = e -> 'detail' ->> 'outcome',
+           exit_status = (e -> 'detail' ->> 'exit_status')::integer,
+           duration_ms = (e -> 'detail' ->> 'duration_ms')::bigint, output_tail = e -> 'detail' ->> 'output_tail'
+      FROM jsonb_array_elements(p_batch) AS b (x), jsonb_array_elements(b.x -> 'audit') AS a (e)
+     WHERE e ->> 'kind' = 'action_finished' AND r.crisis = (b.x ->> 'crisis')::bigint
+       AND r.action_key = (b.x ->> 'crisis') || '/' || (e ->> 'state') || '/' || (e -> 'detail' ->> 'visit')
+       AND r.attempt = (e -> 'detail' ->> 'attempt')::integer;
+
+    -- Timers: a closed crisis has none; an active one loses those cleared and gains those set.
+    DELETE FROM tocsin.timers t
+     USING jsonb_array_elements(p_batch) AS b (x)
+     WHERE t.crisis = (b.x ->> 'crisis')::bigint
+       AND (b.x -> 'state' ->> 'status' <> 'active'
+            OR t.key IN (SELECT jsonb_array_elements_text(b.x -> 'cleared')));
+    INSERT INTO tocsin.timers (crisis, key, due)
+    SELECT (b.x ->> 'crisis')::bigint, s.key, to_timestamp(s.due_ms / 1000.0)
+      FROM jsonb_array_elements(p_batch) AS b (x),
+           jsonb_to_recordset(b.x -> 'timers') AS s (key text, due_ms bigint)
+     WHERE b.x -> 'state' ->> 'status' = 'active'
+    ON CONFLICT (crisis, key) DO UPDATE SET due = excluded.due;
+
+    UPDATE tocsin.commands k
+       SET applied_at = clock_timestamp(), result = r.result, error = r.error
+      FROM jsonb_array_elements(p_batch) AS b (x),
+           jsonb_to_recordset(b.x -> 'commands') AS r (seq bigint, result text, error text)
+     WHERE k.crisis = (b.x ->> 'crisis')::bigint AND k.seq = r.seq;
+
+    SELECT string_agg(b.x ->> 'crisis', ',' ORDER BY i) INTO v_payload
+      FROM jsonb_array_elements(p_batch) WITH ORDINALITY AS b (x, i);
+    PERFORM pg_notify('tocsin_applied', CASE WHEN octet_length(v_payload) < 8000 THEN v_payload ELSE '' END);
+    RETURN v_expected;
+END
+$$;
+
+-- The earliest due time of any timer, in epoch milliseconds (NULL when none).
+CREATE FUNCTION tocsin.next_due() RETURNS bigint
+LANGUAGE sql STABLE AS $$
+    SELECT (extract(epoch FROM min(due)) * 1000)::bigint FROM tocsin.timers
+$$;
+
+REVOKE ALL ON FUNCTION tocsin.take(integer, timestamptz), tocsin.commit_batch(jsonb), tocsin.next_due() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tocsin.take(integer, timestamptz), tocsin.commit_batch(jsonb), tocsin.next_due()
+   TO tocsin_engine;
