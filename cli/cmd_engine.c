@@ -8,17 +8,18 @@
 #include "daemon/engine.h"
 
 static const char usage[] =
-    "usage: tocsin engine [--actions-dir DIR] [--once] [--id NAME] [--batch N] [--verbose]\n"
+    "usage: tocsin engine [--actions-dir DIR] [--once] [--id NAME] [--batch N] [--workers N]\n"
+    "                     [--verbose]\n"
     "\n"
     "Applies recorded commands and fires due deadlines, escalations, waits and\n"
-    "retries, in batches of crises claimed with FOR UPDATE SKIP LOCKED, so several\n"
-    "engines may share one database; runs action programs from --actions-dir (a\n"
-    "`notify` program there receives every notification as JSON on stdin; without\n"
-    "one, notifications are logged). Woken by NOTIFY; one timer for the earliest\n"
-    "deadline. SIGINT or SIGTERM: finish the batch in flight, let running actions\n"
-    "finish (10 s), exit 0. A lost database connection is retried with backoff.\n"
-    "Logs are logfmt lines on stderr: warnings and errors, and with --verbose\n"
-    "what the engine does.\n"
+    "retries, in batches of crises claimed with SKIP LOCKED, so several engines\n"
+    "(and several batches of one engine) may share one database; runs action\n"
+    "programs from --actions-dir (a `notify` program there receives every\n"
+    "notification as JSON on stdin; without one, notifications are logged).\n"
+    "Woken by NOTIFY; one timer for the earliest deadline. SIGINT or SIGTERM:\n"
+    "finish the batches in flight, let running actions finish (10 s), exit 0.\n"
+    "A lost database connection is retried with backoff. Logs are logfmt lines\n"
+    "on stderr: warnings and errors, and with --verbose what the engine does.\n"
     "\n"
     "Options:\n"
     "  --actions-dir DIR  the only directory action programs are run from\n"
@@ -26,12 +27,15 @@ static const char usage[] =
     "                     (choices, actions), then exit; later deadlines stay\n"
     "  --id NAME          this engine's name in the logs (default: host:pid)\n"
     "  --batch N          crises per transaction (default 100)\n"
+    "  --workers N        batches in flight at once, each on its own connection\n"
+    "                     (default 2, so work that arrives while a batch commits\n"
+    "                     starts at once; --once uses one)\n"
     "  --verbose          log every batch, action and notification\n"
     "\n"
     "Example:\n"
     "  tocsin engine --actions-dir /etc/tocsin/actions --id engine-a --verbose\n";
 
-enum { OPT_ACTIONS = CLI_OPT_FIRST_LOCAL, OPT_ONCE, OPT_ID, OPT_BATCH, OPT_VERBOSE };
+enum { OPT_ACTIONS = CLI_OPT_FIRST_LOCAL, OPT_ONCE, OPT_ID, OPT_BATCH, OPT_WORKERS, OPT_VERBOSE };
 
 static int on_option(int c, const char *arg, void *ctx)
 {
@@ -57,6 +61,14 @@ static int on_option(int c, const char *arg, void *ctx)
         o->batch_size = (int)n;
         return 0;
     }
+    case OPT_WORKERS: {
+        char *end;
+        long n = strtol(arg, &end, 10);
+        if (*arg == '\0' || *end != '\0' || n < 1 || n > 16)
+            return cli_usage_error(&cli_cmd_engine, "--workers takes a number from 1 to 16, not '%s'", arg);
+        o->workers = (int)n;
+        return 0;
+    }
     }
     return CLI_EXIT_USAGE;
 }
@@ -69,6 +81,7 @@ static int run(int argc, char **argv, cli_globals *globals)
         {"once", no_argument, NULL, OPT_ONCE},
         {"id", required_argument, NULL, OPT_ID},
         {"batch", required_argument, NULL, OPT_BATCH},
+        {"workers", required_argument, NULL, OPT_WORKERS},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {NULL, 0, NULL, 0},
     };

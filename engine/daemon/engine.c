@@ -17,18 +17,35 @@
 #define BACKOFF_MAX_MS 30000
 #define SAFETY_POLL_MS 5000 /* a batch now and then, in case a notification was missed */
 
-typedef struct engine {
+#define MAX_WORKERS 16
+
+typedef struct engine engine;
+
+/*
+ * A batch in flight: its own connection, and its own playbook cache, since
+ * workers run at once. Its fields are touched by the worker thread only
+ * while it runs, by the loop otherwise.
+ */
+typedef struct worker {
+    engine *e;
+    uv_work_t work;
+    PGconn *conn;
+    tc_applier *applier;
+    tc_batch batch;
+    int rc;
+    tc_error err;
+    int running;
+    unsigned long wakes; /* the engine's wake count when the batch started */
+} worker;
+
+struct engine {
     uv_loop_t loop;
     tc_engine_options opts;
-    tc_applier *applier;
     tc_actions *actions;
 
-    PGconn *work_conn; /* only touched by the worker thread while a batch runs */
-    uv_work_t work;
-    tc_batch batch;
-    int batch_rc;
-    tc_error batch_err;
-    int batch_running, batch_wanted;
+    worker workers[MAX_WORKERS];
+    int worker_count, running;
+    unsigned long wakes; /* requests for a batch so far: notifications, timers, results */
 
     PGconn *listen_conn;
     uv_poll_t listen_poll;
@@ -49,7 +66,7 @@ typedef struct engine {
     int exit_code;
     tc_error last_error;
     tc_ms once_now;
-} engine;
+};
 
 static tc_ms epoch_ms(void)
 {
@@ -59,13 +76,14 @@ static tc_ms epoch_ms(void)
 }
 
 static void schedule_batch(engine *e);
+static void wake(engine *e);
 static void maybe_finish(engine *e);
 static void start_listen(engine *e);
 
 /* Timer callbacks: the engine rides in the timer's data. */
 static void on_batch_timer(uv_timer_t *t)
 {
-    schedule_batch(t->data);
+    wake(t->data);
 }
 
 static void on_listen_timer(uv_timer_t *t)
@@ -77,16 +95,17 @@ static void on_listen_timer(uv_timer_t *t)
 
 static void work_cb(uv_work_t *w)
 {
-    engine *e = w->data;
-    tc_error_init(&e->batch_err);
-    if (e->work_conn == NULL || PQstatus(e->work_conn) != CONNECTION_OK) {
-        tc_db_close(e->work_conn);
-        e->work_conn = NULL;
-        e->batch_rc = tc_db_connect(e->opts.conninfo, e->opts.role, &e->work_conn, &e->batch_err);
-        if (e->batch_rc != 0)
+    worker *k = w->data;
+    engine *e = k->e;
+    tc_error_init(&k->err);
+    if (k->conn == NULL || PQstatus(k->conn) != CONNECTION_OK) {
+        tc_db_close(k->conn);
+        k->conn = NULL;
+        k->rc = tc_db_connect(e->opts.conninfo, e->opts.role, &k->conn, &k->err);
+        if (k->rc != 0)
             return;
     }
-    e->batch_rc = tc_apply_batch(e->applier, e->work_conn, &e->batch, &e->batch_err);
+    k->rc = tc_apply_batch(k->applier, k->conn, &k->batch, &k->err);
 }
 
 static void arm_due_timer(engine *e, tc_ms next_due)
@@ -100,42 +119,49 @@ static void arm_due_timer(engine *e, tc_ms next_due)
     uv_timer_start(&e->due_timer, on_batch_timer, delay > 0 ? (uint64_t)delay : 0, 0);
 }
 
+/* A failed batch wrote nothing: put its action results back, and try again after a pause. */
+static void batch_failed(engine *e, worker *k)
+{
+    tc_batch *b = &k->batch;
+    for (size_t i = 0; i < b->result_count; i++) {
+        if (e->result_count == e->result_capacity)
+            break;
+        e->results[e->result_count++] = b->results[i];
+        memset(&b->results[i], 0, sizeof b->results[i]);
+    }
+    int unavailable = k->rc == TC_EUNAVAIL;
+    if (unavailable) {
+        tc_db_close(k->conn);
+        k->conn = NULL;
+    }
+    char delay[32];
+    snprintf(delay, sizeof delay, "%dms", e->backoff_ms);
+    tc_log(unavailable ? TC_LOG_WARN : TC_LOG_ERROR, unavailable ? "database unavailable" : "batch failed",
+           "reason", k->err.text, "retry_in", delay, NULL);
+    tc_batch_clear(b);
+    /* With --once there is nobody to wait for: give up after a few tries and say why. */
+    if (e->opts.once && ++e->failures >= 5) {
+        e->last_error = k->err;
+        e->exit_code = k->rc;
+        e->stopping = 1;
+        maybe_finish(e);
+        return;
+    }
+    uv_timer_start(&e->backoff_timer, on_batch_timer, (uint64_t)e->backoff_ms, 0);
+    e->backoff_ms = e->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : e->backoff_ms * 2;
+}
+
 static void after_work_cb(uv_work_t *w, int status)
 {
-    engine *e = w->data;
-    tc_batch *b = &e->batch;
+    worker *k = w->data;
+    engine *e = k->e;
+    tc_batch *b = &k->batch;
     (void)status;
-    e->batch_running = 0;
+    k->running = 0;
+    e->running--;
 
-    if (e->batch_rc != 0) {
-        /* Nothing was written: put the action results back, and try again after a pause. */
-        for (size_t i = 0; i < b->result_count; i++) {
-            if (e->result_count == e->result_capacity)
-                break;
-            e->results[e->result_count++] = b->results[i];
-            memset(&b->results[i], 0, sizeof b->results[i]);
-        }
-        int unavailable = e->batch_rc == TC_EUNAVAIL;
-        if (unavailable) {
-            tc_db_close(e->work_conn);
-            e->work_conn = NULL;
-        }
-        char delay[32];
-        snprintf(delay, sizeof delay, "%dms", e->backoff_ms);
-        tc_log(unavailable ? TC_LOG_WARN : TC_LOG_ERROR,
-               unavailable ? "database unavailable" : "batch failed", "reason", e->batch_err.text, "retry_in",
-               delay, NULL);
-        tc_batch_clear(b);
-        /* With --once there is nobody to wait for: give up after a few tries and say why. */
-        if (e->opts.once && ++e->failures >= 5) {
-            e->last_error = e->batch_err;
-            e->exit_code = e->batch_rc;
-            e->stopping = 1;
-            maybe_finish(e);
-            return;
-        }
-        uv_timer_start(&e->backoff_timer, on_batch_timer, (uint64_t)e->backoff_ms, 0);
-        e->backoff_ms = e->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : e->backoff_ms * 2;
+    if (k->rc != 0) {
+        batch_failed(e, k);
         return;
     }
     e->backoff_ms = BACKOFF_MIN_MS;
@@ -152,44 +178,70 @@ static void after_work_cb(uv_work_t *w, int status)
         snprintf(applied, sizeof applied, "%zu", b->applied);
         tc_log(TC_LOG_INFO, "batch applied", "crises", claimed, "items", applied, NULL);
     }
-    /* After results, one more batch: what they caused may be due at once. */
-    int more = b->claimed >= (size_t)e->opts.batch_size || e->result_count > 0 || e->batch_wanted ||
-               b->result_count > 0 || (e->opts.once && b->claimed > 0);
+    /*
+     * One more batch when this one was full, when results of actions wait or
+     * came (what they caused may be due at once), or when the engine was woken
+     * since this batch began: the work that woke it may belong to a crisis
+     * this batch held, which another batch in flight had to skip.
+     */
+    int more = b->claimed >= (size_t)e->opts.batch_size || e->result_count > 0 || b->result_count > 0 ||
+               e->wakes != k->wakes || (e->opts.once && b->claimed > 0);
     tc_ms next_due = b->next_due;
     int idle = b->claimed == 0 && b->result_count == 0;
     tc_batch_clear(b);
-    e->batch_wanted = 0;
     if (more)
         schedule_batch(e);
     else
         arm_due_timer(e, next_due);
-    if (e->opts.once && idle && !more && tc_actions_running(e->actions) == 0)
+    if (e->opts.once && idle && !more && e->running == 0 && tc_actions_running(e->actions) == 0)
         e->stopping = 1;
     maybe_finish(e);
+}
+
+/* Orders results by crisis, so that two batches lock their crises in the same order. */
+static int by_crisis(const void *a, const void *b)
+{
+    int64_t x = ((const tc_action_result *)a)->crisis, y = ((const tc_action_result *)b)->crisis;
+    return (x > y) - (x < y);
+}
+
+/*
+ * Something may be due: a notification, a deadline, a result, a retry. The
+ * count lets a batch that began before it know that it may have missed it.
+ */
+static void wake(engine *e)
+{
+    e->wakes++;
+    schedule_batch(e);
 }
 
 static void schedule_batch(engine *e)
 {
     if (e->finished)
         return;
-    if (e->batch_running) {
-        e->batch_wanted = 1;
-        return;
-    }
     if (e->stopping && e->result_count == 0)
         return;
-    tc_batch *b = &e->batch;
+    worker *k = NULL;
+    for (int i = 0; i < e->worker_count && k == NULL; i++)
+        if (!e->workers[i].running)
+            k = &e->workers[i];
+    if (k == NULL)
+        return; /* the first batch to finish sees the wake and runs again */
+    tc_batch *b = &k->batch;
     memset(b, 0, sizeof *b);
     b->results = e->results;
     b->result_count = e->result_count;
+    if (b->result_count > 1)
+        qsort(b->results, b->result_count, sizeof *b->results, by_crisis);
     e->results = calloc(e->result_capacity ? e->result_capacity : 16, sizeof *e->results);
     e->result_capacity = e->result_capacity ? e->result_capacity : 16;
     e->result_count = 0;
     b->now = e->opts.once ? (e->once_now > epoch_ms() ? epoch_ms() : e->once_now) : epoch_ms();
     b->claim = !e->stopping;
-    e->batch_running = 1;
-    e->work.data = e;
-    uv_queue_work(&e->loop, &e->work, work_cb, after_work_cb);
+    k->running = 1;
+    k->wakes = e->wakes;
+    e->running++;
+    uv_queue_work(&e->loop, &k->work, work_cb, after_work_cb);
 }
 
 static void on_action_done(tc_action_result *result, void *arg)
@@ -208,7 +260,7 @@ static void on_action_done(tc_action_result *result, void *arg)
     }
     e->results[e->result_count++] = *result;
     memset(result, 0, sizeof *result);
-    schedule_batch(e);
+    wake(e);
 }
 
 /* ---- LISTEN ---- */
@@ -270,7 +322,7 @@ static void after_listen_work(uv_work_t *w, int status)
     e->listen_polling = 1;
     uv_poll_start(&e->listen_poll, UV_READABLE, on_listen_poll);
     tc_log(TC_LOG_INFO, "listening for work", NULL);
-    schedule_batch(e); /* anything recorded while we were not listening */
+    wake(e); /* anything recorded while we were not listening */
 }
 
 static void start_listen(engine *e)
@@ -299,7 +351,7 @@ static void on_listen_poll(uv_poll_t *p, int status, int events)
         PQfreemem(n);
     }
     if (woken)
-        schedule_batch(e);
+        wake(e);
 }
 
 /* ---- stopping ---- */
@@ -313,7 +365,7 @@ static void close_walk(uv_handle_t *h, void *arg)
 
 static void maybe_finish(engine *e)
 {
-    if (!e->stopping || e->finished || e->batch_running || e->listen_connecting)
+    if (!e->stopping || e->finished || e->running > 0 || e->listen_connecting)
         return;
     if (e->result_count > 0) {
         schedule_batch(e);
@@ -373,14 +425,22 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
     e->once_now = epoch_ms();
     tc_log_setup(e->opts.id ? e->opts.id : "engine", e->opts.verbose ? TC_LOG_INFO : TC_LOG_WARN);
 
+    e->worker_count = e->opts.workers < 1 ? 2 : e->opts.workers > MAX_WORKERS ? MAX_WORKERS : e->opts.workers;
+    if (e->opts.once)
+        e->worker_count = 1; /* --once follows one chain of consequences; one batch at a time is enough */
+
     /* Fail fast when the database cannot be reached at all: exit 7 rather than retry for ever. */
-    int rc = tc_db_connect(e->opts.conninfo, e->opts.role, &e->work_conn, err);
+    int rc = tc_db_connect(e->opts.conninfo, e->opts.role, &e->workers[0].conn, err);
     if (rc != 0) {
         free(e);
         return rc;
     }
     uv_loop_init(&e->loop);
-    e->applier = tc_applier_new(e->opts.batch_size);
+    for (int i = 0; i < e->worker_count; i++) {
+        e->workers[i].e = e;
+        e->workers[i].work.data = &e->workers[i];
+        e->workers[i].applier = tc_applier_new(e->opts.batch_size);
+    }
     e->actions = tc_actions_new(&e->loop, e->opts.actions_dir, on_action_done, e);
     uv_timer_init(&e->loop, &e->due_timer);
     uv_timer_init(&e->loop, &e->backoff_timer);
@@ -402,14 +462,16 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
         start_listen(e);
         uv_timer_start(&e->safety_timer, on_batch_timer, SAFETY_POLL_MS, SAFETY_POLL_MS);
     }
-    schedule_batch(e);
+    wake(e);
     uv_run(&e->loop, UV_RUN_DEFAULT);
 
     uv_loop_close(&e->loop);
-    tc_db_close(e->work_conn);
+    for (int i = 0; i < e->worker_count; i++) {
+        tc_db_close(e->workers[i].conn);
+        tc_applier_free(e->workers[i].applier);
+    }
     tc_db_close(e->listen_conn);
     tc_actions_free(e->actions);
-    tc_applier_free(e->applier);
     for (size_t i = 0; i < e->result_count; i++)
         tc_action_result_clear(&e->results[i]);
     free(e->results);

@@ -1,8 +1,10 @@
 /*
  * tocsin engine: the libuv runtime that applies commands and fires deadlines.
  *
- * The loop only dispatches. Database work runs in batches on a worker thread
- * with its own connection (one batch in flight at a time); the loop listens
+ * The loop only dispatches. Database work runs in batches on worker threads,
+ * each with its own connection (two batches in flight by default, so a
+ * command that arrives while one batch commits starts the next at once:
+ * they claim with SKIP LOCKED, as two engines do); the loop listens
  * for NOTIFY on a second, non-blocking connection (uv_poll on its socket),
  * keeps one uv timer armed for the earliest due deadline, runs action
  * programs (uv_spawn), and handles SIGINT/SIGTERM: stop claiming, finish the
@@ -23,6 +25,7 @@ typedef struct tc_engine_options {
     int once;                /* apply what is due now, follow its consequences, exit */
     int verbose;
     int batch_size; /* crises per transaction (default 100) */
+    int workers;    /* batches in flight at once, each on its own connection (default 2; 1 with once) */
     int grace_ms;   /* how long running actions may finish after a signal (default 10 s) */
 } tc_engine_options;
 
