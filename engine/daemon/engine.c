@@ -12,6 +12,7 @@
 #include "daemon/apply.h"
 #include "daemon/log.h"
 #include "store/db.h"
+#include "store/work.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 30000
@@ -102,6 +103,8 @@ static void work_cb(uv_work_t *w)
         tc_db_close(k->conn);
         k->conn = NULL;
         k->rc = tc_db_connect(e->opts.conninfo, e->opts.role, &k->conn, &k->err);
+        if (k->rc == 0)
+            k->rc = tc_store_work_prepare(k->conn, &k->err);
         if (k->rc != 0)
             return;
     }
@@ -431,6 +434,8 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
 
     /* Fail fast when the database cannot be reached at all: exit 7 rather than retry for ever. */
     int rc = tc_db_connect(e->opts.conninfo, e->opts.role, &e->workers[0].conn, err);
+    if (rc == 0 && (rc = tc_store_work_prepare(e->workers[0].conn, err)) != 0)
+        tc_db_close(e->workers[0].conn);
     if (rc != 0) {
         free(e);
         return rc;

@@ -92,6 +92,12 @@ int tc_db_fail(PGconn *conn, const PGresult *res, const char *what, tc_error *er
         if (digit >= '3' && digit <= '6')
             return tc_error_set(err, codes[digit], "%s", message);
     }
+    /* No tocsin schema, table or function: a database never migrated, or migrated by an older tocsin.
+     * (Not said of a migration's own failure, which migrate reports with its file and line.) */
+    if (state != NULL &&
+        (strcmp(state, "3F000") == 0 || strcmp(state, "42P01") == 0 || strcmp(state, "42883") == 0) &&
+        strstr(message, "tocsin") != NULL && strncmp(what, "migration ", 10) != 0)
+        return tc_error_set(err, TC_EFAILED, "%s: %s (run 'tocsin migrate')", what, message);
     return tc_error_set(err, TC_EFAILED, "%s: %s", what, message);
 }
 
@@ -128,7 +134,9 @@ int tc_db_pipeline(PGconn *conn, const tc_db_statement *statements, int count, P
         return tc_db_fail(conn, NULL, what, err);
     for (int i = 0; i < count; i++) {
         const tc_db_statement *s = &statements[i];
-        if (!PQsendQueryParams(conn, s->sql, s->nparams, NULL, s->params, NULL, NULL, 0)) {
+        int sent = s->prepared ? PQsendQueryPrepared(conn, s->prepared, s->nparams, s->params, NULL, NULL, 0)
+                               : PQsendQueryParams(conn, s->sql, s->nparams, NULL, s->params, NULL, NULL, 0);
+        if (!sent) {
             rc = tc_db_fail(conn, NULL, what, err);
             break;
         }

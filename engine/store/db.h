@@ -47,11 +47,13 @@ int tc_db_command(PGconn *conn, const char *sql, const char *what, tc_error *err
 PGresult *tc_db_query(PGconn *conn, const char *sql, int nparams, const char *const *params, const char *what,
                       tc_error *err);
 
-/* One statement of a pipeline: SQL with text parameters. */
+/* One statement of a pipeline: SQL with text parameters, or the name of a statement prepared on the
+ * connection (then sql is only its text, for the reader). */
 typedef struct tc_db_statement {
     const char *sql;
     int nparams;
     const char *const *params;
+    const char *prepared;
 } tc_db_statement;
 
 /*

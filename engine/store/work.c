@@ -133,6 +133,33 @@ int tc_store_role_seats(PGconn *conn, const char *role, json_t **seats, int *adm
     return *seats ? 0 : tc_error_set(err, TC_ENOMEM, "out of memory");
 }
 
+#define TAKE_SQL                                                                                             \
+    "SELECT " CLAIM_COLUMNS                                                                                  \
+    ", c.work::text, c.actors::text"                                                                         \
+    "  FROM tocsin.take($1::integer, to_timestamp($2::bigint / 1000.0)) c"
+#define COMMIT_BATCH_SQL "SELECT tocsin.commit_batch($1::jsonb)"
+#define NEXT_DUE_SQL     "SELECT tocsin.next_due()"
+
+int tc_store_work_prepare(PGconn *conn, tc_error *err)
+{
+    static const struct {
+        const char *name, *sql;
+        int nparams;
+    } statements[] = {
+        {"tocsin_take", TAKE_SQL, 2},
+        {"tocsin_commit_batch", COMMIT_BATCH_SQL, 1},
+        {"tocsin_next_due", NEXT_DUE_SQL, 0},
+    };
+    for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++) {
+        PGresult *res = PQprepare(conn, statements[i].name, statements[i].sql, statements[i].nparams, NULL);
+        int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : tc_db_fail(conn, res, "cannot prepare", err);
+        PQclear(res);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* The work of a claim from take()'s jsonb array (see migrations/009_batch.sql). */
 static int read_work(const char *text, tc_claim *c)
 {
@@ -171,10 +198,8 @@ int tc_store_take(PGconn *conn, int limit, tc_ms now, tc_claim **claims, size_t 
     snprintf(at, sizeof at, "%lld", (long long)now);
     const char *params[2] = {lim, at};
     tc_db_statement statements[2] = {
-        {"BEGIN", 0, NULL},
-        {"SELECT " CLAIM_COLUMNS ", c.work::text, c.actors::text"
-         "  FROM tocsin.take($1::integer, to_timestamp($2::bigint / 1000.0)) c",
-         2, params},
+        {"BEGIN", 0, NULL, NULL},
+        {TAKE_SQL, 2, params, "tocsin_take"},
     };
     /* Inside a transaction already (results of actions were written first), the BEGIN is not needed. */
     int open = PQtransactionStatus(conn) == PQTRANS_INTRANS;
@@ -266,12 +291,12 @@ int tc_store_write(PGconn *conn, tc_writes *w, int commit, tc_ms *next_due, tc_e
         if (w->json.failed)
             return tc_error_set(err, TC_ENOMEM, "out of memory");
         params[0] = w->json.text;
-        statements[n++] = (tc_db_statement){"SELECT tocsin.commit_batch($1::jsonb)", 1, params};
+        statements[n++] = (tc_db_statement){COMMIT_BATCH_SQL, 1, params, "tocsin_commit_batch"};
     }
     if (commit && PQtransactionStatus(conn) != PQTRANS_IDLE)
-        statements[n++] = (tc_db_statement){"COMMIT", 0, NULL};
+        statements[n++] = (tc_db_statement){"COMMIT", 0, NULL, NULL};
     if (commit) {
-        statements[n++] = (tc_db_statement){"SELECT tocsin.next_due()", 0, NULL};
+        statements[n++] = (tc_db_statement){NEXT_DUE_SQL, 0, NULL, "tocsin_next_due"};
     }
     PGresult *results[3];
     int rc = n ? tc_db_pipeline(conn, statements, n, results, "cannot write the batch", err) : 0;

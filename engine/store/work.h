@@ -44,6 +44,10 @@ typedef struct tc_work_item {
 int tc_store_work_begin(PGconn *conn, tc_error *err);
 int tc_store_work_end(PGconn *conn, int commit, tc_error *err);
 
+/* Prepares the statements of tc_store_take and tc_store_write on a new connection: call it once per
+ * connection, before them. */
+int tc_store_work_prepare(PGconn *conn, tc_error *err);
+
 /*
  * Opens the batch's transaction (unless one is open) and claims up to limit
  * crises with work due by now (FOR UPDATE SKIP LOCKED), each with its items.

@@ -346,6 +346,23 @@ static void test_migrate_dead_database_is_exit_7(void **state)
     th_db_drop(db);
 }
 
+static void test_unmigrated_database_says_to_migrate(void **state)
+{
+    (void)state;
+    char *db = th_db_create_empty();
+    static const char *const commands[][4] = {{"list", NULL}, {"show", "1", NULL}, {"engine", "--once", NULL}};
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        th_run r;
+        th_tocsin(&r, db, commands[i]);
+        assert_int_equal(r.status, 1);
+        assert_int_equal(th_line_count(r.err), 1);
+        if (!th_contains(r.err, "(run 'tocsin migrate')"))
+            fail_msg("tocsin %s: %s", commands[i][0], r.err);
+        th_run_free(&r);
+    }
+    th_db_drop(db);
+}
+
 static void test_migrate_template_is_migrated(void **state)
 {
     (void)state;
@@ -374,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_migrate_status_changes_nothing),
         cmocka_unit_test(test_migrate_dead_database_is_exit_7),
         cmocka_unit_test(test_migrate_template_is_migrated),
+        cmocka_unit_test(test_unmigrated_database_says_to_migrate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
