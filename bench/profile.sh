@@ -34,11 +34,12 @@ restore() {
 }
 trap restore EXIT
 
-psql_admin -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" \
-           -c "ALTER SYSTEM SET pg_stat_statements.track = 'all'" >/dev/null
+psql_admin -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" >/dev/null
 scripts/pg.sh stop >/dev/null 2>&1
 scripts/pg.sh start >/dev/null 2>&1
-psql_admin -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
+# The library's settings exist once it is loaded.
+psql_admin -c "ALTER SYSTEM SET pg_stat_statements.track = 'all'" -c "SELECT pg_reload_conf()" \
+           -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
 
 perf_data=$(mktemp /tmp/tocsin-profile.XXXXXX)
 perf record -q -a -g -F 499 -o "$perf_data" -- "build/release/$program" "$TOCSIN_TEST_DB" "${args[@]}" 2>/dev/null
