@@ -1,0 +1,306 @@
+// The council approval scenario on DBOS Transact, beside tocsin's own
+// benchmarks (bench/bench_engine.c and bench/bench_latency.c), against the same
+// PostgreSQL. Prints Markdown rows `| what | median | spread | runs |`.
+//
+//   node bench.mjs ADMIN_CONNINFO [--runs 3] [--crises 1000] [--seconds 10] [--rate 500]
+//                  [--only throughput|latency] [--pool N]
+//
+// ADMIN_CONNINFO names a maintenance database (postgres) of the server, in
+// libpq's key=value form or as a URL (default: $TOCSIN_TEST_DB). The benchmark
+// creates and drops its own databases, tocsin_bench_dbos and
+// tocsin_bench_dbos_latency. --pool N sets the executor's system database
+// pool (systemDatabasePoolSize; the SDK's default, 10, otherwise).
+//
+// One crisis is one workflow (`crisis` in executor.mjs) that takes the six
+// council votes with DBOS.recv and then records the decision in a step. A vote
+// is a DBOS send to that workflow.
+//
+// 1. Throughput (bench_engine): 1,000 crisis workflows are enqueued on a DBOS
+//    queue and their 6,000 votes sent while no executor runs; then one executor
+//    process launches, dequeues the crises and runs them. Timed from the end of
+//    DBOS.launch() in the executor to its 6,000th recv returning (votes applied
+//    per second) and to its 1,000th decision step returning (crises decided per
+//    second). This is the nearest reading of "votes queued first, then
+//    measured processing": a send needs its destination workflow to exist, and
+//    a queue is DBOS's way to create workflows that no process runs yet. Unlike
+//    tocsin's, the crises are therefore not started before the clock: the
+//    timed part includes dequeuing and starting each workflow.
+//
+// 2. Latency (bench_latency): one executor runs with every crisis already
+//    started and waiting in its first recv; four loader processes send 500
+//    votes a second between them to crises of their own, and this process sends
+//    probe votes at 50 a second, each to a crisis nobody else touches, each
+//    timed from the return of DBOSClient.send to the commit of the transaction
+//    in which the workflow's recv consumes that vote and checkpoints it. That
+//    commit is observed as a NOTIFY sent by a trigger the benchmark adds to
+//    dbos.notifications (fired by the consuming UPDATE, delivered at its
+//    commit), the counterpart of the NOTIFY tocsin_applied that tocsin's
+//    committing transaction sends.
+import { fork } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { DBOSClient } from '@dbos-inc/dbos-sdk';
+import pg from 'pg';
+
+import {
+  APP_NAME,
+  PARTIES,
+  QUEUE,
+  TOPIC,
+  WORKFLOW,
+  ballot,
+  die,
+  dropDatabase,
+  freshDatabase,
+  inParallel,
+  nowMs,
+  sleepUntil,
+  sorted,
+  stderrLogger,
+  withClient,
+} from './lib.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const PROBES_PER_SECOND = 50;
+const LOADERS = 4;
+// How often the throughput run's queue is polled. DBOS polls a queue at its
+// minPollingIntervalMs (1 s by default), the first time one interval after
+// launch; 20 ms keeps that wait out of the timed part without polling much
+// while the crises run.
+const THROUGHPUT_QUEUE_POLL_MS = 20;
+
+function parseArgs(argv) {
+  const o = { admin: process.env.TOCSIN_TEST_DB, runs: 3, crises: 1000, seconds: 10, rate: 500, only: null, pool: 0 };
+  const rest = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) die(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--runs') o.runs = Number(value());
+    else if (a === '--crises') o.crises = Number(value());
+    else if (a === '--seconds') o.seconds = Number(value());
+    else if (a === '--rate') o.rate = Number(value());
+    else if (a === '--only') o.only = value();
+    else if (a === '--pool') o.pool = Number(value());
+    else if (a === '-h' || a === '--help') {
+      process.stderr.write(
+        'usage: node bench.mjs ADMIN_CONNINFO [--runs 3] [--crises 1000] [--seconds 10] [--rate 500] [--only throughput|latency] [--pool N]\n',
+      );
+      process.exit(0);
+    } else if (a.startsWith('--')) die(`unknown option ${a}`);
+    else rest.push(a);
+  }
+  if (rest.length > 1) die('one ADMIN_CONNINFO only');
+  if (rest.length === 1) o.admin = rest[0];
+  if (!o.admin) die('no ADMIN_CONNINFO given and TOCSIN_TEST_DB is not set');
+  if (!(o.runs >= 1 && o.runs <= 16) || !(o.crises >= 1) || !(o.seconds > 0) || !(o.rate > 0))
+    die('RUNS must be 1 to 16; CRISES, SECONDS and RATE positive');
+  if (o.only !== null && o.only !== 'throughput' && o.only !== 'latency') die(`--only takes throughput or latency`);
+  return o;
+}
+
+function dbosClient(url, poolSize) {
+  return DBOSClient.create({
+    systemDatabaseUrl: url,
+    logger: stderrLogger,
+    applicationName: APP_NAME,
+    systemDatabasePoolSize: poolSize,
+  });
+}
+
+// Forks a child with its stdout sent to our stderr, so that stdout carries the rows only.
+function spawn(script, args) {
+  const child = fork(join(here, script), [JSON.stringify(args)], { stdio: ['ignore', 2, 2, 'ipc'] });
+  child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+  return child;
+}
+
+function nextMessage(child, type, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no '${type}' from ${child.spawnargs[1]} within ${timeoutMs / 1e3} s`)), timeoutMs);
+    const onMessage = (m) => {
+      if (m.type !== type) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(m);
+    };
+    child.on('message', onMessage);
+    child.exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${child.spawnargs[1]} exited (${code}) before '${type}'`));
+    });
+  });
+}
+
+async function stopExecutor(child) {
+  child.send({ type: 'stop' });
+  const code = await child.exited;
+  if (code !== 0) die(`the executor failed (${code})`);
+}
+
+// Workflows created, as DBOS's queue holds them, ids prefix-1..prefix-count.
+async function enqueueCrises(client, prefix, count) {
+  const ids = Array.from({ length: count }, (_, i) => i + 1);
+  await inParallel(ids, 8, (id) => client.enqueue({ queueName: QUEUE, workflowName: WORKFLOW, workflowID: `${prefix}-${id}` }, id));
+  return ids;
+}
+
+const scalar = (c, sql) => c.query(sql).then((r) => Number(r.rows[0].n));
+
+async function throughputRun(admin, crises, pool) {
+  const url = await freshDatabase(admin, 'tocsin_bench_dbos');
+  const client = await dbosClient(url, 8);
+  await client.registerQueue(QUEUE, { minPollingIntervalMs: THROUGHPUT_QUEUE_POLL_MS });
+  const ids = await enqueueCrises(client, 'crisis', crises);
+  // The votes, in the order bench_engine queues them (by crisis, then party).
+  await inParallel(ids, 8, async (id) => {
+    for (const p of PARTIES) await client.send(`crisis-${id}`, ballot(p), TOPIC);
+  });
+  await client.destroy();
+  const xid0 = await withClient(url, async (c) => {
+    await c.query('ANALYZE');
+    return scalar(c, 'SELECT txid_current() AS n');
+  });
+
+  const executor = spawn('executor.mjs', { url, expect: crises, pool });
+  const done = await nextMessage(executor, 'done', 600e3);
+  await stopExecutor(executor);
+
+  await withClient(url, async (c) => {
+    const writes = (await scalar(c, 'SELECT txid_current() AS n')) - xid0 - 1;
+    const consumed = await scalar(c, 'SELECT count(*) AS n FROM dbos.notifications WHERE consumed');
+    const approved = await scalar(c, "SELECT count(*) AS n FROM bench.decisions WHERE outcome = 'approved'");
+    const finished = await scalar(c, "SELECT count(*) AS n FROM dbos.workflow_status WHERE status = 'SUCCESS'");
+    if (consumed !== 6 * crises || approved !== crises || finished !== crises)
+      die(`${consumed} votes consumed, ${approved} crises approved, ${finished} workflows finished; expected ${6 * crises}, ${crises}, ${crises}`);
+    process.stderr.write(
+      `dbos peer: throughput run: ${done.votesSeconds.toFixed(3)} s to the last vote, ${done.decidedSeconds.toFixed(3)} s to the last decision, ` +
+        `${writes} writing transactions (${(writes / (6 * crises)).toFixed(2)} a vote), ` +
+        `executor CPU ${done.cpuSeconds.toFixed(2)} s (${((100 * done.cpuSeconds) / done.decidedSeconds).toFixed(0)}% of one core)\n`,
+    );
+  });
+  return { votes: (6 * crises) / done.votesSeconds, decided: crises / done.decidedSeconds };
+}
+
+// Waits for NOTIFY bench_vote_recorded naming a workflow: arm(id) before the
+// send, then await the promise it returned.
+function recordedWatcher(conn) {
+  const waiting = new Map();
+  conn.on('notification', (n) => {
+    const w = waiting.get(n.payload);
+    if (w) {
+      waiting.delete(n.payload);
+      w(nowMs());
+    }
+  });
+  return (id) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no commit of a vote to ${id} within 10 s`)), 10e3);
+      waiting.set(id, (t) => {
+        clearTimeout(timer);
+        resolve(t);
+      });
+    });
+}
+
+async function latencyRun(admin, seconds, rate, pool) {
+  const probes = Math.floor(PROBES_PER_SECOND * seconds);
+  const share = Math.floor(Math.floor((rate * seconds) / LOADERS) / 6) + 1; // crises per loader
+  const loadCrises = LOADERS * share;
+  const probeCrises = Math.floor(probes / 6) + 1;
+  const url = await freshDatabase(admin, 'tocsin_bench_dbos_latency');
+  await withClient(url, (c) =>
+    c.query(`CREATE FUNCTION bench.vote_recorded() RETURNS trigger LANGUAGE plpgsql AS $$
+               BEGIN PERFORM pg_notify('bench_vote_recorded', NEW.destination_uuid); RETURN NULL; END $$;
+             CREATE TRIGGER bench_vote_recorded AFTER UPDATE OF consumed ON dbos.notifications FOR EACH ROW
+               WHEN (NEW.consumed AND NOT OLD.consumed AND NEW.destination_uuid LIKE 'probe-%')
+               EXECUTE FUNCTION bench.vote_recorded()`),
+  );
+  const client = await dbosClient(url, 2);
+  await client.registerQueue(QUEUE);
+  await enqueueCrises(client, 'probe', probeCrises);
+  await enqueueCrises(client, 'load', loadCrises);
+  await withClient(url, (c) => c.query('ANALYZE'));
+
+  // Every crisis started and waiting in its first recv, whose durable timeout
+  // (a DBOS.sleep checkpoint) is written just before it waits.
+  const executor = spawn('executor.mjs', { url, pool });
+  await nextMessage(executor, 'ready', 60e3);
+  const listener = new pg.Client({ connectionString: url });
+  await listener.connect();
+  for (;;) {
+    const waiting = await scalar(listener, "SELECT count(*) AS n FROM dbos.operation_outputs WHERE function_name = 'DBOS.sleep'");
+    if (waiting === probeCrises + loadCrises) break;
+    await sleepUntil(nowMs() + 100);
+  }
+  await listener.query('LISTEN bench_vote_recorded');
+  const armed = recordedWatcher(listener);
+  await sleepUntil(nowMs() + 500);
+
+  const startWall = Date.now() + 200; // the loaders' processes start meanwhile
+  const start = nowMs() + 200;
+  const loaders = Array.from({ length: LOADERS }, (_, l) =>
+    spawn('loader.mjs', { url, first: 1 + l * share, rate: rate / LOADERS, seconds, start: startWall }),
+  );
+  const lat = [];
+  for (let j = 0; j < probes; j++) {
+    await sleepUntil(start + (j * 1e3) / PROBES_PER_SECOND);
+    const id = `probe-${1 + Math.floor(j / 6)}`;
+    const recorded = armed(id);
+    await client.send(id, ballot(PARTIES[j % 6]), TOPIC);
+    const returned = nowMs();
+    lat.push(Math.max(0, (await recorded) - returned));
+  }
+  for (const l of loaders) if ((await l.exited) !== 0) die('a loader failed');
+  const elapsed = (nowMs() - start) / 1e3;
+  await stopExecutor(executor);
+  const applied = (await scalar(listener, 'SELECT count(*) AS n FROM dbos.notifications WHERE consumed')) / elapsed;
+  await listener.end();
+  await client.destroy();
+  const s = sorted(lat);
+  return { p50: s[Math.floor(probes / 2)], p99: s[Math.floor(probes * 0.99)], applied };
+}
+
+const o = parseArgs(process.argv.slice(2));
+const median = (s) => s[Math.floor(s.length / 2)];
+const row = (what, fmt, values, runs) => {
+  const s = sorted(values);
+  console.log(`| ${what} | ${fmt(median(s))} | ${fmt(s[0], true)}–${fmt(s[s.length - 1])} | ${runs} |`);
+};
+
+try {
+  if (o.only !== 'latency') {
+    const results = [];
+    for (let r = 0; r < o.runs; r++) results.push(await throughputRun(o.admin, o.crises, o.pool));
+    const perSecond = (v, bare) => (bare ? v.toFixed(0) : `${v.toFixed(0)}/s`);
+    row(
+      `DBOS peer: votes applied per second (${o.crises} crises, ${6 * o.crises} queued votes)`,
+      perSecond,
+      results.map((x) => x.votes),
+      `${o.runs} runs`,
+    );
+    row('DBOS peer: crises decided per second', perSecond, results.map((x) => x.decided), `${o.runs} runs`);
+    await dropDatabase(o.admin, 'tocsin_bench_dbos');
+  }
+  if (o.only !== 'throughput') {
+    const results = [];
+    for (let r = 0; r < o.runs; r++) results.push(await latencyRun(o.admin, o.seconds, o.rate, o.pool));
+    const probes = Math.floor(PROBES_PER_SECOND * o.seconds);
+    const ms = (v, bare) => (bare ? v.toFixed(2) : `${v.toFixed(2)} ms`);
+    const applied = median(sorted(results.map((x) => x.applied)));
+    row(
+      `DBOS peer latency, send returned to vote recorded, p50 (background ${o.rate} votes/s; ${applied.toFixed(0)}/s applied in all)`,
+      ms,
+      results.map((x) => x.p50),
+      `${o.runs} × ${probes} probes`,
+    );
+    row('DBOS peer latency, send returned to vote recorded, p99 (same runs)', ms, results.map((x) => x.p99), `${o.runs} × ${probes} probes`);
+    await dropDatabase(o.admin, 'tocsin_bench_dbos_latency');
+  }
+} catch (e) {
+  die(e.stack || e.message);
+}
+process.exit(0);
