@@ -3,13 +3,18 @@
 // PostgreSQL. Prints Markdown rows `| what | median | spread | runs |`.
 //
 //   node bench.mjs ADMIN_CONNINFO [--runs 3] [--crises 1000] [--seconds 10] [--rate 500]
-//                  [--only throughput|latency] [--pool N]
+//                  [--only throughput|latency] [--pool N] [--polling N] [--closed-loop]
 //
 // ADMIN_CONNINFO names a maintenance database (postgres) of the server, in
 // libpq's key=value form or as a URL (default: $TOCSIN_TEST_DB). The benchmark
 // creates and drops its own databases, tocsin_bench_dbos and
-// tocsin_bench_dbos_latency. --pool N sets the executor's system database
-// pool (systemDatabasePoolSize; the SDK's default, 10, otherwise).
+// tocsin_bench_dbos_latency (kept after the last run when BENCH_KEEP_DB is
+// set, for a look inside). --pool N sets the executor's system database
+// pool (systemDatabasePoolSize; the SDK's default, 10, otherwise), --polling N
+// how many of its connections recv's polling reads may hold at once
+// (systemDatabasePollingConcurrency; half the pool by default, 0 for no
+// limit); --closed-loop waits for each probe before the next, as
+// bench_latency does (see the probe loop below).
 //
 // One crisis is one workflow (`crisis` in executor.mjs) that takes the six
 // council votes with DBOS.recv and then records the decision in a step. A vote
@@ -29,7 +34,8 @@
 // 2. Latency (bench_latency): one executor runs with every crisis already
 //    started and waiting in its first recv; four loader processes send 500
 //    votes a second between them to crises of their own, and this process sends
-//    probe votes at 50 a second, each to a crisis nobody else touches, each
+//    probe votes at 50 a second on their schedule (not waiting for the one
+//    before), six to a crisis nobody else touches, each
 //    timed from the return of DBOSClient.send to the commit of the transaction
 //    in which the workflow's recv consumes that vote and checkpoints it. That
 //    commit is observed as a NOTIFY sent by a trigger the benchmark adds to
@@ -64,6 +70,8 @@ import {
 const here = dirname(fileURLToPath(import.meta.url));
 const PROBES_PER_SECOND = 50;
 const LOADERS = 4;
+// A probe not recorded by then fails the run.
+const PROBE_TIMEOUT_MS = 120e3;
 // How often the throughput run's queue is polled. DBOS polls a queue at its
 // minPollingIntervalMs (1 s by default), the first time one interval after
 // launch; 20 ms keeps that wait out of the timed part without polling much
@@ -71,7 +79,7 @@ const LOADERS = 4;
 const THROUGHPUT_QUEUE_POLL_MS = 20;
 
 function parseArgs(argv) {
-  const o = { admin: process.env.TOCSIN_TEST_DB, runs: 3, crises: 1000, seconds: 10, rate: 500, only: null, pool: 0 };
+  const o = { admin: process.env.TOCSIN_TEST_DB, runs: 3, crises: 1000, seconds: 10, rate: 500, only: null, pool: 0, polling: undefined, closedLoop: false };
   const rest = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -85,9 +93,12 @@ function parseArgs(argv) {
     else if (a === '--rate') o.rate = Number(value());
     else if (a === '--only') o.only = value();
     else if (a === '--pool') o.pool = Number(value());
+    else if (a === '--polling') o.polling = Number(value());
+    else if (a === '--closed-loop') o.closedLoop = true;
     else if (a === '-h' || a === '--help') {
       process.stderr.write(
-        'usage: node bench.mjs ADMIN_CONNINFO [--runs 3] [--crises 1000] [--seconds 10] [--rate 500] [--only throughput|latency] [--pool N]\n',
+        'usage: node bench.mjs ADMIN_CONNINFO [--runs 3] [--crises 1000] [--seconds 10] [--rate 500]\n' +
+          '                      [--only throughput|latency] [--pool N] [--polling N] [--closed-loop]\n',
       );
       process.exit(0);
     } else if (a.startsWith('--')) die(`unknown option ${a}`);
@@ -150,7 +161,7 @@ async function enqueueCrises(client, prefix, count) {
 
 const scalar = (c, sql) => c.query(sql).then((r) => Number(r.rows[0].n));
 
-async function throughputRun(admin, crises, pool) {
+async function throughputRun(admin, crises, tuning) {
   const url = await freshDatabase(admin, 'tocsin_bench_dbos');
   const client = await dbosClient(url, 8);
   await client.registerQueue(QUEUE, { minPollingIntervalMs: THROUGHPUT_QUEUE_POLL_MS });
@@ -165,7 +176,7 @@ async function throughputRun(admin, crises, pool) {
     return scalar(c, 'SELECT txid_current() AS n');
   });
 
-  const executor = spawn('executor.mjs', { url, expect: crises, pool });
+  const executor = spawn('executor.mjs', { url, expect: crises, ...tuning });
   const done = await nextMessage(executor, 'done', 600e3);
   await stopExecutor(executor);
 
@@ -185,8 +196,8 @@ async function throughputRun(admin, crises, pool) {
   return { votes: (6 * crises) / done.votesSeconds, decided: crises / done.decidedSeconds };
 }
 
-// Waits for NOTIFY bench_vote_recorded naming a workflow: arm(id) before the
-// send, then await the promise it returned.
+// Waits for NOTIFY bench_vote_recorded naming a message: arm(id) before the
+// send, then await the promise it returned, which gives the time it came.
 function recordedWatcher(conn) {
   const waiting = new Map();
   conn.on('notification', (n) => {
@@ -198,7 +209,7 @@ function recordedWatcher(conn) {
   });
   return (id) =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no commit of a vote to ${id} within 10 s`)), 10e3);
+      const timer = setTimeout(() => reject(new Error(`no commit of vote ${id} within ${PROBE_TIMEOUT_MS / 1e3} s`)), PROBE_TIMEOUT_MS);
       waiting.set(id, (t) => {
         clearTimeout(timer);
         resolve(t);
@@ -206,7 +217,7 @@ function recordedWatcher(conn) {
     });
 }
 
-async function latencyRun(admin, seconds, rate, pool) {
+async function latencyRun(admin, seconds, rate, tuning, closedLoop) {
   const probes = Math.floor(PROBES_PER_SECOND * seconds);
   const share = Math.floor(Math.floor((rate * seconds) / LOADERS) / 6) + 1; // crises per loader
   const loadCrises = LOADERS * share;
@@ -214,12 +225,12 @@ async function latencyRun(admin, seconds, rate, pool) {
   const url = await freshDatabase(admin, 'tocsin_bench_dbos_latency');
   await withClient(url, (c) =>
     c.query(`CREATE FUNCTION bench.vote_recorded() RETURNS trigger LANGUAGE plpgsql AS $$
-               BEGIN PERFORM pg_notify('bench_vote_recorded', NEW.destination_uuid); RETURN NULL; END $$;
+               BEGIN PERFORM pg_notify('bench_vote_recorded', NEW.message_uuid); RETURN NULL; END $$;
              CREATE TRIGGER bench_vote_recorded AFTER UPDATE OF consumed ON dbos.notifications FOR EACH ROW
                WHEN (NEW.consumed AND NOT OLD.consumed AND NEW.destination_uuid LIKE 'probe-%')
                EXECUTE FUNCTION bench.vote_recorded()`),
   );
-  const client = await dbosClient(url, 2);
+  const client = await dbosClient(url, 4);
   await client.registerQueue(QUEUE);
   await enqueueCrises(client, 'probe', probeCrises);
   await enqueueCrises(client, 'load', loadCrises);
@@ -227,7 +238,7 @@ async function latencyRun(admin, seconds, rate, pool) {
 
   // Every crisis started and waiting in its first recv, whose durable timeout
   // (a DBOS.sleep checkpoint) is written just before it waits.
-  const executor = spawn('executor.mjs', { url, pool });
+  const executor = spawn('executor.mjs', { url, ...tuning });
   await nextMessage(executor, 'ready', 60e3);
   const listener = new pg.Client({ connectionString: url });
   await listener.connect();
@@ -245,26 +256,45 @@ async function latencyRun(admin, seconds, rate, pool) {
   const loaders = Array.from({ length: LOADERS }, (_, l) =>
     spawn('loader.mjs', { url, first: 1 + l * share, rate: rate / LOADERS, seconds, start: startWall }),
   );
-  const lat = [];
+  // Each probe leaves on its schedule whether or not the ones before it have
+  // been recorded. bench_latency waits for each (as --closed-loop does here),
+  // which is the same while the engine keeps up; when it does not, waiting
+  // slows the probes down to the engine's pace, so that most of them go out
+  // after the background load has ended and the queue it built stays hidden.
+  // The idempotency key names the
+  // message (DBOS stores it as message_uuid KEY::DESTINATION), so that the
+  // trigger's NOTIFY tells which probe was recorded.
+  const pending = [];
   for (let j = 0; j < probes; j++) {
     await sleepUntil(start + (j * 1e3) / PROBES_PER_SECOND);
     const id = `probe-${1 + Math.floor(j / 6)}`;
-    const recorded = armed(id);
-    await client.send(id, ballot(PARTIES[j % 6]), TOPIC);
-    const returned = nowMs();
-    lat.push(Math.max(0, (await recorded) - returned));
+    const recorded = armed(`p${j}::${id}`);
+    recorded.catch(() => {}); // its failure is awaited below, not unhandled meanwhile
+    const probe = client.send(id, ballot(PARTIES[j % 6]), TOPIC, `p${j}`).then(() => {
+      const returned = nowMs();
+      return recorded.then((at) => Math.max(0, at - returned));
+    });
+    pending.push(probe);
+    if (closedLoop) await probe;
   }
+  const lat = await Promise.all(pending);
   for (const l of loaders) if ((await l.exited) !== 0) die('a loader failed');
   const elapsed = (nowMs() - start) / 1e3;
-  await stopExecutor(executor);
   const applied = (await scalar(listener, 'SELECT count(*) AS n FROM dbos.notifications WHERE consumed')) / elapsed;
+  await stopExecutor(executor);
   await listener.end();
   await client.destroy();
   const s = sorted(lat);
-  return { p50: s[Math.floor(probes / 2)], p99: s[Math.floor(probes * 0.99)], applied };
+  const r = { p50: s[Math.floor(probes / 2)], p99: s[Math.floor(probes * 0.99)], applied };
+  process.stderr.write(
+    `dbos peer: latency run: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${s[probes - 1].toFixed(2)} ms, ` +
+      `${applied.toFixed(0)} votes/s applied in all over ${elapsed.toFixed(1)} s\n`,
+  );
+  return r;
 }
 
 const o = parseArgs(process.argv.slice(2));
+const tuning = { pool: o.pool, polling: o.polling };
 const median = (s) => s[Math.floor(s.length / 2)];
 const row = (what, fmt, values, runs) => {
   const s = sorted(values);
@@ -274,7 +304,7 @@ const row = (what, fmt, values, runs) => {
 try {
   if (o.only !== 'latency') {
     const results = [];
-    for (let r = 0; r < o.runs; r++) results.push(await throughputRun(o.admin, o.crises, o.pool));
+    for (let r = 0; r < o.runs; r++) results.push(await throughputRun(o.admin, o.crises, tuning));
     const perSecond = (v, bare) => (bare ? v.toFixed(0) : `${v.toFixed(0)}/s`);
     row(
       `DBOS peer: votes applied per second (${o.crises} crises, ${6 * o.crises} queued votes)`,
@@ -283,11 +313,11 @@ try {
       `${o.runs} runs`,
     );
     row('DBOS peer: crises decided per second', perSecond, results.map((x) => x.decided), `${o.runs} runs`);
-    await dropDatabase(o.admin, 'tocsin_bench_dbos');
+    if (!process.env.BENCH_KEEP_DB) await dropDatabase(o.admin, 'tocsin_bench_dbos');
   }
   if (o.only !== 'throughput') {
     const results = [];
-    for (let r = 0; r < o.runs; r++) results.push(await latencyRun(o.admin, o.seconds, o.rate, o.pool));
+    for (let r = 0; r < o.runs; r++) results.push(await latencyRun(o.admin, o.seconds, o.rate, tuning, o.closedLoop));
     const probes = Math.floor(PROBES_PER_SECOND * o.seconds);
     const ms = (v, bare) => (bare ? v.toFixed(2) : `${v.toFixed(2)} ms`);
     const applied = median(sorted(results.map((x) => x.applied)));
@@ -298,7 +328,7 @@ try {
       `${o.runs} × ${probes} probes`,
     );
     row('DBOS peer latency, send returned to vote recorded, p99 (same runs)', ms, results.map((x) => x.p99), `${o.runs} × ${probes} probes`);
-    await dropDatabase(o.admin, 'tocsin_bench_dbos_latency');
+    if (!process.env.BENCH_KEEP_DB) await dropDatabase(o.admin, 'tocsin_bench_dbos_latency');
   }
 } catch (e) {
   die(e.stack || e.message);

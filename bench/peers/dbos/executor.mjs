@@ -85,8 +85,9 @@ DBOS.setConfig({
   logger: stderrLogger,
   applicationVersion: 'bench',
   // The SDK's defaults otherwise (a pool of 10 connections, LISTEN/NOTIFY on)
-  // unless bench.mjs was given --pool.
+  // unless bench.mjs was given --pool or --polling.
   ...(opts.pool ? { systemDatabasePoolSize: opts.pool } : {}),
+  ...(opts.polling !== undefined ? { systemDatabasePollingConcurrency: opts.polling } : {}),
 });
 
 process.on('message', async (m) => {
