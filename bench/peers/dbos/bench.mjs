@@ -249,13 +249,16 @@ async function latencyRun(admin, seconds, rate, tuning, closedLoop) {
   }
   await listener.query('LISTEN bench_vote_recorded');
   const armed = recordedWatcher(listener);
-  await sleepUntil(nowMs() + 500);
+  await sleepUntil(nowMs() + 1000); // the initial checks of the waiting recvs are over
 
-  const startWall = Date.now() + 200; // the loaders' processes start meanwhile
-  const start = nowMs() + 200;
   const loaders = Array.from({ length: LOADERS }, (_, l) =>
-    spawn('loader.mjs', { url, first: 1 + l * share, rate: rate / LOADERS, seconds, start: startWall }),
+    spawn('loader.mjs', { url, first: 1 + l * share, rate: rate / LOADERS, seconds }),
   );
+  await Promise.all(loaders.map((l) => nextMessage(l, 'ready', 60e3)));
+  // The probes' connections open before the clock starts, as the loaders' have.
+  await Promise.all(Array.from({ length: 4 }, () => client.retrieveQueue(QUEUE)));
+  const start = nowMs() + 50;
+  for (const l of loaders) l.send({ type: 'go', start: Date.now() + 50 });
   // Each probe leaves on its schedule whether or not the ones before it have
   // been recorded. bench_latency waits for each (as --closed-loop does here),
   // which is the same while the engine keeps up; when it does not, waiting

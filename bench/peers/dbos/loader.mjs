@@ -4,10 +4,16 @@
 // INSERT, committed, per vote). A process of its own, as in bench_latency,
 // because one connection waiting on each commit cannot keep up the whole rate.
 //
-//   node loader.mjs '{"url": ..., "first": N, "rate": R, "seconds": S, "start": EPOCH_MS}'
+//   node loader.mjs '{"url": ..., "first": N, "rate": R, "seconds": S}'
+//
+// Sends {type: 'ready'} over IPC once connected, then starts at the wall-clock
+// time that the {type: 'go', start: EPOCH_MS} message names, so that the
+// loaders and the probes start together (Node takes a good part of a second to
+// start, which would otherwise make each loader start late and then send in a
+// burst to catch up).
 import { DBOSClient } from '@dbos-inc/dbos-sdk';
 
-import { APP_NAME, PARTIES, TOPIC, ballot, nowMs, sleepUntil, stderrLogger } from './lib.mjs';
+import { APP_NAME, PARTIES, QUEUE, TOPIC, ballot, nowMs, sleepUntil, stderrLogger } from './lib.mjs';
 
 const o = JSON.parse(process.argv[2]);
 const client = await DBOSClient.create({
@@ -16,9 +22,10 @@ const client = await DBOSClient.create({
   applicationName: APP_NAME,
   systemDatabasePoolSize: 1,
 });
-// The schedule starts at the wall-clock time the parent chose, so that the
-// four loaders and the probes start together.
-const start = nowMs() + (o.start - Date.now());
+await client.retrieveQueue(QUEUE); // connected before the clock starts
+const go = new Promise((resolve) => process.on('message', (m) => m.type === 'go' && resolve(m.start)));
+process.send({ type: 'ready' });
+const start = nowMs() + ((await go) - Date.now());
 const total = Math.floor(o.rate * o.seconds);
 for (let i = 0; i < total; i++) {
   await sleepUntil(start + (i * 1e3) / o.rate);
