@@ -2,17 +2,19 @@
 // council's crisis workflow, the counterpart of one tocsin engine. Forked by
 // bench.mjs, which talks to it over IPC:
 //
-//   node executor.mjs '{"url": ..., "expect": N}'
+//   node executor.mjs '{"url": ..., "expect": N, "pool": N, "polling": N}'
 //
-// It launches DBOS against url and sends {type: 'ready'} when launched. When
-// `expect` is set (the throughput scenario) it sends {type: 'done', ...} with
-// the seconds from launch to the expect*6-th vote received and to the
-// expect-th decision recorded. On {type: 'stop'} it shuts DBOS down (letting
-// running workflows finish their current step) and exits.
+// It launches DBOS against url and sends {type: 'ready'} once launched. When
+// `expect` is set (the throughput scenario), {type: 'mark'} tells it that the
+// votes were just queued (it takes its CPU time then), and it sends
+// {type: 'done', ...} once expect crises are decided, with the times (epochMs)
+// of the first vote received, of the expect*6-th, and of the expect-th
+// decision, and the CPU seconds used since the mark. On {type: 'stop'} it shuts
+// DBOS down and exits.
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import pg from 'pg';
 
-import { APP_NAME, PARTIES, QUEUE, TOPIC, WORKFLOW, die, nowMs, stderrLogger } from './lib.mjs';
+import { APP_NAME, PARTIES, TOPIC, WORKFLOW, die, epochMs, stderrLogger } from './lib.mjs';
 
 const opts = JSON.parse(process.argv[2]);
 
@@ -27,25 +29,21 @@ const app = new pg.Pool({ connectionString: opts.url, max: 4 });
 
 let votes = 0;
 let decided = 0;
-let launched = 0;
-let cpuAtLaunch;
+let firstVoteAt = 0;
 let votesAt = 0;
+let cpuAtMark = process.cpuUsage();
 
 function voteReceived() {
   votes++;
-  if (opts.expect && votes === opts.expect * PARTIES.length) votesAt = nowMs();
+  if (votes === 1) firstVoteAt = epochMs();
+  if (opts.expect && votes === opts.expect * PARTIES.length) votesAt = epochMs();
 }
 
 function crisisDecided() {
   decided++;
   if (opts.expect && decided === opts.expect) {
-    const cpu = process.cpuUsage(cpuAtLaunch);
-    process.send({
-      type: 'done',
-      votesSeconds: (votesAt - launched) / 1e3,
-      decidedSeconds: (nowMs() - launched) / 1e3,
-      cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    });
+    const cpu = process.cpuUsage(cpuAtMark);
+    process.send({ type: 'done', firstVoteAt, votesAt, decidedAt: epochMs(), cpuSeconds: (cpu.user + cpu.system) / 1e6 });
   }
 }
 
@@ -91,12 +89,15 @@ DBOS.setConfig({
 });
 
 process.on('message', async (m) => {
-  if (m.type !== 'stop') return;
-  // After the throughput run, let each workflow write its final status; in the
-  // latency run the crises that did not get all their votes are left waiting.
-  await DBOS.shutdown(opts.expect ? { workflowCompletionTimeoutMS: 10000 } : {});
-  await app.end();
-  process.exit(0);
+  if (m.type === 'mark') {
+    cpuAtMark = process.cpuUsage();
+  } else if (m.type === 'stop') {
+    // After the throughput run, let each workflow write its final status; in the
+    // latency run the crises that did not get all their votes are left waiting.
+    await DBOS.shutdown(opts.expect ? { workflowCompletionTimeoutMS: 10000 } : {});
+    await app.end();
+    process.exit(0);
+  }
 });
 process.on('disconnect', () => process.exit(1));
 
@@ -105,6 +106,4 @@ try {
 } catch (e) {
   die(`DBOS.launch failed: ${e.message}`);
 }
-launched = nowMs();
-cpuAtLaunch = process.cpuUsage();
 process.send({ type: 'ready' });

@@ -35,6 +35,9 @@ export function die(msg) {
 // Milliseconds on the monotonic clock.
 export const nowMs = () => performance.now();
 
+// Milliseconds since the epoch, to a fraction: comparable between processes.
+export const epochMs = () => performance.timeOrigin + performance.now();
+
 export function sleepUntil(ms) {
   const left = ms - nowMs();
   return left > 0 ? new Promise((resolve) => setTimeout(resolve, left)) : Promise.resolve();
