@@ -4,6 +4,7 @@
 // a logger that keeps DBOS's messages off stdout (which carries only the rows
 // of the table).
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -151,4 +152,22 @@ export async function inParallel(items, width, fn) {
 
 export function sorted(values) {
   return [...values].sort((a, b) => a - b);
+}
+
+// CPU seconds used so far by each server process connected to c's database,
+// other than c's own, read from /proc (the server runs on this machine: the
+// benchmark reaches it through a unix socket). Empty where /proc cannot tell.
+export async function backendCpu(c) {
+  const { rows } = await c.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+  const cpu = new Map();
+  for (const { pid } of rows) {
+    try {
+      // Fields 14 and 15 of /proc/PID/stat, after the parenthesised command name.
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      cpu.set(pid, (Number(f[11]) + Number(f[12])) / 100); // USER_HZ is 100 on Linux
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return cpu;
 }
