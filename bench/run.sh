@@ -51,5 +51,6 @@ build/release/bench_machine 5 20000
 build/release/bench_engine "$admin_db" tests/data/playbooks/valid/council.json 3 1000
 build/release/bench_latency "$admin_db" tests/data/playbooks/valid/council.json 10 500 3
 build/release/bench_show "$admin_db" build/release/tocsin workflows/collective-response.json 1000000 21
+build/release/bench_timers "$admin_db" tests/data/playbooks/valid/deadline.json 3 100000 60
 
 psql_admin -c "DROP DATABASE IF EXISTS tocsin_pgbench" >/dev/null
