@@ -4,7 +4,9 @@
 # beside them: pgbench -N (simple updates, no branch contention) at 1 and 4
 # clients, three runs each, median and spread.
 #
-#   bench/run.sh                 everything (about two minutes)
+#   bench/run.sh                 everything: about two minutes, then bench_timers
+#                                (25 minutes with the engine of 2026-11-27, most of
+#                                it applying 100,000 triggers in each of three runs)
 #   BENCH_SECONDS=5 bench/run.sh shorter pgbench runs
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
