@@ -25,7 +25,10 @@ CREATE INDEX commands_pending_by_seq ON tocsin.commands (seq) WHERE applied_at I
 -- The work is read by a second statement, after the rows are locked, so it
 -- sees everything committed before the lock: a crisis another engine applied
 -- between this statement's start and its lock is never applied twice. (That
--- is why this is plpgsql, whose statements each take a new snapshot.) The
+-- is why this is plpgsql, whose statements each take a new snapshot.) Its
+-- statements, like commit_batch()'s, keep one generic plan for the session:
+-- with the batch's ids known, the planner would find each custom plan cheaper
+-- than the generic one and plan every statement again on every call. The
 -- rows are locked FOR NO KEY UPDATE, not FOR UPDATE as claim() does: that
 -- still keeps other engines out, but no longer blocks the foreign-key check
 -- of a command submitted meanwhile to a crisis in the batch.
@@ -34,7 +37,7 @@ CREATE FUNCTION tocsin.take(p_limit integer, p_now timestamptz)
 RETURNS TABLE (id bigint, playbook text, version integer, state jsonb, revision bigint,
                title text, severity text, mode text, parties text[], initiator name, inputs jsonb,
                created_at timestamptz, work jsonb, actors jsonb)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     v_ids bigint[];
 BEGIN
@@ -96,7 +99,7 @@ $$;
 -- crises written.
 CREATE FUNCTION tocsin.commit_batch(p_batch jsonb)
 RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     v_expected integer := jsonb_array_length(p_batch);
     -- The batch's crises: every statement below finds its rows by these ids
