@@ -4,10 +4,13 @@
 # beside them: pgbench -N (simple updates, no branch contention) at 1 and 4
 # clients, three runs each, median and spread.
 #
-#   bench/run.sh                 everything: about two minutes, then bench_timers
-#                                (25 minutes with the engine of 2026-11-27, most of
-#                                it applying 100,000 triggers in each of three runs)
+# Then the peers (bench/peers/run.sh: the same approval scenario on DBOS
+# Transact, against the same cluster), when Node.js is installed.
+#
+#   bench/run.sh                 everything (about 15 minutes: the timers are three
+#                                runs of 100,000 deadlines, each with its setup)
 #   BENCH_SECONDS=5 bench/run.sh shorter pgbench runs
+#   BENCH_PEERS=0 bench/run.sh   without the peers
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 seconds=${BENCH_SECONDS:-10}
@@ -52,7 +55,12 @@ build/release/bench_compile 30 1000
 build/release/bench_machine 5 20000
 build/release/bench_engine "$admin_db" tests/data/playbooks/valid/council.json 3 1000
 build/release/bench_latency "$admin_db" tests/data/playbooks/valid/council.json 10 500 3
+build/release/bench_latency "$admin_db" tests/data/playbooks/valid/council.json 10 100 3
 build/release/bench_show "$admin_db" build/release/tocsin workflows/collective-response.json 1000000 21
 build/release/bench_timers "$admin_db" tests/data/playbooks/valid/deadline.json 3 100000 60
+if [ "${BENCH_PEERS:-1}" != 0 ] && command -v node >/dev/null 2>&1; then
+  bench/peers/run.sh
+  bench/peers/run.sh --only latency --rate 100
+fi
 
 psql_admin -c "DROP DATABASE IF EXISTS tocsin_pgbench" >/dev/null
