@@ -33,11 +33,12 @@ CREATE INDEX commands_pending_by_seq ON tocsin.commands (seq) WHERE applied_at I
 -- still keeps other engines out, but no longer blocks the foreign-key check
 -- of a command submitted meanwhile to a crisis in the batch.
 
-CREATE FUNCTION tocsin.take(p_limit integer, p_now timestamptz)
-RETURNS TABLE (id bigint, playbook text, version integer, state jsonb, revision bigint,
-               title text, severity text, mode text, parties text[], initiator name, inputs jsonb,
-               created_at timestamptz, work jsonb, actors jsonb)
-LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
+-- The claim of take(): the ids of up to p_limit crises with work due by
+-- p_now, locked. A function of its own, planned for each call's limit and
+-- time: the generic plan that take() keeps for its other statements would
+-- expect a tenth of all crises here, and hash them all.
+CREATE FUNCTION tocsin.claim_batch(p_limit integer, p_now timestamptz) RETURNS bigint[]
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
     v_ids bigint[];
 BEGIN
@@ -53,6 +54,19 @@ BEGIN
                                      ORDER BY t.due LIMIT p_limit * 8) t)
              LIMIT p_limit
                FOR NO KEY UPDATE OF c SKIP LOCKED) x;
+    RETURN v_ids;
+END
+$$;
+
+CREATE FUNCTION tocsin.take(p_limit integer, p_now timestamptz)
+RETURNS TABLE (id bigint, playbook text, version integer, state jsonb, revision bigint,
+               title text, severity text, mode text, parties text[], initiator name, inputs jsonb,
+               created_at timestamptz, work jsonb, actors jsonb)
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+    v_ids bigint[];
+BEGIN
+    v_ids := tocsin.claim_batch(p_limit, p_now);
     IF v_ids IS NULL THEN
         RETURN;
     END IF;
@@ -330,6 +344,8 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION tocsin.take(integer, timestamptz), tocsin.commit_batch(jsonb), tocsin.next_due() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tocsin.take(integer, timestamptz), tocsin.commit_batch(jsonb), tocsin.next_due()
+REVOKE ALL ON FUNCTION tocsin.claim_batch(integer, timestamptz), tocsin.take(integer, timestamptz),
+                       tocsin.commit_batch(jsonb), tocsin.next_due() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tocsin.claim_batch(integer, timestamptz), tocsin.take(integer, timestamptz),
+                          tocsin.commit_batch(jsonb), tocsin.next_due()
    TO tocsin_engine;

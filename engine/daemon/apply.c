@@ -271,10 +271,10 @@ static int apply_result(const tc_playbook *pb, tc_instance *inst, const tc_actio
     return 0;
 }
 
-/* Applies everything due to one locked crisis (the results of its actions, then its items) and adds
- * its transition to writes. */
-static int apply_crisis(tc_applier *ap, PGconn *conn, const tc_claim *c, tc_batch *b, tc_writes *writes,
-                        tc_error *err)
+/* Applies everything due to one locked crisis (the results of its actions when with_results, then its
+ * items) and adds its transition to writes. */
+static int apply_crisis(tc_applier *ap, PGconn *conn, const tc_claim *c, tc_batch *b, int with_results,
+                        tc_writes *writes, tc_error *err)
 {
     tc_playbook *pb = playbook(ap, conn, c->playbook, c->version, err);
     if (pb == NULL)
@@ -287,7 +287,7 @@ static int apply_crisis(tc_applier *ap, PGconn *conn, const tc_claim *c, tc_batc
     inst->id = c->id;
 
     transition t = {json_array(), json_object(), json_array(), b->starts, b->kills, b->notices, 0};
-    for (size_t i = 0; rc == 0 && i < b->result_count; i++)
+    for (size_t i = 0; rc == 0 && with_results && i < b->result_count; i++)
         if (b->results[i].crisis == c->id)
             rc = apply_result(pb, inst, &b->results[i], &t, b, err);
     for (size_t i = 0; rc == 0 && i < c->item_count; i++) {
@@ -357,7 +357,7 @@ static int apply_results(tc_applier *ap, PGconn *conn, tc_batch *b, tc_writes *w
             continue;
         }
         if (rc == 0)
-            rc = apply_crisis(ap, conn, one, b, writes, err);
+            rc = apply_crisis(ap, conn, one, b, 1, writes, err);
         tc_claims_free(one, 1);
     }
     return rc == 0 ? tc_store_write(conn, writes, 0, NULL, err) : rc;
@@ -384,7 +384,7 @@ int tc_apply_batch(tc_applier *ap, PGconn *conn, tc_batch *b, tc_error *err)
         json_object_update(b->actors, actors);
     json_decref(actors);
     for (size_t i = 0; rc == 0 && i < count; i++)
-        rc = apply_crisis(ap, conn, &claims[i], b, writes, err);
+        rc = apply_crisis(ap, conn, &claims[i], b, 0, writes, err); /* results were applied first */
     b->claimed = count;
     tc_claims_free(claims, count);
     /* An action program reads its crisis as written: write, read, then commit. */
