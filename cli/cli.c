@@ -82,6 +82,17 @@ int cli_fail(const tc_error *err)
     return cli_exit_code(err->code);
 }
 
+int cli_number_option(const cli_command *cmd, const char *option, const char *arg, long min, long max,
+                      int *out)
+{
+    char *end;
+    long n = strtol(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || n < min || n > max)
+        return cli_usage_error(cmd, "%s takes a number from %ld to %ld, not '%s'", option, min, max, arg);
+    *out = (int)n;
+    return 0;
+}
+
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
 {
     va_list ap;

@@ -74,6 +74,11 @@ int cli_fail(const tc_error *err);
 /* Prints a usage error (one line, then where to look) and returns 2. */
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Reads the whole number arg of option (say "--limit") into *out: 0, or a usage error when it is not a
+ * number from min to max. */
+int cli_number_option(const cli_command *cmd, const char *option, const char *arg, long min, long max,
+                      int *out);
+
 /* Parses --wait SECONDS into *ms; prints a usage error (returning 2) when it is not a number >= 0. */
 int cli_wait_option(const char *arg, int *ms, const cli_command *cmd);
 

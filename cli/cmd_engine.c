@@ -53,22 +53,10 @@ static int on_option(int c, const char *arg, void *ctx)
     case OPT_VERBOSE:
         o->verbose = 1;
         return 0;
-    case OPT_BATCH: {
-        char *end;
-        long n = strtol(arg, &end, 10);
-        if (*arg == '\0' || *end != '\0' || n < 1 || n > 10000)
-            return cli_usage_error(&cli_cmd_engine, "--batch takes a number from 1 to 10000, not '%s'", arg);
-        o->batch_size = (int)n;
-        return 0;
-    }
-    case OPT_WORKERS: {
-        char *end;
-        long n = strtol(arg, &end, 10);
-        if (*arg == '\0' || *end != '\0' || n < 1 || n > 16)
-            return cli_usage_error(&cli_cmd_engine, "--workers takes a number from 1 to 16, not '%s'", arg);
-        o->workers = (int)n;
-        return 0;
-    }
+    case OPT_BATCH:
+        return cli_number_option(&cli_cmd_engine, "--batch", arg, 1, 10000, &o->batch_size);
+    case OPT_WORKERS:
+        return cli_number_option(&cli_cmd_engine, "--workers", arg, 1, 16, &o->workers);
     }
     return CLI_EXIT_USAGE;
 }

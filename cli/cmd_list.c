@@ -34,14 +34,8 @@ static int on_option(int c, const char *arg, void *ctx)
         o->status = arg;
         return 0;
     }
-    if (c == OPT_LIMIT) {
-        char *end;
-        long n = strtol(arg, &end, 10);
-        if (*arg == '\0' || *end != '\0' || n < 1 || n > 100000)
-            return cli_usage_error(&cli_cmd_list, "--limit takes a number from 1 to 100000, not '%s'", arg);
-        o->limit = (int)n;
-        return 0;
-    }
+    if (c == OPT_LIMIT)
+        return cli_number_option(&cli_cmd_list, "--limit", arg, 1, 100000, &o->limit);
     return CLI_EXIT_USAGE;
 }
 
