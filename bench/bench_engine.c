@@ -64,15 +64,9 @@ static double run_engines(const char *db, int engines)
     pid_t pids[8];
     double start = bench_now();
     for (int i = 0; i < engines; i++) {
-        pids[i] = bench_fork();
-        if (pids[i] == 0) {
-            char id[32];
-            snprintf(id, sizeof id, "bench-%d", i);
-            tc_engine_options o = {.conninfo = db, .once = 1, .id = id, .batch_size = 100};
-            tc_error err;
-            tc_error_init(&err);
-            _exit(tc_engine_run(&o, &err) == 0 ? 0 : 1);
-        }
+        char id[32];
+        snprintf(id, sizeof id, "bench-%d", i);
+        pids[i] = bench_spawn_engine(db, id, 1);
     }
     int failed = 0;
     for (int i = 0; i < engines; i++) {

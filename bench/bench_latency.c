@@ -97,47 +97,26 @@ static void background(const char *db, int64_t first, double rate, double second
     tc_db_close(conn);
 }
 
-/* Whether a tocsin_applied payload (crisis ids, comma-separated) names want. */
-static int names_crisis(const char *payload, const char *want)
-{
-    size_t n = strlen(want);
-    for (const char *p = payload; (p = strstr(p, want)) != NULL; p += n)
-        if ((p == payload || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
-            return 1;
-    return 0;
-}
-
 /* Waits for NOTIFY tocsin_applied naming crisis; returns when it came. */
 static double wait_applied(PGconn *conn, int64_t crisis)
 {
-    char want[24];
-    snprintf(want, sizeof want, "%lld", (long long)crisis);
     for (;;) {
         PGnotify *n;
         while ((n = PQnotifies(conn)) != NULL) {
-            int ours = names_crisis(n->extra, want);
+            int ours = 0;
+            long long id;
+            for (const char *s = n->extra; (s = bench_payload_next(s, &id)) != NULL;)
+                ours |= id == crisis;
             PQfreemem(n);
             if (ours)
                 return bench_now();
         }
         struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
         if (poll(&p, 1, 10000) <= 0 || !PQconsumeInput(conn)) {
-            fprintf(stderr, "bench_latency: no commit of crisis %s within 10 s\n", want);
+            fprintf(stderr, "bench_latency: no commit of crisis %lld within 10 s\n", (long long)crisis);
             exit(1);
         }
     }
-}
-
-static pid_t spawn_engine(const char *db)
-{
-    pid_t pid = bench_fork();
-    if (pid == 0) {
-        tc_engine_options o = {.conninfo = db, .id = "bench-latency", .batch_size = 100};
-        tc_error err;
-        tc_error_init(&err);
-        _exit(tc_engine_run(&o, &err) == 0 ? 0 : 1);
-    }
-    return pid;
 }
 
 /* One run: returns p50 and p99 in ms, and the votes per second applied in all. */
@@ -155,7 +134,7 @@ static void run_once(const char *admin, const char *text, double seconds, double
     tc_error_init(&err);
     bench_must(tc_db_connect(db, NULL, &conn, &err), &err);
     bench_must(tc_store_listen(conn, "tocsin_applied", &err), &err);
-    pid_t engine = spawn_engine(db);
+    pid_t engine = bench_spawn_engine(db, "bench-latency", 0);
     sleep_until(bench_now() + 0.5); /* the engine connects and listens */
     double start = bench_now();
     pid_t load[LOADERS];

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/engine.h"
 #include "store/db.h"
 #include "store/migrate.h"
 #include "store/playbooks.h"
@@ -31,6 +32,27 @@ pid_t bench_fork(void)
     if (pid == 0)
         prctl(PR_SET_PDEATHSIG, SIGKILL); /* an engine or loader must not outlive a failed benchmark */
     return pid;
+}
+
+pid_t bench_spawn_engine(const char *db, const char *id, int once)
+{
+    pid_t pid = bench_fork();
+    if (pid == 0) {
+        tc_engine_options o = {.conninfo = db, .once = once, .id = id};
+        tc_error err;
+        tc_error_init(&err);
+        _exit(tc_engine_run(&o, &err) == 0 ? 0 : 1);
+    }
+    return pid;
+}
+
+const char *bench_payload_next(const char *s, long long *id)
+{
+    char *end;
+    *id = strtoll(s, &end, 10);
+    if (end == s)
+        return NULL;
+    return *end == ',' ? end + 1 : end;
 }
 
 void bench_must(int rc, const tc_error *err)

@@ -19,6 +19,17 @@ double bench_now(void);
 /* fork(), exiting on failure; the child is killed when the benchmark dies. */
 pid_t bench_fork(void);
 
+/* Forks a tocsin engine on db, named id in its logs: --once when once, else until SIGTERM; the child
+ * exits 0 when the engine did. */
+pid_t bench_spawn_engine(const char *db, const char *id, int once);
+
+/*
+ * Reads the next crisis id of a NOTIFY tocsin_applied payload ("12" or
+ * "12,13,14") at s into *id; returns where the rest starts, NULL at the end:
+ *   for (const char *s = payload; (s = bench_payload_next(s, &id)) != NULL;)
+ */
+const char *bench_payload_next(const char *s, long long *id);
+
 /* Prints "NAME: text" and exits 1 when rc is not 0. */
 void bench_must(int rc, const tc_error *err);
 

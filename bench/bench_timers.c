@@ -75,21 +75,6 @@ static void die(const char *message)
     exit(1);
 }
 
-/* Forks an engine on db: once (apply what is due, exit) or until SIGTERM. */
-static pid_t spawn_engine(const char *db, int once)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        tc_engine_options o = {.conninfo = db, .once = once, .id = once ? "bench-setup" : "bench-timers"};
-        tc_error err;
-        tc_error_init(&err);
-        _exit(tc_engine_run(&o, &err) == 0 ? 0 : 1);
-    }
-    if (pid < 0)
-        die("cannot fork");
-    return pid;
-}
-
 /* Waits for the engine pid to exit; returns its peak RSS in MiB. */
 static double reap(pid_t pid)
 {
@@ -134,7 +119,7 @@ static char *prepare(const char *admin, const char *text, int crises, double *rs
     bench_must(tc_db_command(conn, sql, "seed", &err), &err);
 
     double start = bench_now();
-    *rss = reap(spawn_engine(db, 1));
+    *rss = reap(bench_spawn_engine(db, "bench-setup", 1));
     *seconds = bench_now() - start;
 
     long long timers = count(conn, "SELECT count(*) FROM tocsin.timers");
@@ -159,20 +144,12 @@ static char *prepare(const char *admin, const char *text, int crises, double *rs
 static int record(const char *payload, double at, double *arrival, int crises)
 {
     int fresh = 0;
-    const char *s = payload;
-    for (;;) {
-        char *end;
-        long long id = strtoll(s, &end, 10);
-        if (end == s)
-            break;
+    long long id;
+    for (const char *s = payload; (s = bench_payload_next(s, &id)) != NULL;)
         if (id >= 1 && id <= crises && arrival[id] == 0) {
             arrival[id] = at;
             fresh++;
         }
-        if (*end != ',')
-            break;
-        s = end + 1;
-    }
     return fresh;
 }
 
@@ -200,7 +177,7 @@ static void run_timers(const char *db, int crises, int spread_s, double *p50, do
     bench_must(tc_db_command(conn, "VACUUM ANALYZE tocsin.timers", "vacuum", &err), &err);
     bench_must(tc_store_listen(conn, "tocsin_applied", &err), &err);
 
-    pid_t engine = spawn_engine(db, 0);
+    pid_t engine = bench_spawn_engine(db, "bench-timers", 0);
     double *due = calloc((size_t)crises + 1, sizeof *due);
     double *arrival = calloc((size_t)crises + 1, sizeof *arrival);
     PGresult *res = tc_db_query(conn, "SELECT crisis, extract(epoch FROM due) * 1000 FROM tocsin.timers", 0,

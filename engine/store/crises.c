@@ -125,10 +125,7 @@ static json_t *active_of(tc_playbook *pb, const char *state, int brief, json_t *
 
 int tc_store_crisis_show(PGconn *conn, int64_t id, json_t **out, tc_error *err)
 {
-    char text[24];
-    snprintf(text, sizeof text, "%lld", (long long)id);
-    const char *params[1] = {text};
-    PGresult *res = tc_db_query(
+    PGresult *res = tc_db_crisis_query(
         conn,
         "SELECT c.id, c.playbook, c.version, c.title, c.status, c.outcome, c.severity, c.mode,"
         "       array_to_json(c.parties), c.initiator, " ISO("c.created_at") ", " ISO("c.closed_at") ","
@@ -136,13 +133,9 @@ int tc_store_crisis_show(PGconn *conn, int64_t id, json_t **out, tc_error *err)
         "       (SELECT count(*) FROM tocsin.commands k WHERE k.crisis = c.id AND k.applied_at IS NULL)"
         "  FROM tocsin.crises c JOIN tocsin.playbooks p ON p.name = c.playbook AND p.version = c.version"
         " WHERE c.id = $1::bigint",
-        1, params, "cannot read the crisis", err);
+        id, "cannot read the crisis", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        return tc_error_set(err, TC_ENOTFOUND, "no crisis %lld", (long long)id);
-    }
 #define COL(i) PQgetvalue(res, 0, i)
 #define OPT(i) (PQgetisnull(res, 0, i) ? NULL : PQgetvalue(res, 0, i))
     compiled cache[1] = {{NULL, NULL}};
@@ -268,20 +261,14 @@ int tc_store_wait_applied(PGconn *conn, int64_t crisis, int64_t seq, int timeout
 
 int tc_store_crisis_load(PGconn *conn, int64_t id, char **source, char **state, char **status, tc_error *err)
 {
-    char text[24];
-    snprintf(text, sizeof text, "%lld", (long long)id);
-    const char *params[1] = {text};
-    PGresult *res = tc_db_query(conn,
-                                "SELECT p.source, c.state::text, c.status FROM tocsin.crises c"
-                                "  JOIN tocsin.playbooks p ON p.name = c.playbook AND p.version = c.version"
-                                " WHERE c.id = $1::bigint",
-                                1, params, "cannot read the crisis", err);
+    PGresult *res =
+        tc_db_crisis_query(conn,
+                           "SELECT p.source, c.state::text, c.status FROM tocsin.crises c"
+                           "  JOIN tocsin.playbooks p ON p.name = c.playbook AND p.version = c.version"
+                           " WHERE c.id = $1::bigint",
+                           id, "cannot read the crisis", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        return tc_error_set(err, TC_ENOTFOUND, "no crisis %lld", (long long)id);
-    }
     *source = strdup(PQgetvalue(res, 0, 0));
     *state = PQgetisnull(res, 0, 1) ? NULL : strdup(PQgetvalue(res, 0, 1));
     *status = strdup(PQgetvalue(res, 0, 2));
@@ -355,14 +342,11 @@ static int audit_rows(PGconn *conn, int64_t crisis, int64_t after, json_t **even
         return err ? err->code : TC_EFAILED;
     if (PQntuples(res) == 0 && after == 0) {
         PQclear(res);
-        PGresult *exists = tc_db_query(conn, "SELECT 1 FROM tocsin.crises WHERE id = $1::bigint", 1, params,
-                                       "cannot read the crisis", err);
+        PGresult *exists = tc_db_crisis_query(conn, "SELECT 1 FROM tocsin.crises WHERE id = $1::bigint",
+                                              crisis, "cannot read the crisis", err);
         if (exists == NULL)
             return err ? err->code : TC_EFAILED;
-        int found = PQntuples(exists) > 0;
         PQclear(exists);
-        if (!found)
-            return tc_error_set(err, TC_ENOTFOUND, "no crisis %lld", (long long)crisis);
         *events = json_array();
         return 0;
     }

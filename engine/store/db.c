@@ -1,6 +1,7 @@
 /* Opening connections and classifying libpq's failures. */
 #include "store/db.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,6 +112,20 @@ PGresult *tc_db_query(PGconn *conn, const char *sql, int nparams, const char *co
     tc_db_fail(conn, res, what, err);
     PQclear(res);
     return NULL;
+}
+
+PGresult *tc_db_crisis_query(PGconn *conn, const char *sql, int64_t id, const char *what, tc_error *err)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%lld", (long long)id);
+    const char *params[1] = {text};
+    PGresult *res = tc_db_query(conn, sql, 1, params, what, err);
+    if (res != NULL && PQntuples(res) == 0) {
+        PQclear(res);
+        tc_error_set(err, TC_ENOTFOUND, "no crisis %lld", (long long)id);
+        return NULL;
+    }
+    return res;
 }
 
 int tc_db_command(PGconn *conn, const char *sql, const char *what, tc_error *err)

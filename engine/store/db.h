@@ -10,6 +10,7 @@
 #define TC_STORE_DB_H
 
 #include <libpq-fe.h>
+#include <stdint.h>
 
 #include "core/error.h"
 
@@ -46,6 +47,13 @@ int tc_db_command(PGconn *conn, const char *sql, const char *what, tc_error *err
  */
 PGresult *tc_db_query(PGconn *conn, const char *sql, int nparams, const char *const *params, const char *what,
                       tc_error *err);
+
+/*
+ * Runs sql with one parameter, the crisis id, as $1. Returns its result when it
+ * has a row, owned by the caller; NULL with TC_ENOTFOUND "no crisis N" when it
+ * has none, or with err set as tc_db_fail does.
+ */
+PGresult *tc_db_crisis_query(PGconn *conn, const char *sql, int64_t id, const char *what, tc_error *err);
 
 /* One statement of a pipeline: SQL with text parameters, or the name of a statement prepared on the
  * connection (then sql is only its text, for the reader). */

@@ -51,18 +51,11 @@ static void read_claims(PGresult *res, tc_claim *out)
 
 int tc_store_lock(PGconn *conn, int64_t id, tc_claim **claim, tc_error *err)
 {
-    char text[24];
-    snprintf(text, sizeof text, "%lld", (long long)id);
-    const char *params[1] = {text};
-    PGresult *res = tc_db_query(
-        conn, "SELECT " CLAIM_COLUMNS " FROM tocsin.crises c WHERE c.id = $1::bigint FOR NO KEY UPDATE", 1,
-        params, "cannot lock the crisis", err);
+    PGresult *res = tc_db_crisis_query(
+        conn, "SELECT " CLAIM_COLUMNS " FROM tocsin.crises c WHERE c.id = $1::bigint FOR NO KEY UPDATE", id,
+        "cannot lock the crisis", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        return tc_error_set(err, TC_ENOTFOUND, "no crisis %lld", (long long)id);
-    }
     *claim = calloc(1, sizeof **claim);
     if (*claim == NULL) {
         PQclear(res);

@@ -97,6 +97,21 @@ static void test_cli_unknown_option_is_exit_2(void **state)
     assert_int_equal(r.status, 2);
     assert_true(th_contains(r.err, "unexpected argument 'extra'"));
     th_run_free(&r);
+
+    /* Numbers out of range, or not numbers, before any connection is tried. */
+    static const char *const numbers[][4] = {{"engine", "--workers", "0", NULL},
+                                             {"engine", "--workers", "17", NULL},
+                                             {"engine", "--batch", "x", NULL},
+                                             {"list", "--limit", "100001", NULL}};
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
+        th_tocsin(&r, "host=/nonexistent-tocsin-socket-dir port=5999", numbers[i]);
+        assert_int_equal(r.status, 2);
+        char want[64];
+        snprintf(want, sizeof want, "%s takes a number from 1 to ", numbers[i][1]);
+        if (!th_contains(r.err, want) || th_line_count(r.err) != 1)
+            fail_msg("tocsin %s %s %s: %s", numbers[i][0], numbers[i][1], numbers[i][2], r.err);
+        th_run_free(&r);
+    }
 }
 
 static void test_cli_command_help_has_example(void **state)
