@@ -27,6 +27,11 @@
  * the setup's speed. The core identifies a timer by its key alone, so moving
  * its due time is the same to the engine as a deadline set that way.
  *
+ * With BENCH_TIMERS_TRACE=FILE set, each run also appends to FILE, per second
+ * of due time from the first deadline, how many fell due in it and the
+ * median and greatest lateness among them: where in the minute a tail came
+ * from, to lay beside the server's log (autovacuum, checkpoints).
+ *
  * Each figure is the median of RUNS runs, with its spread. The engines are
  * forks of this program: their RSS counts the pages they inherit or touch,
  * not the 7 MiB or so that a process linking libpq shows before doing
@@ -153,6 +158,35 @@ static int record(const char *payload, double at, double *arrival, int crises)
     return fresh;
 }
 
+/* Per second of due time: how many fell due, their median and greatest lateness (BENCH_TIMERS_TRACE). */
+static void trace(const double *due, const double *arrival, double give_up, int crises, long long first)
+{
+    const char *path = getenv("BENCH_TIMERS_TRACE");
+    if (path == NULL || *path == '\0')
+        return;
+    FILE *out = fopen(path, "a");
+    if (out == NULL)
+        die("cannot open BENCH_TIMERS_TRACE");
+    int seconds = 1;
+    for (int id = 1; id <= crises; id++)
+        if ((due[id] - first) / 1e3 + 1 > seconds)
+            seconds = (int)((due[id] - first) / 1e3) + 1;
+    double *late = calloc((size_t)crises, sizeof *late);
+    fprintf(out, "# second due, deadlines, p50 ms late, max ms late\n");
+    for (int s = 0; s < seconds; s++) {
+        int n = 0;
+        for (int id = 1; id <= crises; id++)
+            if ((int)((due[id] - first) / 1e3) == s)
+                late[n++] = (arrival[id] != 0 ? arrival[id] : give_up) - due[id];
+        if (n == 0)
+            continue;
+        bench_sort(late, n);
+        fprintf(out, "%d %d %.1f %.1f\n", s, n, late[n / 2], late[n - 1]);
+    }
+    free(late);
+    fclose(out);
+}
+
 /*
  * Scenario 3 on a prepared database: returns the p50 and p99 lateness in ms,
  * the engine's peak RSS in MiB, and how many deadlines had not fired when the
@@ -221,6 +255,7 @@ static void run_timers(const char *db, int crises, int spread_s, double *p50, do
 
     double *late = calloc((size_t)crises, sizeof *late);
     *unfired = crises - fired;
+    trace(due, arrival, give_up, crises, first);
     for (int id = 1; id <= crises; id++)
         late[id - 1] = (arrival[id] != 0 ? arrival[id] : give_up) - due[id];
     bench_sort(late, crises);

@@ -56,7 +56,7 @@ static int on_option(int c, const char *arg, void *ctx)
     case OPT_BATCH:
         return cli_number_option(&cli_cmd_engine, "--batch", arg, 1, 10000, &o->batch_size);
     case OPT_WORKERS:
-        return cli_number_option(&cli_cmd_engine, "--workers", arg, 1, 16, &o->workers);
+        return cli_number_option(&cli_cmd_engine, "--workers", arg, 1, TC_ENGINE_MAX_WORKERS, &o->workers);
     }
     return CLI_EXIT_USAGE;
 }

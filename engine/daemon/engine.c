@@ -18,7 +18,6 @@
 #define BACKOFF_MAX_MS 30000
 #define SAFETY_POLL_MS 5000 /* a batch now and then, in case a notification was missed */
 
-#define MAX_WORKERS 16
 
 typedef struct engine engine;
 
@@ -44,7 +43,7 @@ struct engine {
     tc_engine_options opts;
     tc_actions *actions;
 
-    worker workers[MAX_WORKERS];
+    worker workers[TC_ENGINE_MAX_WORKERS];
     int worker_count, running;
     unsigned long wakes; /* requests for a batch so far: notifications, timers, results */
 
@@ -428,7 +427,7 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
     e->once_now = epoch_ms();
     tc_log_setup(e->opts.id ? e->opts.id : "engine", e->opts.verbose ? TC_LOG_INFO : TC_LOG_WARN);
 
-    e->worker_count = e->opts.workers < 1 ? 2 : e->opts.workers > MAX_WORKERS ? MAX_WORKERS : e->opts.workers;
+    e->worker_count = e->opts.workers < 1 ? 2 : e->opts.workers > TC_ENGINE_MAX_WORKERS ? TC_ENGINE_MAX_WORKERS : e->opts.workers;
     if (e->opts.once)
         e->worker_count = 1; /* --once follows one chain of consequences; one batch at a time is enough */
 

@@ -17,6 +17,9 @@
 
 #include "core/error.h"
 
+/* The most batches one engine keeps in flight (--workers). */
+#define TC_ENGINE_MAX_WORKERS 16
+
 typedef struct tc_engine_options {
     const char *conninfo;    /* NULL: $TOCSIN_DB or libpq's defaults */
     const char *role;        /* SET ROLE, or NULL */
