@@ -356,11 +356,11 @@ static int apply_results(tc_applier *ap, PGconn *conn, tc_batch *b, tc_writes *w
             rc = 0;
             continue;
         }
-        if (rc == 0)
-            rc = apply_crisis(ap, conn, one, b, 1, writes, err);
+        if (rc == 0 && (rc = apply_crisis(ap, conn, one, b, 1, writes, err)) != 0)
+            b->culprit = one->id;
         tc_claims_free(one, 1);
     }
-    return rc == 0 ? tc_store_write(conn, writes, 0, NULL, err) : rc;
+    return rc == 0 ? tc_store_write(conn, writes, 0, NULL, 0, NULL, err) : rc;
 }
 
 int tc_apply_batch(tc_applier *ap, PGconn *conn, tc_batch *b, tc_error *err)
@@ -379,22 +379,29 @@ int tc_apply_batch(tc_applier *ap, PGconn *conn, tc_batch *b, tc_error *err)
     if (rc == 0 && b->result_count > 0)
         rc = apply_results(ap, conn, b, writes, err);
     if (rc == 0 && b->claim)
-        rc = tc_store_take(conn, ap->batch_size, b->now, &claims, &count, &actors, err);
+        rc = tc_store_take(conn, b->limit > 0 ? b->limit : ap->batch_size, b->now, b->skip, b->skip_count, &claims,
+                           &count, &actors, err);
     if (actors != NULL)
         json_object_update(b->actors, actors);
     json_decref(actors);
     for (size_t i = 0; rc == 0 && i < count; i++)
-        rc = apply_crisis(ap, conn, &claims[i], b, 0, writes, err); /* results were applied first */
+        if ((rc = apply_crisis(ap, conn, &claims[i], b, 0, writes, err)) != 0) /* results were applied first */
+            b->culprit = claims[i].id;
     b->claimed = count;
+    /* A batch of one crisis that fails to write fails because of it, unless the database went away or
+     * another writer came first. */
+    int64_t sole = count == 1 ? claims[0].id : 0;
     tc_claims_free(claims, count);
     /* An action program reads its crisis as written: write, read, then commit. */
     if (rc == 0 && json_array_size(b->starts) > 0) {
-        rc = tc_store_write(conn, writes, 0, NULL, err);
+        rc = tc_store_write(conn, writes, 0, NULL, 0, NULL, err);
         if (rc == 0)
             rc = complete_starts(conn, b, err);
     }
     if (rc == 0)
-        rc = tc_store_write(conn, writes, 1, &b->next_due, err);
+        rc = tc_store_write(conn, writes, 1, b->skip, b->skip_count, &b->next_due, err);
+    if (rc != 0 && rc != TC_ECONFLICT && rc != TC_EUNAVAIL && b->culprit == 0 && b->result_count == 0)
+        b->culprit = sole;
     if (rc != 0 && PQtransactionStatus(conn) != PQTRANS_IDLE)
         tc_store_work_end(conn, 0, NULL);
     tc_writes_free(writes);
@@ -424,5 +431,6 @@ void tc_batch_clear(tc_batch *b)
     json_decref(b->kills);
     json_decref(b->notices);
     json_decref(b->actors);
+    free(b->skip);
     memset(b, 0, sizeof *b);
 }

@@ -34,7 +34,10 @@ typedef struct tc_batch {
     tc_action_result *results;
     size_t result_count;
     tc_ms now;
-    int claim; /* 0: apply the results only (shutting down) */
+    int claim;           /* 0: apply the results only (shutting down) */
+    int limit;           /* crises to claim at most; 0: the applier's batch size */
+    int64_t *skip;       /* crises set aside by the engine: not claimed, their timers not awaited (owned) */
+    size_t skip_count;
     /* out */
     size_t claimed;  /* crises with work */
     size_t applied;  /* commands and timers applied */
@@ -43,6 +46,7 @@ typedef struct tc_batch {
     json_t *notices; /* [{"crisis", "state", "mode", ...notification}] */
     json_t *actors;  /* role -> {"seats", "admin"}, read once per batch */
     tc_ms next_due;  /* earliest timer after the batch, -1 when none */
+    int64_t culprit; /* when the batch failed because of one crisis: that crisis, else 0 */
 } tc_batch;
 
 tc_applier *tc_applier_new(int batch_size);

@@ -17,6 +17,8 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 30000
 #define SAFETY_POLL_MS 5000 /* a batch now and then, in case a notification was missed */
+#define ASIDE_MIN_MS   60000  /* how long a crisis that fails on its own is passed over, at first */
+#define ASIDE_MAX_MS   600000 /* ... and at most, however often it failed */
 
 
 typedef struct engine engine;
@@ -54,7 +56,21 @@ struct engine {
     int listen_connecting;
     tc_error listen_err;
 
-    uv_timer_t due_timer, backoff_timer, listen_timer, grace_timer, safety_timer;
+    /*
+     * Crises whose transition failed on its own (set_aside): batches pass
+     * over them until `until`, so that one bad crisis does not fail every
+     * batch it would be claimed in. Kept after they are due again, to count
+     * their failures.
+     */
+    struct aside {
+        int64_t crisis;
+        tc_ms until;
+        int failures;
+    } *aside;
+    size_t aside_count, aside_capacity;
+    size_t one_by_one; /* batches left to claim one crisis each, to find the one that fails */
+
+    uv_timer_t due_timer, backoff_timer, listen_timer, grace_timer, safety_timer, aside_timer;
     uv_signal_t sigint, sigterm;
     int backoff_ms, listen_backoff_ms;
 
@@ -91,6 +107,16 @@ static void on_listen_timer(uv_timer_t *t)
     start_listen(t->data);
 }
 
+static void arm_aside_timer(engine *e);
+
+/* A crisis set aside is due again: claim it, and wait for the next. */
+static void on_aside_timer(uv_timer_t *t)
+{
+    engine *e = t->data;
+    wake(e);
+    arm_aside_timer(e);
+}
+
 /* ---- batches ---- */
 
 static void work_cb(uv_work_t *w)
@@ -121,7 +147,91 @@ static void arm_due_timer(engine *e, tc_ms next_due)
     uv_timer_start(&e->due_timer, on_batch_timer, delay > 0 ? (uint64_t)delay : 0, 0);
 }
 
-/* A failed batch wrote nothing: put its action results back, and try again after a pause. */
+static int is_aside(const engine *e, int64_t crisis, tc_ms now)
+{
+    for (size_t i = 0; i < e->aside_count; i++)
+        if (e->aside[i].crisis == crisis)
+            return e->aside[i].until > now;
+    return 0;
+}
+
+/* Wakes the engine when the first crisis set aside is due again. */
+static void arm_aside_timer(engine *e)
+{
+    tc_ms now = epoch_ms(), first = -1;
+    for (size_t i = 0; i < e->aside_count; i++)
+        if (e->aside[i].until > now && (first < 0 || e->aside[i].until < first))
+            first = e->aside[i].until;
+    uv_timer_stop(&e->aside_timer);
+    if (first >= 0 && !e->stopping)
+        uv_timer_start(&e->aside_timer, on_aside_timer, (uint64_t)(first - now), 0);
+}
+
+/*
+ * A crisis failed a batch on its own: its state, playbook or a write of its
+ * transition is refused every time. Rather than fail every batch it is
+ * claimed in (the oldest work comes first, so that would be every batch),
+ * batches pass over it for a minute, then two, up to ten, and it is tried
+ * again. Its commands and timers stay in the database; nothing is lost. With
+ * --once, the engine exits with the error once the rest is done.
+ */
+static void set_aside(engine *e, int64_t crisis, const tc_error *why)
+{
+    tc_ms now = epoch_ms();
+    struct aside *a = NULL;
+    for (size_t i = 0; i < e->aside_count && a == NULL; i++)
+        if (e->aside[i].crisis == crisis)
+            a = &e->aside[i];
+    if (a == NULL && e->aside_count == e->aside_capacity) {
+        size_t capacity = e->aside_capacity ? 2 * e->aside_capacity : 8;
+        struct aside *more = realloc(e->aside, capacity * sizeof *more);
+        if (more != NULL) {
+            e->aside = more;
+            e->aside_capacity = capacity;
+        }
+    }
+    if (a == NULL && e->aside_count < e->aside_capacity) {
+        a = &e->aside[e->aside_count++];
+        *a = (struct aside){.crisis = crisis};
+    }
+    if (a == NULL) { /* out of memory: fall back to retrying the batch with backoff */
+        tc_log(TC_LOG_ERROR, "out of memory: cannot set a failing crisis aside", NULL);
+        return;
+    }
+    a->failures++;
+    tc_ms pause = ASIDE_MIN_MS;
+    for (int i = 1; i < a->failures && pause < ASIDE_MAX_MS; i++)
+        pause *= 2;
+    pause = pause > ASIDE_MAX_MS ? ASIDE_MAX_MS : pause;
+    a->until = now + pause;
+    char id[24], retry[32];
+    snprintf(id, sizeof id, "%lld", (long long)crisis);
+    snprintf(retry, sizeof retry, "%llds", (long long)(pause / 1000));
+    tc_log(TC_LOG_ERROR, "crisis set aside: its transition fails", "crisis", id, "reason", why->text, "retry_in",
+           retry, NULL);
+    if (e->opts.once) {
+        e->exit_code = why->code;
+        tc_error_set(&e->last_error, why->code, "crisis %s set aside, its transition fails: %s", id, why->text);
+    }
+    arm_aside_timer(e);
+}
+
+/* Action results that a batch can apply now: those of crises not set aside. */
+static size_t deliverable_results(const engine *e)
+{
+    size_t n = 0;
+    tc_ms now = epoch_ms();
+    for (size_t i = 0; i < e->result_count; i++)
+        n += !is_aside(e, e->results[i].crisis, now);
+    return n;
+}
+
+/*
+ * A failed batch wrote nothing: put its action results back. When one crisis
+ * failed it, set that one aside and go on at once; when the batch failed as a
+ * whole, not for the database's sake, claim one crisis a batch until the one
+ * that fails is found; otherwise try again after a pause.
+ */
 static void batch_failed(engine *e, worker *k)
 {
     tc_batch *b = &k->batch;
@@ -132,6 +242,22 @@ static void batch_failed(engine *e, worker *k)
         memset(&b->results[i], 0, sizeof b->results[i]);
     }
     int unavailable = k->rc == TC_EUNAVAIL;
+    if (!unavailable && b->culprit != 0) {
+        set_aside(e, b->culprit, &k->err);
+        tc_batch_clear(b);
+        schedule_batch(e);
+        return;
+    }
+    if (!unavailable && k->rc != TC_ECONFLICT && b->claimed > 1) {
+        char claimed[24];
+        snprintf(claimed, sizeof claimed, "%zu", b->claimed);
+        tc_log(TC_LOG_ERROR, "batch failed: applying its crises one at a time", "crises", claimed, "reason",
+               k->err.text, NULL);
+        e->one_by_one = b->claimed;
+        tc_batch_clear(b);
+        schedule_batch(e);
+        return;
+    }
     if (unavailable) {
         tc_db_close(k->conn);
         k->conn = NULL;
@@ -186,7 +312,10 @@ static void after_work_cb(uv_work_t *w, int status)
      * since this batch began: the work that woke it may belong to a crisis
      * this batch held, which another batch in flight had to skip.
      */
-    int more = b->claimed >= (size_t)e->opts.batch_size || e->result_count > 0 || b->result_count > 0 ||
+    if (e->one_by_one > 0 && b->claimed > 0)
+        e->one_by_one--;
+    size_t limit = (size_t)(b->limit > 0 ? b->limit : e->opts.batch_size);
+    int more = b->claimed >= limit || deliverable_results(e) > 0 || b->result_count > 0 ||
                e->wakes != k->wakes || (e->opts.once && b->claimed > 0);
     tc_ms next_due = b->next_due;
     int idle = b->claimed == 0 && b->result_count == 0;
@@ -221,7 +350,7 @@ static void schedule_batch(engine *e)
 {
     if (e->finished)
         return;
-    if (e->stopping && e->result_count == 0)
+    if (e->stopping && deliverable_results(e) == 0)
         return;
     worker *k = NULL;
     for (int i = 0; i < e->worker_count && k == NULL; i++)
@@ -231,14 +360,32 @@ static void schedule_batch(engine *e)
         return; /* the first batch to finish sees the wake and runs again */
     tc_batch *b = &k->batch;
     memset(b, 0, sizeof *b);
+    tc_ms now = epoch_ms();
+    /* Results of crises set aside wait in the engine until they are due again. */
+    size_t capacity = e->result_capacity ? e->result_capacity : 16;
+    tc_action_result *held = calloc(capacity, sizeof *held);
+    if (held == NULL)
+        return; /* out of memory: the next wake tries again */
+    size_t held_count = 0;
+    for (size_t i = 0; i < e->result_count; i++)
+        if (is_aside(e, e->results[i].crisis, now))
+            held[held_count++] = e->results[i];
+        else
+            e->results[b->result_count++] = e->results[i];
     b->results = e->results;
-    b->result_count = e->result_count;
     if (b->result_count > 1)
         qsort(b->results, b->result_count, sizeof *b->results, by_crisis);
-    e->results = calloc(e->result_capacity ? e->result_capacity : 16, sizeof *e->results);
-    e->result_capacity = e->result_capacity ? e->result_capacity : 16;
-    e->result_count = 0;
-    b->now = e->opts.once ? (e->once_now > epoch_ms() ? epoch_ms() : e->once_now) : epoch_ms();
+    e->results = held;
+    e->result_capacity = capacity;
+    e->result_count = held_count;
+    for (size_t i = 0; i < e->aside_count; i++)
+        if (e->aside[i].until > now) {
+            if (b->skip == NULL && (b->skip = calloc(e->aside_count, sizeof *b->skip)) == NULL)
+                break; /* out of memory: claim as if nothing were set aside */
+            b->skip[b->skip_count++] = e->aside[i].crisis;
+        }
+    b->limit = e->one_by_one > 0 ? 1 : 0;
+    b->now = e->opts.once ? (e->once_now > now ? now : e->once_now) : now;
     b->claim = !e->stopping;
     k->running = 1;
     k->wakes = e->wakes;
@@ -369,7 +516,7 @@ static void maybe_finish(engine *e)
 {
     if (!e->stopping || e->finished || e->running > 0 || e->listen_connecting)
         return;
-    if (e->result_count > 0) {
+    if (deliverable_results(e) > 0) {
         schedule_batch(e);
         return;
     }
@@ -451,8 +598,9 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
     uv_timer_init(&e->loop, &e->listen_timer);
     uv_timer_init(&e->loop, &e->grace_timer);
     uv_timer_init(&e->loop, &e->safety_timer);
+    uv_timer_init(&e->loop, &e->aside_timer);
     e->due_timer.data = e->backoff_timer.data = e->listen_timer.data = e->grace_timer.data =
-        e->safety_timer.data = e;
+        e->safety_timer.data = e->aside_timer.data = e;
     uv_signal_init(&e->loop, &e->sigint);
     uv_signal_init(&e->loop, &e->sigterm);
     e->sigint.data = e->sigterm.data = e;
@@ -476,9 +624,12 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
     }
     tc_db_close(e->listen_conn);
     tc_actions_free(e->actions);
+    if (e->result_count > 0)
+        tc_log(TC_LOG_WARN, "stopping with results of actions of crises set aside: they are not applied", NULL);
     for (size_t i = 0; i < e->result_count; i++)
         tc_action_result_clear(&e->results[i]);
     free(e->results);
+    free(e->aside);
     tc_log(TC_LOG_INFO, "engine stopped", NULL);
     rc = e->exit_code;
     if (rc != 0)

@@ -129,9 +129,9 @@ int tc_store_role_seats(PGconn *conn, const char *role, json_t **seats, int *adm
 #define TAKE_SQL                                                                                             \
     "SELECT " CLAIM_COLUMNS                                                                                  \
     ", c.work::text, c.actors::text"                                                                         \
-    "  FROM tocsin.take($1::integer, to_timestamp($2::bigint / 1000.0)) c"
+    "  FROM tocsin.take($1::integer, to_timestamp($2::bigint / 1000.0), $3::bigint[]) c"
 #define COMMIT_BATCH_SQL "SELECT tocsin.commit_batch($1::jsonb)"
-#define NEXT_DUE_SQL     "SELECT tocsin.next_due()"
+#define NEXT_DUE_SQL     "SELECT tocsin.next_due($1::bigint[])"
 
 int tc_store_work_prepare(PGconn *conn, tc_error *err)
 {
@@ -139,9 +139,9 @@ int tc_store_work_prepare(PGconn *conn, tc_error *err)
         const char *name, *sql;
         int nparams;
     } statements[] = {
-        {"tocsin_take", TAKE_SQL, 2},
+        {"tocsin_take", TAKE_SQL, 3},
         {"tocsin_commit_batch", COMMIT_BATCH_SQL, 1},
-        {"tocsin_next_due", NEXT_DUE_SQL, 0},
+        {"tocsin_next_due", NEXT_DUE_SQL, 1},
     };
     for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++) {
         PGresult *res = PQprepare(conn, statements[i].name, statements[i].sql, statements[i].nparams, NULL);
@@ -183,21 +183,36 @@ static int read_work(const char *text, tc_claim *c)
     return 0;
 }
 
-int tc_store_take(PGconn *conn, int limit, tc_ms now, tc_claim **claims, size_t *count, json_t **actors,
-                  tc_error *err)
+/* The ids as a PostgreSQL array literal, "{1,2,3}"; NULL when out of memory. */
+static char *id_array(const int64_t *ids, size_t n)
+{
+    tc_strbuf sb = TC_STRBUF_INIT;
+    tc_strbuf_add(&sb, "{");
+    for (size_t i = 0; i < n; i++)
+        tc_strbuf_addf(&sb, i ? ",%lld" : "%lld", (long long)ids[i]);
+    tc_strbuf_add(&sb, "}");
+    return tc_strbuf_take(&sb);
+}
+
+int tc_store_take(PGconn *conn, int limit, tc_ms now, const int64_t *skip, size_t skip_count, tc_claim **claims,
+                  size_t *count, json_t **actors, tc_error *err)
 {
     char lim[16], at[32];
     snprintf(lim, sizeof lim, "%d", limit);
     snprintf(at, sizeof at, "%lld", (long long)now);
-    const char *params[2] = {lim, at};
+    char *skipped = id_array(skip, skip_count);
+    if (skipped == NULL)
+        return tc_error_set(err, TC_ENOMEM, "out of memory");
+    const char *params[3] = {lim, at, skipped};
     tc_db_statement statements[2] = {
         {"BEGIN", 0, NULL, NULL},
-        {TAKE_SQL, 2, params, "tocsin_take"},
+        {TAKE_SQL, 3, params, "tocsin_take"},
     };
     /* Inside a transaction already (results of actions were written first), the BEGIN is not needed. */
     int open = PQtransactionStatus(conn) == PQTRANS_INTRANS;
     PGresult *results[2];
     int rc = tc_db_pipeline(conn, statements + open, 2 - open, results, "cannot claim work", err);
+    free(skipped);
     if (rc != 0)
         return rc;
     PGresult *res = results[1 - open];
@@ -274,10 +289,12 @@ int tc_writes_add(tc_writes *w, int64_t crisis, int64_t revision, const char *st
     return sb->failed ? tc_error_set(err, TC_ENOMEM, "out of memory") : 0;
 }
 
-int tc_store_write(PGconn *conn, tc_writes *w, int commit, tc_ms *next_due, tc_error *err)
+int tc_store_write(PGconn *conn, tc_writes *w, int commit, const int64_t *skip, size_t skip_count, tc_ms *next_due,
+                   tc_error *err)
 {
     tc_db_statement statements[3];
-    const char *params[1] = {NULL};
+    const char *params[1] = {NULL}, *due_params[1] = {NULL};
+    char *skipped = NULL;
     int n = 0;
     if (w != NULL && w->count > 0) {
         tc_strbuf_add(&w->json, "]");
@@ -289,7 +306,10 @@ int tc_store_write(PGconn *conn, tc_writes *w, int commit, tc_ms *next_due, tc_e
     if (commit && PQtransactionStatus(conn) != PQTRANS_IDLE)
         statements[n++] = (tc_db_statement){"COMMIT", 0, NULL, NULL};
     if (commit) {
-        statements[n++] = (tc_db_statement){NEXT_DUE_SQL, 0, NULL, "tocsin_next_due"};
+        if ((skipped = id_array(skip, skip_count)) == NULL)
+            return tc_error_set(err, TC_ENOMEM, "out of memory");
+        due_params[0] = skipped;
+        statements[n++] = (tc_db_statement){NEXT_DUE_SQL, 1, due_params, "tocsin_next_due"};
     }
     PGresult *results[3];
     int rc = n ? tc_db_pipeline(conn, statements, n, results, "cannot write the batch", err) : 0;
@@ -299,6 +319,7 @@ int tc_store_write(PGconn *conn, tc_writes *w, int commit, tc_ms *next_due, tc_e
     }
     for (int i = 0; rc == 0 && i < n; i++)
         PQclear(results[i]);
+    free(skipped);
     if (w != NULL) {
         tc_strbuf_release(&w->json);
         w->count = 0;

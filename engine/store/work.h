@@ -50,12 +50,13 @@ int tc_store_work_prepare(PGconn *conn, tc_error *err);
 
 /*
  * Opens the batch's transaction (unless one is open) and claims up to limit
- * crises with work due by now (FOR UPDATE SKIP LOCKED), each with its items.
- * *actors is {role: {"seats": [...], "admin": bool}} for the roles of those
- * commands, or NULL. Owned by the caller (tc_claims_free, json_decref).
+ * crises with work due by now (FOR NO KEY UPDATE SKIP LOCKED), each with its
+ * items, passing over the skip_count crises in skip (set aside by the
+ * engine). *actors is {role: {"seats": [...], "admin": bool}} for the roles of
+ * those commands, or NULL. Owned by the caller (tc_claims_free, json_decref).
  */
-int tc_store_take(PGconn *conn, int limit, tc_ms now, tc_claim **claims, size_t *count, json_t **actors,
-                  tc_error *err);
+int tc_store_take(PGconn *conn, int limit, tc_ms now, const int64_t *skip, size_t skip_count, tc_claim **claims,
+                  size_t *count, json_t **actors, tc_error *err);
 /* Locks one crisis, waiting for it (for results of actions). TC_ENOTFOUND when it does not exist. */
 int tc_store_lock(PGconn *conn, int64_t id, tc_claim **claim, tc_error *err);
 void tc_claims_free(tc_claim *claims, size_t count);
@@ -86,10 +87,11 @@ int tc_writes_add(tc_writes *writes, int64_t crisis, int64_t revision, const cha
 /*
  * Writes the transitions gathered (tocsin.commit_batch, which sends one NOTIFY
  * tocsin_applied) and empties writes; with commit, also commits and reads the
- * earliest due time of any timer into *next_due (-1 when none), in the same
- * round trip. TC_ECONFLICT when a crisis changed since it was read; the
- * transaction must then be rolled back.
+ * earliest due time of any timer of a crisis not in skip into *next_due (-1
+ * when none), in the same round trip. TC_ECONFLICT when a crisis changed
+ * since it was read; the transaction must then be rolled back.
  */
-int tc_store_write(PGconn *conn, tc_writes *writes, int commit, tc_ms *next_due, tc_error *err);
+int tc_store_write(PGconn *conn, tc_writes *writes, int commit, const int64_t *skip, size_t skip_count,
+                   tc_ms *next_due, tc_error *err);
 
 #endif

@@ -4,7 +4,8 @@
  * work and the seats of the actors concerned, skips what another engine holds,
  * and does not block a command submitted meanwhile to a claimed crisis;
  * tocsin.commit_batch() refuses a crisis whose revision moved; a batch sends
- * one NOTIFY tocsin_applied naming all of its crises.
+ * one NOTIFY tocsin_applied naming all of its crises; the forms of 010 pass
+ * over the crises an engine set aside, in the claim and in the next due time.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -94,6 +95,36 @@ static void test_take_claims_work_and_seats_and_skips_what_is_held(void **state)
     th_db_drop(db);
 }
 
+static void test_take_and_next_due_pass_over_crises_set_aside(void **state)
+{
+    (void)state;
+    char *db = two_pending_crises();
+    PGconn *a = th_connect(db);
+    /* Both crises also have a timer due, crisis 1's first. */
+    PQclear(must(a,
+                 "INSERT INTO tocsin.timers (crisis, key, due) VALUES"
+                 " (1, 'late', now() - interval '2 minutes'), (2, 'late', now() - interval '1 minute')",
+                 PGRES_COMMAND_OK));
+    PQclear(must(a, "BEGIN", PGRES_COMMAND_OK));
+    PGresult *res = must(a, "SELECT id FROM tocsin.take(10, now(), '{1}')", PGRES_TUPLES_OK);
+    assert_int_equal(PQntuples(res), 1);
+    assert_string_equal(PQgetvalue(res, 0, 0), "2");
+    PQclear(res);
+    PQclear(must(a, "ROLLBACK", PGRES_COMMAND_OK));
+
+    res = must(a,
+               "SELECT tocsin.next_due('{1}') = (SELECT (extract(epoch FROM due) * 1000)::bigint"
+               "  FROM tocsin.timers WHERE crisis = 2),"
+               " tocsin.next_due('{}') = tocsin.next_due(), tocsin.next_due('{1,2}') IS NULL",
+               PGRES_TUPLES_OK);
+    assert_string_equal(PQgetvalue(res, 0, 0), "t");
+    assert_string_equal(PQgetvalue(res, 0, 1), "t");
+    assert_string_equal(PQgetvalue(res, 0, 2), "t");
+    PQclear(res);
+    PQfinish(a);
+    th_db_drop(db);
+}
+
 static void test_commit_batch_refuses_a_moved_revision(void **state)
 {
     (void)state;
@@ -150,6 +181,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_take_claims_work_and_seats_and_skips_what_is_held),
+        cmocka_unit_test(test_take_and_next_due_pass_over_crises_set_aside),
         cmocka_unit_test(test_commit_batch_refuses_a_moved_revision),
         cmocka_unit_test(test_one_notification_per_batch),
     };

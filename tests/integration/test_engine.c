@@ -158,6 +158,82 @@ static void test_engine_consensus_and_refusal(void **state)
     th_db_drop(db);
 }
 
+/* engine --once; returns its exit status, and its log in *log (owned). */
+static int engine_once_status(const char *db, char **log)
+{
+    th_run r;
+    th_tocsin(&r, db, (const char *[]){"engine", "--once", NULL});
+    int status = r.status;
+    *log = r.err;
+    r.err = NULL;
+    th_run_free(&r);
+    return status;
+}
+
+/*
+ * A crisis whose state was edited by hand into something its playbook cannot
+ * read fails on its own: it is set aside, the other crises are applied, and
+ * nothing of it is lost (its vote waits for it to be mended).
+ */
+static void test_engine_sets_a_failing_crisis_aside(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    load(db, "council");
+    seats(db);
+    trigger(db, "council", NULL);
+    trigger(db, "council", NULL);
+    engine_once(db, NULL);
+    th_exec(db, "CREATE TABLE saved AS SELECT state FROM tocsin.crises WHERE id = 1;"
+                "UPDATE tocsin.crises SET state = '\"not a state\"' WHERE id = 1");
+    vote(db, 1, "AM", "approve");
+    vote(db, 2, "AM", "approve");
+    char *log = NULL;
+    int status = engine_once_status(db, &log);
+    if (status == 0 || !th_contains(log, "crisis 1 set aside"))
+        fail_msg("engine --once should apply the rest and say which crisis it set aside (exit %d):\n%s", status,
+                 log);
+    free(log);
+    expect(db, "1", "SELECT count(*) FROM tocsin.votes WHERE crisis = 2");
+    expect(db, "1", "SELECT count(*) FROM tocsin.commands WHERE crisis = 1 AND applied_at IS NULL");
+
+    /* Mended, it is applied like any other. */
+    th_exec(db, "UPDATE tocsin.crises SET state = (SELECT state FROM saved) WHERE id = 1");
+    engine_once(db, NULL);
+    expect(db, "1", "SELECT count(*) FROM tocsin.votes WHERE crisis = 1");
+    expect(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
+    th_db_drop(db);
+}
+
+/*
+ * A batch the database refuses as a whole (here a constraint that one
+ * crisis's vote breaks) is retried one crisis at a time: the crisis that
+ * fails is set aside, the others are applied.
+ */
+static void test_engine_finds_the_crisis_that_fails_a_batch(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    load(db, "council");
+    seats(db);
+    for (int i = 0; i < 3; i++)
+        trigger(db, "council", NULL);
+    engine_once(db, NULL);
+    th_exec(db, "ALTER TABLE tocsin.votes ADD CONSTRAINT no_kz CHECK (party <> 'KZ')");
+    vote(db, 1, "AM", "approve");
+    vote(db, 2, "KZ", "approve");
+    vote(db, 3, "AM", "approve");
+    char *log = NULL;
+    int status = engine_once_status(db, &log);
+    if (status == 0 || !th_contains(log, "one at a time") || !th_contains(log, "crisis 2 set aside"))
+        fail_msg("engine --once should find crisis 2 and apply the rest (exit %d):\n%s", status, log);
+    free(log);
+    expect(db, "1 0 1", "SELECT string_agg(n::text, ' ' ORDER BY c) FROM (SELECT c, (SELECT count(*) FROM"
+                        " tocsin.votes v WHERE v.crisis = c) AS n FROM generate_series(1, 3) c) x");
+    expect(db, "2", "SELECT string_agg(crisis::text, ',') FROM tocsin.commands WHERE applied_at IS NULL");
+    th_db_drop(db);
+}
+
 static void test_engine_open_approval_in_show(void **state)
 {
     (void)state;
@@ -422,6 +498,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engine_consensus_and_refusal),
+        cmocka_unit_test(test_engine_sets_a_failing_crisis_aside),
+        cmocka_unit_test(test_engine_finds_the_crisis_that_fails_a_batch),
         cmocka_unit_test(test_engine_open_approval_in_show),
         cmocka_unit_test(test_engine_deadline_and_escalation),
         cmocka_unit_test(test_engine_actions_once),
