@@ -7,7 +7,7 @@
 # Then the peers (bench/peers/run.sh: the same approval scenario on DBOS
 # Transact, against the same cluster), when Node.js is installed.
 #
-#   bench/run.sh                 everything (about 15 minutes: the timers are three
+#   bench/run.sh                 everything (about 17 minutes: the timers are three
 #                                runs of 100,000 deadlines, each with its setup)
 #   BENCH_SECONDS=5 bench/run.sh shorter pgbench runs
 #   BENCH_PEERS=0 bench/run.sh   without the peers
