@@ -22,7 +22,7 @@ enum {
     TC_ENOTFOUND = -4, /* no such crisis, playbook, state or role (exit 4) */
     TC_EPERM = -5,     /* the acting role may not do this (exit 5) */
     TC_ECONFLICT = -6, /* nothing active could take the command (exit 6) */
-    TC_EUNAVAIL = -7,  /* the database cannot be reached (exit 7) */
+    TC_EUNAVAIL = -7,  /* the database cannot be reached, or cannot work: no disk, memory, I/O (exit 7) */
     TC_ENOMEM = -8,    /* out of memory (exit 1) */
     TC_EIO = -9,       /* a file or pipe failed (exit 1) */
 };

@@ -83,6 +83,10 @@ int tc_db_fail(PGconn *conn, const PGresult *res, const char *what, tc_error *er
     if (PQstatus(conn) == CONNECTION_BAD || (state != NULL && strncmp(state, "08", 2) == 0) ||
         (state != NULL && strncmp(state, "57P", 3) == 0))
         return tc_error_set(err, TC_EUNAVAIL, "%s: database connection lost: %s", what, message);
+    /* The server cannot do any work (out of disk, memory or connections; an I/O error): as unavailable
+     * as when it is gone, and no fault of this request (the engine backs off rather than blame a crisis). */
+    if (state != NULL && (strncmp(state, "53", 2) == 0 || strncmp(state, "58", 2) == 0))
+        return tc_error_set(err, TC_EUNAVAIL, "%s: database unavailable: %s", what, message);
     if (state != NULL && strcmp(state, "42501") == 0)
         return tc_error_set(err, TC_EPERM, "%s: %s", what, message);
     /* The API's own errors (migrations/006_api.sql): the message says it all. */
