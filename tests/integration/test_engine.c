@@ -2,7 +2,8 @@
  * The engine as a process against a real server: triggers applied, votes
  * closing a consensus, refusals, deadlines and escalations of seconds,
  * action programs (ok, failing, missing, hanging past their timeout, ok on
- * retry), three engines sharing 1,000 votes, and an engine killed mid-load.
+ * retry), three engines sharing 1,000 votes, an engine killed mid-load, and
+ * a crisis that fails on its own set aside while the others are applied.
  * Commands are recorded with the SQL API (the operator commands come with
  * the CLI issue); seats are rows of tocsin.seats.
  */
