@@ -9,8 +9,9 @@
 -- and next_due(), which leave them out: of the candidates (so a crisis with
 -- thousands of pending commands does not fill the claim's window), and of the
 -- earliest due time (so its overdue timers do not wake the engine at once,
--- again and again). With an empty array they are 009's. 009's forms stay for
--- older engines.
+-- again and again). With an empty array they are 009's, and 009's forms are
+-- redefined below to call them, so each body lives in one place; older
+-- engines keep calling 009's names.
 
 CREATE FUNCTION tocsin.claim_batch(p_limit integer, p_now timestamptz, p_skip bigint[]) RETURNS bigint[]
 LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
@@ -90,6 +91,31 @@ BEGIN
              WHERE t.crisis <> ALL (coalesce(p_skip, '{}'))
              ORDER BY t.due
              LIMIT 1);
+END
+$$;
+
+-- 009's forms: the same, passing over nothing.
+CREATE OR REPLACE FUNCTION tocsin.claim_batch(p_limit integer, p_now timestamptz) RETURNS bigint[]
+LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN tocsin.claim_batch(p_limit, p_now, '{}');
+END
+$$;
+
+CREATE OR REPLACE FUNCTION tocsin.take(p_limit integer, p_now timestamptz)
+RETURNS TABLE (id bigint, playbook text, version integer, state jsonb, revision bigint,
+               title text, severity text, mode text, parties text[], initiator name, inputs jsonb,
+               created_at timestamptz, work jsonb, actors jsonb)
+LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY SELECT * FROM tocsin.take(p_limit, p_now, '{}');
+END
+$$;
+
+CREATE OR REPLACE FUNCTION tocsin.next_due() RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN tocsin.next_due('{}'::bigint[]);
 END
 $$;
 

@@ -37,16 +37,28 @@ static void load(const char *db, const char *name)
     th_run_free(&r);
 }
 
-static void engine_once(const char *db, const char *actions)
+/* engine --once [--actions-dir actions]; returns its exit status, and its log (stderr) in *log (owned). */
+static int engine_once_status(const char *db, const char *actions, char **log)
 {
     th_run r;
     if (actions)
         th_tocsin(&r, db, (const char *[]){"engine", "--once", "--actions-dir", actions, NULL});
     else
         th_tocsin(&r, db, (const char *[]){"engine", "--once", NULL});
-    if (r.status != 0)
-        fail_msg("engine --once exited %d: %s", r.status, r.err);
+    int status = r.status;
+    *log = r.err;
+    r.err = NULL;
     th_run_free(&r);
+    return status;
+}
+
+static void engine_once(const char *db, const char *actions)
+{
+    char *log = NULL;
+    int status = engine_once_status(db, actions, &log);
+    if (status != 0)
+        fail_msg("engine --once exited %d: %s", status, log);
+    free(log);
 }
 
 static char *value(const char *db, const char *fmt, ...)
@@ -159,18 +171,6 @@ static void test_engine_consensus_and_refusal(void **state)
     th_db_drop(db);
 }
 
-/* engine --once; returns its exit status, and its log in *log (owned). */
-static int engine_once_status(const char *db, char **log)
-{
-    th_run r;
-    th_tocsin(&r, db, (const char *[]){"engine", "--once", NULL});
-    int status = r.status;
-    *log = r.err;
-    r.err = NULL;
-    th_run_free(&r);
-    return status;
-}
-
 /*
  * A crisis whose state was edited by hand into something its playbook cannot
  * read fails on its own: it is set aside, the other crises are applied, and
@@ -190,7 +190,7 @@ static void test_engine_sets_a_failing_crisis_aside(void **state)
     vote(db, 1, "AM", "approve");
     vote(db, 2, "AM", "approve");
     char *log = NULL;
-    int status = engine_once_status(db, &log);
+    int status = engine_once_status(db, NULL, &log);
     if (status == 0 || !th_contains(log, "crisis 1 set aside"))
         fail_msg("engine --once should apply the rest and say which crisis it set aside (exit %d):\n%s", status,
                  log);
@@ -225,7 +225,7 @@ static void test_engine_finds_the_crisis_that_fails_a_batch(void **state)
     vote(db, 2, "KZ", "approve");
     vote(db, 3, "AM", "approve");
     char *log = NULL;
-    int status = engine_once_status(db, &log);
+    int status = engine_once_status(db, NULL, &log);
     if (status == 0 || !th_contains(log, "one at a time") || !th_contains(log, "crisis 2 set aside"))
         fail_msg("engine --once should find crisis 2 and apply the rest (exit %d):\n%s", status, log);
     free(log);
