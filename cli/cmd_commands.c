@@ -79,6 +79,9 @@ static void print_result(const tc_command_request *q, const tc_command_result *r
     if (strcmp(r->status, "pending") == 0) {
         printf("recorded as command %lld on crisis %lld; no engine has applied it yet (pending)\n",
                (long long)r->seq, (long long)q->crisis);
+        if (r->error != NULL)
+            fprintf(stderr, "crisis %lld is set aside by the engine, its transition fails: %s\n",
+                    (long long)q->crisis, r->error);
         return;
     }
     if (r->duplicate && json_array_size(r->effects) == 0) {

@@ -13,7 +13,8 @@ static const char usage[] =
     "usage: tocsin show ID [--json]\n"
     "\n"
     "Shows a crisis: its status, outcome, severity, mode and escalation level, the\n"
-    "commands still pending, and each active state with its deadline; for an\n"
+    "commands still pending (and why, when an engine has set the crisis aside\n"
+    "because its transition fails), and each active state with its deadline; for an\n"
     "approval the tally against its rule, every seat's vote and why it is still\n"
     "open (a veto party that has not voted, a silence procedure's deadline), for a\n"
     "task each seat's part. --json prints the document of docs/cli.md.\n"
@@ -68,6 +69,15 @@ static void print_crisis(json_t *c)
     if (pending > 0)
         printf("  %lld command%s pending (no engine has applied them yet)\n", (long long)pending,
                pending == 1 ? "" : "s");
+    json_t *aside = json_object_get(c, "set_aside");
+    if (json_is_object(aside)) {
+        char when[64];
+        long long failures = (long long)json_integer_value(json_object_get(aside, "failures"));
+        printf("  set aside by engine %s since %s, its transition fails: %s\n", s(aside, "engine"),
+               s(aside, "since"), s(aside, "reason"));
+        printf("    tried again at %s%s; set aside %lld time%s so far\n", s(aside, "until"),
+               relative(s(aside, "until"), when, sizeof when), failures, failures == 1 ? "" : "s");
+    }
     json_t *a;
     json_array_foreach(json_object_get(c, "active"), i, a)
     {

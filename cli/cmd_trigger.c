@@ -197,6 +197,9 @@ static int run(int argc, char **argv, cli_globals *globals)
             if (state == 0 && o.wait_ms > 0)
                 fprintf(stderr, "crisis %lld is recorded; no engine has applied its trigger yet (pending)\n",
                         (long long)id);
+            if (state == 0 && refusal != NULL)
+                fprintf(stderr, "crisis %lld is set aside by the engine, its transition fails: %s\n",
+                        (long long)id, refusal);
             else if (state == 2)
                 fprintf(stderr, "crisis %lld was refused by the engine: %s\n", (long long)id,
                         refusal ? refusal : "?");

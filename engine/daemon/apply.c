@@ -363,6 +363,19 @@ static int apply_results(tc_applier *ap, PGconn *conn, tc_batch *b, tc_writes *w
     return rc == 0 ? tc_store_write(conn, writes, 0, NULL, 0, NULL, err) : rc;
 }
 
+/*
+ * The crises set aside since the last batch, recorded for operators before
+ * the batch opens its transaction. Only a record: when it cannot be written,
+ * the batch goes on and the loop logs why.
+ */
+static void record_asides(PGconn *conn, tc_batch *b)
+{
+    tc_error_init(&b->aside_err);
+    for (size_t i = 0; i < b->aside_count && b->aside_err.code == 0; i++)
+        tc_store_set_aside(conn, b->asides[i].crisis, b->engine, b->asides[i].reason, b->asides[i].until,
+                           &b->aside_err);
+}
+
 int tc_apply_batch(tc_applier *ap, PGconn *conn, tc_batch *b, tc_error *err)
 {
     tc_claim *claims = NULL;
@@ -376,6 +389,7 @@ int tc_apply_batch(tc_applier *ap, PGconn *conn, tc_batch *b, tc_error *err)
     b->next_due = -1;
     int rc = writes ? 0 : tc_error_set(err, TC_ENOMEM, "out of memory");
 
+    record_asides(conn, b);
     if (rc == 0 && b->result_count > 0)
         rc = apply_results(ap, conn, b, writes, err);
     if (rc == 0 && b->claim)
@@ -432,5 +446,8 @@ void tc_batch_clear(tc_batch *b)
     json_decref(b->notices);
     json_decref(b->actors);
     free(b->skip);
+    for (size_t i = 0; i < b->aside_count; i++)
+        free(b->asides[i].reason);
+    free(b->asides);
     memset(b, 0, sizeof *b);
 }

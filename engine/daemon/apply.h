@@ -29,6 +29,13 @@ typedef struct tc_action_result {
     tc_ms at;       /* when it ended */
 } tc_action_result;
 
+/* A crisis the engine has set aside, to record for operators (tocsin.set_aside). */
+typedef struct tc_aside_note {
+    int64_t crisis;
+    char *reason;
+    tc_ms until;
+} tc_aside_note;
+
 typedef struct tc_batch {
     /* in */
     tc_action_result *results;
@@ -38,6 +45,9 @@ typedef struct tc_batch {
     int limit;           /* crises to claim at most; 0: the applier's batch size */
     int64_t *skip;       /* crises set aside by the engine: not claimed, their timers not awaited (owned) */
     size_t skip_count;
+    tc_aside_note *asides; /* crises set aside since the last batch: recorded first, in their own transaction */
+    size_t aside_count;
+    const char *engine; /* the engine's name, for those records */
     /* out */
     size_t claimed;  /* crises with work */
     size_t applied;  /* commands and timers applied */
@@ -47,6 +57,7 @@ typedef struct tc_batch {
     json_t *actors;  /* role -> {"seats", "admin"}, read once per batch */
     tc_ms next_due;  /* earliest timer after the batch, -1 when none */
     int64_t culprit; /* when the batch failed because of one crisis: that crisis, else 0 */
+    tc_error aside_err; /* why the crises set aside could not be recorded (code 0: they were) */
 } tc_batch;
 
 tc_applier *tc_applier_new(int batch_size);

@@ -68,6 +68,8 @@ struct engine {
         int failures;
     } *aside;
     size_t aside_count, aside_capacity;
+    tc_aside_note *notes; /* set aside since the last batch: the next one records them for operators */
+    size_t note_count, note_capacity;
     size_t one_by_one; /* batches left to claim one crisis each, to find the one that fails */
 
     uv_timer_t due_timer, backoff_timer, listen_timer, grace_timer, safety_timer, aside_timer;
@@ -167,6 +169,22 @@ static void arm_aside_timer(engine *e)
         uv_timer_start(&e->aside_timer, on_aside_timer, (uint64_t)(first - now), 0);
 }
 
+/* Queues the record of a crisis set aside for the next batch to write (tocsin.set_aside). */
+static void note_aside(engine *e, int64_t crisis, const char *reason, tc_ms until)
+{
+    if (e->note_count == e->note_capacity) {
+        size_t capacity = e->note_capacity ? 2 * e->note_capacity : 4;
+        tc_aside_note *more = realloc(e->notes, capacity * sizeof *more);
+        if (more == NULL)
+            return; /* only the record is lost: the engine's log says it */
+        e->notes = more;
+        e->note_capacity = capacity;
+    }
+    char *text = strdup(reason);
+    if (text != NULL)
+        e->notes[e->note_count++] = (tc_aside_note){crisis, text, until};
+}
+
 /*
  * A crisis failed a batch on its own: its state, playbook or a write of its
  * transition is refused every time. Rather than fail every batch it is
@@ -213,6 +231,7 @@ static void set_aside(engine *e, int64_t crisis, const tc_error *why)
         e->exit_code = why->code;
         tc_error_set(&e->last_error, why->code, "crisis %s set aside, its transition fails: %s", id, why->text);
     }
+    note_aside(e, crisis, why->text, a->until);
     arm_aside_timer(e);
 }
 
@@ -288,6 +307,9 @@ static void after_work_cb(uv_work_t *w, int status)
     k->running = 0;
     e->running--;
 
+    if (b->aside_err.code != 0)
+        tc_log(TC_LOG_WARN, "cannot record the crises set aside (the log above names them)", "reason",
+               b->aside_err.text, NULL);
     if (k->rc != 0) {
         batch_failed(e, k);
         return;
@@ -384,6 +406,11 @@ static void schedule_batch(engine *e)
                 break; /* out of memory: claim as if nothing were set aside */
             b->skip[b->skip_count++] = e->aside[i].crisis;
         }
+    b->asides = e->notes;
+    b->aside_count = e->note_count;
+    b->engine = e->opts.id ? e->opts.id : "engine";
+    e->notes = NULL;
+    e->note_count = e->note_capacity = 0;
     b->limit = e->one_by_one > 0 ? 1 : 0;
     b->now = e->opts.once ? (e->once_now > now ? now : e->once_now) : now;
     b->claim = !e->stopping;
@@ -630,6 +657,9 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
         tc_action_result_clear(&e->results[i]);
     free(e->results);
     free(e->aside);
+    for (size_t i = 0; i < e->note_count; i++)
+        free(e->notes[i].reason);
+    free(e->notes);
     tc_log(TC_LOG_INFO, "engine stopped", NULL);
     rc = e->exit_code;
     if (rc != 0)

@@ -130,8 +130,10 @@ int tc_store_crisis_show(PGconn *conn, int64_t id, json_t **out, tc_error *err)
         "SELECT c.id, c.playbook, c.version, c.title, c.status, c.outcome, c.severity, c.mode,"
         "       array_to_json(c.parties), c.initiator, " ISO("c.created_at") ", " ISO("c.closed_at") ","
         "       c.escalation_level, c.inputs::text, c.state::text, p.source,"
-        "       (SELECT count(*) FROM tocsin.commands k WHERE k.crisis = c.id AND k.applied_at IS NULL)"
+        "       (SELECT count(*) FROM tocsin.commands k WHERE k.crisis = c.id AND k.applied_at IS NULL),"
+        "       s.engine, s.reason, s.failures, " ISO("s.since") ", " ISO("s.until")
         "  FROM tocsin.crises c JOIN tocsin.playbooks p ON p.name = c.playbook AND p.version = c.version"
+        "  LEFT JOIN tocsin.set_aside s ON s.crisis = c.id"
         " WHERE c.id = $1::bigint",
         id, "cannot read the crisis", err);
     if (res == NULL)
@@ -142,13 +144,16 @@ int tc_store_crisis_show(PGconn *conn, int64_t id, json_t **out, tc_error *err)
     tc_playbook *pb = compile_cached(cache, 1, COL(1), COL(2), COL(15));
     json_t *data = NULL;
     json_t *active = active_of(pb, OPT(14), 0, &data);
+    json_t *aside = OPT(17) == NULL ? json_null()
+                                    : json_pack("{s:s, s:s, s:i, s:s, s:s}", "engine", COL(17), "reason", COL(18),
+                                                "failures", atoi(COL(19)), "since", COL(20), "until", COL(21));
     json_t *doc = json_pack(
-        "{s:I, s:s, s:i, s:s, s:s, s:s?, s:s, s:s, s:o, s:s, s:s, s:s?, s:i, s:I, s:o, s:o, s:o}", "id",
+        "{s:I, s:s, s:i, s:s, s:s, s:s?, s:s, s:s, s:o, s:s, s:s, s:s?, s:i, s:I, s:o, s:o, s:o, s:o}", "id",
         (json_int_t)id, "playbook", COL(1), "version", atoi(COL(2)), "title", COL(3), "status", COL(4),
         "outcome", OPT(5), "severity", COL(6), "mode", COL(7), "parties", json_loads(COL(8), 0, NULL),
         "initiator", COL(9), "created_at", COL(10), "closed_at", OPT(11), "escalation_level", atoi(COL(12)),
         "pending", (json_int_t)strtoll(COL(16), NULL, 10), "inputs", json_loads(COL(13), 0, NULL), "data",
-        data ? data : json_object(), "active", active);
+        data ? data : json_object(), "active", active, "set_aside", aside);
 #undef COL
 #undef OPT
     cache_free(cache, 1);
@@ -222,6 +227,19 @@ int tc_store_wait_notification(PGconn *conn, int timeout_ms, tc_error *err)
     return 0;
 }
 
+/* Why an engine has set the crisis aside (tocsin.set_aside), or NULL when none has (caller frees). */
+static int set_aside_reason(PGconn *conn, const char *crisis, char **reason, tc_error *err)
+{
+    const char *params[1] = {crisis};
+    PGresult *res = tc_db_query(conn, "SELECT reason FROM tocsin.set_aside WHERE crisis = $1::bigint", 1, params,
+                                "cannot read the crisis", err);
+    if (res == NULL)
+        return err ? err->code : TC_EFAILED;
+    *reason = PQntuples(res) == 1 ? strdup(PQgetvalue(res, 0, 0)) : NULL;
+    PQclear(res);
+    return 0;
+}
+
 int tc_store_wait_applied(PGconn *conn, int64_t crisis, int64_t seq, int timeout_ms, int *state, char **error,
                           tc_error *err)
 {
@@ -256,6 +274,8 @@ int tc_store_wait_applied(PGconn *conn, int64_t crisis, int64_t seq, int timeout
             return rc;
     }
     tc_db_command(conn, "UNLISTEN tocsin_applied", "cannot stop waiting", NULL);
+    if (rc == 0 && *state == 0)
+        rc = set_aside_reason(conn, c, error, err);
     return rc;
 }
 

@@ -37,7 +37,8 @@ int tc_store_actor(PGconn *conn, char **role, json_t **seats, int *admin, tc_err
 /*
  * Waits up to timeout_ms for an engine to apply command seq of crisis (LISTEN
  * tocsin_applied). *state is 1 applied, 2 refused (with *error, caller frees),
- * 0 still pending at the timeout.
+ * 0 still pending at the timeout (with *error the reason an engine has set
+ * the crisis aside, when it has).
  */
 int tc_store_wait_applied(PGconn *conn, int64_t crisis, int64_t seq, int timeout_ms, int *state, char **error,
                           tc_error *err);

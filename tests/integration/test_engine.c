@@ -198,10 +198,31 @@ static void test_engine_sets_a_failing_crisis_aside(void **state)
     expect(db, "1", "SELECT count(*) FROM tocsin.votes WHERE crisis = 2");
     expect(db, "1", "SELECT count(*) FROM tocsin.commands WHERE crisis = 1 AND applied_at IS NULL");
 
-    /* Mended, it is applied like any other. */
+    /* Operators see it, and why. */
+    expect(db, "1 1 t", "SELECT concat_ws(' ', crisis, failures, until > since) FROM tocsin.set_aside");
+    th_run r;
+    th_tocsin(&r, db, (const char *[]){"show", "1", "--json", NULL});
+    json_t *doc = json_loads(r.out, 0, NULL);
+    json_t *aside = json_object_get(doc, "set_aside");
+    if (!json_is_object(aside) || !th_contains(json_string_value(json_object_get(aside, "reason")), "state"))
+        fail_msg("show --json should say why crisis 1 is set aside:\n%s", r.out);
+    json_decref(doc);
+    th_run_free(&r);
+    th_tocsin(&r, db, (const char *[]){"show", "2", "--json", NULL});
+    doc = json_loads(r.out, 0, NULL);
+    assert_true(json_is_null(json_object_get(doc, "set_aside")));
+    json_decref(doc);
+    th_run_free(&r);
+    th_tocsin(&r, db, (const char *[]){"show", "1", NULL});
+    if (!th_contains(r.out, "set aside by engine"))
+        fail_msg("show should say crisis 1 is set aside:\n%s", r.out);
+    th_run_free(&r);
+
+    /* Mended, it is applied like any other, and no longer set aside. */
     th_exec(db, "UPDATE tocsin.crises SET state = (SELECT state FROM saved) WHERE id = 1");
     engine_once(db, NULL);
     expect(db, "1", "SELECT count(*) FROM tocsin.votes WHERE crisis = 1");
+    expect(db, "0", "SELECT count(*) FROM tocsin.set_aside");
     expect(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
     th_db_drop(db);
 }
@@ -232,6 +253,14 @@ static void test_engine_finds_the_crisis_that_fails_a_batch(void **state)
     expect(db, "1 0 1", "SELECT string_agg(n::text, ' ' ORDER BY c) FROM (SELECT c, (SELECT count(*) FROM"
                         " tocsin.votes v WHERE v.crisis = c) AS n FROM generate_series(1, 3) c) x");
     expect(db, "2", "SELECT string_agg(crisis::text, ',') FROM tocsin.commands WHERE applied_at IS NULL");
+
+    /* A command that waits for it in vain says why. */
+    th_run r;
+    th_tocsin(&r, db, (const char *[]){"--as", "am_delegate", "approve", "2", "--wait", "1", NULL});
+    if (r.status != 0 || !th_contains(r.out, "pending") || !th_contains(r.err, "crisis 2 is set aside") ||
+        !th_contains(r.err, "no_kz"))
+        fail_msg("a vote waiting in vain should say why (exit %d):\n%s%s", r.status, r.out, r.err);
+    th_run_free(&r);
     th_db_drop(db);
 }
 
