@@ -356,8 +356,10 @@ static int apply_results(tc_applier *ap, PGconn *conn, tc_batch *b, tc_writes *w
             rc = 0;
             continue;
         }
-        if (rc == 0 && (rc = apply_crisis(ap, conn, one, b, 1, writes, err)) != 0)
+        if (rc == 0 && (rc = apply_crisis(ap, conn, one, b, 1, writes, err)) != 0) {
             b->culprit = one->id;
+            b->culprit_revision = one->revision;
+        }
         tc_claims_free(one, 1);
     }
     return rc == 0 ? tc_store_write(conn, writes, 0, NULL, 0, NULL, err) : rc;
@@ -372,8 +374,8 @@ static void record_asides(PGconn *conn, tc_batch *b)
 {
     tc_error_init(&b->aside_err);
     for (size_t i = 0; i < b->aside_count && b->aside_err.code == 0; i++)
-        tc_store_set_aside(conn, b->asides[i].crisis, b->engine, b->asides[i].reason, b->asides[i].until,
-                           &b->aside_err);
+        tc_store_set_aside(conn, b->asides[i].crisis, b->asides[i].revision, b->engine, b->asides[i].reason,
+                           b->asides[i].until, &b->aside_err);
 }
 
 int tc_apply_batch(tc_applier *ap, PGconn *conn, tc_batch *b, tc_error *err)
@@ -399,12 +401,14 @@ int tc_apply_batch(tc_applier *ap, PGconn *conn, tc_batch *b, tc_error *err)
         json_object_update(b->actors, actors);
     json_decref(actors);
     for (size_t i = 0; rc == 0 && i < count; i++)
-        if ((rc = apply_crisis(ap, conn, &claims[i], b, 0, writes, err)) != 0) /* results were applied first */
+        if ((rc = apply_crisis(ap, conn, &claims[i], b, 0, writes, err)) != 0) { /* results were applied first */
             b->culprit = claims[i].id;
+            b->culprit_revision = claims[i].revision;
+        }
     b->claimed = count;
     /* A batch of one crisis that fails to write fails because of it, unless the database went away or
      * another writer came first. */
-    int64_t sole = count == 1 ? claims[0].id : 0;
+    int64_t sole = count == 1 ? claims[0].id : 0, sole_revision = count == 1 ? claims[0].revision : 0;
     tc_claims_free(claims, count);
     /* An action program reads its crisis as written: write, read, then commit. */
     if (rc == 0 && json_array_size(b->starts) > 0) {
@@ -414,8 +418,10 @@ int tc_apply_batch(tc_applier *ap, PGconn *conn, tc_batch *b, tc_error *err)
     }
     if (rc == 0)
         rc = tc_store_write(conn, writes, 1, b->skip, b->skip_count, &b->next_due, err);
-    if (rc != 0 && rc != TC_ECONFLICT && rc != TC_EUNAVAIL && b->culprit == 0 && b->result_count == 0)
+    if (rc != 0 && rc != TC_ECONFLICT && rc != TC_EUNAVAIL && b->culprit == 0 && b->result_count == 0) {
         b->culprit = sole;
+        b->culprit_revision = sole_revision;
+    }
     if (rc != 0 && PQtransactionStatus(conn) != PQTRANS_IDLE)
         tc_store_work_end(conn, 0, NULL);
     tc_writes_free(writes);

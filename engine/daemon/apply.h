@@ -31,7 +31,7 @@ typedef struct tc_action_result {
 
 /* A crisis the engine has set aside, to record for operators (tocsin.set_aside). */
 typedef struct tc_aside_note {
-    int64_t crisis;
+    int64_t crisis, revision;
     char *reason;
     tc_ms until;
 } tc_aside_note;
@@ -57,6 +57,7 @@ typedef struct tc_batch {
     json_t *actors;  /* role -> {"seats", "admin"}, read once per batch */
     tc_ms next_due;  /* earliest timer after the batch, -1 when none */
     int64_t culprit; /* when the batch failed because of one crisis: that crisis, else 0 */
+    int64_t culprit_revision; /* the revision it failed at */
     tc_error aside_err; /* why the crises set aside could not be recorded (code 0: they were) */
 } tc_batch;
 

@@ -170,7 +170,7 @@ static void arm_aside_timer(engine *e)
 }
 
 /* Queues the record of a crisis set aside for the next batch to write (tocsin.set_aside). */
-static void note_aside(engine *e, int64_t crisis, const char *reason, tc_ms until)
+static void note_aside(engine *e, int64_t crisis, int64_t revision, const char *reason, tc_ms until)
 {
     if (e->note_count == e->note_capacity) {
         size_t capacity = e->note_capacity ? 2 * e->note_capacity : 4;
@@ -182,7 +182,7 @@ static void note_aside(engine *e, int64_t crisis, const char *reason, tc_ms unti
     }
     char *text = strdup(reason);
     if (text != NULL)
-        e->notes[e->note_count++] = (tc_aside_note){crisis, text, until};
+        e->notes[e->note_count++] = (tc_aside_note){crisis, revision, text, until};
 }
 
 /*
@@ -193,7 +193,7 @@ static void note_aside(engine *e, int64_t crisis, const char *reason, tc_ms unti
  * again. Its commands and timers stay in the database; nothing is lost. With
  * --once, the engine exits with the error once the rest is done.
  */
-static void set_aside(engine *e, int64_t crisis, const tc_error *why)
+static void set_aside(engine *e, int64_t crisis, int64_t revision, const tc_error *why)
 {
     tc_ms now = epoch_ms();
     struct aside *a = NULL;
@@ -231,7 +231,7 @@ static void set_aside(engine *e, int64_t crisis, const tc_error *why)
         e->exit_code = why->code;
         tc_error_set(&e->last_error, why->code, "crisis %s set aside, its transition fails: %s", id, why->text);
     }
-    note_aside(e, crisis, why->text, a->until);
+    note_aside(e, crisis, revision, why->text, a->until);
     arm_aside_timer(e);
 }
 
@@ -262,7 +262,7 @@ static void batch_failed(engine *e, worker *k)
     }
     int unavailable = k->rc == TC_EUNAVAIL;
     if (!unavailable && b->culprit != 0) {
-        set_aside(e, b->culprit, &k->err);
+        set_aside(e, b->culprit, b->culprit_revision, &k->err);
         tc_batch_clear(b);
         schedule_batch(e);
         return;

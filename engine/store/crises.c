@@ -133,7 +133,7 @@ int tc_store_crisis_show(PGconn *conn, int64_t id, json_t **out, tc_error *err)
         "       (SELECT count(*) FROM tocsin.commands k WHERE k.crisis = c.id AND k.applied_at IS NULL),"
         "       s.engine, s.reason, s.failures, " ISO("s.since") ", " ISO("s.until")
         "  FROM tocsin.crises c JOIN tocsin.playbooks p ON p.name = c.playbook AND p.version = c.version"
-        "  LEFT JOIN tocsin.set_aside s ON s.crisis = c.id"
+        "  LEFT JOIN tocsin.set_aside s ON s.crisis = c.id AND s.revision = c.revision"
         " WHERE c.id = $1::bigint",
         id, "cannot read the crisis", err);
     if (res == NULL)
@@ -231,8 +231,11 @@ int tc_store_wait_notification(PGconn *conn, int timeout_ms, tc_error *err)
 static int set_aside_reason(PGconn *conn, const char *crisis, char **reason, tc_error *err)
 {
     const char *params[1] = {crisis};
-    PGresult *res = tc_db_query(conn, "SELECT reason FROM tocsin.set_aside WHERE crisis = $1::bigint", 1, params,
-                                "cannot read the crisis", err);
+    PGresult *res = tc_db_query(conn,
+                                "SELECT s.reason FROM tocsin.set_aside s JOIN tocsin.crises c"
+                                "    ON c.id = s.crisis AND c.revision = s.revision"
+                                " WHERE s.crisis = $1::bigint",
+                                1, params, "cannot read the crisis", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
     *reason = PQntuples(res) == 1 ? strdup(PQgetvalue(res, 0, 0)) : NULL;

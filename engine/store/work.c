@@ -132,7 +132,6 @@ int tc_store_role_seats(PGconn *conn, const char *role, json_t **seats, int *adm
     "  FROM tocsin.take($1::integer, to_timestamp($2::bigint / 1000.0), $3::bigint[]) c"
 #define COMMIT_BATCH_SQL "SELECT tocsin.commit_batch($1::jsonb)"
 #define NEXT_DUE_SQL     "SELECT tocsin.next_due($1::bigint[])"
-#define SET_ASIDE_DONE_SQL "DELETE FROM tocsin.set_aside WHERE crisis = ANY ($1::bigint[])"
 
 int tc_store_work_prepare(PGconn *conn, tc_error *err)
 {
@@ -143,7 +142,6 @@ int tc_store_work_prepare(PGconn *conn, tc_error *err)
         {"tocsin_take", TAKE_SQL, 3},
         {"tocsin_commit_batch", COMMIT_BATCH_SQL, 1},
         {"tocsin_next_due", NEXT_DUE_SQL, 1},
-        {"tocsin_set_aside_done", SET_ASIDE_DONE_SQL, 1},
     };
     for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++) {
         PGresult *res = PQprepare(conn, statements[i].name, statements[i].sql, statements[i].nparams, NULL);
@@ -240,7 +238,6 @@ int tc_store_take(PGconn *conn, int limit, tc_ms now, const int64_t *skip, size_
 
 struct tc_writes {
     tc_strbuf json; /* the jsonb array for tocsin.commit_batch() */
-    tc_strbuf ids;  /* the crises as an array literal, "{1,2}": their set_aside records go */
     size_t count;
 };
 
@@ -254,7 +251,6 @@ void tc_writes_free(tc_writes *w)
     if (w == NULL)
         return;
     tc_strbuf_release(&w->json);
-    tc_strbuf_release(&w->ids);
     free(w);
 }
 
@@ -289,28 +285,23 @@ int tc_writes_add(tc_writes *w, int64_t crisis, int64_t revision, const char *st
     add_member(sb, "cleared", cleared);
     add_member(sb, "commands", commands);
     tc_strbuf_add(sb, "}");
-    tc_strbuf_addf(&w->ids, w->count ? ",%lld" : "{%lld", (long long)crisis);
     w->count++;
-    return sb->failed || w->ids.failed ? tc_error_set(err, TC_ENOMEM, "out of memory") : 0;
+    return sb->failed ? tc_error_set(err, TC_ENOMEM, "out of memory") : 0;
 }
 
 int tc_store_write(PGconn *conn, tc_writes *w, int commit, const int64_t *skip, size_t skip_count, tc_ms *next_due,
                    tc_error *err)
 {
-    tc_db_statement statements[4];
-    const char *params[1] = {NULL}, *id_params[1] = {NULL}, *due_params[1] = {NULL};
+    tc_db_statement statements[3];
+    const char *params[1] = {NULL}, *due_params[1] = {NULL};
     char *skipped = NULL;
     int n = 0;
     if (w != NULL && w->count > 0) {
         tc_strbuf_add(&w->json, "]");
-        tc_strbuf_add(&w->ids, "}");
-        if (w->json.failed || w->ids.failed)
+        if (w->json.failed)
             return tc_error_set(err, TC_ENOMEM, "out of memory");
         params[0] = w->json.text;
-        id_params[0] = w->ids.text;
         statements[n++] = (tc_db_statement){COMMIT_BATCH_SQL, 1, params, "tocsin_commit_batch"};
-        /* A crisis written is no longer set aside (migrations/011_set_aside_seen.sql). */
-        statements[n++] = (tc_db_statement){SET_ASIDE_DONE_SQL, 1, id_params, "tocsin_set_aside_done"};
     }
     if (commit && PQtransactionStatus(conn) != PQTRANS_IDLE)
         statements[n++] = (tc_db_statement){"COMMIT", 0, NULL, NULL};
@@ -320,7 +311,7 @@ int tc_store_write(PGconn *conn, tc_writes *w, int commit, const int64_t *skip, 
         due_params[0] = skipped;
         statements[n++] = (tc_db_statement){NEXT_DUE_SQL, 1, due_params, "tocsin_next_due"};
     }
-    PGresult *results[4];
+    PGresult *results[3];
     int rc = n ? tc_db_pipeline(conn, statements, n, results, "cannot write the batch", err) : 0;
     if (rc == 0 && commit) {
         PGresult *due = results[n - 1];
@@ -331,25 +322,29 @@ int tc_store_write(PGconn *conn, tc_writes *w, int commit, const int64_t *skip, 
     free(skipped);
     if (w != NULL) {
         tc_strbuf_release(&w->json);
-        tc_strbuf_release(&w->ids);
         w->count = 0;
     }
     return rc;
 }
 
-int tc_store_set_aside(PGconn *conn, int64_t crisis, const char *engine, const char *reason, tc_ms until,
-                       tc_error *err)
+int tc_store_set_aside(PGconn *conn, int64_t crisis, int64_t revision, const char *engine, const char *reason,
+                       tc_ms until, tc_error *err)
 {
-    char id[24], at[32];
+    char id[24], rev[24], at[32];
     snprintf(id, sizeof id, "%lld", (long long)crisis);
+    snprintf(rev, sizeof rev, "%lld", (long long)revision);
     snprintf(at, sizeof at, "%lld", (long long)until);
-    const char *params[4] = {id, engine, reason, at};
-    PGresult *res = tc_db_query(conn,
-                                "INSERT INTO tocsin.set_aside AS s (crisis, engine, reason, until)"
-                                " VALUES ($1::bigint, $2, $3, to_timestamp($4::bigint / 1000.0))"
-                                " ON CONFLICT (crisis) DO UPDATE SET engine = excluded.engine,"
-                                " reason = excluded.reason, until = excluded.until, failures = s.failures + 1",
-                                4, params, "cannot record a crisis set aside", err);
+    const char *params[5] = {id, rev, engine, reason, at};
+    /* Set aside again at the same revision: one more failure; at a later one: a new record. */
+    PGresult *res = tc_db_query(
+        conn,
+        "INSERT INTO tocsin.set_aside AS s (crisis, revision, engine, reason, until)"
+        " VALUES ($1::bigint, $2::bigint, $3, $4, to_timestamp($5::bigint / 1000.0))"
+        " ON CONFLICT (crisis) DO UPDATE SET engine = excluded.engine, reason = excluded.reason,"
+        " until = excluded.until, revision = excluded.revision,"
+        " failures = CASE WHEN s.revision = excluded.revision THEN s.failures + 1 ELSE 1 END,"
+        " since = CASE WHEN s.revision = excluded.revision THEN s.since ELSE excluded.since END",
+        5, params, "cannot record a crisis set aside", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
     PQclear(res);

@@ -88,20 +88,20 @@ int tc_writes_add(tc_writes *writes, int64_t crisis, int64_t revision, const cha
  * Writes the transitions gathered (tocsin.commit_batch, which sends one NOTIFY
  * tocsin_applied) and empties writes; with commit, also commits and reads the
  * earliest due time of any timer of a crisis not in skip into *next_due (-1
- * when none), in the same round trip. Crises written are no longer set
- * aside: their tocsin.set_aside records go. TC_ECONFLICT when a crisis changed
+ * when none), in the same round trip. TC_ECONFLICT when a crisis changed
  * since it was read; the transaction must then be rolled back.
  */
 int tc_store_write(PGconn *conn, tc_writes *writes, int commit, const int64_t *skip, size_t skip_count,
                    tc_ms *next_due, tc_error *err);
 
 /*
- * Records that engine has set crisis aside until `until`, for reason
- * (tocsin.set_aside: what `tocsin show` says), counting the times; its own
- * statement, outside any batch. tc_store_write deletes the record of every
- * crisis it writes.
+ * Records that engine has set crisis aside, as it stood at revision, until
+ * `until`, for reason (tocsin.set_aside: what `tocsin show` says), counting
+ * the times at that revision; its own statement, outside any batch. The
+ * record holds while the crisis stays at that revision: the next write of
+ * the crisis makes it stale, with no statement of its own.
  */
-int tc_store_set_aside(PGconn *conn, int64_t crisis, const char *engine, const char *reason, tc_ms until,
-                       tc_error *err);
+int tc_store_set_aside(PGconn *conn, int64_t crisis, int64_t revision, const char *engine, const char *reason,
+                       tc_ms until, tc_error *err);
 
 #endif

@@ -3,7 +3,8 @@
  * closing a consensus, refusals, deadlines and escalations of seconds,
  * action programs (ok, failing, missing, hanging past their timeout, ok on
  * retry), three engines sharing 1,000 votes, an engine killed mid-load, and
- * a crisis that fails on its own set aside while the others are applied.
+ * a crisis that fails on its own set aside (and shown as such) while the
+ * others are applied, a server out of disk backed off from.
  * Commands are recorded with the SQL API (the operator commands come with
  * the CLI issue); seats are rows of tocsin.seats.
  */
@@ -222,7 +223,12 @@ static void test_engine_sets_a_failing_crisis_aside(void **state)
     th_exec(db, "UPDATE tocsin.crises SET state = (SELECT state FROM saved) WHERE id = 1");
     engine_once(db, NULL);
     expect(db, "1", "SELECT count(*) FROM tocsin.votes WHERE crisis = 1");
-    expect(db, "0", "SELECT count(*) FROM tocsin.set_aside");
+    th_tocsin(&r, db, (const char *[]){"show", "1", "--json", NULL});
+    doc = json_loads(r.out, 0, NULL);
+    if (!json_is_null(json_object_get(doc, "set_aside")))
+        fail_msg("show --json should no longer say crisis 1 is set aside:\n%s", r.out);
+    json_decref(doc);
+    th_run_free(&r);
     expect(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
     th_db_drop(db);
 }
@@ -261,6 +267,41 @@ static void test_engine_finds_the_crisis_that_fails_a_batch(void **state)
         !th_contains(r.err, "no_kz"))
         fail_msg("a vote waiting in vain should say why (exit %d):\n%s%s", r.status, r.out, r.err);
     th_run_free(&r);
+    th_db_drop(db);
+}
+
+/*
+ * A server out of disk (or memory, or connections: SQLSTATE classes 53 and
+ * 58) fails every batch, whatever crisis it holds: the engine backs off as
+ * for a lost server instead of setting crises aside one by one, and --once
+ * gives up saying the database is unavailable (exit 7). Nothing is lost.
+ */
+static void test_engine_backs_off_when_the_server_is_out_of_disk(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    load(db, "council");
+    seats(db);
+    trigger(db, "council", NULL);
+    trigger(db, "council", NULL);
+    engine_once(db, NULL);
+    th_exec(db, "CREATE FUNCTION full_disk() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                "  RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full';"
+                " END $$;"
+                "CREATE TRIGGER full_disk BEFORE INSERT ON tocsin.votes FOR EACH ROW EXECUTE FUNCTION full_disk()");
+    vote(db, 1, "AM", "approve");
+    vote(db, 2, "AM", "approve");
+    char *log = NULL;
+    int status = engine_once_status(db, NULL, &log);
+    if (status != 7 || !th_contains(log, "database unavailable") || th_contains(log, "set aside"))
+        fail_msg("engine --once should back off and exit 7, setting nothing aside (exit %d):\n%s", status, log);
+    free(log);
+    expect(db, "2", "SELECT count(*) FROM tocsin.commands WHERE applied_at IS NULL");
+    expect(db, "0", "SELECT count(*) FROM tocsin.set_aside");
+
+    th_exec(db, "DROP TRIGGER full_disk ON tocsin.votes");
+    engine_once(db, NULL);
+    expect(db, "2", "SELECT count(*) FROM tocsin.votes");
     th_db_drop(db);
 }
 
@@ -530,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_engine_consensus_and_refusal),
         cmocka_unit_test(test_engine_sets_a_failing_crisis_aside),
         cmocka_unit_test(test_engine_finds_the_crisis_that_fails_a_batch),
+        cmocka_unit_test(test_engine_backs_off_when_the_server_is_out_of_disk),
         cmocka_unit_test(test_engine_open_approval_in_show),
         cmocka_unit_test(test_engine_deadline_and_escalation),
         cmocka_unit_test(test_engine_actions_once),
