@@ -20,7 +20,7 @@ double bench_now(void);
 pid_t bench_fork(void);
 
 /* Forks a tocsin engine on db, named id in its logs: --once when once, else until SIGTERM; the child
- * exits 0 when the engine did. */
+ * exits 0 when the engine did. BENCH_ENGINE_WORKERS=N gives it N batches in flight (default 2). */
 pid_t bench_spawn_engine(const char *db, const char *id, int once);
 
 /*
