@@ -43,16 +43,35 @@ int tc_store_submit(PGconn *conn, int64_t crisis, const char *kind, json_t *args
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)crisis);
     char *text = args ? json_dumps(args, JSON_COMPACT) : strdup("{}");
-    const char *params[4] = {id, kind, text, key};
-    PGresult *res =
-        tc_db_query(conn, "SELECT seq, duplicate FROM tocsin.submit($1::bigint, $2, $3::jsonb, $4)", 4,
-                    params, "cannot record the command", err);
+    if (text == NULL)
+        return tc_error_set(err, TC_ENOMEM, "out of memory");
+    /*
+     * Recorded and committed, then the engines woken by a NOTIFY of its own
+     * that does not wait for the WAL flush (migrations/012_notify_after_commit.sql),
+     * in one round trip. Inside a caller's transaction, submit() notifies at
+     * that transaction's commit.
+     */
+    int outside = PQtransactionStatus(conn) == PQTRANS_IDLE;
+    tc_db_statement statements[4] = {
+        {"BEGIN", 0, NULL, NULL, 0},
+        {"SELECT seq, duplicate FROM tocsin.submit($1::bigint, $2, $3::jsonb, $4, $5::boolean)", 5, NULL, NULL, 0},
+        {"COMMIT", 0, NULL, NULL, 0},
+        {NOTIFY_AFTER_COMMIT_SQL, 2, NULL, NULL, 1},
+    };
+    const char *submit_params[5] = {id, kind, text, key, outside ? "false" : "true"};
+    const char *notify_params[2] = {"tocsin_work", ""};
+    statements[1].params = submit_params;
+    statements[3].params = notify_params;
+    PGresult *results[4];
+    int rc = outside ? tc_db_pipeline(conn, statements, 4, results, "cannot record the command", err)
+                     : tc_db_pipeline(conn, statements + 1, 1, results + 1, "cannot record the command", err);
     free(text);
-    if (res == NULL)
-        return err ? err->code : TC_EFAILED;
-    *seq = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    *duplicate = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
-    PQclear(res);
+    if (rc != 0)
+        return rc;
+    *seq = strtoll(PQgetvalue(results[1], 0, 0), NULL, 10);
+    *duplicate = strcmp(PQgetvalue(results[1], 0, 1), "t") == 0;
+    for (int i = outside ? 0 : 1; i < (outside ? 4 : 2); i++)
+        PQclear(results[i]);
     return 0;
 }
 

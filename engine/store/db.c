@@ -189,7 +189,8 @@ int tc_db_pipeline(PGconn *conn, const tc_db_statement *statements, int count, P
             results[index] = res;
             continue;
         }
-        if (rc == 0 && status != PGRES_PIPELINE_ABORTED)
+        int optional = index < count && statements[index].optional;
+        if (rc == 0 && status != PGRES_PIPELINE_ABORTED && !optional)
             rc = tc_db_fail(conn, res, what, err);
         PQclear(res);
     }

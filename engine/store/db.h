@@ -55,6 +55,14 @@ PGresult *tc_db_query(PGconn *conn, const char *sql, int nparams, const char *co
  */
 PGresult *tc_db_crisis_query(PGconn *conn, const char *sql, int64_t id, const char *what, tc_error *err);
 
+/*
+ * A NOTIFY ($1 channel, $2 payload) sent after a commit, in a transaction of
+ * its own that does not wait for the WAL flush: NOTIFYing commits are
+ * serialised by the server until their flush, so the durable ones carry no
+ * NOTIFY (migrations/012_notify_after_commit.sql).
+ */
+#define NOTIFY_AFTER_COMMIT_SQL "SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)"
+
 /* One statement of a pipeline: SQL with text parameters, or the name of a statement prepared on the
  * connection (then sql is only its text, for the reader). */
 typedef struct tc_db_statement {
@@ -62,14 +70,16 @@ typedef struct tc_db_statement {
     int nparams;
     const char *const *params;
     const char *prepared;
+    int optional; /* the last statements only: their failure leaves the pipeline's outcome as it was */
 } tc_db_statement;
 
 /*
  * Runs count statements in one round trip (libpq's pipeline mode) and stores
  * the result of each in results[i], owned by the caller (PQclear). The
  * statements run in order; when one fails the server skips the rest, every
- * result is NULL, and err says what failed as tc_db_fail does. Statements
- * share a transaction only when an explicit BEGIN opened one.
+ * result is NULL, and err says what failed as tc_db_fail does; an optional
+ * statement that fails only has a NULL result. Statements share a
+ * transaction only when an explicit BEGIN opened one.
  */
 int tc_db_pipeline(PGconn *conn, const tc_db_statement *statements, int count, PGresult **results,
                    const char *what, tc_error *err);

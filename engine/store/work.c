@@ -1,4 +1,4 @@
-/* The SQL of the engine's batches (the functions are in migrations/006_api.sql and 009_batch.sql). */
+/* The SQL of the engine's batches (the functions are in migrations/009_batch.sql, 010 and 012). */
 #include "store/work.h"
 
 #include <stdio.h>
@@ -130,7 +130,7 @@ int tc_store_role_seats(PGconn *conn, const char *role, json_t **seats, int *adm
     "SELECT " CLAIM_COLUMNS                                                                                  \
     ", c.work::text, c.actors::text"                                                                         \
     "  FROM tocsin.take($1::integer, to_timestamp($2::bigint / 1000.0), $3::bigint[]) c"
-#define COMMIT_BATCH_SQL "SELECT tocsin.commit_batch($1::jsonb)"
+#define COMMIT_BATCH_SQL "SELECT tocsin.commit_batch($1::jsonb, false)" /* the NOTIFY comes after the commit */
 #define NEXT_DUE_SQL     "SELECT tocsin.next_due($1::bigint[])"
 
 int tc_store_work_prepare(PGconn *conn, tc_error *err)
@@ -142,6 +142,7 @@ int tc_store_work_prepare(PGconn *conn, tc_error *err)
         {"tocsin_take", TAKE_SQL, 3},
         {"tocsin_commit_batch", COMMIT_BATCH_SQL, 1},
         {"tocsin_next_due", NEXT_DUE_SQL, 1},
+        {"tocsin_notify", NOTIFY_AFTER_COMMIT_SQL, 2},
     };
     for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++) {
         PGresult *res = PQprepare(conn, statements[i].name, statements[i].sql, statements[i].nparams, NULL);
@@ -205,8 +206,8 @@ int tc_store_take(PGconn *conn, int limit, tc_ms now, const int64_t *skip, size_
         return tc_error_set(err, TC_ENOMEM, "out of memory");
     const char *params[3] = {lim, at, skipped};
     tc_db_statement statements[2] = {
-        {"BEGIN", 0, NULL, NULL},
-        {TAKE_SQL, 3, params, "tocsin_take"},
+        {"BEGIN", 0, NULL, NULL, 0},
+        {TAKE_SQL, 3, params, "tocsin_take", 0},
     };
     /* Inside a transaction already (results of actions were written first), the BEGIN is not needed. */
     int open = PQtransactionStatus(conn) == PQTRANS_INTRANS;
@@ -237,8 +238,9 @@ int tc_store_take(PGconn *conn, int limit, tc_ms now, const int64_t *skip, size_
 }
 
 struct tc_writes {
-    tc_strbuf json; /* the jsonb array for tocsin.commit_batch() */
+    tc_strbuf json;    /* the jsonb array for tocsin.commit_batch() */
     size_t count;
+    tc_strbuf applied; /* "1,2,3": the crises written since the last commit, for its NOTIFY */
 };
 
 tc_writes *tc_writes_new(void)
@@ -251,6 +253,7 @@ void tc_writes_free(tc_writes *w)
     if (w == NULL)
         return;
     tc_strbuf_release(&w->json);
+    tc_strbuf_release(&w->applied);
     free(w);
 }
 
@@ -285,44 +288,58 @@ int tc_writes_add(tc_writes *w, int64_t crisis, int64_t revision, const char *st
     add_member(sb, "cleared", cleared);
     add_member(sb, "commands", commands);
     tc_strbuf_add(sb, "}");
+    tc_strbuf_addf(&w->applied, w->applied.length ? ",%lld" : "%lld", (long long)crisis);
     w->count++;
-    return sb->failed ? tc_error_set(err, TC_ENOMEM, "out of memory") : 0;
+    return sb->failed || w->applied.failed ? tc_error_set(err, TC_ENOMEM, "out of memory") : 0;
 }
 
 int tc_store_write(PGconn *conn, tc_writes *w, int commit, const int64_t *skip, size_t skip_count, tc_ms *next_due,
                    tc_error *err)
 {
-    tc_db_statement statements[3];
-    const char *params[1] = {NULL}, *due_params[1] = {NULL};
+    tc_db_statement statements[4];
+    const char *params[1] = {NULL}, *due_params[1] = {NULL}, *notify_params[2] = {"tocsin_applied", ""};
     char *skipped = NULL;
-    int n = 0;
+    int n = 0, due = -1;
     if (w != NULL && w->count > 0) {
         tc_strbuf_add(&w->json, "]");
         if (w->json.failed)
             return tc_error_set(err, TC_ENOMEM, "out of memory");
         params[0] = w->json.text;
-        statements[n++] = (tc_db_statement){COMMIT_BATCH_SQL, 1, params, "tocsin_commit_batch"};
+        statements[n++] = (tc_db_statement){COMMIT_BATCH_SQL, 1, params, "tocsin_commit_batch", 0};
     }
     if (commit && PQtransactionStatus(conn) != PQTRANS_IDLE)
-        statements[n++] = (tc_db_statement){"COMMIT", 0, NULL, NULL};
+        statements[n++] = (tc_db_statement){"COMMIT", 0, NULL, NULL, 0};
     if (commit) {
         if ((skipped = id_array(skip, skip_count)) == NULL)
             return tc_error_set(err, TC_ENOMEM, "out of memory");
         due_params[0] = skipped;
-        statements[n++] = (tc_db_statement){NEXT_DUE_SQL, 1, due_params, "tocsin_next_due"};
+        due = n;
+        statements[n++] = (tc_db_statement){NEXT_DUE_SQL, 1, due_params, "tocsin_next_due", 0};
     }
-    PGresult *results[3];
+    /*
+     * One NOTIFY tocsin_applied for the transaction, once it has committed,
+     * listing its crises (empty when the list would not fit in a payload).
+     * Its failure does not undo the commit: a waiting client reads again
+     * within a second.
+     */
+    if (commit && w != NULL && w->applied.length > 0) {
+        if (w->applied.failed)
+            return tc_error_set(err, TC_ENOMEM, "out of memory");
+        notify_params[1] = w->applied.length < 8000 ? w->applied.text : "";
+        statements[n++] = (tc_db_statement){NOTIFY_AFTER_COMMIT_SQL, 2, notify_params, "tocsin_notify", 1};
+    }
+    PGresult *results[4];
     int rc = n ? tc_db_pipeline(conn, statements, n, results, "cannot write the batch", err) : 0;
-    if (rc == 0 && commit) {
-        PGresult *due = results[n - 1];
-        *next_due = PQgetisnull(due, 0, 0) ? -1 : strtoll(PQgetvalue(due, 0, 0), NULL, 10);
-    }
+    if (rc == 0 && due >= 0)
+        *next_due = PQgetisnull(results[due], 0, 0) ? -1 : strtoll(PQgetvalue(results[due], 0, 0), NULL, 10);
     for (int i = 0; rc == 0 && i < n; i++)
         PQclear(results[i]);
     free(skipped);
     if (w != NULL) {
         tc_strbuf_release(&w->json);
         w->count = 0;
+        if (commit)
+            tc_strbuf_release(&w->applied);
     }
     return rc;
 }

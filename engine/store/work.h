@@ -3,8 +3,9 @@
  * writing their transitions back. A batch is one transaction and, in the
  * common case, two round trips: tc_store_take (BEGIN and the claim, with every
  * crisis's commands, due timers and the seats of their actors) and
- * tc_store_write (every transition in one statement, COMMIT, and the next
- * due time), each sent as a libpq pipeline.
+ * tc_store_write (every transition in one statement, COMMIT, the next due
+ * time, and the NOTIFY tocsin_applied in a transaction of its own), each
+ * sent as a libpq pipeline.
  */
 #ifndef TC_STORE_WORK_H
 #define TC_STORE_WORK_H
@@ -85,8 +86,9 @@ int tc_writes_add(tc_writes *writes, int64_t crisis, int64_t revision, const cha
                   const json_t *timers, const json_t *cleared, const json_t *commands, tc_error *err);
 
 /*
- * Writes the transitions gathered (tocsin.commit_batch, which sends one NOTIFY
- * tocsin_applied) and empties writes; with commit, also commits and reads the
+ * Writes the transitions gathered (tocsin.commit_batch) and empties writes;
+ * with commit, also commits, sends one NOTIFY tocsin_applied listing every
+ * crisis written since the last commit, and reads the
  * earliest due time of any timer of a crisis not in skip into *next_due (-1
  * when none), in the same round trip. TC_ECONFLICT when a crisis changed
  * since it was read; the transaction must then be rolled back.

@@ -5,7 +5,9 @@
  * and does not block a command submitted meanwhile to a claimed crisis;
  * tocsin.commit_batch() refuses a crisis whose revision moved; a batch sends
  * one NOTIFY tocsin_applied naming all of its crises; the forms of 010 pass
- * over the crises an engine set aside, in the claim and in the next due time.
+ * over the crises an engine set aside, in the claim and in the next due time;
+ * the forms of 012 leave the NOTIFY to their caller, which sends it after
+ * the commit.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -177,6 +179,53 @@ static void test_one_notification_per_batch(void **state)
     th_db_drop(db);
 }
 
+/* The notifications waiting on listener now (a round trip reads what has arrived). */
+static int notifications(PGconn *listener)
+{
+    PQclear(must(listener, "SELECT 1", PGRES_TUPLES_OK));
+    PGnotify *n;
+    int count = 0;
+    while ((n = PQnotifies(listener)) != NULL) {
+        count++;
+        PQfreemem(n);
+    }
+    return count;
+}
+
+/*
+ * submit() with p_notify false (012) sends no NOTIFY: its caller sends one
+ * after the commit, as the CLI does; 008's form still notifies inside.
+ */
+static void test_notify_after_commit(void **state)
+{
+    (void)state;
+    char *db = two_pending_crises();
+    th_run r;
+    th_tocsin(&r, db, (const char *[]){"engine", "--once", NULL});
+    assert_int_equal(r.status, 0);
+    th_run_free(&r);
+    PGconn *listener = th_connect(db), *conn = th_connect(db);
+    PQclear(must(listener, "LISTEN tocsin_work", PGRES_COMMAND_OK));
+
+    PQclear(must(conn, "SELECT * FROM tocsin.submit(2, 'cancel', '{\"reason\": \"drill\"}', NULL, false)",
+                 PGRES_TUPLES_OK));
+    assert_int_equal(notifications(listener), 0);
+    PQclear(must(conn, "SELECT * FROM tocsin.submit(2, 'cancel', '{\"reason\": \"drill\"}', NULL)",
+                 PGRES_TUPLES_OK));
+    assert_int_equal(notifications(listener), 1);
+
+    th_tocsin(&r, db, (const char *[]){"cancel", "1", "--reason", "drill", "--no-wait", NULL});
+    assert_int_equal(r.status, 0);
+    th_run_free(&r);
+    assert_int_equal(notifications(listener), 1);
+    char *pending = th_query_value(db, "SELECT count(*) FROM tocsin.commands WHERE applied_at IS NULL");
+    assert_string_equal(pending, "3");
+    free(pending);
+    PQfinish(listener);
+    PQfinish(conn);
+    th_db_drop(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_take_and_next_due_pass_over_crises_set_aside),
         cmocka_unit_test(test_commit_batch_refuses_a_moved_revision),
         cmocka_unit_test(test_one_notification_per_batch),
+        cmocka_unit_test(test_notify_after_commit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
