@@ -62,15 +62,15 @@ int tc_store_submit(PGconn *conn, int64_t crisis, const char *kind, json_t *args
     const char *notify_params[2] = {"tocsin_work", ""};
     statements[1].params = submit_params;
     statements[3].params = notify_params;
-    PGresult *results[4];
-    int rc = outside ? tc_db_pipeline(conn, statements, 4, results, "cannot record the command", err)
-                     : tc_db_pipeline(conn, statements + 1, 1, results + 1, "cannot record the command", err);
+    int first = outside ? 0 : 1, count = outside ? 4 : 1; /* inside: the submit alone */
+    PGresult *results[4] = {NULL, NULL, NULL, NULL};
+    int rc = tc_db_pipeline(conn, statements + first, count, results + first, "cannot record the command", err);
     free(text);
     if (rc != 0)
         return rc;
     *seq = strtoll(PQgetvalue(results[1], 0, 0), NULL, 10);
     *duplicate = strcmp(PQgetvalue(results[1], 0, 1), "t") == 0;
-    for (int i = outside ? 0 : 1; i < (outside ? 4 : 2); i++)
+    for (int i = 0; i < 4; i++)
         PQclear(results[i]);
     return 0;
 }

@@ -119,14 +119,38 @@ static void trigger(const char *db, const char *playbook, const char *inputs)
     th_run_free(&r);
 }
 
-static void test_engine_consensus_and_refusal(void **state)
+/* A database with the council playbook, its seats, and count crises triggered and applied. */
+static char *council_crises(int count)
 {
-    (void)state;
     char *db = th_db_create();
     load(db, "council");
     seats(db);
-    trigger(db, "council", NULL);
+    for (int i = 0; i < count; i++)
+        trigger(db, "council", NULL);
     engine_once(db, NULL);
+    return db;
+}
+
+/* `tocsin show ID --json` as a document (caller decrefs); its text in *text when asked (caller frees). */
+static json_t *show_json(const char *db, const char *id, char **text)
+{
+    th_run r;
+    th_tocsin(&r, db, (const char *[]){"show", id, "--json", NULL});
+    json_t *doc = json_loads(r.out, 0, NULL);
+    if (doc == NULL)
+        fail_msg("show %s --json (exit %d): %s%s", id, r.status, r.out, r.err);
+    if (text != NULL) {
+        *text = r.out;
+        r.out = NULL;
+    }
+    th_run_free(&r);
+    return doc;
+}
+
+static void test_engine_consensus_and_refusal(void **state)
+{
+    (void)state;
+    char *db = council_crises(1);
     expect(db, "consensus", "SELECT state -> 'active' -> 0 ->> 'state' FROM tocsin.crises WHERE id = 1");
     expect(db, "triggered,entered,left,entered,notified",
            "SELECT string_agg(kind, ',' ORDER BY seq) FROM tocsin.audit WHERE crisis = 1");
@@ -161,14 +185,11 @@ static void test_engine_consensus_and_refusal(void **state)
     expect(db, "0", "SELECT count(*) FROM tocsin.timers WHERE crisis = 1");
 
     /* show --json reads it back. */
-    th_run r;
-    th_tocsin(&r, db, (const char *[]){"show", "1", "--json", NULL});
-    json_t *doc = json_loads(r.out, 0, NULL);
+    json_t *doc = show_json(db, "1", NULL);
     assert_string_equal(json_string_value(json_object_get(doc, "status")), "closed");
     assert_string_equal(json_string_value(json_object_get(doc, "outcome")), "resolved");
     assert_int_equal(json_array_size(json_object_get(doc, "active")), 0);
     json_decref(doc);
-    th_run_free(&r);
     th_db_drop(db);
 }
 
@@ -180,12 +201,7 @@ static void test_engine_consensus_and_refusal(void **state)
 static void test_engine_sets_a_failing_crisis_aside(void **state)
 {
     (void)state;
-    char *db = th_db_create();
-    load(db, "council");
-    seats(db);
-    trigger(db, "council", NULL);
-    trigger(db, "council", NULL);
-    engine_once(db, NULL);
+    char *db = council_crises(2);
     th_exec(db, "CREATE TABLE saved AS SELECT state FROM tocsin.crises WHERE id = 1;"
                 "UPDATE tocsin.crises SET state = '\"not a state\"' WHERE id = 1");
     vote(db, 1, "AM", "approve");
@@ -201,19 +217,17 @@ static void test_engine_sets_a_failing_crisis_aside(void **state)
 
     /* Operators see it, and why. */
     expect(db, "1 1 t", "SELECT concat_ws(' ', crisis, failures, until > since) FROM tocsin.set_aside");
-    th_run r;
-    th_tocsin(&r, db, (const char *[]){"show", "1", "--json", NULL});
-    json_t *doc = json_loads(r.out, 0, NULL);
+    char *text = NULL;
+    json_t *doc = show_json(db, "1", &text);
     json_t *aside = json_object_get(doc, "set_aside");
     if (!json_is_object(aside) || !th_contains(json_string_value(json_object_get(aside, "reason")), "state"))
-        fail_msg("show --json should say why crisis 1 is set aside:\n%s", r.out);
+        fail_msg("show --json should say why crisis 1 is set aside:\n%s", text);
     json_decref(doc);
-    th_run_free(&r);
-    th_tocsin(&r, db, (const char *[]){"show", "2", "--json", NULL});
-    doc = json_loads(r.out, 0, NULL);
+    free(text);
+    doc = show_json(db, "2", NULL);
     assert_true(json_is_null(json_object_get(doc, "set_aside")));
     json_decref(doc);
-    th_run_free(&r);
+    th_run r;
     th_tocsin(&r, db, (const char *[]){"show", "1", NULL});
     if (!th_contains(r.out, "set aside by engine"))
         fail_msg("show should say crisis 1 is set aside:\n%s", r.out);
@@ -223,12 +237,11 @@ static void test_engine_sets_a_failing_crisis_aside(void **state)
     th_exec(db, "UPDATE tocsin.crises SET state = (SELECT state FROM saved) WHERE id = 1");
     engine_once(db, NULL);
     expect(db, "1", "SELECT count(*) FROM tocsin.votes WHERE crisis = 1");
-    th_tocsin(&r, db, (const char *[]){"show", "1", "--json", NULL});
-    doc = json_loads(r.out, 0, NULL);
+    doc = show_json(db, "1", &text);
     if (!json_is_null(json_object_get(doc, "set_aside")))
-        fail_msg("show --json should no longer say crisis 1 is set aside:\n%s", r.out);
+        fail_msg("show --json should no longer say crisis 1 is set aside:\n%s", text);
     json_decref(doc);
-    th_run_free(&r);
+    free(text);
     expect(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
     th_db_drop(db);
 }
@@ -241,12 +254,7 @@ static void test_engine_sets_a_failing_crisis_aside(void **state)
 static void test_engine_finds_the_crisis_that_fails_a_batch(void **state)
 {
     (void)state;
-    char *db = th_db_create();
-    load(db, "council");
-    seats(db);
-    for (int i = 0; i < 3; i++)
-        trigger(db, "council", NULL);
-    engine_once(db, NULL);
+    char *db = council_crises(3);
     th_exec(db, "ALTER TABLE tocsin.votes ADD CONSTRAINT no_kz CHECK (party <> 'KZ')");
     vote(db, 1, "AM", "approve");
     vote(db, 2, "KZ", "approve");
@@ -279,12 +287,7 @@ static void test_engine_finds_the_crisis_that_fails_a_batch(void **state)
 static void test_engine_backs_off_when_the_server_is_out_of_disk(void **state)
 {
     (void)state;
-    char *db = th_db_create();
-    load(db, "council");
-    seats(db);
-    trigger(db, "council", NULL);
-    trigger(db, "council", NULL);
-    engine_once(db, NULL);
+    char *db = council_crises(2);
     th_exec(db, "CREATE FUNCTION full_disk() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
                 "  RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full';"
                 " END $$;"
@@ -315,9 +318,7 @@ static void test_engine_open_approval_in_show(void **state)
     vote(db, 1, "KZ", "approve");
     vote(db, 1, "RU", "abstain");
     engine_once(db, NULL);
-    th_run r;
-    th_tocsin(&r, db, (const char *[]){"show", "1", "--json", NULL});
-    json_t *doc = json_loads(r.out, 0, NULL);
+    json_t *doc = show_json(db, "1", NULL);
     json_t *active = json_array_get(json_object_get(doc, "active"), 0);
     assert_string_equal(json_string_value(json_object_get(active, "type")), "approval");
     json_t *tally = json_object_get(active, "tally");
@@ -330,7 +331,6 @@ static void test_engine_open_approval_in_show(void **state)
     assert_string_equal(json_string_value(json_object_get(kz, "by")), "kz_delegate");
     assert_non_null(json_string_value(json_object_get(active, "deadline")));
     json_decref(doc);
-    th_run_free(&r);
     th_db_drop(db);
 }
 
