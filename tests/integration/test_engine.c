@@ -268,7 +268,11 @@ static void test_engine_finds_the_crisis_that_fails_a_batch(void **state)
                         " tocsin.votes v WHERE v.crisis = c) AS n FROM generate_series(1, 3) c) x");
     expect(db, "2", "SELECT string_agg(crisis::text, ',') FROM tocsin.commands WHERE applied_at IS NULL");
 
-    /* A command that waits for it in vain says why. */
+    /* A command that waits for it in vain says why. Roles belong to the cluster, not to the test's
+     * database: am_delegate is created here if no earlier run (or the demo) left it. */
+    th_exec(th_env("TOCSIN_TEST_DB"),
+            "DO $$ BEGIN CREATE ROLE am_delegate; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;"
+            " END $$; GRANT tocsin_actor TO am_delegate");
     th_run r;
     th_tocsin(&r, db, (const char *[]){"--as", "am_delegate", "approve", "2", "--wait", "1", NULL});
     if (r.status != 0 || !th_contains(r.out, "pending") || !th_contains(r.err, "crisis 2 is set aside") ||
