@@ -44,7 +44,7 @@ static char *fresh_crisis(const tc_playbook *pb)
 {
     tc_instance *inst = tc_instance_new(pb);
     tc_trigger t = {0};
-    tc_actor admin = {"admin", NULL, 0, 1};
+    tc_actor admin = {"admin", NULL, 0, 1, NULL};
     tc_effects fx = {0};
     tc_trigger_prepare(pb, inst, &t, &admin, 0, NULL);
     tc_event ev = {.kind = TC_EVENT_TRIGGER, .actor = admin};

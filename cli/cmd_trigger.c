@@ -155,7 +155,7 @@ static int run(int argc, char **argv, cli_globals *globals)
     if (rc == 0)
         rc = gather_inputs(pb, &o, &inputs, &err);
     if (rc == 0)
-        rc = tc_store_actor(conn, &role, &seats, &admin, &err);
+        rc = tc_store_actor(conn, &role, &seats, &admin, NULL, &err);
 
     /* Check everything the core checks, so that a refusal is immediate. */
     const char *party_names[256];
@@ -171,7 +171,7 @@ static int run(int argc, char **argv, cli_globals *globals)
         rc = tc_error_set(&err, TC_ENOMEM, "out of memory");
     if (rc == 0) {
         tc_trigger t = {inputs, o.title, o.severity, o.mode, party_list ? party_names : NULL, party_count};
-        tc_actor actor = {role, seat_names, seat_count, admin};
+        tc_actor actor = {role, seat_names, seat_count, admin, NULL};
         rc = tc_trigger_prepare(pb, inst, &t, &actor, 0, &err);
     }
     int64_t id = 0, command = 0;

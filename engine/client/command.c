@@ -77,7 +77,7 @@ static int same_command(const tc_command_request *q, const char *kind, json_t *a
 /* Runs the command through the core on the crisis as stored; fills the resolved state, party and effects. */
 static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result *out, tc_error *err)
 {
-    char *source = NULL, *state = NULL, *status = NULL, *role = NULL;
+    char *source = NULL, *state = NULL, *status = NULL, *role = NULL, *login = NULL;
     json_t *seats = NULL;
     tc_playbook *pb = NULL;
     tc_instance *inst = NULL;
@@ -95,7 +95,7 @@ static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result 
     if (rc == 0)
         rc = tc_instance_from_text(pb, state, strlen(state), &inst, err);
     if (rc == 0)
-        rc = tc_store_actor(conn, &role, &seats, &admin, err);
+        rc = tc_store_actor(conn, &role, &seats, &admin, &login, err);
     if (rc == 0) {
         const char *names[64];
         size_t count = 0;
@@ -103,7 +103,7 @@ static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result 
             names[count++] = json_string_value(json_array_get(seats, i));
         inst->id = q->crisis;
         tc_event ev = {.kind = q->kind,
-                       .actor = {role, names, count, admin},
+                       .actor = {role, names, count, admin, login},
                        .state = q->state,
                        .party = q->party,
                        .vote = q->vote,
@@ -134,6 +134,7 @@ static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result 
     tc_playbook_free(pb);
     json_decref(seats);
     free(role);
+    free(login);
     free(source);
     free(state);
     free(status);

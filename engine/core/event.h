@@ -27,7 +27,8 @@ typedef struct tc_actor {
     const char *role; /* NULL for the engine itself (timers, actions) */
     const char *const *seats;
     size_t seat_count;
-    int admin; /* a member of tocsin_admin: may trigger, escalate and cancel anything */
+    int admin;         /* a member of tocsin_admin: may trigger, escalate and cancel anything */
+    const char *login; /* the role that logged in: the person, whatever role it acts as; NULL if unknown */
 } tc_actor;
 
 typedef struct tc_event {

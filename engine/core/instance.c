@@ -53,6 +53,7 @@ void tc_instance_free(tc_instance *inst)
     free(inst->outcome);
     free(inst->parties);
     free(inst->initiator);
+    free(inst->initiator_login);
     free(inst->title);
     json_decref(inst->inputs);
     json_decref(inst->data);

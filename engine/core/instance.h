@@ -66,7 +66,8 @@ typedef struct tc_instance {
     tc_mode mode;
     int *parties; /* indexes into the playbook's parties: the crisis's subset, in playbook order */
     size_t party_count;
-    char *initiator; /* the role that triggered it */
+    char *initiator;       /* the role that triggered it */
+    char *initiator_login; /* the login (the person) that triggered it; NULL when not known */
     char *title;
     json_t *inputs;       /* object, defaults filled in */
     json_t *data;         /* object: data.<path> of tasks and actions */

@@ -106,6 +106,7 @@ json_t *tc_instance_to_json(const tc_playbook *pb, const tc_instance *inst)
     bad |= set(o, "mode", json_string(tc_mode_name(inst->mode)));
     bad |= set(o, "parties", parties);
     bad |= set_string(o, "initiator", inst->initiator);
+    bad |= set_string(o, "initiator_login", inst->initiator_login);
     bad |= set_string(o, "title", inst->title);
     bad |= set(o, "inputs", json_incref(inst->inputs));
     bad |= set(o, "data", json_incref(inst->data));
@@ -266,6 +267,7 @@ int tc_instance_from_json(const tc_playbook *pb, json_t *json, tc_instance **out
     for (size_t i = 0; i < json_array_size(parties) && i < pb->party_count; i++)
         inst->parties[inst->party_count++] = party_index(&r, json_string_value(json_array_get(parties, i)));
     inst->initiator = get_string_copy(&r, json, "initiator");
+    inst->initiator_login = get_string_copy(&r, json, "initiator_login");
     inst->title = get_string_copy(&r, json, "title");
 
     static const char *const objects[] = {"inputs", "data", "tallies"};

@@ -234,6 +234,7 @@ char *tc_instance_to_text(const tc_playbook *pb, const tc_instance *inst)
     }
     tc_strbuf_addn(&sb, "]", 1);
     put_string_field(&sb, &first, "initiator", inst->initiator);
+    put_string_field(&sb, &first, "initiator_login", inst->initiator_login);
     put_string_field(&sb, &first, "title", inst->title);
     put_key(&sb, &first, "inputs");
     put_json(&sb, inst->inputs);
@@ -622,6 +623,8 @@ int tc_instance_from_text(const tc_playbook *pb, const char *text, size_t length
             }
         } else if (strcmp(key, "initiator") == 0) {
             inst->initiator = read_string_copy(&s);
+        } else if (strcmp(key, "initiator_login") == 0) {
+            inst->initiator_login = read_string_copy(&s);
         } else if (strcmp(key, "title") == 0) {
             inst->title = read_string_copy(&s);
         } else if (strcmp(key, "inputs") == 0 || strcmp(key, "data") == 0 || strcmp(key, "tallies") == 0) {

@@ -111,15 +111,32 @@ void approval_enter(run *r, tc_activation *a, const tc_state *s)
     notify(r, s, "vote requested", 0, seat_list(r, s, a));
 }
 
+/*
+ * Whether the actor is the person who triggered the crisis: the same acting
+ * role, or the same login acting as another role (four eyes are two people,
+ * not two roles of one person).
+ */
+static int is_initiator_person(const tc_instance *inst, const tc_actor *actor)
+{
+    if (actor->role == NULL)
+        return 0;
+    if (inst->initiator != NULL && strcmp(actor->role, inst->initiator) == 0)
+        return 1;
+    return actor->login != NULL && inst->initiator_login != NULL && strcmp(actor->login, inst->initiator_login) == 0;
+}
+
 int approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
 {
     const tc_event *ev = r->ev;
     if (ev->vote != TC_VOTE_APPROVE && ev->vote != TC_VOTE_REJECT && ev->vote != TC_VOTE_ABSTAIN)
         return tc_error_set(r->err, TC_EINVAL, "a vote is approve, reject or abstain");
-    if (s->approval.exclude_initiator && ev->actor.role != NULL && r->inst->initiator != NULL &&
-        strcmp(ev->actor.role, r->inst->initiator) == 0)
-        return tc_error_set(r->err, TC_EPERM, "%s triggered this crisis and may not vote on %s",
-                            ev->actor.role, s->path);
+    if (s->approval.exclude_initiator && is_initiator_person(r->inst, &ev->actor)) {
+        if (ev->actor.login != NULL && strcmp(ev->actor.role, ev->actor.login) != 0)
+            return tc_error_set(r->err, TC_EPERM, "%s (logged in as %s) triggered this crisis and may not vote on %s",
+                                ev->actor.role, ev->actor.login, s->path);
+        return tc_error_set(r->err, TC_EPERM, "%s triggered this crisis and may not vote on %s", ev->actor.role,
+                            s->path);
+    }
 
     /* Accepted: from here on the vote is recorded. */
     char name[160];

@@ -329,13 +329,13 @@ static void run_event(sim *s, const sim_event *se)
         for (size_t i = 0; i < json_array_size(list) && n < 64; i++)
             if (json_is_string(json_array_get(list, i)))
                 seats[n++] = json_string_value(json_array_get(list, i));
-        ev.actor = (tc_actor){as, seats, n, 0};
+        ev.actor = (tc_actor){as, seats, n, 0, NULL};
     } else if (se->kind == TC_EVENT_ESCALATE || se->kind == TC_EVENT_CANCEL) {
-        ev.actor = (tc_actor){"simulate", NULL, 0, 1};
+        ev.actor = (tc_actor){"simulate", NULL, 0, 1, NULL};
     } else if (se->kind != TC_EVENT_ACTION_RESULT) {
         implicit_seat(s, se, seat, sizeof seat);
         seats[0] = seat;
-        ev.actor = (tc_actor){seat, seats, 1, 0};
+        ev.actor = (tc_actor){seat, seats, 1, 0, NULL};
     }
     ev.party = json_string_value(json_object_get(e, "party"));
     ev.reason = json_string_value(json_object_get(e, "reason"));
@@ -475,7 +475,7 @@ int tc_simulate(const tc_playbook *pb, json_t *script, json_t **out, tc_error *e
     json_t *init_list = initiator ? json_object_get(s.actors, initiator) : NULL;
     for (size_t i = 0; i < json_array_size(init_list) && init_count < 64; i++)
         init_seats[init_count++] = json_string_value(json_array_get(init_list, i));
-    tc_actor trigger_actor = {initiator ? initiator : "simulate", init_seats, init_count, init_list == NULL};
+    tc_actor trigger_actor = {initiator ? initiator : "simulate", init_seats, init_count, init_list == NULL, NULL};
     tc_trigger trigger = {json_object_get(script, "inputs"),
                           NULL,
                           json_string_value(json_object_get(script, "severity")),

@@ -141,10 +141,12 @@ int tc_trigger_prepare(const tc_playbook *pb, tc_instance *inst, const tc_trigge
     inst->mode = (tc_mode)mode;
     free(inst->title);
     free(inst->initiator);
+    free(inst->initiator_login);
     inst->title = strdup(t->title ? t->title : pb->title);
     inst->initiator = strdup(actor->role ? actor->role : "simulate");
+    inst->initiator_login = actor->login ? strdup(actor->login) : NULL;
     inst->created_at = now;
-    if (inst->title == NULL || inst->initiator == NULL)
+    if (inst->title == NULL || inst->initiator == NULL || (actor->login && inst->initiator_login == NULL))
         return tc_error_set(err, TC_ENOMEM, "out of memory");
     return 0;
 }

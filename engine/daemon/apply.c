@@ -191,7 +191,7 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
 
     if ((rc = actor_of(conn, b->actors, item->actor, &seats, seat_names, &seat_count, &admin, fatal)) != 0)
         return rc;
-    ev.actor = (tc_actor){item->actor, seat_names, seat_count, admin};
+    ev.actor = (tc_actor){item->actor, seat_names, seat_count, admin, item->login};
     json_t *a = item->args;
     ev.state = json_string_value(json_object_get(a, "state"));
     ev.party = json_string_value(json_object_get(a, "party"));

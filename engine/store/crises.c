@@ -75,20 +75,25 @@ int tc_store_submit(PGconn *conn, int64_t crisis, const char *kind, json_t *args
     return 0;
 }
 
-int tc_store_actor(PGconn *conn, char **role, json_t **seats, int *admin, tc_error *err)
+int tc_store_actor(PGconn *conn, char **role, json_t **seats, int *admin, char **login, tc_error *err)
 {
-    PGresult *res = tc_db_query(
-        conn, "SELECT current_user, array_to_json(a.seats), a.admin FROM tocsin.actor(current_user) a", 0,
-        NULL, "cannot read the acting role's seats", err);
+    PGresult *res = tc_db_query(conn,
+                                "SELECT current_user, array_to_json(a.seats), a.admin, session_user"
+                                "  FROM tocsin.actor(current_user) a",
+                                0, NULL, "cannot read the acting role's seats", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
     *role = strdup(PQgetvalue(res, 0, 0));
     *seats = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
     *admin = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+    if (login != NULL)
+        *login = strdup(PQgetvalue(res, 0, 3));
     PQclear(res);
-    if (*role == NULL || *seats == NULL) {
+    if (*role == NULL || *seats == NULL || (login != NULL && *login == NULL)) {
         free(*role);
         json_decref(*seats);
+        if (login != NULL)
+            free(*login);
         return tc_error_set(err, TC_ENOMEM, "out of memory");
     }
     return 0;
@@ -413,18 +418,25 @@ int tc_store_audit_verify(PGconn *conn, int64_t crisis, json_t **broken, long lo
     char text[24];
     snprintf(text, sizeof text, "%lld", (long long)crisis);
     const char *params[1] = {crisis > 0 ? text : NULL};
-    PGresult *res =
-        tc_db_query(conn, "SELECT crisis, seq, expected, stored FROM tocsin.audit_verify($1::bigint)", 1,
-                    params, "cannot verify the audit", err);
+    PGresult *res;
+    /* One crisis: it must exist (and be readable), or verifying it would vouch for nothing. */
+    if (crisis > 0) {
+        if ((res = tc_db_crisis_query(conn, "SELECT 1 FROM tocsin.crises WHERE id = $1::bigint", crisis,
+                                      "cannot read the crisis", err)) == NULL)
+            return err ? err->code : TC_EFAILED;
+        PQclear(res);
+    }
+    res = tc_db_query(conn, "SELECT crisis, seq, expected, stored, problem FROM tocsin.audit_verify($1::bigint)",
+                      1, params, "cannot verify the audit", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
     json_t *list = json_array();
     for (int i = 0; i < PQntuples(res); i++)
-        json_array_append_new(list,
-                              json_pack("{s:I, s:I, s:s, s:s}", "crisis",
-                                        (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10), "seq",
-                                        (json_int_t)strtoll(PQgetvalue(res, i, 1), NULL, 10), "expected",
-                                        PQgetvalue(res, i, 2), "stored", PQgetvalue(res, i, 3)));
+        json_array_append_new(
+            list, json_pack("{s:I, s:I, s:s, s:s, s:s}", "crisis",
+                            (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10), "seq",
+                            (json_int_t)strtoll(PQgetvalue(res, i, 1), NULL, 10), "expected", PQgetvalue(res, i, 2),
+                            "stored", PQgetvalue(res, i, 3), "problem", PQgetvalue(res, i, 4)));
     PQclear(res);
     res = tc_db_query(
         conn,

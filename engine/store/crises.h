@@ -31,8 +31,11 @@ int tc_store_crisis_show(PGconn *conn, int64_t id, json_t **out, tc_error *err);
 /* {"crises": [...]} newest first; status NULL or "all" for every status. */
 int tc_store_crisis_list(PGconn *conn, const char *status, int limit, json_t **out, tc_error *err);
 
-/* The role acting on this connection (current_user), its seats (array of strings, caller decrefs), admin. */
-int tc_store_actor(PGconn *conn, char **role, json_t **seats, int *admin, tc_error *err);
+/*
+ * The role acting on this connection (current_user), its seats (array of strings, caller decrefs), admin,
+ * and, when login is not NULL, the role that logged in (session_user: the person).
+ */
+int tc_store_actor(PGconn *conn, char **role, json_t **seats, int *admin, char **login, tc_error *err);
 
 /*
  * Waits up to timeout_ms for an engine to apply command seq of crisis (LISTEN

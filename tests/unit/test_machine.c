@@ -295,7 +295,7 @@ static void test_machine_cancel_in_every_state_type(void **state)
         tc_event cancel = {
             .kind = TC_EVENT_CANCEL, .actor = ACTOR("stranger", "council/KZ"), .reason = "a mistake"};
         assert_int_equal(act(&f, cancel, M), TC_EPERM);
-        cancel.actor = (tc_actor){"initiator", NULL, 0, 0}; /* the initiator may */
+        cancel.actor = (tc_actor){"initiator", NULL, 0, 0, NULL}; /* the initiator may */
         assert_int_equal(act(&f, cancel, M), 0);
         assert_int_equal(f.inst->status, TC_STATUS_CANCELLED);
         assert_string_equal(f.inst->outcome, "cancelled");
@@ -316,7 +316,7 @@ static void test_machine_trigger_checks(void **state)
     (void)state;
     char *text = fixture_playbook("operations");
     tc_playbook *pb = compile(text);
-    tc_actor admin = {"admin", NULL, 0, 1};
+    tc_actor admin = {"admin", NULL, 0, 1, NULL};
     struct {
         const char *inputs;
         const char *severity;

@@ -218,6 +218,36 @@ static void test_machine_approval_exclude_initiator(void **state)
     finish(&f);
 }
 
+/* The initiator is a person: the same login acting as another role is refused too (four eyes). */
+static void test_machine_approval_exclude_initiator_login(void **state)
+{
+    (void)state;
+    fixture f;
+    char *text = fixture_playbook("council");
+    json_t *inputs = json_pack("{s:s}", "rule", "excluded");
+    tc_trigger t = {.inputs = inputs};
+    memset(&f, 0, sizeof f);
+    f.pb = compile(text);
+    f.inst = tc_instance_new(f.pb);
+    tc_actor alice = {"alice", (const char *const[]){"council/RU"}, 1, 0, "alice"};
+    assert_int_equal(tc_trigger_prepare(f.pb, f.inst, &t, &alice, 0, &f.err), 0);
+    assert_string_equal(f.inst->initiator_login, "alice");
+    tc_event trigger = {.kind = TC_EVENT_TRIGGER, .actor = alice};
+    assert_int_equal(act(&f, trigger, 0), 0); /* the fixture checks the instance's round trip, login included */
+
+    tc_event ev = {.kind = TC_EVENT_VOTE, .state = "excluded", .vote = TC_VOTE_APPROVE};
+    ev.actor = (tc_actor){"kz_delegate", (const char *const[]){"council/KZ"}, 1, 0, "alice"};
+    assert_int_equal(act(&f, ev, M), TC_EPERM);
+    assert_non_null(strstr(f.err.text, "kz_delegate (logged in as alice) triggered this crisis"));
+    /* The delegation's own login may. */
+    ev.actor = (tc_actor){"kz_delegate", (const char *const[]){"council/KZ"}, 1, 0, "kz_delegate"};
+    assert_int_equal(act(&f, ev, M), 0);
+    assert_string_equal(f.inst->outcome, "resolved");
+    json_decref(inputs);
+    free(text);
+    finish(&f);
+}
+
 static void test_machine_approval_refusals(void **state)
 {
     (void)state;
@@ -240,7 +270,7 @@ static void test_machine_approval_refusals(void **state)
     ev.actor = ACTOR("observer", "observer/UNODC");
     assert_int_equal(act(&f, ev, M), TC_EPERM);
     /* An actor with two seats must say which. */
-    ev.actor = (tc_actor){"two_hats", (const char *const[]){"council/KZ", "council/RU"}, 2, 0};
+    ev.actor = (tc_actor){"two_hats", (const char *const[]){"council/KZ", "council/RU"}, 2, 0, NULL};
     assert_int_equal(act(&f, ev, M), TC_EUSAGE);
     /* --state inferred, --party inferred. */
     ev.actor = ACTOR("kz_delegate", "council/KZ");
@@ -287,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_machine_approval_silence),
         cmocka_unit_test(test_machine_approval_deadline_timeout),
         cmocka_unit_test(test_machine_approval_exclude_initiator),
+        cmocka_unit_test(test_machine_approval_exclude_initiator_login),
         cmocka_unit_test(test_machine_approval_refusals),
         cmocka_unit_test(test_machine_approval_party_subset),
     };
