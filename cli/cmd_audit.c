@@ -18,6 +18,9 @@ static const char usage[] =
     "         one object a line, with the hash chain; csv one row a line.\n"
     "verify   recomputes the hash chain of every crisis (or of one) and exits 0 when\n"
     "         every chain holds, 1 naming the first broken event of each broken one.\n"
+    "         Each crisis also records the seq and hash of its chain's last event, so\n"
+    "         events deleted from the end of a chain are found too (docs/security.md\n"
+    "         says what verify can and cannot detect). No such crisis: exit 4.\n"
     "\n"
     "Each event's hash is the hex sha256 of its prev_hash (64 zeros for the first)\n"
     "followed by PostgreSQL's jsonb text of {seq, crisis, at, actor, login, kind,\n"
@@ -112,11 +115,22 @@ static int verify(PGconn *conn, long long id, int json)
         size_t i;
         json_t *b;
         json_array_foreach(broken, i, b)
-            fprintf(stderr, "broken chain: crisis %lld, event %lld: its hash is %s, the chain gives %s\n",
-                    (long long)json_integer_value(json_object_get(b, "crisis")),
-                    (long long)json_integer_value(json_object_get(b, "seq")),
-                    json_string_value(json_object_get(b, "stored")),
-                    json_string_value(json_object_get(b, "expected")));
+        {
+            long long crisis = (long long)json_integer_value(json_object_get(b, "crisis"));
+            long long seq = (long long)json_integer_value(json_object_get(b, "seq"));
+            const char *stored = json_string_value(json_object_get(b, "stored"));
+            const char *expected = json_string_value(json_object_get(b, "expected"));
+            const char *problem = json_string_value(json_object_get(b, "problem"));
+            if (problem != NULL && strcmp(problem, "edited") == 0)
+                fprintf(stderr, "broken chain: crisis %lld, event %lld: its hash is %s, the chain gives %s\n", crisis,
+                        seq, stored, expected);
+            else
+                fprintf(stderr,
+                        "broken chain: crisis %lld %s: the crisis records its last event as %lld with hash %s, "
+                        "the chain ends %s%s\n",
+                        crisis, strcmp(problem ? problem : "", "truncated") == 0 ? "lost events" : "has events past its head",
+                        seq, expected, *stored ? "with hash " : "with no event", stored);
+        }
         if (ok)
             printf("every chain holds: %lld event%s in %lld cris%s\n", events, events == 1 ? "" : "s", crises,
                    crises == 1 ? "is" : "es");

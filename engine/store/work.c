@@ -1,4 +1,4 @@
-/* The SQL of the engine's batches (the functions are in migrations/009_batch.sql, 010 and 012). */
+/* The SQL of the engine's batches (the functions are in migrations/009_batch.sql, 010, 012 and 013). */
 #include "store/work.h"
 
 #include <stdio.h>
@@ -52,7 +52,7 @@ static void read_claims(PGresult *res, tc_claim *out)
 int tc_store_lock(PGconn *conn, int64_t id, tc_claim **claim, tc_error *err)
 {
     PGresult *res = tc_db_crisis_query(
-        conn, "SELECT " CLAIM_COLUMNS " FROM tocsin.crises c WHERE c.id = $1::bigint FOR NO KEY UPDATE", id,
+        conn, "SELECT " CLAIM_COLUMNS " FROM tocsin.lock_crisis($1::bigint) c", id,
         "cannot lock the crisis", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
@@ -352,15 +352,9 @@ int tc_store_set_aside(PGconn *conn, int64_t crisis, int64_t revision, const cha
     snprintf(rev, sizeof rev, "%lld", (long long)revision);
     snprintf(at, sizeof at, "%lld", (long long)until);
     const char *params[5] = {id, rev, engine, reason, at};
-    /* Set aside again at the same revision: one more failure; at a later one: a new record. */
+    /* Set aside again at the same revision: one more failure; at a later one: a new record (013). */
     PGresult *res = tc_db_query(
-        conn,
-        "INSERT INTO tocsin.set_aside AS s (crisis, revision, engine, reason, until)"
-        " VALUES ($1::bigint, $2::bigint, $3, $4, to_timestamp($5::bigint / 1000.0))"
-        " ON CONFLICT (crisis) DO UPDATE SET engine = excluded.engine, reason = excluded.reason,"
-        " until = excluded.until, revision = excluded.revision,"
-        " failures = CASE WHEN s.revision = excluded.revision THEN s.failures + 1 ELSE 1 END,"
-        " since = CASE WHEN s.revision = excluded.revision THEN s.since ELSE excluded.since END",
+        conn, "SELECT tocsin.record_set_aside($1::bigint, $2::bigint, $3, $4, to_timestamp($5::bigint / 1000.0))",
         5, params, "cannot record a crisis set aside", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;

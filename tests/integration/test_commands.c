@@ -211,6 +211,92 @@ static void test_commands_audit_formats_and_verify(void **state)
     finish(&w);
 }
 
+/* Deletes audit events behind the triggers' back, as a superuser could. */
+static void delete_events(const char *db, const char *where)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "ALTER TABLE tocsin.audit DISABLE TRIGGER audit_immutable;"
+             "DELETE FROM tocsin.audit WHERE %s;"
+             "ALTER TABLE tocsin.audit ENABLE TRIGGER audit_immutable",
+             where);
+    th_exec(db, sql);
+}
+
+/*
+ * Events deleted from the end of a chain (the last one, the last three, or
+ * all of them) leave a chain that links, but not to the head the crisis row
+ * records: verify finds it. A crisis that does not exist is not verified.
+ */
+static void test_commands_verify_finds_truncation(void **state)
+{
+    (void)state;
+    world w;
+    start(&w, "council", NULL);
+    run(w.db, 0, (const char *[]){"trigger", "council", NULL}, "2\n", NULL);
+    run(w.db, 0, (const char *[]){"trigger", "council", NULL}, "3\n", NULL);
+    run(w.db, 0, (const char *[]){"approve", "1", NULL}, NULL, NULL);
+    run(w.db, 0, (const char *[]){"audit", "verify", NULL}, "every chain holds", NULL);
+    run(w.db, 4, (const char *[]){"audit", "verify", "987654321", NULL}, NULL, "no crisis 987654321");
+
+    delete_events(w.db, "crisis = 1 AND seq = (SELECT max(seq) FROM tocsin.audit WHERE crisis = 1)");
+    run(w.db, 1, (const char *[]){"audit", "verify", "1", NULL}, NULL, "broken chain: crisis 1 lost events");
+    delete_events(w.db, "crisis = 2 AND seq > (SELECT max(seq) - 3 FROM tocsin.audit WHERE crisis = 2)");
+    run(w.db, 1, (const char *[]){"audit", "verify", "2", NULL}, NULL, "broken chain: crisis 2 lost events");
+    delete_events(w.db, "crisis = 3");
+    run(w.db, 1, (const char *[]){"audit", "verify", "3", NULL}, NULL, "the chain ends with no event");
+
+    th_run r;
+    th_tocsin(&r, w.db, (const char *[]){"audit", "verify", "--json", NULL});
+    json_t *doc = json_loads(r.out, 0, NULL);
+    assert_int_equal(r.status, 1);
+    assert_true(json_is_false(json_object_get(doc, "valid")));
+    json_t *broken = json_object_get(doc, "broken");
+    assert_int_equal(json_array_size(broken), 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(json_string_value(json_object_get(json_array_get(broken, i), "problem")), "truncated");
+    json_decref(doc);
+    th_run_free(&r);
+    finish(&w);
+}
+
+/* Sixteen clients sending one idempotency key at once all get the first one's result. */
+static void test_commands_key_race(void **state)
+{
+    (void)state;
+    world w;
+    start(&w, "council", NULL);
+    enum { CLIENTS = 16 };
+    static const char *const commands[2][8] = {
+        {"approve", "1", "--key", "race-vote", "--json", NULL},
+        {"trigger", "council", "--key", "race-trigger", "--json", "--no-wait", NULL},
+    };
+    for (int c = 0; c < 2; c++) {
+        th_proc *procs[CLIENTS];
+        for (int i = 0; i < CLIENTS; i++)
+            procs[i] = th_tocsin_start(w.db, commands[c]);
+        json_int_t first = -1;
+        for (int i = 0; i < CLIENTS; i++) {
+            th_run r;
+            th_wait(procs[i], &r);
+            if (r.status != 0)
+                fail_msg("client %d of %s: exit %d: %s", i, commands[c][0], r.status, r.err);
+            json_t *doc = json_loads(r.out, 0, NULL);
+            json_int_t id = json_integer_value(json_object_get(doc, c == 0 ? "seq" : "id"));
+            if (first >= 0 && id != first)
+                fail_msg("client %d got %lld, another %lld", i, (long long)id, (long long)first);
+            first = id;
+            json_decref(doc);
+            th_run_free(&r);
+        }
+    }
+    char *counts = th_query_value(w.db, "SELECT (SELECT count(*) FROM tocsin.commands WHERE idem_key = 'race-vote')"
+                                        " || ' ' || (SELECT count(*) FROM tocsin.crises WHERE trigger_key = 'race-trigger')");
+    assert_string_equal(counts, "1 1");
+    free(counts);
+    finish(&w);
+}
+
 static void test_commands_watch_follows_until_closed(void **state)
 {
     (void)state;
@@ -238,6 +324,8 @@ int main(void)
         cmocka_unit_test(test_commands_key_is_idempotent),
         cmocka_unit_test(test_commands_tasks_escalate_cancel),
         cmocka_unit_test(test_commands_audit_formats_and_verify),
+        cmocka_unit_test(test_commands_verify_finds_truncation),
+        cmocka_unit_test(test_commands_key_race),
         cmocka_unit_test(test_commands_watch_follows_until_closed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,7 +21,7 @@
 
 static char *db;
 static th_proc *engine;
-static char kz[64], ru[64], observer[64], outsider[64];
+static char kz[64], ru[64], observer[64], outsider[64], person[64];
 
 /* The test database, logged in as role. */
 static char *as_role(const char *role)
@@ -67,6 +67,7 @@ static int setup(void **state)
     snprintf(ru, sizeof ru, "ru_delegate_%ld", pid);
     snprintf(observer, sizeof observer, "unodc_liaison_%ld", pid);
     snprintf(outsider, sizeof outsider, "outsider_%ld", pid);
+    snprintf(person, sizeof person, "alice_%ld", pid);
     char path[4096];
     snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/council.json", th_env("TOCSIN_SOURCE_DIR"));
     expect_run(NULL, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
@@ -99,7 +100,7 @@ static int teardown(void **state)
     th_run_free(&r);
     th_db_drop(db);
     char sql[512];
-    snprintf(sql, sizeof sql, "DROP ROLE IF EXISTS %s, %s, %s, %s", kz, ru, observer, outsider);
+    snprintf(sql, sizeof sql, "DROP ROLE IF EXISTS %s, %s, %s, %s, %s", kz, ru, observer, outsider, person);
     th_exec(th_env("TOCSIN_TEST_DB"), sql);
     return 0;
 }
@@ -116,7 +117,7 @@ static void test_security_delegates_vote_for_their_own_state_only(void **state)
     char sql[256];
     snprintf(sql, sizeof sql,
              "SELECT tocsin.submit(1, 'vote', '{\"state\": \"consensus\", \"party\": \"RU\", \"vote\": "
-             "\"reject\"}', NULL)");
+             "\"reject\"}', NULL, false)");
     expect_sql_fails(kz, sql);
     expect_run(ru, 0, (const char *[]){"reject", "1", "--reason", "not in our interest", NULL}, NULL, NULL);
     /* The audit names who acted; an administrator acting --as a delegate is named too. */
@@ -206,7 +207,7 @@ static void test_security_exclude_initiator_and_revoke(void **state)
     char sql[256];
     snprintf(sql, sizeof sql,
              "SELECT tocsin.submit(%s, 'vote', '{\"state\": \"excluded\", \"party\": \"KZ\","
-             " \"vote\": \"approve\"}', NULL)",
+             " \"vote\": \"approve\"}', NULL, false)",
              id);
     expect_sql_fails(kz, sql); /* the database says so too */
     /* A revoked seat votes no more. */
@@ -217,6 +218,58 @@ static void test_security_exclude_initiator_and_revoke(void **state)
     expect_run(NULL, 0, (const char *[]){"actor", "grant", ru, "council/RU", NULL}, NULL, NULL);
     expect_run(ru, 0, (const char *[]){"approve", id, NULL}, "left: approved", NULL);
     expect_run(NULL, 0, (const char *[]){"actor", "list", NULL}, "council/RU", NULL);
+    free(id);
+}
+
+/*
+ * Four eyes are two people: a person who triggers a crisis cannot vote on
+ * it through another role she may act as (or the other way round). The
+ * client, the database and the engine each compare the login too.
+ */
+static void test_security_exclude_initiator_is_the_person(void **state)
+{
+    (void)state;
+    char sql[512];
+    expect_run(NULL, 0, (const char *[]){"actor", "add", person, "--seat", "council/RU", "--login", NULL}, NULL,
+               NULL);
+    snprintf(sql, sizeof sql, "GRANT %s TO %s", kz, person);
+    th_exec(db, sql);
+
+    expect_run(person, 0, (const char *[]){"trigger", "council", "--input", "rule=excluded", NULL}, NULL, NULL);
+    char *id = th_query_value(db, "SELECT max(id) FROM tocsin.crises");
+    expect_run(person, 5, (const char *[]){"approve", id, NULL}, NULL, "triggered this crisis and may not vote");
+    char expected[160];
+    snprintf(expected, sizeof expected, "%s (logged in as %s) triggered", kz, person);
+    expect_run(person, 5, (const char *[]){"--as", kz, "approve", id, NULL}, NULL, expected);
+    /* Past the client: the database. */
+    snprintf(sql, sizeof sql,
+             "SET ROLE %s; SELECT tocsin.submit(%s, 'vote', '{\"state\": \"excluded\", \"party\": \"KZ\","
+             " \"vote\": \"approve\"}', NULL, false)",
+             kz, id);
+    expect_sql_fails(person, sql);
+    /* Past the database: the engine refuses a command recorded behind its back. */
+    snprintf(sql, sizeof sql,
+             "INSERT INTO tocsin.commands (crisis, kind, actor, login, args) VALUES (%s, 'vote', '%s', '%s',"
+             " '{\"state\": \"excluded\", \"party\": \"KZ\", \"vote\": \"approve\"}')",
+             id, kz, person);
+    th_exec(db, sql);
+    th_sleep_ms(50);
+    for (int i = 0; i < 100; i++) {
+        char *pending = th_query_value(db, "SELECT count(*) FROM tocsin.commands WHERE applied_at IS NULL");
+        int done = strcmp(pending, "0") == 0;
+        free(pending);
+        if (done)
+            break;
+        th_sleep_ms(50);
+    }
+    snprintf(sql, sizeof sql, "SELECT result || ': ' || error FROM tocsin.commands WHERE crisis = %s AND login = '%s'"
+                              " AND kind = 'vote'", id, person);
+    char *result = th_query_value(db, sql);
+    if (result == NULL || !th_contains(result, "refused") || !th_contains(result, "triggered this crisis"))
+        fail_msg("the engine should refuse the vote: %s", result ? result : "(null)");
+    free(result);
+    /* Another person with the seat may vote. */
+    expect_run(ru, 0, (const char *[]){"approve", id, NULL}, "left: approved", NULL);
     free(id);
 }
 
@@ -266,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_security_no_direct_writes),
         cmocka_unit_test(test_security_trigger_and_cancel_permissions),
         cmocka_unit_test(test_security_exclude_initiator_and_revoke),
+        cmocka_unit_test(test_security_exclude_initiator_is_the_person),
         cmocka_unit_test(test_security_text_comes_back_verbatim),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
