@@ -291,7 +291,7 @@ DECLARE
     v_old jsonb;
 BEGIN
     PERFORM tocsin.check_size('the title', octet_length(p_title), 1024);
-    PERFORM tocsin.check_size('the inputs', octet_length(p_inputs::text), 65536);
+    PERFORM tocsin.check_size('the inputs JSON', octet_length(p_inputs::text), 65536);
     LOOP
         IF p_key IS NOT NULL THEN
             SELECT c.id, c.version, k.args, k.seq INTO v_id, v_version, v_old, v_seq
@@ -481,7 +481,8 @@ $$;
 -- commit_batch() as 012 wrote it, with two changes: it runs as the owner,
 -- and an audit event in a person's name must come from that person's
 -- command, applied in this batch (a vote: the vote they cast); events in no
--- one's name are the engine's, under its own role.
+-- one's name are the engine's, under its own role, and never a vote, a
+-- completion or an acknowledgement, which only people make.
 CREATE OR REPLACE FUNCTION tocsin.commit_batch(p_batch jsonb, p_notify boolean)
 RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER
@@ -523,7 +524,8 @@ BEGIN
     SELECT (b.x ->> 'crisis')::bigint AS crisis, e ->> 'kind' AS kind, e ->> 'actor' AS actor,
            e ->> 'login' AS login INTO v_forged
       FROM jsonb_array_elements(p_batch) AS b (x), jsonb_array_elements(b.x -> 'audit') AS a (e)
-     WHERE e ->> 'actor' IS NOT NULL
+     WHERE (e ->> 'actor' IS NULL AND e ->> 'kind' IN ('vote', 'completed', 'acked'))
+        OR (e ->> 'actor' IS NOT NULL
        AND NOT EXISTS (
            SELECT 1
              FROM jsonb_to_recordset(b.x -> 'commands') AS r (seq bigint), tocsin.commands k
@@ -532,11 +534,11 @@ BEGIN
               AND (e ->> 'kind' <> 'vote'
                    OR (k.kind = 'vote' AND k.args ->> 'vote' = e -> 'detail' ->> 'vote'
                        AND (k.args ->> 'party' IS NULL OR k.args ->> 'party' = e -> 'detail' ->> 'party')
-                       AND (k.args ->> 'reason') IS NOT DISTINCT FROM (e -> 'detail' ->> 'reason'))))
+                       AND (k.args ->> 'reason') IS NOT DISTINCT FROM (e -> 'detail' ->> 'reason')))))
      LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'crisis %: an event % in the name of % (login %) that no command of theirs in the batch asked for',
-            v_forged.crisis, v_forged.kind, v_forged.actor, coalesce(v_forged.login, 'none')
+            v_forged.crisis, v_forged.kind, coalesce(v_forged.actor, 'no one'), coalesce(v_forged.login, 'none')
             USING ERRCODE = 'TC005';
     END IF;
 

@@ -26,7 +26,7 @@
 #include "harness.h"
 
 static char *db;
-static char kz[64], observer[64], engine_role[64];
+static char kz[64], observer[64], engine_role[64], admin[64];
 
 static char *as_role(const char *role)
 {
@@ -93,6 +93,7 @@ static int setup(void **state)
     snprintf(kz, sizeof kz, "kz_priv_%ld", pid);
     snprintf(observer, sizeof observer, "observer_priv_%ld", pid);
     snprintf(engine_role, sizeof engine_role, "engine_priv_%ld", pid);
+    snprintf(admin, sizeof admin, "admin_priv_%ld", pid);
     char path[4096];
     snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/council.json", th_env("TOCSIN_SOURCE_DIR"));
     expect_run(NULL, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
@@ -105,7 +106,8 @@ static int setup(void **state)
     expect_run(NULL, 0, (const char *[]){"actor", "add", observer, "--observer", "INTERPOL", "--login", NULL},
                NULL, NULL);
     char sql[256];
-    snprintf(sql, sizeof sql, "CREATE ROLE %s LOGIN IN ROLE tocsin_engine", engine_role);
+    snprintf(sql, sizeof sql, "CREATE ROLE %s LOGIN IN ROLE tocsin_engine; CREATE ROLE %s LOGIN IN ROLE tocsin_admin",
+             engine_role, admin);
     th_exec(th_env("TOCSIN_TEST_DB"), sql);
     /* Crisis 1: a council decision kz takes part in; crisis 2: counter-narcotics, which neither may read
      * (kz holds a council seat, not a seat of that playbook's roles; the observer observes INTERPOL). */
@@ -123,7 +125,7 @@ static int teardown(void **state)
     (void)state;
     th_db_drop(db);
     char sql[512];
-    snprintf(sql, sizeof sql, "DROP ROLE IF EXISTS %s, %s, %s", kz, observer, engine_role);
+    snprintf(sql, sizeof sql, "DROP ROLE IF EXISTS %s, %s, %s, %s", kz, observer, engine_role, admin);
     th_exec(th_env("TOCSIN_TEST_DB"), sql);
     return 0;
 }
@@ -266,9 +268,9 @@ static void test_privileges_shadowed_catalogs_change_nothing(void **state)
                "may not trigger playbook counter-narcotics");
         sql_as(roles[i], shadow_pg_roles,
                "SELECT * FROM tocsin.submit(2, 'cancel', '{\"reason\": \"x\"}', NULL, false)", "no crisis 2");
-        char *admin = sql_as(roles[i], shadow_pg_roles, "SELECT admin FROM tocsin.actor(session_user)", NULL);
-        assert_string_equal(admin, "f");
-        free(admin);
+        char *is_admin = sql_as(roles[i], shadow_pg_roles, "SELECT admin FROM tocsin.actor(session_user)", NULL);
+        assert_string_equal(is_admin, "f");
+        free(is_admin);
     }
     /* A function in a schema the reader searches first cannot stand in for the acting role's lookup. */
     char sql[256];
@@ -321,6 +323,17 @@ static void test_privileges_engine_cannot_forge(void **state)
     sql_as(engine_role, NULL, batch, "no command of theirs");
     free(batch);
 
+    /* A vote in no one's name (it would be recorded in the engine's): refused too. */
+    size = strlen(state_text) + 1024;
+    batch = malloc(size);
+    snprintf(batch, size,
+             "SELECT tocsin.commit_batch($$[{\"crisis\": 1, \"revision\": %s, \"state\": %s, \"audit\": [{\"at_ms\":"
+             " 1, \"kind\": \"vote\", \"state\": \"consensus\", \"detail\": {\"vote\": \"reject\","
+             " \"party\": \"RU\"}}], \"timers\": [], \"cleared\": [], \"commands\": []}]$$::jsonb, false)",
+             revision, state_text);
+    sql_as(engine_role, NULL, batch, "in the name of no one");
+    free(batch);
+
     /* KZ's real command, turned by the batch into a reject: refused as well. */
     th_exec(db, "INSERT INTO tocsin.commands (crisis, kind, actor, login, args) VALUES"
                 " (1, 'vote', 'kz_x', 'kz_x', '{\"state\": \"consensus\", \"vote\": \"approve\"}')");
@@ -369,6 +382,46 @@ static void test_privileges_engine_works_as_its_role(void **state)
     expect("0", "SELECT count(*) FROM tocsin.audit_verify()");
 }
 
+/*
+ * An administrator of tocsin manages actors, not the cluster: actor add and
+ * grant (which run as the owner) refuse roles that are more than actors, and
+ * names a CHECK would refuse are a clear invalid input. Sizes are capped in
+ * the database too, whatever the client.
+ */
+static void test_privileges_admin_limits(void **state)
+{
+    (void)state;
+    char *superuser = th_query_value(db, "SELECT current_user");
+    const char *protected_roles[] = {"tocsin_engine", "tocsin_admin", superuser, "pg_read_server_files"};
+    for (size_t i = 0; i < sizeof protected_roles / sizeof protected_roles[0]; i++)
+        expect_run(admin, 5, (const char *[]){"actor", "add", protected_roles[i], "--seat", "council/KZ", NULL}, NULL,
+                   "not a role tocsin manages");
+    expect_run(admin, 5, (const char *[]){"actor", "grant", superuser, "council/KZ", NULL}, NULL,
+               "not a role tocsin manages");
+    free(superuser);
+    expect("f", "SELECT rolcanlogin FROM pg_roles WHERE rolname = 'tocsin_engine'");
+    expect("0", "SELECT count(*) FROM tocsin.seats WHERE actor LIKE 'tocsin%'");
+
+    sql_as(admin, NULL, "SELECT tocsin.actor_add('someone', ARRAY['Council/KZ'], '{}', false)", "invalid seat");
+    sql_as(admin, NULL, "SELECT tocsin.actor_add('someone', '{}', ARRAY['UN ODC'], false)", "invalid organisation");
+    sql_as(admin, NULL, "SELECT tocsin.actor_add('some one', ARRAY['council/KZ'], '{}', false)", "invalid actor name");
+    expect("0", "SELECT count(*) FROM pg_roles WHERE rolname IN ('someone', 'some one')");
+
+    sql_as(admin, NULL, "SELECT * FROM tocsin.load_playbook_checked(repeat(' ', 1048577))",
+           "the playbook is 1048577 bytes, more than the 1048576 allowed");
+    sql_as(admin, NULL,
+           "SELECT * FROM tocsin.trigger('council', NULL, NULL, NULL, NULL, jsonb_build_object('a', repeat('x', 70000)),"
+           " NULL)",
+           "the inputs JSON is");
+    sql_as(admin, NULL, "SELECT * FROM tocsin.trigger('council', repeat('t', 1025), NULL, NULL, NULL, NULL, NULL)",
+           "the title is 1025 bytes");
+    sql_as(kz, NULL,
+           "SELECT * FROM tocsin.submit(1, 'vote', jsonb_build_object('state', 'consensus', 'vote', 'approve',"
+           " 'reason', repeat('r', 140000)), NULL, false)",
+           "the command is");
+    expect("2", "SELECT count(*) FROM tocsin.crises WHERE id <= 2");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_privileges_shadowed_catalogs_change_nothing),
         cmocka_unit_test(test_privileges_engine_cannot_forge),
         cmocka_unit_test(test_privileges_engine_works_as_its_role),
+        cmocka_unit_test(test_privileges_admin_limits),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
