@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/printable.h"
+
 static const char *str(json_t *detail, const char *key)
 {
     return json_string_value(json_object_get(detail, key));
@@ -22,8 +24,7 @@ void tc_timeline_offset(tc_strbuf *sb, tc_ms offset)
     tc_strbuf_addf(sb, "+%02lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
 }
 
-void tc_timeline_describe(tc_strbuf *sb, const char *kind, const char *state, const char *actor,
-                          json_t *detail)
+static void describe(tc_strbuf *sb, const char *kind, const char *state, const char *actor, json_t *detail)
 {
     tc_strbuf_add(sb, state ? state : "crisis");
     tc_strbuf_add(sb, " ");
@@ -138,4 +139,13 @@ void tc_timeline_describe(tc_strbuf *sb, const char *kind, const char *state, co
     } else {
         tc_strbuf_add(sb, kind);
     }
+}
+
+void tc_timeline_describe(tc_strbuf *sb, const char *kind, const char *state, const char *actor,
+                          json_t *detail)
+{
+    /* Reasons, titles and data are anyone's words: one line, and nothing a terminal would act on. */
+    size_t from = sb->length;
+    describe(sb, kind, state, actor, detail);
+    tc_printable_tail(sb, from);
 }

@@ -12,7 +12,10 @@
 #include "core/duration.h"
 #include "core/strbuf.h"
 
-/* Appends "<state or crisis> <what happened>" for an audit event of kind with detail. */
+/*
+ * Appends "<state or crisis> <what happened>" for an audit event of kind with detail, on one line:
+ * control and bidi characters in it (a reason's, say) are escaped (core/printable.h).
+ */
 void tc_timeline_describe(tc_strbuf *sb, const char *kind, const char *state, const char *actor,
                           json_t *detail);
 
