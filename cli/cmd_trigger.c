@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/json_strings.h"
 #include "core/machine.h"
 #include "store/crises.h"
 #include "store/db.h"
@@ -158,15 +159,14 @@ static int run(int argc, char **argv, cli_globals *globals)
         rc = tc_store_actor(conn, &role, &seats, &admin, &err);
 
     /* Check everything the core checks, so that a refusal is immediate. */
-    const char *party_names[256];
-    size_t party_count = 0;
+    size_t party_count = 0, seat_count = 0;
     char *party_list = o.parties ? strdup(o.parties) : NULL;
-    for (char *p = party_list ? strtok(party_list, ",") : NULL; p && party_count < 256; p = strtok(NULL, ","))
-        party_names[party_count++] = p;
-    const char *seat_names[256];
-    size_t seat_count = 0;
-    for (size_t i = 0; seats && i < json_array_size(seats) && i < 256; i++)
-        seat_names[seat_count++] = json_string_value(json_array_get(seats, i));
+    const char **party_names = party_list ? calloc(strlen(party_list) / 2 + 1, sizeof *party_names) : NULL;
+    for (char *p = party_names ? strtok(party_list, ",") : NULL; p; p = strtok(NULL, ","))
+        party_names[party_count++] = p; /* at most one party every two characters */
+    const char **seat_names = rc == 0 ? tc_json_strings(seats, &seat_count) : NULL;
+    if (rc == 0 && (seat_names == NULL || (o.parties && party_names == NULL)))
+        rc = tc_error_set(&err, TC_ENOMEM, "out of memory");
     if (rc == 0 && (inst = tc_instance_new(pb)) == NULL)
         rc = tc_error_set(&err, TC_ENOMEM, "out of memory");
     if (rc == 0) {
@@ -210,6 +210,8 @@ static int run(int argc, char **argv, cli_globals *globals)
     }
     free(refusal);
     free(party_list);
+    free(party_names);
+    free(seat_names);
     free(role);
     free(content);
     json_decref(seats);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -231,6 +232,66 @@ static void test_commands_watch_follows_until_closed(void **state)
     finish(&w);
 }
 
+/*
+ * An actor with 71 seats, the two it acts with sorting after the 64th (a_r01
+ * .. a_r69, then council/KZ and secretariat): the client and the engine count
+ * every seat the database counts. With a cap of 64 the engine refused its
+ * trigger and the client its vote and its completion ("holds no seat").
+ */
+static void test_commands_actor_with_71_seats(void **state)
+{
+    (void)state;
+    char role[64], path[4096], seats[69][8];
+    snprintf(role, sizeof role, "many_seats_%ld", (long)getpid());
+    const char *add[4 + 2 * 71 + 1] = {"actor", "add", role};
+    int n = 3;
+    for (int i = 0; i < 69; i++) {
+        snprintf(seats[i], sizeof seats[i], "a_r%02d", i + 1);
+        add[n++] = "--seat";
+        add[n++] = seats[i];
+    }
+    add[n++] = "--seat";
+    add[n++] = "council/KZ";
+    add[n++] = "--seat";
+    add[n++] = "secretariat";
+    add[n] = NULL;
+
+    char *db = th_db_create();
+    run(db, 0, add, "created", NULL);
+    char *count = th_query_value(db, "SELECT count(*) FROM tocsin.seats");
+    assert_string_equal(count, "71");
+    free(count);
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/%s.json", th_env("TOCSIN_SOURCE_DIR"),
+                 i ? "fast" : "council");
+        run(db, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
+    }
+    th_proc *engine = th_tocsin_start(db, (const char *[]){"engine", NULL});
+    /* Triggered by the role (not an administrator: it may trigger because it holds a seat of a role). */
+    run(db, 0, (const char *[]){"--as", role, "trigger", "council", NULL}, "1\n", NULL);
+    run(db, 0, (const char *[]){"--as", role, "approve", "1", NULL}, "vote council/KZ approve by", NULL);
+    run(db, 0, (const char *[]){"--as", role, "trigger", "fast", NULL}, "2\n", NULL);
+    run(db, 0, (const char *[]){"--as", role, "complete", "2", NULL}, "report completed", NULL);
+    char *done = th_query_value(db,
+                                "SELECT string_agg(id || ' ' || status || ' ' || coalesce(outcome, '-'), ','"
+                                " ORDER BY id) FROM tocsin.crises");
+    assert_string_equal(done, "1 active -,2 closed resolved");
+    free(done);
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM tocsin.crises WHERE initiator = '%s'", role);
+    char *initiated = th_query_value(db, sql);
+    assert_string_equal(initiated, "2");
+    free(initiated);
+
+    th_signal(engine, SIGTERM);
+    th_run r;
+    th_wait(engine, &r);
+    th_run_free(&r);
+    th_db_drop(db);
+    snprintf(sql, sizeof sql, "DROP ROLE IF EXISTS %s", role);
+    th_exec(th_env("TOCSIN_TEST_DB"), sql);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_commands_tasks_escalate_cancel),
         cmocka_unit_test(test_commands_audit_formats_and_verify),
         cmocka_unit_test(test_commands_watch_follows_until_closed),
+        cmocka_unit_test(test_commands_actor_with_71_seats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
