@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/number.h"
 #include "core/playbook.h"
 #include "core/playbook_graph.h"
 #include "files.h"
@@ -166,9 +167,8 @@ static int parse_ref(const char *ref, char *name, size_t size, int *version)
     name[n] = '\0';
     *version = 0;
     if (at != NULL) {
-        char *end;
-        long v = strtol(at + 1, &end, 10);
-        if (*end != '\0' || v < 1 || v > 1000000)
+        long long v;
+        if (tc_parse_integer(at + 1, 1, INT32_MAX, &v) != 0)
             return -1;
         *version = (int)v;
     }

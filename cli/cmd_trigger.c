@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "core/json_strings.h"
+#include "core/limits.h"
 #include "core/machine.h"
 #include "store/crises.h"
 #include "store/db.h"
@@ -23,13 +24,17 @@ static const char usage[] =
     "time it exits 0 saying the crisis is recorded and pending.\n"
     "\n"
     "Options:\n"
-    "  --input K=V        one input (typed as the playbook declares it)\n"
+    "  --input K=V        one input (typed as the playbook declares it: an integer is a\n"
+    "                     whole number in 64 bits, a number a finite decimal number)\n"
     "  --inputs JSON      inputs as a JSON object (--input values win)\n"
-    "  --title T          the crisis title (default: the playbook's)\n"
+    "  --title T          the crisis title (default: the playbook's; at most 1 KiB)\n"
     "  --severity S       extreme, severe, moderate, minor or unknown (default)\n"
     "  --mode M           actual (default), exercise or test\n"
     "  --parties A,B      narrow the crisis to these parties\n"
     "  --key KEY          idempotency key: the same key again gives the same crisis\n"
+    "                     (at most 256 bytes)\n"
+    "\n"
+    "Text must be UTF-8; --input, --inputs and --parties take at most 64 KiB each.\n"
     "\n"
     "Example:\n"
     "  tocsin trigger collective-response --input requesting_state=TJ --severity severe \\\n"
@@ -138,6 +143,8 @@ static int run(int argc, char **argv, cli_globals *globals)
     if (optind + 1 != argc)
         return cli_usage_error(&cli_cmd_trigger, "trigger needs one playbook NAME");
     const char *name = argv[optind];
+    if ((rc = cli_check_text("the playbook name", name, TC_NAME_MAX_BYTES)) != 0)
+        return rc;
 
     tc_error err;
     PGconn *conn = NULL;

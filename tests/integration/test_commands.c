@@ -232,6 +232,91 @@ static void test_commands_watch_follows_until_closed(void **state)
     finish(&w);
 }
 
+/* The crises, commands and votes the database holds, as one line. */
+static char *stored(const char *db)
+{
+    return th_query_value(db,
+                          "SELECT (SELECT count(*) FROM tocsin.crises) || ' crises, ' ||"
+                          " (SELECT count(*) FROM tocsin.commands) || ' commands, ' ||"
+                          " (SELECT count(*) FROM tocsin.votes) || ' votes'");
+}
+
+/*
+ * Bad text and numbers against a live database and engine: each is refused
+ * with its exit code and one line, and nothing is stored. Before, a vote with
+ * a reason of \xff was "no seat" (5), a cancel with it exited 0 without its
+ * mandatory reason, a title of \xff was a raw server error (1), and an input of
+ * 99999999999999999999 was stored as 9223372036854775807.
+ */
+static void test_commands_bad_text_and_numbers_store_nothing(void **state)
+{
+    (void)state;
+    world w;
+    start(&w, "council", NULL);
+    char path[4096];
+    const char *const books[] = {"tests/data/playbooks/valid/operations.json",
+                                 "workflows/border-incident.json"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", th_env("TOCSIN_SOURCE_DIR"), books[i]);
+        run(w.db, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
+    }
+    char *before = stored(w.db);
+    assert_string_equal(before, "1 crises, 1 commands, 0 votes");
+    static const struct {
+        int status;
+        const char *err;
+        const char *args[10];
+    } cases[] = {
+        {3, "--reason is not valid UTF-8 (byte 1)\n", {"vote", "1", "approve", "--reason", "\xff", NULL}},
+        {3, "--reason is not valid UTF-8 (byte 1)\n", {"cancel", "1", "--reason", "\xff", NULL}},
+        {3, "--title is not valid UTF-8 (byte 1)\n", {"trigger", "council", "--title", "\xff", NULL}},
+        {3,
+         "input casualties must be an integer from -9223372036854775808 to 9223372036854775807, not "
+         "'99999999999999999999'\n",
+         {"trigger", "border-incident", "--input", "sector=Panj", "--input", "incident_type=shelling",
+          "--input", "casualties=99999999999999999999", NULL}},
+        {3,
+         "input casualties must be an integer",
+         {"trigger", "border-incident", "--input", "sector=Panj", "--input", "incident_type=shelling",
+          "--input", "casualties=0x10", NULL}},
+        {3,
+         "--inputs is not JSON: too big integer",
+         {"trigger", "border-incident", "--inputs",
+          "{\"sector\": \"Panj\", \"incident_type\": \"shelling\", \"casualties\": 99999999999999999999}",
+          NULL}},
+        {3,
+         "input threshold must be a decimal number within range, not '1e400'\n",
+         {"trigger", "operations", "--input", "threshold=1e400", NULL}},
+        {3,
+         "input threshold must be a decimal number within range, not 'nan'\n",
+         {"trigger", "operations", "--input", "threshold=nan", NULL}},
+        /* Not checked by the client: the server's refusal (SQLSTATE 22021) is invalid input too. */
+        {3, "cannot read the playbook: text that is not valid UTF-8: ", {"playbook", "show", "\xff", NULL}},
+        {2, "'99999999999999999999' is not a crisis ID", {"show", "99999999999999999999", NULL}},
+        {2, "'99999999999999999999' is not a crisis ID", {"approve", "99999999999999999999", NULL}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        th_run r;
+        th_tocsin(&r, w.db, cases[i].args);
+        if (r.status != cases[i].status || strncmp(r.err, cases[i].err, strlen(cases[i].err)) != 0 ||
+            th_line_count(r.err) != 1)
+            fail_msg("case %zu: tocsin %s %s: exit %d (expected %d), stderr: %s", i, cases[i].args[0],
+                     cases[i].args[1], r.status, cases[i].status, r.err);
+        th_run_free(&r);
+        char *after = stored(w.db);
+        if (strcmp(after, before) != 0)
+            fail_msg("case %zu stored something: %s, then %s", i, before, after);
+        free(after);
+    }
+    free(before);
+    /* The crisis is as it was, and takes the vote with a reason in UTF-8. */
+    run(w.db, 0, (const char *[]){"approve", "1", "--reason", "d\xc3\xa9j\xc3\xa0 vu", NULL}, NULL, NULL);
+    char *reason = th_query_value(w.db, "SELECT reason FROM tocsin.votes");
+    assert_string_equal(reason, "d\xc3\xa9j\xc3\xa0 vu");
+    free(reason);
+    finish(&w);
+}
+
 /*
  * An actor with 71 seats, the two it acts with sorting after the 64th (a_r01
  * .. a_r69, then council/KZ and secretariat): the client and the engine count
@@ -300,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_commands_tasks_escalate_cancel),
         cmocka_unit_test(test_commands_audit_formats_and_verify),
         cmocka_unit_test(test_commands_watch_follows_until_closed),
+        cmocka_unit_test(test_commands_bad_text_and_numbers_store_nothing),
         cmocka_unit_test(test_commands_actor_with_71_seats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
