@@ -318,6 +318,67 @@ static void test_commands_bad_text_and_numbers_store_nothing(void **state)
 }
 
 /*
+ * Names tocsin actor takes, checked with the database's rules before it is
+ * asked: exit 3 with a clear line, and no role, seat or organisation stored.
+ * Before, a bad seat was the seats table's raw check-constraint message
+ * (exit 1), and a role name past 63 bytes was cut short by the server.
+ */
+static void test_commands_actor_names_are_checked(void **state)
+{
+    (void)state;
+    char role[64], sql[256], long_role[160];
+    long pid = (long)getpid();
+    snprintf(role, sizeof role, "names_%ld", pid);
+    snprintf(long_role, sizeof long_role, "%s_%s", role,
+             "0123456789012345678901234567890123456789012345678901234567890123456789");
+    long_role[70] = '\0';
+    char *db = th_db_create();
+    static const char seat_rule[] =
+        "is not a seat: ROLE or ROLE/PARTY, ROLE of a-z, 0-9 and _ starting with a "
+        "letter (at most 63), PARTY of A-Z, a-z, 0-9, _ and - (at most 32)\n";
+    const struct {
+        const char *err;
+        const char *args[8];
+    } cases[] = {
+        {"'Bad Seat' ", {"actor", "add", role, "--seat", "Bad Seat", NULL}},
+        {"'council/K Z' ", {"actor", "add", role, "--seat", "council/KZ", "--seat", "council/K Z", NULL}},
+        {"'council/' ", {"actor", "add", role, "--seat", "council/", NULL}},
+        {"'Council/KZ' ", {"actor", "grant", role, "Council/KZ", NULL}},
+        {"'UN ODC' is not an organisation: 1 to 32 of A-Z, a-z, 0-9, _ and -\n",
+         {"actor", "add", role, "--observer", "UN ODC", NULL}},
+        {"a role name is 70 bytes, more than the 63 allowed\n",
+         {"actor", "add", long_role, "--seat", "a", NULL}},
+        {"a role name cannot contain control characters\n", {"actor", "add", "bad\nrole", NULL}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        th_run r;
+        th_tocsin(&r, db, cases[i].args);
+        int seat = cases[i].err[0] == '\'' && strstr(cases[i].err, "organisation") == NULL;
+        if (r.status != 3 || strncmp(r.err, cases[i].err, strlen(cases[i].err)) != 0 ||
+            (seat && strcmp(r.err + strlen(cases[i].err), seat_rule) != 0) || th_line_count(r.err) != 1)
+            fail_msg("case %zu: exit %d, stderr: %s", i, r.status, r.err);
+        th_run_free(&r);
+    }
+    snprintf(
+        sql, sizeof sql,
+        "SELECT (SELECT count(*) FROM pg_roles WHERE rolname LIKE '%s%%') || ' roles, ' ||"
+        " (SELECT count(*) FROM tocsin.seats) || ' seats, ' || (SELECT count(*) FROM tocsin.observers) ||"
+        " ' observers'",
+        role);
+    char *stored_names = th_query_value(db, sql);
+    assert_string_equal(stored_names, "0 roles, 0 seats, 0 observers");
+    free(stored_names);
+    /* What the rules allow is stored. */
+    run(db, 0,
+        (const char *[]){"actor", "add", role, "--seat", "border_service/kz-1_X", "--observer", "UN-ODC_2",
+                         NULL},
+        "created", NULL);
+    th_db_drop(db);
+    snprintf(sql, sizeof sql, "DROP ROLE IF EXISTS %s", role);
+    th_exec(th_env("TOCSIN_TEST_DB"), sql);
+}
+
+/*
  * An actor with 71 seats, the two it acts with sorting after the 64th (a_r01
  * .. a_r69, then council/KZ and secretariat): the client and the engine count
  * every seat the database counts. With a cap of 64 the engine refused its
@@ -386,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_commands_audit_formats_and_verify),
         cmocka_unit_test(test_commands_watch_follows_until_closed),
         cmocka_unit_test(test_commands_bad_text_and_numbers_store_nothing),
+        cmocka_unit_test(test_commands_actor_names_are_checked),
         cmocka_unit_test(test_commands_actor_with_71_seats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

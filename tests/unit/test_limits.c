@@ -1,7 +1,7 @@
 /*
  * What tocsin takes in, checked in the core: UTF-8 validation (every edge RFC
  * 3629 draws), the strict number parsers, the size of JSON as PostgreSQL
- * prints it, and the text limits.
+ * prints it, the text limits, and the names tocsin actor takes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "core/actor_names.h"
 #include "core/limits.h"
 #include "core/number.h"
 #include "core/utf8.h"
@@ -139,13 +140,66 @@ static void test_limits_text_and_json(void **state)
     json_decref(v);
 }
 
+static void test_limits_actor_names(void **state)
+{
+    (void)state;
+    static const char *const seats[] = {"secretariat",
+                                        "council/KZ",
+                                        "a",
+                                        "border_service/kz-1_X",
+                                        "a23456789012345678901234567890123456789012345678901234567890123",
+                                        "r/12345678901234567890123456789012"};
+    for (size_t i = 0; i < sizeof seats / sizeof seats[0]; i++)
+        if (tc_seat_name_check(seats[i], NULL) != 0)
+            fail_msg("seat %s refused", seats[i]);
+    static const char *const not_seats[] = {
+        "",
+        "Council",
+        "1council",
+        "_x",
+        "council/",
+        "council/K Z",
+        "council/KZ/RU",
+        "council-x",
+        "council/KZ\n",
+        "a234567890123456789012345678901234567890123456789012345678901234",
+        "r/123456789012345678901234567890123",
+        "\xff"};
+    for (size_t i = 0; i < sizeof not_seats / sizeof not_seats[0]; i++)
+        if (tc_seat_name_check(not_seats[i], NULL) != TC_EINVAL)
+            fail_msg("seat %s taken", not_seats[i]);
+    tc_error err;
+    tc_error_init(&err);
+    assert_int_equal(tc_seat_name_check("Bad Seat", &err), TC_EINVAL);
+    assert_non_null(strstr(err.text, "'Bad Seat' is not a seat: ROLE or ROLE/PARTY"));
+
+    assert_int_equal(tc_organisation_check("UNODC", NULL), 0);
+    assert_int_equal(tc_organisation_check("un-odc_2", NULL), 0);
+    assert_int_equal(tc_organisation_check("", NULL), TC_EINVAL);
+    assert_int_equal(tc_organisation_check("UN ODC", NULL), TC_EINVAL);
+    assert_int_equal(tc_organisation_check("a/b", NULL), TC_EINVAL);
+    assert_int_equal(tc_organisation_check("123456789012345678901234567890123", NULL), TC_EINVAL);
+
+    assert_int_equal(tc_role_name_check("kz_delegate", NULL), 0);
+    assert_int_equal(tc_role_name_check("d\xc3\xa9l\xc3\xa9gu\xc3\xa9 KZ", NULL), 0);
+    assert_int_equal(
+        tc_role_name_check("a23456789012345678901234567890123456789012345678901234567890123", NULL), 0);
+    tc_error_init(&err);
+    assert_int_equal(
+        tc_role_name_check("a234567890123456789012345678901234567890123456789012345678901234", &err),
+        TC_EINVAL);
+    assert_string_equal(err.text, "a role name is 64 bytes, more than the 63 allowed");
+    assert_int_equal(tc_role_name_check("", NULL), TC_EINVAL);
+    assert_int_equal(tc_role_name_check("a\nb", NULL), TC_EINVAL);
+    assert_int_equal(tc_role_name_check("\xff", NULL), TC_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_limits_utf8),
-        cmocka_unit_test(test_limits_integers),
-        cmocka_unit_test(test_limits_reals),
-        cmocka_unit_test(test_limits_text_and_json),
+        cmocka_unit_test(test_limits_utf8),        cmocka_unit_test(test_limits_integers),
+        cmocka_unit_test(test_limits_reals),       cmocka_unit_test(test_limits_text_and_json),
+        cmocka_unit_test(test_limits_actor_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
