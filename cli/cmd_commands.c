@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "client/command.h"
+#include "core/limits.h"
 #include "core/strbuf.h"
 #include "core/timeline.h"
 #include "store/db.h"
@@ -146,11 +147,14 @@ static int run_command(int argc, char **argv, cli_globals *globals, const cli_co
     tc_error_init(&err);
     if (o.data_text != NULL) {
         json_error_t jerr;
-        o.q.data = json_loads(o.data_text, 0, &jerr);
-        if (!json_is_object(o.q.data)) {
-            json_decref(o.q.data);
+        o.q.data = json_loads(o.data_text, JSON_REJECT_DUPLICATES, &jerr);
+        if (!json_is_object(o.q.data))
             tc_error_set(&err, TC_EINVAL, "--data must be a JSON object%s%s", o.q.data ? "" : ": ",
                          o.q.data ? "" : jerr.text);
+        else
+            tc_limit_json("--data", o.q.data, TC_JSON_ARG_MAX_BYTES, &err);
+        if (err.code != 0) {
+            json_decref(o.q.data);
             return cli_fail(&err);
         }
     }

@@ -34,7 +34,9 @@ static const char usage[] =
     "  --key KEY          idempotency key: the same key again gives the same crisis\n"
     "                     (at most 256 bytes)\n"
     "\n"
-    "Text must be UTF-8; --input, --inputs and --parties take at most 64 KiB each.\n"
+    "Text must be UTF-8; --input, --inputs and --parties take at most 64 KiB each,\n"
+    "and the inputs together 64 KiB as stored. A key given twice (in --inputs, or\n"
+    "by two --input) is refused.\n"
     "\n"
     "Example:\n"
     "  tocsin trigger collective-response --input requesting_state=TJ --severity severe \\\n"
@@ -95,27 +97,40 @@ static int on_option(int c, const char *arg, void *ctx)
     return CLI_EXIT_USAGE;
 }
 
-/* The inputs: --inputs, then each --input over it. */
+/* The inputs: --inputs, then each --input over it; a key given twice (in --inputs, or by two --input) is
+ * refused, like a playbook's; the whole at most TC_JSON_ARG_MAX_BYTES as the database will store it. */
 static int gather_inputs(const tc_playbook *pb, const trigger_options *o, json_t **out, tc_error *err)
 {
     json_error_t jerr;
-    json_t *inputs = o->inputs ? json_loads(o->inputs, 0, &jerr) : json_object();
+    json_t *inputs = o->inputs ? json_loads(o->inputs, JSON_REJECT_DUPLICATES, &jerr) : json_object();
     if (inputs == NULL)
         return tc_error_set(err, TC_EINVAL, "--inputs is not JSON: %s", jerr.text);
     if (!json_is_object(inputs)) {
         json_decref(inputs);
         return tc_error_set(err, TC_EINVAL, "--inputs must be a JSON object");
     }
-    for (int i = 0; i < o->assignment_count; i++) {
-        char *key;
-        json_t *value;
-        int rc = tc_trigger_input(pb, o->assignments[i], &key, &value, err);
-        if (rc != 0) {
-            json_decref(inputs);
-            return rc;
+    json_t *given = json_object(); /* the keys of --input */
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < o->assignment_count; i++) {
+        char *key = NULL;
+        json_t *value = NULL;
+        rc = tc_trigger_input(pb, o->assignments[i], &key, &value, err);
+        if (rc == 0 && json_object_get(given, key) != NULL)
+            rc = tc_error_set(err, TC_EINVAL, "--input %s is given twice", key);
+        if (rc == 0) {
+            json_object_set_new(given, key, json_true());
+            json_object_set_new(inputs, key, value);
+            value = NULL;
         }
-        json_object_set_new(inputs, key, value);
+        json_decref(value);
         free(key);
+    }
+    json_decref(given);
+    if (rc == 0)
+        rc = tc_limit_json("the whole of the inputs", inputs, TC_JSON_ARG_MAX_BYTES, err);
+    if (rc != 0) {
+        json_decref(inputs);
+        return rc;
     }
     *out = inputs;
     return 0;

@@ -58,8 +58,8 @@ static void print_help(void)
         "5 permission denied, 6 conflict, 7 database unavailable.\n"
         "\n"
         "Text given to tocsin must be UTF-8 and is limited in size (a reason 16 KiB,\n"
-        "a title 1 KiB, JSON 64 KiB: docs/cli.md); numbers are decimal and never\n"
-        "clamped. Anything else is refused, exit 3, storing nothing.\n"
+        "a title 1 KiB, JSON 64 KiB, a playbook 1 MiB: docs/cli.md); numbers are\n"
+        "decimal and never clamped. Anything else is refused, exit 3, storing nothing.\n"
         "\n"
         "Example:\n"
         "  TOCSIN_DB='host=/srv/tocsin/run dbname=tocsin' tocsin migrate\n",

@@ -262,7 +262,11 @@ static void test_commands_bad_text_and_numbers_store_nothing(void **state)
     }
     char *before = stored(w.db);
     assert_string_equal(before, "1 crises, 1 commands, 0 votes");
-    static const struct {
+    /* Two inputs within 64 KiB each, not together. */
+    static char sector[40000] = "sector=", description[30000] = "description=";
+    memset(sector + 7, 's', sizeof sector - 8);
+    memset(description + 12, 'd', sizeof description - 13);
+    const struct {
         int status;
         const char *err;
         const char *args[10];
@@ -290,6 +294,16 @@ static void test_commands_bad_text_and_numbers_store_nothing(void **state)
         {3,
          "input threshold must be a decimal number within range, not 'nan'\n",
          {"trigger", "operations", "--input", "threshold=nan", NULL}},
+        {3,
+         "--inputs is not JSON: duplicate object key near '\"rule\"'\n",
+         {"trigger", "council", "--inputs", "{\"rule\": \"majority\", \"rule\": \"unanimous\"}", NULL}},
+        {3,
+         "--input rule is given twice\n",
+         {"trigger", "council", "--input", "rule=majority", "--input", "rule=unanimous", NULL}},
+        {3,
+         "the whole of the inputs is 70041 bytes as JSON, more than the 65536 allowed\n",
+         {"trigger", "border-incident", "--input", sector, "--input", description, "--input",
+          "incident_type=shelling", NULL}},
         /* Not checked by the client: the server's refusal (SQLSTATE 22021) is invalid input too. */
         {3, "cannot read the playbook: text that is not valid UTF-8: ", {"playbook", "show", "\xff", NULL}},
         {2, "'99999999999999999999' is not a crisis ID", {"show", "99999999999999999999", NULL}},
