@@ -7,9 +7,9 @@
  * NUL) whatever its size: PostgreSQL stores nothing else, and a JSON document
  * cannot carry anything else (core/utf8.h).
  *
- * The CLI checks every argument against these before it connects, so a
- * refusal is immediate (exit 3) and nothing is stored; the database checks
- * again, for callers that are not the CLI. A JSON value is measured as
+ * The CLI checks what it is given against these before it connects (cli/cli.c
+ * for every option), so a refusal is immediate (exit 3) and nothing is stored;
+ * the database checks again (migration 013), for callers that are not the CLI. A JSON value is measured as
  * PostgreSQL prints the jsonb it becomes (tc_json_size below), so that what
  * the CLI accepts the database accepts too.
  */
@@ -27,8 +27,8 @@
 /* A simulate script file: 1 MiB. */
 #define TC_SCRIPT_MAX_BYTES 1048576
 
-/* A JSON argument (--inputs, --data), each --input K=V, --parties, and the inputs of a trigger as a
- * whole: 64 KiB. */
+/* A JSON argument as given (--inputs, --data), each --input K=V, --parties; and, once parsed and measured
+ * with tc_json_size, the inputs of a trigger as a whole and the data of a completion: 64 KiB. */
 #define TC_JSON_ARG_MAX_BYTES 65536
 
 /* A crisis title (trigger --title): 1 KiB. */

@@ -17,9 +17,10 @@
 int tc_parse_integer(const char *text, long long min, long long max, long long *out);
 
 /*
- * A number as JSON writes it: -?digits[.digits][(e|E)[+-]digits], finite, and
- * not so small that it would be stored as zero (1e-400). Returns 0 and sets
- * *out, or TC_EINVAL leaving *out alone.
+ * A number as JSON writes it: -?digits[.digits][(e|E)[+-]digits], that a
+ * double holds: not infinite (1e400), and not so small that it underflows
+ * (1e-400 would be zero; below 2.2e-308 precision is lost). Returns 0 and
+ * sets *out, or TC_EINVAL leaving *out alone.
  */
 int tc_parse_real(const char *text, double *out);
 
