@@ -2,9 +2,59 @@
 #include "cli.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/limits.h"
+#include "core/number.h"
+
+/*
+ * What each option that takes a value may be given (core/limits.h). Every
+ * option's value is text that tocsin stores, shows or matches, so it must be
+ * valid UTF-8 of a bounded size; the limit is looked up here by the option's
+ * name, the one place where they are checked. A limit of 0 marks a value that
+ * is not text: a path (bytes, the system's business) or the conninfo (libpq's).
+ * An option not listed is a word: at most TC_NAME_MAX_BYTES.
+ */
+static const struct {
+    const char *option;
+    size_t max;
+} option_limits[] = {
+    {"reason", TC_REASON_MAX_BYTES},
+    {"title", TC_TITLE_MAX_BYTES},
+    {"key", TC_KEY_MAX_BYTES},
+    {"input", TC_JSON_ARG_MAX_BYTES},
+    {"inputs", TC_JSON_ARG_MAX_BYTES},
+    {"data", TC_JSON_ARG_MAX_BYTES},
+    {"parties", TC_JSON_ARG_MAX_BYTES},
+    {"as", TC_ROLE_MAX_BYTES},
+    {"db", 0},
+    {"dir", 0},
+    {"actions-dir", 0},
+    {"script", 0},
+};
+
+int cli_check_text(const char *what, const char *text, size_t max_bytes)
+{
+    tc_error err;
+    tc_error_init(&err);
+    return tc_limit_text(what, text, max_bytes, &err) == 0 ? 0 : cli_fail(&err);
+}
+
+int cli_option_text(const char *option, const char *arg)
+{
+    size_t max = TC_NAME_MAX_BYTES;
+    for (size_t i = 0; i < sizeof option_limits / sizeof option_limits[0]; i++)
+        if (strcmp(option_limits[i].option, option) == 0)
+            max = option_limits[i].max;
+    if (max == 0)
+        return 0;
+    char what[64];
+    snprintf(what, sizeof what, "--%s", option);
+    return cli_check_text(what, arg, max);
+}
 
 int cli_global_option(int c, const char *arg, cli_globals *globals)
 {
@@ -34,7 +84,11 @@ int cli_parse(int argc, char **argv, const cli_command *cmd, const struct option
     snprintf(spec, sizeof spec, ":%s", short_opts);
     opterr = 0;
     optind = 0; /* 0, not 1: makes GNU getopt forget the previous argv */
-    while ((c = getopt_long(argc, argv, spec, options, NULL)) != -1) {
+    int index = -1;
+    while ((c = getopt_long(argc, argv, spec, options, &index)) != -1) {
+        /* index: the long option found (getopt_long leaves it alone for a short one). */
+        const struct option *found = index >= 0 ? &options[index] : NULL;
+        index = -1;
         if (c == 'h') {
             fputs(cmd->usage, stdout);
             return -1;
@@ -46,6 +100,11 @@ int cli_parse(int argc, char **argv, const cli_command *cmd, const struct option
         }
         if (c == ':')
             return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+        if (found != NULL && found->has_arg != no_argument && optarg != NULL) {
+            int rc = cli_option_text(found->name, optarg);
+            if (rc != 0)
+                return rc;
+        }
         if (cli_global_option(c, optarg, globals))
             continue;
         int rc = on_option ? on_option(c, optarg, ctx) : CLI_EXIT_USAGE;
@@ -82,14 +141,22 @@ int cli_fail(const tc_error *err)
     return cli_exit_code(err->code);
 }
 
-int cli_number_option(const cli_command *cmd, const char *option, const char *arg, long min, long max,
-                      int *out)
+int cli_number_option(const cli_command *cmd, const char *option, const char *arg, int min, int max, int *out)
 {
-    char *end;
-    long n = strtol(arg, &end, 10);
-    if (*arg == '\0' || *end != '\0' || n < min || n > max)
-        return cli_usage_error(cmd, "%s takes a number from %ld to %ld, not '%s'", option, min, max, arg);
+    long long n;
+    if (tc_parse_integer(arg, min, max, &n) != 0)
+        return cli_usage_error(cmd, "%s takes a number from %d to %d, not '%s'", option, min, max, arg);
     *out = (int)n;
+    return 0;
+}
+
+int cli_crisis_id(const cli_command *cmd, const char *arg, int64_t *id)
+{
+    long long n;
+    if (tc_parse_integer(arg, 1, INT64_MAX, &n) != 0)
+        return cli_usage_error(cmd, "'%s' is not a crisis ID (a whole number from 1 to %lld)", arg,
+                               (long long)INT64_MAX);
+    *id = n;
     return 0;
 }
 
@@ -118,10 +185,9 @@ int cli_print_json(json_t *json)
 
 int cli_wait_option(const char *arg, int *ms, const cli_command *cmd)
 {
-    char *end;
-    double seconds = strtod(arg, &end);
-    if (*arg == '\0' || *end != '\0' || seconds < 0 || seconds > 86400)
-        return cli_usage_error(cmd, "--wait takes a number of seconds, not '%s'", arg);
+    double seconds;
+    if (tc_parse_real(arg, &seconds) != 0 || seconds < 0 || seconds > 86400)
+        return cli_usage_error(cmd, "--wait takes a number of seconds from 0 to 86400, not '%s'", arg);
     *ms = (int)(seconds * 1000);
     return 0;
 }

@@ -10,6 +10,8 @@
 
 #include <getopt.h>
 #include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "core/error.h"
 
@@ -75,9 +77,26 @@ int cli_fail(const tc_error *err);
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Reads the whole number arg of option (say "--limit") into *out: 0, or a usage error when it is not a
- * number from min to max. */
-int cli_number_option(const cli_command *cmd, const char *option, const char *arg, long min, long max,
+ * number from min to max (core/number.h: digits only, nothing clamped). */
+int cli_number_option(const cli_command *cmd, const char *option, const char *arg, int min, int max,
                       int *out);
+
+/* Reads a crisis ID (1 to INT64_MAX, core/number.h) into *id: 0, or a usage error (exit 2). */
+int cli_crisis_id(const cli_command *cmd, const char *arg, int64_t *id);
+
+/*
+ * Checks text given on the command line (core/limits.h): 0, or prints why it
+ * is refused, "WHAT is not valid UTF-8 (byte N)" or "WHAT is N bytes, more
+ * than the M allowed", and returns exit code 3.
+ */
+int cli_check_text(const char *what, const char *text, size_t max_bytes);
+
+/*
+ * Checks the value of --option (its name without the dashes) against the
+ * limit cli.c's table gives it: cli_parse calls it for every option it
+ * parses, main.c for the global options before the command. 0 or exit code 3.
+ */
+int cli_option_text(const char *option, const char *arg);
 
 /* Parses --wait SECONDS into *ms; prints a usage error (returning 2) when it is not a number >= 0. */
 int cli_wait_option(const char *arg, int *ms, const cli_command *cmd);

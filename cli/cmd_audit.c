@@ -155,13 +155,9 @@ static int run(int argc, char **argv, cli_globals *globals)
     if (argc - first > 1 || (!verifying && argc - first != 1))
         return cli_usage_error(&cli_cmd_audit, verifying ? "audit verify takes at most one crisis ID"
                                                          : "audit needs one crisis ID (or: audit verify)");
-    long long id = 0;
-    if (first < argc) {
-        char *end;
-        id = strtoll(argv[first], &end, 10);
-        if (*end != '\0' || id <= 0)
-            return cli_usage_error(&cli_cmd_audit, "'%s' is not a crisis ID", argv[first]);
-    }
+    int64_t id = 0;
+    if (first < argc && (rc = cli_crisis_id(&cli_cmd_audit, argv[first], &id)) != 0)
+        return rc;
     tc_error err;
     PGconn *conn = NULL;
     tc_error_init(&err);

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "client/command.h"
+#include "core/limits.h"
 #include "core/strbuf.h"
 #include "core/timeline.h"
 #include "store/db.h"
@@ -130,18 +131,15 @@ static int run_command(int argc, char **argv, cli_globals *globals, const cli_co
         return cli_usage_error(
             cmd, want == 2 ? "%s needs a crisis ID and approve, reject or abstain" : "%s needs one crisis ID",
             cmd->name);
-    char *end;
-    long long id = strtoll(argv[optind], &end, 10);
-    if (*end != '\0' || id <= 0)
-        return cli_usage_error(cmd, "'%s' is not a crisis ID", argv[optind]);
-    o.q.crisis = id;
+    if ((rc = cli_crisis_id(cmd, argv[optind], &o.q.crisis)) != 0)
+        return rc;
     if (want == 2) {
         int v = tc_vote_parse(argv[optind + 1]);
         if (v < 0)
             return cli_usage_error(cmd, "the vote is approve, reject or abstain, not '%s'", argv[optind + 1]);
         o.q.vote = (tc_vote)v;
     }
-    if (kind == TC_EVENT_CANCEL && o.q.reason == NULL)
+    if (kind == TC_EVENT_CANCEL && (o.q.reason == NULL || o.q.reason[0] == '\0'))
         return cli_usage_error(cmd, "cancel needs --reason TEXT");
     if ((o.q.outcome || o.data_text) && kind != TC_EVENT_COMPLETE)
         return cli_usage_error(cmd, "--outcome and --data are for complete");
@@ -149,11 +147,14 @@ static int run_command(int argc, char **argv, cli_globals *globals, const cli_co
     tc_error_init(&err);
     if (o.data_text != NULL) {
         json_error_t jerr;
-        o.q.data = json_loads(o.data_text, 0, &jerr);
-        if (!json_is_object(o.q.data)) {
-            json_decref(o.q.data);
+        o.q.data = json_loads(o.data_text, JSON_REJECT_DUPLICATES, &jerr);
+        if (!json_is_object(o.q.data))
             tc_error_set(&err, TC_EINVAL, "--data must be a JSON object%s%s", o.q.data ? "" : ": ",
                          o.q.data ? "" : jerr.text);
+        else
+            tc_limit_json("--data", o.q.data, TC_JSON_ARG_MAX_BYTES, &err);
+        if (err.code != 0) {
+            json_decref(o.q.data);
             return cli_fail(&err);
         }
     }
@@ -174,14 +175,16 @@ static int run_command(int argc, char **argv, cli_globals *globals, const cli_co
 }
 
 #define COMMON_OPTIONS                                                                                       \
-    "  --key KEY          idempotency key (per role and crisis): repeating the command with it\n"            \
-    "                     has no second effect and gives the first one's result\n"                           \
+    "  --key KEY          idempotency key (per role and crisis, at most 256 bytes): repeating the\n"         \
+    "                     command with it has no second effect and gives the first one's result\n"           \
     "  --wait SECONDS     wait this long for an engine to apply it (default 5); if none did, exit 0\n"       \
     "                     saying it is recorded and pending. --no-wait returns at once.\n"                   \
     "\n"                                                                                                     \
-    "Exit codes: 0 applied (or pending), 2 --state/--party ambiguous, 3 invalid input, 4 no such\n"          \
-    "crisis, state or party, 5 the acting role holds no seat for it, 6 nothing active could take it\n"       \
-    "(also: refused by the engine because the crisis moved on), 7 database unavailable.\n"
+    "Text must be UTF-8 (a reason at most 16 KiB, --data at most 64 KiB); ID is a whole number.\n"           \
+    "\n"                                                                                                     \
+    "Exit codes: 0 applied (or pending), 2 --state/--party ambiguous, or ID not a number, 3 invalid\n"       \
+    "input, 4 no such crisis, state or party, 5 the acting role holds no seat for it, 6 nothing active\n"    \
+    "could take it (also: refused by the engine because the crisis moved on), 7 database unavailable.\n"
 
 #define STATE_PARTY_OPTIONS                                                                                  \
     "  --state S          the state (its path, or an id unique among the active states); may be\n"           \

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/limits.h"
+#include "core/number.h"
 #include "core/playbook.h"
 #include "core/playbook_graph.h"
 #include "files.h"
@@ -30,6 +32,9 @@ static const char usage[] =
     "          Running crises keep the version they started with.\n"
     "list      the loaded playbooks, latest version of each.\n"
     "show      a loaded playbook's content (the latest version unless @VERSION).\n"
+    "\n"
+    "A playbook file is at most 1 MiB (1048576 bytes); a larger one is refused,\n"
+    "exit 3, before it is read to its end.\n"
     "\n"
     "Options:\n"
     "  --format dot|mermaid   the graph's language (graph only)\n"
@@ -66,7 +71,7 @@ static int compile_file(const char *path, tc_playbook **out, json_t *report)
     int rc;
 
     tc_error_init(&err);
-    rc = cli_read_file(path, &text, &length, &err);
+    rc = cli_read_file(path, TC_PLAYBOOK_MAX_BYTES, "a playbook", &text, &length, &err);
     if (rc == 0)
         rc = tc_playbook_compile(text, length, out, &diags, &err);
     free(text);
@@ -105,12 +110,15 @@ static int compile_file(const char *path, tc_playbook **out, json_t *report)
     return rc;
 }
 
-/* The JSON Schema that sits beside the playbooks in workflows/ is not one of them. */
+/* The JSON Schema that sits beside the playbooks in workflows/ is not one of them. Standard input ("-")
+ * is a playbook: it can be read only once. */
 static int is_schema_file(const char *path)
 {
     char *text = NULL;
     size_t length;
-    if (cli_read_file(path, &text, &length, NULL) != 0)
+    if (strcmp(path, "-") == 0)
+        return 0;
+    if (cli_read_file(path, TC_PLAYBOOK_MAX_BYTES, "a playbook", &text, &length, NULL) != 0)
         return 0;
     int is_schema = tc_playbook_is_json_schema(text, length);
     free(text);
@@ -166,9 +174,8 @@ static int parse_ref(const char *ref, char *name, size_t size, int *version)
     name[n] = '\0';
     *version = 0;
     if (at != NULL) {
-        char *end;
-        long v = strtol(at + 1, &end, 10);
-        if (*end != '\0' || v < 1 || v > 1000000)
+        long long v;
+        if (tc_parse_integer(at + 1, 1, INT32_MAX, &v) != 0)
             return -1;
         *version = (int)v;
     }
@@ -224,7 +231,7 @@ static int load(int argc, char **argv, int first, cli_globals *globals)
                 printf("%s: skipped (a JSON Schema, not a playbook)\n", argv[i]);
             continue;
         }
-        rc = cli_read_file(argv[i], &text, &length, &err);
+        rc = cli_read_file(argv[i], TC_PLAYBOOK_MAX_BYTES, "a playbook", &text, &length, &err);
         if (rc == 0)
             rc = tc_store_playbook_load(conn, text, &name, &version, &created, &err);
         if (rc == 0) {

@@ -129,10 +129,11 @@ static int run(int argc, char **argv, cli_globals *globals)
     int rc = cli_parse(argc, argv, &cli_cmd_show, options, "h", globals, NULL, NULL);
     if (rc != 0)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    char *end = NULL;
-    long long id = optind + 1 == argc ? strtoll(argv[optind], &end, 10) : 0;
-    if (optind + 1 != argc || *end != '\0' || id <= 0)
+    int64_t id;
+    if (optind + 1 != argc)
         return cli_usage_error(&cli_cmd_show, "show needs one crisis ID");
+    if ((rc = cli_crisis_id(&cli_cmd_show, argv[optind], &id)) != 0)
+        return rc;
     tc_error err;
     PGconn *conn = NULL;
     json_t *doc = NULL;

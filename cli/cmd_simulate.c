@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/limits.h"
 #include "core/playbook.h"
 #include "core/simulate.h"
 #include "core/strbuf.h"
@@ -23,6 +24,9 @@ static const char usage[] =
     "status and outcome; --json prints {\"status\", \"outcome\", \"severity\",\n"
     "\"escalation_level\", \"active\", \"data\", \"timeline\"}. The script's keys:\n"
     "inputs, parties, severity, mode, initiator, actors, events, until (docs/cli.md).\n"
+    "\n"
+    "The playbook and the script are at most 1 MiB each, and a key given twice in\n"
+    "one object of the script is refused.\n"
     "\n"
     "Exit codes: 0 the run completed (whatever the crisis outcome), 3 the playbook\n"
     "or the script is invalid.\n"
@@ -95,12 +99,13 @@ static int run(int argc, char **argv, cli_globals *globals)
     char *text = NULL;
     size_t length;
     tc_error_init(&err);
-    if (cli_read_file(argv[optind], &text, &length, &err) != 0) {
+    if (cli_read_file(argv[optind], TC_PLAYBOOK_MAX_BYTES, "a playbook", &text, &length, &err) != 0) {
         fprintf(stderr, "%s\n", err.text);
         return CLI_EXIT_INVALID;
     }
     rc = tc_playbook_compile(text, length, &pb, &diags, &err);
     free(text);
+    text = NULL;
     if (rc != 0) {
         for (size_t i = 0; i < diags.count; i++)
             if (diags.items[i].where)
@@ -115,10 +120,15 @@ static int run(int argc, char **argv, cli_globals *globals)
     }
 
     json_error_t jerr;
-    json_t *script = json_load_file(script_path, JSON_REJECT_DUPLICATES, &jerr);
-    json_t *result = NULL;
-    if (script == NULL) {
+    json_t *script = NULL, *result = NULL;
+    rc = cli_read_file(script_path, TC_SCRIPT_MAX_BYTES, "a simulate script", &text, &length, &err);
+    if (rc == 0 && (script = json_loadb(text, length, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
         fprintf(stderr, "%s: line %d, column %d: %s\n", script_path, jerr.line, jerr.column, jerr.text);
+    free(text);
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", err.text);
+        rc = CLI_EXIT_INVALID;
+    } else if (script == NULL) {
         rc = CLI_EXIT_INVALID;
     } else if ((rc = tc_simulate(pb, script, &result, &err)) != 0) {
         fprintf(stderr, "%s: %s\n", script_path, err.text);

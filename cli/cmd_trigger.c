@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/json_strings.h"
+#include "core/limits.h"
 #include "core/machine.h"
 #include "store/crises.h"
 #include "store/db.h"
@@ -22,13 +24,19 @@ static const char usage[] =
     "time it exits 0 saying the crisis is recorded and pending.\n"
     "\n"
     "Options:\n"
-    "  --input K=V        one input (typed as the playbook declares it)\n"
+    "  --input K=V        one input (typed as the playbook declares it: an integer is a\n"
+    "                     whole number in 64 bits, a number a finite decimal number)\n"
     "  --inputs JSON      inputs as a JSON object (--input values win)\n"
-    "  --title T          the crisis title (default: the playbook's)\n"
+    "  --title T          the crisis title (default: the playbook's; at most 1 KiB)\n"
     "  --severity S       extreme, severe, moderate, minor or unknown (default)\n"
     "  --mode M           actual (default), exercise or test\n"
     "  --parties A,B      narrow the crisis to these parties\n"
     "  --key KEY          idempotency key: the same key again gives the same crisis\n"
+    "                     (at most 256 bytes)\n"
+    "\n"
+    "Text must be UTF-8; --input, --inputs and --parties take at most 64 KiB each,\n"
+    "and the inputs together 64 KiB as stored. A key given twice (in --inputs, or\n"
+    "by two --input) is refused.\n"
     "\n"
     "Example:\n"
     "  tocsin trigger collective-response --input requesting_state=TJ --severity severe \\\n"
@@ -89,27 +97,40 @@ static int on_option(int c, const char *arg, void *ctx)
     return CLI_EXIT_USAGE;
 }
 
-/* The inputs: --inputs, then each --input over it. */
+/* The inputs: --inputs, then each --input over it; a key given twice (in --inputs, or by two --input) is
+ * refused, like a playbook's; the whole at most TC_JSON_ARG_MAX_BYTES as the database will store it. */
 static int gather_inputs(const tc_playbook *pb, const trigger_options *o, json_t **out, tc_error *err)
 {
     json_error_t jerr;
-    json_t *inputs = o->inputs ? json_loads(o->inputs, 0, &jerr) : json_object();
+    json_t *inputs = o->inputs ? json_loads(o->inputs, JSON_REJECT_DUPLICATES, &jerr) : json_object();
     if (inputs == NULL)
         return tc_error_set(err, TC_EINVAL, "--inputs is not JSON: %s", jerr.text);
     if (!json_is_object(inputs)) {
         json_decref(inputs);
         return tc_error_set(err, TC_EINVAL, "--inputs must be a JSON object");
     }
-    for (int i = 0; i < o->assignment_count; i++) {
-        char *key;
-        json_t *value;
-        int rc = tc_trigger_input(pb, o->assignments[i], &key, &value, err);
-        if (rc != 0) {
-            json_decref(inputs);
-            return rc;
+    json_t *given = json_object(); /* the keys of --input */
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < o->assignment_count; i++) {
+        char *key = NULL;
+        json_t *value = NULL;
+        rc = tc_trigger_input(pb, o->assignments[i], &key, &value, err);
+        if (rc == 0 && json_object_get(given, key) != NULL)
+            rc = tc_error_set(err, TC_EINVAL, "--input %s is given twice", key);
+        if (rc == 0) {
+            json_object_set_new(given, key, json_true());
+            json_object_set_new(inputs, key, value);
+            value = NULL;
         }
-        json_object_set_new(inputs, key, value);
+        json_decref(value);
         free(key);
+    }
+    json_decref(given);
+    if (rc == 0)
+        rc = tc_limit_json("the whole of the inputs", inputs, TC_JSON_ARG_MAX_BYTES, err);
+    if (rc != 0) {
+        json_decref(inputs);
+        return rc;
     }
     *out = inputs;
     return 0;
@@ -137,6 +158,8 @@ static int run(int argc, char **argv, cli_globals *globals)
     if (optind + 1 != argc)
         return cli_usage_error(&cli_cmd_trigger, "trigger needs one playbook NAME");
     const char *name = argv[optind];
+    if ((rc = cli_check_text("the playbook name", name, TC_NAME_MAX_BYTES)) != 0)
+        return rc;
 
     tc_error err;
     PGconn *conn = NULL;
@@ -158,15 +181,14 @@ static int run(int argc, char **argv, cli_globals *globals)
         rc = tc_store_actor(conn, &role, &seats, &admin, NULL, &err);
 
     /* Check everything the core checks, so that a refusal is immediate. */
-    const char *party_names[256];
-    size_t party_count = 0;
+    size_t party_count = 0, seat_count = 0;
     char *party_list = o.parties ? strdup(o.parties) : NULL;
-    for (char *p = party_list ? strtok(party_list, ",") : NULL; p && party_count < 256; p = strtok(NULL, ","))
-        party_names[party_count++] = p;
-    const char *seat_names[256];
-    size_t seat_count = 0;
-    for (size_t i = 0; seats && i < json_array_size(seats) && i < 256; i++)
-        seat_names[seat_count++] = json_string_value(json_array_get(seats, i));
+    const char **party_names = party_list ? calloc(strlen(party_list) / 2 + 1, sizeof *party_names) : NULL;
+    for (char *p = party_names ? strtok(party_list, ",") : NULL; p; p = strtok(NULL, ","))
+        party_names[party_count++] = p; /* at most one party every two characters */
+    const char **seat_names = rc == 0 ? tc_json_strings(seats, &seat_count) : NULL;
+    if (rc == 0 && (seat_names == NULL || (o.parties && party_names == NULL)))
+        rc = tc_error_set(&err, TC_ENOMEM, "out of memory");
     if (rc == 0 && (inst = tc_instance_new(pb)) == NULL)
         rc = tc_error_set(&err, TC_ENOMEM, "out of memory");
     if (rc == 0) {
@@ -210,6 +232,8 @@ static int run(int argc, char **argv, cli_globals *globals)
     }
     free(refusal);
     free(party_list);
+    free(party_names);
+    free(seat_names);
     free(role);
     free(content);
     json_decref(seats);

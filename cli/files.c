@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cli_read_file(const char *path, char **text, size_t *length, tc_error *err)
+int cli_read_file(const char *path, size_t max_bytes, const char *what, char **text, size_t *length,
+                  tc_error *err)
 {
     int is_stdin = strcmp(path, "-") == 0;
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
@@ -28,6 +29,11 @@ int cli_read_file(const char *path, char **text, size_t *length, tc_error *err)
         }
         size_t got = fread(buf + used, 1, capacity - used - 1, f);
         used += got;
+        if (used > max_bytes) {
+            rc = tc_error_set(err, TC_EINVAL, "%s is more than %zu bytes, the most %s may have", path,
+                              max_bytes, what);
+            break;
+        }
         if (got == 0) {
             if (ferror(f))
                 rc = tc_error_set(err, TC_EIO, "cannot read %s: %s", path, strerror(errno));

@@ -57,6 +57,10 @@ static void print_help(void)
         "Exit codes: 0 done, 1 failure, 2 usage, 3 invalid input, 4 not found,\n"
         "5 permission denied, 6 conflict, 7 database unavailable.\n"
         "\n"
+        "Text given to tocsin must be UTF-8 and is limited in size (a reason 16 KiB,\n"
+        "a title 1 KiB, JSON 64 KiB, a playbook 1 MiB: docs/cli.md); numbers are\n"
+        "decimal and never clamped. Anything else is refused, exit 3, storing nothing.\n"
+        "\n"
         "Example:\n"
         "  TOCSIN_DB='host=/srv/tocsin/run dbname=tocsin' tocsin migrate\n",
         stdout);
@@ -91,16 +95,17 @@ int main(int argc, char **argv)
             i++;
             continue;
         }
-        if (strcmp(opt, "--db") == 0 || strcmp(opt, "--as") == 0) {
-            if (i + 1 >= argc)
+        if (strcmp(opt, "--db") == 0 || strcmp(opt, "--as") == 0 || strncmp(opt, "--db=", 5) == 0 ||
+            strncmp(opt, "--as=", 5) == 0) {
+            const char *value = opt[4] == '=' ? opt + 5 : i + 1 < argc ? argv[i + 1] : NULL;
+            if (value == NULL)
                 return cli_usage_error(NULL, "option '%s' needs a value", opt);
-            cli_global_option(opt[2] == 'd' ? CLI_OPT_DB : CLI_OPT_AS, argv[i + 1], &globals);
-            i += 2;
-            continue;
-        }
-        if (strncmp(opt, "--db=", 5) == 0 || strncmp(opt, "--as=", 5) == 0) {
-            cli_global_option(opt[2] == 'd' ? CLI_OPT_DB : CLI_OPT_AS, opt + 5, &globals);
-            i++;
+            char name[3] = {opt[2], opt[3], '\0'};
+            int rc = cli_option_text(name, value);
+            if (rc != 0)
+                return rc;
+            cli_global_option(opt[2] == 'd' ? CLI_OPT_DB : CLI_OPT_AS, value, &globals);
+            i += opt[4] == '=' ? 1 : 2;
             continue;
         }
         return cli_usage_error(NULL, "unknown option '%s'", opt);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/json_strings.h"
 #include "core/machine.h"
 #include "store/crises.h"
 
@@ -96,11 +97,11 @@ static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result 
         rc = tc_instance_from_text(pb, state, strlen(state), &inst, err);
     if (rc == 0)
         rc = tc_store_actor(conn, &role, &seats, &admin, &login, err);
+    size_t count = 0;
+    const char **names = rc == 0 ? tc_json_strings(seats, &count) : NULL;
+    if (rc == 0 && names == NULL)
+        rc = tc_error_set(err, TC_ENOMEM, "out of memory");
     if (rc == 0) {
-        const char *names[64];
-        size_t count = 0;
-        for (size_t i = 0; i < json_array_size(seats) && i < 64; i++)
-            names[count++] = json_string_value(json_array_get(seats, i));
         inst->id = q->crisis;
         tc_event ev = {.kind = q->kind,
                        .actor = {role, names, count, admin, login},
@@ -130,6 +131,7 @@ static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result 
         }
     }
     tc_effects_clear(&fx);
+    free(names);
     tc_instance_free(inst);
     tc_playbook_free(pb);
     json_decref(seats);

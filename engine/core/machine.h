@@ -17,7 +17,8 @@
  *                 waiting for this, the seat already acted, no level is left
  *   TC_EPERM      the actor holds no seat the step waits for, or may not
  *                 trigger, escalate or cancel
- *   TC_EINVAL     outputs that do not validate, an unknown outcome
+ *   TC_EINVAL     outputs that do not validate, an unknown outcome, text
+ *                 (reason, state, party, outcome, role) that is not UTF-8
  *   TC_EUSAGE     --state or --party left out where several would fit
  * A timer or action result that no longer applies (its visit or attempt is
  * over) is not an error: it is ignored and returns 0 with no effects.
@@ -49,7 +50,8 @@ typedef struct tc_trigger {
  * Checks a trigger and fills instance (new, from tc_instance_new) with it:
  * inputs with their defaults, the parties subset, severity, mode, title, the
  * initiator (actor->role) and created_at. Refuses with TC_EINVAL (an input,
- * party subset, severity or mode that does not validate, naming it) or TC_EPERM
+ * party subset, severity or mode that does not validate, naming it; a title
+ * that is not UTF-8) or TC_EPERM
  * (the actor may not trigger this playbook). The trigger event then enters the
  * start state.
  */

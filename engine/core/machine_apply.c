@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/machine_internal.h"
+#include "core/utf8.h"
 
 /* Whether the state can take this kind of command at all. */
 static int takes(const tc_state *s, tc_event_kind kind)
@@ -331,12 +332,35 @@ static int apply_command(run *r)
                         tc_event_kind_name(ev->kind));
 }
 
+/*
+ * The event's text goes into the audit as JSON, which carries UTF-8 only
+ * (jansson builds nothing from other bytes, and the detail would be lost):
+ * refuse it rather than record a vote without its reason. The CLI refuses such
+ * text before it comes this far; this is for every other caller.
+ */
+static int check_text(const tc_event *ev, tc_error *err)
+{
+    const struct {
+        const char *what, *text;
+    } texts[] = {{"the reason", ev->reason},
+                 {"the state", ev->state},
+                 {"the party", ev->party},
+                 {"the outcome", ev->outcome},
+                 {"the actor", ev->actor.role}};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        if (texts[i].text != NULL && !tc_utf8_valid(texts[i].text, strlen(texts[i].text), NULL))
+            return tc_error_set(err, TC_EINVAL, "%s is not valid UTF-8", texts[i].what);
+    return 0;
+}
+
 int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *ev, tc_ms now, tc_effects *fx,
                      tc_error *err)
 {
     run r = {pb, inst, ev, fx, err, now, ev->actor.role, 0, 0};
     size_t first_effect = fx->count;
-    int rc = 0;
+    int rc = check_text(ev, err);
+    if (rc != 0)
+        return rc;
 
     if (inst->status != TC_STATUS_ACTIVE) {
         if (ev->kind == TC_EVENT_TIMER || ev->kind == TC_EVENT_ACTION_RESULT)

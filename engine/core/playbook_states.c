@@ -649,6 +649,38 @@ static void compile_conditions(compile_ctx *ctx, tc_state *s, json_t *json)
     where_pop(ctx, mark);
 }
 
+/*
+ * An action's program is a file of the engine's actions directory, named
+ * bare: ^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$. Only one path component, so no
+ * "/" and never "." or ".."; no leading "-", which a program could take for an
+ * option; nothing a shell or a terminal would read as more than a name.
+ */
+static int is_program_name(const char *name)
+{
+    size_t n = 0;
+    for (; name[n] != '\0'; n++) {
+        char c = name[n];
+        int word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+        if (!word && (n == 0 || (c != '.' && c != '-')))
+            return 0;
+    }
+    return n >= 1 && n <= 255;
+}
+
+/* The problem with a program name, which is shown only when it is safe to print. */
+static void bad_program_name(compile_ctx *ctx, const char *name)
+{
+    static const char rule[] =
+        "must be a bare program name in the actions directory: letters, digits, \"_\", "
+        "\"-\" and \".\", not starting with \"-\" or \".\" (at most 255)";
+    for (const char *p = name; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            problem(ctx, "the program name has control characters; it %s", rule);
+            return;
+        }
+    problem(ctx, "\"%s\" %s", name, rule);
+}
+
 static void compile_action(compile_ctx *ctx, tc_state *s, json_t *json)
 {
     static const char *const retry_keys[] = {"max", "backoff", NULL};
@@ -665,10 +697,8 @@ static void compile_action(compile_ctx *ctx, tc_state *s, json_t *json)
             size_t item_mark = where_push_index(ctx, i);
             if (arg == NULL)
                 problem(ctx, "expected a string");
-            else if (i == 0 && (arg[0] == '\0' || strchr(arg, '/') != NULL || strstr(arg, "..") != NULL))
-                problem(ctx,
-                        "\"%s\" must be a bare program name in the actions directory (no \"/\" or \"..\")",
-                        arg);
+            else if (i == 0 && !is_program_name(arg))
+                bad_program_name(ctx, arg);
             else
                 argv[s->action.argc++] = carve_string(ctx, arg);
             where_pop(ctx, item_mark);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json_strings.h"
 #include "core/machine.h"
 
 #define DEFAULT_UNTIL  ((tc_ms)400 * 86400 * 1000)
@@ -319,23 +320,24 @@ static void run_event(sim *s, const sim_event *se)
 {
     json_t *e = se->json;
     const char *as = json_string_value(json_object_get(e, "as"));
-    const char *seats[64];
+    const char *one[1], **seats = NULL;
     char seat[200];
     tc_event ev = {.kind = se->kind};
 
     if (as != NULL) {
-        json_t *list = json_object_get(s->actors, as);
         size_t n = 0;
-        for (size_t i = 0; i < json_array_size(list) && n < 64; i++)
-            if (json_is_string(json_array_get(list, i)))
-                seats[n++] = json_string_value(json_array_get(list, i));
+        seats = tc_json_strings(json_object_get(s->actors, as), &n); /* strings: check_script saw to it */
+        if (seats == NULL) {
+            s->failed = 1;
+            return;
+        }
         ev.actor = (tc_actor){as, seats, n, 0, NULL};
     } else if (se->kind == TC_EVENT_ESCALATE || se->kind == TC_EVENT_CANCEL) {
         ev.actor = (tc_actor){"simulate", NULL, 0, 1, NULL};
     } else if (se->kind != TC_EVENT_ACTION_RESULT) {
         implicit_seat(s, se, seat, sizeof seat);
-        seats[0] = seat;
-        ev.actor = (tc_actor){seat, seats, 1, 0, NULL};
+        one[0] = seat;
+        ev.actor = (tc_actor){seat, one, 1, 0, NULL};
     }
     ev.party = json_string_value(json_object_get(e, "party"));
     ev.reason = json_string_value(json_object_get(e, "reason"));
@@ -378,6 +380,7 @@ static void run_event(sim *s, const sim_event *se)
         break;
     }
     apply(s, &ev, command, ev.state);
+    free(seats);
 }
 
 static size_t earliest_timer(const sim *s)
@@ -415,10 +418,17 @@ static int check_script(json_t *script, tc_error *err)
     {
         if (!json_is_array(value))
             return tc_error_set(err, TC_EINVAL, "script: $.actors.%s: expected an array of seats", key);
+        for (size_t i = 0; i < json_array_size(value); i++)
+            if (!json_is_string(json_array_get(value, i)))
+                return tc_error_set(err, TC_EINVAL, "script: $.actors.%s[%zu]: expected a seat (a string)",
+                                    key, i);
     }
     json_t *parties = json_object_get(script, "parties");
     if (parties != NULL && !json_is_array(parties))
         return tc_error_set(err, TC_EINVAL, "script: $.parties: expected an array of parties");
+    for (size_t i = 0; i < json_array_size(parties); i++)
+        if (!json_is_string(json_array_get(parties, i)))
+            return tc_error_set(err, TC_EINVAL, "script: $.parties[%zu]: expected a string", i);
     return 0;
 }
 
@@ -460,21 +470,17 @@ int tc_simulate(const tc_playbook *pb, json_t *script, json_t **out, tc_error *e
 
     /* The trigger, at virtual time 0. */
     json_t *parties = json_object_get(script, "parties");
-    const char *party_names[256];
-    size_t party_count = 0;
-    for (size_t i = 0; i < json_array_size(parties) && i < 256; i++)
-        party_names[party_count++] = json_string_value(json_array_get(parties, i));
-    for (size_t i = 0; i < party_count; i++)
-        if (party_names[i] == NULL) {
-            sim_free(&s);
-            return tc_error_set(err, TC_EINVAL, "script: $.parties[%zu]: expected a string", i);
-        }
+    size_t party_count = 0, init_count = 0;
+    const char **party_names = tc_json_strings(parties, &party_count);
     const char *initiator = json_string_value(json_object_get(script, "initiator"));
-    const char *init_seats[64];
-    size_t init_count = 0;
     json_t *init_list = initiator ? json_object_get(s.actors, initiator) : NULL;
-    for (size_t i = 0; i < json_array_size(init_list) && init_count < 64; i++)
-        init_seats[init_count++] = json_string_value(json_array_get(init_list, i));
+    const char **init_seats = tc_json_strings(init_list, &init_count);
+    if (party_names == NULL || init_seats == NULL) {
+        free(party_names);
+        free(init_seats);
+        sim_free(&s);
+        return tc_error_set(err, TC_ENOMEM, "out of memory");
+    }
     tc_actor trigger_actor = {initiator ? initiator : "simulate", init_seats, init_count, init_list == NULL, NULL};
     tc_trigger trigger = {json_object_get(script, "inputs"),
                           NULL,
@@ -482,12 +488,17 @@ int tc_simulate(const tc_playbook *pb, json_t *script, json_t **out, tc_error *e
                           json_string_value(json_object_get(script, "mode")),
                           parties ? party_names : NULL,
                           party_count};
-    if ((rc = tc_trigger_prepare(pb, s.inst, &trigger, &trigger_actor, 0, err)) != 0) {
+    rc = tc_trigger_prepare(pb, s.inst, &trigger, &trigger_actor, 0, err);
+    if (rc == 0) {
+        tc_event start = {.kind = TC_EVENT_TRIGGER, .actor = trigger_actor};
+        apply(&s, &start, "trigger", NULL);
+    }
+    free(party_names);
+    free(init_seats);
+    if (rc != 0) {
         sim_free(&s);
         return rc == TC_EPERM ? tc_error_set(err, TC_EINVAL, "script: the initiator may not trigger") : rc;
     }
-    tc_event start = {.kind = TC_EVENT_TRIGGER, .actor = trigger_actor};
-    apply(&s, &start, "trigger", NULL);
 
     for (int iterations = 0; !s.failed && iterations < MAX_ITERATIONS; iterations++) {
         int have_event = s.next_event < s.event_count;

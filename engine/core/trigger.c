@@ -3,11 +3,14 @@
  * parties, severity, mode, title and initiator, all checked before the crisis
  * exists, so that `tocsin trigger` can refuse at once (exit 3 or 5).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/machine_internal.h"
+#include "core/number.h"
+#include "core/utf8.h"
 
 static int count_in_subset(const tc_party_list *list, const int *chosen)
 {
@@ -95,6 +98,8 @@ static int prepare_inputs(const tc_playbook *pb, tc_instance *inst, json_t *give
 int tc_trigger_prepare(const tc_playbook *pb, tc_instance *inst, const tc_trigger *t, const tc_actor *actor,
                        tc_ms now, tc_error *err)
 {
+    if (t->title != NULL && !tc_utf8_valid(t->title, strlen(t->title), NULL))
+        return tc_error_set(err, TC_EINVAL, "the title is not valid UTF-8");
     if (actor->role != NULL && !may_trigger(pb, actor))
         return tc_error_set(err, TC_EPERM, "%s may not trigger playbook %s", actor->role, pb->name);
 
@@ -165,17 +170,16 @@ int tc_trigger_input(const tc_playbook *pb, const char *assignment, char **key, 
         return rc;
     }
     json_t *value = NULL;
-    char *end = NULL;
     switch (pb->inputs[i].type) {
     case TC_VALUE_INTEGER: {
-        long long v = strtoll(text, &end, 10);
-        if (*text != '\0' && *end == '\0')
+        long long v;
+        if (tc_parse_integer(text, LLONG_MIN, LLONG_MAX, &v) == 0)
             value = json_integer(v);
         break;
     }
     case TC_VALUE_NUMBER: {
-        double v = strtod(text, &end);
-        if (*text != '\0' && *end == '\0')
+        double v;
+        if (tc_parse_real(text, &v) == 0)
             value = json_real(v);
         break;
     }
@@ -189,11 +193,16 @@ int tc_trigger_input(const tc_playbook *pb, const char *assignment, char **key, 
         break;
     }
     if (value == NULL) {
-        int rc = tc_error_set(err, TC_EINVAL, "input %s must be %s, not '%s'", name,
-                              pb->inputs[i].type == TC_VALUE_BOOLEAN   ? "true or false"
-                              : pb->inputs[i].type == TC_VALUE_INTEGER ? "an integer"
-                                                                       : "a number",
-                              text);
+        tc_value_type type = pb->inputs[i].type;
+        int rc =
+            type == TC_VALUE_STRING || type == TC_VALUE_PARTY
+                ? tc_error_set(err, TC_EINVAL, "input %s is not valid UTF-8", name)
+            : type == TC_VALUE_INTEGER
+                ? tc_error_set(err, TC_EINVAL, "input %s must be an integer from %lld to %lld, not '%s'",
+                               name, LLONG_MIN, LLONG_MAX, text)
+                : tc_error_set(err, TC_EINVAL, "input %s must be %s, not '%s'", name,
+                               type == TC_VALUE_BOOLEAN ? "true or false" : "a decimal number within range",
+                               text);
         free(name);
         return rc;
     }

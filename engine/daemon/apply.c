@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json_strings.h"
 #include "core/machine.h"
 #include "daemon/log.h"
 #include "store/crises.h"
@@ -131,9 +132,10 @@ static void gather(transition *t, tc_batch *b, int64_t crisis, const char *login
 
 /*
  * The actor of a command: its role and the seats it holds now, read once per
- * batch and role (a batch of votes comes from few delegations).
+ * batch and role (a batch of votes comes from few delegations). *names is a
+ * new array of every seat (free() it), borrowed from *seats.
  */
-static int actor_of(PGconn *conn, json_t *known, const char *role, json_t **seats, const char **names,
+static int actor_of(PGconn *conn, json_t *known, const char *role, json_t **seats, const char ***names,
                     size_t *count, int *admin, tc_error *err)
 {
     json_t *entry = json_object_get(known, role);
@@ -146,11 +148,11 @@ static int actor_of(PGconn *conn, json_t *known, const char *role, json_t **seat
         entry = json_pack("{s:o, s:b}", "seats", list, "admin", is_admin);
         json_object_set_new(known, role, entry);
     }
+    *names = tc_json_strings(json_object_get(entry, "seats"), count);
+    if (*names == NULL)
+        return tc_error_set(err, TC_ENOMEM, "out of memory");
     *seats = json_incref(json_object_get(entry, "seats"));
     *admin = json_is_true(json_object_get(entry, "admin"));
-    *count = 0;
-    for (size_t i = 0; i < json_array_size(*seats) && i < 64; i++)
-        names[(*count)++] = json_string_value(json_array_get(*seats, i));
     return 0;
 }
 
@@ -172,7 +174,7 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
     tc_effects fx = {0};
     tc_error err;
     json_t *seats = NULL;
-    const char *seat_names[64];
+    const char **seat_names = NULL, **party_names = NULL;
     size_t seat_count = 0;
     int admin = 0, rc = 0;
     tc_event ev = {0};
@@ -189,7 +191,7 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
         return rc == TC_ENOMEM || rc == TC_EFAILED ? tc_error_set(fatal, rc, "%s", err.text) : 0;
     }
 
-    if ((rc = actor_of(conn, b->actors, item->actor, &seats, seat_names, &seat_count, &admin, fatal)) != 0)
+    if ((rc = actor_of(conn, b->actors, item->actor, &seats, &seat_names, &seat_count, &admin, fatal)) != 0)
         return rc;
     ev.actor = (tc_actor){item->actor, seat_names, seat_count, admin, item->login};
     json_t *a = item->args;
@@ -200,16 +202,15 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
     ev.data = json_object_get(a, "data");
 
     if (strcmp(item->kind, "trigger") == 0) {
-        const char *names[256];
         size_t n = 0;
-        for (size_t i = 0; i < json_array_size(c->parties) && n < 256; i++)
-            names[n++] = json_string_value(json_array_get(c->parties, i));
-        tc_trigger trig = {c->inputs, c->title, c->severity, c->mode, names, n};
-        rc = tc_trigger_prepare(pb, inst, &trig, &ev.actor, c->created_at, &err);
+        party_names = tc_json_strings(c->parties, &n);
+        tc_trigger trig = {c->inputs, c->title, c->severity, c->mode, party_names, n};
+        rc = party_names ? tc_trigger_prepare(pb, inst, &trig, &ev.actor, c->created_at, &err)
+                         : tc_error_set(&err, TC_ENOMEM, "out of memory");
         if (rc == 0) {
             ev.kind = TC_EVENT_TRIGGER;
             rc = tc_machine_apply(pb, inst, &ev, item->at, &fx, &err);
-        } else {
+        } else if (rc != TC_ENOMEM) {
             /* The request no longer validates (the playbook moved on, a seat was revoked): close it. */
             inst->status = TC_STATUS_CANCELLED;
             inst->outcome = strdup("refused");
@@ -235,6 +236,8 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
                               : tc_machine_apply(pb, inst, &ev, item->at, &fx, &err);
     }
     json_decref(seats);
+    free(seat_names);
+    free(party_names);
     if (rc == TC_ENOMEM || rc == TC_EFAILED) {
         tc_effects_clear(&fx);
         return tc_error_set(fatal, rc, "crisis %lld: %s", (long long)c->id, err.text);

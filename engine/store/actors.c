@@ -4,11 +4,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/actor_names.h"
 #include "store/db.h"
+
+/* Every name checked with the rules of the database, before it is asked (a constraint's raw message is
+ * no answer for an operator). */
+static int check_names(const char *role, json_t *seats, json_t *observes, tc_error *err)
+{
+    int rc = tc_role_name_check(role, err);
+    size_t i;
+    json_t *name;
+    json_array_foreach(seats, i, name)
+    {
+        if (rc == 0)
+            rc = json_is_string(name) ? tc_seat_name_check(json_string_value(name), err)
+                                      : tc_error_set(err, TC_EINVAL, "a seat is a string");
+    }
+    json_array_foreach(observes, i, name)
+    {
+        if (rc == 0)
+            rc = json_is_string(name) ? tc_organisation_check(json_string_value(name), err)
+                                      : tc_error_set(err, TC_EINVAL, "an organisation is a string");
+    }
+    return rc;
+}
 
 int tc_store_actor_add(PGconn *conn, const char *role, json_t *seats, json_t *observes, int login,
                        int *created, tc_error *err)
 {
+    int rc = check_names(role, seats, observes, err);
+    if (rc != 0)
+        return rc;
     char *s = json_dumps(seats, JSON_COMPACT), *o = json_dumps(observes, JSON_COMPACT);
     const char *params[4] = {role, s, o, login ? "true" : "false"};
     PGresult *res =
@@ -27,6 +53,11 @@ int tc_store_actor_add(PGconn *conn, const char *role, json_t *seats, json_t *ob
 
 int tc_store_actor_seat(PGconn *conn, const char *role, const char *seat, int grant, tc_error *err)
 {
+    int rc = tc_role_name_check(role, err);
+    if (rc == 0)
+        rc = tc_seat_name_check(seat, err);
+    if (rc != 0)
+        return rc;
     const char *params[3] = {role, seat, grant ? "true" : "false"};
     PGresult *res = tc_db_query(conn, "SELECT tocsin.actor_seat($1, $2, $3::boolean)", 3, params,
                                 grant ? "cannot grant the seat" : "cannot revoke the seat", err);

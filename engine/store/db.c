@@ -89,6 +89,10 @@ int tc_db_fail(PGconn *conn, const PGresult *res, const char *what, tc_error *er
         return tc_error_set(err, TC_EUNAVAIL, "%s: database unavailable: %s", what, message);
     if (state != NULL && strcmp(state, "42501") == 0)
         return tc_error_set(err, TC_EPERM, "%s: %s", what, message);
+    /* Bytes that are not UTF-8 (22021), or a character the server's encoding lacks (22P05): the caller's
+     * text, refused as invalid input. The CLI refuses such text itself; this is for every other caller. */
+    if (state != NULL && (strcmp(state, "22021") == 0 || strcmp(state, "22P05") == 0))
+        return tc_error_set(err, TC_EINVAL, "%s: text that is not valid UTF-8: %s", what, message);
     /* The API's own errors (migrations/006_api.sql): the message says it all. */
     if (state != NULL && strncmp(state, "TC00", 4) == 0) {
         static const int codes[] = {

@@ -29,8 +29,11 @@ void tc_db_close(PGconn *conn);
 /*
  * Records the failure of a statement in err, prefixed by what (for example
  * "cannot read migrations"), and returns its code: TC_EUNAVAIL when the
- * connection is lost or the server is shutting down, TC_EPERM for an
- * insufficient privilege, TC_EFAILED otherwise. res may be NULL.
+ * connection is lost or the server is shutting down, or cannot work at all
+ * (out of disk, memory or connections; an I/O error), TC_EPERM for an
+ * insufficient privilege, TC_EINVAL for text that is not valid UTF-8 (SQLSTATE
+ * 22021, 22P05), the API's own TC003..TC006 as their codes, TC_EFAILED
+ * otherwise. res may be NULL.
  */
 int tc_db_fail(PGconn *conn, const PGresult *res, const char *what, tc_error *err);
 

@@ -5,11 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/limits.h"
 #include "store/db.h"
 
 int tc_store_playbook_load(PGconn *conn, const char *content, char **name, int *version, int *created,
                            tc_error *err)
 {
+    size_t length = strlen(content);
+    if (length > TC_PLAYBOOK_MAX_BYTES)
+        return tc_error_set(err, TC_EINVAL,
+                            "cannot load the playbook: it is %zu bytes, more than the %d allowed", length,
+                            TC_PLAYBOOK_MAX_BYTES);
     const char *params[1] = {content};
     PGresult *res = tc_db_query(conn, "SELECT name, version, created FROM tocsin.load_playbook_checked($1)",
                                 1, params, "cannot load the playbook", err);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -317,6 +318,226 @@ static void test_commands_watch_follows_until_closed(void **state)
     finish(&w);
 }
 
+/* The crises, commands and votes the database holds, as one line. */
+static char *stored(const char *db)
+{
+    return th_query_value(db,
+                          "SELECT (SELECT count(*) FROM tocsin.crises) || ' crises, ' ||"
+                          " (SELECT count(*) FROM tocsin.commands) || ' commands, ' ||"
+                          " (SELECT count(*) FROM tocsin.votes) || ' votes'");
+}
+
+/*
+ * Bad text and numbers against a live database and engine: each is refused
+ * with its exit code and one line, and nothing is stored. Before, a vote with
+ * a reason of \xff was "no seat" (5), a cancel with it exited 0 without its
+ * mandatory reason, a title of \xff was a raw server error (1), and an input of
+ * 99999999999999999999 was stored as 9223372036854775807.
+ */
+static void test_commands_bad_text_and_numbers_store_nothing(void **state)
+{
+    (void)state;
+    world w;
+    start(&w, "council", NULL);
+    char path[4096];
+    const char *const books[] = {"tests/data/playbooks/valid/operations.json",
+                                 "workflows/border-incident.json"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", th_env("TOCSIN_SOURCE_DIR"), books[i]);
+        run(w.db, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
+    }
+    char *before = stored(w.db);
+    assert_string_equal(before, "1 crises, 1 commands, 0 votes");
+    /* Two inputs within 64 KiB each, not together. */
+    static char sector[40000] = "sector=", description[30000] = "description=";
+    memset(sector + 7, 's', sizeof sector - 8);
+    memset(description + 12, 'd', sizeof description - 13);
+    const struct {
+        int status;
+        const char *err;
+        const char *args[10];
+    } cases[] = {
+        {3, "--reason is not valid UTF-8 (byte 1)\n", {"vote", "1", "approve", "--reason", "\xff", NULL}},
+        {3, "--reason is not valid UTF-8 (byte 1)\n", {"cancel", "1", "--reason", "\xff", NULL}},
+        {3, "--title is not valid UTF-8 (byte 1)\n", {"trigger", "council", "--title", "\xff", NULL}},
+        {3,
+         "input casualties must be an integer from -9223372036854775808 to 9223372036854775807, not "
+         "'99999999999999999999'\n",
+         {"trigger", "border-incident", "--input", "sector=Panj", "--input", "incident_type=shelling",
+          "--input", "casualties=99999999999999999999", NULL}},
+        {3,
+         "input casualties must be an integer",
+         {"trigger", "border-incident", "--input", "sector=Panj", "--input", "incident_type=shelling",
+          "--input", "casualties=0x10", NULL}},
+        {3,
+         "--inputs is not JSON: too big integer",
+         {"trigger", "border-incident", "--inputs",
+          "{\"sector\": \"Panj\", \"incident_type\": \"shelling\", \"casualties\": 99999999999999999999}",
+          NULL}},
+        {3,
+         "input threshold must be a decimal number within range, not '1e400'\n",
+         {"trigger", "operations", "--input", "threshold=1e400", NULL}},
+        {3,
+         "input threshold must be a decimal number within range, not 'nan'\n",
+         {"trigger", "operations", "--input", "threshold=nan", NULL}},
+        {3,
+         "--inputs is not JSON: duplicate object key near '\"rule\"'\n",
+         {"trigger", "council", "--inputs", "{\"rule\": \"majority\", \"rule\": \"unanimous\"}", NULL}},
+        {3,
+         "--input rule is given twice\n",
+         {"trigger", "council", "--input", "rule=majority", "--input", "rule=unanimous", NULL}},
+        {3,
+         "the whole of the inputs is 70041 bytes as JSON, more than the 65536 allowed\n",
+         {"trigger", "border-incident", "--input", sector, "--input", description, "--input",
+          "incident_type=shelling", NULL}},
+        /* Not checked by the client: the server's refusal (SQLSTATE 22021) is invalid input too. */
+        {3, "cannot read the playbook: text that is not valid UTF-8: ", {"playbook", "show", "\xff", NULL}},
+        {2, "'99999999999999999999' is not a crisis ID", {"show", "99999999999999999999", NULL}},
+        {2, "'99999999999999999999' is not a crisis ID", {"approve", "99999999999999999999", NULL}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        th_run r;
+        th_tocsin(&r, w.db, cases[i].args);
+        if (r.status != cases[i].status || strncmp(r.err, cases[i].err, strlen(cases[i].err)) != 0 ||
+            th_line_count(r.err) != 1)
+            fail_msg("case %zu: tocsin %s %s: exit %d (expected %d), stderr: %s", i, cases[i].args[0],
+                     cases[i].args[1], r.status, cases[i].status, r.err);
+        th_run_free(&r);
+        char *after = stored(w.db);
+        if (strcmp(after, before) != 0)
+            fail_msg("case %zu stored something: %s, then %s", i, before, after);
+        free(after);
+    }
+    free(before);
+    /* The crisis is as it was, and takes the vote with a reason in UTF-8. */
+    run(w.db, 0, (const char *[]){"approve", "1", "--reason", "d\xc3\xa9j\xc3\xa0 vu", NULL}, NULL, NULL);
+    char *reason = th_query_value(w.db, "SELECT reason FROM tocsin.votes");
+    assert_string_equal(reason, "d\xc3\xa9j\xc3\xa0 vu");
+    free(reason);
+    finish(&w);
+}
+
+/*
+ * Names tocsin actor takes, checked with the database's rules before it is
+ * asked: exit 3 with a clear line, and no role, seat or organisation stored.
+ * Before, a bad seat was the seats table's raw check-constraint message
+ * (exit 1), and a role name past 63 bytes was cut short by the server.
+ */
+static void test_commands_actor_names_are_checked(void **state)
+{
+    (void)state;
+    char role[64], sql[256], long_role[160];
+    long pid = (long)getpid();
+    snprintf(role, sizeof role, "names_%ld", pid);
+    snprintf(long_role, sizeof long_role, "%s_%s", role,
+             "0123456789012345678901234567890123456789012345678901234567890123456789");
+    long_role[70] = '\0';
+    char *db = th_db_create();
+    static const char seat_rule[] =
+        "is not a seat: ROLE or ROLE/PARTY, ROLE of a-z, 0-9 and _ starting with a "
+        "letter (at most 63), PARTY of A-Z, a-z, 0-9, _ and - (at most 32)\n";
+    const struct {
+        const char *err;
+        const char *args[8];
+    } cases[] = {
+        {"'Bad Seat' ", {"actor", "add", role, "--seat", "Bad Seat", NULL}},
+        {"'council/K Z' ", {"actor", "add", role, "--seat", "council/KZ", "--seat", "council/K Z", NULL}},
+        {"'council/' ", {"actor", "add", role, "--seat", "council/", NULL}},
+        {"'Council/KZ' ", {"actor", "grant", role, "Council/KZ", NULL}},
+        {"'UN ODC' is not an organisation: 1 to 32 of A-Z, a-z, 0-9, _ and -\n",
+         {"actor", "add", role, "--observer", "UN ODC", NULL}},
+        {"a role name is 70 bytes, more than the 63 allowed\n",
+         {"actor", "add", long_role, "--seat", "a", NULL}},
+        {"a role name cannot contain control characters\n", {"actor", "add", "bad\nrole", NULL}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        th_run r;
+        th_tocsin(&r, db, cases[i].args);
+        int seat = cases[i].err[0] == '\'' && strstr(cases[i].err, "organisation") == NULL;
+        if (r.status != 3 || strncmp(r.err, cases[i].err, strlen(cases[i].err)) != 0 ||
+            (seat && strcmp(r.err + strlen(cases[i].err), seat_rule) != 0) || th_line_count(r.err) != 1)
+            fail_msg("case %zu: exit %d, stderr: %s", i, r.status, r.err);
+        th_run_free(&r);
+    }
+    snprintf(
+        sql, sizeof sql,
+        "SELECT (SELECT count(*) FROM pg_roles WHERE rolname LIKE '%s%%') || ' roles, ' ||"
+        " (SELECT count(*) FROM tocsin.seats) || ' seats, ' || (SELECT count(*) FROM tocsin.observers) ||"
+        " ' observers'",
+        role);
+    char *stored_names = th_query_value(db, sql);
+    assert_string_equal(stored_names, "0 roles, 0 seats, 0 observers");
+    free(stored_names);
+    /* What the rules allow is stored. */
+    run(db, 0,
+        (const char *[]){"actor", "add", role, "--seat", "border_service/kz-1_X", "--observer", "UN-ODC_2",
+                         NULL},
+        "created", NULL);
+    th_db_drop(db);
+    snprintf(sql, sizeof sql, "DROP ROLE IF EXISTS %s", role);
+    th_exec(th_env("TOCSIN_TEST_DB"), sql);
+}
+
+/*
+ * An actor with 71 seats, the two it acts with sorting after the 64th (a_r01
+ * .. a_r69, then council/KZ and secretariat): the client and the engine count
+ * every seat the database counts. With a cap of 64 the engine refused its
+ * trigger and the client its vote and its completion ("holds no seat").
+ */
+static void test_commands_actor_with_71_seats(void **state)
+{
+    (void)state;
+    char role[64], path[4096], seats[69][8];
+    snprintf(role, sizeof role, "many_seats_%ld", (long)getpid());
+    const char *add[4 + 2 * 71 + 1] = {"actor", "add", role};
+    int n = 3;
+    for (int i = 0; i < 69; i++) {
+        snprintf(seats[i], sizeof seats[i], "a_r%02d", i + 1);
+        add[n++] = "--seat";
+        add[n++] = seats[i];
+    }
+    add[n++] = "--seat";
+    add[n++] = "council/KZ";
+    add[n++] = "--seat";
+    add[n++] = "secretariat";
+    add[n] = NULL;
+
+    char *db = th_db_create();
+    run(db, 0, add, "created", NULL);
+    char *count = th_query_value(db, "SELECT count(*) FROM tocsin.seats");
+    assert_string_equal(count, "71");
+    free(count);
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/%s.json", th_env("TOCSIN_SOURCE_DIR"),
+                 i ? "fast" : "council");
+        run(db, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
+    }
+    th_proc *engine = th_tocsin_start(db, (const char *[]){"engine", NULL});
+    /* Triggered by the role (not an administrator: it may trigger because it holds a seat of a role). */
+    run(db, 0, (const char *[]){"--as", role, "trigger", "council", NULL}, "1\n", NULL);
+    run(db, 0, (const char *[]){"--as", role, "approve", "1", NULL}, "vote council/KZ approve by", NULL);
+    run(db, 0, (const char *[]){"--as", role, "trigger", "fast", NULL}, "2\n", NULL);
+    run(db, 0, (const char *[]){"--as", role, "complete", "2", NULL}, "report completed", NULL);
+    char *done = th_query_value(db,
+                                "SELECT string_agg(id || ' ' || status || ' ' || coalesce(outcome, '-'), ','"
+                                " ORDER BY id) FROM tocsin.crises");
+    assert_string_equal(done, "1 active -,2 closed resolved");
+    free(done);
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM tocsin.crises WHERE initiator = '%s'", role);
+    char *initiated = th_query_value(db, sql);
+    assert_string_equal(initiated, "2");
+    free(initiated);
+
+    th_signal(engine, SIGTERM);
+    th_run r;
+    th_wait(engine, &r);
+    th_run_free(&r);
+    th_db_drop(db);
+    snprintf(sql, sizeof sql, "DROP ROLE IF EXISTS %s", role);
+    th_exec(th_env("TOCSIN_TEST_DB"), sql);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +548,9 @@ int main(void)
         cmocka_unit_test(test_commands_verify_finds_truncation),
         cmocka_unit_test(test_commands_key_race),
         cmocka_unit_test(test_commands_watch_follows_until_closed),
+        cmocka_unit_test(test_commands_bad_text_and_numbers_store_nothing),
+        cmocka_unit_test(test_commands_actor_names_are_checked),
+        cmocka_unit_test(test_commands_actor_with_71_seats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -311,6 +311,45 @@ static void test_machine_cancel_in_every_state_type(void **state)
     }
 }
 
+/*
+ * Text that is not UTF-8 cannot go into the audit's JSON: the machine refuses
+ * it (TC_EINVAL, nothing changed) rather than record a cancel without its
+ * reason, or refuse a vote as if the actor held no seat.
+ */
+static void test_machine_refuses_text_not_utf8(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", NULL);
+    tc_event cancel = {.kind = TC_EVENT_CANCEL, .actor = {"initiator", NULL, 0, 0}, .reason = "\xff"};
+    assert_int_equal(act(&f, cancel, M), TC_EINVAL);
+    assert_string_equal(f.err.text, "the reason is not valid UTF-8");
+    assert_int_equal(complete(&f, "assess", NULL, "needs\xc3", NULL, M), TC_EINVAL);
+    assert_string_equal(f.err.text, "the outcome is not valid UTF-8");
+    tc_event ack = {.kind = TC_EVENT_ACK, .actor = ACTOR("s", "secretariat"), .state = "assess\xed\xa0\x80"};
+    assert_int_equal(act(&f, ack, M), TC_EINVAL);
+    assert_string_equal(f.err.text, "the state is not valid UTF-8");
+    assert_int_equal(f.inst->status, TC_STATUS_ACTIVE);
+    cancel.reason = "d\xc3\xa9j\xc3\xa0 vu";
+    assert_int_equal(act(&f, cancel, M), 0);
+    assert_string_equal(json_string_value(json_object_get(audit_detail(&f, "cancelled"), "reason")),
+                        "d\xc3\xa9j\xc3\xa0 vu");
+    finish(&f);
+
+    char *text = fixture_playbook("operations");
+    tc_playbook *pb = compile(text);
+    tc_instance *inst = tc_instance_new(pb);
+    tc_actor admin = {"admin", NULL, 0, 1, NULL};
+    tc_trigger t = {.title = "\xff"};
+    tc_error err;
+    tc_error_init(&err);
+    assert_int_equal(tc_trigger_prepare(pb, inst, &t, &admin, 0, &err), TC_EINVAL);
+    assert_string_equal(err.text, "the title is not valid UTF-8");
+    tc_instance_free(inst);
+    tc_playbook_free(pb);
+    free(text);
+}
+
 static void test_machine_trigger_checks(void **state)
 {
     (void)state;
@@ -457,6 +496,7 @@ int main(void)
         cmocka_unit_test(test_machine_action_retries_and_timeouts),
         cmocka_unit_test(test_machine_choice_with_missing_values),
         cmocka_unit_test(test_machine_cancel_in_every_state_type),
+        cmocka_unit_test(test_machine_refuses_text_not_utf8),
         cmocka_unit_test(test_machine_trigger_checks),
         cmocka_unit_test(test_machine_is_deterministic),
         cmocka_unit_test(test_machine_instance_text_reads_jsonb_style),
