@@ -28,7 +28,11 @@
 -- tests/integration/test_privileges.c compares that list with the database.
 
 -- ---------------------------------------------------------------------------
--- Limits (engine/core/limits.h names the same numbers).
+-- Limits, in bytes (engine/core/limits.h names the same numbers: a playbook
+-- TC_PLAYBOOK_MAX_BYTES, a title TC_TITLE_MAX_BYTES, inputs and data
+-- TC_JSON_ARG_MAX_BYTES, a reason TC_REASON_MAX_BYTES, a key
+-- TC_KEY_MAX_BYTES; a command's arguments as a whole, 128 KiB, hold a reason
+-- and data at their limits).
 
 CREATE FUNCTION tocsin.check_size(p_what text, p_bytes integer, p_limit integer) RETURNS void
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -292,6 +296,7 @@ DECLARE
 BEGIN
     PERFORM tocsin.check_size('the title', octet_length(p_title), 1024);
     PERFORM tocsin.check_size('the inputs JSON', octet_length(p_inputs::text), 65536);
+    PERFORM tocsin.check_size('the idempotency key', octet_length(p_key), 256);
     LOOP
         IF p_key IS NOT NULL THEN
             SELECT c.id, c.version, k.args, k.seq INTO v_id, v_version, v_old, v_seq
@@ -361,6 +366,9 @@ BEGIN
         RAISE EXCEPTION 'no crisis %', p_crisis USING ERRCODE = 'TC004';
     END IF;
     PERFORM tocsin.check_size('the command', octet_length(p_args::text), 131072);
+    PERFORM tocsin.check_size('the reason', octet_length(p_args ->> 'reason'), 16384);
+    PERFORM tocsin.check_size('the data', octet_length((p_args -> 'data')::text), 65536);
+    PERFORM tocsin.check_size('the idempotency key', octet_length(p_key), 256);
     LOOP
         IF p_key IS NOT NULL THEN
             SELECT k.seq, k.kind, k.args INTO v_seq, v_kind, v_args

@@ -417,8 +417,12 @@ static void test_privileges_admin_limits(void **state)
            "the title is 1025 bytes");
     sql_as(kz, NULL,
            "SELECT * FROM tocsin.submit(1, 'vote', jsonb_build_object('state', 'consensus', 'vote', 'approve',"
-           " 'reason', repeat('r', 140000)), NULL, false)",
-           "the command is");
+           " 'reason', repeat('r', 20000)), NULL, false)",
+           "the reason is 20000 bytes");
+    sql_as(kz, NULL,
+           "SELECT * FROM tocsin.submit(1, 'vote', '{\"state\": \"consensus\", \"vote\": \"approve\"}',"
+           " repeat('k', 257), false)",
+           "the idempotency key is 257 bytes");
     expect("2", "SELECT count(*) FROM tocsin.crises WHERE id <= 2");
 }
 
