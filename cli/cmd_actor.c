@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/printable.h"
 #include "store/actors.h"
 #include "store/db.h"
 
@@ -129,6 +130,7 @@ static int run(int argc, char **argv, cli_globals *globals)
     if (list != NULL) {
         if (globals->json)
             return cli_print_json(json_pack("{s:o}", "actors", list));
+        tc_printable_json(list);
         print_list(list);
         json_decref(list);
     } else if (strcmp(sub, "add") == 0) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/printable.h"
 #include "store/crises.h"
 #include "store/db.h"
 
@@ -105,6 +106,7 @@ static int run(int argc, char **argv, cli_globals *globals)
         return cli_fail(&err);
     if (globals->json)
         return cli_print_json(doc);
+    tc_printable_json(doc); /* titles are anyone's words */
     print_table(json_object_get(doc, "crises"));
     json_decref(doc);
     return CLI_EXIT_OK;

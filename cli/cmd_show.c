@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "core/printable.h"
 #include "store/crises.h"
 #include "store/db.h"
 
@@ -146,6 +147,7 @@ static int run(int argc, char **argv, cli_globals *globals)
         return cli_fail(&err);
     if (globals->json)
         return cli_print_json(doc);
+    tc_printable_json(doc); /* titles, reasons and data are anyone's words: nothing a terminal acts on */
     print_crisis(doc);
     json_decref(doc);
     return CLI_EXIT_OK;

@@ -93,3 +93,28 @@ void tc_printable_tail(tc_strbuf *sb, size_t from)
     tc_printable_add(sb, tail);
     free(tail);
 }
+
+int tc_printable_json(json_t *value)
+{
+    const char *key;
+    json_t *member;
+    size_t i;
+    switch (json_typeof(value)) {
+    case JSON_OBJECT:
+        json_object_foreach(value, key, member) if (tc_printable_json(member) != 0) return -1;
+        return 0;
+    case JSON_ARRAY:
+        json_array_foreach(value, i, member) if (tc_printable_json(member) != 0) return -1;
+        return 0;
+    case JSON_STRING: {
+        tc_strbuf sb = TC_STRBUF_INIT;
+        tc_printable_add(&sb, json_string_value(value));
+        char *text = tc_strbuf_take(&sb);
+        int rc = text != NULL && json_string_set(value, text) == 0 ? 0 : -1;
+        free(text);
+        return rc;
+    }
+    default:
+        return 0;
+    }
+}

@@ -12,6 +12,7 @@
 #ifndef TC_CORE_PRINTABLE_H
 #define TC_CORE_PRINTABLE_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "core/strbuf.h"
@@ -21,5 +22,12 @@ void tc_printable_add(tc_strbuf *sb, const char *text);
 
 /* Escapes, in place, what sb holds from byte offset from on (what a formatter has just appended). */
 void tc_printable_tail(tc_strbuf *sb, size_t from);
+
+/*
+ * Escapes every string value inside value (objects and arrays, deeply), in
+ * place: for a command's text output, which prints fields of a document it
+ * read. Returns 0, or -1 when memory ran out (strings already escaped stay so).
+ */
+int tc_printable_json(json_t *value);
 
 #endif

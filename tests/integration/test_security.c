@@ -304,6 +304,16 @@ static void test_security_text_comes_back_verbatim(void **state)
     assert_string_equal(json_string_value(json_object_get(doc, "title")), title);
     json_decref(doc);
     th_run_free(&r);
+    /* Text formats print what a terminal would act on as visible escapes, on one line. */
+    const char *const *texts[] = {(const char *[]){"audit", id, NULL}, (const char *[]){"show", id, NULL},
+                                  (const char *[]){"list", NULL}};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        th_tocsin(&r, info, texts[i]);
+        if (r.status != 0 || strchr(r.out, '\x1b') != NULL || strchr(r.out, '\x01') != NULL ||
+            (i == 0 && !th_contains(r.out, "-- {\"json\": [1, {\"a\": null}]}\\t\\x01\\x1b[31m é")))
+            fail_msg("tocsin %s: control characters should be escaped:\n%s", texts[i][0], r.out);
+        th_run_free(&r);
+    }
     free(info);
     free(id);
     char *count = th_query_value(db, "SELECT count(*) > 0 FROM tocsin.crises");

@@ -74,12 +74,24 @@ static void test_printable_tail_and_timeline(void **state)
     json_decref(detail);
 }
 
+static void test_printable_json_escapes_every_string(void **state)
+{
+    (void)state;
+    json_t *doc = json_pack("{s:s, s:[s, {s:s}], s:i}", "title", "a\x1b[2Jb", "list", "ok", "deep", "x\ny", "n", 5);
+    assert_int_equal(tc_printable_json(doc), 0);
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(text, "{\"list\":[\"ok\",{\"deep\":\"x\\\\ny\"}],\"n\":5,\"title\":\"a\\\\x1b[2Jb\"}");
+    free(text);
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_printable_passes_text_unchanged),
         cmocka_unit_test(test_printable_escapes_what_a_terminal_acts_on),
         cmocka_unit_test(test_printable_tail_and_timeline),
+        cmocka_unit_test(test_printable_json_escapes_every_string),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
