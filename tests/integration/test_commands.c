@@ -291,6 +291,40 @@ static void test_commands_key_race(void **state)
             th_run_free(&r);
         }
     }
+    /* The race itself, made certain: a second submit with the key arrives while the first is uncommitted; it
+     * waits, then answers as a repeat of the first (it used to fail with a unique violation). */
+    static const char *const racing[2] = {
+        "SELECT seq || ' ' || duplicate FROM tocsin.submit(1, 'vote', '{\"state\": \"consensus\", \"party\":"
+        " \"KZ\", \"vote\": \"approve\"}', 'race-sql', false)",
+        "SELECT id || ' ' || duplicate FROM tocsin.trigger('council', NULL, NULL, NULL, ARRAY['KZ', 'RU'], NULL, 'race-sql')",
+    };
+    for (int c = 0; c < 2; c++) {
+        PGconn *first = th_connect(w.db), *second = th_connect(w.db);
+        PGresult *res = PQexec(first, "BEGIN");
+        PQclear(res);
+        res = PQexec(first, racing[c]);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK)
+            fail_msg("%s: %s", racing[c], PQresultErrorMessage(res));
+        char *mine = strdup(PQgetvalue(res, 0, 0));
+        PQclear(res);
+        assert_int_equal(PQsendQuery(second, racing[c]), 1);
+        th_sleep_ms(200); /* the second now waits on the first's uncommitted row */
+        res = PQexec(first, "COMMIT");
+        PQclear(res);
+        res = PQgetResult(second);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK)
+            fail_msg("the second %s with the same key: %s", c == 0 ? "submit" : "trigger", PQresultErrorMessage(res));
+        char want[64];
+        snprintf(want, sizeof want, "%.*s true", (int)strcspn(mine, " "), mine);
+        assert_string_equal(PQgetvalue(res, 0, 0), want);
+        PQclear(res);
+        while ((res = PQgetResult(second)) != NULL)
+            PQclear(res);
+        free(mine);
+        PQfinish(first);
+        PQfinish(second);
+    }
+
     char *counts = th_query_value(w.db, "SELECT (SELECT count(*) FROM tocsin.commands WHERE idem_key = 'race-vote')"
                                         " || ' ' || (SELECT count(*) FROM tocsin.crises WHERE trigger_key = 'race-trigger')");
     assert_string_equal(counts, "1 1");
