@@ -312,6 +312,59 @@ static void test_engine_backs_off_when_the_server_is_out_of_disk(void **state)
     th_db_drop(db);
 }
 
+/* Waits up to ms milliseconds for pid to be gone; returns whether it is. */
+static int gone_within(pid_t pid, int ms)
+{
+    for (int waited = 0; th_alive(pid) && waited < ms; waited += 20)
+        th_sleep_ms(20);
+    return !th_alive(pid);
+}
+
+/* engine --once, killed if it has not ended within ms: returns its exit status (-1 then) and its log. */
+static int engine_once_within(const char *db, int ms, char **log)
+{
+    th_proc *engine = th_tocsin_start(db, (const char *[]){"engine", "--once", NULL});
+    int ended = gone_within(th_pid(engine), ms);
+    if (!ended)
+        th_signal(engine, SIGKILL);
+    th_run r;
+    th_wait(engine, &r);
+    *log = r.err;
+    r.err = NULL;
+    int status = ended ? r.status : -1;
+    th_run_free(&r);
+    return status;
+}
+
+/*
+ * A refusal quotes what a user wrote (here a party of 301 characters, most
+ * of two bytes, recorded past the API's checks): cut to the length of an
+ * error message, it must still end on a whole character. Before, the cut
+ * fell inside one, the refusal was not UTF-8 and was dropped from the
+ * write: the command stayed pending, and the engine applied it again in
+ * every batch (engine --once never ended).
+ */
+static void test_engine_records_a_refusal_that_quotes_a_long_text(void **state)
+{
+    (void)state;
+    char *db = council_crises(1);
+    th_exec(db, "INSERT INTO tocsin.commands (crisis, kind, actor, login, args) VALUES (1, 'vote', 'kz_delegate',"
+                " 'kz_delegate', jsonb_build_object('party', 'x' || repeat('\xC3\xA9', 300), 'vote', 'approve'))");
+    char *log = NULL;
+    int status = engine_once_within(db, 10000, &log);
+    if (status != 0)
+        fail_msg("engine --once should refuse the vote and end (exit %d):\n%.2000s", status, log);
+    free(log);
+    expect(db, "refused t",
+           "SELECT concat_ws(' ', result, error LIKE 'no party x\xC3\xA9\xC3\xA9%%') FROM tocsin.commands"
+           " WHERE kind = 'vote'");
+    expect(db, "t",
+           "SELECT detail ->> 'reason' = (SELECT error FROM tocsin.commands WHERE kind = 'vote')"
+           " FROM tocsin.audit WHERE kind = 'refused'");
+    expect(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
+    th_db_drop(db);
+}
+
 static void test_engine_open_approval_in_show(void **state)
 {
     (void)state;
@@ -576,6 +629,7 @@ int main(void)
         cmocka_unit_test(test_engine_sets_a_failing_crisis_aside),
         cmocka_unit_test(test_engine_finds_the_crisis_that_fails_a_batch),
         cmocka_unit_test(test_engine_backs_off_when_the_server_is_out_of_disk),
+        cmocka_unit_test(test_engine_records_a_refusal_that_quotes_a_long_text),
         cmocka_unit_test(test_engine_open_approval_in_show),
         cmocka_unit_test(test_engine_deadline_and_escalation),
         cmocka_unit_test(test_engine_actions_once),

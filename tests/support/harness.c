@@ -128,6 +128,40 @@ void th_signal(th_proc *proc, int sig)
     kill(proc->pid, sig);
 }
 
+pid_t th_pid(const th_proc *proc)
+{
+    return proc->pid;
+}
+
+/* The state letter and parent of process pid, from /proc/PID/stat; 0 when it is gone. */
+static char proc_state(pid_t pid, pid_t *parent)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    fclose(f);
+    line[n] = '\0';
+    char *end = strrchr(line, ')'); /* the command name may hold spaces and parentheses */
+    char state = 0;
+    int ppid = 0;
+    if (end == NULL || sscanf(end + 1, " %c %d", &state, &ppid) != 2)
+        return 0;
+    if (parent != NULL)
+        *parent = (pid_t)ppid;
+    return state;
+}
+
+int th_alive(pid_t pid)
+{
+    if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH))
+        return 0;
+    char state = proc_state(pid, NULL);
+    return state != 0 && state != 'Z';
+}
+
 void th_sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};

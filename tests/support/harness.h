@@ -41,6 +41,12 @@ void th_run_free(th_run *run);
 /* Sends sig to a started process. */
 void th_signal(th_proc *proc, int sig);
 
+/* The process id of a started process. */
+pid_t th_pid(const th_proc *proc);
+
+/* Whether process pid is alive: it exists and is not a zombie (which no one may have reaped yet). */
+int th_alive(pid_t pid);
+
 /* Sleeps ms milliseconds. */
 void th_sleep_ms(int ms);
 
