@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/text.h"
 #include "daemon/log.h"
 
 #define STDOUT_MAX (64 * 1024)
@@ -112,10 +113,17 @@ static void finish(run *r)
         json_t *detail = json_object();
         json_object_set_new(detail, "exit_status", json_integer(r->exit_status));
         json_object_set_new(detail, "duration_ms", json_integer(duration));
-        json_object_set_new(detail, "output_tail", json_stringn(r->tail, r->tail_len));
+        /* Bytes, not text: NUL and what is not UTF-8 (the cut at the tail's start included) become U+FFFD,
+         * or the database would refuse the write, and with it the batch. */
+        size_t tail_len = 0;
+        char *tail = tc_text_sanitize(r->tail, r->tail_len, &tail_len);
+        json_object_set_new(detail, "output_tail", tail ? json_stringn(tail, tail_len) : json_string(""));
+        free(tail);
         if (r->killed)
             json_object_set_new(detail, "reason", json_string("killed"));
         if (r->result.ok && r->stdout_len > 0 && !r->stdout_cut) {
+            /* jansson refuses what is not UTF-8 and, without JSON_ALLOW_NUL, the escape \u0000 (in keys
+             * too): an object it accepts is one the database accepts. */
             json_t *data = json_loadb(r->stdout_buf, r->stdout_len, 0, NULL);
             if (json_is_object(data))
                 r->result.data = data;

@@ -524,6 +524,173 @@ static void test_engine_actions_retry_and_timeout(void **state)
     th_db_drop(db);
 }
 
+/* Writes an executable program into dir. */
+static void program(const char *dir, const char *name, const char *text)
+{
+    char path[4200];
+    th_write_file(dir, name, text);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    chmod(path, 0755);
+}
+
+/*
+ * An action program that writes its pid into DIR/NAME.pid, waits until the
+ * file DIR/go exists, then runs tail (a line of shell) and exits 0.
+ */
+static void gated_program(const char *dir, const char *name, const char *tail)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "#!/bin/sh\ncat > /dev/null\necho $$ > \"$0.pid\"\n"
+             "while [ ! -e \"${0%%/*}/go\" ]; do sleep 0.05; done\n%s\n",
+             tail);
+    program(dir, name, text);
+}
+
+/* The pid a program wrote into DIR/NAME.pid, or 0 when it has not (yet). */
+static pid_t pid_file(const char *dir, const char *name)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s.pid", dir, name);
+    FILE *f = fopen(path, "r");
+    int pid = 0;
+    if (f != NULL) {
+        if (fscanf(f, "%d", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    return (pid_t)pid;
+}
+
+/* Waits up to ms milliseconds for the query to give expected; returns whether it did. */
+static int wait_for(const char *db, const char *expected, int ms, const char *fmt, ...)
+{
+    char sql[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    for (int waited = 0;; waited += 50) {
+        char *got = th_query_value(db, sql);
+        int same = got != NULL && strcmp(got, expected) == 0;
+        free(got);
+        if (same || waited >= ms)
+            return same;
+        th_sleep_ms(50);
+    }
+}
+
+/*
+ * Stops a running engine with SIGTERM and collects it; one that has not
+ * exited 15 s later (its grace for actions is 10 s) is killed, and the test
+ * fails saying so, rather than hang.
+ */
+static void stop_engine(th_proc *engine, th_run *r)
+{
+    pid_t pid = th_pid(engine);
+    th_signal(engine, SIGTERM);
+    if (!gone_within(pid, 15000)) {
+        th_signal(engine, SIGKILL);
+        th_wait(engine, r);
+        fail_msg("the engine did not stop on SIGTERM:\n%s", r->err);
+    }
+    th_wait(engine, r);
+}
+
+/*
+ * Starts an engine (one batch at a time) and has one batch apply together
+ * the results of two actions, of crises 1 and 2 (paths first and second of
+ * the fast playbook, gated programs first_program and second_program), and
+ * the trigger of crisis 4. A plug holds the engine's only worker while the
+ * results come in: the test locks the audit, triggers crisis 3, whose batch
+ * then waits for the lock; the actions are let go and end, crisis 4 is
+ * triggered, and the lock is released. The next batch carries it all.
+ */
+static th_proc *results_in_one_batch(const char *db, const char *dir, const char *first, const char *second,
+                                     const char *first_program, const char *second_program)
+{
+    char inputs[64];
+    snprintf(inputs, sizeof inputs, "{\"path\": \"%s\"}", first);
+    trigger(db, "fast", inputs);
+    snprintf(inputs, sizeof inputs, "{\"path\": \"%s\"}", second);
+    trigger(db, "fast", inputs);
+    th_proc *engine = th_tocsin_start(db, (const char *[]){"engine", "--actions-dir", dir, "--workers", "1", NULL});
+    for (int i = 0; i < 200 && (pid_file(dir, first_program) == 0 || pid_file(dir, second_program) == 0); i++)
+        th_sleep_ms(50);
+    pid_t a = pid_file(dir, first_program), b = pid_file(dir, second_program);
+    if (a == 0 || b == 0)
+        fail_msg("the actions of crises 1 and 2 did not start");
+
+    PGconn *lock = th_connect(db);
+    PGresult *res = PQexec(lock, "BEGIN; LOCK TABLE tocsin.audit IN EXCLUSIVE MODE");
+    assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    trigger(db, "fast", NULL); /* crisis 3: the plug */
+    if (!wait_for(db, "1", 5000,
+                  "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                  " AND wait_event_type = 'Lock'"))
+        fail_msg("the engine's batch of crisis 3 should wait for the lock on the audit");
+    th_write_file(dir, "go", "");
+    if (!gone_within(a, 5000) || !gone_within(b, 5000))
+        fail_msg("the actions of crises 1 and 2 should have ended");
+    th_sleep_ms(100);
+    trigger(db, "fast", NULL); /* crisis 4 */
+    res = PQexec(lock, "ROLLBACK");
+    PQclear(res);
+    PQfinish(lock);
+    return engine;
+}
+
+/* Whether the action results of crises 1 and 2 and the trigger of crisis 4 were written by one transaction. */
+#define ONE_BATCH_SQL                                                                                        \
+    "SELECT count(DISTINCT x) FROM (SELECT xmin::text AS x FROM tocsin.action_runs WHERE crisis IN (1, 2)"     \
+    " UNION ALL SELECT xmin::text FROM tocsin.commands WHERE crisis = 4 AND kind = 'trigger') t"
+
+/*
+ * What an action prints is bytes: a NUL (which jsonb refuses) and a byte
+ * that is not UTF-8 are stored as U+FFFD, and the batch that carries the
+ * result, another action's result and another crisis's trigger, applies
+ * them all at once. Before, a byte that is not UTF-8 lost the whole output
+ * tail (json_stringn refused it), and a NUL in valid text (crisis 2's stderr)
+ * failed that batch and every one after it, while the other crises waited.
+ */
+static void test_engine_stores_what_an_action_prints_as_text(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    char *dir = actions_dir();
+    gated_program(dir, "nul-action", "printf 'before\\000after\\377\\n'");
+    gated_program(dir, "gated-action", "echo '{\"sent\": 1}'; printf 'warning\\000\\n' >&2");
+    load(db, "fast");
+    th_proc *engine = results_in_one_batch(db, dir, "nul", "gated", "nul-action", "gated-action");
+    int applied = wait_for(db, "closed closed t", 5000,
+                           "SELECT concat_ws(' ', (SELECT status FROM tocsin.crises WHERE id = 1),"
+                           " (SELECT status FROM tocsin.crises WHERE id = 2),"
+                           " (SELECT state IS NOT NULL FROM tocsin.crises WHERE id = 4))");
+    th_run r;
+    stop_engine(engine, &r);
+    if (!applied || r.status != 0 || th_contains(r.err, "batch failed") || th_contains(r.err, "set aside"))
+        fail_msg("the engine should apply both results and the trigger at once (exit %d):\n%s", r.status, r.err);
+    th_run_free(&r);
+    expect(db, "1", ONE_BATCH_SQL);
+    expect(db, "closed resolved", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 1");
+    expect(db, "t",
+           "SELECT output_tail = E'before\\uFFFDafter\\uFFFD\\n' FROM tocsin.action_runs WHERE crisis = 1");
+    expect(db, "t",
+           "SELECT detail ->> 'output_tail' = E'before\\uFFFDafter\\uFFFD\\n' FROM tocsin.audit"
+           " WHERE crisis = 1 AND kind = 'action_finished'");
+    expect(db, "closed resolved 1",
+           "SELECT status || ' ' || outcome || ' ' || (state -> 'data' -> 'gated' ->> 'sent')"
+           " FROM tocsin.crises WHERE id = 2");
+    expect(db, "ok t",
+           "SELECT concat_ws(' ', outcome, position(E'warning\\uFFFD\\n' IN output_tail) > 0)"
+           " FROM tocsin.action_runs WHERE crisis = 2");
+    expect(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
 /* 100 crises, 10 votes each (four abstentions changed to approvals): 1,000 commands. */
 static void load_votes(const char *db)
 {
@@ -634,6 +801,7 @@ int main(void)
         cmocka_unit_test(test_engine_deadline_and_escalation),
         cmocka_unit_test(test_engine_actions_once),
         cmocka_unit_test(test_engine_actions_retry_and_timeout),
+        cmocka_unit_test(test_engine_stores_what_an_action_prints_as_text),
         cmocka_unit_test(test_engine_three_engines_apply_each_vote_once),
         cmocka_unit_test(test_engine_stopped_mid_load_loses_nothing),
         cmocka_unit_test(test_engine_killed_mid_load_loses_nothing),
