@@ -691,6 +691,48 @@ static void test_engine_stores_what_an_action_prints_as_text(void **state)
     th_db_drop(db);
 }
 
+/*
+ * A batch that fails because of one crisis's action result (here a
+ * constraint refuses what it printed), in the statement that writes the
+ * results before the claim: that crisis is set aside, found by taking the
+ * batch apart; the other crisis's result and the third crisis's trigger are
+ * applied at once. Before, the batch was retried whole with backoff, and
+ * failed every time.
+ */
+static void test_engine_sets_aside_the_crisis_whose_action_result_fails(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    char *dir = actions_dir();
+    gated_program(dir, "poison-action", "echo poison");
+    gated_program(dir, "gated-action", "echo '{\"sent\": 1}'");
+    load(db, "fast");
+    th_exec(db, "ALTER TABLE tocsin.action_runs ADD CONSTRAINT no_poison CHECK (output_tail NOT LIKE '%poison%')");
+    th_proc *engine = results_in_one_batch(db, dir, "poison", "gated", "poison-action", "gated-action");
+    int applied = wait_for(db, "closed t 1", 5000,
+                           "SELECT concat_ws(' ', (SELECT status FROM tocsin.crises WHERE id = 2),"
+                           " (SELECT state IS NOT NULL FROM tocsin.crises WHERE id = 4),"
+                           " (SELECT string_agg(crisis::text, ',') FROM tocsin.set_aside))");
+    th_run r;
+    stop_engine(engine, &r);
+    if (!applied || r.status != 0 || !th_contains(r.err, "crisis set aside") ||
+        th_contains(r.err, "msg=\"batch failed\""))
+        fail_msg("the engine should set crisis 1 aside and apply the rest at once (exit %d):\n%s", r.status,
+                 r.err);
+    if (!th_contains(r.err, "crisis=1") || !th_contains(r.err, "no_poison"))
+        fail_msg("the engine should say that crisis 1 is set aside, and why:\n%s", r.err);
+    th_run_free(&r);
+    expect(db, "closed resolved 1",
+           "SELECT status || ' ' || outcome || ' ' || (state -> 'data' -> 'gated' ->> 'sent')"
+           " FROM tocsin.crises WHERE id = 2");
+    expect(db, "active t", "SELECT concat_ws(' ', c.status, r.finished_at IS NULL) FROM tocsin.crises c"
+                           " JOIN tocsin.action_runs r ON r.crisis = c.id WHERE c.id = 1");
+    expect(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
 /* 100 crises, 10 votes each (four abstentions changed to approvals): 1,000 commands. */
 static void load_votes(const char *db)
 {
@@ -802,6 +844,7 @@ int main(void)
         cmocka_unit_test(test_engine_actions_once),
         cmocka_unit_test(test_engine_actions_retry_and_timeout),
         cmocka_unit_test(test_engine_stores_what_an_action_prints_as_text),
+        cmocka_unit_test(test_engine_sets_aside_the_crisis_whose_action_result_fails),
         cmocka_unit_test(test_engine_three_engines_apply_each_vote_once),
         cmocka_unit_test(test_engine_stopped_mid_load_loses_nothing),
         cmocka_unit_test(test_engine_killed_mid_load_loses_nothing),
