@@ -1,12 +1,29 @@
 /*
  * Action programs as child processes. Each run owns a uv_process_t and three
- * pipes; it is finished when the process has exited and both output pipes
- * have closed, and freed in the last close callback (libuv's rule: memory
+ * pipes, and is freed in the last close callback (libuv's rule: memory
  * holding a handle is freed only after uv_close has called back).
+ *
+ * A program runs in a process group of its own (UV_PROCESS_DETACHED: libuv
+ * calls setsid() in the child, so the group's id is the program's pid), and
+ * is judged by its exit, not by its pipes: a program that starts `sleep 60 &`
+ * and exits has a child holding its stdout open, and waiting for that pipe
+ * to close ran the attempt into its timeout (then again as a retry) while
+ * the child outlived it. So when the program exits, the engine kills its
+ * group (whatever it left behind), reads what the pipes already hold,
+ * without waiting, and closes them. A timeout, a kill and the end of the
+ * shutdown's grace kill the whole group too. A descendant that leaves the
+ * group on purpose (setsid, setpgid) escapes this; no pipe of ours waits for
+ * it.
+ *
+ * The group's id stays valid while any member lives, after the program
+ * itself has been reaped; it is killed only at once when the program's exit
+ * is seen (a pid is reused only after the whole pid space has been cycled
+ * through, never within that turn of the loop) or while the program runs.
  */
 #include "daemon/actions.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +66,7 @@ struct run {
     char tail[TAIL_MAX];
     size_t tail_len;
     int spawned, exited, killed;
+    int pid; /* the program's, and its process group's id; 0 until spawned */
     int64_t exit_status;
     uint64_t started;
     tc_action_result result;
@@ -154,16 +172,81 @@ static void close_handle(uv_handle_t *h)
         uv_close(h, on_close);
 }
 
+/*
+ * Kills the run's process group: the program and everything it started that
+ * stayed in its group. Before the child has called setsid() the group does
+ * not exist yet; the program alone is killed then (it has started nothing).
+ */
+static void kill_group(run *r)
+{
+    if (r->pid <= 0)
+        return;
+    if (kill(-r->pid, SIGKILL) != 0 && errno == ESRCH && !r->exited)
+        kill(r->pid, SIGKILL);
+}
+
 static void on_deadline(uv_timer_t *t)
 {
     run *r = t->data;
     if (!r->exited) {
         r->killed = 1;
-        uv_process_kill(&r->process, SIGKILL);
-        tc_log(TC_LOG_INFO, "action timed out", "key", r->key ? r->key : "", NULL);
+        kill_group(r);
+        tc_log(r->is_notify ? TC_LOG_WARN : TC_LOG_INFO,
+               r->is_notify ? "notify program timed out" : "action timed out", "key", r->key ? r->key : "",
+               NULL);
     }
 }
 
+static void keep_tail(run *r, const char *data, size_t n);
+
+/* Keeps n bytes that the program wrote on stdout (is_stdout) or stderr. */
+static void take_output(run *r, int is_stdout, const char *data, size_t n)
+{
+    if (is_stdout) {
+        size_t room = STDOUT_MAX - r->stdout_len;
+        size_t take = n < room ? n : room;
+        if (n > room)
+            r->stdout_cut = 1;
+        char *bigger = take ? realloc(r->stdout_buf, r->stdout_len + take) : r->stdout_buf;
+        if (bigger != NULL) {
+            r->stdout_buf = bigger;
+            memcpy(r->stdout_buf + r->stdout_len, data, take);
+            r->stdout_len += take;
+        }
+    }
+    keep_tail(r, data, n);
+}
+
+/*
+ * Reads what a pipe already holds, without waiting: the program has exited
+ * and its group is killed, so that is all it said. Bounded, in case a member
+ * of the group is still writing while SIGKILL reaches it.
+ */
+static void drain(run *r, uv_pipe_t *p)
+{
+    uv_os_fd_t fd;
+    if (uv_is_closing((uv_handle_t *)p) || uv_fileno((uv_handle_t *)p, &fd) != 0)
+        return;
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0)
+        return;
+    char buf[4096];
+    for (size_t total = 0; total < STDOUT_MAX + TAIL_MAX;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        take_output(r, p == &r->out, buf, (size_t)n);
+        total += (size_t)n;
+    }
+}
+
+/*
+ * The program has exited: that is its result. Whatever it left running in
+ * its group is killed, what its pipes hold is read, and they are closed
+ * without waiting for a descendant that still holds them.
+ */
 static void on_exit_cb(uv_process_t *p, int64_t status, int signal)
 {
     run *r = p->data;
@@ -175,6 +258,12 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int signal)
     r->exit_status = signal ? 128 + signal : status;
     if (signal)
         r->killed = 1;
+    kill_group(r);
+    drain(r, &r->out);
+    drain(r, &r->err);
+    close_handle((uv_handle_t *)&r->in);
+    close_handle((uv_handle_t *)&r->out);
+    close_handle((uv_handle_t *)&r->err);
     close_handle((uv_handle_t *)p);
 }
 
@@ -205,19 +294,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     run *r = s->data;
     if (n > 0) {
-        if ((uv_pipe_t *)s == &r->out) {
-            size_t room = STDOUT_MAX - r->stdout_len;
-            size_t take = (size_t)n < room ? (size_t)n : room;
-            if ((size_t)n > room)
-                r->stdout_cut = 1;
-            char *bigger = take ? realloc(r->stdout_buf, r->stdout_len + take) : r->stdout_buf;
-            if (bigger != NULL) {
-                r->stdout_buf = bigger;
-                memcpy(r->stdout_buf + r->stdout_len, buf->base, take);
-                r->stdout_len += take;
-            }
-        }
-        keep_tail(r, buf->base, (size_t)n);
+        take_output(r, (uv_pipe_t *)s == &r->out, buf->base, (size_t)n);
     } else if (n < 0) {
         close_handle((uv_handle_t *)s);
     }
@@ -245,7 +322,12 @@ static void start_failed(tc_actions *a, run *r, const char *why)
     (void)a;
 }
 
-static run *spawn(tc_actions *a, char **argv, char **env, const char *input, int is_notify)
+/*
+ * Starts argv[0] with input on stdin, in a process group of its own, killed
+ * (with its group) after timeout_ms when that is not 0. A program that
+ * cannot start ends as a failure on a later turn of the loop.
+ */
+static run *spawn(tc_actions *a, char **argv, char **env, const char *input, int is_notify, uint64_t timeout_ms)
 {
     run *r = calloc(1, sizeof *r);
     if (r == NULL)
@@ -274,7 +356,7 @@ static run *spawn(tc_actions *a, char **argv, char **env, const char *input, int
     options.env = env;
     options.stdio_count = 3;
     options.stdio = stdio;
-    options.flags = UV_PROCESS_WINDOWS_HIDE;
+    options.flags = UV_PROCESS_WINDOWS_HIDE | UV_PROCESS_DETACHED; /* setsid(): a process group of its own */
     int rc = uv_spawn(a->loop, &r->process, &options);
     r->open_handles++; /* the process handle: to be closed even when uv_spawn fails (libuv's rule) */
     if (rc != 0) {
@@ -285,6 +367,14 @@ static run *spawn(tc_actions *a, char **argv, char **env, const char *input, int
         return r;
     }
     r->spawned = 1;
+    r->pid = r->process.pid;
+    if (timeout_ms > 0) {
+        uv_timer_init(a->loop, &r->deadline);
+        r->deadline.data = r;
+        r->has_deadline = 1;
+        r->open_handles++;
+        uv_timer_start(&r->deadline, on_deadline, timeout_ms, 0);
+    }
     r->input = strdup(input ? input : "");
     uv_buf_t buf = uv_buf_init(r->input, (unsigned)strlen(r->input));
     r->write.data = r;
@@ -348,7 +438,7 @@ void tc_actions_start(tc_actions *a, json_t *start)
 
     if (argv == NULL || path == NULL) {
         /* Not a program of the directory: the attempt fails like a missing program. */
-        run *r = spawn(a, (char *[]){(char *)"/nonexistent/tocsin-action", NULL}, env, "", 0);
+        run *r = spawn(a, (char *[]){(char *)"/nonexistent/tocsin-action", NULL}, env, "", 0, 0);
         if (r != NULL) {
             r->key = key ? strdup(key) : NULL;
             r->result.crisis = crisis;
@@ -360,20 +450,13 @@ void tc_actions_start(tc_actions *a, json_t *start)
         for (size_t i = 1; i < argc; i++)
             argv[i] = (char *)json_string_value(json_array_get(argv_json, i));
         tc_log(TC_LOG_INFO, "action starting", "key", key, "program", path, NULL);
-        run *r = spawn(a, argv, env, text, 0);
+        json_int_t timeout = json_integer_value(json_object_get(request, "timeout_ms"));
+        run *r = spawn(a, argv, env, text, 0, timeout > 0 ? (uint64_t)timeout : 0);
         if (r != NULL) {
             r->key = key ? strdup(key) : NULL;
             r->result.crisis = crisis;
             r->result.state = state ? strdup(state) : NULL;
             r->result.attempt = (int)attempt;
-            json_int_t timeout = json_integer_value(json_object_get(request, "timeout_ms"));
-            if (r->spawned && timeout > 0) {
-                uv_timer_init(a->loop, &r->deadline);
-                r->deadline.data = r;
-                r->has_deadline = 1;
-                r->open_handles++;
-                uv_timer_start(&r->deadline, on_deadline, (uint64_t)timeout, 0);
-            }
         }
     }
     free(text);
@@ -386,7 +469,7 @@ void tc_actions_kill(tc_actions *a, const char *key)
     for (run *r = a->runs; r; r = r->next)
         if (!r->is_notify && r->key && strcmp(r->key, key) == 0 && !r->exited) {
             r->killed = 1;
-            uv_process_kill(&r->process, SIGKILL);
+            kill_group(r);
             tc_log(TC_LOG_INFO, "action killed", "key", key, NULL);
         }
 }
@@ -396,7 +479,7 @@ void tc_actions_kill_all(tc_actions *a)
     for (run *r = a->runs; r; r = r->next)
         if (r->spawned && !r->exited) {
             r->killed = 1;
-            uv_process_kill(&r->process, SIGKILL);
+            kill_group(r);
         }
 }
 
@@ -407,7 +490,7 @@ void tc_actions_notify(tc_actions *a, json_t *notice)
     struct stat st;
     if (path != NULL && stat(path, &st) == 0 && (st.st_mode & S_IXUSR)) {
         char *env[] = {(char *)"PATH=/usr/local/bin:/usr/bin:/bin", NULL};
-        spawn(a, (char *[]){path, NULL}, env, text, 1);
+        spawn(a, (char *[]){path, NULL}, env, text, 1, 0);
     } else {
         tc_log(TC_LOG_INFO, "notification", "notice", text ? text : "", NULL);
     }

@@ -733,6 +733,86 @@ static void test_engine_sets_aside_the_crisis_whose_action_result_fails(void **s
     th_db_drop(db);
 }
 
+/* Kills what a failed test may have left running (the process group a fixed engine would have ended). */
+static void kill_leftover(pid_t pid)
+{
+    if (th_alive(pid))
+        kill(pid, SIGKILL);
+}
+
+/*
+ * An action that starts children in the background and exits 0 is judged by
+ * its exit: applied once as ok, at once (not at its 10 s timeout), and its
+ * children, left in its process group, are gone: the one that holds its
+ * stdout and stderr, and the one that does not. Before, the engine waited
+ * for the first to close the pipes (60 s), and the second outlived it.
+ */
+static void test_engine_judges_an_action_by_its_exit(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    char *dir = actions_dir();
+    program(dir, "orphan-action",
+            "#!/bin/sh\ncat > /dev/null\nsleep 60 &\necho $! > \"$0.pid\"\n"
+            "sleep 120 < /dev/null > /dev/null 2>&1 &\necho $! > \"$0.quiet.pid\"\n"
+            "echo '{\"left\": \"a child\"}'\n");
+    load(db, "fast");
+    trigger(db, "fast", "{\"path\": \"orphan\"}");
+    long start = th_now_ms();
+    engine_once(db, dir);
+    long took = th_now_ms() - start;
+    pid_t child = pid_file(dir, "orphan-action"), quiet = pid_file(dir, "orphan-action.quiet");
+    int gone = child > 0 && gone_within(child, 2000), quiet_gone = quiet > 0 && gone_within(quiet, 2000);
+    kill_leftover(child);
+    kill_leftover(quiet);
+    if (took > 5000 || !gone || !quiet_gone)
+        fail_msg("the action should be applied at once (took %ld ms) and its children gone (%d: %s, %d: %s)", took,
+                 (int)child, gone ? "gone" : "alive", (int)quiet, quiet_gone ? "gone" : "alive");
+    expect(db, "closed resolved a child",
+           "SELECT concat_ws(' ', status, outcome, state -> 'data' -> 'orphan' ->> 'left') FROM tocsin.crises"
+           " WHERE id = 1");
+    expect(db, "1 ok 0", "SELECT concat_ws(' ', count(*), min(outcome), min(exit_status)) FROM tocsin.action_runs"
+                         " WHERE crisis = 1");
+    expect(db, "t", "SELECT finished_at - started_at < interval '5 s' FROM tocsin.action_runs WHERE crisis = 1");
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
+/*
+ * An action that runs past its timeout is killed with its whole process
+ * group: the child it started in the background (away from its pipes) is
+ * gone too. Before, only the program was killed, and the child outlived the
+ * crisis.
+ */
+static void test_engine_kills_an_action_with_its_children(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    char *dir = actions_dir();
+    program(dir, "orphan-hang-action",
+            "#!/bin/sh\ncat > /dev/null\nsleep 120 < /dev/null > /dev/null 2>&1 &\necho $! > \"$0.pid\"\n"
+            "exec sleep 60\n");
+    load(db, "fast");
+    trigger(db, "fast", "{\"path\": \"orphan_hang\"}");
+    long start = th_now_ms();
+    engine_once(db, dir);
+    long took = th_now_ms() - start;
+    pid_t child = pid_file(dir, "orphan-hang-action");
+    int gone = child > 0 && gone_within(child, 2000);
+    kill_leftover(child);
+    if (took > 5000 || !gone)
+        fail_msg("the action should be killed at its 1 s timeout (took %ld ms) and its child %d gone (%s)", took,
+                 (int)child, gone ? "it is" : "it is not");
+    expect(db, "closed failed", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 1");
+    expect(db, "failed killed",
+           "SELECT concat_ws(' ', detail ->> 'outcome', detail ->> 'reason') FROM tocsin.audit"
+           " WHERE crisis = 1 AND kind = 'action_finished'");
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
 /* 100 crises, 10 votes each (four abstentions changed to approvals): 1,000 commands. */
 static void load_votes(const char *db)
 {
@@ -845,6 +925,8 @@ int main(void)
         cmocka_unit_test(test_engine_actions_retry_and_timeout),
         cmocka_unit_test(test_engine_stores_what_an_action_prints_as_text),
         cmocka_unit_test(test_engine_sets_aside_the_crisis_whose_action_result_fails),
+        cmocka_unit_test(test_engine_judges_an_action_by_its_exit),
+        cmocka_unit_test(test_engine_kills_an_action_with_its_children),
         cmocka_unit_test(test_engine_three_engines_apply_each_vote_once),
         cmocka_unit_test(test_engine_stopped_mid_load_loses_nothing),
         cmocka_unit_test(test_engine_killed_mid_load_loses_nothing),

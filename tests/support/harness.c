@@ -55,8 +55,12 @@ th_proc *th_tocsin_start(const char *db, const char *const *args)
         dup2(devnull, 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
-        close(out[0]);
-        close(err[0]);
+        /* Only 0, 1 and 2: a copy of the pipes left open would pass to every program the engine starts, and
+         * th_wait would wait for the last of them (an orphan of an action) to end. */
+        int extra[] = {devnull, out[0], err[0], out[1], err[1]};
+        for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+            if (extra[i] > 2)
+                close(extra[i]);
         if (db != NULL)
             setenv("TOCSIN_DB", db, 1);
         else
@@ -160,6 +164,13 @@ int th_alive(pid_t pid)
         return 0;
     char state = proc_state(pid, NULL);
     return state != 0 && state != 'Z';
+}
+
+long th_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void th_sleep_ms(int ms)

@@ -47,6 +47,9 @@ pid_t th_pid(const th_proc *proc);
 /* Whether process pid is alive: it exists and is not a zombie (which no one may have reaped yet). */
 int th_alive(pid_t pid);
 
+/* Milliseconds on a monotonic clock, to time what a test waits for. */
+long th_now_ms(void);
+
 /* Sleeps ms milliseconds. */
 void th_sleep_ms(int ms);
 
