@@ -40,6 +40,12 @@
 
 typedef struct run run;
 
+/* A notification waiting for a notify program to end: its JSON text. */
+typedef struct notice {
+    struct notice *next;
+    char *text;
+} notice;
+
 struct tc_actions {
     uv_loop_t *loop;
     char *dir;
@@ -47,6 +53,11 @@ struct tc_actions {
     void *arg;
     run *runs; /* a list of what runs */
     size_t running;
+    tc_notify_limits notify;
+    size_t notifying;           /* notify programs running */
+    notice *waiting, *last;     /* notifications for the notify program, oldest first */
+    size_t waiting_count;
+    int stopped;                /* kill_all was called: start no more notify programs */
 };
 
 struct run {
@@ -73,7 +84,8 @@ struct run {
     char *key;
 };
 
-tc_actions *tc_actions_new(uv_loop_t *loop, const char *dir, tc_action_done done, void *arg)
+tc_actions *tc_actions_new(uv_loop_t *loop, const char *dir, const tc_notify_limits *limits, tc_action_done done,
+                           void *arg)
 {
     tc_actions *a = calloc(1, sizeof *a);
     if (a == NULL)
@@ -82,13 +94,42 @@ tc_actions *tc_actions_new(uv_loop_t *loop, const char *dir, tc_action_done done
     a->dir = dir ? strdup(dir) : NULL;
     a->done = done;
     a->arg = arg;
+    a->notify = *limits;
+    if (a->notify.running < 1)
+        a->notify.running = 1;
     return a;
+}
+
+/* Takes the oldest waiting notification's text (owned by the caller), or NULL. */
+static char *next_notice(tc_actions *a)
+{
+    notice *n = a->waiting;
+    if (n == NULL)
+        return NULL;
+    a->waiting = n->next;
+    if (a->waiting == NULL)
+        a->last = NULL;
+    a->waiting_count--;
+    char *text = n->text;
+    free(n);
+    return text;
+}
+
+/* Drops every waiting notification, logging each (its text is all that is left of it). */
+static void drop_waiting(tc_actions *a, const char *why)
+{
+    char *text;
+    while ((text = next_notice(a)) != NULL) {
+        tc_log(TC_LOG_ERROR, "notification dropped", "reason", why, "notice", text, NULL);
+        free(text);
+    }
 }
 
 void tc_actions_free(tc_actions *a)
 {
     if (a == NULL)
         return;
+    drop_waiting(a, "the engine stopped");
     free(a->dir);
     free(a);
 }
@@ -114,14 +155,18 @@ static void unlink_run(run *r)
         *p = r->next;
 }
 
+static void start_notify(tc_actions *a, char *text);
+
 static void finish(run *r)
 {
     tc_actions *a = r->owner;
+    int is_notify = r->is_notify;
     a->running--;
     unlink_run(r);
-    if (r->is_notify) {
-        if (r->exit_status != 0)
-            tc_log(TC_LOG_WARN, "notify program failed", "exit", r->killed ? "killed" : "non-zero", NULL);
+    if (is_notify) {
+        a->notifying--;
+        if (r->exit_status != 0 && !r->killed)
+            tc_log(TC_LOG_WARN, "notify program failed", "exit", "non-zero", NULL);
         tc_action_result_clear(&r->result);
     } else {
         uv_update_time(a->loop);
@@ -157,6 +202,12 @@ static void finish(run *r)
     free(r->stdout_buf);
     free(r->key);
     free(r);
+    if (!is_notify)
+        return;
+    /* A notify program is free: the oldest notification that waits for one goes to it. */
+    if (!a->stopped && a->notifying < (size_t)a->notify.running && a->waiting != NULL)
+        start_notify(a, next_notice(a));
+    a->done(NULL, a->arg);
 }
 
 static void on_close(uv_handle_t *h)
@@ -191,9 +242,10 @@ static void on_deadline(uv_timer_t *t)
     if (!r->exited) {
         r->killed = 1;
         kill_group(r);
-        tc_log(r->is_notify ? TC_LOG_WARN : TC_LOG_INFO,
-               r->is_notify ? "notify program timed out" : "action timed out", "key", r->key ? r->key : "",
-               NULL);
+        if (r->is_notify)
+            tc_log(TC_LOG_WARN, "notify program timed out", NULL);
+        else
+            tc_log(TC_LOG_INFO, "action timed out", "key", r->key ? r->key : "", NULL);
     }
 }
 
@@ -476,6 +528,8 @@ void tc_actions_kill(tc_actions *a, const char *key)
 
 void tc_actions_kill_all(tc_actions *a)
 {
+    a->stopped = 1;
+    drop_waiting(a, "the engine is stopping");
     for (run *r = a->runs; r; r = r->next)
         if (r->spawned && !r->exited) {
             r->killed = 1;
@@ -483,17 +537,57 @@ void tc_actions_kill_all(tc_actions *a)
         }
 }
 
-void tc_actions_notify(tc_actions *a, json_t *notice)
+/* Runs the notify program with text on stdin (taken), killed with its group at the timeout. */
+static void start_notify(tc_actions *a, char *text)
 {
-    char *text = json_dumps(notice, JSON_COMPACT);
     char *path = program_path(a, "notify");
-    struct stat st;
-    if (path != NULL && stat(path, &st) == 0 && (st.st_mode & S_IXUSR)) {
-        char *env[] = {(char *)"PATH=/usr/local/bin:/usr/bin:/bin", NULL};
-        spawn(a, (char *[]){path, NULL}, env, text, 1, 0);
-    } else {
-        tc_log(TC_LOG_INFO, "notification", "notice", text ? text : "", NULL);
-    }
+    char *env[] = {(char *)"PATH=/usr/local/bin:/usr/bin:/bin", NULL};
+    run *r = path ? spawn(a, (char *[]){path, NULL}, env, text, 1, a->notify.timeout_ms) : NULL;
+    if (r != NULL)
+        a->notifying++;
+    else
+        tc_log(TC_LOG_ERROR, "out of memory: a notification is lost", "notice", text, NULL);
     free(path);
     free(text);
+}
+
+void tc_actions_notify(tc_actions *a, json_t *notification)
+{
+    char *text = json_dumps(notification, JSON_COMPACT);
+    char *path = program_path(a, "notify");
+    struct stat st;
+    int program = path != NULL && stat(path, &st) == 0 && (st.st_mode & S_IXUSR);
+    free(path);
+    if (text == NULL) {
+        tc_log(TC_LOG_ERROR, "out of memory: a notification is lost", NULL);
+        return;
+    }
+    if (!program) {
+        tc_log(TC_LOG_INFO, "notification", "notice", text, NULL);
+        free(text);
+        return;
+    }
+    if (a->notifying < (size_t)a->notify.running && !a->stopped) {
+        start_notify(a, text);
+        return;
+    }
+    const char *why = a->stopped                                ? "the engine is stopping"
+                      : a->waiting_count >= a->notify.waiting ? "too many wait for the notify program"
+                                                              : NULL;
+    notice *n = why == NULL ? malloc(sizeof *n) : NULL;
+    if (n == NULL) {
+        char waiting[24];
+        snprintf(waiting, sizeof waiting, "%zu", a->waiting_count);
+        tc_log(TC_LOG_ERROR, "notification dropped", "reason", why ? why : "out of memory", "waiting", waiting,
+               "notice", text, NULL);
+        free(text);
+        return;
+    }
+    *n = (notice){NULL, text};
+    if (a->last != NULL)
+        a->last->next = n;
+    else
+        a->waiting = n;
+    a->last = n;
+    a->waiting_count++;
 }

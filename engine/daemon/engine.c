@@ -448,6 +448,15 @@ static void schedule_batch(engine *e)
 static void on_action_done(tc_action_result *result, void *arg)
 {
     engine *e = arg;
+    if (result == NULL) {
+        /* A notify program ended. Stopping, the engine may have waited only for it; with --once, the last
+         * batch may have found it running: one more batch ends the run. */
+        if (e->stopping)
+            maybe_finish(e);
+        else if (e->opts.once)
+            wake(e);
+        return;
+    }
     if (keep_result(e, result) == 0)
         wake(e);
 }
@@ -632,7 +641,12 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
         e->workers[i].work.data = &e->workers[i];
         e->workers[i].applier = tc_applier_new(e->opts.batch_size);
     }
-    e->actions = tc_actions_new(&e->loop, e->opts.actions_dir, on_action_done, e);
+    tc_notify_limits notify = {
+        e->opts.notify_limit > 0 ? e->opts.notify_limit : TC_ENGINE_NOTIFY_LIMIT,
+        (uint64_t)(e->opts.notify_timeout_ms > 0 ? e->opts.notify_timeout_ms : TC_ENGINE_NOTIFY_TIMEOUT * 1000),
+        TC_ENGINE_NOTIFY_WAITING,
+    };
+    e->actions = tc_actions_new(&e->loop, e->opts.actions_dir, &notify, on_action_done, e);
     uv_timer_init(&e->loop, &e->due_timer);
     uv_timer_init(&e->loop, &e->backoff_timer);
     uv_timer_init(&e->loop, &e->listen_timer);

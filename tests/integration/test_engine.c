@@ -1,10 +1,13 @@
 /*
  * The engine as a process against a real server: triggers applied, votes
- * closing a consensus, refusals, deadlines and escalations of seconds,
- * action programs (ok, failing, missing, hanging past their timeout, ok on
- * retry), three engines sharing 1,000 votes, an engine killed mid-load, and
- * a crisis that fails on its own set aside (and shown as such) while the
- * others are applied, a server out of disk backed off from.
+ * closing a consensus, refusals (one quoting a long text), deadlines and
+ * escalations of seconds, action programs (ok, failing, missing, hanging
+ * past their timeout, ok on retry, printing NUL and bytes that are not
+ * UTF-8, leaving children behind), a notify program that hangs, three
+ * engines sharing 1,000 votes, an engine killed mid-load, and a crisis that
+ * fails on its own (its state, or its action's result) set aside (and shown
+ * as such) while the others are applied, a server out of disk backed off
+ * from.
  * Commands are recorded with the SQL API (the operator commands come with
  * the CLI issue); seats are rows of tocsin.seats.
  */
@@ -320,10 +323,12 @@ static int gone_within(pid_t pid, int ms)
     return !th_alive(pid);
 }
 
-/* engine --once, killed if it has not ended within ms: returns its exit status (-1 then) and its log. */
-static int engine_once_within(const char *db, int ms, char **log)
+/* engine --once [--actions-dir actions], killed if it has not ended within ms: returns its exit status (-1
+ * then) and its log. */
+static int engine_once_within(const char *db, const char *actions, int ms, char **log)
 {
-    th_proc *engine = th_tocsin_start(db, (const char *[]){"engine", "--once", NULL});
+    th_proc *engine = actions ? th_tocsin_start(db, (const char *[]){"engine", "--once", "--actions-dir", actions, NULL})
+                              : th_tocsin_start(db, (const char *[]){"engine", "--once", NULL});
     int ended = gone_within(th_pid(engine), ms);
     if (!ended)
         th_signal(engine, SIGKILL);
@@ -351,7 +356,7 @@ static void test_engine_records_a_refusal_that_quotes_a_long_text(void **state)
     th_exec(db, "INSERT INTO tocsin.commands (crisis, kind, actor, login, args) VALUES (1, 'vote', 'kz_delegate',"
                 " 'kz_delegate', jsonb_build_object('party', 'x' || repeat('\xC3\xA9', 300), 'vote', 'approve'))");
     char *log = NULL;
-    int status = engine_once_within(db, 10000, &log);
+    int status = engine_once_within(db, NULL, 10000, &log);
     if (status != 0)
         fail_msg("engine --once should refuse the vote and end (exit %d):\n%.2000s", status, log);
     free(log);
@@ -813,6 +818,138 @@ static void test_engine_kills_an_action_with_its_children(void **state)
     th_db_drop(db);
 }
 
+/* The contents of dir/name ("" when there is no such file); free(). */
+static char *read_file(const char *dir, const char *name)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    char *text = calloc(1, 1);
+    size_t length = 0, n;
+    char chunk[4096];
+    while (f != NULL && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        text = realloc(text, length + n + 1);
+        memcpy(text + length, chunk, n);
+        length += n;
+        text[length] = '\0';
+    }
+    if (f != NULL)
+        fclose(f);
+    return text;
+}
+
+/* How many times needle occurs in text. */
+static int occurrences(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/*
+ * A notify program that hangs, with its child: twelve notifications at once
+ * and --notify-limit 3 --notify-timeout 1. The engine never runs more than
+ * three (its children, counted every 20 ms), kills each with its group at
+ * its timeout (the children are gone too), and hands every notification to
+ * one: each line the program appends appears, once; stopped while the last
+ * ones hang, it ends when they are killed. Before, every
+ * notification started a program at once and none was ever killed (40
+ * notifications left 50 hung programs; with 256 open files the rest failed
+ * and were lost).
+ */
+static void test_engine_bounds_the_notify_program(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    char *dir = th_tempdir();
+    program(dir, "notify",
+            "#!/bin/sh\nline=$(cat)\necho \"$line\" >> \"$0.log\"\nsleep 1000 &\necho $! >> \"$0.pids\"\nwait\n");
+    load(db, "council");
+    seats(db);
+    th_exec(db, "SELECT tocsin.trigger('council', NULL, NULL, NULL, ARRAY['AM','BY','KZ','KG','RU','TJ'], '{}',"
+                " NULL) FROM generate_series(1, 12)");
+    th_proc *engine = th_tocsin_start(
+        db, (const char *[]){"engine", "--actions-dir", dir, "--notify-limit", "3", "--notify-timeout", "1", NULL});
+    long start = th_now_ms(), took = 0;
+    int most = 0, lines = 0;
+    while ((took = th_now_ms() - start) < 30000) {
+        int running = th_children(th_pid(engine));
+        most = running > most ? running : most;
+        char *log = read_file(dir, "notify.log");
+        lines = th_line_count(log);
+        free(log);
+        if (lines >= 12)
+            break;
+        th_sleep_ms(20);
+    }
+    /* Stopped while the last three hang: the engine waits for their timeout, not for ever. */
+    th_run r;
+    stop_engine(engine, &r);
+
+    char *pids = read_file(dir, "notify.pids");
+    int children = 0, alive = 0;
+    for (char *p = pids; *p != '\0'; p++)
+        if (p == pids || p[-1] == '\n') {
+            pid_t child = (pid_t)atoi(p);
+            children++;
+            alive += th_alive(child);
+            kill_leftover(child);
+        }
+    free(pids);
+    if (most != 3 || lines != 12 || children != 12 || alive != 0)
+        fail_msg("at most 3 notify programs should run (%d did), all 12 notifications reach one (%d did), and"
+                 " each be killed with its child at its timeout (%d of %d children alive):\n%s",
+                 most, lines, alive, children, r.err);
+    if (took < 3000 || occurrences(r.err, "notify program timed out") != 12)
+        fail_msg("each notify program should have run until its timeout (all done in %ld ms):\n%s", took, r.err);
+    /* Each notification once. */
+    char *log = read_file(dir, "notify.log");
+    int seen[13] = {0};
+    for (char *line = log; line != NULL && *line != '\0';) {
+        char *end = strchr(line, '\n');
+        json_t *notice = json_loadb(line, end ? (size_t)(end - line) : strlen(line), 0, NULL);
+        json_int_t crisis = json_integer_value(json_object_get(notice, "crisis"));
+        if (crisis < 1 || crisis > 12 || seen[crisis]++)
+            fail_msg("each of the 12 notifications should appear once:\n%s", log);
+        json_decref(notice);
+        line = end ? end + 1 : NULL;
+    }
+    free(log);
+    th_run_free(&r);
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
+/*
+ * engine --once ends when the notify program it started ends. Before, a
+ * notify program still running after the last batch left the engine
+ * waiting for ever (nothing woke it when the program ended).
+ */
+static void test_engine_once_waits_for_the_notify_program(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    char *dir = th_tempdir();
+    program(dir, "notify", "#!/bin/sh\ncat >> \"$0.log\"\nsleep 1\n");
+    load(db, "council");
+    seats(db);
+    trigger(db, "council", NULL);
+    char *log = NULL;
+    int status = engine_once_within(db, dir, 10000, &log);
+    if (status != 0)
+        fail_msg("engine --once should end with its notify program (exit %d):\n%s", status, log);
+    free(log);
+    char *notices = read_file(dir, "notify.log");
+    if (!th_contains(notices, "\"crisis\": 1") && !th_contains(notices, "\"crisis\":1"))
+        fail_msg("the notify program should have received crisis 1's notification:\n%s", notices);
+    free(notices);
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
 /* 100 crises, 10 votes each (four abstentions changed to approvals): 1,000 commands. */
 static void load_votes(const char *db)
 {
@@ -927,6 +1064,8 @@ int main(void)
         cmocka_unit_test(test_engine_sets_aside_the_crisis_whose_action_result_fails),
         cmocka_unit_test(test_engine_judges_an_action_by_its_exit),
         cmocka_unit_test(test_engine_kills_an_action_with_its_children),
+        cmocka_unit_test(test_engine_bounds_the_notify_program),
+        cmocka_unit_test(test_engine_once_waits_for_the_notify_program),
         cmocka_unit_test(test_engine_three_engines_apply_each_vote_once),
         cmocka_unit_test(test_engine_stopped_mid_load_loses_nothing),
         cmocka_unit_test(test_engine_killed_mid_load_loses_nothing),

@@ -1,6 +1,7 @@
 /* Integration test harness: databases from a template, tocsin as a process. */
 #include "harness.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -164,6 +165,24 @@ int th_alive(pid_t pid)
         return 0;
     char state = proc_state(pid, NULL);
     return state != 0 && state != 'Z';
+}
+
+int th_children(pid_t parent)
+{
+    DIR *dir = opendir("/proc");
+    if (dir == NULL)
+        fail_msg("cannot read /proc: %s", strerror(errno));
+    int count = 0;
+    struct dirent *d;
+    while ((d = readdir(dir)) != NULL) {
+        pid_t pid = (pid_t)atoi(d->d_name), ppid = 0;
+        if (pid <= 0)
+            continue;
+        char state = proc_state(pid, &ppid);
+        count += state != 0 && state != 'Z' && ppid == parent;
+    }
+    closedir(dir);
+    return count;
 }
 
 long th_now_ms(void)
