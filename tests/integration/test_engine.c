@@ -286,6 +286,31 @@ static void test_engine_finds_the_crisis_that_fails_a_batch(void **state)
 }
 
 /*
+ * A command whose arguments jsonb holds but jansson cannot read (a number
+ * past a double, recorded past the API's checks) fails its crisis alone:
+ * the batch is taken apart, that crisis is set aside saying why, the other
+ * is applied. Before, the reason given was "out of memory".
+ */
+static void test_engine_sets_aside_a_crisis_whose_commands_cannot_be_read(void **state)
+{
+    (void)state;
+    char *db = council_crises(2);
+    th_exec(db, "INSERT INTO tocsin.commands (crisis, kind, actor, login, args) VALUES (1, 'vote', 'kz_delegate',"
+                " 'kz_delegate', '{\"party\": \"KZ\", \"vote\": \"approve\", \"weight\": 1e400}')");
+    vote(db, 2, "KZ", "approve");
+    char *log = NULL;
+    int status = engine_once_status(db, NULL, &log);
+    if (status == 0 || !th_contains(log, "crisis 1 set aside") ||
+        !th_contains(log, "its pending commands cannot be read") || th_contains(log, "out of memory"))
+        fail_msg("engine --once should set crisis 1 aside saying why, and apply the rest (exit %d):\n%s", status,
+                 log);
+    free(log);
+    expect(db, "0 1", "SELECT concat_ws(' ', (SELECT count(*) FROM tocsin.votes WHERE crisis = 1),"
+                      " (SELECT count(*) FROM tocsin.votes WHERE crisis = 2))");
+    th_db_drop(db);
+}
+
+/*
  * A server out of disk (or memory, or connections: SQLSTATE classes 53 and
  * 58) fails every batch, whatever crisis it holds: the engine backs off as
  * for a lost server instead of setting crises aside one by one, and --once
@@ -1054,6 +1079,7 @@ int main(void)
         cmocka_unit_test(test_engine_consensus_and_refusal),
         cmocka_unit_test(test_engine_sets_a_failing_crisis_aside),
         cmocka_unit_test(test_engine_finds_the_crisis_that_fails_a_batch),
+        cmocka_unit_test(test_engine_sets_aside_a_crisis_whose_commands_cannot_be_read),
         cmocka_unit_test(test_engine_backs_off_when_the_server_is_out_of_disk),
         cmocka_unit_test(test_engine_records_a_refusal_that_quotes_a_long_text),
         cmocka_unit_test(test_engine_open_approval_in_show),
