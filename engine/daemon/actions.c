@@ -54,10 +54,10 @@ struct tc_actions {
     run *runs; /* a list of what runs */
     size_t running;
     tc_notify_limits notify;
-    size_t notifying;           /* notify programs running */
-    notice *waiting, *last;     /* notifications for the notify program, oldest first */
+    size_t notifying;       /* notify programs running */
+    notice *waiting, *last; /* notifications for the notify program, oldest first */
     size_t waiting_count;
-    int stopped;                /* kill_all was called: start no more notify programs */
+    int stopped; /* kill_all was called: start no more notify programs */
 };
 
 struct run {
@@ -84,8 +84,8 @@ struct run {
     char *key;
 };
 
-tc_actions *tc_actions_new(uv_loop_t *loop, const char *dir, const tc_notify_limits *limits, tc_action_done done,
-                           void *arg)
+tc_actions *tc_actions_new(uv_loop_t *loop, const char *dir, const tc_notify_limits *limits,
+                           tc_action_done done, void *arg)
 {
     tc_actions *a = calloc(1, sizeof *a);
     if (a == NULL)
@@ -379,7 +379,8 @@ static void start_failed(tc_actions *a, run *r, const char *why)
  * (with its group) after timeout_ms when that is not 0. A program that
  * cannot start ends as a failure on a later turn of the loop.
  */
-static run *spawn(tc_actions *a, char **argv, char **env, const char *input, int is_notify, uint64_t timeout_ms)
+static run *spawn(tc_actions *a, char **argv, char **env, const char *input, int is_notify,
+                  uint64_t timeout_ms)
 {
     run *r = calloc(1, sizeof *r);
     if (r == NULL)
@@ -571,15 +572,15 @@ void tc_actions_notify(tc_actions *a, json_t *notification)
         start_notify(a, text);
         return;
     }
-    const char *why = a->stopped                                ? "the engine is stopping"
+    const char *why = a->stopped                              ? "the engine is stopping"
                       : a->waiting_count >= a->notify.waiting ? "too many wait for the notify program"
                                                               : NULL;
     notice *n = why == NULL ? malloc(sizeof *n) : NULL;
     if (n == NULL) {
         char waiting[24];
         snprintf(waiting, sizeof waiting, "%zu", a->waiting_count);
-        tc_log(TC_LOG_ERROR, "notification dropped", "reason", why ? why : "out of memory", "waiting", waiting,
-               "notice", text, NULL);
+        tc_log(TC_LOG_ERROR, "notification dropped", "reason", why ? why : "out of memory", "waiting",
+               waiting, "notice", text, NULL);
         free(text);
         return;
     }

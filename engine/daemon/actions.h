@@ -40,8 +40,8 @@ typedef struct tc_notify_limits {
  */
 typedef void (*tc_action_done)(tc_action_result *result, void *arg);
 
-tc_actions *tc_actions_new(uv_loop_t *loop, const char *dir, const tc_notify_limits *limits, tc_action_done done,
-                           void *arg);
+tc_actions *tc_actions_new(uv_loop_t *loop, const char *dir, const tc_notify_limits *limits,
+                           tc_action_done done, void *arg);
 
 /* Starts the program of start ({"crisis", "key", "state", "request": {"argv", "attempt", ...}, "document"}).
  */

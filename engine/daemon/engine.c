@@ -643,7 +643,8 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
     }
     tc_notify_limits notify = {
         e->opts.notify_limit > 0 ? e->opts.notify_limit : TC_ENGINE_NOTIFY_LIMIT,
-        (uint64_t)(e->opts.notify_timeout_ms > 0 ? e->opts.notify_timeout_ms : TC_ENGINE_NOTIFY_TIMEOUT * 1000),
+        (uint64_t)(e->opts.notify_timeout_ms > 0 ? e->opts.notify_timeout_ms
+                                                 : TC_ENGINE_NOTIFY_TIMEOUT * 1000),
         TC_ENGINE_NOTIFY_WAITING,
     };
     e->actions = tc_actions_new(&e->loop, e->opts.actions_dir, &notify, on_action_done, e);

@@ -165,8 +165,8 @@ static int read_work(const char *text, tc_claim *c, tc_error *err)
     json_error_t error;
     json_t *work = json_loads(text, 0, &error);
     if (work == NULL)
-        return tc_error_set(err, TC_EINVAL, "crisis %lld: its pending commands cannot be read: %s", (long long)c->id,
-                            error.text);
+        return tc_error_set(err, TC_EINVAL, "crisis %lld: its pending commands cannot be read: %s",
+                            (long long)c->id, error.text);
     size_t n = json_array_size(work);
     c->items = calloc(n ? n : 1, sizeof *c->items);
     if (c->items == NULL) {

@@ -295,18 +295,20 @@ static void test_engine_sets_aside_a_crisis_whose_commands_cannot_be_read(void *
 {
     (void)state;
     char *db = council_crises(2);
-    th_exec(db, "INSERT INTO tocsin.commands (crisis, kind, actor, login, args) VALUES (1, 'vote', 'kz_delegate',"
-                " 'kz_delegate', '{\"party\": \"KZ\", \"vote\": \"approve\", \"weight\": 1e400}')");
+    th_exec(db,
+            "INSERT INTO tocsin.commands (crisis, kind, actor, login, args) VALUES (1, 'vote', 'kz_delegate',"
+            " 'kz_delegate', '{\"party\": \"KZ\", \"vote\": \"approve\", \"weight\": 1e400}')");
     vote(db, 2, "KZ", "approve");
     char *log = NULL;
     int status = engine_once_status(db, NULL, &log);
     if (status == 0 || !th_contains(log, "crisis 1 set aside") ||
         !th_contains(log, "its pending commands cannot be read") || th_contains(log, "out of memory"))
-        fail_msg("engine --once should set crisis 1 aside saying why, and apply the rest (exit %d):\n%s", status,
-                 log);
+        fail_msg("engine --once should set crisis 1 aside saying why, and apply the rest (exit %d):\n%s",
+                 status, log);
     free(log);
-    expect(db, "0 1", "SELECT concat_ws(' ', (SELECT count(*) FROM tocsin.votes WHERE crisis = 1),"
-                      " (SELECT count(*) FROM tocsin.votes WHERE crisis = 2))");
+    expect(db, "0 1",
+           "SELECT concat_ws(' ', (SELECT count(*) FROM tocsin.votes WHERE crisis = 1),"
+           " (SELECT count(*) FROM tocsin.votes WHERE crisis = 2))");
     th_db_drop(db);
 }
 
@@ -352,8 +354,9 @@ static int gone_within(pid_t pid, int ms)
  * then) and its log. */
 static int engine_once_within(const char *db, const char *actions, int ms, char **log)
 {
-    th_proc *engine = actions ? th_tocsin_start(db, (const char *[]){"engine", "--once", "--actions-dir", actions, NULL})
-                              : th_tocsin_start(db, (const char *[]){"engine", "--once", NULL});
+    th_proc *engine =
+        actions ? th_tocsin_start(db, (const char *[]){"engine", "--once", "--actions-dir", actions, NULL})
+                : th_tocsin_start(db, (const char *[]){"engine", "--once", NULL});
     int ended = gone_within(th_pid(engine), ms);
     if (!ended)
         th_signal(engine, SIGKILL);
@@ -378,8 +381,10 @@ static void test_engine_records_a_refusal_that_quotes_a_long_text(void **state)
 {
     (void)state;
     char *db = council_crises(1);
-    th_exec(db, "INSERT INTO tocsin.commands (crisis, kind, actor, login, args) VALUES (1, 'vote', 'kz_delegate',"
-                " 'kz_delegate', jsonb_build_object('party', 'x' || repeat('\xC3\xA9', 300), 'vote', 'approve'))");
+    th_exec(
+        db,
+        "INSERT INTO tocsin.commands (crisis, kind, actor, login, args) VALUES (1, 'vote', 'kz_delegate',"
+        " 'kz_delegate', jsonb_build_object('party', 'x' || repeat('\xC3\xA9', 300), 'vote', 'approve'))");
     char *log = NULL;
     int status = engine_once_within(db, NULL, 10000, &log);
     if (status != 0)
@@ -644,7 +649,8 @@ static th_proc *results_in_one_batch(const char *db, const char *dir, const char
     trigger(db, "fast", inputs);
     snprintf(inputs, sizeof inputs, "{\"path\": \"%s\"}", second);
     trigger(db, "fast", inputs);
-    th_proc *engine = th_tocsin_start(db, (const char *[]){"engine", "--actions-dir", dir, "--workers", "1", NULL});
+    th_proc *engine =
+        th_tocsin_start(db, (const char *[]){"engine", "--actions-dir", dir, "--workers", "1", NULL});
     for (int i = 0; i < 200 && (pid_file(dir, first_program) == 0 || pid_file(dir, second_program) == 0); i++)
         th_sleep_ms(50);
     pid_t a = pid_file(dir, first_program), b = pid_file(dir, second_program);
@@ -671,9 +677,9 @@ static th_proc *results_in_one_batch(const char *db, const char *dir, const char
     return engine;
 }
 
-/* Whether the action results of crises 1 and 2 and the trigger of crisis 4 were written by one transaction. */
+/* Whether crises 1 and 2's action results and crisis 4's trigger were written by one transaction. */
 #define ONE_BATCH_SQL                                                                                        \
-    "SELECT count(DISTINCT x) FROM (SELECT xmin::text AS x FROM tocsin.action_runs WHERE crisis IN (1, 2)"     \
+    "SELECT count(DISTINCT x) FROM (SELECT xmin::text AS x FROM tocsin.action_runs WHERE crisis IN (1, 2)"   \
     " UNION ALL SELECT xmin::text FROM tocsin.commands WHERE crisis = 4 AND kind = 'trigger') t"
 
 /*
@@ -700,7 +706,8 @@ static void test_engine_stores_what_an_action_prints_as_text(void **state)
     th_run r;
     stop_engine(engine, &r);
     if (!applied || r.status != 0 || th_contains(r.err, "batch failed") || th_contains(r.err, "set aside"))
-        fail_msg("the engine should apply both results and the trigger at once (exit %d):\n%s", r.status, r.err);
+        fail_msg("the engine should apply both results and the trigger at once (exit %d):\n%s", r.status,
+                 r.err);
     th_run_free(&r);
     expect(db, "1", ONE_BATCH_SQL);
     expect(db, "closed resolved", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 1");
@@ -737,7 +744,9 @@ static void test_engine_sets_aside_the_crisis_whose_action_result_fails(void **s
     gated_program(dir, "poison-action", "echo poison");
     gated_program(dir, "gated-action", "echo '{\"sent\": 1}'");
     load(db, "fast");
-    th_exec(db, "ALTER TABLE tocsin.action_runs ADD CONSTRAINT no_poison CHECK (output_tail NOT LIKE '%poison%')");
+    th_exec(
+        db,
+        "ALTER TABLE tocsin.action_runs ADD CONSTRAINT no_poison CHECK (output_tail NOT LIKE '%poison%')");
     th_proc *engine = results_in_one_batch(db, dir, "poison", "gated", "poison-action", "gated-action");
     int applied = wait_for(db, "closed t 1", 5000,
                            "SELECT concat_ws(' ', (SELECT status FROM tocsin.crises WHERE id = 2),"
@@ -755,8 +764,9 @@ static void test_engine_sets_aside_the_crisis_whose_action_result_fails(void **s
     expect(db, "closed resolved 1",
            "SELECT status || ' ' || outcome || ' ' || (state -> 'data' -> 'gated' ->> 'sent')"
            " FROM tocsin.crises WHERE id = 2");
-    expect(db, "active t", "SELECT concat_ws(' ', c.status, r.finished_at IS NULL) FROM tocsin.crises c"
-                           " JOIN tocsin.action_runs r ON r.crisis = c.id WHERE c.id = 1");
+    expect(db, "active t",
+           "SELECT concat_ws(' ', c.status, r.finished_at IS NULL) FROM tocsin.crises c"
+           " JOIN tocsin.action_runs r ON r.crisis = c.id WHERE c.id = 1");
     expect(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
     th_rmtree(dir);
     free(dir);
@@ -796,14 +806,16 @@ static void test_engine_judges_an_action_by_its_exit(void **state)
     kill_leftover(child);
     kill_leftover(quiet);
     if (took > 5000 || !gone || !quiet_gone)
-        fail_msg("the action should be applied at once (took %ld ms) and its children gone (%d: %s, %d: %s)", took,
-                 (int)child, gone ? "gone" : "alive", (int)quiet, quiet_gone ? "gone" : "alive");
+        fail_msg("the action should be applied at once (took %ld ms) and its children gone (%d: %s, %d: %s)",
+                 took, (int)child, gone ? "gone" : "alive", (int)quiet, quiet_gone ? "gone" : "alive");
     expect(db, "closed resolved a child",
            "SELECT concat_ws(' ', status, outcome, state -> 'data' -> 'orphan' ->> 'left') FROM tocsin.crises"
            " WHERE id = 1");
-    expect(db, "1 ok 0", "SELECT concat_ws(' ', count(*), min(outcome), min(exit_status)) FROM tocsin.action_runs"
-                         " WHERE crisis = 1");
-    expect(db, "t", "SELECT finished_at - started_at < interval '5 s' FROM tocsin.action_runs WHERE crisis = 1");
+    expect(db, "1 ok 0",
+           "SELECT concat_ws(' ', count(*), min(outcome), min(exit_status)) FROM tocsin.action_runs"
+           " WHERE crisis = 1");
+    expect(db, "t",
+           "SELECT finished_at - started_at < interval '5 s' FROM tocsin.action_runs WHERE crisis = 1");
     th_rmtree(dir);
     free(dir);
     th_db_drop(db);
@@ -832,8 +844,8 @@ static void test_engine_kills_an_action_with_its_children(void **state)
     int gone = child > 0 && gone_within(child, 2000);
     kill_leftover(child);
     if (took > 5000 || !gone)
-        fail_msg("the action should be killed at its 1 s timeout (took %ld ms) and its child %d gone (%s)", took,
-                 (int)child, gone ? "it is" : "it is not");
+        fail_msg("the action should be killed at its 1 s timeout (took %ld ms) and its child %d gone (%s)",
+                 took, (int)child, gone ? "it is" : "it is not");
     expect(db, "closed failed", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 1");
     expect(db, "failed killed",
            "SELECT concat_ws(' ', detail ->> 'outcome', detail ->> 'reason') FROM tocsin.audit"
@@ -888,14 +900,16 @@ static void test_engine_bounds_the_notify_program(void **state)
     (void)state;
     char *db = th_db_create();
     char *dir = th_tempdir();
-    program(dir, "notify",
-            "#!/bin/sh\nline=$(cat)\necho \"$line\" >> \"$0.log\"\nsleep 1000 &\necho $! >> \"$0.pids\"\nwait\n");
+    program(
+        dir, "notify",
+        "#!/bin/sh\nline=$(cat)\necho \"$line\" >> \"$0.log\"\nsleep 1000 &\necho $! >> \"$0.pids\"\nwait\n");
     load(db, "council");
     seats(db);
-    th_exec(db, "SELECT tocsin.trigger('council', NULL, NULL, NULL, ARRAY['AM','BY','KZ','KG','RU','TJ'], '{}',"
-                " NULL) FROM generate_series(1, 12)");
-    th_proc *engine = th_tocsin_start(
-        db, (const char *[]){"engine", "--actions-dir", dir, "--notify-limit", "3", "--notify-timeout", "1", NULL});
+    th_exec(db,
+            "SELECT tocsin.trigger('council', NULL, NULL, NULL, ARRAY['AM','BY','KZ','KG','RU','TJ'], '{}',"
+            " NULL) FROM generate_series(1, 12)");
+    th_proc *engine = th_tocsin_start(db, (const char *[]){"engine", "--actions-dir", dir, "--notify-limit",
+                                                           "3", "--notify-timeout", "1", NULL});
     long start = th_now_ms(), took = 0;
     int most = 0, lines = 0;
     while ((took = th_now_ms() - start) < 30000) {
@@ -923,11 +937,13 @@ static void test_engine_bounds_the_notify_program(void **state)
         }
     free(pids);
     if (most != 3 || lines != 12 || children != 12 || alive != 0)
-        fail_msg("at most 3 notify programs should run (%d did), all 12 notifications reach one (%d did), and"
-                 " each be killed with its child at its timeout (%d of %d children alive):\n%s",
-                 most, lines, alive, children, r.err);
+        fail_msg(
+            "at most 3 notify programs should run (%d did), all 12 notifications reach one (%d did), and"
+            " each be killed with its child at its timeout (%d of %d children alive):\n%s",
+            most, lines, alive, children, r.err);
     if (took < 3000 || occurrences(r.err, "notify program timed out") != 12)
-        fail_msg("each notify program should have run until its timeout (all done in %ld ms):\n%s", took, r.err);
+        fail_msg("each notify program should have run until its timeout (all done in %ld ms):\n%s", took,
+                 r.err);
     /* Each notification once. */
     char *log = read_file(dir, "notify.log");
     int seen[13] = {0};

@@ -31,7 +31,8 @@ static void test_text_keeps_valid_text(void **state)
     (void)state;
     CHECK("", "");
     CHECK("plain ASCII, tabs\tand\nnewlines\r\x01\x1b[31m", "plain ASCII, tabs\tand\nnewlines\r\x01\x1b[31m");
-    CHECK("\xC3\xA9t\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80", "\xC3\xA9t\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+    CHECK("\xC3\xA9t\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80",
+          "\xC3\xA9t\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
     /* The edges of the ranges: U+0080, U+07FF, U+0800, U+D7FF, U+E000, U+FFFF, U+10000, U+10FFFF. */
     CHECK("\xC2\x80\xDF\xBF\xE0\xA0\x80\xED\x9F\xBF\xEE\x80\x80\xEF\xBF\xBF\xF0\x90\x80\x80\xF4\x8F\xBF\xBF",
           "\xC2\x80\xDF\xBF\xE0\xA0\x80\xED\x9F\xBF\xEE\x80\x80\xEF\xBF\xBF\xF0\x90\x80\x80\xF4\x8F\xBF\xBF");
@@ -50,18 +51,27 @@ static void test_text_replaces_ill_formed_sequences(void **state)
 {
     (void)state;
     CHECK("before\0after\377\n", "before" R "after" R "\n"); /* what the action of issue 15 printed */
-    CHECK("\x80", R);                                       /* a continuation byte alone */
-    CHECK("a\x80\xBF" "b", "a" R R "b");                    /* each stray continuation byte */
-    CHECK("\xC0\xAF", R R);                                 /* overlong '/': C0 never starts a character */
-    CHECK("\xE0\x80\xAF", R R R);                           /* overlong 3-byte form */
-    CHECK("\xF0\x80\x80\xAF", R R R R);                     /* overlong 4-byte form */
-    CHECK("\xED\xA0\x80", R R R);                           /* the surrogate U+D800 */
-    CHECK("\xF4\x90\x80\x80", R R R R);                     /* U+110000, past Unicode */
+    CHECK("\x80", R);                                        /* a continuation byte alone */
+    CHECK(
+        "a\x80\xBF"
+        "b",
+        "a" R R "b");                   /* each stray continuation byte */
+    CHECK("\xC0\xAF", R R);             /* overlong '/': C0 never starts a character */
+    CHECK("\xE0\x80\xAF", R R R);       /* overlong 3-byte form */
+    CHECK("\xF0\x80\x80\xAF", R R R R); /* overlong 4-byte form */
+    CHECK("\xED\xA0\x80", R R R);       /* the surrogate U+D800 */
+    CHECK("\xF4\x90\x80\x80", R R R R); /* U+110000, past Unicode */
     CHECK("\xF5\x80", R R);
     CHECK("\xFE\xFF", R R);
     /* A character cut short by another byte: one U+FFFD for the part, then the byte itself. */
-    CHECK("\xE2\x82" "a", R "a");
-    CHECK("\xF0\x9F\x98" "\xC3\xA9", R "\xC3\xA9");
+    CHECK(
+        "\xE2\x82"
+        "a",
+        R "a");
+    CHECK(
+        "\xF0\x9F\x98"
+        "\xC3\xA9",
+        R "\xC3\xA9");
     CHECK("\xC3\0", R R);
 }
 
