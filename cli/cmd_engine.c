@@ -7,21 +7,31 @@
 #include "cli.h"
 #include "daemon/engine.h"
 
+/* The limits' numbers, from their one home (daemon/engine.h), in the text below. */
+#define NUMBER_(n) #n
+#define NUMBER(n)  NUMBER_(n)
+
 static const char usage[] =
     "usage: tocsin engine [--actions-dir DIR] [--once] [--id NAME] [--batch N] [--workers N]\n"
-    "                     [--verbose]\n"
+    "                     [--notify-limit N] [--notify-timeout SECONDS] [--verbose]\n"
     "\n"
     "Applies recorded commands and fires due deadlines, escalations, waits and\n"
     "retries, in batches of crises claimed with SKIP LOCKED, so several engines\n"
     "(and several batches of one engine) may share one database; runs action\n"
     "programs from --actions-dir (a `notify` program there receives every\n"
-    "notification as JSON on stdin; without one, notifications are logged).\n"
-    "Woken by NOTIFY; one timer for the earliest deadline. SIGINT or SIGTERM:\n"
-    "finish the batches in flight, let running actions finish (10 s), exit 0.\n"
+    "notification as JSON on stdin, one run each; without one, notifications\n"
+    "are logged). At most --notify-limit notify programs run at once, each\n"
+    "killed after --notify-timeout; the notifications beyond wait in memory,\n"
+    "in order (up to " NUMBER(TC_ENGINE_NOTIFY_WAITING) "; past that, each is dropped and logged).\n"
+    "Woken by NOTIFY; one timer for the earliest deadline. Each program runs in\n"
+    "a process group of its own, killed when the program exits or times out.\n"
+    "SIGINT or SIGTERM: finish the batches in flight, let running actions\n"
+    "finish (10 s), then kill them with their groups, exit 0.\n"
     "A lost database connection is retried with backoff. A crisis whose own\n"
-    "transition fails (a state edited by hand, a row the database refuses) is\n"
-    "set aside, logged, and tried again after a minute (then 2, 4, up to 10):\n"
-    "the other crises go on, and its commands wait (`tocsin show` says why);\n"
+    "transition fails (a state edited by hand, a row the database refuses, an\n"
+    "action result it refuses) is set aside, logged, and tried again after a\n"
+    "minute (then 2, 4, up to 10): the other crises and the other actions'\n"
+    "results go on, and its work waits (`tocsin show` says why);\n"
     "with --once the engine finishes the rest and exits non-zero, naming it.\n"
     "Logs are logfmt lines on stderr: warnings and errors, and with --verbose\n"
     "what the engine does.\n"
@@ -35,12 +45,27 @@ static const char usage[] =
     "  --workers N        batches in flight at once, each on its own connection\n"
     "                     (default 2, so work that arrives while a batch commits\n"
     "                     starts at once; --once uses one)\n"
+    "  --notify-limit N   notify programs running at once (default " NUMBER(TC_ENGINE_NOTIFY_LIMIT) ", at most "
+    NUMBER(TC_ENGINE_NOTIFY_LIMIT_MAX) ")\n"
+    "  --notify-timeout SECONDS\n"
+    "                     how long a notify program may run before it is killed\n"
+    "                     with its process group (default " NUMBER(TC_ENGINE_NOTIFY_TIMEOUT) ", at most "
+    NUMBER(TC_ENGINE_NOTIFY_TIMEOUT_MAX) ")\n"
     "  --verbose          log every batch, action and notification\n"
     "\n"
     "Example:\n"
     "  tocsin engine --actions-dir /etc/tocsin/actions --id engine-a --verbose\n";
 
-enum { OPT_ACTIONS = CLI_OPT_FIRST_LOCAL, OPT_ONCE, OPT_ID, OPT_BATCH, OPT_WORKERS, OPT_VERBOSE };
+enum {
+    OPT_ACTIONS = CLI_OPT_FIRST_LOCAL,
+    OPT_ONCE,
+    OPT_ID,
+    OPT_BATCH,
+    OPT_WORKERS,
+    OPT_NOTIFY_LIMIT,
+    OPT_NOTIFY_TIMEOUT,
+    OPT_VERBOSE
+};
 
 static int on_option(int c, const char *arg, void *ctx)
 {
@@ -62,6 +87,16 @@ static int on_option(int c, const char *arg, void *ctx)
         return cli_number_option(&cli_cmd_engine, "--batch", arg, 1, 10000, &o->batch_size);
     case OPT_WORKERS:
         return cli_number_option(&cli_cmd_engine, "--workers", arg, 1, TC_ENGINE_MAX_WORKERS, &o->workers);
+    case OPT_NOTIFY_LIMIT:
+        return cli_number_option(&cli_cmd_engine, "--notify-limit", arg, 1, TC_ENGINE_NOTIFY_LIMIT_MAX,
+                                 &o->notify_limit);
+    case OPT_NOTIFY_TIMEOUT: {
+        int seconds = 0;
+        int rc = cli_number_option(&cli_cmd_engine, "--notify-timeout", arg, 1, TC_ENGINE_NOTIFY_TIMEOUT_MAX,
+                                   &seconds);
+        o->notify_timeout_ms = seconds * 1000;
+        return rc;
+    }
     }
     return CLI_EXIT_USAGE;
 }
@@ -75,6 +110,8 @@ static int run(int argc, char **argv, cli_globals *globals)
         {"id", required_argument, NULL, OPT_ID},
         {"batch", required_argument, NULL, OPT_BATCH},
         {"workers", required_argument, NULL, OPT_WORKERS},
+        {"notify-limit", required_argument, NULL, OPT_NOTIFY_LIMIT},
+        {"notify-timeout", required_argument, NULL, OPT_NOTIFY_TIMEOUT},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {NULL, 0, NULL, 0},
     };

@@ -35,7 +35,7 @@ _tocsin()
         escalate) opts="--state --reason --key --wait --no-wait" ;;
         cancel) opts="--reason --key --wait --no-wait" ;;
         audit) opts="verify --format" ;;
-        engine) opts="--actions-dir --once --id --batch --workers --verbose" ;;
+        engine) opts="--actions-dir --once --id --batch --workers --notify-limit --notify-timeout --verbose" ;;
         actor) opts="add list grant revoke --seat --observer --login" ;;
         help) opts=$commands ;;
     esac

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/text.h"
+
 void tc_error_init(tc_error *err)
 {
     if (err == NULL)
@@ -37,7 +39,11 @@ int tc_error_setv(tc_error *err, int code, const char *fmt, va_list ap)
     if (err == NULL || err->code != 0)
         return code;
     err->code = code;
-    vsnprintf(err->text, sizeof err->text, fmt, ap);
+    int length = vsnprintf(err->text, sizeof err->text, fmt, ap);
+    /* A message longer than the buffer is cut by bytes: not inside a character (it may quote what a user
+     * wrote), or it would not be UTF-8, and every write that stores it (a refusal, a record) would fail. */
+    if (length >= (int)sizeof err->text)
+        err->text[tc_text_cut(err->text, sizeof err->text - 1)] = '\0';
     flatten(err->text);
     return code;
 }

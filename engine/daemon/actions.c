@@ -1,12 +1,29 @@
 /*
  * Action programs as child processes. Each run owns a uv_process_t and three
- * pipes; it is finished when the process has exited and both output pipes
- * have closed, and freed in the last close callback (libuv's rule: memory
+ * pipes, and is freed in the last close callback (libuv's rule: memory
  * holding a handle is freed only after uv_close has called back).
+ *
+ * A program runs in a process group of its own (UV_PROCESS_DETACHED: libuv
+ * calls setsid() in the child, so the group's id is the program's pid), and
+ * is judged by its exit, not by its pipes: a program that starts `sleep 60 &`
+ * and exits has a child holding its stdout open, and waiting for that pipe
+ * to close ran the attempt into its timeout (then again as a retry) while
+ * the child outlived it. So when the program exits, the engine kills its
+ * group (whatever it left behind), reads what the pipes already hold,
+ * without waiting, and closes them. A timeout, a kill and the end of the
+ * shutdown's grace kill the whole group too. A descendant that leaves the
+ * group on purpose (setsid, setpgid) escapes this; no pipe of ours waits for
+ * it.
+ *
+ * The group's id stays valid while any member lives, after the program
+ * itself has been reaped; it is killed only at once when the program's exit
+ * is seen (a pid is reused only after the whole pid space has been cycled
+ * through, never within that turn of the loop) or while the program runs.
  */
 #include "daemon/actions.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +32,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/text.h"
 #include "daemon/log.h"
 
 #define STDOUT_MAX (64 * 1024)
 #define TAIL_MAX   4096
 
 typedef struct run run;
+
+/* A notification waiting for a notify program to end: its JSON text. */
+typedef struct notice {
+    struct notice *next;
+    char *text;
+} notice;
 
 struct tc_actions {
     uv_loop_t *loop;
@@ -29,6 +53,11 @@ struct tc_actions {
     void *arg;
     run *runs; /* a list of what runs */
     size_t running;
+    tc_notify_limits notify;
+    size_t notifying;       /* notify programs running */
+    notice *waiting, *last; /* notifications for the notify program, oldest first */
+    size_t waiting_count;
+    int stopped; /* kill_all was called: start no more notify programs */
 };
 
 struct run {
@@ -48,13 +77,15 @@ struct run {
     char tail[TAIL_MAX];
     size_t tail_len;
     int spawned, exited, killed;
+    int pid; /* the program's, and its process group's id; 0 until spawned */
     int64_t exit_status;
     uint64_t started;
     tc_action_result result;
     char *key;
 };
 
-tc_actions *tc_actions_new(uv_loop_t *loop, const char *dir, tc_action_done done, void *arg)
+tc_actions *tc_actions_new(uv_loop_t *loop, const char *dir, const tc_notify_limits *limits,
+                           tc_action_done done, void *arg)
 {
     tc_actions *a = calloc(1, sizeof *a);
     if (a == NULL)
@@ -63,13 +94,42 @@ tc_actions *tc_actions_new(uv_loop_t *loop, const char *dir, tc_action_done done
     a->dir = dir ? strdup(dir) : NULL;
     a->done = done;
     a->arg = arg;
+    a->notify = *limits;
+    if (a->notify.running < 1)
+        a->notify.running = 1;
     return a;
+}
+
+/* Takes the oldest waiting notification's text (owned by the caller), or NULL. */
+static char *next_notice(tc_actions *a)
+{
+    notice *n = a->waiting;
+    if (n == NULL)
+        return NULL;
+    a->waiting = n->next;
+    if (a->waiting == NULL)
+        a->last = NULL;
+    a->waiting_count--;
+    char *text = n->text;
+    free(n);
+    return text;
+}
+
+/* Drops every waiting notification, logging each (its text is all that is left of it). */
+static void drop_waiting(tc_actions *a, const char *why)
+{
+    char *text;
+    while ((text = next_notice(a)) != NULL) {
+        tc_log(TC_LOG_ERROR, "notification dropped", "reason", why, "notice", text, NULL);
+        free(text);
+    }
 }
 
 void tc_actions_free(tc_actions *a)
 {
     if (a == NULL)
         return;
+    drop_waiting(a, "the engine stopped");
     free(a->dir);
     free(a);
 }
@@ -95,14 +155,18 @@ static void unlink_run(run *r)
         *p = r->next;
 }
 
+static void start_notify(tc_actions *a, char *text);
+
 static void finish(run *r)
 {
     tc_actions *a = r->owner;
+    int is_notify = r->is_notify;
     a->running--;
     unlink_run(r);
-    if (r->is_notify) {
-        if (r->exit_status != 0)
-            tc_log(TC_LOG_WARN, "notify program failed", "exit", r->killed ? "killed" : "non-zero", NULL);
+    if (is_notify) {
+        a->notifying--;
+        if (r->exit_status != 0 && !r->killed)
+            tc_log(TC_LOG_WARN, "notify program failed", "exit", "non-zero", NULL);
         tc_action_result_clear(&r->result);
     } else {
         uv_update_time(a->loop);
@@ -112,10 +176,17 @@ static void finish(run *r)
         json_t *detail = json_object();
         json_object_set_new(detail, "exit_status", json_integer(r->exit_status));
         json_object_set_new(detail, "duration_ms", json_integer(duration));
-        json_object_set_new(detail, "output_tail", json_stringn(r->tail, r->tail_len));
+        /* Bytes, not text: NUL and what is not UTF-8 (the cut at the tail's start included) become U+FFFD,
+         * or the database would refuse the write, and with it the batch. */
+        size_t tail_len = 0;
+        char *tail = tc_text_sanitize(r->tail, r->tail_len, &tail_len);
+        json_object_set_new(detail, "output_tail", tail ? json_stringn(tail, tail_len) : json_string(""));
+        free(tail);
         if (r->killed)
             json_object_set_new(detail, "reason", json_string("killed"));
         if (r->result.ok && r->stdout_len > 0 && !r->stdout_cut) {
+            /* jansson refuses what is not UTF-8 and, without JSON_ALLOW_NUL, the escape \u0000 (in keys
+             * too): an object it accepts is one the database accepts. */
             json_t *data = json_loadb(r->stdout_buf, r->stdout_len, 0, NULL);
             if (json_is_object(data))
                 r->result.data = data;
@@ -131,6 +202,12 @@ static void finish(run *r)
     free(r->stdout_buf);
     free(r->key);
     free(r);
+    if (!is_notify)
+        return;
+    /* A notify program is free: the oldest notification that waits for one goes to it. */
+    if (!a->stopped && a->notifying < (size_t)a->notify.running && a->waiting != NULL)
+        start_notify(a, next_notice(a));
+    a->done(NULL, a->arg);
 }
 
 static void on_close(uv_handle_t *h)
@@ -146,16 +223,82 @@ static void close_handle(uv_handle_t *h)
         uv_close(h, on_close);
 }
 
+/*
+ * Kills the run's process group: the program and everything it started that
+ * stayed in its group. Before the child has called setsid() the group does
+ * not exist yet; the program alone is killed then (it has started nothing).
+ */
+static void kill_group(run *r)
+{
+    if (r->pid <= 0)
+        return;
+    if (kill(-r->pid, SIGKILL) != 0 && errno == ESRCH && !r->exited)
+        kill(r->pid, SIGKILL);
+}
+
 static void on_deadline(uv_timer_t *t)
 {
     run *r = t->data;
     if (!r->exited) {
         r->killed = 1;
-        uv_process_kill(&r->process, SIGKILL);
-        tc_log(TC_LOG_INFO, "action timed out", "key", r->key ? r->key : "", NULL);
+        kill_group(r);
+        if (r->is_notify)
+            tc_log(TC_LOG_WARN, "notify program timed out", NULL);
+        else
+            tc_log(TC_LOG_INFO, "action timed out", "key", r->key ? r->key : "", NULL);
     }
 }
 
+static void keep_tail(run *r, const char *data, size_t n);
+
+/* Keeps n bytes that the program wrote on stdout (is_stdout) or stderr. */
+static void take_output(run *r, int is_stdout, const char *data, size_t n)
+{
+    if (is_stdout) {
+        size_t room = STDOUT_MAX - r->stdout_len;
+        size_t take = n < room ? n : room;
+        if (n > room)
+            r->stdout_cut = 1;
+        char *bigger = take ? realloc(r->stdout_buf, r->stdout_len + take) : r->stdout_buf;
+        if (bigger != NULL) {
+            r->stdout_buf = bigger;
+            memcpy(r->stdout_buf + r->stdout_len, data, take);
+            r->stdout_len += take;
+        }
+    }
+    keep_tail(r, data, n);
+}
+
+/*
+ * Reads what a pipe already holds, without waiting: the program has exited
+ * and its group is killed, so that is all it said. Bounded, in case a member
+ * of the group is still writing while SIGKILL reaches it.
+ */
+static void drain(run *r, uv_pipe_t *p)
+{
+    uv_os_fd_t fd;
+    if (uv_is_closing((uv_handle_t *)p) || uv_fileno((uv_handle_t *)p, &fd) != 0)
+        return;
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0)
+        return;
+    char buf[4096];
+    for (size_t total = 0; total < STDOUT_MAX + TAIL_MAX;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        take_output(r, p == &r->out, buf, (size_t)n);
+        total += (size_t)n;
+    }
+}
+
+/*
+ * The program has exited: that is its result. Whatever it left running in
+ * its group is killed, what its pipes hold is read, and they are closed
+ * without waiting for a descendant that still holds them.
+ */
 static void on_exit_cb(uv_process_t *p, int64_t status, int signal)
 {
     run *r = p->data;
@@ -167,6 +310,12 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int signal)
     r->exit_status = signal ? 128 + signal : status;
     if (signal)
         r->killed = 1;
+    kill_group(r);
+    drain(r, &r->out);
+    drain(r, &r->err);
+    close_handle((uv_handle_t *)&r->in);
+    close_handle((uv_handle_t *)&r->out);
+    close_handle((uv_handle_t *)&r->err);
     close_handle((uv_handle_t *)p);
 }
 
@@ -197,19 +346,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     run *r = s->data;
     if (n > 0) {
-        if ((uv_pipe_t *)s == &r->out) {
-            size_t room = STDOUT_MAX - r->stdout_len;
-            size_t take = (size_t)n < room ? (size_t)n : room;
-            if ((size_t)n > room)
-                r->stdout_cut = 1;
-            char *bigger = take ? realloc(r->stdout_buf, r->stdout_len + take) : r->stdout_buf;
-            if (bigger != NULL) {
-                r->stdout_buf = bigger;
-                memcpy(r->stdout_buf + r->stdout_len, buf->base, take);
-                r->stdout_len += take;
-            }
-        }
-        keep_tail(r, buf->base, (size_t)n);
+        take_output(r, (uv_pipe_t *)s == &r->out, buf->base, (size_t)n);
     } else if (n < 0) {
         close_handle((uv_handle_t *)s);
     }
@@ -237,7 +374,13 @@ static void start_failed(tc_actions *a, run *r, const char *why)
     (void)a;
 }
 
-static run *spawn(tc_actions *a, char **argv, char **env, const char *input, int is_notify)
+/*
+ * Starts argv[0] with input on stdin, in a process group of its own, killed
+ * (with its group) after timeout_ms when that is not 0. A program that
+ * cannot start ends as a failure on a later turn of the loop.
+ */
+static run *spawn(tc_actions *a, char **argv, char **env, const char *input, int is_notify,
+                  uint64_t timeout_ms)
 {
     run *r = calloc(1, sizeof *r);
     if (r == NULL)
@@ -266,7 +409,7 @@ static run *spawn(tc_actions *a, char **argv, char **env, const char *input, int
     options.env = env;
     options.stdio_count = 3;
     options.stdio = stdio;
-    options.flags = UV_PROCESS_WINDOWS_HIDE;
+    options.flags = UV_PROCESS_WINDOWS_HIDE | UV_PROCESS_DETACHED; /* setsid(): a process group of its own */
     int rc = uv_spawn(a->loop, &r->process, &options);
     r->open_handles++; /* the process handle: to be closed even when uv_spawn fails (libuv's rule) */
     if (rc != 0) {
@@ -277,6 +420,14 @@ static run *spawn(tc_actions *a, char **argv, char **env, const char *input, int
         return r;
     }
     r->spawned = 1;
+    r->pid = r->process.pid;
+    if (timeout_ms > 0) {
+        uv_timer_init(a->loop, &r->deadline);
+        r->deadline.data = r;
+        r->has_deadline = 1;
+        r->open_handles++;
+        uv_timer_start(&r->deadline, on_deadline, timeout_ms, 0);
+    }
     r->input = strdup(input ? input : "");
     uv_buf_t buf = uv_buf_init(r->input, (unsigned)strlen(r->input));
     r->write.data = r;
@@ -340,7 +491,7 @@ void tc_actions_start(tc_actions *a, json_t *start)
 
     if (argv == NULL || path == NULL) {
         /* Not a program of the directory: the attempt fails like a missing program. */
-        run *r = spawn(a, (char *[]){(char *)"/nonexistent/tocsin-action", NULL}, env, "", 0);
+        run *r = spawn(a, (char *[]){(char *)"/nonexistent/tocsin-action", NULL}, env, "", 0, 0);
         if (r != NULL) {
             r->key = key ? strdup(key) : NULL;
             r->result.crisis = crisis;
@@ -352,20 +503,13 @@ void tc_actions_start(tc_actions *a, json_t *start)
         for (size_t i = 1; i < argc; i++)
             argv[i] = (char *)json_string_value(json_array_get(argv_json, i));
         tc_log(TC_LOG_INFO, "action starting", "key", key, "program", path, NULL);
-        run *r = spawn(a, argv, env, text, 0);
+        json_int_t timeout = json_integer_value(json_object_get(request, "timeout_ms"));
+        run *r = spawn(a, argv, env, text, 0, timeout > 0 ? (uint64_t)timeout : 0);
         if (r != NULL) {
             r->key = key ? strdup(key) : NULL;
             r->result.crisis = crisis;
             r->result.state = state ? strdup(state) : NULL;
             r->result.attempt = (int)attempt;
-            json_int_t timeout = json_integer_value(json_object_get(request, "timeout_ms"));
-            if (r->spawned && timeout > 0) {
-                uv_timer_init(a->loop, &r->deadline);
-                r->deadline.data = r;
-                r->has_deadline = 1;
-                r->open_handles++;
-                uv_timer_start(&r->deadline, on_deadline, (uint64_t)timeout, 0);
-            }
         }
     }
     free(text);
@@ -378,31 +522,73 @@ void tc_actions_kill(tc_actions *a, const char *key)
     for (run *r = a->runs; r; r = r->next)
         if (!r->is_notify && r->key && strcmp(r->key, key) == 0 && !r->exited) {
             r->killed = 1;
-            uv_process_kill(&r->process, SIGKILL);
+            kill_group(r);
             tc_log(TC_LOG_INFO, "action killed", "key", key, NULL);
         }
 }
 
 void tc_actions_kill_all(tc_actions *a)
 {
+    a->stopped = 1;
+    drop_waiting(a, "the engine is stopping");
     for (run *r = a->runs; r; r = r->next)
         if (r->spawned && !r->exited) {
             r->killed = 1;
-            uv_process_kill(&r->process, SIGKILL);
+            kill_group(r);
         }
 }
 
-void tc_actions_notify(tc_actions *a, json_t *notice)
+/* Runs the notify program with text on stdin (taken), killed with its group at the timeout. */
+static void start_notify(tc_actions *a, char *text)
 {
-    char *text = json_dumps(notice, JSON_COMPACT);
     char *path = program_path(a, "notify");
-    struct stat st;
-    if (path != NULL && stat(path, &st) == 0 && (st.st_mode & S_IXUSR)) {
-        char *env[] = {(char *)"PATH=/usr/local/bin:/usr/bin:/bin", NULL};
-        spawn(a, (char *[]){path, NULL}, env, text, 1);
-    } else {
-        tc_log(TC_LOG_INFO, "notification", "notice", text ? text : "", NULL);
-    }
+    char *env[] = {(char *)"PATH=/usr/local/bin:/usr/bin:/bin", NULL};
+    run *r = path ? spawn(a, (char *[]){path, NULL}, env, text, 1, a->notify.timeout_ms) : NULL;
+    if (r != NULL)
+        a->notifying++;
+    else
+        tc_log(TC_LOG_ERROR, "out of memory: a notification is lost", "notice", text, NULL);
     free(path);
     free(text);
+}
+
+void tc_actions_notify(tc_actions *a, json_t *notification)
+{
+    char *text = json_dumps(notification, JSON_COMPACT);
+    char *path = program_path(a, "notify");
+    struct stat st;
+    int program = path != NULL && stat(path, &st) == 0 && (st.st_mode & S_IXUSR);
+    free(path);
+    if (text == NULL) {
+        tc_log(TC_LOG_ERROR, "out of memory: a notification is lost", NULL);
+        return;
+    }
+    if (!program) {
+        tc_log(TC_LOG_INFO, "notification", "notice", text, NULL);
+        free(text);
+        return;
+    }
+    if (a->notifying < (size_t)a->notify.running && !a->stopped) {
+        start_notify(a, text);
+        return;
+    }
+    const char *why = a->stopped                              ? "the engine is stopping"
+                      : a->waiting_count >= a->notify.waiting ? "too many wait for the notify program"
+                                                              : NULL;
+    notice *n = why == NULL ? malloc(sizeof *n) : NULL;
+    if (n == NULL) {
+        char waiting[24];
+        snprintf(waiting, sizeof waiting, "%zu", a->waiting_count);
+        tc_log(TC_LOG_ERROR, "notification dropped", "reason", why ? why : "out of memory", "waiting",
+               waiting, "notice", text, NULL);
+        free(text);
+        return;
+    }
+    *n = (notice){NULL, text};
+    if (a->last != NULL)
+        a->last->next = n;
+    else
+        a->waiting = n;
+    a->last = n;
+    a->waiting_count++;
 }

@@ -339,6 +339,24 @@ static int complete_starts(PGconn *conn, tc_batch *b, tc_error *err)
     return 0;
 }
 
+/* Counts a crisis the batch has locked, remembering the first: a failed batch of one crisis is its fault. */
+static void touch(tc_batch *b, int64_t crisis, int64_t revision)
+{
+    if (b->touched_count++ == 0) {
+        b->touched = crisis;
+        b->touched_revision = revision;
+    }
+}
+
+/* Whether the batch brought results for crisis (its crisis was then locked first, if it exists). */
+static int has_results(const tc_batch *b, int64_t crisis)
+{
+    for (size_t i = 0; i < b->result_count; i++)
+        if (b->results[i].crisis == crisis)
+            return 1;
+    return 0;
+}
+
 /*
  * Results of actions first: their crises are locked (waiting, not skipped)
  * and written before the claim, which may claim them again for their other
@@ -359,6 +377,8 @@ static int apply_results(tc_applier *ap, PGconn *conn, tc_batch *b, tc_writes *w
             rc = 0;
             continue;
         }
+        if (rc == 0)
+            touch(b, one->id, one->revision);
         if (rc == 0 && (rc = apply_crisis(ap, conn, one, b, 1, writes, err)) != 0) {
             b->culprit = one->id;
             b->culprit_revision = one->revision;
@@ -403,15 +423,15 @@ int tc_apply_batch(tc_applier *ap, PGconn *conn, tc_batch *b, tc_error *err)
     if (actors != NULL)
         json_object_update(b->actors, actors);
     json_decref(actors);
+    for (size_t i = 0; i < count; i++)
+        if (!has_results(b, claims[i].id))
+            touch(b, claims[i].id, claims[i].revision);
     for (size_t i = 0; rc == 0 && i < count; i++)
         if ((rc = apply_crisis(ap, conn, &claims[i], b, 0, writes, err)) != 0) { /* results were applied first */
             b->culprit = claims[i].id;
             b->culprit_revision = claims[i].revision;
         }
     b->claimed = count;
-    /* A batch of one crisis that fails to write fails because of it, unless the database went away or
-     * another writer came first. */
-    int64_t sole = count == 1 ? claims[0].id : 0, sole_revision = count == 1 ? claims[0].revision : 0;
     tc_claims_free(claims, count);
     /* An action program reads its crisis as written: write, read, then commit. */
     if (rc == 0 && json_array_size(b->starts) > 0) {
@@ -421,9 +441,16 @@ int tc_apply_batch(tc_applier *ap, PGconn *conn, tc_batch *b, tc_error *err)
     }
     if (rc == 0)
         rc = tc_store_write(conn, writes, 1, b->skip, b->skip_count, &b->next_due, err);
-    if (rc != 0 && rc != TC_ECONFLICT && rc != TC_EUNAVAIL && b->culprit == 0 && b->result_count == 0) {
-        b->culprit = sole;
-        b->culprit_revision = sole_revision;
+    /*
+     * A batch that held one crisis and failed, in whatever statement (writing
+     * its action results, the claim, its transition, reading it for an action,
+     * the commit), failed because of it, unless the database went away or
+     * another writer came first. A batch of several that failed so is the
+     * loop's to take apart (engine.c), one crisis a batch.
+     */
+    if (rc != 0 && rc != TC_ECONFLICT && rc != TC_EUNAVAIL && b->culprit == 0 && b->touched_count == 1) {
+        b->culprit = b->touched;
+        b->culprit_revision = b->touched_revision;
     }
     if (rc != 0 && PQtransactionStatus(conn) != PQTRANS_IDLE)
         tc_store_work_end(conn, 0, NULL);

@@ -235,6 +235,25 @@ static void set_aside(engine *e, int64_t crisis, int64_t revision, const tc_erro
     arm_aside_timer(e);
 }
 
+/* Keeps an action result (taken: *result is emptied) for a batch to apply; 0, or -1 when out of memory. */
+static int keep_result(engine *e, tc_action_result *result)
+{
+    if (e->result_count == e->result_capacity) {
+        size_t capacity = e->result_capacity ? 2 * e->result_capacity : 16;
+        tc_action_result *more = realloc(e->results, capacity * sizeof *more);
+        if (more == NULL) {
+            tc_log(TC_LOG_ERROR, "out of memory: an action result is lost; its timeout will retry it", NULL);
+            tc_action_result_clear(result);
+            return -1;
+        }
+        e->results = more;
+        e->result_capacity = capacity;
+    }
+    e->results[e->result_count++] = *result;
+    memset(result, 0, sizeof *result);
+    return 0;
+}
+
 /* Action results that a batch can apply now: those of crises not set aside. */
 static size_t deliverable_results(const engine *e)
 {
@@ -246,20 +265,20 @@ static size_t deliverable_results(const engine *e)
 }
 
 /*
- * A failed batch wrote nothing: put its action results back. When one crisis
- * failed it, set that one aside and go on at once; when the batch failed as a
- * whole, not for the database's sake, claim one crisis a batch until the one
- * that fails is found; otherwise try again after a pause.
+ * A failed batch wrote nothing: put its action results back (all of them: a
+ * result dropped here would come back only as its action's timeout). When one
+ * crisis failed it, set that one aside and go on at once; when the batch
+ * failed as a whole, not for the database's sake, take its crises one a batch
+ * (the results of one crisis, or one claimed crisis) until the one that fails
+ * is found, whatever statement failed and whether the crisis came with
+ * results of actions or with work of its own; otherwise try again after a
+ * pause.
  */
 static void batch_failed(engine *e, worker *k)
 {
     tc_batch *b = &k->batch;
-    for (size_t i = 0; i < b->result_count; i++) {
-        if (e->result_count == e->result_capacity)
-            break;
-        e->results[e->result_count++] = b->results[i];
-        memset(&b->results[i], 0, sizeof b->results[i]);
-    }
+    for (size_t i = 0; i < b->result_count; i++)
+        keep_result(e, &b->results[i]);
     int unavailable = k->rc == TC_EUNAVAIL;
     if (!unavailable && b->culprit != 0) {
         set_aside(e, b->culprit, b->culprit_revision, &k->err);
@@ -267,12 +286,12 @@ static void batch_failed(engine *e, worker *k)
         schedule_batch(e);
         return;
     }
-    if (!unavailable && k->rc != TC_ECONFLICT && b->claimed > 1) {
-        char claimed[24];
-        snprintf(claimed, sizeof claimed, "%zu", b->claimed);
-        tc_log(TC_LOG_ERROR, "batch failed: applying its crises one at a time", "crises", claimed, "reason",
+    if (!unavailable && k->rc != TC_ECONFLICT && b->touched_count > 1) {
+        char touched[24];
+        snprintf(touched, sizeof touched, "%zu", b->touched_count);
+        tc_log(TC_LOG_ERROR, "batch failed: applying its crises one at a time", "crises", touched, "reason",
                k->err.text, NULL);
-        e->one_by_one = b->claimed;
+        e->one_by_one = b->touched_count;
         tc_batch_clear(b);
         schedule_batch(e);
         return;
@@ -334,7 +353,7 @@ static void after_work_cb(uv_work_t *w, int status)
      * since this batch began: the work that woke it may belong to a crisis
      * this batch held, which another batch in flight had to skip.
      */
-    if (e->one_by_one > 0 && b->claimed > 0)
+    if (e->one_by_one > 0 && b->touched_count > 0)
         e->one_by_one--;
     size_t limit = (size_t)(b->limit > 0 ? b->limit : e->opts.batch_size);
     int more = b->claimed >= limit || deliverable_results(e) > 0 || b->result_count > 0 ||
@@ -388,12 +407,18 @@ static void schedule_batch(engine *e)
     tc_action_result *held = calloc(capacity, sizeof *held);
     if (held == NULL)
         return; /* out of memory: the next wake tries again */
+    /* Taking a failed batch apart, one crisis a batch: the results of one crisis, and no claim with them. */
     size_t held_count = 0;
-    for (size_t i = 0; i < e->result_count; i++)
-        if (is_aside(e, e->results[i].crisis, now))
+    int64_t only = 0;
+    for (size_t i = 0; i < e->result_count; i++) {
+        int64_t crisis = e->results[i].crisis;
+        if (is_aside(e, crisis, now) || (e->one_by_one > 0 && only != 0 && crisis != only)) {
             held[held_count++] = e->results[i];
-        else
-            e->results[b->result_count++] = e->results[i];
+            continue;
+        }
+        e->results[b->result_count++] = e->results[i];
+        only = crisis;
+    }
     b->results = e->results;
     if (b->result_count > 1)
         qsort(b->results, b->result_count, sizeof *b->results, by_crisis);
@@ -413,7 +438,7 @@ static void schedule_batch(engine *e)
     e->note_count = e->note_capacity = 0;
     b->limit = e->one_by_one > 0 ? 1 : 0;
     b->now = e->opts.once ? (e->once_now > now ? now : e->once_now) : now;
-    b->claim = !e->stopping;
+    b->claim = !e->stopping && !(e->one_by_one > 0 && b->result_count > 0);
     k->running = 1;
     k->wakes = e->wakes;
     e->running++;
@@ -423,20 +448,17 @@ static void schedule_batch(engine *e)
 static void on_action_done(tc_action_result *result, void *arg)
 {
     engine *e = arg;
-    if (e->result_count == e->result_capacity) {
-        size_t capacity = e->result_capacity ? 2 * e->result_capacity : 16;
-        tc_action_result *more = realloc(e->results, capacity * sizeof *more);
-        if (more == NULL) {
-            tc_log(TC_LOG_ERROR, "out of memory: an action result is lost; its timeout will retry it", NULL);
-            tc_action_result_clear(result);
-            return;
-        }
-        e->results = more;
-        e->result_capacity = capacity;
+    if (result == NULL) {
+        /* A notify program ended. Stopping, the engine may have waited only for it; with --once, the last
+         * batch may have found it running: one more batch ends the run. */
+        if (e->stopping)
+            maybe_finish(e);
+        else if (e->opts.once)
+            wake(e);
+        return;
     }
-    e->results[e->result_count++] = *result;
-    memset(result, 0, sizeof *result);
-    wake(e);
+    if (keep_result(e, result) == 0)
+        wake(e);
 }
 
 /* ---- LISTEN ---- */
@@ -619,7 +641,13 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
         e->workers[i].work.data = &e->workers[i];
         e->workers[i].applier = tc_applier_new(e->opts.batch_size);
     }
-    e->actions = tc_actions_new(&e->loop, e->opts.actions_dir, on_action_done, e);
+    tc_notify_limits notify = {
+        e->opts.notify_limit > 0 ? e->opts.notify_limit : TC_ENGINE_NOTIFY_LIMIT,
+        (uint64_t)(e->opts.notify_timeout_ms > 0 ? e->opts.notify_timeout_ms
+                                                 : TC_ENGINE_NOTIFY_TIMEOUT * 1000),
+        TC_ENGINE_NOTIFY_WAITING,
+    };
+    e->actions = tc_actions_new(&e->loop, e->opts.actions_dir, &notify, on_action_done, e);
     uv_timer_init(&e->loop, &e->due_timer);
     uv_timer_init(&e->loop, &e->backoff_timer);
     uv_timer_init(&e->loop, &e->listen_timer);

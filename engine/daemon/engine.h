@@ -20,6 +20,18 @@
 /* The most batches one engine keeps in flight (--workers). */
 #define TC_ENGINE_MAX_WORKERS 16
 
+/*
+ * The notify program (see tc_notify_limits in daemon/actions.h): how many
+ * run at once (--notify-limit, default and most), how long each may run
+ * (--notify-timeout, seconds, default and most), and how many notifications
+ * may wait for one, beyond which they are dropped and logged.
+ */
+#define TC_ENGINE_NOTIFY_LIMIT       8
+#define TC_ENGINE_NOTIFY_LIMIT_MAX   256
+#define TC_ENGINE_NOTIFY_TIMEOUT     30
+#define TC_ENGINE_NOTIFY_TIMEOUT_MAX 3600
+#define TC_ENGINE_NOTIFY_WAITING     10000
+
 typedef struct tc_engine_options {
     const char *conninfo;    /* NULL: $TOCSIN_DB or libpq's defaults */
     const char *role;        /* SET ROLE, or NULL */
@@ -30,6 +42,8 @@ typedef struct tc_engine_options {
     int batch_size; /* crises per transaction (default 100) */
     int workers;    /* batches in flight at once, each on its own connection (default 2; 1 with once) */
     int grace_ms;   /* how long running actions may finish after a signal (default 10 s) */
+    int notify_limit;      /* notify programs running at once (default TC_ENGINE_NOTIFY_LIMIT) */
+    int notify_timeout_ms; /* how long each may run (default TC_ENGINE_NOTIFY_TIMEOUT seconds) */
 } tc_engine_options;
 
 /* Runs until a signal (or, with once, until nothing is left to do). Returns 0 or an error code. */

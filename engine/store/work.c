@@ -154,15 +154,24 @@ int tc_store_work_prepare(PGconn *conn, tc_error *err)
     return 0;
 }
 
-/* The work of a claim from take()'s jsonb array (see migrations/009_batch.sql). */
-static int read_work(const char *text, tc_claim *c)
+/*
+ * The work of a claim from take()'s jsonb array (see migrations/009_batch.sql).
+ * jsonb takes numbers that jansson cannot read (1e400, an integer of 30
+ * digits), and a command's arguments are a user's: such work is this
+ * crisis's fault, and says so, rather than "out of memory".
+ */
+static int read_work(const char *text, tc_claim *c, tc_error *err)
 {
-    json_t *work = json_loads(text, 0, NULL);
+    json_error_t error;
+    json_t *work = json_loads(text, 0, &error);
+    if (work == NULL)
+        return tc_error_set(err, TC_EINVAL, "crisis %lld: its pending commands cannot be read: %s",
+                            (long long)c->id, error.text);
     size_t n = json_array_size(work);
     c->items = calloc(n ? n : 1, sizeof *c->items);
-    if (work == NULL || c->items == NULL) {
+    if (c->items == NULL) {
         json_decref(work);
-        return TC_ENOMEM;
+        return tc_error_set(err, TC_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < n; i++) {
         json_t *w = json_array_get(work, i);
@@ -229,8 +238,7 @@ int tc_store_take(PGconn *conn, int limit, tc_ms now, const int64_t *skip, size_
     read_claims(res, *claims);
     *count = n;
     for (size_t i = 0; rc == 0 && i < n; i++)
-        if (read_work(PQgetvalue(res, (int)i, CLAIM_COLUMN_COUNT), &(*claims)[i]) != 0)
-            rc = tc_error_set(err, TC_ENOMEM, "out of memory");
+        rc = read_work(PQgetvalue(res, (int)i, CLAIM_COLUMN_COUNT), &(*claims)[i], err);
     if (rc == 0 && n > 0 && !PQgetisnull(res, 0, CLAIM_COLUMN_COUNT + 1))
         *actors = json_loads(PQgetvalue(res, 0, CLAIM_COLUMN_COUNT + 1), 0, NULL);
     PQclear(res);

@@ -102,6 +102,8 @@ static void test_cli_unknown_option_is_exit_2(void **state)
     static const char *const numbers[][4] = {{"engine", "--workers", "0", NULL},
                                              {"engine", "--workers", "17", NULL},
                                              {"engine", "--batch", "x", NULL},
+                                             {"engine", "--notify-limit", "0", NULL},
+                                             {"engine", "--notify-timeout", "3601", NULL},
                                              {"list", "--limit", "100001", NULL}};
     for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
         th_tocsin(&r, "host=/nonexistent-tocsin-socket-dir port=5999", numbers[i]);

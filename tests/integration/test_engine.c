@@ -1,10 +1,13 @@
 /*
  * The engine as a process against a real server: triggers applied, votes
- * closing a consensus, refusals, deadlines and escalations of seconds,
- * action programs (ok, failing, missing, hanging past their timeout, ok on
- * retry), three engines sharing 1,000 votes, an engine killed mid-load, and
- * a crisis that fails on its own set aside (and shown as such) while the
- * others are applied, a server out of disk backed off from.
+ * closing a consensus, refusals (one quoting a long text), deadlines and
+ * escalations of seconds, action programs (ok, failing, missing, hanging
+ * past their timeout, ok on retry, printing NUL and bytes that are not
+ * UTF-8, leaving children behind), a notify program that hangs, three
+ * engines sharing 1,000 votes, an engine killed mid-load, and a crisis that
+ * fails on its own (its state, or its action's result) set aside (and shown
+ * as such) while the others are applied, a server out of disk backed off
+ * from.
  * Commands are recorded with the SQL API (the operator commands come with
  * the CLI issue); seats are rows of tocsin.seats.
  */
@@ -283,6 +286,33 @@ static void test_engine_finds_the_crisis_that_fails_a_batch(void **state)
 }
 
 /*
+ * A command whose arguments jsonb holds but jansson cannot read (a number
+ * past a double, recorded past the API's checks) fails its crisis alone:
+ * the batch is taken apart, that crisis is set aside saying why, the other
+ * is applied. Before, the reason given was "out of memory".
+ */
+static void test_engine_sets_aside_a_crisis_whose_commands_cannot_be_read(void **state)
+{
+    (void)state;
+    char *db = council_crises(2);
+    th_exec(db,
+            "INSERT INTO tocsin.commands (crisis, kind, actor, login, args) VALUES (1, 'vote', 'kz_delegate',"
+            " 'kz_delegate', '{\"party\": \"KZ\", \"vote\": \"approve\", \"weight\": 1e400}')");
+    vote(db, 2, "KZ", "approve");
+    char *log = NULL;
+    int status = engine_once_status(db, NULL, &log);
+    if (status == 0 || !th_contains(log, "crisis 1 set aside") ||
+        !th_contains(log, "its pending commands cannot be read") || th_contains(log, "out of memory"))
+        fail_msg("engine --once should set crisis 1 aside saying why, and apply the rest (exit %d):\n%s",
+                 status, log);
+    free(log);
+    expect(db, "0 1",
+           "SELECT concat_ws(' ', (SELECT count(*) FROM tocsin.votes WHERE crisis = 1),"
+           " (SELECT count(*) FROM tocsin.votes WHERE crisis = 2))");
+    th_db_drop(db);
+}
+
+/*
  * A server out of disk (or memory, or connections: SQLSTATE classes 53 and
  * 58) fails every batch, whatever crisis it holds: the engine backs off as
  * for a lost server instead of setting crises aside one by one, and --once
@@ -309,6 +339,64 @@ static void test_engine_backs_off_when_the_server_is_out_of_disk(void **state)
     th_exec(db, "DROP TRIGGER full_disk ON tocsin.votes");
     engine_once(db, NULL);
     expect(db, "2", "SELECT count(*) FROM tocsin.votes");
+    th_db_drop(db);
+}
+
+/* Waits up to ms milliseconds for pid to be gone; returns whether it is. */
+static int gone_within(pid_t pid, int ms)
+{
+    for (int waited = 0; th_alive(pid) && waited < ms; waited += 20)
+        th_sleep_ms(20);
+    return !th_alive(pid);
+}
+
+/* engine --once [--actions-dir actions], killed if it has not ended within ms: returns its exit status (-1
+ * then) and its log. */
+static int engine_once_within(const char *db, const char *actions, int ms, char **log)
+{
+    th_proc *engine =
+        actions ? th_tocsin_start(db, (const char *[]){"engine", "--once", "--actions-dir", actions, NULL})
+                : th_tocsin_start(db, (const char *[]){"engine", "--once", NULL});
+    int ended = gone_within(th_pid(engine), ms);
+    if (!ended)
+        th_signal(engine, SIGKILL);
+    th_run r;
+    th_wait(engine, &r);
+    *log = r.err;
+    r.err = NULL;
+    int status = ended ? r.status : -1;
+    th_run_free(&r);
+    return status;
+}
+
+/*
+ * A refusal quotes what a user wrote (here a party of 301 characters, most
+ * of two bytes, recorded past the API's checks): cut to the length of an
+ * error message, it must still end on a whole character. Before, the cut
+ * fell inside one, the refusal was not UTF-8 and was dropped from the
+ * write: the command stayed pending, and the engine applied it again in
+ * every batch (engine --once never ended).
+ */
+static void test_engine_records_a_refusal_that_quotes_a_long_text(void **state)
+{
+    (void)state;
+    char *db = council_crises(1);
+    th_exec(
+        db,
+        "INSERT INTO tocsin.commands (crisis, kind, actor, login, args) VALUES (1, 'vote', 'kz_delegate',"
+        " 'kz_delegate', jsonb_build_object('party', 'x' || repeat('\xC3\xA9', 300), 'vote', 'approve'))");
+    char *log = NULL;
+    int status = engine_once_within(db, NULL, 10000, &log);
+    if (status != 0)
+        fail_msg("engine --once should refuse the vote and end (exit %d):\n%.2000s", status, log);
+    free(log);
+    expect(db, "refused t",
+           "SELECT concat_ws(' ', result, error LIKE 'no party x\xC3\xA9\xC3\xA9%%') FROM tocsin.commands"
+           " WHERE kind = 'vote'");
+    expect(db, "t",
+           "SELECT detail ->> 'reason' = (SELECT error FROM tocsin.commands WHERE kind = 'vote')"
+           " FROM tocsin.audit WHERE kind = 'refused'");
+    expect(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
     th_db_drop(db);
 }
 
@@ -471,6 +559,438 @@ static void test_engine_actions_retry_and_timeout(void **state)
     th_db_drop(db);
 }
 
+/* Writes an executable program into dir. */
+static void program(const char *dir, const char *name, const char *text)
+{
+    char path[4200];
+    th_write_file(dir, name, text);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    chmod(path, 0755);
+}
+
+/*
+ * An action program that writes its pid into DIR/NAME.pid, waits until the
+ * file DIR/go exists, then runs tail (a line of shell) and exits 0.
+ */
+static void gated_program(const char *dir, const char *name, const char *tail)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "#!/bin/sh\ncat > /dev/null\necho $$ > \"$0.pid\"\n"
+             "while [ ! -e \"${0%%/*}/go\" ]; do sleep 0.05; done\n%s\n",
+             tail);
+    program(dir, name, text);
+}
+
+/* The pid a program wrote into DIR/NAME.pid, or 0 when it has not (yet). */
+static pid_t pid_file(const char *dir, const char *name)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s.pid", dir, name);
+    FILE *f = fopen(path, "r");
+    int pid = 0;
+    if (f != NULL) {
+        if (fscanf(f, "%d", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    return (pid_t)pid;
+}
+
+/* Waits up to ms milliseconds for the query to give expected; returns whether it did. */
+static int wait_for(const char *db, const char *expected, int ms, const char *fmt, ...)
+{
+    char sql[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    for (int waited = 0;; waited += 50) {
+        char *got = th_query_value(db, sql);
+        int same = got != NULL && strcmp(got, expected) == 0;
+        free(got);
+        if (same || waited >= ms)
+            return same;
+        th_sleep_ms(50);
+    }
+}
+
+/*
+ * Stops a running engine with SIGTERM and collects it; one that has not
+ * exited 15 s later (its grace for actions is 10 s) is killed, and the test
+ * fails saying so, rather than hang.
+ */
+static void stop_engine(th_proc *engine, th_run *r)
+{
+    pid_t pid = th_pid(engine);
+    th_signal(engine, SIGTERM);
+    if (!gone_within(pid, 15000)) {
+        th_signal(engine, SIGKILL);
+        th_wait(engine, r);
+        fail_msg("the engine did not stop on SIGTERM:\n%s", r->err);
+    }
+    th_wait(engine, r);
+}
+
+/*
+ * Starts an engine (one batch at a time) and has one batch apply together
+ * the results of two actions, of crises 1 and 2 (paths first and second of
+ * the fast playbook, gated programs first_program and second_program), and
+ * the trigger of crisis 4. A plug holds the engine's only worker while the
+ * results come in: the test locks the audit, triggers crisis 3, whose batch
+ * then waits for the lock; the actions are let go and end, crisis 4 is
+ * triggered, and the lock is released. The next batch carries it all.
+ */
+static th_proc *results_in_one_batch(const char *db, const char *dir, const char *first, const char *second,
+                                     const char *first_program, const char *second_program)
+{
+    char inputs[64];
+    snprintf(inputs, sizeof inputs, "{\"path\": \"%s\"}", first);
+    trigger(db, "fast", inputs);
+    snprintf(inputs, sizeof inputs, "{\"path\": \"%s\"}", second);
+    trigger(db, "fast", inputs);
+    th_proc *engine =
+        th_tocsin_start(db, (const char *[]){"engine", "--actions-dir", dir, "--workers", "1", NULL});
+    for (int i = 0; i < 200 && (pid_file(dir, first_program) == 0 || pid_file(dir, second_program) == 0); i++)
+        th_sleep_ms(50);
+    pid_t a = pid_file(dir, first_program), b = pid_file(dir, second_program);
+    if (a == 0 || b == 0)
+        fail_msg("the actions of crises 1 and 2 did not start");
+
+    PGconn *lock = th_connect(db);
+    PGresult *res = PQexec(lock, "BEGIN; LOCK TABLE tocsin.audit IN EXCLUSIVE MODE");
+    assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    trigger(db, "fast", NULL); /* crisis 3: the plug */
+    if (!wait_for(db, "1", 5000,
+                  "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                  " AND wait_event_type = 'Lock'"))
+        fail_msg("the engine's batch of crisis 3 should wait for the lock on the audit");
+    th_write_file(dir, "go", "");
+    if (!gone_within(a, 5000) || !gone_within(b, 5000))
+        fail_msg("the actions of crises 1 and 2 should have ended");
+    th_sleep_ms(100);
+    trigger(db, "fast", NULL); /* crisis 4 */
+    res = PQexec(lock, "ROLLBACK");
+    PQclear(res);
+    PQfinish(lock);
+    return engine;
+}
+
+/* Whether crises 1 and 2's action results and crisis 4's trigger were written by one transaction. */
+#define ONE_BATCH_SQL                                                                                        \
+    "SELECT count(DISTINCT x) FROM (SELECT xmin::text AS x FROM tocsin.action_runs WHERE crisis IN (1, 2)"   \
+    " UNION ALL SELECT xmin::text FROM tocsin.commands WHERE crisis = 4 AND kind = 'trigger') t"
+
+/*
+ * What an action prints is bytes: a NUL (which jsonb refuses) and a byte
+ * that is not UTF-8 are stored as U+FFFD, and the batch that carries the
+ * result, another action's result and another crisis's trigger, applies
+ * them all at once. Before, a byte that is not UTF-8 lost the whole output
+ * tail (json_stringn refused it), and a NUL in valid text (crisis 2's stderr)
+ * failed that batch and every one after it, while the other crises waited.
+ */
+static void test_engine_stores_what_an_action_prints_as_text(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    char *dir = actions_dir();
+    gated_program(dir, "nul-action", "printf 'before\\000after\\377\\n'");
+    gated_program(dir, "gated-action", "echo '{\"sent\": 1}'; printf 'warning\\000\\n' >&2");
+    load(db, "fast");
+    th_proc *engine = results_in_one_batch(db, dir, "nul", "gated", "nul-action", "gated-action");
+    int applied = wait_for(db, "closed closed t", 5000,
+                           "SELECT concat_ws(' ', (SELECT status FROM tocsin.crises WHERE id = 1),"
+                           " (SELECT status FROM tocsin.crises WHERE id = 2),"
+                           " (SELECT state IS NOT NULL FROM tocsin.crises WHERE id = 4))");
+    th_run r;
+    stop_engine(engine, &r);
+    if (!applied || r.status != 0 || th_contains(r.err, "batch failed") || th_contains(r.err, "set aside"))
+        fail_msg("the engine should apply both results and the trigger at once (exit %d):\n%s", r.status,
+                 r.err);
+    th_run_free(&r);
+    expect(db, "1", ONE_BATCH_SQL);
+    expect(db, "closed resolved", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 1");
+    expect(db, "t",
+           "SELECT output_tail = E'before\\uFFFDafter\\uFFFD\\n' FROM tocsin.action_runs WHERE crisis = 1");
+    expect(db, "t",
+           "SELECT detail ->> 'output_tail' = E'before\\uFFFDafter\\uFFFD\\n' FROM tocsin.audit"
+           " WHERE crisis = 1 AND kind = 'action_finished'");
+    expect(db, "closed resolved 1",
+           "SELECT status || ' ' || outcome || ' ' || (state -> 'data' -> 'gated' ->> 'sent')"
+           " FROM tocsin.crises WHERE id = 2");
+    expect(db, "ok t",
+           "SELECT concat_ws(' ', outcome, position(E'warning\\uFFFD\\n' IN output_tail) > 0)"
+           " FROM tocsin.action_runs WHERE crisis = 2");
+    expect(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
+/*
+ * A batch that fails because of one crisis's action result (here a
+ * constraint refuses what it printed), in the statement that writes the
+ * results before the claim: that crisis is set aside, found by taking the
+ * batch apart; the other crisis's result and the third crisis's trigger are
+ * applied at once. Before, the batch was retried whole with backoff, and
+ * failed every time.
+ */
+static void test_engine_sets_aside_the_crisis_whose_action_result_fails(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    char *dir = actions_dir();
+    gated_program(dir, "poison-action", "echo poison");
+    gated_program(dir, "gated-action", "echo '{\"sent\": 1}'");
+    load(db, "fast");
+    th_exec(
+        db,
+        "ALTER TABLE tocsin.action_runs ADD CONSTRAINT no_poison CHECK (output_tail NOT LIKE '%poison%')");
+    th_proc *engine = results_in_one_batch(db, dir, "poison", "gated", "poison-action", "gated-action");
+    int applied = wait_for(db, "closed t 1", 5000,
+                           "SELECT concat_ws(' ', (SELECT status FROM tocsin.crises WHERE id = 2),"
+                           " (SELECT state IS NOT NULL FROM tocsin.crises WHERE id = 4),"
+                           " (SELECT string_agg(crisis::text, ',') FROM tocsin.set_aside))");
+    th_run r;
+    stop_engine(engine, &r);
+    if (!applied || r.status != 0 || !th_contains(r.err, "crisis set aside") ||
+        th_contains(r.err, "msg=\"batch failed\""))
+        fail_msg("the engine should set crisis 1 aside and apply the rest at once (exit %d):\n%s", r.status,
+                 r.err);
+    if (!th_contains(r.err, "crisis=1") || !th_contains(r.err, "no_poison"))
+        fail_msg("the engine should say that crisis 1 is set aside, and why:\n%s", r.err);
+    th_run_free(&r);
+    expect(db, "closed resolved 1",
+           "SELECT status || ' ' || outcome || ' ' || (state -> 'data' -> 'gated' ->> 'sent')"
+           " FROM tocsin.crises WHERE id = 2");
+    expect(db, "active t",
+           "SELECT concat_ws(' ', c.status, r.finished_at IS NULL) FROM tocsin.crises c"
+           " JOIN tocsin.action_runs r ON r.crisis = c.id WHERE c.id = 1");
+    expect(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
+/* Kills what a failed test may have left running (the process group a fixed engine would have ended). */
+static void kill_leftover(pid_t pid)
+{
+    if (th_alive(pid))
+        kill(pid, SIGKILL);
+}
+
+/*
+ * An action that starts children in the background and exits 0 is judged by
+ * its exit: applied once as ok, at once (not at its 10 s timeout), and its
+ * children, left in its process group, are gone: the one that holds its
+ * stdout and stderr, and the one that does not. Before, the engine waited
+ * for the first to close the pipes (60 s), and the second outlived it.
+ */
+static void test_engine_judges_an_action_by_its_exit(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    char *dir = actions_dir();
+    program(dir, "orphan-action",
+            "#!/bin/sh\ncat > /dev/null\nsleep 60 &\necho $! > \"$0.pid\"\n"
+            "sleep 120 < /dev/null > /dev/null 2>&1 &\necho $! > \"$0.quiet.pid\"\n"
+            "echo '{\"left\": \"a child\"}'\n");
+    load(db, "fast");
+    trigger(db, "fast", "{\"path\": \"orphan\"}");
+    long start = th_now_ms();
+    engine_once(db, dir);
+    long took = th_now_ms() - start;
+    pid_t child = pid_file(dir, "orphan-action"), quiet = pid_file(dir, "orphan-action.quiet");
+    int gone = child > 0 && gone_within(child, 2000), quiet_gone = quiet > 0 && gone_within(quiet, 2000);
+    kill_leftover(child);
+    kill_leftover(quiet);
+    if (took > 5000 || !gone || !quiet_gone)
+        fail_msg("the action should be applied at once (took %ld ms) and its children gone (%d: %s, %d: %s)",
+                 took, (int)child, gone ? "gone" : "alive", (int)quiet, quiet_gone ? "gone" : "alive");
+    expect(db, "closed resolved a child",
+           "SELECT concat_ws(' ', status, outcome, state -> 'data' -> 'orphan' ->> 'left') FROM tocsin.crises"
+           " WHERE id = 1");
+    expect(db, "1 ok 0",
+           "SELECT concat_ws(' ', count(*), min(outcome), min(exit_status)) FROM tocsin.action_runs"
+           " WHERE crisis = 1");
+    expect(db, "t",
+           "SELECT finished_at - started_at < interval '5 s' FROM tocsin.action_runs WHERE crisis = 1");
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
+/*
+ * An action that runs past its timeout is killed with its whole process
+ * group: the child it started in the background (away from its pipes) is
+ * gone too. Before, only the program was killed, and the child outlived the
+ * crisis.
+ */
+static void test_engine_kills_an_action_with_its_children(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    char *dir = actions_dir();
+    program(dir, "orphan-hang-action",
+            "#!/bin/sh\ncat > /dev/null\nsleep 120 < /dev/null > /dev/null 2>&1 &\necho $! > \"$0.pid\"\n"
+            "exec sleep 60\n");
+    load(db, "fast");
+    trigger(db, "fast", "{\"path\": \"orphan_hang\"}");
+    long start = th_now_ms();
+    engine_once(db, dir);
+    long took = th_now_ms() - start;
+    pid_t child = pid_file(dir, "orphan-hang-action");
+    int gone = child > 0 && gone_within(child, 2000);
+    kill_leftover(child);
+    if (took > 5000 || !gone)
+        fail_msg("the action should be killed at its 1 s timeout (took %ld ms) and its child %d gone (%s)",
+                 took, (int)child, gone ? "it is" : "it is not");
+    expect(db, "closed failed", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 1");
+    expect(db, "failed killed",
+           "SELECT concat_ws(' ', detail ->> 'outcome', detail ->> 'reason') FROM tocsin.audit"
+           " WHERE crisis = 1 AND kind = 'action_finished'");
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
+/* The contents of dir/name ("" when there is no such file); free(). */
+static char *read_file(const char *dir, const char *name)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    char *text = calloc(1, 1);
+    size_t length = 0, n;
+    char chunk[4096];
+    while (f != NULL && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        text = realloc(text, length + n + 1);
+        memcpy(text + length, chunk, n);
+        length += n;
+        text[length] = '\0';
+    }
+    if (f != NULL)
+        fclose(f);
+    return text;
+}
+
+/* How many times needle occurs in text. */
+static int occurrences(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/*
+ * A notify program that hangs, with its child: twelve notifications at once
+ * and --notify-limit 3 --notify-timeout 1. The engine never runs more than
+ * three (its children, counted every 20 ms), kills each with its group at
+ * its timeout (the children are gone too), and hands every notification to
+ * one: each line the program appends appears, once; stopped while the last
+ * ones hang, it ends when they are killed. Before, every
+ * notification started a program at once and none was ever killed (40
+ * notifications left 50 hung programs; with 256 open files the rest failed
+ * and were lost).
+ */
+static void test_engine_bounds_the_notify_program(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    char *dir = th_tempdir();
+    program(
+        dir, "notify",
+        "#!/bin/sh\nline=$(cat)\necho \"$line\" >> \"$0.log\"\nsleep 1000 &\necho $! >> \"$0.pids\"\nwait\n");
+    load(db, "council");
+    seats(db);
+    th_exec(db,
+            "SELECT tocsin.trigger('council', NULL, NULL, NULL, ARRAY['AM','BY','KZ','KG','RU','TJ'], '{}',"
+            " NULL) FROM generate_series(1, 12)");
+    th_proc *engine = th_tocsin_start(db, (const char *[]){"engine", "--actions-dir", dir, "--notify-limit",
+                                                           "3", "--notify-timeout", "1", NULL});
+    long start = th_now_ms(), took = 0;
+    int most = 0, lines = 0;
+    while ((took = th_now_ms() - start) < 30000) {
+        int running = th_children(th_pid(engine));
+        most = running > most ? running : most;
+        char *log = read_file(dir, "notify.log");
+        lines = th_line_count(log);
+        free(log);
+        if (lines >= 12)
+            break;
+        th_sleep_ms(20);
+    }
+    /* Stopped while the last three hang: the engine waits for their timeout, not for ever. */
+    th_run r;
+    stop_engine(engine, &r);
+
+    char *pids = read_file(dir, "notify.pids");
+    int children = 0, alive = 0;
+    for (char *p = pids; *p != '\0'; p++)
+        if (p == pids || p[-1] == '\n') {
+            pid_t child = (pid_t)atoi(p);
+            children++;
+            alive += th_alive(child);
+            kill_leftover(child);
+        }
+    free(pids);
+    if (most != 3 || lines != 12 || children != 12 || alive != 0)
+        fail_msg(
+            "at most 3 notify programs should run (%d did), all 12 notifications reach one (%d did), and"
+            " each be killed with its child at its timeout (%d of %d children alive):\n%s",
+            most, lines, alive, children, r.err);
+    if (took < 3000 || occurrences(r.err, "notify program timed out") != 12)
+        fail_msg("each notify program should have run until its timeout (all done in %ld ms):\n%s", took,
+                 r.err);
+    /* Each notification once. */
+    char *log = read_file(dir, "notify.log");
+    int seen[13] = {0};
+    for (char *line = log; line != NULL && *line != '\0';) {
+        char *end = strchr(line, '\n');
+        json_t *notice = json_loadb(line, end ? (size_t)(end - line) : strlen(line), 0, NULL);
+        json_int_t crisis = json_integer_value(json_object_get(notice, "crisis"));
+        if (crisis < 1 || crisis > 12 || seen[crisis]++)
+            fail_msg("each of the 12 notifications should appear once:\n%s", log);
+        json_decref(notice);
+        line = end ? end + 1 : NULL;
+    }
+    free(log);
+    th_run_free(&r);
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
+/*
+ * engine --once ends when the notify program it started ends. Before, a
+ * notify program still running after the last batch left the engine
+ * waiting for ever (nothing woke it when the program ended).
+ */
+static void test_engine_once_waits_for_the_notify_program(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    char *dir = th_tempdir();
+    program(dir, "notify", "#!/bin/sh\ncat >> \"$0.log\"\nsleep 1\n");
+    load(db, "council");
+    seats(db);
+    trigger(db, "council", NULL);
+    char *log = NULL;
+    int status = engine_once_within(db, dir, 10000, &log);
+    if (status != 0)
+        fail_msg("engine --once should end with its notify program (exit %d):\n%s", status, log);
+    free(log);
+    char *notices = read_file(dir, "notify.log");
+    if (!th_contains(notices, "\"crisis\": 1") && !th_contains(notices, "\"crisis\":1"))
+        fail_msg("the notify program should have received crisis 1's notification:\n%s", notices);
+    free(notices);
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
 /* 100 crises, 10 votes each (four abstentions changed to approvals): 1,000 commands. */
 static void load_votes(const char *db)
 {
@@ -575,11 +1095,19 @@ int main(void)
         cmocka_unit_test(test_engine_consensus_and_refusal),
         cmocka_unit_test(test_engine_sets_a_failing_crisis_aside),
         cmocka_unit_test(test_engine_finds_the_crisis_that_fails_a_batch),
+        cmocka_unit_test(test_engine_sets_aside_a_crisis_whose_commands_cannot_be_read),
         cmocka_unit_test(test_engine_backs_off_when_the_server_is_out_of_disk),
+        cmocka_unit_test(test_engine_records_a_refusal_that_quotes_a_long_text),
         cmocka_unit_test(test_engine_open_approval_in_show),
         cmocka_unit_test(test_engine_deadline_and_escalation),
         cmocka_unit_test(test_engine_actions_once),
         cmocka_unit_test(test_engine_actions_retry_and_timeout),
+        cmocka_unit_test(test_engine_stores_what_an_action_prints_as_text),
+        cmocka_unit_test(test_engine_sets_aside_the_crisis_whose_action_result_fails),
+        cmocka_unit_test(test_engine_judges_an_action_by_its_exit),
+        cmocka_unit_test(test_engine_kills_an_action_with_its_children),
+        cmocka_unit_test(test_engine_bounds_the_notify_program),
+        cmocka_unit_test(test_engine_once_waits_for_the_notify_program),
         cmocka_unit_test(test_engine_three_engines_apply_each_vote_once),
         cmocka_unit_test(test_engine_stopped_mid_load_loses_nothing),
         cmocka_unit_test(test_engine_killed_mid_load_loses_nothing),

@@ -1,6 +1,7 @@
 /* Integration test harness: databases from a template, tocsin as a process. */
 #include "harness.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -55,8 +56,12 @@ th_proc *th_tocsin_start(const char *db, const char *const *args)
         dup2(devnull, 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
-        close(out[0]);
-        close(err[0]);
+        /* Only 0, 1 and 2: a copy of the pipes left open would pass to every program the engine starts, and
+         * th_wait would wait for the last of them (an orphan of an action) to end. */
+        int extra[] = {devnull, out[0], err[0], out[1], err[1]};
+        for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+            if (extra[i] > 2)
+                close(extra[i]);
         if (db != NULL)
             setenv("TOCSIN_DB", db, 1);
         else
@@ -126,6 +131,65 @@ void th_tocsin(th_run *run, const char *db, const char *const *args)
 void th_signal(th_proc *proc, int sig)
 {
     kill(proc->pid, sig);
+}
+
+pid_t th_pid(const th_proc *proc)
+{
+    return proc->pid;
+}
+
+/* The state letter and parent of process pid, from /proc/PID/stat; 0 when it is gone. */
+static char proc_state(pid_t pid, pid_t *parent)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    fclose(f);
+    line[n] = '\0';
+    char *end = strrchr(line, ')'); /* the command name may hold spaces and parentheses */
+    char state = 0;
+    int ppid = 0;
+    if (end == NULL || sscanf(end + 1, " %c %d", &state, &ppid) != 2)
+        return 0;
+    if (parent != NULL)
+        *parent = (pid_t)ppid;
+    return state;
+}
+
+int th_alive(pid_t pid)
+{
+    if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH))
+        return 0;
+    char state = proc_state(pid, NULL);
+    return state != 0 && state != 'Z';
+}
+
+int th_children(pid_t parent)
+{
+    DIR *dir = opendir("/proc");
+    if (dir == NULL)
+        fail_msg("cannot read /proc: %s", strerror(errno));
+    int count = 0;
+    struct dirent *d;
+    while ((d = readdir(dir)) != NULL) {
+        pid_t pid = (pid_t)atoi(d->d_name), ppid = 0;
+        if (pid <= 0)
+            continue;
+        char state = proc_state(pid, &ppid);
+        count += state != 0 && state != 'Z' && ppid == parent;
+    }
+    closedir(dir);
+    return count;
+}
+
+long th_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void th_sleep_ms(int ms)

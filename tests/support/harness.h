@@ -41,6 +41,18 @@ void th_run_free(th_run *run);
 /* Sends sig to a started process. */
 void th_signal(th_proc *proc, int sig);
 
+/* The process id of a started process. */
+pid_t th_pid(const th_proc *proc);
+
+/* Whether process pid is alive: it exists and is not a zombie (which no one may have reaped yet). */
+int th_alive(pid_t pid);
+
+/* How many live processes (zombies left out) have parent as their parent, from /proc. */
+int th_children(pid_t parent);
+
+/* Milliseconds on a monotonic clock, to time what a test waits for. */
+long th_now_ms(void);
+
 /* Sleeps ms milliseconds. */
 void th_sleep_ms(int ms);
 

@@ -48,6 +48,20 @@ static void test_error_long_text_is_cut(void **state)
     assert_int_equal(strlen(err.text), TC_ERROR_TEXT_LENGTH - 1);
 }
 
+/* A message cut by bytes (it may quote what a user wrote) ends on a whole character: it stays UTF-8. */
+static void test_error_long_text_is_cut_between_characters(void **state)
+{
+    (void)state;
+    tc_error err;
+    char big[1200] = "";
+    for (int i = 0; i < 350; i++)
+        strcat(big, "\xE2\x82\xAC"); /* the euro sign: three bytes, 510 of 511 fit after "no " */
+    tc_error_init(&err);
+    tc_error_set(&err, TC_EINVAL, "no %s", big);
+    assert_int_equal(strlen(err.text), 3 + 3 * 169);
+    assert_memory_equal(err.text + strlen(err.text) - 3, "\xE2\x82\xAC", 3);
+}
+
 static void test_error_names(void **state)
 {
     (void)state;
@@ -64,6 +78,7 @@ int main(void)
         cmocka_unit_test(test_error_null_is_allowed),
         cmocka_unit_test(test_error_text_is_one_line),
         cmocka_unit_test(test_error_long_text_is_cut),
+        cmocka_unit_test(test_error_long_text_is_cut_between_characters),
         cmocka_unit_test(test_error_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
