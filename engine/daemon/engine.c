@@ -1,6 +1,8 @@
 /* The engine's event loop: see engine.h for the design. */
 #include "daemon/engine.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -609,6 +611,31 @@ static void on_signal(uv_signal_t *s, int signum)
     maybe_finish(e);
 }
 
+/*
+ * Marks every descriptor the engine inherited (past stdin, stdout and stderr)
+ * close-on-exec, so that no action or notify program receives one: a pipe a
+ * supervisor left open, a file, a socket. Its own (libuv's, libpq's) are
+ * close-on-exec already.
+ */
+static void close_inherited_on_exec(void)
+{
+    DIR *dir = opendir("/proc/self/fd");
+    if (dir == NULL)
+        return;
+    int own = dirfd(dir);
+    struct dirent *entry;
+    while ((entry = readdir(dir)) != NULL) {
+        char *end;
+        long fd = strtol(entry->d_name, &end, 10);
+        if (*end != '\0' || end == entry->d_name || fd <= 2 || fd == own)
+            continue;
+        int flags = fcntl((int)fd, F_GETFD);
+        if (flags >= 0 && !(flags & FD_CLOEXEC))
+            fcntl((int)fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+    closedir(dir);
+}
+
 int tc_engine_run(const tc_engine_options *options, tc_error *err)
 {
     engine *e = calloc(1, sizeof *e);
@@ -665,6 +692,7 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
     tc_log(TC_LOG_INFO, e->opts.once ? "engine starting (once)" : "engine starting", "actions",
            e->opts.actions_dir ? e->opts.actions_dir : "(none)", NULL);
     signal(SIGPIPE, SIG_IGN); /* a program that exits before reading its stdin must not kill the engine */
+    close_inherited_on_exec();
     if (!e->opts.once) {
         start_listen(e);
         uv_timer_start(&e->safety_timer, on_batch_timer, SAFETY_POLL_MS, SAFETY_POLL_MS);

@@ -12,12 +12,14 @@
  * the CLI issue); seats are rows of tocsin.seats.
  */
 #include <setjmp.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <cmocka.h>
@@ -787,6 +789,36 @@ static void kill_leftover(pid_t pid)
  * stdout and stderr, and the one that does not. Before, the engine waited
  * for the first to close the pipes (60 s), and the second outlived it.
  */
+/* A descriptor the engine inherited (a supervisor's pipe, a file) never reaches an action program. */
+static void test_engine_actions_inherit_no_descriptor(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    char *dir = actions_dir();
+    program(dir, "ok-action", "#!/bin/sh\ncat > /dev/null\nls -l /proc/$$/fd > \"$0.fds\" 2>&1\necho '{}'\n");
+    th_write_file(dir, "inherited-secret", "not for actions\n");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/inherited-secret", dir);
+    int fd = open(path, O_RDONLY); /* no O_CLOEXEC: the engine started below inherits it */
+    assert_true(fd >= 0);
+    load(db, "fast");
+    trigger(db, "fast", "{\"path\": \"alert\"}");
+    engine_once(db, dir);
+    close(fd);
+    snprintf(path, sizeof path, "%s/ok-action.fds", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char listing[8192];
+    size_t n = fread(listing, 1, sizeof listing - 1, f);
+    listing[n] = '\0';
+    fclose(f);
+    if (n == 0 || th_contains(listing, "inherited-secret"))
+        fail_msg("the action should not hold the engine's inherited descriptor:\n%s", listing);
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
 static void test_engine_judges_an_action_by_its_exit(void **state)
 {
     (void)state;
@@ -1104,6 +1136,7 @@ int main(void)
         cmocka_unit_test(test_engine_actions_retry_and_timeout),
         cmocka_unit_test(test_engine_stores_what_an_action_prints_as_text),
         cmocka_unit_test(test_engine_sets_aside_the_crisis_whose_action_result_fails),
+        cmocka_unit_test(test_engine_actions_inherit_no_descriptor),
         cmocka_unit_test(test_engine_judges_an_action_by_its_exit),
         cmocka_unit_test(test_engine_kills_an_action_with_its_children),
         cmocka_unit_test(test_engine_bounds_the_notify_program),
