@@ -26,23 +26,13 @@ static char kz[64], ru[64], observer[64], outsider[64], person[64];
 /* The test database, logged in as role. */
 static char *as_role(const char *role)
 {
-    char *info = malloc(strlen(db) + 128);
-    sprintf(info, "%s user=%s", db, role);
-    return info;
+    return th_conninfo_as(db, role);
 }
 
 static void expect_run(const char *role, int status, const char *const *args, const char *out,
                        const char *err)
 {
-    char *info = role ? as_role(role) : strdup(db);
-    th_run r;
-    th_tocsin(&r, info, args);
-    if (r.status != status || (out && !th_contains(r.out, out)) || (err && !th_contains(r.err, err)))
-        fail_msg("as %s: tocsin %s %s %s: exit %d (expected %d)\nstdout: %s\nstderr: %s",
-                 role ? role : "admin", args[0], args[1] ? args[1] : "", args[1] && args[2] ? args[2] : "",
-                 r.status, status, r.out, r.err);
-    th_run_free(&r);
-    free(info);
+    th_expect_tocsin(db, role, status, args, out, err);
 }
 
 static void expect_sql_fails(const char *role, const char *sql)

@@ -360,3 +360,26 @@ int th_line_count(const char *text)
             lines++;
     return lines;
 }
+
+char *th_conninfo_as(const char *conninfo, const char *role)
+{
+    size_t size = strlen(conninfo) + strlen(role) + 8;
+    char *info = malloc(size);
+    if (info == NULL)
+        fail_msg("out of memory");
+    snprintf(info, size, "%s user=%s", conninfo, role);
+    return info;
+}
+
+void th_expect_tocsin(const char *db, const char *role, int status, const char *const *args, const char *out,
+                      const char *err)
+{
+    char *info = role ? th_conninfo_as(db, role) : strdup(db);
+    th_run r;
+    th_tocsin(&r, info, args);
+    if (r.status != status || (out && !th_contains(r.out, out)) || (err && !th_contains(r.err, err)))
+        fail_msg("as %s: tocsin %s %s %s: exit %d (expected %d)\nstdout: %s\nstderr: %s", role ? role : "the test's login",
+                 args[0], args[1] ? args[1] : "", args[1] && args[2] ? args[2] : "", r.status, status, r.out, r.err);
+    th_run_free(&r);
+    free(info);
+}

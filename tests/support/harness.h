@@ -65,6 +65,17 @@ void th_db_drop(char *conninfo);
 /* A conninfo like base with dbname replaced; owned by the caller (free()). */
 char *th_conninfo_with_db(const char *base, const char *dbname);
 
+/* conninfo logging in as role instead (user=role appended); free(). */
+char *th_conninfo_as(const char *conninfo, const char *role);
+
+/*
+ * Runs `tocsin ARGS...` on db, logged in as role (NULL: the test's own
+ * login), and fails the test unless it exits with status and its stdout and
+ * stderr contain out and err (NULL: anything).
+ */
+void th_expect_tocsin(const char *db, const char *role, int status, const char *const *args, const char *out,
+                      const char *err);
+
 /* Connects, failing the test if it cannot. */
 PGconn *th_connect(const char *conninfo);
 

@@ -191,20 +191,28 @@ static void test_machine_approval_deadline_timeout(void **state)
     finish(&f);
 }
 
+/* council.json's "excluded" approval (KZ and RU, rule any, exclude_initiator), triggered by initiator. */
+static void start_excluded(fixture *f, tc_actor initiator)
+{
+    char *text = fixture_playbook("council");
+    json_t *inputs = json_pack("{s:s}", "rule", "excluded");
+    tc_trigger t = {.inputs = inputs};
+    memset(f, 0, sizeof *f);
+    f->pb = compile(text);
+    f->inst = tc_instance_new(f->pb);
+    assert_int_equal(tc_trigger_prepare(f->pb, f->inst, &t, &initiator, 0, &f->err), 0);
+    tc_event trigger = {.kind = TC_EVENT_TRIGGER, .actor = initiator};
+    assert_int_equal(act(f, trigger, 0), 0); /* the fixture checks the instance's round trip, login included */
+    json_decref(inputs);
+    free(text);
+}
+
 static void test_machine_approval_exclude_initiator(void **state)
 {
     (void)state;
     fixture f;
-    char *text = fixture_playbook("council");
-    json_t *inputs = json_pack("{s:s}", "rule", "excluded");
-    tc_trigger t = {.inputs = inputs};
-    memset(&f, 0, sizeof f);
-    f.pb = compile(text);
-    f.inst = tc_instance_new(f.pb);
     tc_actor kz = ACTOR("kz_delegate", "council/KZ");
-    assert_int_equal(tc_trigger_prepare(f.pb, f.inst, &t, &kz, 0, &f.err), 0);
-    tc_event trigger = {.kind = TC_EVENT_TRIGGER, .actor = kz};
-    assert_int_equal(act(&f, trigger, 0), 0);
+    start_excluded(&f, kz);
 
     tc_event ev = {.kind = TC_EVENT_VOTE, .actor = kz, .state = "excluded", .vote = TC_VOTE_APPROVE};
     assert_int_equal(act(&f, ev, M), TC_EPERM);
@@ -213,8 +221,6 @@ static void test_machine_approval_exclude_initiator(void **state)
     ev.actor = ACTOR("kz_deputy", "council/KZ");
     assert_int_equal(act(&f, ev, M), 0);
     assert_string_equal(f.inst->outcome, "resolved");
-    json_decref(inputs);
-    free(text);
     finish(&f);
 }
 
@@ -223,17 +229,8 @@ static void test_machine_approval_exclude_initiator_login(void **state)
 {
     (void)state;
     fixture f;
-    char *text = fixture_playbook("council");
-    json_t *inputs = json_pack("{s:s}", "rule", "excluded");
-    tc_trigger t = {.inputs = inputs};
-    memset(&f, 0, sizeof f);
-    f.pb = compile(text);
-    f.inst = tc_instance_new(f.pb);
-    tc_actor alice = {"alice", (const char *const[]){"council/RU"}, 1, 0, "alice"};
-    assert_int_equal(tc_trigger_prepare(f.pb, f.inst, &t, &alice, 0, &f.err), 0);
+    start_excluded(&f, (tc_actor){"alice", (const char *const[]){"council/RU"}, 1, 0, "alice"});
     assert_string_equal(f.inst->initiator_login, "alice");
-    tc_event trigger = {.kind = TC_EVENT_TRIGGER, .actor = alice};
-    assert_int_equal(act(&f, trigger, 0), 0); /* the fixture checks the instance's round trip, login included */
 
     tc_event ev = {.kind = TC_EVENT_VOTE, .state = "excluded", .vote = TC_VOTE_APPROVE};
     ev.actor = (tc_actor){"kz_delegate", (const char *const[]){"council/KZ"}, 1, 0, "alice"};
@@ -243,8 +240,6 @@ static void test_machine_approval_exclude_initiator_login(void **state)
     ev.actor = (tc_actor){"kz_delegate", (const char *const[]){"council/KZ"}, 1, 0, "kz_delegate"};
     assert_int_equal(act(&f, ev, M), 0);
     assert_string_equal(f.inst->outcome, "resolved");
-    json_decref(inputs);
-    free(text);
     finish(&f);
 }
 
