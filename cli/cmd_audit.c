@@ -122,14 +122,17 @@ static int verify(PGconn *conn, long long id, int json)
             const char *expected = json_string_value(json_object_get(b, "expected"));
             const char *problem = json_string_value(json_object_get(b, "problem"));
             if (problem != NULL && strcmp(problem, "edited") == 0)
-                fprintf(stderr, "broken chain: crisis %lld, event %lld: its hash is %s, the chain gives %s\n", crisis,
-                        seq, stored, expected);
+                fprintf(stderr, "broken chain: crisis %lld, event %lld: its hash is %s, the chain gives %s\n",
+                        crisis, seq, stored, expected);
             else
-                fprintf(stderr,
-                        "broken chain: crisis %lld %s: the crisis records its last event as %lld with hash %s, "
-                        "the chain ends %s%s\n",
-                        crisis, strcmp(problem ? problem : "", "truncated") == 0 ? "lost events" : "has events past its head",
-                        seq, expected, *stored ? "with hash " : "with no event", stored);
+                fprintf(
+                    stderr,
+                    "broken chain: crisis %lld %s: the crisis records its last event as %lld with hash %s, "
+                    "the chain ends %s%s\n",
+                    crisis,
+                    strcmp(problem ? problem : "", "truncated") == 0 ? "lost events"
+                                                                     : "has events past its head",
+                    seq, expected, *stored ? "with hash " : "with no event", stored);
         }
         if (ok)
             printf("every chain holds: %lld event%s in %lld cris%s\n", events, events == 1 ? "" : "s", crises,

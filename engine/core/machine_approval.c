@@ -122,7 +122,8 @@ static int is_initiator_person(const tc_instance *inst, const tc_actor *actor)
         return 0;
     if (inst->initiator != NULL && strcmp(actor->role, inst->initiator) == 0)
         return 1;
-    return actor->login != NULL && inst->initiator_login != NULL && strcmp(actor->login, inst->initiator_login) == 0;
+    return actor->login != NULL && inst->initiator_login != NULL &&
+           strcmp(actor->login, inst->initiator_login) == 0;
 }
 
 int approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
@@ -132,10 +133,11 @@ int approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
         return tc_error_set(r->err, TC_EINVAL, "a vote is approve, reject or abstain");
     if (s->approval.exclude_initiator && is_initiator_person(r->inst, &ev->actor)) {
         if (ev->actor.login != NULL && strcmp(ev->actor.role, ev->actor.login) != 0)
-            return tc_error_set(r->err, TC_EPERM, "%s (logged in as %s) triggered this crisis and may not vote on %s",
+            return tc_error_set(r->err, TC_EPERM,
+                                "%s (logged in as %s) triggered this crisis and may not vote on %s",
                                 ev->actor.role, ev->actor.login, s->path);
-        return tc_error_set(r->err, TC_EPERM, "%s triggered this crisis and may not vote on %s", ev->actor.role,
-                            s->path);
+        return tc_error_set(r->err, TC_EPERM, "%s triggered this crisis and may not vote on %s",
+                            ev->actor.role, s->path);
     }
 
     /* Accepted: from here on the vote is recorded. */

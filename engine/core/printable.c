@@ -29,7 +29,8 @@ static size_t utf8_sequence(const unsigned char *s, size_t n, uint32_t *cp)
         c = (c << 6) | (s[i] & 0x3f);
     }
     /* Overlong forms, surrogates and code points past U+10FFFF are not UTF-8. */
-    if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
+    if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+        (c >= 0xd800 && c <= 0xdfff))
         return 0;
     *cp = c;
     return len;
@@ -37,7 +38,8 @@ static size_t utf8_sequence(const unsigned char *s, size_t n, uint32_t *cp)
 
 static int is_bidi_control(uint32_t c)
 {
-    return c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+    return c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+           (c >= 0x2066 && c <= 0x2069);
 }
 
 void tc_printable_add(tc_strbuf *sb, const char *text)

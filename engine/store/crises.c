@@ -54,7 +54,8 @@ int tc_store_submit(PGconn *conn, int64_t crisis, const char *kind, json_t *args
     int outside = PQtransactionStatus(conn) == PQTRANS_IDLE;
     tc_db_statement statements[4] = {
         {"BEGIN", 0, NULL, NULL, 0},
-        {"SELECT seq, duplicate FROM tocsin.submit($1::bigint, $2, $3::jsonb, $4, $5::boolean)", 5, NULL, NULL, 0},
+        {"SELECT seq, duplicate FROM tocsin.submit($1::bigint, $2, $3::jsonb, $4, $5::boolean)", 5, NULL,
+         NULL, 0},
         {"COMMIT", 0, NULL, NULL, 0},
         {NOTIFY_AFTER_COMMIT_SQL, 2, NULL, NULL, 1},
     };
@@ -64,7 +65,8 @@ int tc_store_submit(PGconn *conn, int64_t crisis, const char *kind, json_t *args
     statements[3].params = notify_params;
     int first = outside ? 0 : 1, count = outside ? 4 : 1; /* inside: the submit alone */
     PGresult *results[4] = {NULL, NULL, NULL, NULL};
-    int rc = tc_db_pipeline(conn, statements + first, count, results + first, "cannot record the command", err);
+    int rc =
+        tc_db_pipeline(conn, statements + first, count, results + first, "cannot record the command", err);
     free(text);
     if (rc != 0)
         return rc;
@@ -168,9 +170,10 @@ int tc_store_crisis_show(PGconn *conn, int64_t id, json_t **out, tc_error *err)
     tc_playbook *pb = compile_cached(cache, 1, COL(1), COL(2), COL(15));
     json_t *data = NULL;
     json_t *active = active_of(pb, OPT(14), 0, &data);
-    json_t *aside = OPT(17) == NULL ? json_null()
-                                    : json_pack("{s:s, s:s, s:i, s:s, s:s}", "engine", COL(17), "reason", COL(18),
-                                                "failures", atoi(COL(19)), "since", COL(20), "until", COL(21));
+    json_t *aside = OPT(17) == NULL
+                        ? json_null()
+                        : json_pack("{s:s, s:s, s:i, s:s, s:s}", "engine", COL(17), "reason", COL(18),
+                                    "failures", atoi(COL(19)), "since", COL(20), "until", COL(21));
     json_t *doc = json_pack(
         "{s:I, s:s, s:i, s:s, s:s, s:s?, s:s, s:s, s:o, s:s, s:s, s:s?, s:i, s:I, s:o, s:o, s:o, s:o}", "id",
         (json_int_t)id, "playbook", COL(1), "version", atoi(COL(2)), "title", COL(3), "status", COL(4),
@@ -426,17 +429,18 @@ int tc_store_audit_verify(PGconn *conn, int64_t crisis, json_t **broken, long lo
             return err ? err->code : TC_EFAILED;
         PQclear(res);
     }
-    res = tc_db_query(conn, "SELECT crisis, seq, expected, stored, problem FROM tocsin.audit_verify($1::bigint)",
-                      1, params, "cannot verify the audit", err);
+    res = tc_db_query(conn,
+                      "SELECT crisis, seq, expected, stored, problem FROM tocsin.audit_verify($1::bigint)", 1,
+                      params, "cannot verify the audit", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
     json_t *list = json_array();
     for (int i = 0; i < PQntuples(res); i++)
-        json_array_append_new(
-            list, json_pack("{s:I, s:I, s:s, s:s, s:s}", "crisis",
-                            (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10), "seq",
-                            (json_int_t)strtoll(PQgetvalue(res, i, 1), NULL, 10), "expected", PQgetvalue(res, i, 2),
-                            "stored", PQgetvalue(res, i, 3), "problem", PQgetvalue(res, i, 4)));
+        json_array_append_new(list, json_pack("{s:I, s:I, s:s, s:s, s:s}", "crisis",
+                                              (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10), "seq",
+                                              (json_int_t)strtoll(PQgetvalue(res, i, 1), NULL, 10),
+                                              "expected", PQgetvalue(res, i, 2), "stored",
+                                              PQgetvalue(res, i, 3), "problem", PQgetvalue(res, i, 4)));
     PQclear(res);
     res = tc_db_query(
         conn,

@@ -51,9 +51,8 @@ static void read_claims(PGresult *res, tc_claim *out)
 
 int tc_store_lock(PGconn *conn, int64_t id, tc_claim **claim, tc_error *err)
 {
-    PGresult *res = tc_db_crisis_query(
-        conn, "SELECT " CLAIM_COLUMNS " FROM tocsin.lock_crisis($1::bigint) c", id,
-        "cannot lock the crisis", err);
+    PGresult *res = tc_db_crisis_query(conn, "SELECT " CLAIM_COLUMNS " FROM tocsin.lock_crisis($1::bigint) c",
+                                       id, "cannot lock the crisis", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
     *claim = calloc(1, sizeof **claim);
@@ -130,8 +129,9 @@ int tc_store_role_seats(PGconn *conn, const char *role, json_t **seats, int *adm
     "SELECT " CLAIM_COLUMNS                                                                                  \
     ", c.work::text, c.actors::text"                                                                         \
     "  FROM tocsin.take($1::integer, to_timestamp($2::bigint / 1000.0), $3::bigint[]) c"
-#define COMMIT_BATCH_SQL "SELECT tocsin.commit_batch($1::jsonb, false)" /* the NOTIFY comes after the commit */
-#define NEXT_DUE_SQL     "SELECT tocsin.next_due($1::bigint[])"
+#define COMMIT_BATCH_SQL                                                                                     \
+    "SELECT tocsin.commit_batch($1::jsonb, false)" /* the NOTIFY comes after the commit */
+#define NEXT_DUE_SQL "SELECT tocsin.next_due($1::bigint[])"
 
 int tc_store_work_prepare(PGconn *conn, tc_error *err)
 {
@@ -204,8 +204,8 @@ static char *id_array(const int64_t *ids, size_t n)
     return tc_strbuf_take(&sb);
 }
 
-int tc_store_take(PGconn *conn, int limit, tc_ms now, const int64_t *skip, size_t skip_count, tc_claim **claims,
-                  size_t *count, json_t **actors, tc_error *err)
+int tc_store_take(PGconn *conn, int limit, tc_ms now, const int64_t *skip, size_t skip_count,
+                  tc_claim **claims, size_t *count, json_t **actors, tc_error *err)
 {
     char lim[16], at[32];
     snprintf(lim, sizeof lim, "%d", limit);
@@ -246,7 +246,7 @@ int tc_store_take(PGconn *conn, int limit, tc_ms now, const int64_t *skip, size_
 }
 
 struct tc_writes {
-    tc_strbuf json;    /* the jsonb array for tocsin.commit_batch() */
+    tc_strbuf json; /* the jsonb array for tocsin.commit_batch() */
     size_t count;
     tc_strbuf applied; /* "1,2,3": the crises written since the last commit, for its NOTIFY */
 };
@@ -301,8 +301,8 @@ int tc_writes_add(tc_writes *w, int64_t crisis, int64_t revision, const char *st
     return sb->failed || w->applied.failed ? tc_error_set(err, TC_ENOMEM, "out of memory") : 0;
 }
 
-int tc_store_write(PGconn *conn, tc_writes *w, int commit, const int64_t *skip, size_t skip_count, tc_ms *next_due,
-                   tc_error *err)
+int tc_store_write(PGconn *conn, tc_writes *w, int commit, const int64_t *skip, size_t skip_count,
+                   tc_ms *next_due, tc_error *err)
 {
     tc_db_statement statements[4];
     const char *params[1] = {NULL}, *due_params[1] = {NULL}, *notify_params[2] = {"tocsin_applied", ""};
@@ -362,7 +362,8 @@ int tc_store_set_aside(PGconn *conn, int64_t crisis, int64_t revision, const cha
     const char *params[5] = {id, rev, engine, reason, at};
     /* Set aside again at the same revision: one more failure; at a later one: a new record (013). */
     PGresult *res = tc_db_query(
-        conn, "SELECT tocsin.record_set_aside($1::bigint, $2::bigint, $3, $4, to_timestamp($5::bigint / 1000.0))",
+        conn,
+        "SELECT tocsin.record_set_aside($1::bigint, $2::bigint, $3, $4, to_timestamp($5::bigint / 1000.0))",
         5, params, "cannot record a crisis set aside", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;

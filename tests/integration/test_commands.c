@@ -255,7 +255,8 @@ static void test_commands_verify_finds_truncation(void **state)
     json_t *broken = json_object_get(doc, "broken");
     assert_int_equal(json_array_size(broken), 3);
     for (size_t i = 0; i < 3; i++)
-        assert_string_equal(json_string_value(json_object_get(json_array_get(broken, i), "problem")), "truncated");
+        assert_string_equal(json_string_value(json_object_get(json_array_get(broken, i), "problem")),
+                            "truncated");
     json_decref(doc);
     th_run_free(&r);
     finish(&w);
@@ -296,7 +297,8 @@ static void test_commands_key_race(void **state)
     static const char *const racing[2] = {
         "SELECT seq || ' ' || duplicate FROM tocsin.submit(1, 'vote', '{\"state\": \"consensus\", \"party\":"
         " \"KZ\", \"vote\": \"approve\"}', 'race-sql', false)",
-        "SELECT id || ' ' || duplicate FROM tocsin.trigger('council', NULL, NULL, NULL, ARRAY['KZ', 'RU'], NULL, 'race-sql')",
+        "SELECT id || ' ' || duplicate FROM tocsin.trigger('council', NULL, NULL, NULL, ARRAY['KZ', 'RU'], "
+        "NULL, 'race-sql')",
     };
     for (int c = 0; c < 2; c++) {
         PGconn *first = th_connect(w.db), *second = th_connect(w.db);
@@ -313,7 +315,8 @@ static void test_commands_key_race(void **state)
         PQclear(res);
         res = PQgetResult(second);
         if (PQresultStatus(res) != PGRES_TUPLES_OK)
-            fail_msg("the second %s with the same key: %s", c == 0 ? "submit" : "trigger", PQresultErrorMessage(res));
+            fail_msg("the second %s with the same key: %s", c == 0 ? "submit" : "trigger",
+                     PQresultErrorMessage(res));
         char want[64];
         snprintf(want, sizeof want, "%.*s true", (int)strcspn(mine, " "), mine);
         assert_string_equal(PQgetvalue(res, 0, 0), want);
@@ -325,8 +328,10 @@ static void test_commands_key_race(void **state)
         PQfinish(second);
     }
 
-    char *counts = th_query_value(w.db, "SELECT (SELECT count(*) FROM tocsin.commands WHERE idem_key = 'race-vote')"
-                                        " || ' ' || (SELECT count(*) FROM tocsin.crises WHERE trigger_key = 'race-trigger')");
+    char *counts =
+        th_query_value(w.db,
+                       "SELECT (SELECT count(*) FROM tocsin.commands WHERE idem_key = 'race-vote')"
+                       " || ' ' || (SELECT count(*) FROM tocsin.crises WHERE trigger_key = 'race-trigger')");
     assert_string_equal(counts, "1 1");
     free(counts);
     finish(&w);

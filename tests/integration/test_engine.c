@@ -207,15 +207,16 @@ static void test_engine_sets_a_failing_crisis_aside(void **state)
 {
     (void)state;
     char *db = council_crises(2);
-    th_exec(db, "CREATE TABLE saved AS SELECT state FROM tocsin.crises WHERE id = 1;"
-                "UPDATE tocsin.crises SET state = '\"not a state\"' WHERE id = 1");
+    th_exec(db,
+            "CREATE TABLE saved AS SELECT state FROM tocsin.crises WHERE id = 1;"
+            "UPDATE tocsin.crises SET state = '\"not a state\"' WHERE id = 1");
     vote(db, 1, "AM", "approve");
     vote(db, 2, "AM", "approve");
     char *log = NULL;
     int status = engine_once_status(db, NULL, &log);
     if (status == 0 || !th_contains(log, "crisis 1 set aside"))
-        fail_msg("engine --once should apply the rest and say which crisis it set aside (exit %d):\n%s", status,
-                 log);
+        fail_msg("engine --once should apply the rest and say which crisis it set aside (exit %d):\n%s",
+                 status, log);
     free(log);
     expect(db, "1", "SELECT count(*) FROM tocsin.votes WHERE crisis = 2");
     expect(db, "1", "SELECT count(*) FROM tocsin.commands WHERE crisis = 1 AND applied_at IS NULL");
@@ -269,15 +270,17 @@ static void test_engine_finds_the_crisis_that_fails_a_batch(void **state)
     if (status == 0 || !th_contains(log, "one at a time") || !th_contains(log, "crisis 2 set aside"))
         fail_msg("engine --once should find crisis 2 and apply the rest (exit %d):\n%s", status, log);
     free(log);
-    expect(db, "1 0 1", "SELECT string_agg(n::text, ' ' ORDER BY c) FROM (SELECT c, (SELECT count(*) FROM"
-                        " tocsin.votes v WHERE v.crisis = c) AS n FROM generate_series(1, 3) c) x");
+    expect(db, "1 0 1",
+           "SELECT string_agg(n::text, ' ' ORDER BY c) FROM (SELECT c, (SELECT count(*) FROM"
+           " tocsin.votes v WHERE v.crisis = c) AS n FROM generate_series(1, 3) c) x");
     expect(db, "2", "SELECT string_agg(crisis::text, ',') FROM tocsin.commands WHERE applied_at IS NULL");
 
     /* A command that waits for it in vain says why. Roles belong to the cluster, not to the test's
      * database: am_delegate is created here if no earlier run (or the demo) left it. */
-    th_exec(th_env("TOCSIN_TEST_DB"),
-            "DO $$ BEGIN CREATE ROLE am_delegate; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;"
-            " END $$; GRANT tocsin_actor TO am_delegate");
+    th_exec(
+        th_env("TOCSIN_TEST_DB"),
+        "DO $$ BEGIN CREATE ROLE am_delegate; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;"
+        " END $$; GRANT tocsin_actor TO am_delegate");
     th_run r;
     th_tocsin(&r, db, (const char *[]){"--as", "am_delegate", "approve", "2", "--wait", "1", NULL});
     if (r.status != 0 || !th_contains(r.out, "pending") || !th_contains(r.err, "crisis 2 is set aside") ||
@@ -324,16 +327,19 @@ static void test_engine_backs_off_when_the_server_is_out_of_disk(void **state)
 {
     (void)state;
     char *db = council_crises(2);
-    th_exec(db, "CREATE FUNCTION full_disk() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-                "  RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full';"
-                " END $$;"
-                "CREATE TRIGGER full_disk BEFORE INSERT ON tocsin.votes FOR EACH ROW EXECUTE FUNCTION full_disk()");
+    th_exec(
+        db,
+        "CREATE FUNCTION full_disk() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        "  RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full';"
+        " END $$;"
+        "CREATE TRIGGER full_disk BEFORE INSERT ON tocsin.votes FOR EACH ROW EXECUTE FUNCTION full_disk()");
     vote(db, 1, "AM", "approve");
     vote(db, 2, "AM", "approve");
     char *log = NULL;
     int status = engine_once_status(db, NULL, &log);
     if (status != 7 || !th_contains(log, "database unavailable") || th_contains(log, "set aside"))
-        fail_msg("engine --once should back off and exit 7, setting nothing aside (exit %d):\n%s", status, log);
+        fail_msg("engine --once should back off and exit 7, setting nothing aside (exit %d):\n%s", status,
+                 log);
     free(log);
     expect(db, "2", "SELECT count(*) FROM tocsin.commands WHERE applied_at IS NULL");
     expect(db, "0", "SELECT count(*) FROM tocsin.set_aside");

@@ -97,7 +97,8 @@ static int setup(void **state)
     expect_run(NULL, 0, (const char *[]){"actor", "add", observer, "--observer", "INTERPOL", "--login", NULL},
                NULL, NULL);
     char sql[256];
-    snprintf(sql, sizeof sql, "CREATE ROLE %s LOGIN IN ROLE tocsin_engine; CREATE ROLE %s LOGIN IN ROLE tocsin_admin",
+    snprintf(sql, sizeof sql,
+             "CREATE ROLE %s LOGIN IN ROLE tocsin_engine; CREATE ROLE %s LOGIN IN ROLE tocsin_admin",
              engine_role, admin);
     th_exec(th_env("TOCSIN_TEST_DB"), sql);
     /* Crisis 1: a council decision kz takes part in; crisis 2: counter-narcotics, which neither may read
@@ -199,18 +200,21 @@ static void test_privileges_are_the_documented_matrix(void **state)
             d--;
         while (a > actual && a[-1] != '\n')
             a--;
-        fail_msg("docs/security.md's privilege matrix and the database differ\n documented: %.*s\n database:   %.*s",
-                 (int)strcspn(d, "\n"), d, (int)strcspn(a, "\n"), a);
+        fail_msg(
+            "docs/security.md's privilege matrix and the database differ\n documented: %.*s\n database:   "
+            "%.*s",
+            (int)strcspn(d, "\n"), d, (int)strcspn(a, "\n"), a);
     }
     free(documented);
     free(actual);
     /* PUBLIC has nothing in the schema (has_*_privilege cannot name PUBLIC: read the ACLs). */
-    expect("0", "SELECT count(*) FROM ("
-                "  SELECT (aclexplode(coalesce(c.relacl, acldefault('r', c.relowner)))).grantee FROM pg_class c"
-                "   WHERE c.relnamespace = 'tocsin'::regnamespace"
-                "  UNION ALL"
-                "  SELECT (aclexplode(coalesce(p.proacl, acldefault('f', p.proowner)))).grantee FROM pg_proc p"
-                "   WHERE p.pronamespace = 'tocsin'::regnamespace) g WHERE g.grantee = 0");
+    expect("0",
+           "SELECT count(*) FROM ("
+           "  SELECT (aclexplode(coalesce(c.relacl, acldefault('r', c.relowner)))).grantee FROM pg_class c"
+           "   WHERE c.relnamespace = 'tocsin'::regnamespace"
+           "  UNION ALL"
+           "  SELECT (aclexplode(coalesce(p.proacl, acldefault('f', p.proowner)))).grantee FROM pg_proc p"
+           "   WHERE p.pronamespace = 'tocsin'::regnamespace) g WHERE g.grantee = 0");
 }
 
 static void test_privileges_security_definer_search_path(void **state)
@@ -219,20 +223,22 @@ static void test_privileges_security_definer_search_path(void **state)
     /* Each SECURITY DEFINER function: a search_path setting, pg_temp last, and no schema in it that a
      * role other than the owner may create objects in. */
     char *bad = th_query_value(
-        db, "SELECT string_agg(p.oid::regprocedure::text || ' ' || coalesce(sp, '(no search_path)'), ', ')"
-            "  FROM pg_proc p"
-            "  LEFT JOIN LATERAL (SELECT substr(c, 13) AS sp FROM unnest(p.proconfig) c"
-            "                      WHERE c LIKE 'search_path=%') s ON true"
-            " WHERE p.pronamespace = 'tocsin'::regnamespace AND p.prosecdef"
-            "   AND (sp IS NULL OR sp !~ ', pg_temp$'"
-            "        OR EXISTS (SELECT 1 FROM unnest(string_to_array(sp, ', ')) sch"
-            "                    WHERE sch <> 'pg_temp' AND EXISTS ("
-            "                      SELECT 1 FROM pg_namespace n, pg_roles r"
-            "                       WHERE n.nspname = sch AND r.oid <> n.nspowner AND NOT r.rolsuper"
-            "                         AND has_schema_privilege(r.oid, n.oid, 'CREATE'))))");
+        db,
+        "SELECT string_agg(p.oid::regprocedure::text || ' ' || coalesce(sp, '(no search_path)'), ', ')"
+        "  FROM pg_proc p"
+        "  LEFT JOIN LATERAL (SELECT substr(c, 13) AS sp FROM unnest(p.proconfig) c"
+        "                      WHERE c LIKE 'search_path=%') s ON true"
+        " WHERE p.pronamespace = 'tocsin'::regnamespace AND p.prosecdef"
+        "   AND (sp IS NULL OR sp !~ ', pg_temp$'"
+        "        OR EXISTS (SELECT 1 FROM unnest(string_to_array(sp, ', ')) sch"
+        "                    WHERE sch <> 'pg_temp' AND EXISTS ("
+        "                      SELECT 1 FROM pg_namespace n, pg_roles r"
+        "                       WHERE n.nspname = sch AND r.oid <> n.nspowner AND NOT r.rolsuper"
+        "                         AND has_schema_privilege(r.oid, n.oid, 'CREATE'))))");
     if (bad != NULL)
         fail_msg("SECURITY DEFINER functions with an unsafe search_path: %s", bad);
-    expect("t", "SELECT count(*) >= 12 FROM pg_proc WHERE pronamespace = 'tocsin'::regnamespace AND prosecdef");
+    expect("t",
+           "SELECT count(*) >= 12 FROM pg_proc WHERE pronamespace = 'tocsin'::regnamespace AND prosecdef");
 }
 
 static const char shadow_pg_roles[] =
@@ -246,11 +252,14 @@ static void test_privileges_shadowed_catalogs_change_nothing(void **state)
     const char *roles[] = {kz, observer};
     for (int i = 0; i < 2; i++) {
         /* kz reads crisis 1 only; the observer (INTERPOL) neither. */
-        char *seen = sql_as(roles[i], shadow_pg_roles, "SELECT coalesce(string_agg(id::text, ','), '') FROM "
-                                                       "tocsin.crises", NULL);
+        char *seen = sql_as(roles[i], shadow_pg_roles,
+                            "SELECT coalesce(string_agg(id::text, ','), '') FROM "
+                            "tocsin.crises",
+                            NULL);
         assert_string_equal(seen, i == 0 ? "1" : "");
         free(seen);
-        char *audit = sql_as(roles[i], shadow_pg_roles, "SELECT count(*) FROM tocsin.audit WHERE crisis = 2", NULL);
+        char *audit =
+            sql_as(roles[i], shadow_pg_roles, "SELECT count(*) FROM tocsin.audit WHERE crisis = 2", NULL);
         assert_string_equal(audit, "0");
         free(audit);
         sql_as(roles[i], shadow_pg_roles,
@@ -259,7 +268,8 @@ static void test_privileges_shadowed_catalogs_change_nothing(void **state)
                "may not trigger playbook counter-narcotics");
         sql_as(roles[i], shadow_pg_roles,
                "SELECT * FROM tocsin.submit(2, 'cancel', '{\"reason\": \"x\"}', NULL, false)", "no crisis 2");
-        char *is_admin = sql_as(roles[i], shadow_pg_roles, "SELECT admin FROM tocsin.actor(session_user)", NULL);
+        char *is_admin =
+            sql_as(roles[i], shadow_pg_roles, "SELECT admin FROM tocsin.actor(session_user)", NULL);
         assert_string_equal(is_admin, "f");
         free(is_admin);
     }
@@ -295,7 +305,8 @@ static void test_privileges_engine_cannot_forge(void **state)
         "UPDATE tocsin.crises SET status = 'closed'",
         "DELETE FROM tocsin.timers",
         "SELECT tocsin.actor_seat(current_user, 'council/RU', true)",
-        "SELECT * FROM tocsin.submit(1, 'vote', '{\"state\": \"consensus\", \"vote\": \"approve\"}', NULL, false)",
+        "SELECT * FROM tocsin.submit(1, 'vote', '{\"state\": \"consensus\", \"vote\": \"approve\"}', NULL, "
+        "false)",
     };
     for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++)
         sql_as(engine_role, NULL, writes[i], "permission denied");
@@ -306,7 +317,8 @@ static void test_privileges_engine_cannot_forge(void **state)
     size_t size = strlen(state_text) + 1024;
     char *batch = malloc(size);
     snprintf(batch, size,
-             "SELECT tocsin.commit_batch($$[{\"crisis\": 1, \"revision\": %s, \"state\": %s, \"audit\": [{\"at_ms\":"
+             "SELECT tocsin.commit_batch($$[{\"crisis\": 1, \"revision\": %s, \"state\": %s, \"audit\": "
+             "[{\"at_ms\":"
              " 1, \"actor\": \"ru_delegate\", \"login\": \"ru_delegate\", \"kind\": \"vote\", \"state\":"
              " \"consensus\", \"detail\": {\"vote\": \"reject\", \"party\": \"RU\"}}], \"timers\": [],"
              " \"cleared\": [], \"commands\": []}]$$::jsonb, false)",
@@ -318,7 +330,8 @@ static void test_privileges_engine_cannot_forge(void **state)
     size = strlen(state_text) + 1024;
     batch = malloc(size);
     snprintf(batch, size,
-             "SELECT tocsin.commit_batch($$[{\"crisis\": 1, \"revision\": %s, \"state\": %s, \"audit\": [{\"at_ms\":"
+             "SELECT tocsin.commit_batch($$[{\"crisis\": 1, \"revision\": %s, \"state\": %s, \"audit\": "
+             "[{\"at_ms\":"
              " 1, \"kind\": \"vote\", \"state\": \"consensus\", \"detail\": {\"vote\": \"reject\","
              " \"party\": \"RU\"}}], \"timers\": [], \"cleared\": [], \"commands\": []}]$$::jsonb, false)",
              revision, state_text);
@@ -326,13 +339,15 @@ static void test_privileges_engine_cannot_forge(void **state)
     free(batch);
 
     /* KZ's real command, turned by the batch into a reject: refused as well. */
-    th_exec(db, "INSERT INTO tocsin.commands (crisis, kind, actor, login, args) VALUES"
-                " (1, 'vote', 'kz_x', 'kz_x', '{\"state\": \"consensus\", \"vote\": \"approve\"}')");
+    th_exec(db,
+            "INSERT INTO tocsin.commands (crisis, kind, actor, login, args) VALUES"
+            " (1, 'vote', 'kz_x', 'kz_x', '{\"state\": \"consensus\", \"vote\": \"approve\"}')");
     char *seq = th_query_value(db, "SELECT max(seq) FROM tocsin.commands");
     size = strlen(state_text) + 1024;
     batch = malloc(size);
     snprintf(batch, size,
-             "SELECT tocsin.commit_batch($$[{\"crisis\": 1, \"revision\": %s, \"state\": %s, \"audit\": [{\"at_ms\":"
+             "SELECT tocsin.commit_batch($$[{\"crisis\": 1, \"revision\": %s, \"state\": %s, \"audit\": "
+             "[{\"at_ms\":"
              " 1, \"actor\": \"kz_x\", \"login\": \"kz_x\", \"kind\": \"vote\", \"state\": \"consensus\","
              " \"detail\": {\"vote\": \"reject\", \"party\": \"KZ\"}}], \"timers\": [], \"cleared\": [],"
              " \"commands\": [{\"seq\": %s, \"result\": \"applied\", \"error\": null}]}]$$::jsonb, false)",
@@ -352,7 +367,8 @@ static void test_privileges_engine_works_as_its_role(void **state)
     (void)state;
     /* A vote, and an action whose result is written before the claim (lock_crisis). */
     expect_run(kz, 0, (const char *[]){"approve", "1", "--no-wait", NULL}, NULL, NULL);
-    expect_run(NULL, 0, (const char *[]){"trigger", "fast", "--inputs", "{\"path\": \"alert\"}", "--no-wait", NULL},
+    expect_run(NULL, 0,
+               (const char *[]){"trigger", "fast", "--inputs", "{\"path\": \"alert\"}", "--no-wait", NULL},
                "3\n", NULL);
     char *dir = th_tempdir();
     th_write_file(dir, "ok-action", "#!/bin/sh\ncat >/dev/null\necho '{\"sent\": 1}'\n");
@@ -368,7 +384,8 @@ static void test_privileges_engine_works_as_its_role(void **state)
     expect("closed resolved", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 3");
     /* What the engine did itself is in its own name. */
     char sql[256];
-    snprintf(sql, sizeof sql, "SELECT count(*) > 0 FROM tocsin.audit WHERE crisis = 3 AND actor = '%s'", engine_role);
+    snprintf(sql, sizeof sql, "SELECT count(*) > 0 FROM tocsin.audit WHERE crisis = 3 AND actor = '%s'",
+             engine_role);
     expect("t", sql);
     expect("0", "SELECT count(*) FROM tocsin.audit_verify()");
 }
@@ -385,7 +402,8 @@ static void test_privileges_admin_limits(void **state)
     char *superuser = th_query_value(db, "SELECT current_user");
     const char *protected_roles[] = {"tocsin_engine", "tocsin_admin", superuser, "pg_read_server_files"};
     for (size_t i = 0; i < sizeof protected_roles / sizeof protected_roles[0]; i++)
-        expect_run(admin, 5, (const char *[]){"actor", "add", protected_roles[i], "--seat", "council/KZ", NULL}, NULL,
+        expect_run(admin, 5,
+                   (const char *[]){"actor", "add", protected_roles[i], "--seat", "council/KZ", NULL}, NULL,
                    "not a role tocsin manages");
     expect_run(admin, 5, (const char *[]){"actor", "grant", superuser, "council/KZ", NULL}, NULL,
                "not a role tocsin manages");
@@ -393,23 +411,29 @@ static void test_privileges_admin_limits(void **state)
     expect("f", "SELECT rolcanlogin FROM pg_roles WHERE rolname = 'tocsin_engine'");
     expect("0", "SELECT count(*) FROM tocsin.seats WHERE actor LIKE 'tocsin%'");
 
-    sql_as(admin, NULL, "SELECT tocsin.actor_add('someone', ARRAY['Council/KZ'], '{}', false)", "invalid seat");
-    sql_as(admin, NULL, "SELECT tocsin.actor_add('someone', '{}', ARRAY['UN ODC'], false)", "invalid organisation");
-    sql_as(admin, NULL, "SELECT tocsin.actor_add('some one', ARRAY['council/KZ'], '{}', false)", "invalid actor name");
+    sql_as(admin, NULL, "SELECT tocsin.actor_add('someone', ARRAY['Council/KZ'], '{}', false)",
+           "invalid seat");
+    sql_as(admin, NULL, "SELECT tocsin.actor_add('someone', '{}', ARRAY['UN ODC'], false)",
+           "invalid organisation");
+    sql_as(admin, NULL, "SELECT tocsin.actor_add('some one', ARRAY['council/KZ'], '{}', false)",
+           "invalid actor name");
     expect("0", "SELECT count(*) FROM pg_roles WHERE rolname IN ('someone', 'some one')");
 
     sql_as(admin, NULL, "SELECT * FROM tocsin.load_playbook_checked(repeat(' ', 1048577))",
            "the playbook is 1048577 bytes, more than the 1048576 allowed");
     sql_as(admin, NULL,
-           "SELECT * FROM tocsin.trigger('council', NULL, NULL, NULL, NULL, jsonb_build_object('a', repeat('x', 70000)),"
+           "SELECT * FROM tocsin.trigger('council', NULL, NULL, NULL, NULL, jsonb_build_object('a', "
+           "repeat('x', 70000)),"
            " NULL)",
            "the inputs JSON is");
-    sql_as(admin, NULL, "SELECT * FROM tocsin.trigger('council', repeat('t', 1025), NULL, NULL, NULL, NULL, NULL)",
+    sql_as(admin, NULL,
+           "SELECT * FROM tocsin.trigger('council', repeat('t', 1025), NULL, NULL, NULL, NULL, NULL)",
            "the title is 1025 bytes");
-    sql_as(kz, NULL,
-           "SELECT * FROM tocsin.submit(1, 'vote', jsonb_build_object('state', 'consensus', 'vote', 'approve',"
-           " 'reason', repeat('r', 20000)), NULL, false)",
-           "the reason is 20000 bytes");
+    sql_as(
+        kz, NULL,
+        "SELECT * FROM tocsin.submit(1, 'vote', jsonb_build_object('state', 'consensus', 'vote', 'approve',"
+        " 'reason', repeat('r', 20000)), NULL, false)",
+        "the reason is 20000 bytes");
     sql_as(kz, NULL,
            "SELECT * FROM tocsin.submit(1, 'vote', '{\"state\": \"consensus\", \"vote\": \"approve\"}',"
            " repeat('k', 257), false)",

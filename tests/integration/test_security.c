@@ -220,14 +220,16 @@ static void test_security_exclude_initiator_is_the_person(void **state)
 {
     (void)state;
     char sql[512];
-    expect_run(NULL, 0, (const char *[]){"actor", "add", person, "--seat", "council/RU", "--login", NULL}, NULL,
-               NULL);
+    expect_run(NULL, 0, (const char *[]){"actor", "add", person, "--seat", "council/RU", "--login", NULL},
+               NULL, NULL);
     snprintf(sql, sizeof sql, "GRANT %s TO %s", kz, person);
     th_exec(db, sql);
 
-    expect_run(person, 0, (const char *[]){"trigger", "council", "--input", "rule=excluded", NULL}, NULL, NULL);
+    expect_run(person, 0, (const char *[]){"trigger", "council", "--input", "rule=excluded", NULL}, NULL,
+               NULL);
     char *id = th_query_value(db, "SELECT max(id) FROM tocsin.crises");
-    expect_run(person, 5, (const char *[]){"approve", id, NULL}, NULL, "triggered this crisis and may not vote");
+    expect_run(person, 5, (const char *[]){"approve", id, NULL}, NULL,
+               "triggered this crisis and may not vote");
     char expected[160];
     snprintf(expected, sizeof expected, "%s (logged in as %s) triggered", kz, person);
     expect_run(person, 5, (const char *[]){"--as", kz, "approve", id, NULL}, NULL, expected);
@@ -252,8 +254,10 @@ static void test_security_exclude_initiator_is_the_person(void **state)
             break;
         th_sleep_ms(50);
     }
-    snprintf(sql, sizeof sql, "SELECT result || ': ' || error FROM tocsin.commands WHERE crisis = %s AND login = '%s'"
-                              " AND kind = 'vote'", id, person);
+    snprintf(sql, sizeof sql,
+             "SELECT result || ': ' || error FROM tocsin.commands WHERE crisis = %s AND login = '%s'"
+             " AND kind = 'vote'",
+             id, person);
     char *result = th_query_value(db, sql);
     if (result == NULL || !th_contains(result, "refused") || !th_contains(result, "triggered this crisis"))
         fail_msg("the engine should refuse the vote: %s", result ? result : "(null)");

@@ -378,8 +378,9 @@ void th_expect_tocsin(const char *db, const char *role, int status, const char *
     th_run r;
     th_tocsin(&r, info, args);
     if (r.status != status || (out && !th_contains(r.out, out)) || (err && !th_contains(r.err, err)))
-        fail_msg("as %s: tocsin %s %s %s: exit %d (expected %d)\nstdout: %s\nstderr: %s", role ? role : "the test's login",
-                 args[0], args[1] ? args[1] : "", args[1] && args[2] ? args[2] : "", r.status, status, r.out, r.err);
+        fail_msg("as %s: tocsin %s %s %s: exit %d (expected %d)\nstdout: %s\nstderr: %s",
+                 role ? role : "the test's login", args[0], args[1] ? args[1] : "",
+                 args[1] && args[2] ? args[2] : "", r.status, status, r.out, r.err);
     th_run_free(&r);
     free(info);
 }

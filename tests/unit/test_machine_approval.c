@@ -202,7 +202,8 @@ static void start_excluded(fixture *f, tc_actor initiator)
     f->inst = tc_instance_new(f->pb);
     assert_int_equal(tc_trigger_prepare(f->pb, f->inst, &t, &initiator, 0, &f->err), 0);
     tc_event trigger = {.kind = TC_EVENT_TRIGGER, .actor = initiator};
-    assert_int_equal(act(f, trigger, 0), 0); /* the fixture checks the instance's round trip, login included */
+    assert_int_equal(act(f, trigger, 0),
+                     0); /* the fixture checks the instance's round trip, login included */
     json_decref(inputs);
     free(text);
 }

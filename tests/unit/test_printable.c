@@ -34,7 +34,9 @@ static void test_printable_passes_text_unchanged(void **state)
     (void)state;
     expect_printable("", "");
     expect_printable("as instructed by the capital", "as instructed by the capital");
-    expect_printable("Қазақстан, Кыргызстан, Тоҷикистон — «да»; 日本; 🙂", "Қазақстан, Кыргызстан, Тоҷикистон — «да»; 日本; 🙂");
+    expect_printable(
+        "Қазақстан, Кыргызстан, Тоҷикистон — «да»; 日本; 🙂",
+        "Қазақстан, Кыргызстан, Тоҷикистон — «да»; 日本; 🙂");
     expect_printable("quotes \" ' and a backslash \\", "quotes \" ' and a backslash \\");
 }
 
@@ -45,11 +47,18 @@ static void test_printable_escapes_what_a_terminal_acts_on(void **state)
     expect_printable("a\r\tb", "a\\r\\tb");
     expect_printable("\x1b[2J\x1b[31mred", "\\x1b[2J\\x1b[31mred");
     expect_printable("bell\a del\x7f", "bell\\x07 del\\x7f");
-    expect_printable("c1 \xc2\x9b" "31m", "c1 \\u009b31m");                          /* CSI as a C1 control */
-    expect_printable("abc\xe2\x80\xae" "fedcba", "abc\\u202efedcba");               /* RIGHT-TO-LEFT OVERRIDE */
+    expect_printable(
+        "c1 \xc2\x9b"
+        "31m",
+        "c1 \\u009b31m"); /* CSI as a C1 control */
+    expect_printable(
+        "abc\xe2\x80\xae"
+        "fedcba",
+        "abc\\u202efedcba"); /* RIGHT-TO-LEFT OVERRIDE */
     expect_printable("isolate \xe2\x81\xa6x\xe2\x81\xa9", "isolate \\u2066x\\u2069"); /* LRI ... PDI */
-    expect_printable("bad \xff\xfe utf-8 \xc3", "bad \\xff\\xfe utf-8 \\xc3");        /* not UTF-8, cut short */
-    expect_printable("overlong \xc0\xaf surrogate \xed\xa0\x80", "overlong \\xc0\\xaf surrogate \\xed\\xa0\\x80");
+    expect_printable("bad \xff\xfe utf-8 \xc3", "bad \\xff\\xfe utf-8 \\xc3"); /* not UTF-8, cut short */
+    expect_printable("overlong \xc0\xaf surrogate \xed\xa0\x80",
+                     "overlong \\xc0\\xaf surrogate \\xed\\xa0\\x80");
 }
 
 static void test_printable_tail_and_timeline(void **state)
@@ -68,8 +77,9 @@ static void test_printable_tail_and_timeline(void **state)
                                "fine\n+00:00:01 consensus vote council/RU reject by ru_delegate\x1b[8m");
     tc_timeline_describe(&sb, "vote", "consensus", "kz_delegate", detail);
     got = tc_strbuf_take(&sb);
-    assert_string_equal(got, "consensus vote council/KZ approve by kz_delegate: fine\\n+00:00:01 consensus vote "
-                             "council/RU reject by ru_delegate\\x1b[8m");
+    assert_string_equal(got,
+                        "consensus vote council/KZ approve by kz_delegate: fine\\n+00:00:01 consensus vote "
+                        "council/RU reject by ru_delegate\\x1b[8m");
     free(got);
     json_decref(detail);
 }
@@ -77,10 +87,12 @@ static void test_printable_tail_and_timeline(void **state)
 static void test_printable_json_escapes_every_string(void **state)
 {
     (void)state;
-    json_t *doc = json_pack("{s:s, s:[s, {s:s}], s:i}", "title", "a\x1b[2Jb", "list", "ok", "deep", "x\ny", "n", 5);
+    json_t *doc =
+        json_pack("{s:s, s:[s, {s:s}], s:i}", "title", "a\x1b[2Jb", "list", "ok", "deep", "x\ny", "n", 5);
     assert_int_equal(tc_printable_json(doc), 0);
     char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-    assert_string_equal(text, "{\"list\":[\"ok\",{\"deep\":\"x\\\\ny\"}],\"n\":5,\"title\":\"a\\\\x1b[2Jb\"}");
+    assert_string_equal(text,
+                        "{\"list\":[\"ok\",{\"deep\":\"x\\\\ny\"}],\"n\":5,\"title\":\"a\\\\x1b[2Jb\"}");
     free(text);
     json_decref(doc);
 }
