@@ -86,7 +86,7 @@ int main(int argc, char **argv)
                 }
                 tc_effects fx = {0};
                 tc_event ev = {.kind = TC_EVENT_VOTE,
-                               .actor = {seats[v], &seats[v], 1, 0},
+                               .actor = {seats[v], &seats[v], 1, 0, NULL},
                                .state = "decide",
                                .party = parties[v],
                                .vote = v == 3 ? TC_VOTE_ABSTAIN : TC_VOTE_APPROVE,
