@@ -11,8 +11,15 @@ static const char usage[] =
     "\n"
     "Applies the schema migrations that the database has not applied yet, in\n"
     "order, each in its own transaction, and records each with its sha256 in\n"
-    "tocsin.schema_migrations. Running it again does nothing. Two runs at once\n"
-    "are safe: the second waits for the first.\n"
+    "tocsin.schema_migrations. Then, when any of the repeatable files\n"
+    "(repeatable/*.sql: the functions, triggers, policies and privileges) is not\n"
+    "what the database last ran, it runs them all again, in name order, in one\n"
+    "transaction (tocsin.schema_repeatables). Running it again does nothing. Two\n"
+    "runs at once are safe: the second waits for the first.\n"
+    "\n"
+    "012_baseline.sql folds the first twelve migrations of tocsin: a database\n"
+    "that applied all twelve counts it as applied, and is brought up to date from\n"
+    "there; one that applied only some of them is refused (exit 3).\n"
     "\n"
     "A migration edited after it was applied is refused (exit 3) and nothing is\n"
     "applied: add a new migration instead. A database that has migrations this\n"
@@ -20,8 +27,9 @@ static const char usage[] =
     "\n"
     "Options:\n"
     "  --status     list every migration and whether it is applied; change nothing\n"
-    "  --dir DIR    use the NNN_name.sql files of DIR instead of the migrations\n"
-    "               built into tocsin (for migration authors and tests)\n"
+    "  --dir DIR    use the NNN_name.sql files of DIR (and DIR/repeatable/*.sql)\n"
+    "               instead of the migrations built into tocsin (for migration\n"
+    "               authors and tests)\n"
     "  --db, --json as for every command (tocsin --help)\n"
     "\n"
     "Examples:\n"
@@ -58,13 +66,21 @@ static json_t *entry_json(const tc_migration_entry *e)
     return o;
 }
 
+/* {"files": N, "current": bool}: whether the database last ran these repeatable files. */
+static json_t *repeatable_json(const tc_migration_report *report)
+{
+    return json_pack("{s:I, s:b}", "files", (json_int_t)report->repeatable_count, "current",
+                     report->repeatable_current);
+}
+
 static int print_status(const tc_migration_report *report, int json)
 {
     if (json) {
         json_t *list = json_array();
         for (size_t i = 0; i < report->count; i++)
             json_array_append_new(list, entry_json(&report->entries[i]));
-        return cli_print_json(json_pack("{s:o}", "migrations", list));
+        return cli_print_json(
+            json_pack("{s:o, s:o}", "migrations", list, "repeatable", repeatable_json(report)));
     }
     if (report->count == 0) {
         puts("no migrations");
@@ -77,6 +93,8 @@ static int print_status(const tc_migration_report *report, int json)
                tc_migration_state_name(e->state), e->record ? e->record->applied_at : "-",
                e->record ? e->record->applied_by : "-");
     }
+    printf("-       repeatable/ (%zu files)%*s %s\n", report->repeatable_count, 19, "",
+           report->repeatable_current ? "applied" : "pending");
     return 0;
 }
 
@@ -89,10 +107,14 @@ static int print_applied(const tc_migration_report *report, int json)
         json_t *list = json_array();
         for (size_t i = 0; i < report->count; i++)
             json_array_append_new(list, entry_json(&report->entries[i]));
-        return cli_print_json(json_pack("{s:o, s:o}", "applied", applied, "migrations", list));
+        return cli_print_json(json_pack("{s:o, s:o, s:o}", "applied", applied, "migrations", list,
+                                        "repeatable", repeatable_json(report)));
     }
     for (size_t i = 0; i < report->applied_count; i++)
         printf("applied %s\n", report->applied[i]->name);
+    if (report->repeatables_applied > 0)
+        printf("applied repeatable/ (%zu files: functions, triggers, policies, privileges)\n",
+               report->repeatables_applied);
     if (report->applied_count == 0)
         printf("already up to date (%zu migrations applied)\n", report->count);
     else

@@ -1,4 +1,4 @@
-/* The rules for role, seat and organisation names (migrations/007_seats.sql). */
+/* The rules for role, seat and organisation names (the CHECKs of migrations/012_baseline.sql). */
 #include "core/actor_names.h"
 
 #include <string.h>

@@ -1,7 +1,7 @@
 /*
  * The names tocsin actor takes: PostgreSQL role names, seats and observed
  * organisations, checked with the rules the database enforces (the CHECKs of
- * migrations/007_seats.sql), so that a bad name is refused at once with a
+ * migrations/012_baseline.sql), so that a bad name is refused at once with a
  * clear message (exit 3) rather than by a constraint of the server.
  */
 #ifndef TC_CORE_ACTOR_NAMES_H

@@ -125,3 +125,77 @@ int tc_migration_verdict(const tc_migration_entry *entries, size_t count, tc_err
     }
     return 0;
 }
+
+/* The next "-- tocsin:folds NAME SHA256" line of sql[*at..length), or 0 when none is left. */
+static int next_fold(const char *sql, size_t length, size_t *at, const char **name, size_t *name_length,
+                     const char **sha)
+{
+    static const char marker[] = "-- tocsin:folds ";
+    const size_t marker_length = sizeof marker - 1;
+    while (*at < length) {
+        const char *line = sql + *at;
+        const char *end = memchr(line, '\n', length - *at);
+        size_t line_length = end ? (size_t)(end - line) : length - *at;
+        *at += line_length + 1;
+        if (line_length <= marker_length || memcmp(line, marker, marker_length) != 0)
+            continue;
+        const char *p = line + marker_length, *stop = line + line_length;
+        const char *space = memchr(p, ' ', (size_t)(stop - p));
+        if (space == NULL || stop - (space + 1) != TC_SHA256_HEX_LENGTH - 1)
+            continue;
+        *name = p;
+        *name_length = (size_t)(space - p);
+        *sha = space + 1;
+        return 1;
+    }
+    return 0;
+}
+
+int tc_migration_fold(const tc_migration *files, size_t file_count, tc_migration_record *records,
+                      size_t *count, tc_error *err)
+{
+    for (size_t f = 0; f < file_count; f++) {
+        const tc_migration *base = &files[f];
+        size_t at = 0, folds = 0, found = 0, name_length;
+        const char *name, *sha;
+        const tc_migration_record *last = NULL;
+        while (next_fold(base->sql, base->sql_length, &at, &name, &name_length, &sha)) {
+            folds++;
+            for (size_t r = 0; r < *count; r++)
+                if (strlen(records[r].name) == name_length &&
+                    memcmp(records[r].name, name, name_length) == 0 &&
+                    strncmp(records[r].sha256, sha, TC_SHA256_HEX_LENGTH - 1) == 0) {
+                    found++;
+                    if (last == NULL || records[r].version > last->version)
+                        last = &records[r];
+                }
+        }
+        if (found == 0)
+            continue;
+        if (found != folds)
+            return tc_error_set(
+                err, TC_EINVAL,
+                "the database stopped at migration %s, before the baseline %s; migrate it with the "
+                "tocsin that has %s first",
+                last->name, base->name, last->name);
+        /* Every folded record gives way to one record of the baseline, where the last of them was. */
+        tc_migration_record folded = *last;
+        folded.version = base->version;
+        folded.name = base->name;
+        folded.sha256 = base->sha256;
+        size_t kept = 0;
+        for (size_t r = 0; r < *count; r++) {
+            int is_folded = 0;
+            size_t scan = 0;
+            while (!is_folded && next_fold(base->sql, base->sql_length, &scan, &name, &name_length, &sha))
+                is_folded = strlen(records[r].name) == name_length &&
+                            memcmp(records[r].name, name, name_length) == 0 &&
+                            strncmp(records[r].sha256, sha, TC_SHA256_HEX_LENGTH - 1) == 0;
+            if (is_folded && &records[r] != last)
+                continue;
+            records[kept++] = is_folded ? folded : records[r];
+        }
+        *count = kept;
+    }
+    return 0;
+}

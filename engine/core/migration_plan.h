@@ -18,7 +18,7 @@
 /* A migration file: NNN_name.sql. All pointers are borrowed from the caller. */
 typedef struct tc_migration {
     int version;      /* NNN */
-    const char *name; /* the file name, "001_init.sql" */
+    const char *name; /* the file name, "012_baseline.sql" */
     const char *sql;
     size_t sql_length;
     char sha256[TC_SHA256_HEX_LENGTH]; /* of the file's bytes */
@@ -47,6 +47,21 @@ typedef struct tc_migration_entry {
     const tc_migration_record *record; /* NULL when PENDING or OUT_OF_ORDER */
     tc_migration_state state;
 } tc_migration_entry;
+
+/*
+ * Baselines. A migration file may fold earlier ones: each line
+ *   -- tocsin:folds NNN_name.sql SHA256
+ * names a file it replaces and the sha256 that migrate recorded for it. A
+ * database that recorded every folded file, each with that sha256, counts the
+ * baseline as applied: tc_migration_fold rewrites records[0..*count) in place,
+ * the folded records giving way to one record of the baseline (its name and
+ * sha256 borrowed from the file, when and by whom from the last folded one).
+ * A database that recorded only some of them stopped before the baseline and
+ * cannot be brought past it by these files: TC_EINVAL, naming the last one it
+ * has. Records that match no fold are left as they are.
+ */
+int tc_migration_fold(const tc_migration *files, size_t file_count, tc_migration_record *records,
+                      size_t *count, tc_error *err);
 
 /* "applied", "pending", "edited", "unknown", "out of order". */
 const char *tc_migration_state_name(tc_migration_state state);

@@ -47,7 +47,7 @@ int tc_store_submit(PGconn *conn, int64_t crisis, const char *kind, json_t *args
         return tc_error_set(err, TC_ENOMEM, "out of memory");
     /*
      * Recorded and committed, then the engines woken by a NOTIFY of its own
-     * that does not wait for the WAL flush (migrations/012_notify_after_commit.sql),
+     * that does not wait for the WAL flush (migrations/repeatable/50_commands.sql),
      * in one round trip. Inside a caller's transaction, submit() notifies at
      * that transaction's commit.
      */

@@ -93,7 +93,7 @@ int tc_db_fail(PGconn *conn, const PGresult *res, const char *what, tc_error *er
      * text, refused as invalid input. The CLI refuses such text itself; this is for every other caller. */
     if (state != NULL && (strcmp(state, "22021") == 0 || strcmp(state, "22P05") == 0))
         return tc_error_set(err, TC_EINVAL, "%s: text that is not valid UTF-8: %s", what, message);
-    /* The API's own errors (migrations/006_api.sql): the message says it all. */
+    /* The API's own errors (migrations/repeatable/50_commands.sql): the message says it all. */
     if (state != NULL && strncmp(state, "TC00", 4) == 0) {
         static const int codes[] = {
             ['3'] = TC_EINVAL, ['4'] = TC_ENOTFOUND, ['5'] = TC_EPERM, ['6'] = TC_ECONFLICT};

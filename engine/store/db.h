@@ -62,7 +62,7 @@ PGresult *tc_db_crisis_query(PGconn *conn, const char *sql, int64_t id, const ch
  * A NOTIFY ($1 channel, $2 payload) sent after a commit, in a transaction of
  * its own that does not wait for the WAL flush: NOTIFYing commits are
  * serialised by the server until their flush, so the durable ones carry no
- * NOTIFY (migrations/012_notify_after_commit.sql).
+ * NOTIFY (migrations/repeatable/).
  */
 #define NOTIFY_AFTER_COMMIT_SQL "SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)"
 

@@ -23,6 +23,11 @@ static const char bootstrap_sql[] =
     "  name text NOT NULL,"
     "  sha256 text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),"
     "  applied_at timestamptz NOT NULL DEFAULT now(),"
+    "  applied_by name NOT NULL DEFAULT current_user);"
+    "CREATE TABLE IF NOT EXISTS tocsin.schema_repeatables ("
+    "  name text PRIMARY KEY,"
+    "  sha256 text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),"
+    "  applied_at timestamptz NOT NULL DEFAULT now(),"
     "  applied_by name NOT NULL DEFAULT current_user)";
 
 static const char records_sql[] =
@@ -39,6 +44,43 @@ void tc_migration_report_free(tc_migration_report *report)
     free(report->records);
     PQclear(report->rows);
     free(report);
+}
+
+/*
+ * Whether the repeatable files of set are the ones the database last ran
+ * (tocsin.schema_repeatables: each name with its sha256, and no other).
+ */
+static int read_repeatables(PGconn *conn, const tc_migration_set *set, tc_migration_report *report,
+                            tc_error *err)
+{
+    PGresult *res = PQexec(conn, "SELECT to_regclass('tocsin.schema_repeatables') IS NOT NULL");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        int rc = tc_db_fail(conn, res, "cannot read the repeatable migrations", err);
+        PQclear(res);
+        return rc;
+    }
+    int exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    size_t n = tc_migration_set_repeatable_count(set);
+    report->repeatable_count = n;
+    report->repeatable_current = 0;
+    if (!exists)
+        return 0;
+    res = PQexec(conn, "SELECT name, sha256 FROM tocsin.schema_repeatables ORDER BY name COLLATE \"C\"");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        int rc = tc_db_fail(conn, res, "cannot read the repeatable migrations", err);
+        PQclear(res);
+        return rc;
+    }
+    int same = (size_t)PQntuples(res) == n;
+    for (size_t i = 0; same && i < n; i++) {
+        const tc_migration *m = tc_migration_set_repeatable_at(set, i);
+        same = strcmp(PQgetvalue(res, (int)i, 0), m->name) == 0 &&
+               strcmp(PQgetvalue(res, (int)i, 1), m->sha256) == 0;
+    }
+    PQclear(res);
+    report->repeatable_current = same;
+    return 0;
 }
 
 /* Reads the applied migrations into report and compares them with set. */
@@ -78,8 +120,14 @@ static int read_records(PGconn *conn, const tc_migration_set *set, tc_migration_
             r->applied_by = PQgetvalue(report->rows, (int)i, 4);
         }
     }
-    return tc_migration_compare(tc_migration_set_at(set, 0), tc_migration_set_count(set), report->records, n,
-                                &report->entries, &report->count, err);
+    int rc =
+        tc_migration_fold(tc_migration_set_at(set, 0), tc_migration_set_count(set), report->records, &n, err);
+    if (rc == 0)
+        rc = tc_migration_compare(tc_migration_set_at(set, 0), tc_migration_set_count(set), report->records,
+                                  n, &report->entries, &report->count, err);
+    if (rc == 0)
+        rc = read_repeatables(conn, set, report, err);
+    return rc;
 }
 
 int tc_migrate_status(PGconn *conn, const tc_migration_set *set, tc_migration_report **out, tc_error *err)
@@ -110,17 +158,13 @@ static int line_of(const char *sql, long position)
     return line;
 }
 
-/* Runs one migration and records it, in one transaction. */
-static int apply_one(PGconn *conn, const tc_migration *m, tc_error *err)
+/* Runs the SQL of one file, naming the file and its line when it fails. */
+static int run_file(PGconn *conn, const tc_migration *m, tc_error *err)
 {
     char what[300];
-    int rc;
-
-    if ((rc = tc_db_command(conn, "BEGIN", "cannot begin a migration", err)) != 0)
-        return rc;
-
     PGresult *res = PQexec(conn, m->sql);
     ExecStatusType status = PQresultStatus(res);
+    int rc = 0;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
         const char *position = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
         if (position != NULL)
@@ -129,10 +173,22 @@ static int apply_one(PGconn *conn, const tc_migration *m, tc_error *err)
         else
             snprintf(what, sizeof what, "migration %s failed", m->name);
         rc = tc_db_fail(conn, res, what, err);
-        PQclear(res);
-        goto rollback;
     }
     PQclear(res);
+    return rc;
+}
+
+/* Runs one migration and records it, in one transaction. */
+static int apply_one(PGconn *conn, const tc_migration *m, tc_error *err)
+{
+    char what[300];
+    int rc;
+
+    if ((rc = tc_db_command(conn, "BEGIN", "cannot begin a migration", err)) != 0)
+        return rc;
+    if ((rc = run_file(conn, m, err)) != 0)
+        goto rollback;
+    PGresult *res;
 
     char version[16];
     snprintf(version, sizeof version, "%d", m->version);
@@ -153,6 +209,43 @@ static int apply_one(PGconn *conn, const tc_migration *m, tc_error *err)
 
 rollback:
     /* A failed ROLLBACK means the connection is gone, and with it the transaction. */
+    tc_db_command(conn, "ROLLBACK", "cannot roll back", NULL);
+    return rc;
+}
+
+/*
+ * Runs every repeatable file, in name order, and records them in place of
+ * what was recorded before, all in one transaction: functions, triggers,
+ * policies and privileges are made again together, so they never disagree.
+ */
+static int apply_repeatables(PGconn *conn, const tc_migration_set *set, tc_error *err)
+{
+    char what[300];
+    int rc;
+    if ((rc = tc_db_command(conn, "BEGIN", "cannot begin the repeatable migrations", err)) != 0)
+        return rc;
+    if ((rc = tc_db_command(conn, "DELETE FROM tocsin.schema_repeatables",
+                            "cannot clear the repeatable migrations", err)) != 0)
+        goto rollback;
+    for (size_t i = 0; i < tc_migration_set_repeatable_count(set); i++) {
+        const tc_migration *m = tc_migration_set_repeatable_at(set, i);
+        if ((rc = run_file(conn, m, err)) != 0)
+            goto rollback;
+        const char *params[2] = {m->name, m->sha256};
+        PGresult *res =
+            PQexecParams(conn, "INSERT INTO tocsin.schema_repeatables (name, sha256) VALUES ($1, $2)", 2,
+                         NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            snprintf(what, sizeof what, "cannot record migration %s", m->name);
+            rc = tc_db_fail(conn, res, what, err);
+            PQclear(res);
+            goto rollback;
+        }
+        PQclear(res);
+    }
+    return tc_db_command(conn, "COMMIT", "cannot commit the repeatable migrations", err);
+
+rollback:
     tc_db_command(conn, "ROLLBACK", "cannot roll back", NULL);
     return rc;
 }
@@ -205,6 +298,12 @@ int tc_migrate(PGconn *conn, const tc_migration_set *set, tc_migration_report **
     }
     if (report->applied_count > 0 && (rc = read_records(conn, set, report, err)) != 0)
         goto unlock;
+    if (!report->repeatable_current) {
+        if ((rc = apply_repeatables(conn, set, err)) != 0)
+            goto unlock;
+        report->repeatables_applied = tc_migration_set_repeatable_count(set);
+        report->repeatable_current = 1;
+    }
 
     tc_db_command(conn, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", "cannot release the migrate lock",
                   NULL);

@@ -33,9 +33,13 @@ int tc_migration_set_builtin(tc_migration_set **out, tc_error *err);
 
 void tc_migration_set_free(tc_migration_set *set);
 
-/* Borrowed views of the set's migrations, sorted by number; they live as long as the set. */
+/* Borrowed views of the set's versioned migrations, sorted by number; they live as long as the set. */
 size_t tc_migration_set_count(const tc_migration_set *set);
 const tc_migration *tc_migration_set_at(const tc_migration_set *set, size_t index);
+
+/* The same for its repeatable ones (repeatable/NAME.sql, version 0), sorted by name. */
+size_t tc_migration_set_repeatable_count(const tc_migration_set *set);
+const tc_migration *tc_migration_set_repeatable_at(const tc_migration_set *set, size_t index);
 
 /*
  * What a database holds compared with a set: one entry per number, in order.
@@ -47,7 +51,10 @@ typedef struct tc_migration_report {
     size_t count;
     const tc_migration **applied; /* migrations this run applied, in order */
     size_t applied_count;
-    int waited; /* non-zero when another migrate held the lock first */
+    int waited;                 /* non-zero when another migrate held the lock first */
+    size_t repeatable_count;    /* repeatable files in the set */
+    int repeatable_current;     /* whether the database last ran exactly these */
+    size_t repeatables_applied; /* repeatable files this run ran (all of them, or none) */
     /* private */
     tc_migration_record *records;
     PGresult *rows;

@@ -18,12 +18,20 @@ struct tc_builtin_migration {
 extern const struct tc_builtin_migration tc_builtin_migrations[];
 extern const size_t tc_builtin_migration_count;
 
-struct tc_migration_set {
+/* One list of migrations: the versioned ones, or the repeatable ones. */
+typedef struct migration_list {
     tc_migration *items;
     size_t count;
     size_t capacity;
-    int owns_text; /* whether name and sql of each item are ours to free */
+} migration_list;
+
+struct tc_migration_set {
+    migration_list versioned;  /* NNN_name.sql, by number */
+    migration_list repeatable; /* repeatable/NAME.sql, by name */
+    int owns_text;             /* whether name and sql of each item are ours to free */
 };
+
+#define REPEATABLE_DIR "repeatable"
 
 static tc_migration_set *set_new(int owns_text)
 {
@@ -33,44 +41,78 @@ static tc_migration_set *set_new(int owns_text)
     return set;
 }
 
+static void list_free(migration_list *list, int owns_text)
+{
+    if (owns_text)
+        for (size_t i = 0; i < list->count; i++) {
+            free((char *)list->items[i].name);
+            free((char *)list->items[i].sql);
+        }
+    free(list->items);
+}
+
 void tc_migration_set_free(tc_migration_set *set)
 {
     if (set == NULL)
         return;
-    if (set->owns_text)
-        for (size_t i = 0; i < set->count; i++) {
-            free((char *)set->items[i].name);
-            free((char *)set->items[i].sql);
-        }
-    free(set->items);
+    list_free(&set->versioned, set->owns_text);
+    list_free(&set->repeatable, set->owns_text);
     free(set);
 }
 
 size_t tc_migration_set_count(const tc_migration_set *set)
 {
-    return set->count;
+    return set->versioned.count;
 }
 
 const tc_migration *tc_migration_set_at(const tc_migration_set *set, size_t index)
 {
-    return index < set->count ? &set->items[index] : NULL;
+    return index < set->versioned.count ? &set->versioned.items[index] : NULL;
 }
 
-/* Appends a migration; on success the set holds name and sql. */
+size_t tc_migration_set_repeatable_count(const tc_migration_set *set)
+{
+    return set->repeatable.count;
+}
+
+const tc_migration *tc_migration_set_repeatable_at(const tc_migration_set *set, size_t index)
+{
+    return index < set->repeatable.count ? &set->repeatable.items[index] : NULL;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const tc_migration *)a)->name, ((const tc_migration *)b)->name);
+}
+
+/* Sorts both lists: versioned by number (refusing two with one number), repeatable by name. */
+static int set_sort(tc_migration_set *set, tc_error *err)
+{
+    if (set->repeatable.count > 1)
+        qsort(set->repeatable.items, set->repeatable.count, sizeof *set->repeatable.items, by_name);
+    return tc_migration_files_sort(set->versioned.items, set->versioned.count, err);
+}
+
+/*
+ * Appends a migration: a versioned one (NNN_name.sql), or a repeatable one
+ * when its name starts with "repeatable/". On success the set holds name and sql.
+ */
 static int set_add(tc_migration_set *set, const char *name, const char *sql, size_t length, tc_error *err)
 {
-    int version;
-    if (tc_migration_name_parse(name, &version) != 0)
+    int version = 0;
+    int repeatable = strncmp(name, REPEATABLE_DIR "/", sizeof REPEATABLE_DIR) == 0;
+    if (!repeatable && tc_migration_name_parse(name, &version) != 0)
         return tc_error_set(err, TC_EINVAL, "%s: a migration file must be named NNN_name.sql", name);
-    if (set->count == set->capacity) {
-        size_t capacity = set->capacity ? 2 * set->capacity : 16;
-        tc_migration *items = realloc(set->items, capacity * sizeof *items);
+    migration_list *list = repeatable ? &set->repeatable : &set->versioned;
+    if (list->count == list->capacity) {
+        size_t capacity = list->capacity ? 2 * list->capacity : 16;
+        tc_migration *items = realloc(list->items, capacity * sizeof *items);
         if (items == NULL)
             return tc_error_set(err, TC_ENOMEM, "out of memory");
-        set->items = items;
-        set->capacity = capacity;
+        list->items = items;
+        list->capacity = capacity;
     }
-    tc_migration *m = &set->items[set->count++];
+    tc_migration *m = &list->items[list->count++];
     m->version = version;
     m->name = name;
     m->sql = sql;
@@ -121,55 +163,68 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-int tc_migration_set_load_dir(const char *dir, tc_migration_set **out, tc_error *err)
+/* Adds every *.sql file of dir, named prefix + its file name; a missing dir is no file when optional. */
+static int add_dir(tc_migration_set *set, const char *dir, const char *prefix, int optional, tc_error *err)
 {
-    tc_migration_set *set = set_new(1);
-    DIR *d = NULL;
     char *path = NULL, *name = NULL, *sql = NULL;
-    int rc;
-
-    if (set == NULL)
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
-    d = opendir(dir);
+    int rc = 0;
+    DIR *d = opendir(dir);
     if (d == NULL) {
-        rc = tc_error_set(err, TC_EIO, "cannot open migrations directory %s: %s", dir, strerror(errno));
-        goto fail;
+        if (optional && errno == ENOENT)
+            return 0;
+        return tc_error_set(err, TC_EIO, "cannot open migrations directory %s: %s", dir, strerror(errno));
     }
     struct dirent *ent;
     while ((ent = readdir(d)) != NULL) {
         if (ent->d_name[0] == '.' || !ends_with(ent->d_name, ".sql"))
             continue;
         size_t length = 0, path_size = strlen(dir) + strlen(ent->d_name) + 2;
+        size_t name_size = strlen(prefix) + strlen(ent->d_name) + 1;
         path = malloc(path_size);
-        name = strdup(ent->d_name);
+        name = malloc(name_size);
         if (path == NULL || name == NULL) {
             rc = tc_error_set(err, TC_ENOMEM, "out of memory");
-            goto fail;
+            break;
         }
         snprintf(path, path_size, "%s/%s", dir, ent->d_name);
-        if ((rc = read_file(path, &sql, &length, err)) != 0)
-            goto fail;
-        if ((rc = set_add(set, name, sql, length, err)) != 0)
-            goto fail;
+        snprintf(name, name_size, "%s%s", prefix, ent->d_name);
+        if ((rc = read_file(path, &sql, &length, err)) != 0 ||
+            (rc = set_add(set, name, sql, length, err)) != 0)
+            break;
         name = sql = NULL;
         free(path);
         path = NULL;
     }
-    closedir(d);
-    d = NULL;
-    if ((rc = tc_migration_files_sort(set->items, set->count, err)) != 0)
-        goto fail;
-    *out = set;
-    return 0;
-
-fail:
     free(path);
     free(name);
     free(sql);
-    if (d != NULL)
-        closedir(d);
-    tc_migration_set_free(set);
+    closedir(d);
     return rc;
+}
+
+int tc_migration_set_load_dir(const char *dir, tc_migration_set **out, tc_error *err)
+{
+    tc_migration_set *set = set_new(1);
+    if (set == NULL)
+        return tc_error_set(err, TC_ENOMEM, "out of memory");
+    size_t size = strlen(dir) + sizeof REPEATABLE_DIR + 1;
+    char *sub = malloc(size);
+    int rc = sub ? 0 : tc_error_set(err, TC_ENOMEM, "out of memory");
+    if (rc == 0) {
+        snprintf(sub, size, "%s/" REPEATABLE_DIR, dir);
+        rc = add_dir(set, dir, "", 0, err);
+    }
+    if (rc == 0)
+        rc = add_dir(set, sub, REPEATABLE_DIR "/", 1, err);
+    if (rc == 0)
+        rc = set_sort(set, err);
+    free(sub);
+    if (rc != 0) {
+        tc_migration_set_free(set);
+        return rc;
+    }
+    *out = set;
+    return 0;
 }
 
 int tc_migration_set_builtin(tc_migration_set **out, tc_error *err)
@@ -183,7 +238,7 @@ int tc_migration_set_builtin(tc_migration_set **out, tc_error *err)
         if ((rc = set_add(set, b->name, b->sql, b->length, err)) != 0)
             goto fail;
     }
-    if ((rc = tc_migration_files_sort(set->items, set->count, err)) != 0)
+    if ((rc = set_sort(set, err)) != 0)
         goto fail;
     *out = set;
     return 0;

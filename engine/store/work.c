@@ -1,4 +1,4 @@
-/* The SQL of the engine's batches (the functions are in migrations/009_batch.sql, 010, 012 and 013). */
+/* The SQL of the engine's batches (the functions are in migrations/repeatable/60_engine.sql). */
 #include "store/work.h"
 
 #include <stdio.h>
@@ -155,7 +155,7 @@ int tc_store_work_prepare(PGconn *conn, tc_error *err)
 }
 
 /*
- * The work of a claim from take()'s jsonb array (see migrations/009_batch.sql).
+ * The work of a claim from take()'s jsonb array (see migrations/repeatable/60_engine.sql).
  * jsonb takes numbers that jansson cannot read (1e400, an integer of 30
  * digits), and a command's arguments are a user's: such work is this
  * crisis's fault, and says so, rather than "out of memory".
@@ -360,7 +360,7 @@ int tc_store_set_aside(PGconn *conn, int64_t crisis, int64_t revision, const cha
     snprintf(rev, sizeof rev, "%lld", (long long)revision);
     snprintf(at, sizeof at, "%lld", (long long)until);
     const char *params[5] = {id, rev, engine, reason, at};
-    /* Set aside again at the same revision: one more failure; at a later one: a new record (013). */
+    /* Set aside again at the same revision: one more failure; at a later one: a new record. */
     PGresult *res = tc_db_query(
         conn,
         "SELECT tocsin.record_set_aside($1::bigint, $2::bigint, $3, $4, to_timestamp($5::bigint / 1000.0))",

@@ -17,8 +17,8 @@ rm -f "$dir.build.log"
 pg start
 db="host=127.0.0.1 port=$port user=tocsin dbname=tocsin"
 
-# From the container: migrate, every migration of the tree.
-migrations=$(find "$src/migrations" -name '*.sql' | wc -l)
+# From the container: migrate, every versioned migration of the tree (and repeatable/).
+migrations=$(find "$src/migrations" -maxdepth 1 -name '*.sql' | wc -l)
 "$src/docker/image.sh" run -e TOCSIN_DB="$db" tocsin migrate | grep -q "up to date ($migrations migrations applied)"
 "$src/docker/image.sh" run tocsin --version | grep -q "^tocsin "
 

@@ -1,13 +1,13 @@
 /*
- * The engine's batch API in SQL (migrations/009_batch.sql), as two engines
+ * The engine's batch API in SQL (migrations/repeatable/60_engine.sql), as two engines
  * and the operators' commands meet it: tocsin.take() claims crises with their
  * work and the seats of the actors concerned, skips what another engine holds,
  * and does not block a command submitted meanwhile to a claimed crisis;
  * tocsin.commit_batch() refuses a crisis whose revision moved; a batch sends
- * one NOTIFY tocsin_applied naming all of its crises; the forms of 010 pass
- * over the crises an engine set aside, in the claim and in the next due time;
- * the forms of 012 leave the NOTIFY to their caller, which sends it after
- * the commit.
+ * one NOTIFY tocsin_applied naming all of its crises; take() and next_due()
+ * pass over the crises an engine set aside, in the claim and in the next due
+ * time; with p_notify false, submit() and commit_batch() leave the NOTIFY to
+ * their caller, which sends it after the commit.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -62,7 +62,7 @@ static void test_take_claims_work_and_seats_and_skips_what_is_held(void **state)
 
     PQclear(must(a, "BEGIN", PGRES_COMMAND_OK));
     PGresult *res =
-        must(a, "SELECT id, work::text, actors::text FROM tocsin.take(10, now())", PGRES_TUPLES_OK);
+        must(a, "SELECT id, work::text, actors::text FROM tocsin.take(10, now(), '{}')", PGRES_TUPLES_OK);
     assert_int_equal(PQntuples(res), 2);
     assert_string_equal(PQgetvalue(res, 0, 0), "1");
     json_t *work = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
@@ -81,14 +81,14 @@ static void test_take_claims_work_and_seats_and_skips_what_is_held(void **state)
 
     /* A second engine finds nothing to take while the first holds both crises. */
     PQclear(must(b, "BEGIN", PGRES_COMMAND_OK));
-    res = must(b, "SELECT id FROM tocsin.take(10, now())", PGRES_TUPLES_OK);
+    res = must(b, "SELECT id FROM tocsin.take(10, now(), '{}')", PGRES_TUPLES_OK);
     assert_int_equal(PQntuples(res), 0);
     PQclear(res);
     PQclear(must(b, "ROLLBACK", PGRES_COMMAND_OK));
 
     /* An operator's command to a claimed crisis is recorded at once, not after the batch. */
     PQclear(must(b, "SET statement_timeout = '5s'", PGRES_COMMAND_OK));
-    res = must(b, "SELECT seq FROM tocsin.submit(1, 'cancel', '{\"reason\": \"drill over\"}', NULL)",
+    res = must(b, "SELECT seq FROM tocsin.submit(1, 'cancel', '{\"reason\": \"drill over\"}', NULL, true)",
                PGRES_TUPLES_OK);
     PQclear(res);
     PQclear(must(a, "ROLLBACK", PGRES_COMMAND_OK));
@@ -114,11 +114,13 @@ static void test_take_and_next_due_pass_over_crises_set_aside(void **state)
     PQclear(res);
     PQclear(must(a, "ROLLBACK", PGRES_COMMAND_OK));
 
-    res = must(a,
-               "SELECT tocsin.next_due('{1}') = (SELECT (extract(epoch FROM due) * 1000)::bigint"
-               "  FROM tocsin.timers WHERE crisis = 2),"
-               " tocsin.next_due('{}') = tocsin.next_due(), tocsin.next_due('{1,2}') IS NULL",
-               PGRES_TUPLES_OK);
+    res = must(
+        a,
+        "SELECT tocsin.next_due('{1}') = (SELECT (extract(epoch FROM due) * 1000)::bigint"
+        "  FROM tocsin.timers WHERE crisis = 2),"
+        " tocsin.next_due('{}') = (SELECT (extract(epoch FROM min(due)) * 1000)::bigint FROM tocsin.timers),"
+        " tocsin.next_due('{1,2}') IS NULL",
+        PGRES_TUPLES_OK);
     assert_string_equal(PQgetvalue(res, 0, 0), "t");
     assert_string_equal(PQgetvalue(res, 0, 1), "t");
     assert_string_equal(PQgetvalue(res, 0, 2), "t");
@@ -133,11 +135,11 @@ static void test_commit_batch_refuses_a_moved_revision(void **state)
     char *db = two_pending_crises();
     PGconn *conn = th_connect(db);
     PQclear(must(conn, "BEGIN", PGRES_COMMAND_OK));
-    PQclear(must(conn, "SELECT id FROM tocsin.take(10, now())", PGRES_TUPLES_OK));
+    PQclear(must(conn, "SELECT id FROM tocsin.take(10, now(), '{}')", PGRES_TUPLES_OK));
     PGresult *res = PQexec(conn,
                            "SELECT tocsin.commit_batch('[{\"crisis\": 2, \"revision\": 7, \"state\": "
                            "{\"status\": \"active\"}, \"audit\": [], \"timers\": [], \"cleared\": [], "
-                           "\"commands\": []}]')");
+                           "\"commands\": []}]', false)");
     assert_int_equal(PQresultStatus(res), PGRES_FATAL_ERROR);
     assert_string_equal(PQresultErrorField(res, PG_DIAG_SQLSTATE), "TC006");
     assert_non_null(strstr(PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY), "crisis 2 changed"));
@@ -193,8 +195,8 @@ static int notifications(PGconn *listener)
 }
 
 /*
- * submit() with p_notify false (012) sends no NOTIFY: its caller sends one
- * after the commit, as the CLI does; 008's form still notifies inside.
+ * submit() with p_notify false sends no NOTIFY: its caller sends one after
+ * the commit, as the CLI does; with p_notify true it notifies inside.
  */
 static void test_notify_after_commit(void **state)
 {
@@ -210,7 +212,7 @@ static void test_notify_after_commit(void **state)
     PQclear(must(conn, "SELECT * FROM tocsin.submit(2, 'cancel', '{\"reason\": \"drill\"}', NULL, false)",
                  PGRES_TUPLES_OK));
     assert_int_equal(notifications(listener), 0);
-    PQclear(must(conn, "SELECT * FROM tocsin.submit(2, 'cancel', '{\"reason\": \"drill\"}', NULL)",
+    PQclear(must(conn, "SELECT * FROM tocsin.submit(2, 'cancel', '{\"reason\": \"drill\"}', NULL, true)",
                  PGRES_TUPLES_OK));
     assert_int_equal(notifications(listener), 1);
 

@@ -1,7 +1,9 @@
 /*
  * tocsin migrate against a real server: applying, the no-op rerun, refusing an
  * edited file, rolling back a failing one, serialising concurrent runs, a
- * database newer than the files, --status, and a dead server.
+ * database newer than the files, --status, and a dead server; the baseline
+ * (a database of the first twelve migrations brought to the schema of a new
+ * one), and repeatable files.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -39,7 +42,7 @@ static void test_migrate_fresh_database_then_noop(void **state)
 
     migrate(&r, db, NULL);
     assert_int_equal(r.status, 0);
-    assert_true(th_contains(r.out, "applied 001_init.sql"));
+    assert_true(th_contains(r.out, "applied 012_baseline.sql"));
     th_run_free(&r);
     int applied = count_rows(db, "SELECT count(*) FROM tocsin.schema_migrations");
     assert_true(applied >= 1);
@@ -302,7 +305,7 @@ static void test_migrate_status_changes_nothing(void **state)
     json_t *list = json_object_get(doc, "migrations");
     assert_true(json_array_size(list) >= 1);
     json_t *first = json_array_get(list, 0);
-    assert_string_equal(json_string_value(json_object_get(first, "name")), "001_init.sql");
+    assert_string_equal(json_string_value(json_object_get(first, "name")), "012_baseline.sql");
     assert_string_equal(json_string_value(json_object_get(first, "state")), "pending");
     assert_true(json_is_null(json_object_get(first, "applied_at")));
     assert_int_equal(strlen(json_string_value(json_object_get(first, "sha256"))), 64);
@@ -314,7 +317,7 @@ static void test_migrate_status_changes_nothing(void **state)
     th_run_free(&r);
     th_tocsin(&r, db, (const char *[]){"migrate", "--status", NULL});
     assert_int_equal(r.status, 0);
-    assert_true(th_contains(r.out, "001_init.sql"));
+    assert_true(th_contains(r.out, "012_baseline.sql"));
     assert_true(th_contains(r.out, "applied"));
     assert_false(th_contains(r.out, "pending"));
     th_run_free(&r);
@@ -350,7 +353,8 @@ static void test_unmigrated_database_says_to_migrate(void **state)
 {
     (void)state;
     char *db = th_db_create_empty();
-    static const char *const commands[][4] = {{"list", NULL}, {"show", "1", NULL}, {"engine", "--once", NULL}};
+    static const char *const commands[][4] = {
+        {"list", NULL}, {"show", "1", NULL}, {"engine", "--once", NULL}};
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         th_run r;
         th_tocsin(&r, db, commands[i]);
@@ -376,6 +380,181 @@ static void test_migrate_template_is_migrated(void **state)
     th_db_drop(db);
 }
 
+/* A catalogue of what migrate makes of the schema: every function with its body, settings and ACL, every
+ * column, constraint, index, trigger and policy, and every table's ACL and RLS; one text to compare. */
+static const char schema_sql[] =
+    "SELECT string_agg(x, E'\\n' ORDER BY x COLLATE \"C\") FROM ("
+    " SELECT 'function ' || p.oid::regprocedure || ' ' || md5(pg_get_functiondef(p.oid)) || ' '"
+    "        || coalesce(p.proacl::text, '') FROM pg_proc p WHERE p.pronamespace = 'tocsin'::regnamespace"
+    " UNION ALL SELECT 'column ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, "
+    "a.atttypmod)"
+    "        || ' ' || a.attnotnull || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')"
+    "   FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+    "   LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+    "  WHERE c.relnamespace = 'tocsin'::regnamespace AND a.attnum > 0 AND NOT a.attisdropped"
+    " UNION ALL SELECT 'table ' || c.relname || ' ' || c.relkind::text || ' ' || c.relrowsecurity || ' '"
+    "        || coalesce(c.relacl::text, '') FROM pg_class c WHERE c.relnamespace = 'tocsin'::regnamespace"
+    " UNION ALL SELECT 'constraint ' || conrelid::regclass || ' ' || pg_get_constraintdef(oid) FROM "
+    "pg_constraint"
+    "  WHERE connamespace = 'tocsin'::regnamespace"
+    " UNION ALL SELECT 'index ' || pg_get_indexdef(indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = "
+    "i.indrelid"
+    "  WHERE c.relnamespace = 'tocsin'::regnamespace"
+    " UNION ALL SELECT 'trigger ' || pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = "
+    "t.tgrelid"
+    "  WHERE c.relnamespace = 'tocsin'::regnamespace AND NOT t.tgisinternal"
+    " UNION ALL SELECT 'policy ' || tablename || ' ' || policyname || ' ' || cmd || ' ' || roles::text || ' '"
+    "        || coalesce(qual, '') || ' ' || coalesce(with_check, '') FROM pg_policies WHERE schemaname = "
+    "'tocsin') s (x)";
+
+/*
+ * The only database that existed before the baseline was made: one migrated by
+ * tocsin's first twelve migrations (kept as they were in
+ * tests/data/migrations-012), with a crisis in it. migrate brings it to exactly
+ * the schema a new database gets, its crisis and audit intact; and a database
+ * that applied only some of those twelve is refused.
+ */
+static void test_migrate_from_the_first_twelve(void **state)
+{
+    (void)state;
+    char old[4096];
+    snprintf(old, sizeof old, "%s/tests/data/migrations-012", th_env("TOCSIN_SOURCE_DIR"));
+    char *before = th_db_create_empty(), *fresh = th_db_create_empty();
+    th_run r;
+    migrate(&r, before, old);
+    assert_int_equal(r.status, 0);
+    th_run_free(&r);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/council.json", th_env("TOCSIN_SOURCE_DIR"));
+    const char *const *setup[] = {(const char *[]){"playbook", "load", NULL, NULL},
+                                  (const char *[]){"trigger", "council", "--no-wait", NULL},
+                                  (const char *[]){"engine", "--once", NULL}};
+    for (size_t i = 0; i < 3; i++) {
+        const char *args[4] = {setup[i][0], setup[i][1], i == 0 ? path : setup[i][2], NULL};
+        th_tocsin(&r, before, args);
+        if (r.status != 0)
+            fail_msg("tocsin %s on the old database: %s", args[0], r.err);
+        th_run_free(&r);
+    }
+
+    migrate(&r, before, NULL);
+    if (r.status != 0 || !th_contains(r.out, "applied 013_trust_boundaries.sql") ||
+        th_contains(r.out, "applied 012_baseline.sql") || !th_contains(r.out, "applied repeatable/"))
+        fail_msg("migrate of the old database (exit %d):\n%s%s", r.status, r.out, r.err);
+    th_run_free(&r);
+    migrate(&r, fresh, NULL);
+    assert_int_equal(r.status, 0);
+    th_run_free(&r);
+    char *a = th_query_value(before, schema_sql), *b = th_query_value(fresh, schema_sql);
+    if (strcmp(a, b) != 0) {
+        const char *p = a, *q = b;
+        while (*p && *p == *q)
+            p++, q++;
+        while (p > a && p[-1] != '\n')
+            p--, q--;
+        fail_msg("the migrated database differs from a new one:\n old: %.*s\n new: %.*s",
+                 (int)strcspn(p, "\n"), p, (int)strcspn(q, "\n"), q);
+    }
+    free(a);
+    free(b);
+    th_tocsin(&r, before, (const char *[]){"audit", "verify", NULL});
+    assert_int_equal(r.status, 0);
+    th_run_free(&r);
+    char *anchored =
+        th_query_value(before, "SELECT audit_seq > 0 AND initiator_login IS NOT NULL FROM tocsin.crises");
+    assert_string_equal(anchored, "t");
+    free(anchored);
+    migrate(&r, before, NULL);
+    assert_true(th_contains(r.out, "already up to date") && !th_contains(r.out, "repeatable"));
+    th_run_free(&r);
+
+    /* Stopped before the baseline: seven of the twelve. */
+    char *partial = th_db_create_empty(), *dir = th_tempdir();
+    for (int i = 1; i <= 7; i++) {
+        static const char *const names[] = {"001_init.sql",    "002_playbooks.sql", "003_crises.sql",
+                                            "004_records.sql", "005_audit.sql",     "006_api.sql",
+                                            "007_seats.sql"};
+        char from[4400], *text;
+        snprintf(from, sizeof from, "%s/%s", old, names[i - 1]);
+        FILE *f = fopen(from, "rb");
+        assert_non_null(f);
+        size_t n = 0;
+        text = calloc(1, 1 << 16);
+        n = fread(text, 1, (1 << 16) - 1, f);
+        text[n] = '\0';
+        fclose(f);
+        th_write_file(dir, names[i - 1], text);
+        free(text);
+    }
+    migrate(&r, partial, dir);
+    assert_int_equal(r.status, 0);
+    th_run_free(&r);
+    migrate(&r, partial, NULL);
+    if (r.status != 3 || !th_contains(r.err, "stopped at migration 007_seats.sql, before the baseline"))
+        fail_msg("a database stopped before the baseline should be refused (exit %d): %s", r.status, r.err);
+    th_run_free(&r);
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(partial);
+    th_db_drop(before);
+    th_db_drop(fresh);
+}
+
+/* Repeatable files run after the versioned ones, again whenever one changes, all of them, in one transaction.
+ */
+static void test_migrate_repeatable_files(void **state)
+{
+    (void)state;
+    char *db = th_db_create_empty(), *dir = th_tempdir();
+    char sub[4200];
+    snprintf(sub, sizeof sub, "%s/repeatable", dir);
+    th_write_file(dir, "001_table.sql", "CREATE TABLE tocsin.t (x int);\n");
+    assert_int_equal(mkdir(sub, 0700), 0);
+    th_write_file(sub, "10_f.sql",
+                  "CREATE OR REPLACE FUNCTION tocsin.f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n");
+    th_write_file(
+        sub, "20_g.sql",
+        "CREATE OR REPLACE FUNCTION tocsin.g() RETURNS int LANGUAGE sql AS 'SELECT tocsin.f() + 1';\n");
+    th_run r;
+    migrate(&r, db, dir);
+    assert_true(r.status == 0 && th_contains(r.out, "applied repeatable/ (2 files"));
+    th_run_free(&r);
+    char *v = th_query_value(db, "SELECT tocsin.g()");
+    assert_string_equal(v, "2");
+    free(v);
+    migrate(&r, db, dir); /* nothing changed: nothing runs */
+    assert_true(r.status == 0 && !th_contains(r.out, "repeatable"));
+    th_run_free(&r);
+
+    th_write_file(sub, "10_f.sql",
+                  "CREATE OR REPLACE FUNCTION tocsin.f() RETURNS int LANGUAGE sql AS 'SELECT 41';\n");
+    th_tocsin(&r, db, (const char *[]){"migrate", "--status", "--dir", dir, NULL});
+    assert_true(th_contains(r.out, "repeatable/ (2 files)") && th_contains(r.out, "pending"));
+    th_run_free(&r);
+    migrate(&r, db, dir);
+    assert_true(r.status == 0 && th_contains(r.out, "applied repeatable/ (2 files"));
+    th_run_free(&r);
+    v = th_query_value(db, "SELECT tocsin.g()");
+    assert_string_equal(v, "42");
+    free(v);
+
+    /* A failing one rolls them all back: the database keeps what it had, and says so next time. */
+    th_write_file(sub, "20_g.sql",
+                  "CREATE OR REPLACE FUNCTION tocsin.g() RETURNS int LANGUAGE sql AS 'SELECT nope';\n");
+    th_write_file(sub, "10_f.sql",
+                  "CREATE OR REPLACE FUNCTION tocsin.f() RETURNS int LANGUAGE sql AS 'SELECT 99';\n");
+    migrate(&r, db, dir);
+    if (r.status == 0 || !th_contains(r.err, "repeatable/20_g.sql"))
+        fail_msg("a failing repeatable file should fail the run, naming it (exit %d): %s", r.status, r.err);
+    th_run_free(&r);
+    v = th_query_value(db, "SELECT tocsin.f()");
+    assert_string_equal(v, "41");
+    free(v);
+    th_rmtree(dir);
+    free(dir);
+    th_db_drop(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -392,6 +571,8 @@ int main(void)
         cmocka_unit_test(test_migrate_dead_database_is_exit_7),
         cmocka_unit_test(test_migrate_template_is_migrated),
         cmocka_unit_test(test_unmigrated_database_says_to_migrate),
+        cmocka_unit_test(test_migrate_from_the_first_twelve),
+        cmocka_unit_test(test_migrate_repeatable_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

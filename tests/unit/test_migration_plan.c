@@ -2,6 +2,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,6 +170,53 @@ static void test_migration_plan_state_names(void **state)
     assert_string_equal(tc_migration_state_name(TC_MIGRATION_OUT_OF_ORDER), "out of order");
 }
 
+/* A baseline folds two old files: a database that recorded both counts it as applied; one that recorded one
+ * of them stopped before it; one that recorded them with other sha256s is not folded at all. */
+static void test_migration_plan_fold(void **state)
+{
+    (void)state;
+    tc_migration old1 = file(1, "001_a.sql", "CREATE TABLE a ();\n"),
+                 old2 = file(2, "002_b.sql", "CREATE TABLE b ();\n");
+    char base_sql[512];
+    snprintf(
+        base_sql, sizeof base_sql,
+        "-- the baseline\n-- tocsin:folds 001_a.sql %s\n-- tocsin:folds 002_b.sql %s\nCREATE TABLE a ();\n",
+        old1.sha256, old2.sha256);
+    tc_migration files[2] = {file(2, "002_baseline.sql", base_sql),
+                             file(3, "003_c.sql", "CREATE TABLE c ();\n")};
+    tc_error err;
+
+    tc_migration_record both[3] = {record_of(&old1), record_of(&old2), record_of(&files[1])};
+    both[1].applied_at = "2026-11-28T10:00:00Z";
+    size_t count = 3;
+    assert_int_equal(tc_migration_fold(files, 2, both, &count, &err), 0);
+    assert_int_equal(count, 2);
+    assert_int_equal(both[0].version, 2);
+    assert_string_equal(both[0].name, "002_baseline.sql");
+    assert_string_equal(both[0].sha256, files[0].sha256);
+    assert_string_equal(both[0].applied_at, "2026-11-28T10:00:00Z"); /* when the last folded one was */
+    assert_string_equal(both[1].name, "003_c.sql");
+    tc_migration_entry *entries;
+    size_t n;
+    assert_int_equal(tc_migration_compare(files, 2, both, count, &entries, &n, &err), 0);
+    assert_int_equal(entries[0].state, TC_MIGRATION_APPLIED);
+    assert_int_equal(entries[1].state, TC_MIGRATION_APPLIED);
+    free(entries);
+
+    tc_migration_record one[1] = {record_of(&old1)};
+    count = 1;
+    tc_error_init(&err);
+    assert_int_equal(tc_migration_fold(files, 2, one, &count, &err), TC_EINVAL);
+    assert_non_null(strstr(err.text, "stopped at migration 001_a.sql, before the baseline 002_baseline.sql"));
+
+    tc_migration other = file(1, "001_a.sql", "CREATE TABLE other ();\n");
+    tc_migration_record unrelated[1] = {record_of(&other)};
+    count = 1;
+    assert_int_equal(tc_migration_fold(files, 2, unrelated, &count, &err), 0);
+    assert_int_equal(count, 1);
+    assert_string_equal(unrelated[0].name, "001_a.sql");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -181,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_migration_plan_out_of_order),
         cmocka_unit_test(test_migration_plan_first_problem_wins),
         cmocka_unit_test(test_migration_plan_state_names),
+        cmocka_unit_test(test_migration_plan_fold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

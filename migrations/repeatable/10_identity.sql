@@ -1,0 +1,106 @@
+-- Who acts, and what a role may read. (Repeatable: migrate runs every file of
+-- repeatable/ again, in name order, whenever one of them changes; each
+-- function is defined here and nowhere else.)
+--
+-- Inside a SECURITY DEFINER function current_user is the function's owner,
+-- so the caller is the role of `SET ROLE` (what `--as` does, and PostgreSQL
+-- allows only to members), or else the login role. Every SECURITY DEFINER
+-- function pins search_path = pg_catalog, tocsin, pg_temp: the temporary
+-- schema last, so that a caller's temporary table cannot stand in for a
+-- catalog (PostgreSQL's advice; docs/security.md).
+
+-- The acting role. Row-level security calls it in the reader's own session:
+-- a pinned search_path keeps a function or type the reader made from standing
+-- in for current_setting() or name (and keeps it from being inlined).
+CREATE OR REPLACE FUNCTION tocsin.acting_role() RETURNS name
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(nullif(current_setting('role'), 'none'), session_user)::name
+$$;
+
+-- Whether p_role is a member of p_group (false for a role that no longer exists, rather than an error).
+CREATE OR REPLACE FUNCTION tocsin.member_of(p_role name, p_group name) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = p_role)
+                THEN pg_catalog.pg_has_role(p_role, p_group, 'MEMBER') ELSE false END;
+END
+$$;
+
+-- Whether a role administers tocsin: a superuser, the schema's owner, or a member of tocsin_admin.
+CREATE OR REPLACE FUNCTION tocsin.is_admin(p_role name) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = p_role), false)
+        OR p_role = (SELECT n.nspowner::pg_catalog.regrole::pg_catalog.name
+                       FROM pg_catalog.pg_namespace n WHERE n.nspname = 'tocsin')
+        OR tocsin.member_of(p_role, 'tocsin_admin');
+END
+$$;
+
+-- The seats of a role, and whether it administers tocsin.
+CREATE OR REPLACE FUNCTION tocsin.actor(p_role name)
+RETURNS TABLE (seats text[], admin boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, tocsin, pg_temp AS $$
+BEGIN
+    RETURN QUERY
+    SELECT coalesce((SELECT array_agg(s.seat ORDER BY s.seat) FROM tocsin.seats s WHERE s.actor = p_role), '{}'),
+           tocsin.is_admin(p_role);
+END
+$$;
+
+-- Whether p_role may read a crisis: administrators and engines read all; a seat
+-- holder reads crises whose playbook has its role (for a per-party seat, whose
+-- parties include its party); an observer reads crises of playbooks listing its organisation.
+CREATE OR REPLACE FUNCTION tocsin.may_read(p_role name, p_crisis bigint) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, tocsin, pg_temp AS $$
+BEGIN
+    RETURN tocsin.is_admin(p_role) OR tocsin.member_of(p_role, 'tocsin_engine')
+        OR EXISTS (
+            SELECT 1 FROM tocsin.crises c JOIN tocsin.playbooks p ON p.name = c.playbook AND p.version = c.version
+             WHERE c.id = p_crisis
+               AND (EXISTS (SELECT 1 FROM tocsin.seats s
+                             WHERE s.actor = p_role AND (p.content -> 'roles') ? split_part(s.seat, '/', 1)
+                               AND (split_part(s.seat, '/', 2) = '' OR split_part(s.seat, '/', 2) = ANY (c.parties)))
+                    OR EXISTS (SELECT 1 FROM tocsin.observers o
+                                WHERE o.actor = p_role AND (p.content -> 'observers') ? o.organisation)));
+END
+$$;
+
+-- A state of a playbook by its path; paths of nested states go through branches: "operate/border/patrol".
+CREATE OR REPLACE FUNCTION tocsin.state_node(p_content jsonb, p_path text) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    parts text[] := string_to_array(p_path, '/');
+    node jsonb := p_content -> 'states' -> parts[1];
+    i integer := 1;
+BEGIN
+    WHILE node IS NOT NULL AND i + 2 <= array_length(parts, 1) LOOP
+        node := node -> 'branches' -> parts[i + 1] -> 'states' -> parts[i + 2];
+        i := i + 2;
+    END LOOP;
+    RETURN node;
+END
+$$;
+
+-- The playbook role a state acts through: a task's assignee or an approval's approvers' role.
+CREATE OR REPLACE FUNCTION tocsin.state_role(p_content jsonb, p_path text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    n jsonb := tocsin.state_node(p_content, p_path);
+BEGIN
+    RETURN coalesce(n ->> 'assignee', n -> 'approvers' ->> 'role');
+END
+$$;
+
+-- Whether p_role holds a seat of one of the playbook's roles (any party), or of those listed.
+CREATE OR REPLACE FUNCTION tocsin.holds_role_of(p_role name, p_content jsonb, p_listed jsonb) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN EXISTS (
+        SELECT 1 FROM tocsin.seats s
+         WHERE s.actor = p_role
+           AND split_part(s.seat, '/', 1) IN (SELECT jsonb_array_elements_text(p_listed)
+                                              UNION ALL
+                                              SELECT jsonb_object_keys(p_content -> 'roles') WHERE p_listed IS NULL));
+END
+$$;

@@ -1,0 +1,134 @@
+-- The audit log: one sha256 hash chain per crisis, and the refusals that keep
+-- append-only tables append-only.
+--
+-- Each event's hash is sha256(prev_hash || canonical text), where the
+-- canonical text is PostgreSQL's jsonb text form of
+--   {seq, crisis, at, actor, login, kind, state, detail}
+-- with `at` in UTC with microseconds ("2026-11-27T10:00:00.000000Z"). The
+-- first prev_hash of a crisis is 64 zeros. The hash is computed in the
+-- transaction that writes the event. The crisis row records the seq and hash
+-- of its chain's last event (audit_seq, audit_hash), kept by the statement
+-- that appends events, so that a chain cut short at its end does not verify.
+
+-- Append-only tables refuse UPDATE and DELETE whoever asks (grants say the same).
+CREATE OR REPLACE FUNCTION tocsin.refuse_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% on %.% is not allowed: the table is append-only', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
+        USING ERRCODE = 'TC005';
+END
+$$;
+
+CREATE OR REPLACE FUNCTION tocsin.audit_canonical(seq bigint, crisis bigint, at timestamptz, actor text, login text,
+                                       kind text, state text, detail jsonb) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('seq', seq, 'crisis', crisis,
+                              'at', to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                              'actor', actor, 'login', login, 'kind', kind, 'state', state,
+                              'detail', detail)::text
+$$;
+
+CREATE OR REPLACE FUNCTION tocsin.audit_hash(prev_hash text, canonical text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT encode(sha256(convert_to(prev_hash || canonical, 'UTF8')), 'hex')
+$$;
+
+-- One writer per crisis: the row lock serialises chains even outside the engine.
+CREATE OR REPLACE FUNCTION tocsin.audit_chain() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    last record;
+BEGIN
+    -- One writer per crisis: the row lock serialises chains even outside the engine.
+    PERFORM 1 FROM tocsin.crises WHERE id = NEW.crisis FOR NO KEY UPDATE;
+    SELECT a.seq, a.hash INTO last FROM tocsin.audit a WHERE a.crisis = NEW.crisis ORDER BY a.seq DESC LIMIT 1;
+    NEW.seq := coalesce(last.seq, 0) + 1;
+    NEW.prev_hash := coalesce(last.hash, repeat('0', 64));
+    NEW.hash := tocsin.audit_hash(NEW.prev_hash,
+                                  tocsin.audit_canonical(NEW.seq, NEW.crisis, NEW.at, NEW.actor, NEW.login,
+                                                         NEW.kind, NEW.state, NEW.detail));
+    RETURN NEW;
+END
+$$;
+
+-- The chain's head on its crisis row, once per statement that appends events.
+CREATE OR REPLACE FUNCTION tocsin.audit_anchor() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE tocsin.crises c SET audit_seq = h.seq, audit_hash = h.hash
+      FROM (SELECT DISTINCT ON (a.crisis) a.crisis, a.seq, a.hash FROM appended a ORDER BY a.crisis, a.seq DESC) h
+     WHERE c.id = h.crisis AND h.seq > c.audit_seq;
+    RETURN NULL;
+END
+$$;
+
+-- Recomputes the chains (of one crisis, or all) and returns, for each broken
+-- one, its first event whose stored prev_hash or hash is not what the events
+-- before it give (problem 'edited'); or, for a chain that holds but does not
+-- end at the head its crisis records, that head: 'truncated' when the chain
+-- ends before it, 'head_mismatch' otherwise (events appended without it); seq
+-- and expected are then the recorded head, stored the hash the chain ends
+-- with ('' when no event is left).
+CREATE OR REPLACE FUNCTION tocsin.audit_verify(only_crisis bigint DEFAULT NULL)
+RETURNS TABLE (crisis bigint, seq bigint, expected text, stored text, problem text)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    e record;
+    current_crisis bigint := NULL;
+    prev text;
+    want text;
+    broken boolean := false;
+    edited bigint[] := '{}';
+BEGIN
+    FOR e IN SELECT * FROM tocsin.audit a
+             WHERE only_crisis IS NULL OR a.crisis = only_crisis
+             ORDER BY a.crisis, a.seq
+    LOOP
+        IF current_crisis IS DISTINCT FROM e.crisis THEN
+            current_crisis := e.crisis;
+            prev := repeat('0', 64);
+            broken := false;
+        END IF;
+        CONTINUE WHEN broken;
+        want := tocsin.audit_hash(prev, tocsin.audit_canonical(e.seq, e.crisis, e.at, e.actor, e.login, e.kind,
+                                                               e.state, e.detail));
+        IF e.prev_hash <> prev OR e.hash <> want THEN
+            crisis := e.crisis;
+            seq := e.seq;
+            expected := want;
+            stored := e.hash;
+            problem := 'edited';
+            broken := true;
+            edited := edited || e.crisis;
+            RETURN NEXT;
+        END IF;
+        prev := e.hash;
+    END LOOP;
+    RETURN QUERY
+    SELECT c.id, c.audit_seq, c.audit_hash, coalesce(h.hash, ''),
+           CASE WHEN coalesce(h.seq, 0) < c.audit_seq THEN 'truncated' ELSE 'head_mismatch' END
+      FROM tocsin.crises c
+      LEFT JOIN LATERAL (SELECT a.seq, a.hash FROM tocsin.audit a WHERE a.crisis = c.id
+                          ORDER BY a.seq DESC LIMIT 1) h ON true
+     WHERE (only_crisis IS NULL OR c.id = only_crisis)
+       AND c.id <> ALL (edited)
+       AND (coalesce(h.seq, 0) <> c.audit_seq OR h.hash IS DISTINCT FROM c.audit_hash)
+     ORDER BY c.id;
+END
+$$;
+
+DROP TRIGGER IF EXISTS playbooks_immutable ON tocsin.playbooks;
+CREATE TRIGGER playbooks_immutable BEFORE UPDATE OR DELETE ON tocsin.playbooks
+    FOR EACH ROW EXECUTE FUNCTION tocsin.refuse_change();
+DROP TRIGGER IF EXISTS audit_chain ON tocsin.audit;
+CREATE TRIGGER audit_chain BEFORE INSERT ON tocsin.audit
+    FOR EACH ROW EXECUTE FUNCTION tocsin.audit_chain();
+DROP TRIGGER IF EXISTS audit_anchor ON tocsin.audit;
+CREATE TRIGGER audit_anchor AFTER INSERT ON tocsin.audit REFERENCING NEW TABLE AS appended
+    FOR EACH STATEMENT EXECUTE FUNCTION tocsin.audit_anchor();
+DROP TRIGGER IF EXISTS audit_immutable ON tocsin.audit;
+CREATE TRIGGER audit_immutable BEFORE UPDATE OR DELETE ON tocsin.audit
+    FOR EACH ROW EXECUTE FUNCTION tocsin.refuse_change();
+DROP TRIGGER IF EXISTS audit_no_truncate ON tocsin.audit;
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON tocsin.audit
+    FOR EACH STATEMENT EXECUTE FUNCTION tocsin.refuse_change();

@@ -1,0 +1,194 @@
+-- What actors call: trigger() creates a crisis and queues its trigger;
+-- submit() records a command for an engine to apply. Both check, inside the
+-- database, that the acting role may (its seats, the playbook's permissions,
+-- the initiator rule compared by person), and refuse with SQLSTATEs of class
+-- TC, which the store maps to the command line's exit codes:
+--   TC003 invalid input   TC004 not found   TC005 permission denied   TC006 conflict
+-- A repeated idempotency key (scoped to the acting role and the crisis; for
+-- trigger, the playbook) returns the first one's result, also when several
+-- arrive at once: the insert waits for the first and goes round. With
+-- p_notify false, submit leaves the NOTIFY to its caller, which sends it
+-- after its commit (docs/architecture.md).
+
+-- Sizes, in bytes (engine/core/limits.h names the same numbers: a playbook
+-- TC_PLAYBOOK_MAX_BYTES, a title TC_TITLE_MAX_BYTES, inputs and data
+-- TC_JSON_ARG_MAX_BYTES, a reason TC_REASON_MAX_BYTES, a key
+-- TC_KEY_MAX_BYTES; a command's arguments as a whole, 128 KiB, hold a reason
+-- and data at their limits).
+CREATE OR REPLACE FUNCTION tocsin.check_size(p_what text, p_bytes integer, p_limit integer) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF p_bytes > p_limit THEN
+        RAISE EXCEPTION '% is % bytes, more than the % allowed', p_what, p_bytes, p_limit USING ERRCODE = 'TC003';
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION tocsin.trigger(p_playbook text, p_title text, p_severity text, p_mode text,
+                                          p_parties text[], p_inputs jsonb, p_key text)
+RETURNS TABLE (id bigint, version integer, duplicate boolean, command bigint)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, tocsin, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+    v_actor name := tocsin.acting_role();
+    v_version integer;
+    v_title text;
+    v_content jsonb;
+    v_id bigint;
+    v_seq bigint;
+    v_args jsonb := jsonb_build_object('title', p_title, 'severity', p_severity, 'mode', p_mode,
+                                       'parties', to_jsonb(p_parties), 'inputs', p_inputs);
+    v_old jsonb;
+BEGIN
+    PERFORM tocsin.check_size('the title', octet_length(p_title), 1024);
+    PERFORM tocsin.check_size('the inputs JSON', octet_length(p_inputs::text), 65536);
+    PERFORM tocsin.check_size('the idempotency key', octet_length(p_key), 256);
+    LOOP
+        IF p_key IS NOT NULL THEN
+            SELECT c.id, c.version, k.args, k.seq INTO v_id, v_version, v_old, v_seq
+              FROM tocsin.crises c JOIN tocsin.commands k ON k.crisis = c.id AND k.kind = 'trigger'
+             WHERE c.initiator = v_actor AND c.playbook = p_playbook AND c.trigger_key = p_key;
+            IF FOUND THEN
+                IF v_old IS DISTINCT FROM v_args THEN
+                    RAISE EXCEPTION 'idempotency key % was used for a different trigger (crisis %)', p_key, v_id
+                        USING ERRCODE = 'TC006';
+                END IF;
+                RETURN QUERY SELECT v_id, v_version, true, v_seq;
+                RETURN;
+            END IF;
+        END IF;
+        SELECT p.version, p.content ->> 'title', p.content INTO v_version, v_title, v_content
+          FROM tocsin.playbooks p WHERE p.name = p_playbook ORDER BY p.version DESC LIMIT 1;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'no playbook %', p_playbook USING ERRCODE = 'TC004';
+        END IF;
+        IF NOT tocsin.is_admin(v_actor)
+           AND NOT tocsin.holds_role_of(v_actor, v_content, v_content -> 'permissions' -> 'trigger') THEN
+            RAISE EXCEPTION '% may not trigger playbook % (it holds no seat of %)', v_actor, p_playbook,
+                coalesce((SELECT string_agg(x, ', ')
+                            FROM jsonb_array_elements_text(v_content -> 'permissions' -> 'trigger') x),
+                         'its roles')
+                USING ERRCODE = 'TC005';
+        END IF;
+        -- With a key, a concurrent trigger with the same one waits here for the first to commit, inserts
+        -- nothing, and goes round to return the first one's crisis.
+        INSERT INTO tocsin.crises (playbook, version, title, severity, mode, parties, initiator, initiator_login,
+                                   inputs, trigger_key)
+        VALUES (p_playbook, v_version, coalesce(p_title, v_title), coalesce(p_severity, 'unknown'),
+                coalesce(p_mode, 'actual'), p_parties, v_actor, session_user, coalesce(p_inputs, '{}'), p_key)
+        ON CONFLICT (initiator, playbook, trigger_key) DO NOTHING
+        RETURNING crises.id INTO v_id;
+        EXIT WHEN v_id IS NOT NULL;
+    END LOOP;
+    INSERT INTO tocsin.commands (crisis, kind, actor, login, args, idem_key)
+    VALUES (v_id, 'trigger', v_actor, session_user, v_args, p_key)
+    RETURNING commands.seq INTO v_seq;
+    PERFORM pg_notify('tocsin_work', '');
+    RETURN QUERY SELECT v_id, v_version, false, v_seq;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION tocsin.submit(p_crisis bigint, p_kind text, p_args jsonb, p_key text, p_notify boolean)
+RETURNS TABLE (seq bigint, duplicate boolean)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, tocsin, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+    v_actor name := tocsin.acting_role();
+    v_crisis record;
+    v_seq bigint;
+    v_kind text;
+    v_args jsonb;
+    v_role text;
+    v_seat text;
+BEGIN
+    SELECT c.status, c.initiator, c.initiator_login, c.state, p.content INTO v_crisis
+      FROM tocsin.crises c JOIN tocsin.playbooks p ON p.name = c.playbook AND p.version = c.version
+     WHERE c.id = p_crisis;
+    IF NOT FOUND OR NOT tocsin.may_read(v_actor, p_crisis) THEN
+        RAISE EXCEPTION 'no crisis %', p_crisis USING ERRCODE = 'TC004';
+    END IF;
+    PERFORM tocsin.check_size('the command', octet_length(p_args::text), 131072);
+    PERFORM tocsin.check_size('the reason', octet_length(p_args ->> 'reason'), 16384);
+    PERFORM tocsin.check_size('the data', octet_length((p_args -> 'data')::text), 65536);
+    PERFORM tocsin.check_size('the idempotency key', octet_length(p_key), 256);
+    LOOP
+        IF p_key IS NOT NULL THEN
+            SELECT k.seq, k.kind, k.args INTO v_seq, v_kind, v_args
+              FROM tocsin.commands k WHERE k.crisis = p_crisis AND k.actor = v_actor AND k.idem_key = p_key;
+            IF FOUND THEN
+                IF v_kind <> p_kind OR v_args IS DISTINCT FROM coalesce(p_args, '{}') THEN
+                    RAISE EXCEPTION 'idempotency key % was used for a different command on crisis %', p_key, p_crisis
+                        USING ERRCODE = 'TC006';
+                END IF;
+                RETURN QUERY SELECT v_seq, true;
+                RETURN;
+            END IF;
+        END IF;
+        IF v_crisis.status <> 'active' THEN
+            RAISE EXCEPTION 'crisis % is %', p_crisis, v_crisis.status USING ERRCODE = 'TC006';
+        END IF;
+
+        -- The seat the command needs (votes, completions, acknowledgements), or the permission (escalate, cancel).
+        IF p_kind IN ('vote', 'complete', 'ack') THEN
+            IF p_args ->> 'state' IS NULL THEN
+                RAISE EXCEPTION 'a % must name its state', p_kind USING ERRCODE = 'TC003';
+            END IF;
+            v_role := tocsin.state_role(v_crisis.content, p_args ->> 'state');
+            IF v_role IS NULL THEN
+                RAISE EXCEPTION 'no state % in the crisis''s playbook', p_args ->> 'state' USING ERRCODE = 'TC004';
+            END IF;
+            v_seat := v_role || coalesce('/' || (p_args ->> 'party'), '');
+            IF NOT EXISTS (SELECT 1 FROM tocsin.seats s WHERE s.actor = v_actor AND s.seat = v_seat) THEN
+                RAISE EXCEPTION '% holds no seat %', v_actor, v_seat USING ERRCODE = 'TC005';
+            END IF;
+            -- Four eyes: the person who triggered the crisis, whatever role either was done as.
+            IF p_kind = 'vote' AND (v_actor = v_crisis.initiator OR session_user = v_crisis.initiator_login)
+               AND coalesce((tocsin.state_node(v_crisis.content, p_args ->> 'state') ->> 'exclude_initiator')::boolean,
+                            false) THEN
+                RAISE EXCEPTION '% triggered crisis % and may not vote on %',
+                    CASE WHEN v_actor = v_crisis.initiator THEN v_actor::text
+                         ELSE format('%s (logged in as %s)', v_actor, session_user) END,
+                    p_crisis, p_args ->> 'state'
+                    USING ERRCODE = 'TC005';
+            END IF;
+        ELSIF p_kind = 'escalate' AND NOT tocsin.is_admin(v_actor) THEN
+            IF v_crisis.content -> 'permissions' ? 'escalate' THEN
+                IF NOT tocsin.holds_role_of(v_actor, v_crisis.content, v_crisis.content -> 'permissions' -> 'escalate') THEN
+                    RAISE EXCEPTION '% may not escalate crisis % (the playbook names who may)', v_actor, p_crisis
+                        USING ERRCODE = 'TC005';
+                END IF;
+            ELSIF v_actor <> v_crisis.initiator AND NOT EXISTS (
+                    SELECT 1 FROM tocsin.seats s, jsonb_array_elements(v_crisis.state -> 'active') a
+                     WHERE s.actor = v_actor
+                       AND split_part(s.seat, '/', 1) = tocsin.state_role(v_crisis.content, a ->> 'state')) THEN
+                RAISE EXCEPTION '% may not escalate crisis %: it holds no seat an active state waits for', v_actor, p_crisis
+                    USING ERRCODE = 'TC005';
+            END IF;
+        ELSIF p_kind = 'cancel' AND NOT tocsin.is_admin(v_actor) THEN
+            IF v_crisis.content -> 'permissions' ? 'cancel' THEN
+                IF NOT tocsin.holds_role_of(v_actor, v_crisis.content, v_crisis.content -> 'permissions' -> 'cancel') THEN
+                    RAISE EXCEPTION '% may not cancel crisis % (the playbook names who may)', v_actor, p_crisis
+                        USING ERRCODE = 'TC005';
+                END IF;
+            ELSIF v_actor <> v_crisis.initiator THEN
+                RAISE EXCEPTION '% may not cancel crisis %: only its initiator may', v_actor, p_crisis
+                    USING ERRCODE = 'TC005';
+            END IF;
+        ELSIF p_kind NOT IN ('vote', 'complete', 'ack', 'escalate', 'cancel') THEN
+            RAISE EXCEPTION 'unknown command %', p_kind USING ERRCODE = 'TC003';
+        END IF;
+
+        -- With a key, a concurrent submit with the same one waits here for the first to commit, inserts
+        -- nothing, and goes round to return the first one's command.
+        INSERT INTO tocsin.commands (crisis, kind, actor, login, args, idem_key)
+        VALUES (p_crisis, p_kind, v_actor, session_user, coalesce(p_args, '{}'), p_key)
+        ON CONFLICT (crisis, actor, idem_key) DO NOTHING
+        RETURNING commands.seq INTO v_seq;
+        EXIT WHEN v_seq IS NOT NULL;
+    END LOOP;
+    IF p_notify THEN
+        PERFORM pg_notify('tocsin_work', '');
+    END IF;
+    RETURN QUERY SELECT v_seq, false;
+END
+$$;

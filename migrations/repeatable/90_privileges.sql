@@ -1,0 +1,39 @@
+-- Privileges, from nothing: what each group role may do is exactly this
+-- (docs/security.md has the matrix, and test_privileges compares it with the
+-- database). No group role may write a table: actors, administrators and
+-- engines write through the functions that run as the owner, which check
+-- their caller.
+
+REVOKE ALL ON ALL TABLES IN SCHEMA tocsin FROM PUBLIC, tocsin_admin, tocsin_engine, tocsin_actor, tocsin_observer;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA tocsin FROM PUBLIC, tocsin_admin, tocsin_engine, tocsin_actor, tocsin_observer;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA tocsin FROM PUBLIC, tocsin_admin, tocsin_engine, tocsin_actor, tocsin_observer;
+REVOKE ALL ON SCHEMA tocsin FROM PUBLIC;
+GRANT USAGE ON SCHEMA tocsin TO tocsin_admin, tocsin_engine, tocsin_actor, tocsin_observer;
+
+-- Functions created later by the owner start with no EXECUTE for PUBLIC either.
+ALTER DEFAULT PRIVILEGES IN SCHEMA tocsin REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+
+-- Reading: row-level security decides which rows (the engine reads all).
+GRANT SELECT ON tocsin.crises, tocsin.commands, tocsin.audit, tocsin.votes, tocsin.approvals,
+                tocsin.escalations, tocsin.action_runs, tocsin.playbooks, tocsin.set_aside
+   TO tocsin_admin, tocsin_engine, tocsin_actor, tocsin_observer;
+GRANT SELECT ON tocsin.timers, tocsin.seats, tocsin.observers, tocsin.schema_migrations,
+                tocsin.schema_repeatables
+   TO tocsin_admin, tocsin_engine;
+
+-- The functions each calls (those that run as the owner check who calls them).
+GRANT EXECUTE ON FUNCTION tocsin.acting_role(), tocsin.may_read(name, bigint), tocsin.actor(name),
+                          tocsin.audit_verify(bigint),
+                          tocsin.audit_canonical(bigint, bigint, timestamptz, text, text, text, text, jsonb),
+                          tocsin.audit_hash(text, text)
+   TO tocsin_admin, tocsin_engine, tocsin_actor, tocsin_observer;
+GRANT EXECUTE ON FUNCTION tocsin.trigger(text, text, text, text, text[], jsonb, text),
+                          tocsin.submit(bigint, text, jsonb, text, boolean), tocsin.actors()
+   TO tocsin_admin, tocsin_actor, tocsin_observer;
+GRANT EXECUTE ON FUNCTION tocsin.load_playbook_checked(text), tocsin.actor_add(name, text[], text[], boolean),
+                          tocsin.actor_seat(name, text, boolean)
+   TO tocsin_admin;
+GRANT EXECUTE ON FUNCTION tocsin.take(integer, timestamptz, bigint[]), tocsin.commit_batch(jsonb, boolean),
+                          tocsin.next_due(bigint[]), tocsin.lock_crisis(bigint),
+                          tocsin.record_set_aside(bigint, bigint, text, text, timestamptz)
+   TO tocsin_engine;
