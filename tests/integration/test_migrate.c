@@ -410,15 +410,40 @@ static const char schema_sql[] =
 /*
  * The only database that existed before the baseline was made: one migrated by
  * tocsin's first twelve migrations (kept as they were in
- * tests/data/migrations-012), with a crisis in it. migrate brings it to exactly
+ * tests/data/migrations-012, as .frozen files), with a crisis in it. migrate brings it to exactly
  * the schema a new database gets, its crisis and audit intact; and a database
  * that applied only some of those twelve is refused.
  */
+/* The first n of the twelve migrations folded into the baseline, as they were, in a new directory (free it).
+ */
+static char *first_twelve(int n)
+{
+    static const char *const names[] = {
+        "001_init.sql",  "002_playbooks.sql", "003_crises.sql",         "004_records.sql",
+        "005_audit.sql", "006_api.sql",       "007_seats.sql",          "008_security.sql",
+        "009_batch.sql", "010_set_aside.sql", "011_set_aside_seen.sql", "012_notify_after_commit.sql"};
+    char *dir = th_tempdir();
+    for (int i = 0; i < n; i++) {
+        char from[4400];
+        snprintf(from, sizeof from, "%s/tests/data/migrations-012/%s.frozen", th_env("TOCSIN_SOURCE_DIR"),
+                 names[i]);
+        FILE *f = fopen(from, "rb");
+        if (f == NULL)
+            fail_msg("cannot read %s", from);
+        char *text = calloc(1, 1 << 16);
+        size_t got = fread(text, 1, (1 << 16) - 1, f);
+        text[got] = '\0';
+        fclose(f);
+        th_write_file(dir, names[i], text);
+        free(text);
+    }
+    return dir;
+}
+
 static void test_migrate_from_the_first_twelve(void **state)
 {
     (void)state;
-    char old[4096];
-    snprintf(old, sizeof old, "%s/tests/data/migrations-012", th_env("TOCSIN_SOURCE_DIR"));
+    char *old = first_twelve(12);
     char *before = th_db_create_empty(), *fresh = th_db_create_empty();
     th_run r;
     migrate(&r, before, old);
@@ -469,23 +494,7 @@ static void test_migrate_from_the_first_twelve(void **state)
     th_run_free(&r);
 
     /* Stopped before the baseline: seven of the twelve. */
-    char *partial = th_db_create_empty(), *dir = th_tempdir();
-    for (int i = 1; i <= 7; i++) {
-        static const char *const names[] = {"001_init.sql",    "002_playbooks.sql", "003_crises.sql",
-                                            "004_records.sql", "005_audit.sql",     "006_api.sql",
-                                            "007_seats.sql"};
-        char from[4400], *text;
-        snprintf(from, sizeof from, "%s/%s", old, names[i - 1]);
-        FILE *f = fopen(from, "rb");
-        assert_non_null(f);
-        size_t n = 0;
-        text = calloc(1, 1 << 16);
-        n = fread(text, 1, (1 << 16) - 1, f);
-        text[n] = '\0';
-        fclose(f);
-        th_write_file(dir, names[i - 1], text);
-        free(text);
-    }
+    char *partial = th_db_create_empty(), *dir = first_twelve(7);
     migrate(&r, partial, dir);
     assert_int_equal(r.status, 0);
     th_run_free(&r);
@@ -495,6 +504,8 @@ static void test_migrate_from_the_first_twelve(void **state)
     th_run_free(&r);
     th_rmtree(dir);
     free(dir);
+    th_rmtree(old);
+    free(old);
     th_db_drop(partial);
     th_db_drop(before);
     th_db_drop(fresh);
