@@ -234,6 +234,14 @@ int tc_playbook_is_json_schema(const char *text, size_t length);
 /* Frees a compiled playbook; NULL is a no-op. */
 void tc_playbook_free(tc_playbook *playbook);
 
+/*
+ * What the database needs to check a command's seat without reading the
+ * playbook's JSON: for each state that seats act on (tasks and approvals),
+ * by path, {"role", "per_party", "exclude_initiator"}. Stored with the
+ * version when it is loaded (tocsin.playbooks.states). NULL when memory ran out.
+ */
+json_t *tc_playbook_seats_json(const tc_playbook *playbook);
+
 /* Lookups; NULL or -1 when absent. */
 const tc_state *tc_playbook_state(const tc_playbook *playbook, const char *path);
 int tc_playbook_role(const tc_playbook *playbook, const char *id);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/limits.h"
+#include "core/playbook.h"
 #include "store/db.h"
 
 int tc_store_playbook_load(PGconn *conn, const char *content, char **name, int *version, int *created,
@@ -16,9 +17,21 @@ int tc_store_playbook_load(PGconn *conn, const char *content, char **name, int *
         return tc_error_set(err, TC_EINVAL,
                             "cannot load the playbook: it is %zu bytes, more than the %d allowed", length,
                             TC_PLAYBOOK_MAX_BYTES);
-    const char *params[1] = {content};
-    PGresult *res = tc_db_query(conn, "SELECT name, version, created FROM tocsin.load_playbook_checked($1)",
-                                1, params, "cannot load the playbook", err);
+    /* The seats each state needs, from the compiler, so the database need not read the JSON for them. */
+    tc_playbook *pb = NULL;
+    if (tc_playbook_compile(content, length, &pb, NULL, err) != 0)
+        return err ? err->code : TC_EINVAL;
+    json_t *seats = tc_playbook_seats_json(pb);
+    tc_playbook_free(pb);
+    char *states = seats ? json_dumps(seats, JSON_COMPACT) : NULL;
+    json_decref(seats);
+    if (states == NULL)
+        return tc_error_set(err, TC_ENOMEM, "out of memory");
+    const char *params[2] = {content, states};
+    PGresult *res =
+        tc_db_query(conn, "SELECT name, version, created FROM tocsin.load_playbook_checked($1, $2::jsonb)", 2,
+                    params, "cannot load the playbook", err);
+    free(states);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
     *name = strdup(PQgetvalue(res, 0, 0));

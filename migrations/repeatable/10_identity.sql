@@ -66,32 +66,6 @@ BEGIN
 END
 $$;
 
--- A state of a playbook by its path; paths of nested states go through branches: "operate/border/patrol".
-CREATE OR REPLACE FUNCTION tocsin.state_node(p_content jsonb, p_path text) RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE
-    parts text[] := string_to_array(p_path, '/');
-    node jsonb := p_content -> 'states' -> parts[1];
-    i integer := 1;
-BEGIN
-    WHILE node IS NOT NULL AND i + 2 <= array_length(parts, 1) LOOP
-        node := node -> 'branches' -> parts[i + 1] -> 'states' -> parts[i + 2];
-        i := i + 2;
-    END LOOP;
-    RETURN node;
-END
-$$;
-
--- The playbook role a state acts through: a task's assignee or an approval's approvers' role.
-CREATE OR REPLACE FUNCTION tocsin.state_role(p_content jsonb, p_path text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE
-    n jsonb := tocsin.state_node(p_content, p_path);
-BEGIN
-    RETURN coalesce(n ->> 'assignee', n -> 'approvers' ->> 'role');
-END
-$$;
-
 -- Whether p_role holds a seat of one of the playbook's roles (any party), or of those listed.
 CREATE OR REPLACE FUNCTION tocsin.holds_role_of(p_role name, p_content jsonb, p_listed jsonb) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$

@@ -101,7 +101,7 @@ DECLARE
     v_role text;
     v_seat text;
 BEGIN
-    SELECT c.status, c.initiator, c.initiator_login, c.state, p.content INTO v_crisis
+    SELECT c.status, c.initiator, c.initiator_login, c.state, p.content, p.states INTO v_crisis
       FROM tocsin.crises c JOIN tocsin.playbooks p ON p.name = c.playbook AND p.version = c.version
      WHERE c.id = p_crisis;
     IF NOT FOUND OR NOT tocsin.may_read(v_actor, p_crisis) THEN
@@ -133,7 +133,7 @@ BEGIN
             IF p_args ->> 'state' IS NULL THEN
                 RAISE EXCEPTION 'a % must name its state', p_kind USING ERRCODE = 'TC003';
             END IF;
-            v_role := tocsin.state_role(v_crisis.content, p_args ->> 'state');
+            v_role := v_crisis.states -> (p_args ->> 'state') ->> 'role';
             IF v_role IS NULL THEN
                 RAISE EXCEPTION 'no state % in the crisis''s playbook', p_args ->> 'state' USING ERRCODE = 'TC004';
             END IF;
@@ -143,8 +143,7 @@ BEGIN
             END IF;
             -- Four eyes: the person who triggered the crisis, whatever role either was done as.
             IF p_kind = 'vote' AND (v_actor = v_crisis.initiator OR session_user = v_crisis.initiator_login)
-               AND coalesce((tocsin.state_node(v_crisis.content, p_args ->> 'state') ->> 'exclude_initiator')::boolean,
-                            false) THEN
+               AND coalesce((v_crisis.states -> (p_args ->> 'state') ->> 'exclude_initiator')::boolean, false) THEN
                 RAISE EXCEPTION '% triggered crisis % and may not vote on %',
                     CASE WHEN v_actor = v_crisis.initiator THEN v_actor::text
                          ELSE format('%s (logged in as %s)', v_actor, session_user) END,
@@ -160,7 +159,7 @@ BEGIN
             ELSIF v_actor <> v_crisis.initiator AND NOT EXISTS (
                     SELECT 1 FROM tocsin.seats s, jsonb_array_elements(v_crisis.state -> 'active') a
                      WHERE s.actor = v_actor
-                       AND split_part(s.seat, '/', 1) = tocsin.state_role(v_crisis.content, a ->> 'state')) THEN
+                       AND split_part(s.seat, '/', 1) = v_crisis.states -> (a ->> 'state') ->> 'role') THEN
                 RAISE EXCEPTION '% may not escalate crisis %: it holds no seat an active state waits for', v_actor, p_crisis
                     USING ERRCODE = 'TC005';
             END IF;

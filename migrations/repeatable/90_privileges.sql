@@ -30,7 +30,7 @@ GRANT EXECUTE ON FUNCTION tocsin.acting_role(), tocsin.may_read(name, bigint), t
 GRANT EXECUTE ON FUNCTION tocsin.trigger(text, text, text, text, text[], jsonb, text),
                           tocsin.submit(bigint, text, jsonb, text, boolean), tocsin.actors()
    TO tocsin_admin, tocsin_actor, tocsin_observer;
-GRANT EXECUTE ON FUNCTION tocsin.load_playbook_checked(text), tocsin.actor_add(name, text[], text[], boolean),
+GRANT EXECUTE ON FUNCTION tocsin.load_playbook_checked(text, jsonb), tocsin.actor_add(name, text[], text[], boolean),
                           tocsin.actor_seat(name, text, boolean)
    TO tocsin_admin;
 GRANT EXECUTE ON FUNCTION tocsin.take(integer, timestamptz, bigint[]), tocsin.commit_batch(jsonb, boolean),

@@ -419,7 +419,7 @@ static void test_privileges_admin_limits(void **state)
            "invalid actor name");
     expect("0", "SELECT count(*) FROM pg_roles WHERE rolname IN ('someone', 'some one')");
 
-    sql_as(admin, NULL, "SELECT * FROM tocsin.load_playbook_checked(repeat(' ', 1048577))",
+    sql_as(admin, NULL, "SELECT * FROM tocsin.load_playbook_checked(repeat(' ', 1048577), '{}')",
            "the playbook is 1048577 bytes, more than the 1048576 allowed");
     sql_as(admin, NULL,
            "SELECT * FROM tocsin.trigger('council', NULL, NULL, NULL, NULL, jsonb_build_object('a', "
