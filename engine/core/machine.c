@@ -16,14 +16,15 @@
 
 /* ---- effects ---- */
 
-void audit(run *r, const char *kind, const tc_state *state, json_t *detail)
+void audit(run *r, tc_audit_kind kind, const tc_state *state, json_t *detail)
 {
-    tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_AUDIT, kind, state ? state->path : NULL,
-                                  detail ? detail : json_object());
+    tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_AUDIT, tc_audit_kind_name(kind),
+                                  state ? state->path : NULL, detail ? detail : json_object());
     if (e == NULL) {
         r->failed = 1;
         return;
     }
+    e->audit = kind;
     e->at = r->now;
     if (r->actor != NULL && (e->actor = strdup(r->actor)) == NULL)
         r->failed = 1;
@@ -149,7 +150,7 @@ void notify(run *r, const tc_state *state, const char *why, int level, json_t *s
                                tc_severity_name(r->inst->severity), "mode", tc_mode_name(r->inst->mode));
     if (detail != NULL && level > 0)
         json_object_set_new(detail, "level", json_integer(level));
-    audit(r, "notified", state, json_deep_copy(detail));
+    audit(r, TC_AUDIT_NOTIFIED, state, json_deep_copy(detail));
     tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_NOTIFY, why, state ? state->path : NULL, detail);
     if (e == NULL)
         r->failed = 1;
@@ -238,7 +239,7 @@ void interrupt(run *r, tc_activation *a, const char *why)
     }
     clear_timers(r, s, a);
     if (why != NULL)
-        audit(r, "left", s, json_pack("{s:s, s:i}", "outcome", why, "visit", a->visit));
+        audit(r, TC_AUDIT_LEFT, s, json_pack("{s:s, s:i}", "outcome", why, "visit", a->visit));
     deactivate(r, a);
 }
 
@@ -255,7 +256,7 @@ void close_crisis(run *r, tc_status status, const char *outcome, json_t *detail)
     if (inst->outcome == NULL)
         r->failed = 1;
     inst->closed_at = r->now;
-    audit(r, status == TC_STATUS_CANCELLED ? "cancelled" : "closed", NULL, detail);
+    audit(r, status == TC_STATUS_CANCELLED ? TC_AUDIT_CANCELLED : TC_AUDIT_CLOSED, NULL, detail);
     tc_effect *e =
         tc_effects_add(r->fx, TC_EFFECT_CLOSED, status == TC_STATUS_CANCELLED ? "cancelled" : "closed", NULL,
                        json_pack("{s:s}", "outcome", outcome));
@@ -299,7 +300,8 @@ void enter(run *r, const tc_state *s)
         return;
     }
     int visit = ++r->inst->visits[s->index];
-    audit(r, "entered", s, json_pack("{s:i, s:s}", "visit", visit, "type", tc_state_type_name(s->type)));
+    audit(r, TC_AUDIT_ENTERED, s,
+          json_pack("{s:i, s:s}", "visit", visit, "type", tc_state_type_name(s->type)));
 
     tc_activation *a = NULL;
     switch (s->type) {
@@ -374,7 +376,7 @@ void leave(run *r, const tc_state *s, const char *outcome, json_t *detail)
     json_object_set_new(detail, "outcome", json_string(outcome));
     json_object_set_new(detail, "visit", json_integer(a->visit));
     clear_timers(r, s, a);
-    audit(r, "left", s, detail);
+    audit(r, TC_AUDIT_LEFT, s, detail);
     deactivate(r, a);
 
     const tc_state *next = tc_state_next(r->pb, s, outcome);

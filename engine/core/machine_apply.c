@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/command.h"
 #include "core/machine_internal.h"
 #include "core/utf8.h"
 
@@ -265,7 +266,8 @@ static int apply_timer(run *r)
         if (s->type == TC_STATE_APPROVAL) {
             approval_deadline(r, s, a);
         } else {
-            audit(r, "timeout", s, json_pack("{s:i}", "visit", visit)); /* the cause, then its consequences */
+            audit(r, TC_AUDIT_TIMEOUT, s,
+                  json_pack("{s:i}", "visit", visit)); /* the cause, then its consequences */
             if (s->type == TC_STATE_PARALLEL)
                 for (size_t i = r->inst->active_count; i-- > 0;) {
                     const tc_state *child = &r->pb->states[r->inst->active[i].state];
@@ -380,7 +382,7 @@ int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *e
         for (size_t i = 0; i < inst->party_count; i++)
             json_array_append_new(parties, json_string(pb->parties[inst->parties[i]]));
         r.actor = inst->initiator;
-        audit(&r, "triggered", NULL,
+        audit(&r, TC_AUDIT_TRIGGERED, NULL,
               json_pack("{s:s, s:s, s:s?, s:s, s:s, s:o, s:O}", "playbook", pb->name, "initiator",
                         inst->initiator ? inst->initiator : "", "title", inst->title, "severity",
                         tc_severity_name(inst->severity), "mode", tc_mode_name(inst->mode), "parties",
@@ -421,11 +423,4 @@ int tc_machine_tally(const tc_playbook *pb, const tc_instance *inst, int state, 
         return -1;
     approval_tally(pb, inst, &pb->states[state], a, out);
     return 0;
-}
-
-const char *tc_event_kind_name(tc_event_kind kind)
-{
-    static const char *const names[] = {"trigger",  "vote",   "complete", "ack",
-                                        "escalate", "cancel", "timer",    "action_result"};
-    return (unsigned)kind < sizeof names / sizeof names[0] ? names[kind] : "?";
 }

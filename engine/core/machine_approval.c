@@ -154,7 +154,7 @@ int approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
     seat->vote_by = ev->actor.role ? strdup(ev->actor.role) : NULL;
     seat->vote_at = r->now;
     seat->reason = ev->reason ? strdup(ev->reason) : NULL;
-    audit(r, "vote", s, detail);
+    audit(r, TC_AUDIT_VOTE, s, detail);
 
     tc_tally t;
     approval_tally(r->pb, r->inst, s, a, &t);
@@ -178,7 +178,7 @@ void approval_deadline(run *r, const tc_state *s, tc_activation *a)
     approval_tally(r->pb, r->inst, s, a, &t);
     const char *outcome = tc_approval_holds_at_deadline(&s->approval.rule, &t) ? "approved" : "timeout";
     record_tally(r, s, &t);
-    audit(r, "timeout", s,
+    audit(r, TC_AUDIT_TIMEOUT, s,
           json_pack("{s:i, s:s, s:o}", "visit", a->visit, "outcome", outcome, "tally", tally_json(&t)));
     leave(r, s, outcome, closing_detail(s, &t, a->seat_count));
 }

@@ -123,7 +123,7 @@ int task_complete(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
     } else {
         json_object_set(r->inst->data, s->path, data);
     }
-    audit(r, "completed", s,
+    audit(r, TC_AUDIT_COMPLETED, s,
           json_pack("{s:s?, s:s, s:s, s:o}", "party", seat->party >= 0 ? r->pb->parties[seat->party] : NULL,
                     "seat", name, "outcome", outcome, "data", data));
 
@@ -160,7 +160,7 @@ int task_ack(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
         return tc_error_set(r->err, TC_ECONFLICT, "seat %s already acknowledged %s", name, s->path);
     seat->acked_by = strdup(r->ev->actor.role ? r->ev->actor.role : "");
     seat->acked_at = r->now;
-    audit(r, "acked", s,
+    audit(r, TC_AUDIT_ACKED, s,
           json_pack("{s:s?, s:s}", "party", seat->party >= 0 ? r->pb->parties[seat->party] : NULL, "seat",
                     name));
     if (s->escalation != NULL && s->escalation->until == TC_UNTIL_ACK && task_all_acked(a) &&

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/audit_kind.h"
+#include "core/command.h"
 #include "core/json_strings.h"
 #include "core/machine.h"
 #include "daemon/log.h"
@@ -158,11 +160,12 @@ static int actor_of(PGconn *conn, json_t *known, const char *role, json_t **seat
 
 static void refuse(transition *t, const tc_work_item *item, const char *command, const tc_error *err)
 {
-    json_array_append_new(
-        t->audit, json_pack("{s:I, s:s?, s:s?, s:s, s:s?, s:{s:s, s:s, s:I}}", "at_ms", (json_int_t)item->at,
-                            "actor", item->actor, "login", item->login, "kind", "refused", "state",
-                            json_string_value(json_object_get(item->args, "state")), "detail", "command",
-                            command, "reason", err->text, "seq", (json_int_t)item->seq));
+    json_array_append_new(t->audit,
+                          json_pack("{s:I, s:s?, s:s?, s:s, s:s?, s:{s:s, s:s, s:I}}", "at_ms",
+                                    (json_int_t)item->at, "actor", item->actor, "login", item->login, "kind",
+                                    tc_audit_kind_name(TC_AUDIT_REFUSED), "state",
+                                    json_string_value(json_object_get(item->args, "state")), "detail",
+                                    "command", command, "reason", err->text, "seq", (json_int_t)item->seq));
     json_array_append_new(t->commands, json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)item->seq, "result",
                                                  "refused", "error", err->text));
 }
@@ -180,7 +183,7 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
     tc_event ev = {0};
     tc_error_init(&err);
 
-    if (strcmp(item->kind, "timer") == 0) {
+    if (strcmp(item->kind, tc_event_kind_name(TC_EVENT_TIMER)) == 0) { /* the store's name for a due timer */
         json_object_set_new(t->timers, item->timer, json_integer(-1)); /* fired: gone unless set again */
         ev.kind = TC_EVENT_TIMER;
         ev.timer = item->timer;
@@ -194,21 +197,14 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
     if ((rc = actor_of(conn, b->actors, item->actor, &seats, &seat_names, &seat_count, &admin, fatal)) != 0)
         return rc;
     ev.actor = (tc_actor){item->actor, seat_names, seat_count, admin, item->login};
-    json_t *a = item->args;
-    ev.state = json_string_value(json_object_get(a, "state"));
-    ev.party = json_string_value(json_object_get(a, "party"));
-    ev.reason = json_string_value(json_object_get(a, "reason"));
-    ev.outcome = json_string_value(json_object_get(a, "outcome"));
-    ev.data = json_object_get(a, "data");
-
-    if (strcmp(item->kind, "trigger") == 0) {
+    rc = tc_command_decode(item->kind, item->args, &ev, &err);
+    if (rc == 0 && ev.kind == TC_EVENT_TRIGGER) {
         size_t n = 0;
         party_names = tc_json_strings(c->parties, &n);
         tc_trigger trig = {c->inputs, c->title, c->severity, c->mode, party_names, n};
         rc = party_names ? tc_trigger_prepare(pb, inst, &trig, &ev.actor, c->created_at, &err)
                          : tc_error_set(&err, TC_ENOMEM, "out of memory");
         if (rc == 0) {
-            ev.kind = TC_EVENT_TRIGGER;
             rc = tc_machine_apply(pb, inst, &ev, item->at, &fx, &err);
         } else if (rc != TC_ENOMEM) {
             /* The request no longer validates (the playbook moved on, a seat was revoked): close it. */
@@ -217,23 +213,8 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
             inst->closed_at = item->at;
             inst->triggered = 1;
         }
-    } else {
-        static const struct {
-            const char *name;
-            tc_event_kind kind;
-        } kinds[] = {{"vote", TC_EVENT_VOTE},
-                     {"complete", TC_EVENT_COMPLETE},
-                     {"ack", TC_EVENT_ACK},
-                     {"escalate", TC_EVENT_ESCALATE},
-                     {"cancel", TC_EVENT_CANCEL}};
-        ev.kind = (tc_event_kind)-1;
-        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-            if (strcmp(kinds[i].name, item->kind) == 0)
-                ev.kind = kinds[i].kind;
-        int vote = tc_vote_parse(json_string_value(json_object_get(a, "vote")));
-        ev.vote = vote < 0 ? TC_VOTE_NONE : (tc_vote)vote;
-        rc = (int)ev.kind < 0 ? tc_error_set(&err, TC_EINVAL, "unknown command %s", item->kind)
-                              : tc_machine_apply(pb, inst, &ev, item->at, &fx, &err);
+    } else if (rc == 0) {
+        rc = tc_machine_apply(pb, inst, &ev, item->at, &fx, &err);
     }
     json_decref(seats);
     free(seat_names);
