@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "core/json_strings.h"
 #include "core/machine.h"
 #include "store/crises.h"
@@ -90,9 +91,9 @@ static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result 
             int own = e->audit == TC_AUDIT_VOTE || e->audit == TC_AUDIT_COMPLETED ||
                       e->audit == TC_AUDIT_ACKED || e->audit == TC_AUDIT_ESCALATED;
             if (out->state == NULL && own) {
-                out->state = e->state ? strdup(e->state) : NULL;
+                out->state = e->state ? tc_xstrdup(e->state) : NULL;
                 const char *party = json_string_value(json_object_get(e->detail, "party"));
-                out->party = party ? strdup(party) : NULL;
+                out->party = party ? tc_xstrdup(party) : NULL;
             }
         }
     }
@@ -125,8 +126,8 @@ int tc_command_run(PGconn *conn, const tc_command_request *q, tc_command_result 
             out->duplicate = 1;
             const char *state = json_string_value(json_object_get(args, "state"));
             const char *party = json_string_value(json_object_get(args, "party"));
-            out->state = state ? strdup(state) : NULL;
-            out->party = party ? strdup(party) : NULL;
+            out->state = state ? tc_xstrdup(state) : NULL;
+            out->party = party ? tc_xstrdup(party) : NULL;
             out->effects = json_array();
         }
         free(kind);

@@ -40,10 +40,9 @@ typedef struct tc_effects {
     tc_effect *items;
     size_t count;
     size_t capacity;
-    int failed; /* memory ran out while adding: the list is incomplete */
 } tc_effects;
 
-/* Appends an effect; takes detail (even on failure). Returns the new item, or NULL (and sets failed). */
+/* Appends an effect; takes detail. Returns the new item (never NULL: core/alloc.h). */
 tc_effect *tc_effects_add(tc_effects *fx, tc_effect_kind kind, const char *name, const char *state,
                           json_t *detail);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/command.h"
 #include "core/machine_internal.h"
 #include "core/utf8.h"
@@ -223,7 +224,7 @@ int may_trigger(const tc_playbook *pb, const tc_actor *actor)
     if (pb->permit_trigger.given)
         return holds_role(pb, actor, &pb->permit_trigger);
     tc_role_list all = {0, NULL, 0};
-    int *index = malloc((pb->role_count ? pb->role_count : 1) * sizeof *index);
+    int *index = tc_xmalloc((pb->role_count ? pb->role_count : 1) * sizeof *index);
     if (index == NULL)
         return 0;
     for (size_t i = 0; i < pb->role_count; i++)
@@ -409,7 +410,7 @@ int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *e
         rc = apply_command(&r);
         break;
     }
-    if (rc == 0 && (r.failed || fx->failed)) {
+    if (rc == 0 && r.failed) {
         rc = err && err->code ? err->code : tc_error_set(err, TC_ENOMEM, "out of memory");
         (void)first_effect;
     }

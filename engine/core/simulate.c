@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/audit_kind.h"
 #include "core/command.h"
 #include "core/json_strings.h"
@@ -90,7 +91,7 @@ static int read_events(sim *s, json_t *events, tc_error *err)
         {TC_EVENT_CANCEL, {"at", "as", NULL}},
     };
     size_t n = json_array_size(events);
-    s->events = calloc(n ? n : 1, sizeof *s->events);
+    s->events = tc_xcalloc(n ? n : 1, sizeof *s->events);
     if (s->events == NULL)
         return tc_error_set(err, TC_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
@@ -208,7 +209,7 @@ static void take_effects(sim *s, tc_effects *fx)
                 break;
             if (s->timer_count == s->timer_capacity) {
                 size_t capacity = s->timer_capacity ? 2 * s->timer_capacity : 32;
-                sim_timer *timers = realloc(s->timers, capacity * sizeof *timers);
+                sim_timer *timers = tc_xrealloc(s->timers, capacity * sizeof *timers);
                 if (timers == NULL) {
                     s->failed = 1;
                     break;
@@ -238,8 +239,8 @@ static void take_effects(sim *s, tc_effects *fx)
             } else {
                 if (s->ready_count == s->ready_capacity) {
                     size_t capacity = s->ready_capacity ? 2 * s->ready_capacity : 8;
-                    char **ready = realloc(s->ready, capacity * sizeof *ready);
-                    int *attempts = ready ? realloc(s->ready_attempt, capacity * sizeof *attempts) : NULL;
+                    char **ready = tc_xrealloc(s->ready, capacity * sizeof *ready);
+                    int *attempts = ready ? tc_xrealloc(s->ready_attempt, capacity * sizeof *attempts) : NULL;
                     if (ready != NULL)
                         s->ready = ready;
                     if (attempts != NULL)
@@ -252,7 +253,7 @@ static void take_effects(sim *s, tc_effects *fx)
                 }
                 s->ready_attempt[s->ready_count] =
                     (int)json_integer_value(json_object_get(e->detail, "attempt"));
-                s->ready[s->ready_count++] = strdup(e->state);
+                s->ready[s->ready_count++] = tc_xstrdup(e->state);
             }
             break;
         case TC_EFFECT_NOTIFY: /* the audit's "notified" line says it */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/audit_kind.h"
 #include "core/command.h"
 #include "core/json_strings.h"
@@ -36,7 +37,7 @@ struct tc_applier {
 
 tc_applier *tc_applier_new(int batch_size)
 {
-    tc_applier *ap = calloc(1, sizeof *ap);
+    tc_applier *ap = tc_xcalloc(1, sizeof *ap);
     if (ap != NULL)
         ap->batch_size = batch_size > 0 ? batch_size : 100;
     return ap;
@@ -78,7 +79,7 @@ static tc_playbook *playbook(tc_applier *ap, PGconn *conn, const char *name, int
         return NULL;
     free(ap->cache[slot].key);
     tc_playbook_free(ap->cache[slot].pb);
-    ap->cache[slot].key = strdup(key);
+    ap->cache[slot].key = tc_xstrdup(key);
     ap->cache[slot].pb = pb;
     ap->cache[slot].used = ++ap->clock;
     return pb;
@@ -209,7 +210,7 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
         } else if (rc != TC_ENOMEM) {
             /* The request no longer validates (the playbook moved on, a seat was revoked): close it. */
             inst->status = TC_STATUS_CANCELLED;
-            inst->outcome = strdup("refused");
+            inst->outcome = tc_xstrdup("refused");
             inst->closed_at = item->at;
             inst->triggered = 1;
         }
