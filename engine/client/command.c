@@ -57,10 +57,13 @@ static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result 
         rc = tc_error_set(err, TC_ECONFLICT,
                           "crisis %lld has not started yet: no engine has applied its trigger",
                           (long long)q->crisis);
-    if (rc == 0 && tc_playbook_compile(source, strlen(source), &pb, NULL, err) != 0)
-        rc = tc_error_set(err, TC_EFAILED, "the crisis's playbook does not compile");
-    if (rc == 0)
-        rc = tc_instance_from_text(pb, state, strlen(state), &inst, err);
+    tc_error why; /* what the core says, given its context below */
+    tc_error_init(&why);
+    if (rc == 0 && tc_playbook_compile(source, strlen(source), &pb, NULL, &why) != 0)
+        rc = tc_error_set(err, TC_EFAILED, "the playbook of crisis %lld does not compile: %s",
+                          (long long)q->crisis, why.text);
+    if (rc == 0 && (rc = tc_instance_from_text(pb, state, strlen(state), &inst, &why)) != 0)
+        tc_error_set(err, rc, "crisis %lld cannot be read: %s", (long long)q->crisis, why.text);
     if (rc == 0)
         rc = tc_store_actor(conn, &role, &seats, &admin, &login, err);
     size_t count = 0;

@@ -16,6 +16,7 @@
 #include "core/alloc.h"
 #include "core/audit_kind.h"
 #include "core/command.h"
+#include "core/diag.h"
 #include "core/json_strings.h"
 #include "core/machine.h"
 #include "daemon/log.h"
@@ -72,8 +73,17 @@ static tc_playbook *playbook(tc_applier *ap, PGconn *conn, const char *name, int
     tc_playbook *pb = NULL;
     if (tc_store_playbook_source(conn, name, version, &source, err) != 0)
         return NULL;
-    if (tc_playbook_compile(source, strlen(source), &pb, NULL, err) != 0)
-        tc_error_set(err, TC_EFAILED, "stored playbook %s does not compile", key);
+    tc_diags diags = {0};
+    tc_error why;
+    tc_error_init(&why);
+    if (tc_playbook_compile(source, strlen(source), &pb, &diags, &why) != 0) {
+        /* Name the playbook and its first problem: "the playbook has 3 problems" alone says neither. */
+        const tc_diag *first = diags.count > 0 ? &diags.items[0] : NULL;
+        tc_error_set(err, why.code, "stored playbook %s does not compile: %s%s%s%s%s", key, why.text,
+                     first ? "; the first: " : "", first && first->where ? first->where : "",
+                     first && first->where ? ": " : "", first ? first->message : "");
+    }
+    tc_diags_clear(&diags);
     free(source);
     if (pb == NULL)
         return NULL;
@@ -222,7 +232,7 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
     free(party_names);
     if (rc == TC_ENOMEM || rc == TC_EFAILED) {
         tc_effects_clear(&fx);
-        return tc_error_set(fatal, rc, "crisis %lld: %s", (long long)c->id, err.text);
+        return tc_error_set(fatal, rc, "%s", err.text);
     }
     if (rc != 0) {
         tc_effects_clear(&fx);
@@ -264,21 +274,26 @@ static int apply_crisis(tc_applier *ap, PGconn *conn, const tc_claim *c, tc_batc
     tc_playbook *pb = playbook(ap, conn, c->playbook, c->version, err);
     if (pb == NULL)
         return err ? err->code : TC_EFAILED;
+    /* What fails below fails for this crisis, which the loop names; say which playbook it runs. */
+    tc_error why;
+    tc_error_init(&why);
     tc_instance *inst = NULL;
-    int rc = c->state ? tc_instance_from_text(pb, c->state, strlen(c->state), &inst, err)
-                      : ((inst = tc_instance_new(pb)) ? 0 : tc_error_set(err, TC_ENOMEM, "out of memory"));
+    int rc = c->state ? tc_instance_from_text(pb, c->state, strlen(c->state), &inst, &why)
+                      : ((inst = tc_instance_new(pb)) ? 0 : tc_error_set(&why, TC_ENOMEM, "out of memory"));
     if (rc != 0)
-        return rc;
+        return tc_error_set(err, rc, "playbook %s@%d: %s", c->playbook, c->version, why.text);
     inst->id = c->id;
 
     transition t = {json_array(), json_object(), json_array(), b->starts, b->kills, b->notices, 0};
     for (size_t i = 0; rc == 0 && with_results && i < b->result_count; i++)
         if (b->results[i].crisis == c->id)
-            rc = apply_result(pb, inst, &b->results[i], &t, b, err);
+            rc = apply_result(pb, inst, &b->results[i], &t, b, &why);
     for (size_t i = 0; rc == 0 && i < c->item_count; i++) {
-        rc = apply_item(conn, pb, inst, c, &c->items[i], &t, b, err);
+        rc = apply_item(conn, pb, inst, c, &c->items[i], &t, b, &why);
         b->applied++;
     }
+    if (rc != 0)
+        tc_error_set(err, rc, "playbook %s@%d: %s", c->playbook, c->version, why.text);
 
     if (rc == 0) {
         json_t *set = json_array(), *cleared = json_array();
