@@ -195,9 +195,11 @@ static int compile_loaded(const char *ref, cli_globals *globals, tc_playbook **p
     if (rc == 0)
         rc = tc_store_playbook_get(conn, name, version, &content, &found, NULL, err);
     tc_db_close(conn);
-    if (rc == 0 && tc_playbook_compile(content, strlen(content), pb, NULL, err) != 0)
+    tc_error why;
+    tc_error_init(&why);
+    if (rc == 0 && tc_playbook_compile(content, strlen(content), pb, NULL, &why) != 0)
         rc = tc_error_set(err, TC_EFAILED, "stored playbook %s@%d does not compile: %s", name, found,
-                          err->text);
+                          why.text);
     free(content);
     return rc;
 }

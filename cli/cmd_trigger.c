@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/alloc.h"
 #include "core/json_strings.h"
 #include "core/limits.h"
 #include "core/machine.h"
@@ -182,8 +183,9 @@ static int run(int argc, char **argv, cli_globals *globals)
 
     /* Check everything the core checks, so that a refusal is immediate. */
     size_t party_count = 0, seat_count = 0;
-    char *party_list = o.parties ? strdup(o.parties) : NULL;
-    const char **party_names = party_list ? calloc(strlen(party_list) / 2 + 1, sizeof *party_names) : NULL;
+    char *party_list = o.parties ? tc_xstrdup(o.parties) : NULL;
+    const char **party_names =
+        party_list ? tc_xcalloc(strlen(party_list) / 2 + 1, sizeof *party_names) : NULL;
     for (char *p = party_names ? strtok(party_list, ",") : NULL; p; p = strtok(NULL, ","))
         party_names[party_count++] = p; /* at most one party every two characters */
     const char **seat_names = rc == 0 ? tc_json_strings(seats, &seat_count) : NULL;

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
+
 int cli_read_file(const char *path, size_t max_bytes, const char *what, char **text, size_t *length,
                   tc_error *err)
 {
@@ -20,7 +22,7 @@ int cli_read_file(const char *path, size_t max_bytes, const char *what, char **t
     for (;;) {
         if (capacity - used < 4096) {
             capacity = capacity ? 2 * capacity : 16384;
-            char *bigger = realloc(buf, capacity);
+            char *bigger = tc_xrealloc(buf, capacity);
             if (bigger == NULL) {
                 rc = tc_error_set(err, TC_ENOMEM, "cannot read %s: out of memory", path);
                 break;

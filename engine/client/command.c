@@ -5,27 +5,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "core/json_strings.h"
 #include "core/machine.h"
 #include "store/crises.h"
-
-static const char *kind_name(tc_event_kind kind)
-{
-    switch (kind) {
-    case TC_EVENT_VOTE:
-        return "vote";
-    case TC_EVENT_COMPLETE:
-        return "complete";
-    case TC_EVENT_ACK:
-        return "ack";
-    case TC_EVENT_ESCALATE:
-        return "escalate";
-    case TC_EVENT_CANCEL:
-        return "cancel";
-    default:
-        return NULL;
-    }
-}
 
 static tc_ms epoch_ms(void)
 {
@@ -37,40 +20,23 @@ static tc_ms epoch_ms(void)
 /* The arguments recorded with the command, as the operator gave them and as resolved. */
 static json_t *arguments(const tc_command_request *q, const char *state, const char *party)
 {
-    json_t *args = json_object();
-    if (state)
-        json_object_set_new(args, "state", json_string(state));
-    if (party)
-        json_object_set_new(args, "party", json_string(party));
-    if (q->kind == TC_EVENT_VOTE)
-        json_object_set_new(args, "vote", json_string(tc_vote_name(q->vote)));
-    if (q->reason)
-        json_object_set_new(args, "reason", json_string(q->reason));
-    if (q->outcome)
-        json_object_set_new(args, "outcome", json_string(q->outcome));
-    if (q->data)
-        json_object_set(args, "data", q->data);
-    return args;
+    tc_event ev = {.kind = q->kind,
+                   .state = state,
+                   .party = party,
+                   .vote = q->vote,
+                   .reason = q->reason,
+                   .outcome = q->outcome,
+                   .data = q->data};
+    return tc_command_encode(&ev);
 }
 
 /* Whether a recorded command is the same as the request (what the operator said, not what was resolved). */
 static int same_command(const tc_command_request *q, const char *kind, json_t *args)
 {
-    if (strcmp(kind, kind_name(q->kind)) != 0)
+    if (tc_command_kind_parse(kind) != (int)q->kind)
         return 0;
     json_t *want = arguments(q, q->state, q->party);
-    const char *key;
-    json_t *value;
-    int same = 1;
-    json_object_foreach(want, key, value)
-    {
-        if (!json_equal(value, json_object_get(args, key)))
-            same = 0;
-    }
-    static const char *const given[] = {"vote", "reason", "outcome", "data"};
-    for (size_t i = 0; i < sizeof given / sizeof given[0]; i++)
-        if ((json_object_get(want, given[i]) == NULL) != (json_object_get(args, given[i]) == NULL))
-            same = 0;
+    int same = tc_command_args_same(want, args);
     json_decref(want);
     return same;
 }
@@ -91,10 +57,13 @@ static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result 
         rc = tc_error_set(err, TC_ECONFLICT,
                           "crisis %lld has not started yet: no engine has applied its trigger",
                           (long long)q->crisis);
-    if (rc == 0 && tc_playbook_compile(source, strlen(source), &pb, NULL, err) != 0)
-        rc = tc_error_set(err, TC_EFAILED, "the crisis's playbook does not compile");
-    if (rc == 0)
-        rc = tc_instance_from_text(pb, state, strlen(state), &inst, err);
+    tc_error why; /* what the core says, given its context below */
+    tc_error_init(&why);
+    if (rc == 0 && tc_playbook_compile(source, strlen(source), &pb, NULL, &why) != 0)
+        rc = tc_error_set(err, TC_EFAILED, "the playbook of crisis %lld does not compile: %s",
+                          (long long)q->crisis, why.text);
+    if (rc == 0 && (rc = tc_instance_from_text(pb, state, strlen(state), &inst, &why)) != 0)
+        tc_error_set(err, rc, "crisis %lld cannot be read: %s", (long long)q->crisis, why.text);
     if (rc == 0)
         rc = tc_store_actor(conn, &role, &seats, &admin, &login, err);
     size_t count = 0;
@@ -121,13 +90,14 @@ static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result 
                 continue;
             json_array_append_new(out->effects, json_pack("{s:s, s:s?, s:s?, s:O}", "kind", e->name, "state",
                                                           e->state, "actor", e->actor, "detail", e->detail));
-            static const char *const own[] = {"vote", "completed", "acked", "escalated"};
-            for (size_t k = 0; out->state == NULL && k < sizeof own / sizeof own[0]; k++)
-                if (strcmp(e->name, own[k]) == 0) {
-                    out->state = e->state ? strdup(e->state) : NULL;
-                    const char *party = json_string_value(json_object_get(e->detail, "party"));
-                    out->party = party ? strdup(party) : NULL;
-                }
+            /* The command's own event says which state and party it went to. */
+            int own = e->audit == TC_AUDIT_VOTE || e->audit == TC_AUDIT_COMPLETED ||
+                      e->audit == TC_AUDIT_ACKED || e->audit == TC_AUDIT_ESCALATED;
+            if (out->state == NULL && own) {
+                out->state = e->state ? tc_xstrdup(e->state) : NULL;
+                const char *party = json_string_value(json_object_get(e->detail, "party"));
+                out->party = party ? tc_xstrdup(party) : NULL;
+            }
         }
     }
     tc_effects_clear(&fx);
@@ -159,8 +129,8 @@ int tc_command_run(PGconn *conn, const tc_command_request *q, tc_command_result 
             out->duplicate = 1;
             const char *state = json_string_value(json_object_get(args, "state"));
             const char *party = json_string_value(json_object_get(args, "party"));
-            out->state = state ? strdup(state) : NULL;
-            out->party = party ? strdup(party) : NULL;
+            out->state = state ? tc_xstrdup(state) : NULL;
+            out->party = party ? tc_xstrdup(party) : NULL;
             out->effects = json_array();
         }
         free(kind);
@@ -172,8 +142,8 @@ int tc_command_run(PGconn *conn, const tc_command_request *q, tc_command_result 
         if ((rc = dry_run(conn, q, out, err)) != 0)
             return rc;
         json_t *args = arguments(q, out->state ? out->state : q->state, out->party ? out->party : q->party);
-        rc = tc_store_submit(conn, q->crisis, kind_name(q->kind), args, q->key, &out->seq, &out->duplicate,
-                             err);
+        rc = tc_store_submit(conn, q->crisis, tc_event_kind_name(q->kind), args, q->key, &out->seq,
+                             &out->duplicate, err);
         json_decref(args);
         if (rc != 0)
             return rc;

@@ -14,7 +14,7 @@
 #include <libpq-fe.h>
 #include <stdint.h>
 
-#include "core/event.h"
+#include "core/command.h"
 
 typedef struct tc_command_request {
     int64_t crisis;

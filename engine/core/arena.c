@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
+
 typedef struct chunk {
     struct chunk *next;
     size_t size; /* usable bytes after the header */
@@ -22,7 +24,7 @@ struct tc_arena {
 
 tc_arena *tc_arena_new(void)
 {
-    return calloc(1, sizeof(tc_arena));
+    return tc_xcalloc(1, sizeof(tc_arena));
 }
 
 void tc_arena_free(tc_arena *arena)
@@ -52,7 +54,7 @@ void *tc_arena_alloc(tc_arena *arena, size_t size)
             chunk_size = need;
         if (chunk_size > SIZE_MAX - sizeof(chunk))
             return NULL;
-        chunk *fresh = malloc(sizeof(chunk) + chunk_size);
+        chunk *fresh = tc_xmalloc(sizeof(chunk) + chunk_size);
         if (fresh == NULL)
             return NULL;
         fresh->next = c;

@@ -6,13 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 
 int tc_diags_add(tc_diags *diags, const char *where, int line, int column, const char *fmt, ...)
 {
     if (diags->count == diags->capacity) {
         size_t capacity = diags->capacity ? 2 * diags->capacity : 8;
-        tc_diag *items = realloc(diags->items, capacity * sizeof *items);
+        tc_diag *items = tc_xrealloc(diags->items, capacity * sizeof *items);
         if (items == NULL)
             return TC_ENOMEM;
         diags->items = items;
@@ -22,8 +23,8 @@ int tc_diags_add(tc_diags *diags, const char *where, int line, int column, const
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    char *message = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    char *copy = where ? strdup(where) : NULL;
+    char *message = n >= 0 ? tc_xmalloc((size_t)n + 1) : NULL;
+    char *copy = where ? tc_xstrdup(where) : NULL;
     if (message == NULL || (where != NULL && copy == NULL)) {
         free(message);
         free(copy);

@@ -4,18 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
+
 tc_effect *tc_effects_add(tc_effects *fx, tc_effect_kind kind, const char *name, const char *state,
                           json_t *detail)
 {
     if (fx->count == fx->capacity) {
         size_t capacity = fx->capacity ? 2 * fx->capacity : 16;
-        tc_effect *items = realloc(fx->items, capacity * sizeof *items);
-        if (items == NULL) {
-            json_decref(detail);
-            fx->failed = 1;
-            return NULL;
-        }
-        fx->items = items;
+        fx->items = tc_xrealloc(fx->items, capacity * sizeof *fx->items);
         fx->capacity = capacity;
     }
     tc_effect *e = &fx->items[fx->count++];
@@ -39,7 +35,6 @@ void tc_effects_clear(tc_effects *fx)
     free(fx->items);
     fx->items = NULL;
     fx->count = fx->capacity = 0;
-    fx->failed = 0;
 }
 
 const char *tc_effect_kind_name(tc_effect_kind kind)

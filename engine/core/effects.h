@@ -10,10 +10,11 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "core/audit_kind.h"
 #include "core/duration.h"
 
 typedef enum tc_effect_kind {
-    TC_EFFECT_AUDIT,       /* name: the audit kind ("vote", "entered", ...); detail: its detail */
+    TC_EFFECT_AUDIT,       /* audit: the audit kind, name: its name ("vote", ...); detail: its detail */
     TC_EFFECT_TIMER_SET,   /* key, due: call back with a timer event at due */
     TC_EFFECT_TIMER_CLEAR, /* key: that timer is no longer wanted */
     TC_EFFECT_NOTIFY, /* detail: {"level", "seats": ["council/KZ", ...], "roles", "why", "severity", "mode"}
@@ -25,6 +26,7 @@ typedef enum tc_effect_kind {
 
 typedef struct tc_effect {
     tc_effect_kind kind;
+    tc_audit_kind audit; /* AUDIT: which (name is its name) */
     const char *name;  /* static, or borrowed from the playbook: never from the stack */
     const char *state; /* path of the state concerned, borrowed from the playbook; NULL for the crisis */
     char *actor;       /* the acting role, for audit events caused by a command; NULL otherwise */
@@ -38,10 +40,9 @@ typedef struct tc_effects {
     tc_effect *items;
     size_t count;
     size_t capacity;
-    int failed; /* memory ran out while adding: the list is incomplete */
 } tc_effects;
 
-/* Appends an effect; takes detail (even on failure). Returns the new item, or NULL (and sets failed). */
+/* Appends an effect; takes detail. Returns the new item (never NULL: core/alloc.h). */
 tc_effect *tc_effects_add(tc_effects *fx, tc_effect_kind kind, const char *name, const char *state,
                           json_t *detail);
 

@@ -22,6 +22,9 @@ typedef enum tc_event_kind {
     TC_EVENT_ACTION_RESULT, /* state, attempt, outcome "ok" or "failed", data, detail */
 } tc_event_kind;
 
+/* How many kinds there are; their names are core/command.h's. */
+#define TC_EVENT_KIND_COUNT (TC_EVENT_ACTION_RESULT + 1)
+
 /* Who acts: a PostgreSQL role and the seats it holds ("council/KZ", "secretariat"). */
 typedef struct tc_actor {
     const char *role; /* NULL for the engine itself (timers, actions) */
@@ -45,7 +48,5 @@ typedef struct tc_event {
     int final;      /* action result: no retry (the simulator's "failed after the last retry") */
     json_t *detail; /* action result: exit status, duration, output tail, for the audit */
 } tc_event;
-
-const char *tc_event_kind_name(tc_event_kind kind);
 
 #endif

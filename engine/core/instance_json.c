@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/instance.h"
 
 #define FORMAT_VERSION 1
@@ -153,7 +154,7 @@ static char *get_string_copy(reader *r, json_t *o, const char *key)
         fail(r, key);
         return NULL;
     }
-    char *copy = strdup(json_string_value(v));
+    char *copy = tc_xstrdup(json_string_value(v));
     if (copy == NULL)
         fail(r, "out of memory");
     return copy;
@@ -213,7 +214,7 @@ static void read_activation(reader *r, json_t *o, tc_activation *a)
 
     json_t *seats = json_object_get(o, "seats");
     if (json_array_size(seats) > 0) {
-        a->seats = calloc(json_array_size(seats), sizeof *a->seats);
+        a->seats = tc_xcalloc(json_array_size(seats), sizeof *a->seats);
         if (a->seats == NULL) {
             fail(r, "out of memory");
             return;
@@ -228,7 +229,7 @@ static void read_activation(reader *r, json_t *o, tc_activation *a)
             fail(r, "branches");
             return;
         }
-        a->branch_outcomes = calloc(state->parallel.count, sizeof *a->branch_outcomes);
+        a->branch_outcomes = tc_xcalloc(state->parallel.count, sizeof *a->branch_outcomes);
         if (a->branch_outcomes == NULL) {
             fail(r, "out of memory");
             return;
@@ -304,7 +305,7 @@ int tc_instance_from_json(const tc_playbook *pb, json_t *json, tc_instance **out
     json_t *active = json_object_get(json, "active");
     size_t n = json_array_size(active);
     if (n > 0) {
-        inst->active = calloc(n, sizeof *inst->active);
+        inst->active = tc_xcalloc(n, sizeof *inst->active);
         if (inst->active == NULL)
             fail(&r, "out of memory");
         else

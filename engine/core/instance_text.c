@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/instance.h"
 #include "core/strbuf.h"
 
@@ -368,7 +369,7 @@ static char *read_string_copy(scan *s)
     long n = read_string(s, buf, sizeof buf);
     if (n < 0)
         return NULL;
-    char *copy = malloc((size_t)n + 1);
+    char *copy = tc_xmalloc((size_t)n + 1);
     if (copy == NULL)
         return s->bad = 1, NULL;
     memcpy(copy, buf, (size_t)n + 1);
@@ -532,7 +533,7 @@ static void read_activation(scan *s, const tc_playbook *pb, tc_activation *a)
             a->running = read_bool(s);
         } else if (strcmp(key, "seats") == 0) {
             size_t capacity = 8;
-            if (!eat(s, '[') || (a->seats = calloc(capacity, sizeof *a->seats)) == NULL) {
+            if (!eat(s, '[') || (a->seats = tc_xcalloc(capacity, sizeof *a->seats)) == NULL) {
                 s->bad = 1;
                 break;
             }
@@ -540,7 +541,7 @@ static void read_activation(scan *s, const tc_playbook *pb, tc_activation *a)
                 if (a->seat_count > 0 && !eat(s, ','))
                     s->bad = 1;
                 if (a->seat_count == capacity) {
-                    tc_seat *more = realloc(a->seats, 2 * capacity * sizeof *more);
+                    tc_seat *more = tc_xrealloc(a->seats, 2 * capacity * sizeof *more);
                     if (more == NULL) {
                         s->bad = 1;
                         break;
@@ -555,7 +556,7 @@ static void read_activation(scan *s, const tc_playbook *pb, tc_activation *a)
             int inner = 1;
             char name[128];
             a->branch_count = state->parallel.count;
-            if ((a->branch_outcomes = calloc(a->branch_count, sizeof *a->branch_outcomes)) == NULL) {
+            if ((a->branch_outcomes = tc_xcalloc(a->branch_count, sizeof *a->branch_outcomes)) == NULL) {
                 s->bad = 1;
                 break;
             }
@@ -664,7 +665,7 @@ int tc_instance_from_text(const tc_playbook *pb, const char *text, size_t length
                     s.bad = 1;
                 if (inst->active_count == inst->active_capacity) {
                     size_t capacity = inst->active_capacity ? 2 * inst->active_capacity : 4;
-                    tc_activation *more = realloc(inst->active, capacity * sizeof *more);
+                    tc_activation *more = tc_xrealloc(inst->active, capacity * sizeof *more);
                     if (more == NULL) {
                         s.bad = 1;
                         break;

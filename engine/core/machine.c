@@ -12,29 +12,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/machine_internal.h"
 
 /* ---- effects ---- */
 
-void audit(run *r, const char *kind, const tc_state *state, json_t *detail)
+void audit(run *r, tc_audit_kind kind, const tc_state *state, json_t *detail)
 {
-    tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_AUDIT, kind, state ? state->path : NULL,
-                                  detail ? detail : json_object());
-    if (e == NULL) {
-        r->failed = 1;
-        return;
-    }
+    tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_AUDIT, tc_audit_kind_name(kind),
+                                  state ? state->path : NULL, detail ? detail : json_object());
+    e->audit = kind;
     e->at = r->now;
-    if (r->actor != NULL && (e->actor = strdup(r->actor)) == NULL)
-        r->failed = 1;
+    if (r->actor != NULL)
+        e->actor = tc_xstrdup(r->actor);
 }
 
 static char *timer_key(const tc_state *state, int visit, const char *purpose)
 {
     size_t size = strlen(state->path) + strlen(purpose) + 24;
-    char *key = malloc(size);
-    if (key != NULL)
-        snprintf(key, size, "%s#%d:%s", state->path, visit, purpose);
+    char *key = tc_xmalloc(size);
+    snprintf(key, size, "%s#%d:%s", state->path, visit, purpose);
     return key;
 }
 
@@ -42,10 +39,7 @@ void timer_set(run *r, const tc_state *state, int visit, const char *purpose, tc
 {
     /* purpose may live on the caller's stack: the key carries it, the name is static. */
     tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_TIMER_SET, "timer", state->path, NULL);
-    if (e == NULL || (e->key = timer_key(state, visit, purpose)) == NULL) {
-        r->failed = 1;
-        return;
-    }
+    e->key = timer_key(state, visit, purpose);
     e->due = due;
     e->at = r->now;
 }
@@ -53,21 +47,15 @@ void timer_set(run *r, const tc_state *state, int visit, const char *purpose, tc
 void timer_clear(run *r, const tc_state *state, int visit, const char *purpose)
 {
     tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_TIMER_CLEAR, "timer", state->path, NULL);
-    if (e == NULL || (e->key = timer_key(state, visit, purpose)) == NULL) {
-        r->failed = 1;
-        return;
-    }
+    e->key = timer_key(state, visit, purpose);
     e->at = r->now;
 }
 
 char *action_key(run *r, const tc_state *state, int visit)
 {
     size_t size = strlen(state->path) + 48;
-    char *key = malloc(size);
-    if (key == NULL)
-        r->failed = 1;
-    else
-        snprintf(key, size, "%lld/%s/%d", (long long)r->inst->id, state->path, visit);
+    char *key = tc_xmalloc(size);
+    snprintf(key, size, "%lld/%s/%d", (long long)r->inst->id, state->path, visit);
     return key;
 }
 
@@ -149,7 +137,7 @@ void notify(run *r, const tc_state *state, const char *why, int level, json_t *s
                                tc_severity_name(r->inst->severity), "mode", tc_mode_name(r->inst->mode));
     if (detail != NULL && level > 0)
         json_object_set_new(detail, "level", json_integer(level));
-    audit(r, "notified", state, json_deep_copy(detail));
+    audit(r, TC_AUDIT_NOTIFIED, state, json_deep_copy(detail));
     tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_NOTIFY, why, state ? state->path : NULL, detail);
     if (e == NULL)
         r->failed = 1;
@@ -165,7 +153,7 @@ static tc_activation *activate(run *r, const tc_state *s, int visit)
     tc_instance *inst = r->inst;
     if (inst->active_count == inst->active_capacity) {
         size_t capacity = inst->active_capacity ? 2 * inst->active_capacity : 4;
-        tc_activation *active = realloc(inst->active, capacity * sizeof *active);
+        tc_activation *active = tc_xrealloc(inst->active, capacity * sizeof *active);
         if (active == NULL) {
             r->failed = 1;
             return NULL;
@@ -238,7 +226,7 @@ void interrupt(run *r, tc_activation *a, const char *why)
     }
     clear_timers(r, s, a);
     if (why != NULL)
-        audit(r, "left", s, json_pack("{s:s, s:i}", "outcome", why, "visit", a->visit));
+        audit(r, TC_AUDIT_LEFT, s, json_pack("{s:s, s:i}", "outcome", why, "visit", a->visit));
     deactivate(r, a);
 }
 
@@ -251,11 +239,11 @@ void close_crisis(run *r, tc_status status, const char *outcome, json_t *detail)
         interrupt(r, &inst->active[inst->active_count - 1], NULL);
     inst->status = status;
     free(inst->outcome);
-    inst->outcome = strdup(outcome);
+    inst->outcome = tc_xstrdup(outcome);
     if (inst->outcome == NULL)
         r->failed = 1;
     inst->closed_at = r->now;
-    audit(r, status == TC_STATUS_CANCELLED ? "cancelled" : "closed", NULL, detail);
+    audit(r, status == TC_STATUS_CANCELLED ? TC_AUDIT_CANCELLED : TC_AUDIT_CLOSED, NULL, detail);
     tc_effect *e =
         tc_effects_add(r->fx, TC_EFFECT_CLOSED, status == TC_STATUS_CANCELLED ? "cancelled" : "closed", NULL,
                        json_pack("{s:s}", "outcome", outcome));
@@ -274,7 +262,7 @@ static void branch_ended(run *r, const tc_state *end)
         return;
     for (size_t b = 0; b < parallel->parallel.count; b++)
         if (parallel->parallel.branches[b] == end->machine && p->branch_outcomes[b] == NULL &&
-            (p->branch_outcomes[b] = strdup(end->end.outcome)) == NULL)
+            (p->branch_outcomes[b] = tc_xstrdup(end->end.outcome)) == NULL)
             r->failed = 1;
     int failed = 0;
     for (size_t b = 0; b < p->branch_count; b++) {
@@ -299,7 +287,8 @@ void enter(run *r, const tc_state *s)
         return;
     }
     int visit = ++r->inst->visits[s->index];
-    audit(r, "entered", s, json_pack("{s:i, s:s}", "visit", visit, "type", tc_state_type_name(s->type)));
+    audit(r, TC_AUDIT_ENTERED, s,
+          json_pack("{s:i, s:s}", "visit", visit, "type", tc_state_type_name(s->type)));
 
     tc_activation *a = NULL;
     switch (s->type) {
@@ -344,7 +333,7 @@ void enter(run *r, const tc_state *s)
         break;
     case TC_STATE_PARALLEL:
         a->branch_count = s->parallel.count;
-        a->branch_outcomes = calloc(s->parallel.count, sizeof *a->branch_outcomes);
+        a->branch_outcomes = tc_xcalloc(s->parallel.count, sizeof *a->branch_outcomes);
         if (a->branch_outcomes == NULL) {
             r->failed = 1;
             return;
@@ -374,7 +363,7 @@ void leave(run *r, const tc_state *s, const char *outcome, json_t *detail)
     json_object_set_new(detail, "outcome", json_string(outcome));
     json_object_set_new(detail, "visit", json_integer(a->visit));
     clear_timers(r, s, a);
-    audit(r, "left", s, detail);
+    audit(r, TC_AUDIT_LEFT, s, detail);
     deactivate(r, a);
 
     const tc_state *next = tc_state_next(r->pb, s, outcome);

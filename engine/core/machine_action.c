@@ -17,7 +17,7 @@ void action_start(run *r, const tc_state *s, tc_activation *a)
     for (size_t i = 0; argv && i < s->action.argc; i++)
         json_array_append_new(argv, json_string(s->action.argv[i]));
     a->running = 1;
-    audit(r, "action_started", s,
+    audit(r, TC_AUDIT_ACTION_STARTED, s,
           json_pack("{s:i, s:i, s:O}", "attempt", a->attempt, "visit", a->visit, "argv", argv));
     tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_ACTION_START, "start", s->path,
                                   json_pack("{s:o, s:i, s:I, s:i}", "argv", argv, "attempt", a->attempt,
@@ -41,11 +41,11 @@ static void attempt_failed(run *r, const tc_state *s, tc_activation *a, json_t *
         for (int i = 1; i < a->attempt && backoff < TC_DURATION_MAX / 2; i++)
             backoff *= 2;
         json_object_set_new(detail, "retry_at_ms", json_integer(r->now + backoff));
-        audit(r, "action_finished", s, detail);
+        audit(r, TC_AUDIT_ACTION_FINISHED, s, detail);
         timer_set(r, s, a->visit, "retry", r->now + backoff);
         return;
     }
-    audit(r, "action_finished", s, detail);
+    audit(r, TC_AUDIT_ACTION_FINISHED, s, detail);
     leave(r, s, "failed", NULL);
 }
 
@@ -67,7 +67,7 @@ int action_result(run *r, const tc_state *s, tc_activation *a)
     if (json_is_object(ev->data))
         json_object_set_new(r->inst->data, s->path, json_deep_copy(ev->data));
     json_object_set_new(detail, "visit", json_integer(a->visit));
-    audit(r, "action_finished", s, detail);
+    audit(r, TC_AUDIT_ACTION_FINISHED, s, detail);
     leave(r, s, "ok", NULL);
     return 0;
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
+#include "core/command.h"
 #include "core/machine_internal.h"
 #include "core/utf8.h"
 
@@ -222,7 +224,7 @@ int may_trigger(const tc_playbook *pb, const tc_actor *actor)
     if (pb->permit_trigger.given)
         return holds_role(pb, actor, &pb->permit_trigger);
     tc_role_list all = {0, NULL, 0};
-    int *index = malloc((pb->role_count ? pb->role_count : 1) * sizeof *index);
+    int *index = tc_xmalloc((pb->role_count ? pb->role_count : 1) * sizeof *index);
     if (index == NULL)
         return 0;
     for (size_t i = 0; i < pb->role_count; i++)
@@ -265,7 +267,8 @@ static int apply_timer(run *r)
         if (s->type == TC_STATE_APPROVAL) {
             approval_deadline(r, s, a);
         } else {
-            audit(r, "timeout", s, json_pack("{s:i}", "visit", visit)); /* the cause, then its consequences */
+            audit(r, TC_AUDIT_TIMEOUT, s,
+                  json_pack("{s:i}", "visit", visit)); /* the cause, then its consequences */
             if (s->type == TC_STATE_PARALLEL)
                 for (size_t i = r->inst->active_count; i-- > 0;) {
                     const tc_state *child = &r->pb->states[r->inst->active[i].state];
@@ -380,7 +383,7 @@ int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *e
         for (size_t i = 0; i < inst->party_count; i++)
             json_array_append_new(parties, json_string(pb->parties[inst->parties[i]]));
         r.actor = inst->initiator;
-        audit(&r, "triggered", NULL,
+        audit(&r, TC_AUDIT_TRIGGERED, NULL,
               json_pack("{s:s, s:s, s:s?, s:s, s:s, s:o, s:O}", "playbook", pb->name, "initiator",
                         inst->initiator ? inst->initiator : "", "title", inst->title, "severity",
                         tc_severity_name(inst->severity), "mode", tc_mode_name(inst->mode), "parties",
@@ -407,7 +410,7 @@ int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *e
         rc = apply_command(&r);
         break;
     }
-    if (rc == 0 && (r.failed || fx->failed)) {
+    if (rc == 0 && r.failed) {
         rc = err && err->code ? err->code : tc_error_set(err, TC_ENOMEM, "out of memory");
         (void)first_effect;
     }
@@ -421,11 +424,4 @@ int tc_machine_tally(const tc_playbook *pb, const tc_instance *inst, int state, 
         return -1;
     approval_tally(pb, inst, &pb->states[state], a, out);
     return 0;
-}
-
-const char *tc_event_kind_name(tc_event_kind kind)
-{
-    static const char *const names[] = {"trigger",  "vote",   "complete", "ack",
-                                        "escalate", "cancel", "timer",    "action_result"};
-    return (unsigned)kind < sizeof names / sizeof names[0] ? names[kind] : "?";
 }

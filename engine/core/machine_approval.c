@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/machine_internal.h"
 
 static int crisis_has(const tc_instance *inst, int party)
@@ -16,7 +17,7 @@ static int crisis_has(const tc_instance *inst, int party)
 int make_seats(run *r, tc_activation *a, const tc_party_list *parties)
 {
     size_t n = parties->count ? parties->count : 1;
-    a->seats = calloc(n, sizeof *a->seats);
+    a->seats = tc_xcalloc(n, sizeof *a->seats);
     if (a->seats == NULL) {
         r->failed = 1;
         return -1;
@@ -151,10 +152,10 @@ int approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
     free(seat->vote_by);
     free(seat->reason);
     seat->vote = ev->vote;
-    seat->vote_by = ev->actor.role ? strdup(ev->actor.role) : NULL;
+    seat->vote_by = ev->actor.role ? tc_xstrdup(ev->actor.role) : NULL;
     seat->vote_at = r->now;
-    seat->reason = ev->reason ? strdup(ev->reason) : NULL;
-    audit(r, "vote", s, detail);
+    seat->reason = ev->reason ? tc_xstrdup(ev->reason) : NULL;
+    audit(r, TC_AUDIT_VOTE, s, detail);
 
     tc_tally t;
     approval_tally(r->pb, r->inst, s, a, &t);
@@ -178,7 +179,7 @@ void approval_deadline(run *r, const tc_state *s, tc_activation *a)
     approval_tally(r->pb, r->inst, s, a, &t);
     const char *outcome = tc_approval_holds_at_deadline(&s->approval.rule, &t) ? "approved" : "timeout";
     record_tally(r, s, &t);
-    audit(r, "timeout", s,
+    audit(r, TC_AUDIT_TIMEOUT, s,
           json_pack("{s:i, s:s, s:o}", "visit", a->visit, "outcome", outcome, "tally", tally_json(&t)));
     leave(r, s, outcome, closing_detail(s, &t, a->seat_count));
 }

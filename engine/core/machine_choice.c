@@ -16,6 +16,6 @@ void choice_enter(run *r, const tc_state *s)
     if (json_object_get(detail, "choice") == NULL)
         json_object_set_new(detail, "choice", json_string("otherwise"));
     json_object_set_new(detail, "next", json_string(r->pb->states[target].path));
-    audit(r, "left", s, detail);
+    audit(r, TC_AUDIT_LEFT, s, detail);
     enter(r, &r->pb->states[target]);
 }

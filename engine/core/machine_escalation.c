@@ -63,7 +63,7 @@ void escalation_reach(run *r, const tc_state *s, tc_activation *a, int manual)
         r->inst->severity = (tc_severity)def->severity;
         json_object_set_new(detail, "severity", json_string(tc_severity_name(r->inst->severity)));
     }
-    audit(r, "escalated", s, detail);
+    audit(r, TC_AUDIT_ESCALATED, s, detail);
     notify(r, s, "escalated", level, notify_seats(r, s, &def->notify));
     escalation_schedule(r, s, a);
 }

@@ -26,7 +26,7 @@ typedef struct run {
 } run;
 
 /* Effects. audit takes detail. */
-void audit(run *r, const char *kind, const tc_state *state, json_t *detail);
+void audit(run *r, tc_audit_kind kind, const tc_state *state, json_t *detail);
 void timer_set(run *r, const tc_state *state, int visit, const char *purpose, tc_ms due);
 void timer_clear(run *r, const tc_state *state, int visit, const char *purpose);
 char *action_key(run *r, const tc_state *state, int visit);

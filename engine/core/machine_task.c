@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/machine_internal.h"
 
 void task_enter(run *r, tc_activation *a, const tc_state *s)
@@ -110,8 +111,8 @@ int task_complete(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
     /* Accepted. */
     json_t *data = ev->data ? json_deep_copy(ev->data) : json_object();
     seat->done = 1;
-    seat->outcome = strdup(outcome);
-    seat->done_by = ev->actor.role ? strdup(ev->actor.role) : NULL;
+    seat->outcome = tc_xstrdup(outcome);
+    seat->done_by = ev->actor.role ? tc_xstrdup(ev->actor.role) : NULL;
     seat->done_at = r->now;
     if (seat->party >= 0 && s->task.parties.count > 0) {
         json_t *per_party = json_object_get(r->inst->data, s->path);
@@ -123,7 +124,7 @@ int task_complete(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
     } else {
         json_object_set(r->inst->data, s->path, data);
     }
-    audit(r, "completed", s,
+    audit(r, TC_AUDIT_COMPLETED, s,
           json_pack("{s:s?, s:s, s:s, s:o}", "party", seat->party >= 0 ? r->pb->parties[seat->party] : NULL,
                     "seat", name, "outcome", outcome, "data", data));
 
@@ -158,9 +159,9 @@ int task_ack(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
     seat_name(r->pb, s, seat->party, name, sizeof name);
     if (seat->acked_by != NULL)
         return tc_error_set(r->err, TC_ECONFLICT, "seat %s already acknowledged %s", name, s->path);
-    seat->acked_by = strdup(r->ev->actor.role ? r->ev->actor.role : "");
+    seat->acked_by = tc_xstrdup(r->ev->actor.role ? r->ev->actor.role : "");
     seat->acked_at = r->now;
-    audit(r, "acked", s,
+    audit(r, TC_AUDIT_ACKED, s,
           json_pack("{s:s?, s:s}", "party", seat->party >= 0 ? r->pb->parties[seat->party] : NULL, "seat",
                     name));
     if (s->escalation != NULL && s->escalation->until == TC_UNTIL_ACK && task_all_acked(a) &&

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/compile.h"
 
 #define TYPE_INVALID ((tc_state_type)-1)
@@ -294,8 +295,8 @@ static int choice_loop(compile_ctx *ctx, int index, unsigned char *colour, int *
 
 static void check_choice_loops(compile_ctx *ctx)
 {
-    unsigned char *colour = calloc(ctx->state_count + 1, 1);
-    int *path = calloc(ctx->state_count + 1, sizeof *path);
+    unsigned char *colour = tc_xcalloc(ctx->state_count + 1, 1);
+    int *path = tc_xcalloc(ctx->state_count + 1, sizeof *path);
     if (colour == NULL || path == NULL) {
         ctx->oom = 1;
     } else {
@@ -316,8 +317,8 @@ void check_graph(compile_ctx *ctx)
     for (size_t i = 0; i < n; i++)
         if (edge_capacity(&ctx->states[i]) > most_edges)
             most_edges = edge_capacity(&ctx->states[i]);
-    unsigned char *reached = calloc(n + 1, 1), *ends = calloc(n + 1, 1);
-    int *stack = calloc(n + 1, sizeof *stack), *edges = calloc(most_edges, sizeof *edges);
+    unsigned char *reached = tc_xcalloc(n + 1, 1), *ends = tc_xcalloc(n + 1, 1);
+    int *stack = tc_xcalloc(n + 1, sizeof *stack), *edges = tc_xcalloc(most_edges, sizeof *edges);
     if (reached == NULL || ends == NULL || stack == NULL || edges == NULL) {
         ctx->oom = 1;
     } else {

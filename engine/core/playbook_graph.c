@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
+
 #define MAX_LINES 24
 
 typedef struct label {
@@ -258,7 +260,7 @@ static const char *dot_style(tc_state_type type)
 /* A copy of text with spaces turned into line breaks every width or so characters. */
 static char *wrapped(const char *text, size_t width)
 {
-    char *copy = strdup(text);
+    char *copy = tc_xstrdup(text);
     size_t since = 0;
     for (char *p = copy; p && *p; p++, since++)
         if (*p == ' ' && since >= width) {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/compile.h"
 
 #define TYPE_INVALID ((tc_state_type)-1)
@@ -779,8 +780,8 @@ void compile_states(compile_ctx *ctx, json_t *doc)
     }
     size_t total = count_states(states, &machines);
     ctx->states = carve(ctx, total, sizeof *ctx->states);
-    ctx->state_json = calloc(total ? total : 1, sizeof *ctx->state_json);
-    ctx->machines = calloc(machines, sizeof *ctx->machines);
+    ctx->state_json = tc_xcalloc(total ? total : 1, sizeof *ctx->state_json);
+    ctx->machines = tc_xcalloc(machines, sizeof *ctx->machines);
     ctx->paths = tc_strindex_new(ctx->arena, total);
     if (ctx->states == NULL || ctx->state_json == NULL || ctx->machines == NULL || ctx->paths == NULL) {
         ctx->oom = 1;

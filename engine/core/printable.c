@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
+
 /* The length of the UTF-8 sequence at s (at most n bytes) and its code point; 0 when not valid UTF-8. */
 static size_t utf8_sequence(const unsigned char *s, size_t n, uint32_t *cp)
 {
@@ -85,7 +87,7 @@ void tc_printable_tail(tc_strbuf *sb, size_t from)
 {
     if (sb->failed || sb->text == NULL || from >= sb->length)
         return;
-    char *tail = strdup(sb->text + from);
+    char *tail = tc_xstrdup(sb->text + from);
     if (tail == NULL) {
         sb->failed = 1;
         return;

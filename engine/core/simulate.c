@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
+#include "core/audit_kind.h"
+#include "core/command.h"
 #include "core/json_strings.h"
 #include "core/machine.h"
 
@@ -66,22 +69,29 @@ static int by_time(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* The script's key for an event: the command's name, "action" for the end of an action. */
+static const char *script_key(tc_event_kind kind)
+{
+    return kind == TC_EVENT_ACTION_RESULT ? "action" : tc_event_kind_name(kind);
+}
+
 static int read_events(sim *s, json_t *events, tc_error *err)
 {
+    /* Each event names its kind by a key holding its subject, {"vote": "approve"}; the other keys are the
+     * command's arguments (core/command.h) and the script's own "at" and "as". */
     static const struct {
-        const char *key;
         tc_event_kind kind;
         const char *allowed[8];
     } kinds[] = {
-        {"vote", TC_EVENT_VOTE, {"at", "vote", "state", "party", "reason", "as", NULL}},
-        {"complete", TC_EVENT_COMPLETE, {"at", "complete", "outcome", "data", "party", "as", NULL}},
-        {"ack", TC_EVENT_ACK, {"at", "ack", "party", "as", NULL}},
-        {"escalate", TC_EVENT_ESCALATE, {"at", "escalate", "reason", "as", NULL}},
-        {"action", TC_EVENT_ACTION_RESULT, {"at", "action", "outcome", "data", NULL}},
-        {"cancel", TC_EVENT_CANCEL, {"at", "cancel", "as", NULL}},
+        {TC_EVENT_VOTE, {"at", "state", "party", "reason", "as", NULL}},
+        {TC_EVENT_COMPLETE, {"at", "outcome", "data", "party", "as", NULL}},
+        {TC_EVENT_ACK, {"at", "party", "as", NULL}},
+        {TC_EVENT_ESCALATE, {"at", "reason", "as", NULL}},
+        {TC_EVENT_ACTION_RESULT, {"at", "outcome", "data", NULL}},
+        {TC_EVENT_CANCEL, {"at", "as", NULL}},
     };
     size_t n = json_array_size(events);
-    s->events = calloc(n ? n : 1, sizeof *s->events);
+    s->events = tc_xcalloc(n ? n : 1, sizeof *s->events);
     if (s->events == NULL)
         return tc_error_set(err, TC_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
@@ -95,11 +105,11 @@ static int read_events(sim *s, json_t *events, tc_error *err)
                 "script: $.events[%zu].at: expected a duration since the trigger, such as \"PT10M\"", i);
         int found = -1;
         for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
-            if (json_object_get(e, kinds[k].key) != NULL) {
+            if (json_object_get(e, script_key(kinds[k].kind)) != NULL) {
                 if (found >= 0)
                     return tc_error_set(err, TC_EINVAL,
                                         "script: $.events[%zu]: one command per event (%s and %s)", i,
-                                        kinds[found].key, kinds[k].key);
+                                        script_key(kinds[found].kind), script_key(kinds[k].kind));
                 found = (int)k;
             }
         if (found < 0)
@@ -110,20 +120,20 @@ static int read_events(sim *s, json_t *events, tc_error *err)
         json_t *value;
         json_object_foreach(e, key, value)
         {
-            int ok = 0;
+            int ok = strcmp(key, script_key(kinds[found].kind)) == 0;
             for (const char *const *a = kinds[found].allowed; *a; a++)
                 ok |= strcmp(*a, key) == 0;
             if (!ok)
                 return tc_error_set(err, TC_EINVAL, "script: $.events[%zu].%s: unknown key for a %s event", i,
-                                    key, kinds[found].key);
+                                    key, script_key(kinds[found].kind));
         }
         se->json = e;
         se->order = i;
         se->kind = kinds[found].kind;
-        se->subject = json_string_value(json_object_get(e, kinds[found].key));
+        se->subject = json_string_value(json_object_get(e, script_key(se->kind)));
         if (se->subject == NULL)
             return tc_error_set(err, TC_EINVAL, "script: $.events[%zu].%s: expected a string", i,
-                                kinds[found].key);
+                                script_key(se->kind));
         static const char *const strings[] = {"state", "party", "reason", "as", "outcome"};
         for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++) {
             json_t *v = json_object_get(e, strings[k]);
@@ -199,7 +209,7 @@ static void take_effects(sim *s, tc_effects *fx)
                 break;
             if (s->timer_count == s->timer_capacity) {
                 size_t capacity = s->timer_capacity ? 2 * s->timer_capacity : 32;
-                sim_timer *timers = realloc(s->timers, capacity * sizeof *timers);
+                sim_timer *timers = tc_xrealloc(s->timers, capacity * sizeof *timers);
                 if (timers == NULL) {
                     s->failed = 1;
                     break;
@@ -229,8 +239,8 @@ static void take_effects(sim *s, tc_effects *fx)
             } else {
                 if (s->ready_count == s->ready_capacity) {
                     size_t capacity = s->ready_capacity ? 2 * s->ready_capacity : 8;
-                    char **ready = realloc(s->ready, capacity * sizeof *ready);
-                    int *attempts = ready ? realloc(s->ready_attempt, capacity * sizeof *attempts) : NULL;
+                    char **ready = tc_xrealloc(s->ready, capacity * sizeof *ready);
+                    int *attempts = ready ? tc_xrealloc(s->ready_attempt, capacity * sizeof *attempts) : NULL;
                     if (ready != NULL)
                         s->ready = ready;
                     if (attempts != NULL)
@@ -243,7 +253,7 @@ static void take_effects(sim *s, tc_effects *fx)
                 }
                 s->ready_attempt[s->ready_count] =
                     (int)json_integer_value(json_object_get(e->detail, "attempt"));
-                s->ready[s->ready_count++] = strdup(e->state);
+                s->ready[s->ready_count++] = tc_xstrdup(e->state);
             }
             break;
         case TC_EFFECT_NOTIFY: /* the audit's "notified" line says it */
@@ -269,7 +279,7 @@ static void apply(sim *s, const tc_event *ev, const char *command, const char *s
     if (rc != 0) {
         json_t *detail =
             json_pack("{s:s, s:s, s:s}", "command", command, "reason", err.text, "error", tc_strerror(rc));
-        add_line(s, "refused", state, ev->actor.role, detail);
+        add_line(s, tc_audit_kind_name(TC_AUDIT_REFUSED), state, ev->actor.role, detail);
         json_decref(detail);
         tc_effects_clear(&fx);
         return;
@@ -339,35 +349,19 @@ static void run_event(sim *s, const sim_event *se)
         one[0] = seat;
         ev.actor = (tc_actor){seat, one, 1, 0, NULL};
     }
-    ev.party = json_string_value(json_object_get(e, "party"));
-    ev.reason = json_string_value(json_object_get(e, "reason"));
-    ev.outcome = json_string_value(json_object_get(e, "outcome"));
-    ev.data = json_object_get(e, "data");
-    const char *command = "";
+    tc_command_decode_args(e, &ev); /* the vote is the subject of a vote's key, "vote" */
     switch (se->kind) {
     case TC_EVENT_VOTE:
-        command = "vote";
-        ev.vote = (tc_vote)tc_vote_parse(se->subject);
-        ev.state = json_string_value(json_object_get(e, "state"));
         break;
     case TC_EVENT_COMPLETE:
-        command = "complete";
-        ev.state = se->subject;
-        break;
     case TC_EVENT_ACK:
-        command = "ack";
-        ev.state = se->subject;
-        break;
     case TC_EVENT_ESCALATE:
-        command = "escalate";
         ev.state = se->subject;
         break;
     case TC_EVENT_CANCEL:
-        command = "cancel";
         ev.reason = se->subject;
         break;
     case TC_EVENT_ACTION_RESULT: {
-        command = "action";
         ev.state = se->subject;
         const tc_state *st = tc_playbook_state(s->pb, se->subject);
         const tc_activation *a = st ? tc_instance_activation(s->inst, st->index) : NULL;
@@ -379,6 +373,7 @@ static void run_event(sim *s, const sim_event *se)
     case TC_EVENT_TIMER:
         break;
     }
+    const char *command = script_key(se->kind);
     apply(s, &ev, command, ev.state);
     free(seats);
 }
@@ -491,7 +486,7 @@ int tc_simulate(const tc_playbook *pb, json_t *script, json_t **out, tc_error *e
     rc = tc_trigger_prepare(pb, s.inst, &trigger, &trigger_actor, 0, err);
     if (rc == 0) {
         tc_event start = {.kind = TC_EVENT_TRIGGER, .actor = trigger_actor};
-        apply(&s, &start, "trigger", NULL);
+        apply(&s, &start, tc_event_kind_name(TC_EVENT_TRIGGER), NULL);
     }
     free(party_names);
     free(init_seats);
@@ -518,7 +513,7 @@ int tc_simulate(const tc_playbook *pb, json_t *script, json_t **out, tc_error *e
             char *key = s.timers[t].key;
             s.timers[t] = s.timers[--s.timer_count];
             tc_event fire = {.kind = TC_EVENT_TIMER, .timer = key};
-            apply(&s, &fire, "timer", NULL);
+            apply(&s, &fire, tc_event_kind_name(TC_EVENT_TIMER), NULL);
             free(key);
         }
     }

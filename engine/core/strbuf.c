@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
+
 static int grow(tc_strbuf *sb, size_t extra)
 {
     if (sb->failed)
@@ -15,7 +17,7 @@ static int grow(tc_strbuf *sb, size_t extra)
     size_t capacity = sb->capacity ? sb->capacity : 256;
     while (capacity < sb->length + extra + 1)
         capacity *= 2;
-    char *text = realloc(sb->text, capacity);
+    char *text = tc_xrealloc(sb->text, capacity);
     if (text == NULL) {
         sb->failed = 1;
         return -1;
@@ -60,7 +62,7 @@ void tc_strbuf_addf(tc_strbuf *sb, const char *fmt, ...)
 
 char *tc_strbuf_take(tc_strbuf *sb)
 {
-    char *text = sb->failed ? NULL : sb->text ? sb->text : strdup("");
+    char *text = sb->failed ? NULL : sb->text ? sb->text : tc_xstrdup("");
     if (sb->failed)
         free(sb->text);
     sb->text = NULL;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
+
 /*
  * The well-formed UTF-8 sequences (Unicode, table 3-7): by lead byte, how
  * many bytes follow and the range of the first of them (the others are
@@ -81,7 +83,7 @@ char *tc_text_sanitize(const char *bytes, size_t n, size_t *length)
 {
     const unsigned char *in = (const unsigned char *)bytes;
     size_t len = n ? sanitize(in, n, NULL) : 0;
-    char *text = malloc(len + 1);
+    char *text = tc_xmalloc(len + 1);
     if (text == NULL)
         return NULL;
     if (n)

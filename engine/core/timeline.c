@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/audit_kind.h"
 #include "core/printable.h"
 
 static const char *str(json_t *detail, const char *key)
@@ -28,18 +29,28 @@ static void describe(tc_strbuf *sb, const char *kind, const char *state, const c
 {
     tc_strbuf_add(sb, state ? state : "crisis");
     tc_strbuf_add(sb, " ");
-    if (strcmp(kind, "triggered") == 0) {
+    int k = tc_audit_kind_parse(kind);
+    if (k < 0) {
+        tc_strbuf_add(sb, kind);
+        return;
+    }
+    switch ((tc_audit_kind)k) {
+    case TC_AUDIT_TRIGGERED: {
         tc_strbuf_addf(sb, "triggered by %s (severity %s, mode %s, parties ", actor ? actor : "?",
                        str(detail, "severity") ? str(detail, "severity") : "?",
                        str(detail, "mode") ? str(detail, "mode") : "?");
         join_strings(sb, json_object_get(detail, "parties"));
         tc_strbuf_add(sb, ")");
-    } else if (strcmp(kind, "entered") == 0) {
+        break;
+    }
+    case TC_AUDIT_ENTERED: {
         json_int_t visit = json_integer_value(json_object_get(detail, "visit"));
         tc_strbuf_add(sb, "entered");
         if (visit > 1)
             tc_strbuf_addf(sb, " (visit %lld)", (long long)visit);
-    } else if (strcmp(kind, "left") == 0) {
+        break;
+    }
+    case TC_AUDIT_LEFT: {
         if (str(detail, "next") != NULL) {
             json_t *choice = json_object_get(detail, "choice");
             if (json_is_integer(choice))
@@ -66,14 +77,18 @@ static void describe(tc_strbuf *sb, const char *kind, const char *state, const c
                                (long long)json_integer_value(json_object_get(tally, "pending")));
             }
         }
-    } else if (strcmp(kind, "vote") == 0) {
+        break;
+    }
+    case TC_AUDIT_VOTE: {
         tc_strbuf_addf(sb, "vote %s %s by %s", str(detail, "seat") ? str(detail, "seat") : "?",
                        str(detail, "vote") ? str(detail, "vote") : "?", actor ? actor : "?");
         if (str(detail, "changed_from"))
             tc_strbuf_addf(sb, " (was %s)", str(detail, "changed_from"));
         if (str(detail, "reason"))
             tc_strbuf_addf(sb, ": %s", str(detail, "reason"));
-    } else if (strcmp(kind, "completed") == 0) {
+        break;
+    }
+    case TC_AUDIT_COMPLETED: {
         const char *seat = str(detail, "seat") ? str(detail, "seat") : "?";
         const char *outcome = str(detail, "outcome") ? str(detail, "outcome") : "done";
         if (actor != NULL && strcmp(actor, seat) != 0)
@@ -86,13 +101,17 @@ static void describe(tc_strbuf *sb, const char *kind, const char *state, const c
             tc_strbuf_addf(sb, " %s", text ? text : "");
             free(text);
         }
-    } else if (strcmp(kind, "acked") == 0) {
+        break;
+    }
+    case TC_AUDIT_ACKED: {
         const char *seat = str(detail, "seat") ? str(detail, "seat") : "?";
         if (actor != NULL && strcmp(actor, seat) != 0)
             tc_strbuf_addf(sb, "acknowledged by %s for %s", actor, seat);
         else
             tc_strbuf_addf(sb, "acknowledged for %s", seat);
-    } else if (strcmp(kind, "escalated") == 0) {
+        break;
+    }
+    case TC_AUDIT_ESCALATED: {
         tc_strbuf_addf(sb, "escalated to level %lld",
                        (long long)json_integer_value(json_object_get(detail, "level")));
         if (json_is_true(json_object_get(detail, "manual")))
@@ -105,21 +124,29 @@ static void describe(tc_strbuf *sb, const char *kind, const char *state, const c
             tc_strbuf_add(sb, ": notify ");
             join_strings(sb, json_object_get(detail, "notify"));
         }
-    } else if (strcmp(kind, "notified") == 0) {
+        break;
+    }
+    case TC_AUDIT_NOTIFIED: {
         tc_strbuf_addf(sb, "notified (%s): ", str(detail, "why") ? str(detail, "why") : "?");
         join_strings(sb, json_object_get(detail, "seats"));
-    } else if (strcmp(kind, "timeout") == 0) {
+        break;
+    }
+    case TC_AUDIT_TIMEOUT: {
         tc_strbuf_add(sb, "deadline passed");
         if (str(detail, "outcome") && strcmp(str(detail, "outcome"), "timeout") != 0)
             tc_strbuf_addf(sb, ": %s", str(detail, "outcome"));
-    } else if (strcmp(kind, "action_started") == 0) {
+        break;
+    }
+    case TC_AUDIT_ACTION_STARTED: {
         tc_strbuf_addf(sb, "action started (attempt %lld): ",
                        (long long)json_integer_value(json_object_get(detail, "attempt")));
         size_t i;
         json_t *v;
         json_array_foreach(json_object_get(detail, "argv"), i, v)
             tc_strbuf_addf(sb, "%s%s", i ? " " : "", json_string_value(v));
-    } else if (strcmp(kind, "action_finished") == 0) {
+        break;
+    }
+    case TC_AUDIT_ACTION_FINISHED: {
         tc_strbuf_addf(sb, "action finished (attempt %lld): %s",
                        (long long)json_integer_value(json_object_get(detail, "attempt")),
                        str(detail, "outcome") ? str(detail, "outcome") : "?");
@@ -127,17 +154,23 @@ static void describe(tc_strbuf *sb, const char *kind, const char *state, const c
             tc_strbuf_addf(sb, " (%s)", str(detail, "reason"));
         if (json_object_get(detail, "retry_at_ms"))
             tc_strbuf_add(sb, ", will retry");
-    } else if (strcmp(kind, "refused") == 0) {
+        break;
+    }
+    case TC_AUDIT_REFUSED: {
         tc_strbuf_addf(sb, "refused %s: %s", str(detail, "command") ? str(detail, "command") : "command",
                        str(detail, "reason") ? str(detail, "reason") : "?");
-    } else if (strcmp(kind, "cancelled") == 0) {
+        break;
+    }
+    case TC_AUDIT_CANCELLED: {
         tc_strbuf_addf(sb, "cancelled by %s", actor ? actor : "?");
         if (str(detail, "reason"))
             tc_strbuf_addf(sb, ": %s", str(detail, "reason"));
-    } else if (strcmp(kind, "closed") == 0) {
+        break;
+    }
+    case TC_AUDIT_CLOSED: {
         tc_strbuf_addf(sb, "closed: %s", str(detail, "outcome") ? str(detail, "outcome") : "?");
-    } else {
-        tc_strbuf_add(sb, kind);
+        break;
+    }
     }
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/machine_internal.h"
 #include "core/number.h"
 #include "core/utf8.h"
@@ -111,7 +112,7 @@ int tc_trigger_prepare(const tc_playbook *pb, tc_instance *inst, const tc_trigge
     if (mode < 0)
         return tc_error_set(err, TC_EINVAL, "unknown mode %s (actual, exercise or test)", t->mode);
 
-    int *chosen = calloc(pb->party_count ? pb->party_count : 1, sizeof *chosen);
+    int *chosen = tc_xcalloc(pb->party_count ? pb->party_count : 1, sizeof *chosen);
     if (chosen == NULL)
         return tc_error_set(err, TC_ENOMEM, "out of memory");
     for (size_t i = 0; i < pb->party_count; i++)
@@ -147,9 +148,9 @@ int tc_trigger_prepare(const tc_playbook *pb, tc_instance *inst, const tc_trigge
     free(inst->title);
     free(inst->initiator);
     free(inst->initiator_login);
-    inst->title = strdup(t->title ? t->title : pb->title);
-    inst->initiator = strdup(actor->role ? actor->role : "simulate");
-    inst->initiator_login = actor->login ? strdup(actor->login) : NULL;
+    inst->title = tc_xstrdup(t->title ? t->title : pb->title);
+    inst->initiator = tc_xstrdup(actor->role ? actor->role : "simulate");
+    inst->initiator_login = actor->login ? tc_xstrdup(actor->login) : NULL;
     inst->created_at = now;
     if (inst->title == NULL || inst->initiator == NULL || (actor->login && inst->initiator_login == NULL))
         return tc_error_set(err, TC_ENOMEM, "out of memory");
@@ -161,7 +162,7 @@ int tc_trigger_input(const tc_playbook *pb, const char *assignment, char **key, 
     const char *eq = strchr(assignment, '=');
     if (eq == NULL || eq == assignment)
         return tc_error_set(err, TC_EINVAL, "--input %s: expected NAME=VALUE", assignment);
-    char *name = strndup(assignment, (size_t)(eq - assignment));
+    char *name = tc_xstrndup(assignment, (size_t)(eq - assignment));
     const char *text = eq + 1;
     int i = name ? tc_playbook_input(pb, name) : -1;
     if (i < 0) {

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/text.h"
 #include "daemon/log.h"
 
@@ -87,11 +88,11 @@ struct run {
 tc_actions *tc_actions_new(uv_loop_t *loop, const char *dir, const tc_notify_limits *limits,
                            tc_action_done done, void *arg)
 {
-    tc_actions *a = calloc(1, sizeof *a);
+    tc_actions *a = tc_xcalloc(1, sizeof *a);
     if (a == NULL)
         return NULL;
     a->loop = loop;
-    a->dir = dir ? strdup(dir) : NULL;
+    a->dir = dir ? tc_xstrdup(dir) : NULL;
     a->done = done;
     a->arg = arg;
     a->notify = *limits;
@@ -259,7 +260,7 @@ static void take_output(run *r, int is_stdout, const char *data, size_t n)
         size_t take = n < room ? n : room;
         if (n > room)
             r->stdout_cut = 1;
-        char *bigger = take ? realloc(r->stdout_buf, r->stdout_len + take) : r->stdout_buf;
+        char *bigger = take ? tc_xrealloc(r->stdout_buf, r->stdout_len + take) : r->stdout_buf;
         if (bigger != NULL) {
             r->stdout_buf = bigger;
             memcpy(r->stdout_buf + r->stdout_len, data, take);
@@ -322,7 +323,7 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int signal)
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     (void)h;
-    buf->base = malloc(suggested);
+    buf->base = tc_xmalloc(suggested);
     buf->len = buf->base ? suggested : 0;
 }
 
@@ -382,7 +383,7 @@ static void start_failed(tc_actions *a, run *r, const char *why)
 static run *spawn(tc_actions *a, char **argv, char **env, const char *input, int is_notify,
                   uint64_t timeout_ms)
 {
-    run *r = calloc(1, sizeof *r);
+    run *r = tc_xcalloc(1, sizeof *r);
     if (r == NULL)
         return NULL;
     r->owner = a;
@@ -428,7 +429,7 @@ static run *spawn(tc_actions *a, char **argv, char **env, const char *input, int
         r->open_handles++;
         uv_timer_start(&r->deadline, on_deadline, timeout_ms, 0);
     }
-    r->input = strdup(input ? input : "");
+    r->input = tc_xstrdup(input ? input : "");
     uv_buf_t buf = uv_buf_init(r->input, (unsigned)strlen(r->input));
     r->write.data = r;
     if (uv_write(&r->write, (uv_stream_t *)&r->in, &buf, 1, on_written) != 0)
@@ -444,7 +445,7 @@ static char *program_path(const tc_actions *a, const char *name)
     if (a->dir == NULL || name == NULL || name[0] == '\0' || strchr(name, '/') || strstr(name, ".."))
         return NULL;
     size_t size = strlen(a->dir) + strlen(name) + 2;
-    char *path = malloc(size);
+    char *path = tc_xmalloc(size);
     if (path != NULL)
         snprintf(path, size, "%s/%s", a->dir, name);
     return path;
@@ -461,7 +462,7 @@ void tc_actions_start(tc_actions *a, json_t *start)
     json_t *document = json_object_get(start, "document");
 
     size_t argc = json_array_size(argv_json);
-    char **argv = calloc(argc + 1, sizeof *argv);
+    char **argv = tc_xcalloc(argc + 1, sizeof *argv);
     char *path = program_path(a, json_string_value(json_array_get(argv_json, 0)));
     char env_store[6][512];
     char *env[10];
@@ -493,9 +494,9 @@ void tc_actions_start(tc_actions *a, json_t *start)
         /* Not a program of the directory: the attempt fails like a missing program. */
         run *r = spawn(a, (char *[]){(char *)"/nonexistent/tocsin-action", NULL}, env, "", 0, 0);
         if (r != NULL) {
-            r->key = key ? strdup(key) : NULL;
+            r->key = key ? tc_xstrdup(key) : NULL;
             r->result.crisis = crisis;
-            r->result.state = state ? strdup(state) : NULL;
+            r->result.state = state ? tc_xstrdup(state) : NULL;
             r->result.attempt = (int)attempt;
         }
     } else {
@@ -506,9 +507,9 @@ void tc_actions_start(tc_actions *a, json_t *start)
         json_int_t timeout = json_integer_value(json_object_get(request, "timeout_ms"));
         run *r = spawn(a, argv, env, text, 0, timeout > 0 ? (uint64_t)timeout : 0);
         if (r != NULL) {
-            r->key = key ? strdup(key) : NULL;
+            r->key = key ? tc_xstrdup(key) : NULL;
             r->result.crisis = crisis;
-            r->result.state = state ? strdup(state) : NULL;
+            r->result.state = state ? tc_xstrdup(state) : NULL;
             r->result.attempt = (int)attempt;
         }
     }
@@ -575,7 +576,7 @@ void tc_actions_notify(tc_actions *a, json_t *notification)
     const char *why = a->stopped                              ? "the engine is stopping"
                       : a->waiting_count >= a->notify.waiting ? "too many wait for the notify program"
                                                               : NULL;
-    notice *n = why == NULL ? malloc(sizeof *n) : NULL;
+    notice *n = why == NULL ? tc_xmalloc(sizeof *n) : NULL;
     if (n == NULL) {
         char waiting[24];
         snprintf(waiting, sizeof waiting, "%zu", a->waiting_count);

@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
+#include "core/audit_kind.h"
+#include "core/command.h"
+#include "core/diag.h"
 #include "core/json_strings.h"
 #include "core/machine.h"
 #include "daemon/log.h"
@@ -34,7 +38,7 @@ struct tc_applier {
 
 tc_applier *tc_applier_new(int batch_size)
 {
-    tc_applier *ap = calloc(1, sizeof *ap);
+    tc_applier *ap = tc_xcalloc(1, sizeof *ap);
     if (ap != NULL)
         ap->batch_size = batch_size > 0 ? batch_size : 100;
     return ap;
@@ -69,14 +73,23 @@ static tc_playbook *playbook(tc_applier *ap, PGconn *conn, const char *name, int
     tc_playbook *pb = NULL;
     if (tc_store_playbook_source(conn, name, version, &source, err) != 0)
         return NULL;
-    if (tc_playbook_compile(source, strlen(source), &pb, NULL, err) != 0)
-        tc_error_set(err, TC_EFAILED, "stored playbook %s does not compile", key);
+    tc_diags diags = {0};
+    tc_error why;
+    tc_error_init(&why);
+    if (tc_playbook_compile(source, strlen(source), &pb, &diags, &why) != 0) {
+        /* Name the playbook and its first problem: "the playbook has 3 problems" alone says neither. */
+        const tc_diag *first = diags.count > 0 ? &diags.items[0] : NULL;
+        tc_error_set(err, why.code, "stored playbook %s does not compile: %s%s%s%s%s", key, why.text,
+                     first ? "; the first: " : "", first && first->where ? first->where : "",
+                     first && first->where ? ": " : "", first ? first->message : "");
+    }
+    tc_diags_clear(&diags);
     free(source);
     if (pb == NULL)
         return NULL;
     free(ap->cache[slot].key);
     tc_playbook_free(ap->cache[slot].pb);
-    ap->cache[slot].key = strdup(key);
+    ap->cache[slot].key = tc_xstrdup(key);
     ap->cache[slot].pb = pb;
     ap->cache[slot].used = ++ap->clock;
     return pb;
@@ -158,11 +171,12 @@ static int actor_of(PGconn *conn, json_t *known, const char *role, json_t **seat
 
 static void refuse(transition *t, const tc_work_item *item, const char *command, const tc_error *err)
 {
-    json_array_append_new(
-        t->audit, json_pack("{s:I, s:s?, s:s?, s:s, s:s?, s:{s:s, s:s, s:I}}", "at_ms", (json_int_t)item->at,
-                            "actor", item->actor, "login", item->login, "kind", "refused", "state",
-                            json_string_value(json_object_get(item->args, "state")), "detail", "command",
-                            command, "reason", err->text, "seq", (json_int_t)item->seq));
+    json_array_append_new(t->audit,
+                          json_pack("{s:I, s:s?, s:s?, s:s, s:s?, s:{s:s, s:s, s:I}}", "at_ms",
+                                    (json_int_t)item->at, "actor", item->actor, "login", item->login, "kind",
+                                    tc_audit_kind_name(TC_AUDIT_REFUSED), "state",
+                                    json_string_value(json_object_get(item->args, "state")), "detail",
+                                    "command", command, "reason", err->text, "seq", (json_int_t)item->seq));
     json_array_append_new(t->commands, json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)item->seq, "result",
                                                  "refused", "error", err->text));
 }
@@ -180,7 +194,7 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
     tc_event ev = {0};
     tc_error_init(&err);
 
-    if (strcmp(item->kind, "timer") == 0) {
+    if (strcmp(item->kind, tc_event_kind_name(TC_EVENT_TIMER)) == 0) { /* the store's name for a due timer */
         json_object_set_new(t->timers, item->timer, json_integer(-1)); /* fired: gone unless set again */
         ev.kind = TC_EVENT_TIMER;
         ev.timer = item->timer;
@@ -194,53 +208,31 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
     if ((rc = actor_of(conn, b->actors, item->actor, &seats, &seat_names, &seat_count, &admin, fatal)) != 0)
         return rc;
     ev.actor = (tc_actor){item->actor, seat_names, seat_count, admin, item->login};
-    json_t *a = item->args;
-    ev.state = json_string_value(json_object_get(a, "state"));
-    ev.party = json_string_value(json_object_get(a, "party"));
-    ev.reason = json_string_value(json_object_get(a, "reason"));
-    ev.outcome = json_string_value(json_object_get(a, "outcome"));
-    ev.data = json_object_get(a, "data");
-
-    if (strcmp(item->kind, "trigger") == 0) {
+    rc = tc_command_decode(item->kind, item->args, &ev, &err);
+    if (rc == 0 && ev.kind == TC_EVENT_TRIGGER) {
         size_t n = 0;
         party_names = tc_json_strings(c->parties, &n);
         tc_trigger trig = {c->inputs, c->title, c->severity, c->mode, party_names, n};
         rc = party_names ? tc_trigger_prepare(pb, inst, &trig, &ev.actor, c->created_at, &err)
                          : tc_error_set(&err, TC_ENOMEM, "out of memory");
         if (rc == 0) {
-            ev.kind = TC_EVENT_TRIGGER;
             rc = tc_machine_apply(pb, inst, &ev, item->at, &fx, &err);
         } else if (rc != TC_ENOMEM) {
             /* The request no longer validates (the playbook moved on, a seat was revoked): close it. */
             inst->status = TC_STATUS_CANCELLED;
-            inst->outcome = strdup("refused");
+            inst->outcome = tc_xstrdup("refused");
             inst->closed_at = item->at;
             inst->triggered = 1;
         }
-    } else {
-        static const struct {
-            const char *name;
-            tc_event_kind kind;
-        } kinds[] = {{"vote", TC_EVENT_VOTE},
-                     {"complete", TC_EVENT_COMPLETE},
-                     {"ack", TC_EVENT_ACK},
-                     {"escalate", TC_EVENT_ESCALATE},
-                     {"cancel", TC_EVENT_CANCEL}};
-        ev.kind = (tc_event_kind)-1;
-        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-            if (strcmp(kinds[i].name, item->kind) == 0)
-                ev.kind = kinds[i].kind;
-        int vote = tc_vote_parse(json_string_value(json_object_get(a, "vote")));
-        ev.vote = vote < 0 ? TC_VOTE_NONE : (tc_vote)vote;
-        rc = (int)ev.kind < 0 ? tc_error_set(&err, TC_EINVAL, "unknown command %s", item->kind)
-                              : tc_machine_apply(pb, inst, &ev, item->at, &fx, &err);
+    } else if (rc == 0) {
+        rc = tc_machine_apply(pb, inst, &ev, item->at, &fx, &err);
     }
     json_decref(seats);
     free(seat_names);
     free(party_names);
     if (rc == TC_ENOMEM || rc == TC_EFAILED) {
         tc_effects_clear(&fx);
-        return tc_error_set(fatal, rc, "crisis %lld: %s", (long long)c->id, err.text);
+        return tc_error_set(fatal, rc, "%s", err.text);
     }
     if (rc != 0) {
         tc_effects_clear(&fx);
@@ -282,21 +274,26 @@ static int apply_crisis(tc_applier *ap, PGconn *conn, const tc_claim *c, tc_batc
     tc_playbook *pb = playbook(ap, conn, c->playbook, c->version, err);
     if (pb == NULL)
         return err ? err->code : TC_EFAILED;
+    /* What fails below fails for this crisis, which the loop names; say which playbook it runs. */
+    tc_error why;
+    tc_error_init(&why);
     tc_instance *inst = NULL;
-    int rc = c->state ? tc_instance_from_text(pb, c->state, strlen(c->state), &inst, err)
-                      : ((inst = tc_instance_new(pb)) ? 0 : tc_error_set(err, TC_ENOMEM, "out of memory"));
+    int rc = c->state ? tc_instance_from_text(pb, c->state, strlen(c->state), &inst, &why)
+                      : ((inst = tc_instance_new(pb)) ? 0 : tc_error_set(&why, TC_ENOMEM, "out of memory"));
     if (rc != 0)
-        return rc;
+        return tc_error_set(err, rc, "playbook %s@%d: %s", c->playbook, c->version, why.text);
     inst->id = c->id;
 
     transition t = {json_array(), json_object(), json_array(), b->starts, b->kills, b->notices, 0};
     for (size_t i = 0; rc == 0 && with_results && i < b->result_count; i++)
         if (b->results[i].crisis == c->id)
-            rc = apply_result(pb, inst, &b->results[i], &t, b, err);
+            rc = apply_result(pb, inst, &b->results[i], &t, b, &why);
     for (size_t i = 0; rc == 0 && i < c->item_count; i++) {
-        rc = apply_item(conn, pb, inst, c, &c->items[i], &t, b, err);
+        rc = apply_item(conn, pb, inst, c, &c->items[i], &t, b, &why);
         b->applied++;
     }
+    if (rc != 0)
+        tc_error_set(err, rc, "playbook %s@%d: %s", c->playbook, c->version, why.text);
 
     if (rc == 0) {
         json_t *set = json_array(), *cleared = json_array();

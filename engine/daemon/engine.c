@@ -10,6 +10,7 @@
 #include <time.h>
 #include <uv.h>
 
+#include "core/alloc.h"
 #include "daemon/actions.h"
 #include "daemon/apply.h"
 #include "daemon/log.h"
@@ -176,13 +177,13 @@ static void note_aside(engine *e, int64_t crisis, int64_t revision, const char *
 {
     if (e->note_count == e->note_capacity) {
         size_t capacity = e->note_capacity ? 2 * e->note_capacity : 4;
-        tc_aside_note *more = realloc(e->notes, capacity * sizeof *more);
+        tc_aside_note *more = tc_xrealloc(e->notes, capacity * sizeof *more);
         if (more == NULL)
             return; /* only the record is lost: the engine's log says it */
         e->notes = more;
         e->note_capacity = capacity;
     }
-    char *text = strdup(reason);
+    char *text = tc_xstrdup(reason);
     if (text != NULL)
         e->notes[e->note_count++] = (tc_aside_note){crisis, revision, text, until};
 }
@@ -204,7 +205,7 @@ static void set_aside(engine *e, int64_t crisis, int64_t revision, const tc_erro
             a = &e->aside[i];
     if (a == NULL && e->aside_count == e->aside_capacity) {
         size_t capacity = e->aside_capacity ? 2 * e->aside_capacity : 8;
-        struct aside *more = realloc(e->aside, capacity * sizeof *more);
+        struct aside *more = tc_xrealloc(e->aside, capacity * sizeof *more);
         if (more != NULL) {
             e->aside = more;
             e->aside_capacity = capacity;
@@ -242,7 +243,7 @@ static int keep_result(engine *e, tc_action_result *result)
 {
     if (e->result_count == e->result_capacity) {
         size_t capacity = e->result_capacity ? 2 * e->result_capacity : 16;
-        tc_action_result *more = realloc(e->results, capacity * sizeof *more);
+        tc_action_result *more = tc_xrealloc(e->results, capacity * sizeof *more);
         if (more == NULL) {
             tc_log(TC_LOG_ERROR, "out of memory: an action result is lost; its timeout will retry it", NULL);
             tc_action_result_clear(result);
@@ -406,7 +407,7 @@ static void schedule_batch(engine *e)
     tc_ms now = epoch_ms();
     /* Results of crises set aside wait in the engine until they are due again. */
     size_t capacity = e->result_capacity ? e->result_capacity : 16;
-    tc_action_result *held = calloc(capacity, sizeof *held);
+    tc_action_result *held = tc_xcalloc(capacity, sizeof *held);
     if (held == NULL)
         return; /* out of memory: the next wake tries again */
     /* Taking a failed batch apart, one crisis a batch: the results of one crisis, and no claim with them. */
@@ -429,7 +430,7 @@ static void schedule_batch(engine *e)
     e->result_count = held_count;
     for (size_t i = 0; i < e->aside_count; i++)
         if (e->aside[i].until > now) {
-            if (b->skip == NULL && (b->skip = calloc(e->aside_count, sizeof *b->skip)) == NULL)
+            if (b->skip == NULL && (b->skip = tc_xcalloc(e->aside_count, sizeof *b->skip)) == NULL)
                 break; /* out of memory: claim as if nothing were set aside */
             b->skip[b->skip_count++] = e->aside[i].crisis;
         }
@@ -638,7 +639,7 @@ static void close_inherited_on_exec(void)
 
 int tc_engine_run(const tc_engine_options *options, tc_error *err)
 {
-    engine *e = calloc(1, sizeof *e);
+    engine *e = tc_xcalloc(1, sizeof *e);
     if (e == NULL)
         return tc_error_set(err, TC_ENOMEM, "out of memory");
     e->opts = *options;
@@ -662,6 +663,8 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
         free(e);
         return rc;
     }
+    /* libuv allocates by the same policy as the rest (core/alloc.h); before its first allocation. */
+    uv_replace_allocator(tc_xmalloc, tc_xrealloc, tc_xcalloc, free);
     uv_loop_init(&e->loop);
     for (int i = 0; i < e->worker_count; i++) {
         e->workers[i].e = e;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "core/instance.h"
 #include "core/playbook.h"
 #include "core/view.h"
@@ -19,7 +20,7 @@ int tc_store_crisis_trigger(PGconn *conn, const tc_store_trigger *t, int64_t *id
                             int *duplicate, int64_t *command, tc_error *err)
 {
     char *parties = json_dumps(t->parties, JSON_COMPACT | JSON_ENCODE_ANY);
-    char *inputs = t->inputs ? json_dumps(t->inputs, JSON_COMPACT) : strdup("{}");
+    char *inputs = t->inputs ? json_dumps(t->inputs, JSON_COMPACT) : tc_xstrdup("{}");
     const char *params[7] = {t->playbook, t->title, t->severity, t->mode, parties, inputs, t->key};
     PGresult *res = tc_db_query(conn,
                                 "SELECT id, version, duplicate, command FROM tocsin.trigger($1, $2, $3, $4,"
@@ -42,7 +43,7 @@ int tc_store_submit(PGconn *conn, int64_t crisis, const char *kind, json_t *args
 {
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)crisis);
-    char *text = args ? json_dumps(args, JSON_COMPACT) : strdup("{}");
+    char *text = args ? json_dumps(args, JSON_COMPACT) : tc_xstrdup("{}");
     if (text == NULL)
         return tc_error_set(err, TC_ENOMEM, "out of memory");
     /*
@@ -85,11 +86,11 @@ int tc_store_actor(PGconn *conn, char **role, json_t **seats, int *admin, char *
                                 0, NULL, "cannot read the acting role's seats", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
-    *role = strdup(PQgetvalue(res, 0, 0));
+    *role = tc_xstrdup(PQgetvalue(res, 0, 0));
     *seats = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
     *admin = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
     if (login != NULL)
-        *login = strdup(PQgetvalue(res, 0, 3));
+        *login = tc_xstrdup(PQgetvalue(res, 0, 3));
     PQclear(res);
     if (*role == NULL || *seats == NULL || (login != NULL && *login == NULL)) {
         free(*role);
@@ -120,7 +121,7 @@ static tc_playbook *compile_cached(compiled *cache, size_t size, const char *nam
         slot++;
     free(cache[slot].key);
     tc_playbook_free(cache[slot].pb);
-    cache[slot].key = strdup(key);
+    cache[slot].key = tc_xstrdup(key);
     cache[slot].pb = NULL;
     if (tc_playbook_compile(content, strlen(content), &cache[slot].pb, NULL, NULL) != 0)
         cache[slot].pb = NULL;
@@ -265,7 +266,7 @@ static int set_aside_reason(PGconn *conn, const char *crisis, char **reason, tc_
                                 1, params, "cannot read the crisis", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
-    *reason = PQntuples(res) == 1 ? strdup(PQgetvalue(res, 0, 0)) : NULL;
+    *reason = PQntuples(res) == 1 ? tc_xstrdup(PQgetvalue(res, 0, 0)) : NULL;
     PQclear(res);
     return 0;
 }
@@ -290,7 +291,7 @@ int tc_store_wait_applied(PGconn *conn, int64_t crisis, int64_t seq, int timeout
         if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
             *state = strcmp(PQgetvalue(res, 0, 0), "applied") == 0 ? 1 : 2;
             if (!PQgetisnull(res, 0, 1))
-                *error = strdup(PQgetvalue(res, 0, 1));
+                *error = tc_xstrdup(PQgetvalue(res, 0, 1));
             PQclear(res);
             break;
         }
@@ -319,9 +320,9 @@ int tc_store_crisis_load(PGconn *conn, int64_t id, char **source, char **state, 
                            id, "cannot read the crisis", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
-    *source = strdup(PQgetvalue(res, 0, 0));
-    *state = PQgetisnull(res, 0, 1) ? NULL : strdup(PQgetvalue(res, 0, 1));
-    *status = strdup(PQgetvalue(res, 0, 2));
+    *source = tc_xstrdup(PQgetvalue(res, 0, 0));
+    *state = PQgetisnull(res, 0, 1) ? NULL : tc_xstrdup(PQgetvalue(res, 0, 1));
+    *status = tc_xstrdup(PQgetvalue(res, 0, 2));
     PQclear(res);
     return 0;
 }
@@ -341,7 +342,7 @@ int tc_store_command_by_key(PGconn *conn, int64_t crisis, const char *key, int *
     *found = PQntuples(res) > 0;
     if (*found) {
         *seq = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-        *kind = strdup(PQgetvalue(res, 0, 1));
+        *kind = tc_xstrdup(PQgetvalue(res, 0, 1));
         *args = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
     }
     PQclear(res);
@@ -370,7 +371,7 @@ int tc_store_audit_since(PGconn *conn, int64_t crisis, int64_t after, json_t **e
         json_decref(*events);
         return err ? err->code : TC_EFAILED;
     }
-    *status = strdup(PQntuples(res) ? PQgetvalue(res, 0, 0) : "?");
+    *status = tc_xstrdup(PQntuples(res) ? PQgetvalue(res, 0, 0) : "?");
     PQclear(res);
     return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/limits.h"
 #include "core/playbook.h"
 #include "store/db.h"
@@ -34,7 +35,7 @@ int tc_store_playbook_load(PGconn *conn, const char *content, char **name, int *
     free(states);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
-    *name = strdup(PQgetvalue(res, 0, 0));
+    *name = tc_xstrdup(PQgetvalue(res, 0, 0));
     *version = atoi(PQgetvalue(res, 0, 1));
     *created = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
     PQclear(res);
@@ -85,7 +86,7 @@ int tc_store_playbook_get(PGconn *conn, const char *name, int version, char **co
             return tc_error_set(err, TC_ENOTFOUND, "no playbook %s@%d", name, version);
         return tc_error_set(err, TC_ENOTFOUND, "no playbook %s", name);
     }
-    *content = strdup(PQgetvalue(res, 0, 0));
+    *content = tc_xstrdup(PQgetvalue(res, 0, 0));
     *version_out = atoi(PQgetvalue(res, 0, 1));
     if (meta != NULL)
         *meta = json_pack("{s:s, s:i, s:s, s:s, s:s}", "name", name, "version", *version_out, "sha256",

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/strbuf.h"
 #include "store/db.h"
 
@@ -21,7 +22,7 @@ int tc_store_work_end(PGconn *conn, int commit, tc_error *err)
 
 static char *dup_or_null(PGresult *res, int row, int col)
 {
-    return PQgetisnull(res, row, col) ? NULL : strdup(PQgetvalue(res, row, col));
+    return PQgetisnull(res, row, col) ? NULL : tc_xstrdup(PQgetvalue(res, row, col));
 }
 
 #define CLAIM_COLUMNS                                                                                        \
@@ -55,7 +56,7 @@ int tc_store_lock(PGconn *conn, int64_t id, tc_claim **claim, tc_error *err)
                                        id, "cannot lock the crisis", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
-    *claim = calloc(1, sizeof **claim);
+    *claim = tc_xcalloc(1, sizeof **claim);
     if (*claim == NULL) {
         PQclear(res);
         return tc_error_set(err, TC_ENOMEM, "out of memory");
@@ -107,7 +108,7 @@ int tc_store_playbook_source(PGconn *conn, const char *name, int version, char *
         PQclear(res);
         return tc_error_set(err, TC_ENOTFOUND, "no playbook %s@%d", name, version);
     }
-    *source = strdup(PQgetvalue(res, 0, 0));
+    *source = tc_xstrdup(PQgetvalue(res, 0, 0));
     PQclear(res);
     return *source ? 0 : tc_error_set(err, TC_ENOMEM, "out of memory");
 }
@@ -168,7 +169,7 @@ static int read_work(const char *text, tc_claim *c, tc_error *err)
         return tc_error_set(err, TC_EINVAL, "crisis %lld: its pending commands cannot be read: %s",
                             (long long)c->id, error.text);
     size_t n = json_array_size(work);
-    c->items = calloc(n ? n : 1, sizeof *c->items);
+    c->items = tc_xcalloc(n ? n : 1, sizeof *c->items);
     if (c->items == NULL) {
         json_decref(work);
         return tc_error_set(err, TC_ENOMEM, "out of memory");
@@ -181,10 +182,10 @@ static int read_work(const char *text, tc_claim *c, tc_error *err)
         const char *timer = json_string_value(json_object_get(w, "timer"));
         item->at = json_integer_value(json_object_get(w, "at_ms"));
         item->seq = json_integer_value(json_object_get(w, "seq"));
-        item->kind = strdup(json_string_value(json_object_get(w, "kind")));
-        item->actor = actor ? strdup(actor) : NULL;
-        item->login = login ? strdup(login) : NULL;
-        item->timer = timer ? strdup(timer) : NULL;
+        item->kind = tc_xstrdup(json_string_value(json_object_get(w, "kind")));
+        item->actor = actor ? tc_xstrdup(actor) : NULL;
+        item->login = login ? tc_xstrdup(login) : NULL;
+        item->timer = timer ? tc_xstrdup(timer) : NULL;
         json_t *args = json_object_get(w, "args");
         item->args = json_is_object(args) ? json_incref(args) : NULL;
         c->item_count++;
@@ -229,7 +230,7 @@ int tc_store_take(PGconn *conn, int limit, tc_ms now, const int64_t *skip, size_
     if (!open)
         PQclear(results[0]);
     size_t n = (size_t)PQntuples(res);
-    *claims = calloc(n ? n : 1, sizeof **claims);
+    *claims = tc_xcalloc(n ? n : 1, sizeof **claims);
     *actors = NULL;
     if (*claims == NULL) {
         PQclear(res);
@@ -253,7 +254,7 @@ struct tc_writes {
 
 tc_writes *tc_writes_new(void)
 {
-    return calloc(1, sizeof(tc_writes));
+    return tc_xcalloc(1, sizeof(tc_writes));
 }
 
 void tc_writes_free(tc_writes *w)

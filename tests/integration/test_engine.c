@@ -214,9 +214,11 @@ static void test_engine_sets_a_failing_crisis_aside(void **state)
     vote(db, 2, "AM", "approve");
     char *log = NULL;
     int status = engine_once_status(db, NULL, &log);
-    if (status == 0 || !th_contains(log, "crisis 1 set aside"))
-        fail_msg("engine --once should apply the rest and say which crisis it set aside (exit %d):\n%s",
-                 status, log);
+    if (status == 0 || !th_contains(log, "crisis 1 set aside") || !th_contains(log, "playbook council@1: "))
+        fail_msg(
+            "engine --once should apply the rest and say which crisis it set aside, and its playbook "
+            "(exit %d):\n%s",
+            status, log);
     free(log);
     expect(db, "1", "SELECT count(*) FROM tocsin.votes WHERE crisis = 2");
     expect(db, "1", "SELECT count(*) FROM tocsin.commands WHERE crisis = 1 AND applied_at IS NULL");
@@ -249,6 +251,33 @@ static void test_engine_sets_a_failing_crisis_aside(void **state)
     json_decref(doc);
     free(text);
     expect(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
+    th_db_drop(db);
+}
+
+/*
+ * A stored playbook that no longer compiles (edited behind the immutability
+ * trigger's back): the crisis is set aside with a reason that names the
+ * playbook and its first problem, not only how many problems it has.
+ */
+static void test_engine_names_a_playbook_that_does_not_compile(void **state)
+{
+    (void)state;
+    char *db = council_crises(1);
+    th_exec(db,
+            "ALTER TABLE tocsin.playbooks DISABLE TRIGGER playbooks_immutable;"
+            "UPDATE tocsin.playbooks SET source = '{\"name\": \"council\", \"states\": 3}'"
+            " WHERE name = 'council';"
+            "ALTER TABLE tocsin.playbooks ENABLE TRIGGER playbooks_immutable");
+    vote(db, 1, "AM", "approve");
+    char *log = NULL;
+    int status = engine_once_status(db, NULL, &log);
+    if (status == 0 || !th_contains(log, "crisis 1 set aside") ||
+        !th_contains(log, "stored playbook council@1 does not compile: the playbook has") ||
+        !th_contains(log, "; the first: $: missing key \"format\""))
+        fail_msg(
+            "engine --once should set crisis 1 aside naming its playbook and first problem (exit %d):\n%s",
+            status, log);
+    free(log);
     th_db_drop(db);
 }
 
@@ -1132,6 +1161,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engine_consensus_and_refusal),
         cmocka_unit_test(test_engine_sets_a_failing_crisis_aside),
+        cmocka_unit_test(test_engine_names_a_playbook_that_does_not_compile),
         cmocka_unit_test(test_engine_finds_the_crisis_that_fails_a_batch),
         cmocka_unit_test(test_engine_sets_aside_a_crisis_whose_commands_cannot_be_read),
         cmocka_unit_test(test_engine_backs_off_when_the_server_is_out_of_disk),

@@ -1,0 +1,198 @@
+/*
+ * The command and audit kinds as the SQL names them agree with the core's
+ * tables (core/command.h, core/audit_kind.h), read from the migrated
+ * database: the CHECK on tocsin.commands.kind lists exactly the core's
+ * commands, and every kind a function of schema tocsin compares a command
+ * (`p_kind`, `k.kind`) or an audit event (`->> 'kind'`) with is one the core
+ * has. A kind added on one side only fails here.
+ */
+#include <ctype.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cmocka.h>
+
+#include "core/audit_kind.h"
+#include "core/command.h"
+#include "harness.h"
+
+#define MAX_NAMES 64
+
+typedef struct names {
+    char *items[MAX_NAMES];
+    size_t count;
+} names;
+
+static void names_add(names *n, const char *start, size_t length)
+{
+    for (size_t i = 0; i < n->count; i++)
+        if (strlen(n->items[i]) == length && strncmp(n->items[i], start, length) == 0)
+            return;
+    if (n->count == MAX_NAMES)
+        fail_msg("more than %d names", MAX_NAMES);
+    n->items[n->count++] = strndup(start, length);
+}
+
+static int names_have(const names *n, const char *name)
+{
+    for (size_t i = 0; i < n->count; i++)
+        if (strcmp(n->items[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static void names_free(names *n)
+{
+    for (size_t i = 0; i < n->count; i++)
+        free(n->items[i]);
+    n->count = 0;
+}
+
+/* Reads a quoted literal at *p into out; returns 0 when *p is not at one. */
+static int literal(const char **p, names *out)
+{
+    const char *s = *p;
+    if (*s != '\'')
+        return 0;
+    const char *end = strchr(s + 1, '\'');
+    if (end == NULL)
+        return 0;
+    names_add(out, s + 1, (size_t)(end - s - 1));
+    *p = end + 1;
+    return 1;
+}
+
+static const char *skip_space(const char *p)
+{
+    while (isspace((unsigned char)*p))
+        p++;
+    return p;
+}
+
+/*
+ * Every literal that text compares subject with: `subject = 'x'`, `<> 'x'`,
+ * `IN ('x', 'y')`, `NOT IN (...)`. Comparisons with anything but literals
+ * are passed over.
+ */
+static void compared_with(const char *text, const char *subject, names *out)
+{
+    static const char *const operators[] = {"NOT IN", "IN", "<>", "!=", "="};
+    for (const char *at = strstr(text, subject); at != NULL; at = strstr(at + 1, subject)) {
+        const char *p = skip_space(at + strlen(subject));
+        size_t op = 0;
+        while (op < sizeof operators / sizeof operators[0] &&
+               !(strncasecmp(p, operators[op], strlen(operators[op])) == 0 &&
+                 (isalpha((unsigned char)operators[op][0]) == 0 ||
+                  !(isalnum((unsigned char)p[strlen(operators[op])]) || p[strlen(operators[op])] == '_'))))
+            op++;
+        if (op == sizeof operators / sizeof operators[0])
+            continue;
+        p = skip_space(p + strlen(operators[op]));
+        if (*p != '(') {
+            literal(&p, out);
+            continue;
+        }
+        p = skip_space(p + 1);
+        while (literal(&p, out)) {
+            p = skip_space(p);
+            if (*p != ',')
+                break;
+            p = skip_space(p + 1);
+        }
+    }
+}
+
+/* The definitions of every function of schema tocsin, one after the other. */
+static char *function_sources(const char *db)
+{
+    char *text = th_query_value(db,
+                                "SELECT string_agg(pg_get_functiondef(p.oid), E'\\n' ORDER BY p.oid)"
+                                "  FROM pg_catalog.pg_proc p"
+                                "  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
+                                " WHERE n.nspname = 'tocsin' AND p.prokind IN ('f', 'p')");
+    assert_non_null(text);
+    return text;
+}
+
+static void test_vocabulary_commands_check(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    char *check = th_query_value(db,
+                                 "SELECT pg_catalog.pg_get_constraintdef(c.oid)"
+                                 "  FROM pg_catalog.pg_constraint c"
+                                 "  JOIN pg_catalog.pg_attribute a"
+                                 "    ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)"
+                                 " WHERE c.conrelid = 'tocsin.commands'::regclass AND c.contype = 'c'"
+                                 "   AND a.attname = 'kind'");
+    if (check == NULL)
+        fail_msg("tocsin.commands.kind has no CHECK constraint");
+    names sql = {0};
+    for (const char *p = strchr(check, '\''); p != NULL; p = strchr(p, '\''))
+        if (!literal(&p, &sql))
+            break;
+    for (size_t i = 0; i < sql.count; i++)
+        if (tc_command_kind_parse(sql.items[i]) < 0)
+            fail_msg("the SQL's CHECK on tocsin.commands.kind allows %s, which is no command of the core: %s",
+                     sql.items[i], check);
+    size_t commands = 0;
+    for (int k = 0; k < TC_EVENT_KIND_COUNT; k++) {
+        if (!tc_event_is_command((tc_event_kind)k))
+            continue;
+        commands++;
+        if (!names_have(&sql, tc_event_kind_name((tc_event_kind)k)))
+            fail_msg("the core's command %s is missing from the CHECK on tocsin.commands.kind: %s",
+                     tc_event_kind_name((tc_event_kind)k), check);
+    }
+    assert_int_equal(sql.count, commands);
+    names_free(&sql);
+    free(check);
+    th_db_drop(db);
+}
+
+static void test_vocabulary_functions_name_core_kinds(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    char *sources = function_sources(db);
+    names commands = {0}, audit = {0};
+    compared_with(sources, "p_kind", &commands);
+    compared_with(sources, "k.kind", &commands);
+    compared_with(sources, "->> 'kind'", &audit);
+    /* Found at all: a rewrite that spells the comparisons differently must update this test. */
+    if (commands.count == 0 || audit.count == 0)
+        fail_msg("no command kinds (%zu) or audit kinds (%zu) found in the functions of schema tocsin",
+                 commands.count, audit.count);
+    for (size_t i = 0; i < commands.count; i++)
+        if (tc_command_kind_parse(commands.items[i]) < 0)
+            fail_msg("a function of schema tocsin names the command kind %s, which the core does not have",
+                     commands.items[i]);
+    for (size_t i = 0; i < audit.count; i++)
+        if (tc_audit_kind_parse(audit.items[i]) < 0)
+            fail_msg("a function of schema tocsin names the audit kind %s, which the core does not have",
+                     audit.items[i]);
+    /* commit_batch's records read these; a rename in the core that left the SQL behind fails above. */
+    static const char *const read_back[] = {"vote",      "entered",        "left",           "escalated",
+                                            "completed", "action_started", "action_finished"};
+    for (size_t i = 0; i < sizeof read_back / sizeof read_back[0]; i++)
+        if (!names_have(&audit, read_back[i]))
+            fail_msg("commit_batch no longer compares audit kind %s: update this test", read_back[i]);
+    names_free(&commands);
+    names_free(&audit);
+    free(sources);
+    th_db_drop(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vocabulary_commands_check),
+        cmocka_unit_test(test_vocabulary_functions_name_core_kinds),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
