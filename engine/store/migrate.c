@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "store/db.h"
 #include "store/migrate.h"
 
@@ -108,9 +109,7 @@ static int read_records(PGconn *conn, const tc_migration_set *set, tc_migration_
         if (PQresultStatus(report->rows) != PGRES_TUPLES_OK)
             return tc_db_fail(conn, report->rows, "cannot read applied migrations", err);
         n = (size_t)PQntuples(report->rows);
-        report->records = calloc(n ? n : 1, sizeof *report->records);
-        if (report->records == NULL)
-            return tc_error_set(err, TC_ENOMEM, "out of memory");
+        report->records = tc_xcalloc(n ? n : 1, sizeof *report->records);
         for (size_t i = 0; i < n; i++) {
             tc_migration_record *r = &report->records[i];
             r->version = atoi(PQgetvalue(report->rows, (int)i, 0));
@@ -132,9 +131,7 @@ static int read_records(PGconn *conn, const tc_migration_set *set, tc_migration_
 
 int tc_migrate_status(PGconn *conn, const tc_migration_set *set, tc_migration_report **out, tc_error *err)
 {
-    tc_migration_report *report = calloc(1, sizeof *report);
-    if (report == NULL)
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
+    tc_migration_report *report = tc_xcalloc(1, sizeof *report);
     int rc = read_records(conn, set, report, err);
     if (rc != 0) {
         tc_migration_report_free(report);
@@ -270,11 +267,9 @@ static int lock(PGconn *conn, int *waited, tc_error *err)
 
 int tc_migrate(PGconn *conn, const tc_migration_set *set, tc_migration_report **out, tc_error *err)
 {
-    tc_migration_report *report = calloc(1, sizeof *report);
+    tc_migration_report *report = tc_xcalloc(1, sizeof *report);
     int rc;
 
-    if (report == NULL)
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
     if ((rc = lock(conn, &report->waited, err)) != 0)
         goto fail;
     if ((rc = tc_db_command(conn, bootstrap_sql, "cannot create tocsin.schema_migrations", err)) != 0)
@@ -284,11 +279,7 @@ int tc_migrate(PGconn *conn, const tc_migration_set *set, tc_migration_report **
     if ((rc = tc_migration_verdict(report->entries, report->count, err)) != 0)
         goto unlock;
 
-    report->applied = calloc(report->count ? report->count : 1, sizeof *report->applied);
-    if (report->applied == NULL) {
-        rc = tc_error_set(err, TC_ENOMEM, "out of memory");
-        goto unlock;
-    }
+    report->applied = tc_xcalloc(report->count ? report->count : 1, sizeof *report->applied);
     for (size_t i = 0; i < report->count; i++) {
         if (report->entries[i].state != TC_MIGRATION_PENDING)
             continue;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "store/migrate.h"
 
 struct tc_builtin_migration {
@@ -35,9 +36,8 @@ struct tc_migration_set {
 
 static tc_migration_set *set_new(int owns_text)
 {
-    tc_migration_set *set = calloc(1, sizeof *set);
-    if (set != NULL)
-        set->owns_text = owns_text;
+    tc_migration_set *set = tc_xcalloc(1, sizeof *set);
+    set->owns_text = owns_text;
     return set;
 }
 
@@ -106,9 +106,7 @@ static int set_add(tc_migration_set *set, const char *name, const char *sql, siz
     migration_list *list = repeatable ? &set->repeatable : &set->versioned;
     if (list->count == list->capacity) {
         size_t capacity = list->capacity ? 2 * list->capacity : 16;
-        tc_migration *items = realloc(list->items, capacity * sizeof *items);
-        if (items == NULL)
-            return tc_error_set(err, TC_ENOMEM, "out of memory");
+        tc_migration *items = tc_xrealloc(list->items, capacity * sizeof *items);
         list->items = items;
         list->capacity = capacity;
     }
@@ -132,13 +130,7 @@ static int read_file(const char *path, char **text, size_t *length, tc_error *er
     for (;;) {
         if (capacity - used < 4096) {
             capacity = capacity ? 2 * capacity : 8192;
-            char *bigger = realloc(buf, capacity);
-            if (bigger == NULL) {
-                free(buf);
-                fclose(f);
-                return tc_error_set(err, TC_ENOMEM, "out of memory");
-            }
-            buf = bigger;
+            buf = tc_xrealloc(buf, capacity);
         }
         size_t got = fread(buf + used, 1, capacity - used - 1, f);
         used += got;
@@ -180,12 +172,8 @@ static int add_dir(tc_migration_set *set, const char *dir, const char *prefix, i
             continue;
         size_t length = 0, path_size = strlen(dir) + strlen(ent->d_name) + 2;
         size_t name_size = strlen(prefix) + strlen(ent->d_name) + 1;
-        path = malloc(path_size);
-        name = malloc(name_size);
-        if (path == NULL || name == NULL) {
-            rc = tc_error_set(err, TC_ENOMEM, "out of memory");
-            break;
-        }
+        path = tc_xmalloc(path_size);
+        name = tc_xmalloc(name_size);
         snprintf(path, path_size, "%s/%s", dir, ent->d_name);
         snprintf(name, name_size, "%s%s", prefix, ent->d_name);
         if ((rc = read_file(path, &sql, &length, err)) != 0 ||
@@ -205,15 +193,10 @@ static int add_dir(tc_migration_set *set, const char *dir, const char *prefix, i
 int tc_migration_set_load_dir(const char *dir, tc_migration_set **out, tc_error *err)
 {
     tc_migration_set *set = set_new(1);
-    if (set == NULL)
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
     size_t size = strlen(dir) + sizeof REPEATABLE_DIR + 1;
-    char *sub = malloc(size);
-    int rc = sub ? 0 : tc_error_set(err, TC_ENOMEM, "out of memory");
-    if (rc == 0) {
-        snprintf(sub, size, "%s/" REPEATABLE_DIR, dir);
-        rc = add_dir(set, dir, "", 0, err);
-    }
+    char *sub = tc_xmalloc(size);
+    snprintf(sub, size, "%s/" REPEATABLE_DIR, dir);
+    int rc = add_dir(set, dir, "", 0, err);
     if (rc == 0)
         rc = add_dir(set, sub, REPEATABLE_DIR "/", 1, err);
     if (rc == 0)
@@ -231,8 +214,6 @@ int tc_migration_set_builtin(tc_migration_set **out, tc_error *err)
 {
     tc_migration_set *set = set_new(0);
     int rc;
-    if (set == NULL)
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
     for (size_t i = 0; i < tc_builtin_migration_count; i++) {
         const struct tc_builtin_migration *b = &tc_builtin_migrations[i];
         if ((rc = set_add(set, b->name, b->sql, b->length, err)) != 0)
