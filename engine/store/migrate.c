@@ -175,74 +175,55 @@ static int run_file(PGconn *conn, const tc_migration *m, tc_error *err)
     return rc;
 }
 
-/* Runs one migration and records it, in one transaction. */
-static int apply_one(PGconn *conn, const tc_migration *m, tc_error *err)
+/*
+ * Runs one file and records it: in tocsin.schema_migrations with its number
+ * (versioned), or in tocsin.schema_repeatables (repeatable, version 0).
+ */
+static int run_and_record(PGconn *conn, const tc_migration *m, tc_error *err)
 {
-    char what[300];
-    int rc;
-
-    if ((rc = tc_db_command(conn, "BEGIN", "cannot begin a migration", err)) != 0)
+    int rc = run_file(conn, m, err);
+    if (rc != 0)
         return rc;
-    if ((rc = run_file(conn, m, err)) != 0)
-        goto rollback;
-    PGresult *res;
-
-    char version[16];
+    char version[16], what[300];
     snprintf(version, sizeof version, "%d", m->version);
-    const char *params[3] = {version, m->name, m->sha256};
-    res =
-        PQexecParams(conn, "INSERT INTO tocsin.schema_migrations (version, name, sha256) VALUES ($1, $2, $3)",
-                     3, NULL, params, NULL, NULL, 0);
+    const char *params[3] = {m->name, m->sha256, version};
+    PGresult *res =
+        PQexecParams(conn,
+                     m->version > 0 ? "INSERT INTO tocsin.schema_migrations (name, sha256, version)"
+                                      " VALUES ($1, $2, $3::integer)"
+                                    : "INSERT INTO tocsin.schema_repeatables (name, sha256) VALUES ($1, $2)",
+                     m->version > 0 ? 3 : 2, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         snprintf(what, sizeof what, "cannot record migration %s", m->name);
         rc = tc_db_fail(conn, res, what, err);
-        PQclear(res);
-        goto rollback;
     }
     PQclear(res);
-
-    snprintf(what, sizeof what, "cannot commit migration %s", m->name);
-    return tc_db_command(conn, "COMMIT", what, err);
-
-rollback:
-    /* A failed ROLLBACK means the connection is gone, and with it the transaction. */
-    tc_db_command(conn, "ROLLBACK", "cannot roll back", NULL);
     return rc;
 }
 
 /*
- * Runs every repeatable file, in name order, and records them in place of
- * what was recorded before, all in one transaction: functions, triggers,
- * policies and privileges are made again together, so they never disagree.
+ * Applies files in one transaction: one versioned migration, or every
+ * repeatable file (after forgetting what was recorded of them: functions,
+ * triggers, policies and privileges are made again together, so they never
+ * disagree).
  */
-static int apply_repeatables(PGconn *conn, const tc_migration_set *set, tc_error *err)
+static int apply(PGconn *conn, const tc_migration *const *files, size_t count, int repeatable, tc_error *err)
 {
     char what[300];
     int rc;
-    if ((rc = tc_db_command(conn, "BEGIN", "cannot begin the repeatable migrations", err)) != 0)
+    if ((rc = tc_db_command(conn, "BEGIN", "cannot begin a migration", err)) != 0)
         return rc;
-    if ((rc = tc_db_command(conn, "DELETE FROM tocsin.schema_repeatables",
-                            "cannot clear the repeatable migrations", err)) != 0)
+    if (repeatable && (rc = tc_db_command(conn, "DELETE FROM tocsin.schema_repeatables",
+                                          "cannot clear the repeatable migrations", err)) != 0)
         goto rollback;
-    for (size_t i = 0; i < tc_migration_set_repeatable_count(set); i++) {
-        const tc_migration *m = tc_migration_set_repeatable_at(set, i);
-        if ((rc = run_file(conn, m, err)) != 0)
+    for (size_t i = 0; i < count; i++)
+        if ((rc = run_and_record(conn, files[i], err)) != 0)
             goto rollback;
-        const char *params[2] = {m->name, m->sha256};
-        PGresult *res =
-            PQexecParams(conn, "INSERT INTO tocsin.schema_repeatables (name, sha256) VALUES ($1, $2)", 2,
-                         NULL, params, NULL, NULL, 0);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            snprintf(what, sizeof what, "cannot record migration %s", m->name);
-            rc = tc_db_fail(conn, res, what, err);
-            PQclear(res);
-            goto rollback;
-        }
-        PQclear(res);
-    }
-    return tc_db_command(conn, "COMMIT", "cannot commit the repeatable migrations", err);
+    snprintf(what, sizeof what, "cannot commit migration %s", repeatable ? "repeatable/" : files[0]->name);
+    return tc_db_command(conn, "COMMIT", what, err);
 
 rollback:
+    /* A failed ROLLBACK means the connection is gone, and with it the transaction. */
     tc_db_command(conn, "ROLLBACK", "cannot roll back", NULL);
     return rc;
 }
@@ -283,14 +264,20 @@ int tc_migrate(PGconn *conn, const tc_migration_set *set, tc_migration_report **
     for (size_t i = 0; i < report->count; i++) {
         if (report->entries[i].state != TC_MIGRATION_PENDING)
             continue;
-        if ((rc = apply_one(conn, report->entries[i].file, err)) != 0)
+        if ((rc = apply(conn, &report->entries[i].file, 1, 0, err)) != 0)
             goto unlock;
         report->applied[report->applied_count++] = report->entries[i].file;
     }
     if (report->applied_count > 0 && (rc = read_records(conn, set, report, err)) != 0)
         goto unlock;
     if (!report->repeatable_current) {
-        if ((rc = apply_repeatables(conn, set, err)) != 0)
+        size_t n = tc_migration_set_repeatable_count(set);
+        const tc_migration **files = tc_xcalloc(n ? n : 1, sizeof *files);
+        for (size_t i = 0; i < n; i++)
+            files[i] = tc_migration_set_repeatable_at(set, i);
+        rc = apply(conn, files, n, 1, err);
+        free(files);
+        if (rc != 0)
             goto unlock;
         report->repeatables_applied = tc_migration_set_repeatable_count(set);
         report->repeatable_current = 1;

@@ -28,44 +28,15 @@
 static char *db;
 static char kz[64], observer[64], engine_role[64], admin[64];
 
-static char *as_role(const char *role)
-{
-    return th_conninfo_as(db, role);
-}
-
 static void expect_run(const char *role, int status, const char *const *args, const char *out,
                        const char *err)
 {
     th_expect_tocsin(db, role, status, args, out, err);
 }
 
-/* Runs sql (several statements) as role on one connection; returns the last result's first value
- * (NULL for none), or fails the test. With fail_with, the last statement must fail with that text. */
 static char *sql_as(const char *role, const char *setup, const char *sql, const char *fail_with)
 {
-    char *info = as_role(role);
-    PGconn *conn = th_connect(info);
-    free(info);
-    if (setup != NULL) {
-        PGresult *res = PQexec(conn, setup);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
-            fail_msg("as %s: %s: %s", role, setup, PQresultErrorMessage(res));
-        PQclear(res);
-    }
-    PGresult *res = PQexec(conn, sql);
-    char *value = NULL;
-    if (fail_with != NULL) {
-        if (PQresultStatus(res) != PGRES_FATAL_ERROR || !th_contains(PQresultErrorMessage(res), fail_with))
-            fail_msg("as %s, expected to fail with \"%s\": %s\ngot: %s", role, fail_with, sql,
-                     PQresultStatus(res) == PGRES_FATAL_ERROR ? PQresultErrorMessage(res) : "success");
-    } else if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        fail_msg("as %s: %s: %s", role, sql, PQresultErrorMessage(res));
-    } else if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)) {
-        value = strdup(PQgetvalue(res, 0, 0));
-    }
-    PQclear(res);
-    PQfinish(conn);
-    return value;
+    return th_sql_as(db, role, setup, sql, fail_with);
 }
 
 static void expect(const char *want, const char *sql)

@@ -37,15 +37,7 @@ static void expect_run(const char *role, int status, const char *const *args, co
 
 static void expect_sql_fails(const char *role, const char *sql)
 {
-    char *info = as_role(role);
-    PGconn *conn = PQconnectdb(info);
-    assert_int_equal(PQstatus(conn), CONNECTION_OK);
-    PGresult *res = PQexec(conn, sql);
-    if (PQresultStatus(res) != PGRES_FATAL_ERROR)
-        fail_msg("as %s, allowed: %s", role, sql);
-    PQclear(res);
-    PQfinish(conn);
-    free(info);
+    th_sql_as(db, role, NULL, sql, "");
 }
 
 static int setup(void **state)

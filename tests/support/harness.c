@@ -384,3 +384,30 @@ void th_expect_tocsin(const char *db, const char *role, int status, const char *
     th_run_free(&r);
     free(info);
 }
+
+char *th_sql_as(const char *db, const char *role, const char *setup, const char *sql, const char *fail_with)
+{
+    char *info = th_conninfo_as(db, role);
+    PGconn *conn = th_connect(info);
+    free(info);
+    if (setup != NULL) {
+        PGresult *res = PQexec(conn, setup);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+            fail_msg("as %s: %s: %s", role, setup, PQresultErrorMessage(res));
+        PQclear(res);
+    }
+    PGresult *res = PQexec(conn, sql);
+    char *value = NULL;
+    if (fail_with != NULL) {
+        if (PQresultStatus(res) != PGRES_FATAL_ERROR || !th_contains(PQresultErrorMessage(res), fail_with))
+            fail_msg("as %s, expected to fail with \"%s\": %s\ngot: %s", role, fail_with, sql,
+                     PQresultStatus(res) == PGRES_FATAL_ERROR ? PQresultErrorMessage(res) : "success");
+    } else if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        fail_msg("as %s: %s: %s", role, sql, PQresultErrorMessage(res));
+    } else if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)) {
+        value = strdup(PQgetvalue(res, 0, 0));
+    }
+    PQclear(res);
+    PQfinish(conn);
+    return value;
+}

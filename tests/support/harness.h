@@ -76,6 +76,14 @@ char *th_conninfo_as(const char *conninfo, const char *role);
 void th_expect_tocsin(const char *db, const char *role, int status, const char *const *args, const char *out,
                       const char *err);
 
+/*
+ * Runs setup (NULL: nothing; it must succeed), then sql, on one connection
+ * to db logged in as role. Without fail_with, sql must succeed and its first
+ * value is returned (NULL for none; free()); with it, sql must fail with an
+ * error containing fail_with ("" for any), and NULL is returned.
+ */
+char *th_sql_as(const char *db, const char *role, const char *setup, const char *sql, const char *fail_with);
+
 /* Connects, failing the test if it cannot. */
 PGconn *th_connect(const char *conninfo);
 
