@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/alloc.h"
 #include "core/limits.h"
 #include "core/number.h"
 #include "core/playbook.h"
@@ -62,7 +63,12 @@ static int on_option(int c, const char *arg, void *ctx)
 }
 
 /* Reads and compiles path; on failure prints every problem (unless json) and fills report. */
-static int compile_file(const char *path, tc_playbook **out, json_t *report)
+/*
+ * Reads path (- for standard input, which can be read only once) and compiles
+ * it, reporting problems as compile_file says; keeps the text in *kept when
+ * kept is not NULL (caller frees), for loading what was compiled.
+ */
+static int compile_kept(const char *path, tc_playbook **out, json_t *report, char **kept)
 {
     tc_error err;
     tc_diags diags = {0};
@@ -74,7 +80,10 @@ static int compile_file(const char *path, tc_playbook **out, json_t *report)
     rc = cli_read_file(path, TC_PLAYBOOK_MAX_BYTES, "a playbook", &text, &length, &err);
     if (rc == 0)
         rc = tc_playbook_compile(text, length, out, &diags, &err);
-    free(text);
+    if (kept != NULL && rc == 0)
+        *kept = text;
+    else
+        free(text);
 
     json_t *errors = json_array();
     if (rc != 0 && diags.count == 0) {
@@ -108,6 +117,11 @@ static int compile_file(const char *path, tc_playbook **out, json_t *report)
         json_decref(errors);
     }
     return rc;
+}
+
+static int compile_file(const char *path, tc_playbook **out, json_t *report)
+{
+    return compile_kept(path, out, report, NULL);
 }
 
 /* The JSON Schema that sits beside the playbooks in workflows/ is not one of them. Standard input ("-")
@@ -208,44 +222,46 @@ static int load(int argc, char **argv, int first, cli_globals *globals)
 {
     if (first >= argc)
         return cli_usage_error(&cli_cmd_playbook, "playbook load needs at least one FILE");
-    /* Every file must compile before anything is stored. */
+    /* Every file must compile before anything is stored; each is read once (- is standard input). */
+    char **texts = tc_xcalloc((size_t)argc, sizeof *texts);
     for (int i = first; i < argc; i++) {
         tc_playbook *pb = NULL;
         if (is_schema_file(argv[i]))
             continue;
-        if (compile_file(argv[i], &pb, NULL) != 0)
+        if (compile_kept(argv[i], &pb, NULL, &texts[i]) != 0) {
+            for (int j = first; j < i; j++)
+                free(texts[j]);
+            free(texts);
             return CLI_EXIT_INVALID;
+        }
         tc_playbook_free(pb);
     }
     tc_error err;
     PGconn *conn = NULL;
     tc_error_init(&err);
-    if (tc_db_connect(globals->db, globals->as, &conn, &err) != 0)
-        return cli_fail(&err);
     json_t *loaded = json_array();
-    int rc = 0;
+    int rc = tc_db_connect(globals->db, globals->as, &conn, &err);
     for (int i = first; i < argc && rc == 0; i++) {
-        char *text = NULL, *name = NULL;
-        size_t length;
+        char *name = NULL;
         int version, created;
-        if (is_schema_file(argv[i])) {
+        if (texts[i] == NULL) {
             if (!globals->json)
                 printf("%s: skipped (a JSON Schema, not a playbook)\n", argv[i]);
             continue;
         }
-        rc = cli_read_file(argv[i], TC_PLAYBOOK_MAX_BYTES, "a playbook", &text, &length, &err);
-        if (rc == 0)
-            rc = tc_store_playbook_load(conn, text, &name, &version, &created, &err);
+        rc = tc_store_playbook_load(conn, texts[i], &name, &version, &created, &err);
         if (rc == 0) {
             if (!globals->json)
                 printf("%s@%d%s\n", name, version, created ? "" : " (unchanged)");
             json_array_append_new(loaded, json_pack("{s:s, s:s, s:i, s:b}", "file", argv[i], "name", name,
                                                     "version", version, "created", created));
         }
-        free(text);
         free(name);
     }
     tc_db_close(conn);
+    for (int i = first; i < argc; i++)
+        free(texts[i]);
+    free(texts);
     if (rc != 0) {
         json_decref(loaded);
         return cli_fail(&err);

@@ -66,6 +66,11 @@ static void test_store_playbook_versions(void **state)
     assert_int_equal(r.status, 0);
     assert_string_equal(r.out, "border-incident@1 (unchanged)\n");
     th_run_free(&r);
+    /* From standard input (read once: it was read twice, and the second read found nothing). */
+    th_tocsin_input(&r, db, (const char *[]){"playbook", "load", "-", NULL}, same);
+    if (r.status != 0 || strcmp(r.out, "border-incident@1 (unchanged)\n") != 0)
+        fail_msg("playbook load - (exit %d): %s%s", r.status, r.out, r.err);
+    th_run_free(&r);
 
     /* Changed content is version 2; version 1 stays. */
     json_object_set_new(doc, "title", json_string("Border incident, revised"));

@@ -35,7 +35,8 @@ const char *th_env(const char *name)
     return value;
 }
 
-th_proc *th_tocsin_start(const char *db, const char *const *args)
+/* th_tocsin_start with stdin from the file input (NULL: /dev/null). */
+static th_proc *start_with_input(const char *db, const char *const *args, const char *input)
 {
     const char *bin = th_env("TOCSIN_BIN");
     int out[2], err[2];
@@ -52,7 +53,7 @@ th_proc *th_tocsin_start(const char *db, const char *const *args)
         argv[0] = (char *)bin;
         for (size_t i = 0; i < n; i++)
             argv[i + 1] = (char *)args[i];
-        int devnull = open("/dev/null", O_RDONLY);
+        int devnull = open(input ? input : "/dev/null", O_RDONLY);
         dup2(devnull, 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
@@ -123,9 +124,19 @@ void th_wait(th_proc *proc, th_run *run)
     free(proc);
 }
 
+th_proc *th_tocsin_start(const char *db, const char *const *args)
+{
+    return start_with_input(db, args, NULL);
+}
+
 void th_tocsin(th_run *run, const char *db, const char *const *args)
 {
     th_wait(th_tocsin_start(db, args), run);
+}
+
+void th_tocsin_input(th_run *run, const char *db, const char *const *args, const char *input)
+{
+    th_wait(start_with_input(db, args, input), run);
 }
 
 void th_signal(th_proc *proc, int sig)

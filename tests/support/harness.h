@@ -32,6 +32,9 @@ const char *th_env(const char *name);
  */
 void th_tocsin(th_run *run, const char *db, const char *const *args);
 
+/* The same with stdin from the file input. */
+void th_tocsin_input(th_run *run, const char *db, const char *const *args, const char *input);
+
 /* The same, started without waiting; th_wait collects it. */
 th_proc *th_tocsin_start(const char *db, const char *const *args);
 void th_wait(th_proc *proc, th_run *run);
