@@ -309,14 +309,7 @@ static char *slurp(const char *name)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", th_env("TOCSIN_SOURCE_DIR"), name);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot open %s", path);
-    char *text = calloc(1, 1 << 16);
-    size_t n = fread(text, 1, (1 << 16) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    return text;
+    return th_read_file(path);
 }
 
 /* Every command of --help is in the man page and in the bash completion. */

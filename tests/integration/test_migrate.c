@@ -427,13 +427,7 @@ static char *first_twelve(int n)
         char from[4400];
         snprintf(from, sizeof from, "%s/tests/data/migrations-012/%s.frozen", th_env("TOCSIN_SOURCE_DIR"),
                  names[i]);
-        FILE *f = fopen(from, "rb");
-        if (f == NULL)
-            fail_msg("cannot read %s", from);
-        char *text = calloc(1, 1 << 16);
-        size_t got = fread(text, 1, (1 << 16) - 1, f);
-        text[got] = '\0';
-        fclose(f);
+        char *text = th_read_file(from);
         th_write_file(dir, names[i], text);
         free(text);
     }
@@ -452,11 +446,7 @@ static void test_migrate_from_the_first_twelve(void **state)
     /* A playbook loaded the way the old tocsin did, and a crisis of it applied. */
     char path[4200];
     snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/council.json", th_env("TOCSIN_SOURCE_DIR"));
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *source = calloc(1, 1 << 16);
-    source[fread(source, 1, (1 << 16) - 1, f)] = '\0';
-    fclose(f);
+    char *source = th_read_file(path);
     PGconn *conn = th_connect(before);
     const char *params[1] = {source};
     PGresult *res =

@@ -262,6 +262,24 @@ static void test_privileges_shadowed_catalogs_change_nothing(void **state)
     expect("2", "SELECT count(*) FROM tocsin.crises");
 }
 
+/* The engine's role calls commit_batch for crisis 1 with one audit event and the command results given: it
+ * must fail with refusal, writing nothing. */
+static void expect_forged_batch(const char *event, const char *commands, const char *refusal)
+{
+    char *revision = th_query_value(db, "SELECT revision FROM tocsin.crises WHERE id = 1");
+    char *state_text = th_query_value(db, "SELECT state::text FROM tocsin.crises WHERE id = 1");
+    size_t size = strlen(state_text) + strlen(event) + strlen(commands) + 256;
+    char *batch = malloc(size);
+    snprintf(batch, size,
+             "SELECT tocsin.commit_batch($$[{\"crisis\": 1, \"revision\": %s, \"state\": %s, \"audit\": [%s],"
+             " \"timers\": [], \"cleared\": [], \"commands\": %s}]$$::jsonb, false)",
+             revision, state_text, event, commands);
+    sql_as(engine_role, NULL, batch, refusal);
+    free(batch);
+    free(revision);
+    free(state_text);
+}
+
 static void test_privileges_engine_cannot_forge(void **state)
 {
     (void)state;
@@ -283,52 +301,28 @@ static void test_privileges_engine_cannot_forge(void **state)
         sql_as(engine_role, NULL, writes[i], "permission denied");
 
     /* Through commit_batch: a reject in RU's name, with no command of RU's in the batch. */
-    char *revision = th_query_value(db, "SELECT revision FROM tocsin.crises WHERE id = 1");
-    char *state_text = th_query_value(db, "SELECT state::text FROM tocsin.crises WHERE id = 1");
-    size_t size = strlen(state_text) + 1024;
-    char *batch = malloc(size);
-    snprintf(batch, size,
-             "SELECT tocsin.commit_batch($$[{\"crisis\": 1, \"revision\": %s, \"state\": %s, \"audit\": "
-             "[{\"at_ms\":"
-             " 1, \"actor\": \"ru_delegate\", \"login\": \"ru_delegate\", \"kind\": \"vote\", \"state\":"
-             " \"consensus\", \"detail\": {\"vote\": \"reject\", \"party\": \"RU\"}}], \"timers\": [],"
-             " \"cleared\": [], \"commands\": []}]$$::jsonb, false)",
-             revision, state_text);
-    sql_as(engine_role, NULL, batch, "no command of theirs");
-    free(batch);
-
+    expect_forged_batch(
+        "{\"at_ms\": 1, \"actor\": \"ru_delegate\", \"login\": \"ru_delegate\", \"kind\": \"vote\","
+        " \"state\": \"consensus\", \"detail\": {\"vote\": \"reject\", \"party\": \"RU\"}}",
+        "[]", "no command of theirs");
     /* A vote in no one's name (it would be recorded in the engine's): refused too. */
-    size = strlen(state_text) + 1024;
-    batch = malloc(size);
-    snprintf(batch, size,
-             "SELECT tocsin.commit_batch($$[{\"crisis\": 1, \"revision\": %s, \"state\": %s, \"audit\": "
-             "[{\"at_ms\":"
-             " 1, \"kind\": \"vote\", \"state\": \"consensus\", \"detail\": {\"vote\": \"reject\","
-             " \"party\": \"RU\"}}], \"timers\": [], \"cleared\": [], \"commands\": []}]$$::jsonb, false)",
-             revision, state_text);
-    sql_as(engine_role, NULL, batch, "in the name of no one");
-    free(batch);
-
+    expect_forged_batch(
+        "{\"at_ms\": 1, \"kind\": \"vote\", \"state\": \"consensus\", \"detail\": {\"vote\": \"reject\","
+        " \"party\": \"RU\"}}",
+        "[]", "in the name of no one");
     /* KZ's real command, turned by the batch into a reject: refused as well. */
     th_exec(db,
             "INSERT INTO tocsin.commands (crisis, kind, actor, login, args) VALUES"
             " (1, 'vote', 'kz_x', 'kz_x', '{\"state\": \"consensus\", \"vote\": \"approve\"}')");
     char *seq = th_query_value(db, "SELECT max(seq) FROM tocsin.commands");
-    size = strlen(state_text) + 1024;
-    batch = malloc(size);
-    snprintf(batch, size,
-             "SELECT tocsin.commit_batch($$[{\"crisis\": 1, \"revision\": %s, \"state\": %s, \"audit\": "
-             "[{\"at_ms\":"
-             " 1, \"actor\": \"kz_x\", \"login\": \"kz_x\", \"kind\": \"vote\", \"state\": \"consensus\","
-             " \"detail\": {\"vote\": \"reject\", \"party\": \"KZ\"}}], \"timers\": [], \"cleared\": [],"
-             " \"commands\": [{\"seq\": %s, \"result\": \"applied\", \"error\": null}]}]$$::jsonb, false)",
-             revision, state_text, seq);
-    sql_as(engine_role, NULL, batch, "no command of theirs");
-    free(batch);
-    th_exec(db, "DELETE FROM tocsin.commands WHERE actor = 'kz_x'");
+    char commands[128];
+    snprintf(commands, sizeof commands, "[{\"seq\": %s, \"result\": \"applied\", \"error\": null}]", seq);
     free(seq);
-    free(revision);
-    free(state_text);
+    expect_forged_batch(
+        "{\"at_ms\": 1, \"actor\": \"kz_x\", \"login\": \"kz_x\", \"kind\": \"vote\", \"state\":"
+        " \"consensus\", \"detail\": {\"vote\": \"reject\", \"party\": \"KZ\"}}",
+        commands, "no command of theirs");
+    th_exec(db, "DELETE FROM tocsin.commands WHERE actor = 'kz_x'");
     expect("0", "SELECT count(*) FROM tocsin.votes");
     expect("0", "SELECT count(*) FROM tocsin.seats WHERE actor LIKE 'engine_priv_%'");
 }

@@ -422,3 +422,23 @@ char *th_sql_as(const char *db, const char *role, const char *setup, const char 
     PQfinish(conn);
     return value;
 }
+
+char *th_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        fail_msg("cannot open %s", path);
+    size_t used = 0, capacity = 8192;
+    char *text = malloc(capacity);
+    size_t got;
+    while (text != NULL && (got = fread(text + used, 1, capacity - used - 1, f)) > 0) {
+        used += got;
+        if (capacity - used < 4096)
+            text = realloc(text, capacity *= 2);
+    }
+    fclose(f);
+    if (text == NULL)
+        fail_msg("out of memory reading %s", path);
+    text[used] = '\0';
+    return text;
+}

@@ -101,6 +101,9 @@ char *th_tempdir(void);
 void th_rmtree(const char *dir);
 void th_write_file(const char *dir, const char *name, const char *text);
 
+/* The whole of a file as NUL-terminated text (free()); fails the test when it cannot be read. */
+char *th_read_file(const char *path);
+
 /* Whether text contains needle; for readable assertions. */
 int th_contains(const char *text, const char *needle);
 
