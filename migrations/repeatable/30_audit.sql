@@ -7,8 +7,8 @@
 -- with `at` in UTC with microseconds ("2026-11-27T10:00:00.000000Z"). The
 -- first prev_hash of a crisis is 64 zeros. The hash is computed in the
 -- transaction that writes the event. The crisis row records the seq and hash
--- of its chain's last event (audit_seq, audit_hash), kept by the statement
--- that appends events, so that a chain cut short at its end does not verify.
+-- of its chain's last event (audit_seq, audit_hash), written with the event,
+-- so that a chain cut short at its end does not verify.
 
 -- Append-only tables refuse UPDATE and DELETE whoever asks (grants say the same).
 CREATE OR REPLACE FUNCTION tocsin.refuse_change() RETURNS trigger
@@ -33,34 +33,32 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT encode(sha256(convert_to(prev_hash || canonical, 'UTF8')), 'hex')
 $$;
 
--- One writer per crisis: the row lock serialises chains even outside the engine.
+-- Links an event inserted without its links (seq, prev_hash, hash) to its
+-- chain: from the head recorded on its crisis row, locked here, so one writer
+-- per crisis chains at a time even outside the engine; the head moves with it.
+-- commit_batch computes its events' links itself, for a whole batch at once,
+-- and writes the heads with the state; this trigger does not fire for them
+-- (WHEN hash IS NULL). Only the schema's owner may insert into the audit, and
+-- a row whose links are wrong is what audit_verify reports.
 CREATE OR REPLACE FUNCTION tocsin.audit_chain() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    last record;
+    head record;
 BEGIN
-    -- One writer per crisis: the row lock serialises chains even outside the engine.
-    PERFORM 1 FROM tocsin.crises WHERE id = NEW.crisis FOR NO KEY UPDATE;
-    SELECT a.seq, a.hash INTO last FROM tocsin.audit a WHERE a.crisis = NEW.crisis ORDER BY a.seq DESC LIMIT 1;
-    NEW.seq := coalesce(last.seq, 0) + 1;
-    NEW.prev_hash := coalesce(last.hash, repeat('0', 64));
+    SELECT c.audit_seq, c.audit_hash INTO head FROM tocsin.crises c WHERE c.id = NEW.crisis FOR NO KEY UPDATE;
+    NEW.seq := coalesce(head.audit_seq, 0) + 1;
+    NEW.prev_hash := coalesce(head.audit_hash, repeat('0', 64));
     NEW.hash := tocsin.audit_hash(NEW.prev_hash,
                                   tocsin.audit_canonical(NEW.seq, NEW.crisis, NEW.at, NEW.actor, NEW.login,
                                                          NEW.kind, NEW.state, NEW.detail));
+    UPDATE tocsin.crises SET audit_seq = NEW.seq, audit_hash = NEW.hash WHERE id = NEW.crisis;
     RETURN NEW;
 END
 $$;
 
--- The chain's head on its crisis row, once per statement that appends events.
-CREATE OR REPLACE FUNCTION tocsin.audit_anchor() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    UPDATE tocsin.crises c SET audit_seq = h.seq, audit_hash = h.hash
-      FROM (SELECT DISTINCT ON (a.crisis) a.crisis, a.seq, a.hash FROM appended a ORDER BY a.crisis, a.seq DESC) h
-     WHERE c.id = h.crisis AND h.seq > c.audit_seq;
-    RETURN NULL;
-END
-$$;
+-- The statement-level trigger that kept the heads before commit_batch wrote them itself.
+DROP TRIGGER IF EXISTS audit_anchor ON tocsin.audit;
+DROP FUNCTION IF EXISTS tocsin.audit_anchor();
 
 -- Recomputes the chains (of one crisis, or all) and returns, for each broken
 -- one, its first event whose stored prev_hash or hash is not what the events
@@ -122,10 +120,7 @@ CREATE TRIGGER playbooks_immutable BEFORE UPDATE OR DELETE ON tocsin.playbooks
     FOR EACH ROW EXECUTE FUNCTION tocsin.refuse_change();
 DROP TRIGGER IF EXISTS audit_chain ON tocsin.audit;
 CREATE TRIGGER audit_chain BEFORE INSERT ON tocsin.audit
-    FOR EACH ROW EXECUTE FUNCTION tocsin.audit_chain();
-DROP TRIGGER IF EXISTS audit_anchor ON tocsin.audit;
-CREATE TRIGGER audit_anchor AFTER INSERT ON tocsin.audit REFERENCING NEW TABLE AS appended
-    FOR EACH STATEMENT EXECUTE FUNCTION tocsin.audit_anchor();
+    FOR EACH ROW WHEN (NEW.hash IS NULL) EXECUTE FUNCTION tocsin.audit_chain();
 DROP TRIGGER IF EXISTS audit_immutable ON tocsin.audit;
 CREATE TRIGGER audit_immutable BEFORE UPDATE OR DELETE ON tocsin.audit
     FOR EACH ROW EXECUTE FUNCTION tocsin.refuse_change();

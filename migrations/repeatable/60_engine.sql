@@ -150,6 +150,43 @@ BEGIN
             USING ERRCODE = 'TC005';
     END IF;
 
+    -- The state, guarded by its revision, and the batch's audit events with
+    -- their chain links, in one statement. The links are computed set-based
+    -- from the head each crisis row records (the row is locked since take, so
+    -- no other writer can append meanwhile): a recursive walk that links the
+    -- first event of every crisis, then the second, and so on; the new head is
+    -- written in the same row update as the state. The recipe is
+    -- audit_canonical()/audit_hash(), as for every other writer.
+    WITH RECURSIVE events AS MATERIALIZED (
+        SELECT (b.x ->> 'crisis')::bigint AS crisis, a.n, to_timestamp((a.e ->> 'at_ms')::bigint / 1000.0) AS at,
+               coalesce(a.e ->> 'actor', v_engine) AS actor,
+               CASE WHEN a.e ->> 'actor' IS NULL THEN session_user ELSE a.e ->> 'login' END AS login,
+               a.e ->> 'kind' AS kind, a.e ->> 'state' AS state, coalesce(a.e -> 'detail', '{}') AS detail
+          FROM jsonb_array_elements(p_batch) AS b (x),
+               jsonb_array_elements(b.x -> 'audit') WITH ORDINALITY AS a (e, n)
+    ), links AS (
+        SELECT e.crisis, e.n, h.seq, h.prev_hash,
+               tocsin.audit_hash(h.prev_hash, tocsin.audit_canonical(h.seq, e.crisis, e.at, e.actor, e.login, e.kind,
+                                                                     e.state, e.detail)) COLLATE "C" AS hash
+          FROM events e
+          JOIN tocsin.crises c ON c.id = e.crisis,
+               LATERAL (SELECT c.audit_seq + 1 AS seq, coalesce(c.audit_hash, repeat('0', 64)) COLLATE "C" AS prev_hash) h
+         WHERE e.n = 1
+        UNION ALL
+        SELECT e.crisis, e.n, l.seq + 1, l.hash,
+               tocsin.audit_hash(l.hash, tocsin.audit_canonical(l.seq + 1, e.crisis, e.at, e.actor, e.login, e.kind,
+                                                                e.state, e.detail)) COLLATE "C"
+          FROM links l
+          JOIN events e ON e.crisis = l.crisis AND e.n = l.n + 1
+    ), appended AS (
+        INSERT INTO tocsin.audit (crisis, seq, at, actor, login, kind, state, detail, prev_hash, hash)
+        SELECT l.crisis, l.seq, e.at, e.actor, e.login, e.kind, e.state, e.detail, l.prev_hash, l.hash
+          FROM links l
+          JOIN events e ON e.crisis = l.crisis AND e.n = l.n
+         ORDER BY l.crisis, l.seq
+    ), heads AS (
+        SELECT DISTINCT ON (l.crisis) l.crisis, l.seq, l.hash FROM links l ORDER BY l.crisis, l.seq DESC
+    )
     UPDATE tocsin.crises c
        SET state = b.x -> 'state',
            status = b.x -> 'state' ->> 'status',
@@ -158,8 +195,11 @@ BEGIN
            escalation_level = coalesce((b.x -> 'state' ->> 'escalation_level')::integer, 0),
            closed_at = CASE WHEN b.x -> 'state' ? 'closed_at'
                             THEN to_timestamp((b.x -> 'state' ->> 'closed_at')::bigint / 1000.0) END,
-           revision = c.revision + 1
+           revision = c.revision + 1,
+           audit_seq = coalesce(h.seq, c.audit_seq),
+           audit_hash = coalesce(h.hash, c.audit_hash)
       FROM jsonb_array_elements(p_batch) AS b (x)
+      LEFT JOIN heads h ON h.crisis = (b.x ->> 'crisis')::bigint
      WHERE c.id = ANY (v_ids) AND c.id = (b.x ->> 'crisis')::bigint AND c.revision = (b.x ->> 'revision')::bigint;
     GET DIAGNOSTICS v_written = ROW_COUNT;
     IF v_written <> v_expected THEN
@@ -170,14 +210,6 @@ BEGIN
          LIMIT 1;
         RAISE EXCEPTION 'crisis % changed since it was read', v_stale USING ERRCODE = 'TC006';
     END IF;
-
-    INSERT INTO tocsin.audit (crisis, at, actor, login, kind, state, detail)
-    SELECT (b.x ->> 'crisis')::bigint, to_timestamp((e ->> 'at_ms')::bigint / 1000.0),
-           coalesce(e ->> 'actor', v_engine), CASE WHEN e ->> 'actor' IS NULL THEN session_user ELSE e ->> 'login' END,
-           e ->> 'kind', e ->> 'state', coalesce(e -> 'detail', '{}')
-      FROM jsonb_array_elements(p_batch) WITH ORDINALITY AS b (x, i),
-           jsonb_array_elements(b.x -> 'audit') WITH ORDINALITY AS a (e, n)
-     ORDER BY i, n;
 
     IF v_votes THEN
         INSERT INTO tocsin.votes (crisis, state, party, vote, actor, reason, at)

@@ -1113,6 +1113,49 @@ static void test_engine_three_engines_apply_each_vote_once(void **state)
     th_db_drop(db);
 }
 
+/*
+ * commit_batch links a batch's events itself, from the head each crisis row
+ * records; any other writer goes through the per-row trigger. Both append to
+ * the same chains at once here (two engines applying 1,000 votes, and 300
+ * single-event statements from another session): every chain must verify,
+ * with its seqs contiguous and its head on the crisis row.
+ */
+static void test_engine_chains_beside_another_writer(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    load_votes(db);
+    const char *args[] = {"engine", "--once", "--batch", "5", NULL};
+    th_proc *a = th_tocsin_start(db, args), *b = th_tocsin_start(db, args);
+    PGconn *conn = th_connect(db);
+    for (int i = 0; i < 300; i++) {
+        char sql[200];
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO tocsin.audit (crisis, at, kind, detail) VALUES (%d, now(), 'note', '{\"n\": %d}')",
+                 1 + (i * 37) % 100, i);
+        PGresult *res = PQexec(conn, sql);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+            fail_msg("%s: %s", sql, PQerrorMessage(conn));
+        PQclear(res);
+    }
+    PQfinish(conn);
+    th_run ra, rb;
+    th_wait(a, &ra);
+    th_wait(b, &rb);
+    assert_int_equal(ra.status, 0);
+    assert_int_equal(rb.status, 0);
+    th_run_free(&ra);
+    th_run_free(&rb);
+    check_votes(db);
+    expect(db, "300", "SELECT count(*) FROM tocsin.audit WHERE kind = 'note'");
+    expect(db, "0",
+           "SELECT count(*) FROM tocsin.crises c"
+           " WHERE c.audit_seq <> (SELECT count(*) FROM tocsin.audit a WHERE a.crisis = c.id)"
+           "    OR c.audit_hash IS DISTINCT FROM (SELECT a.hash FROM tocsin.audit a WHERE a.crisis = c.id"
+           "                                      ORDER BY a.seq DESC LIMIT 1)");
+    th_db_drop(db);
+}
+
 /* Stops an engine with sig once it has applied some of the 1,000 votes; returns its exit status. */
 static int stop_mid_load(const char *db, int sig)
 {
@@ -1178,6 +1221,7 @@ int main(void)
         cmocka_unit_test(test_engine_bounds_the_notify_program),
         cmocka_unit_test(test_engine_once_waits_for_the_notify_program),
         cmocka_unit_test(test_engine_three_engines_apply_each_vote_once),
+        cmocka_unit_test(test_engine_chains_beside_another_writer),
         cmocka_unit_test(test_engine_stopped_mid_load_loses_nothing),
         cmocka_unit_test(test_engine_killed_mid_load_loses_nothing),
     };
