@@ -17,7 +17,7 @@
 
 /* ---- effects ---- */
 
-void audit(run *r, tc_audit_kind kind, const tc_state *state, json_t *detail)
+void tc__audit(run *r, tc_audit_kind kind, const tc_state *state, json_t *detail)
 {
     tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_AUDIT, tc_audit_kind_name(kind),
                                   state ? state->path : NULL, detail ? detail : json_object());
@@ -35,7 +35,7 @@ static char *timer_key(const tc_state *state, int visit, const char *purpose)
     return key;
 }
 
-void timer_set(run *r, const tc_state *state, int visit, const char *purpose, tc_ms due)
+void tc__timer_set(run *r, const tc_state *state, int visit, const char *purpose, tc_ms due)
 {
     /* purpose may live on the caller's stack: the key carries it, the name is static. */
     tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_TIMER_SET, "timer", state->path, NULL);
@@ -44,14 +44,14 @@ void timer_set(run *r, const tc_state *state, int visit, const char *purpose, tc
     e->at = r->now;
 }
 
-void timer_clear(run *r, const tc_state *state, int visit, const char *purpose)
+void tc__timer_clear(run *r, const tc_state *state, int visit, const char *purpose)
 {
     tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_TIMER_CLEAR, "timer", state->path, NULL);
     e->key = timer_key(state, visit, purpose);
     e->at = r->now;
 }
 
-char *action_key(run *r, const tc_state *state, int visit)
+char *tc__action_key(run *r, const tc_state *state, int visit)
 {
     size_t size = strlen(state->path) + 48;
     char *key = tc_xmalloc(size);
@@ -59,7 +59,7 @@ char *action_key(run *r, const tc_state *state, int visit)
     return key;
 }
 
-void seat_name(const tc_playbook *pb, const tc_state *state, int party, char *buf, size_t size)
+void tc__seat_name(const tc_playbook *pb, const tc_state *state, int party, char *buf, size_t size)
 {
     /* On every command's path: plain copies rather than snprintf. */
     int role = state->type == TC_STATE_TASK ? state->task.role : state->approval.role;
@@ -78,7 +78,7 @@ void seat_name(const tc_playbook *pb, const tc_state *state, int party, char *bu
     buf[n] = '\0';
 }
 
-int actor_holds(const tc_actor *actor, const char *seat)
+int tc__actor_holds(const tc_actor *actor, const char *seat)
 {
     for (size_t i = 0; i < actor->seat_count; i++)
         if (strcmp(actor->seats[i], seat) == 0)
@@ -94,7 +94,7 @@ static int crisis_has_party(const tc_instance *inst, int party)
     return 0;
 }
 
-json_t *notify_seats(run *r, const tc_state *state, const tc_role_list *roles)
+json_t *tc__notify_seats(run *r, const tc_state *state, const tc_role_list *roles)
 {
     json_t *seats = json_array();
     const tc_party_list *own = state->type == TC_STATE_TASK       ? &state->task.parties
@@ -127,7 +127,7 @@ json_t *notify_seats(run *r, const tc_state *state, const tc_role_list *roles)
     return seats;
 }
 
-void notify(run *r, const tc_state *state, const char *why, int level, json_t *seats)
+void tc__notify(run *r, const tc_state *state, const char *why, int level, json_t *seats)
 {
     if (json_array_size(seats) == 0) {
         json_decref(seats);
@@ -137,7 +137,7 @@ void notify(run *r, const tc_state *state, const char *why, int level, json_t *s
                                tc_severity_name(r->inst->severity), "mode", tc_mode_name(r->inst->mode));
     if (detail != NULL && level > 0)
         json_object_set_new(detail, "level", json_integer(level));
-    audit(r, TC_AUDIT_NOTIFIED, state, json_deep_copy(detail));
+    tc__audit(r, TC_AUDIT_NOTIFIED, state, json_deep_copy(detail));
     tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_NOTIFY, why, state ? state->path : NULL, detail);
     if (e == NULL)
         r->failed = 1;
@@ -182,16 +182,16 @@ static void deactivate(run *r, tc_activation *a)
 static void clear_timers(run *r, const tc_state *s, const tc_activation *a)
 {
     if (s->deadline > 0)
-        timer_clear(r, s, a->visit, "deadline");
-    if (s->escalation != NULL && a->level < escalation_levels(s)) {
+        tc__timer_clear(r, s, a->visit, "deadline");
+    if (s->escalation != NULL && a->level < tc__escalation_levels(s)) {
         char purpose[32];
         snprintf(purpose, sizeof purpose, "level%d", a->level + 1);
-        timer_clear(r, s, a->visit, purpose);
+        tc__timer_clear(r, s, a->visit, purpose);
     }
     if (s->type == TC_STATE_WAIT)
-        timer_clear(r, s, a->visit, "wait");
+        tc__timer_clear(r, s, a->visit, "wait");
     if (s->type == TC_STATE_ACTION)
-        timer_clear(r, s, a->visit, a->running ? "timeout" : "retry");
+        tc__timer_clear(r, s, a->visit, a->running ? "timeout" : "retry");
 }
 
 /* Whether state lies (at any depth) inside the branches of parallel. */
@@ -203,7 +203,7 @@ static int inside(const tc_state *state, const tc_state *parallel)
     return 0;
 }
 
-void interrupt(run *r, tc_activation *a, const char *why)
+void tc__interrupt(run *r, tc_activation *a, const char *why)
 {
     const tc_state *s = &r->pb->states[a->state];
     if (s->type == TC_STATE_PARALLEL) {
@@ -211,7 +211,7 @@ void interrupt(run *r, tc_activation *a, const char *why)
         for (size_t i = r->inst->active_count; i-- > 0;) {
             tc_activation *child = &r->inst->active[i];
             if (inside(&r->pb->states[child->state], s)) {
-                interrupt(r, child, why);
+                tc__interrupt(r, child, why);
                 a = tc_instance_activation(r->inst, s->index);
                 i = r->inst->active_count;
             }
@@ -219,31 +219,31 @@ void interrupt(run *r, tc_activation *a, const char *why)
     }
     if (s->type == TC_STATE_ACTION && a->running) {
         tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_ACTION_KILL, why, s->path, NULL);
-        if (e == NULL || (e->key = action_key(r, s, a->visit)) == NULL)
+        if (e == NULL || (e->key = tc__action_key(r, s, a->visit)) == NULL)
             r->failed = 1;
         else
             e->at = r->now;
     }
     clear_timers(r, s, a);
     if (why != NULL)
-        audit(r, TC_AUDIT_LEFT, s, json_pack("{s:s, s:i}", "outcome", why, "visit", a->visit));
+        tc__audit(r, TC_AUDIT_LEFT, s, json_pack("{s:s, s:i}", "outcome", why, "visit", a->visit));
     deactivate(r, a);
 }
 
 /* ---- closing ---- */
 
-void close_crisis(run *r, tc_status status, const char *outcome, json_t *detail)
+void tc__close_crisis(run *r, tc_status status, const char *outcome, json_t *detail)
 {
     tc_instance *inst = r->inst;
     while (inst->active_count > 0)
-        interrupt(r, &inst->active[inst->active_count - 1], NULL);
+        tc__interrupt(r, &inst->active[inst->active_count - 1], NULL);
     inst->status = status;
     free(inst->outcome);
     inst->outcome = tc_xstrdup(outcome);
     if (inst->outcome == NULL)
         r->failed = 1;
     inst->closed_at = r->now;
-    audit(r, status == TC_STATUS_CANCELLED ? TC_AUDIT_CANCELLED : TC_AUDIT_CLOSED, NULL, detail);
+    tc__audit(r, status == TC_STATUS_CANCELLED ? TC_AUDIT_CANCELLED : TC_AUDIT_CLOSED, NULL, detail);
     tc_effect *e =
         tc_effects_add(r->fx, TC_EFFECT_CLOSED, status == TC_STATUS_CANCELLED ? "cancelled" : "closed", NULL,
                        json_pack("{s:s}", "outcome", outcome));
@@ -270,12 +270,12 @@ static void branch_ended(run *r, const tc_state *end)
             return;
         failed |= strcmp(p->branch_outcomes[b], "failed") == 0;
     }
-    leave(r, parallel, failed ? "failed" : "done", NULL);
+    tc__leave(r, parallel, failed ? "failed" : "done", NULL);
 }
 
 /* ---- entering and leaving ---- */
 
-void enter(run *r, const tc_state *s)
+void tc__enter(run *r, const tc_state *s)
 {
     if (r->failed)
         return;
@@ -287,17 +287,18 @@ void enter(run *r, const tc_state *s)
         return;
     }
     int visit = ++r->inst->visits[s->index];
-    audit(r, TC_AUDIT_ENTERED, s,
-          json_pack("{s:i, s:s}", "visit", visit, "type", tc_state_type_name(s->type)));
+    tc__audit(r, TC_AUDIT_ENTERED, s,
+              json_pack("{s:i, s:s}", "visit", visit, "type", tc_state_type_name(s->type)));
 
     tc_activation *a = NULL;
     switch (s->type) {
     case TC_STATE_CHOICE:
-        choice_enter(r, s);
+        tc__choice_enter(r, s);
         return;
     case TC_STATE_END:
         if (s->machine->parent == NULL)
-            close_crisis(r, TC_STATUS_CLOSED, s->end.outcome, json_pack("{s:s}", "outcome", s->end.outcome));
+            tc__close_crisis(r, TC_STATUS_CLOSED, s->end.outcome,
+                             json_pack("{s:s}", "outcome", s->end.outcome));
         else
             branch_ended(r, s);
         return;
@@ -312,24 +313,24 @@ void enter(run *r, const tc_state *s)
     if ((a = activate(r, s, visit)) == NULL)
         return;
     if (s->deadline > 0)
-        timer_set(r, s, visit, "deadline", r->now + s->deadline);
+        tc__timer_set(r, s, visit, "deadline", r->now + s->deadline);
     if (s->escalation != NULL)
-        escalation_schedule(r, s, a);
+        tc__escalation_schedule(r, s, a);
 
     switch (s->type) {
     case TC_STATE_TASK:
-        task_enter(r, a, s);
+        tc__task_enter(r, a, s);
         break;
     case TC_STATE_APPROVAL:
-        approval_enter(r, a, s);
+        tc__approval_enter(r, a, s);
         break;
     case TC_STATE_WAIT:
-        timer_set(r, s, visit, "wait", r->now + s->wait.duration);
+        tc__timer_set(r, s, visit, "wait", r->now + s->wait.duration);
         break;
     case TC_STATE_ACTION:
         json_object_del(r->inst->data, s->path);
         a->attempt = 1;
-        action_start(r, s, a);
+        tc__action_start(r, s, a);
         break;
     case TC_STATE_PARALLEL:
         a->branch_count = s->parallel.count;
@@ -342,7 +343,7 @@ void enter(run *r, const tc_state *s)
         for (size_t b = 0; b < s->parallel.count && !r->failed; b++) {
             if (r->inst->status != TC_STATUS_ACTIVE || tc_instance_activation(r->inst, s->index) == NULL)
                 break;
-            enter(r, &r->pb->states[s->parallel.branches[b]->start]);
+            tc__enter(r, &r->pb->states[s->parallel.branches[b]->start]);
         }
         break;
     case TC_STATE_CHOICE:
@@ -351,7 +352,7 @@ void enter(run *r, const tc_state *s)
     }
 }
 
-void leave(run *r, const tc_state *s, const char *outcome, json_t *detail)
+void tc__leave(run *r, const tc_state *s, const char *outcome, json_t *detail)
 {
     tc_activation *a = tc_instance_activation(r->inst, s->index);
     if (a == NULL || r->failed) {
@@ -363,7 +364,7 @@ void leave(run *r, const tc_state *s, const char *outcome, json_t *detail)
     json_object_set_new(detail, "outcome", json_string(outcome));
     json_object_set_new(detail, "visit", json_integer(a->visit));
     clear_timers(r, s, a);
-    audit(r, TC_AUDIT_LEFT, s, detail);
+    tc__audit(r, TC_AUDIT_LEFT, s, detail);
     deactivate(r, a);
 
     const tc_state *next = tc_state_next(r->pb, s, outcome);
@@ -372,5 +373,5 @@ void leave(run *r, const tc_state *s, const char *outcome, json_t *detail)
         r->failed = 1;
         return;
     }
-    enter(r, next);
+    tc__enter(r, next);
 }

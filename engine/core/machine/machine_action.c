@@ -11,23 +11,23 @@
 
 #include "core/machine/machine_internal.h"
 
-void action_start(run *r, const tc_state *s, tc_activation *a)
+void tc__action_start(run *r, const tc_state *s, tc_activation *a)
 {
     json_t *argv = json_array();
     for (size_t i = 0; argv && i < s->action.argc; i++)
         json_array_append_new(argv, json_string(s->action.argv[i]));
     a->running = 1;
-    audit(r, TC_AUDIT_ACTION_STARTED, s,
-          json_pack("{s:i, s:i, s:O}", "attempt", a->attempt, "visit", a->visit, "argv", argv));
+    tc__audit(r, TC_AUDIT_ACTION_STARTED, s,
+              json_pack("{s:i, s:i, s:O}", "attempt", a->attempt, "visit", a->visit, "argv", argv));
     tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_ACTION_START, "start", s->path,
                                   json_pack("{s:o, s:i, s:I, s:i}", "argv", argv, "attempt", a->attempt,
                                             "timeout_ms", (json_int_t)s->action.timeout, "visit", a->visit));
-    if (e == NULL || (e->key = action_key(r, s, a->visit)) == NULL) {
+    if (e == NULL || (e->key = tc__action_key(r, s, a->visit)) == NULL) {
         r->failed = 1;
         return;
     }
     e->at = r->now;
-    timer_set(r, s, a->visit, "timeout", r->now + s->action.timeout);
+    tc__timer_set(r, s, a->visit, "timeout", r->now + s->action.timeout);
 }
 
 /* An attempt ended badly: retry after the backoff, or leave failed. */
@@ -35,21 +35,21 @@ static void attempt_failed(run *r, const tc_state *s, tc_activation *a, json_t *
 {
     a->running = 0;
     json_object_set_new(detail, "visit", json_integer(a->visit));
-    timer_clear(r, s, a->visit, "timeout");
+    tc__timer_clear(r, s, a->visit, "timeout");
     if (!final && a->attempt <= s->action.retry_max) {
         tc_ms backoff = s->action.retry_backoff;
         for (int i = 1; i < a->attempt && backoff < TC_DURATION_MAX / 2; i++)
             backoff *= 2;
         json_object_set_new(detail, "retry_at_ms", json_integer(r->now + backoff));
-        audit(r, TC_AUDIT_ACTION_FINISHED, s, detail);
-        timer_set(r, s, a->visit, "retry", r->now + backoff);
+        tc__audit(r, TC_AUDIT_ACTION_FINISHED, s, detail);
+        tc__timer_set(r, s, a->visit, "retry", r->now + backoff);
         return;
     }
-    audit(r, TC_AUDIT_ACTION_FINISHED, s, detail);
-    leave(r, s, "failed", NULL);
+    tc__audit(r, TC_AUDIT_ACTION_FINISHED, s, detail);
+    tc__leave(r, s, "failed", NULL);
 }
 
-int action_result(run *r, const tc_state *s, tc_activation *a)
+int tc__action_result(run *r, const tc_state *s, tc_activation *a)
 {
     const tc_event *ev = r->ev;
     if (!a->running || ev->attempt != a->attempt)
@@ -63,22 +63,22 @@ int action_result(run *r, const tc_state *s, tc_activation *a)
         return 0;
     }
     a->running = 0;
-    timer_clear(r, s, a->visit, "timeout");
+    tc__timer_clear(r, s, a->visit, "timeout");
     if (json_is_object(ev->data))
         json_object_set_new(r->inst->data, s->path, json_deep_copy(ev->data));
     json_object_set_new(detail, "visit", json_integer(a->visit));
-    audit(r, TC_AUDIT_ACTION_FINISHED, s, detail);
-    leave(r, s, "ok", NULL);
+    tc__audit(r, TC_AUDIT_ACTION_FINISHED, s, detail);
+    tc__leave(r, s, "ok", NULL);
     return 0;
 }
 
-void action_timer(run *r, const tc_state *s, tc_activation *a, const char *purpose)
+void tc__action_timer(run *r, const tc_state *s, tc_activation *a, const char *purpose)
 {
     if (strcmp(purpose, "timeout") == 0) {
         if (!a->running)
             return;
         tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_ACTION_KILL, "timeout", s->path, NULL);
-        if (e == NULL || (e->key = action_key(r, s, a->visit)) == NULL) {
+        if (e == NULL || (e->key = tc__action_key(r, s, a->visit)) == NULL) {
             r->failed = 1;
             return;
         }
@@ -91,5 +91,5 @@ void action_timer(run *r, const tc_state *s, tc_activation *a, const char *purpo
     if (a->running) /* "retry" while an attempt runs: stale */
         return;
     a->attempt++;
-    action_start(r, s, a);
+    tc__action_start(r, s, a);
 }

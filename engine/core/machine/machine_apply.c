@@ -37,8 +37,8 @@ static int holds_any_seat(const tc_playbook *pb, const tc_state *s, const tc_act
 {
     for (size_t i = 0; i < a->seat_count; i++) {
         char seat[160];
-        seat_name(pb, s, a->seats[i].party, seat, sizeof seat);
-        if (actor_holds(actor, seat))
+        tc__seat_name(pb, s, a->seats[i].party, seat, sizeof seat);
+        if (tc__actor_holds(actor, seat))
             return 1;
     }
     return 0;
@@ -143,8 +143,8 @@ static int resolve_seat(const tc_playbook *pb, const tc_state *s, tc_activation 
         for (size_t i = 0; i < a->seat_count; i++) {
             if (a->seats[i].party != party)
                 continue;
-            seat_name(pb, s, party, seat, sizeof seat);
-            if (!actor_holds(&ev->actor, seat))
+            tc__seat_name(pb, s, party, seat, sizeof seat);
+            if (!tc__actor_holds(&ev->actor, seat))
                 return tc_error_set(err, TC_EPERM, "%s does not hold seat %s",
                                     ev->actor.role ? ev->actor.role : "?", seat);
             *out = &a->seats[i];
@@ -155,8 +155,8 @@ static int resolve_seat(const tc_playbook *pb, const tc_state *s, tc_activation 
     tc_seat *found = NULL;
     int matches = 0;
     for (size_t i = 0; i < a->seat_count; i++) {
-        seat_name(pb, s, a->seats[i].party, seat, sizeof seat);
-        if (actor_holds(&ev->actor, seat)) {
+        tc__seat_name(pb, s, a->seats[i].party, seat, sizeof seat);
+        if (tc__actor_holds(&ev->actor, seat)) {
             found = &a->seats[i];
             matches++;
         }
@@ -217,7 +217,7 @@ static int may_cancel(const tc_playbook *pb, const tc_instance *inst, const tc_a
     return is_initiator(inst, actor);
 }
 
-int may_trigger(const tc_playbook *pb, const tc_actor *actor)
+int tc__may_trigger(const tc_playbook *pb, const tc_actor *actor)
 {
     if (actor->admin)
         return 1;
@@ -265,26 +265,26 @@ static int apply_timer(run *r)
 
     if (strcmp(purpose, "deadline") == 0) {
         if (s->type == TC_STATE_APPROVAL) {
-            approval_deadline(r, s, a);
+            tc__approval_deadline(r, s, a);
         } else {
-            audit(r, TC_AUDIT_TIMEOUT, s,
-                  json_pack("{s:i}", "visit", visit)); /* the cause, then its consequences */
+            tc__audit(r, TC_AUDIT_TIMEOUT, s,
+                      json_pack("{s:i}", "visit", visit)); /* the cause, then its consequences */
             if (s->type == TC_STATE_PARALLEL)
                 for (size_t i = r->inst->active_count; i-- > 0;) {
                     const tc_state *child = &r->pb->states[r->inst->active[i].state];
                     if (child->machine->parent == s)
-                        interrupt(r, &r->inst->active[i], "interrupted");
+                        tc__interrupt(r, &r->inst->active[i], "interrupted");
                 }
-            leave(r, s, "timeout", NULL);
+            tc__leave(r, s, "timeout", NULL);
         }
     } else if (strncmp(purpose, "level", 5) == 0) {
         int level = atoi(purpose + 5);
-        if (level > a->level && !(s->escalation->until == TC_UNTIL_ACK && task_all_acked(a)))
-            escalation_reach(r, s, a, 0);
+        if (level > a->level && !(s->escalation->until == TC_UNTIL_ACK && tc__task_all_acked(a)))
+            tc__escalation_reach(r, s, a, 0);
     } else if (strcmp(purpose, "wait") == 0) {
-        leave(r, s, "done", NULL);
+        tc__leave(r, s, "done", NULL);
     } else if (strcmp(purpose, "timeout") == 0 || strcmp(purpose, "retry") == 0) {
-        action_timer(r, s, a, purpose);
+        tc__action_timer(r, s, a, purpose);
     } else {
         return tc_error_set(r->err, TC_EINVAL, "unknown timer purpose in %s", r->ev->timer);
     }
@@ -305,27 +305,27 @@ static int apply_command(run *r)
     case TC_EVENT_VOTE:
         if ((rc = resolve_seat(r->pb, s, a, ev, &seat, r->err)) != 0)
             return rc;
-        return approval_vote(r, s, a, seat);
+        return tc__approval_vote(r, s, a, seat);
     case TC_EVENT_COMPLETE:
         if ((rc = resolve_seat(r->pb, s, a, ev, &seat, r->err)) != 0)
             return rc;
-        return task_complete(r, s, a, seat);
+        return tc__task_complete(r, s, a, seat);
     case TC_EVENT_ACK:
         if ((rc = resolve_seat(r->pb, s, a, ev, &seat, r->err)) != 0)
             return rc;
-        return task_ack(r, s, a, seat);
+        return tc__task_ack(r, s, a, seat);
     case TC_EVENT_ESCALATE:
         if (!may_escalate(r->pb, r->inst, &ev->actor))
             return tc_error_set(r->err, TC_EPERM, "%s may not escalate crises of playbook %s",
                                 ev->actor.role ? ev->actor.role : "?", r->pb->name);
-        if (a->level >= escalation_levels(s))
+        if (a->level >= tc__escalation_levels(s))
             return tc_error_set(r->err, TC_ECONFLICT,
                                 "state %s has no escalation level left (reached %d of %d)", s->path, a->level,
-                                escalation_levels(s));
-        escalation_reach(r, s, a, 1);
+                                tc__escalation_levels(s));
+        tc__escalation_reach(r, s, a, 1);
         return 0;
     case TC_EVENT_ACTION_RESULT:
-        return action_result(r, s, a);
+        return tc__action_result(r, s, a);
     case TC_EVENT_TRIGGER:
     case TC_EVENT_CANCEL:
     case TC_EVENT_TIMER:
@@ -383,12 +383,12 @@ int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *e
         for (size_t i = 0; i < inst->party_count; i++)
             json_array_append_new(parties, json_string(pb->parties[inst->parties[i]]));
         r.actor = inst->initiator;
-        audit(&r, TC_AUDIT_TRIGGERED, NULL,
-              json_pack("{s:s, s:s, s:s?, s:s, s:s, s:o, s:O}", "playbook", pb->name, "initiator",
-                        inst->initiator ? inst->initiator : "", "title", inst->title, "severity",
-                        tc_severity_name(inst->severity), "mode", tc_mode_name(inst->mode), "parties",
-                        parties, "inputs", inst->inputs));
-        enter(&r, &pb->states[pb->root->start]);
+        tc__audit(&r, TC_AUDIT_TRIGGERED, NULL,
+                  json_pack("{s:s, s:s, s:s?, s:s, s:s, s:o, s:O}", "playbook", pb->name, "initiator",
+                            inst->initiator ? inst->initiator : "", "title", inst->title, "severity",
+                            tc_severity_name(inst->severity), "mode", tc_mode_name(inst->mode), "parties",
+                            parties, "inputs", inst->inputs));
+        tc__enter(&r, &pb->states[pb->root->start]);
         break;
     }
     case TC_EVENT_CANCEL:
@@ -397,7 +397,7 @@ int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *e
                                 ev->actor.role ? ev->actor.role : "?",
                                 pb->permit_cancel.given ? "holders of the playbook's cancel roles"
                                                         : "its initiator");
-        close_crisis(&r, TC_STATUS_CANCELLED, "cancelled", json_pack("{s:s?}", "reason", ev->reason));
+        tc__close_crisis(&r, TC_STATUS_CANCELLED, "cancelled", json_pack("{s:s?}", "reason", ev->reason));
         break;
     case TC_EVENT_TIMER:
         rc = apply_timer(&r);
@@ -422,6 +422,6 @@ int tc_machine_tally(const tc_playbook *pb, const tc_instance *inst, int state, 
     const tc_activation *a = tc_instance_activation(inst, state);
     if (a == NULL || pb->states[state].type != TC_STATE_APPROVAL)
         return -1;
-    approval_tally(pb, inst, &pb->states[state], a, out);
+    tc__approval_tally(pb, inst, &pb->states[state], a, out);
     return 0;
 }

@@ -14,7 +14,7 @@ static int crisis_has(const tc_instance *inst, int party)
     return 0;
 }
 
-int make_seats(run *r, tc_activation *a, const tc_party_list *parties)
+int tc__make_seats(run *r, tc_activation *a, const tc_party_list *parties)
 {
     size_t n = parties->count ? parties->count : 1;
     a->seats = tc_xcalloc(n, sizeof *a->seats);
@@ -33,19 +33,19 @@ int make_seats(run *r, tc_activation *a, const tc_party_list *parties)
     return 0;
 }
 
-json_t *seat_list(run *r, const tc_state *s, const tc_activation *a)
+json_t *tc__seat_list(run *r, const tc_state *s, const tc_activation *a)
 {
     json_t *seats = json_array();
     for (size_t i = 0; seats && i < a->seat_count; i++) {
         char name[160];
-        seat_name(r->pb, s, a->seats[i].party, name, sizeof name);
+        tc__seat_name(r->pb, s, a->seats[i].party, name, sizeof name);
         json_array_append_new(seats, json_string(name));
     }
     return seats;
 }
 
-void approval_tally(const tc_playbook *pb, const tc_instance *inst, const tc_state *s, const tc_activation *a,
-                    tc_tally *t)
+void tc__approval_tally(const tc_playbook *pb, const tc_instance *inst, const tc_state *s,
+                        const tc_activation *a, tc_tally *t)
 {
     (void)pb;
     (void)inst;
@@ -105,11 +105,11 @@ static void record_tally(run *r, const tc_state *s, const tc_tally *t)
         r->failed = 1;
 }
 
-void approval_enter(run *r, tc_activation *a, const tc_state *s)
+void tc__approval_enter(run *r, tc_activation *a, const tc_state *s)
 {
-    if (make_seats(r, a, &s->approval.parties) != 0)
+    if (tc__make_seats(r, a, &s->approval.parties) != 0)
         return;
-    notify(r, s, "vote requested", 0, seat_list(r, s, a));
+    tc__notify(r, s, "vote requested", 0, tc__seat_list(r, s, a));
 }
 
 /*
@@ -127,7 +127,7 @@ static int is_initiator_person(const tc_instance *inst, const tc_actor *actor)
            strcmp(actor->login, inst->initiator_login) == 0;
 }
 
-int approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
+int tc__approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
 {
     const tc_event *ev = r->ev;
     if (ev->vote != TC_VOTE_APPROVE && ev->vote != TC_VOTE_REJECT && ev->vote != TC_VOTE_ABSTAIN)
@@ -143,7 +143,7 @@ int approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
 
     /* Accepted: from here on the vote is recorded. */
     char name[160];
-    seat_name(r->pb, s, seat->party, name, sizeof name);
+    tc__seat_name(r->pb, s, seat->party, name, sizeof name);
     json_t *detail =
         json_pack("{s:s, s:s?, s:s?, s:s}", "vote", tc_vote_name(ev->vote), "party",
                   seat->party >= 0 ? r->pb->parties[seat->party] : NULL, "reason", ev->reason, "seat", name);
@@ -155,10 +155,10 @@ int approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
     seat->vote_by = ev->actor.role ? tc_xstrdup(ev->actor.role) : NULL;
     seat->vote_at = r->now;
     seat->reason = ev->reason ? tc_xstrdup(ev->reason) : NULL;
-    audit(r, TC_AUDIT_VOTE, s, detail);
+    tc__audit(r, TC_AUDIT_VOTE, s, detail);
 
     tc_tally t;
-    approval_tally(r->pb, r->inst, s, a, &t);
+    tc__approval_tally(r->pb, r->inst, s, a, &t);
     tc_decision d = tc_approval_decide(&s->approval.rule, &t);
     if (d != TC_DECISION_OPEN) {
         record_tally(r, s, &t);
@@ -168,18 +168,18 @@ int approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
             if (seat->vote == TC_VOTE_REJECT && seat->party >= 0)
                 json_object_set_new(why, "vetoed_by", json_string(r->pb->parties[seat->party]));
         }
-        leave(r, s, d == TC_DECISION_APPROVED ? "approved" : "rejected", why);
+        tc__leave(r, s, d == TC_DECISION_APPROVED ? "approved" : "rejected", why);
     }
     return 0;
 }
 
-void approval_deadline(run *r, const tc_state *s, tc_activation *a)
+void tc__approval_deadline(run *r, const tc_state *s, tc_activation *a)
 {
     tc_tally t;
-    approval_tally(r->pb, r->inst, s, a, &t);
+    tc__approval_tally(r->pb, r->inst, s, a, &t);
     const char *outcome = tc_approval_holds_at_deadline(&s->approval.rule, &t) ? "approved" : "timeout";
     record_tally(r, s, &t);
-    audit(r, TC_AUDIT_TIMEOUT, s,
-          json_pack("{s:i, s:s, s:o}", "visit", a->visit, "outcome", outcome, "tally", tally_json(&t)));
-    leave(r, s, outcome, closing_detail(s, &t, a->seat_count));
+    tc__audit(r, TC_AUDIT_TIMEOUT, s,
+              json_pack("{s:i, s:s, s:o}", "visit", a->visit, "outcome", outcome, "tally", tally_json(&t)));
+    tc__leave(r, s, outcome, closing_detail(s, &t, a->seat_count));
 }

@@ -2,7 +2,7 @@
 #include "core/machine/condition_eval.h"
 #include "core/machine/machine_internal.h"
 
-void choice_enter(run *r, const tc_state *s)
+void tc__choice_enter(run *r, const tc_state *s)
 {
     int target = s->choice.otherwise;
     json_t *detail = json_object();
@@ -16,6 +16,6 @@ void choice_enter(run *r, const tc_state *s)
     if (json_object_get(detail, "choice") == NULL)
         json_object_set_new(detail, "choice", json_string("otherwise"));
     json_object_set_new(detail, "next", json_string(r->pb->states[target].path));
-    audit(r, TC_AUDIT_LEFT, s, detail);
-    enter(r, &r->pb->states[target]);
+    tc__audit(r, TC_AUDIT_LEFT, s, detail);
+    tc__enter(r, &r->pb->states[target]);
 }

@@ -11,7 +11,7 @@
 
 #include "core/machine/machine_internal.h"
 
-int escalation_levels(const tc_state *s)
+int tc__escalation_levels(const tc_state *s)
 {
     if (s->escalation == NULL)
         return 0;
@@ -26,18 +26,18 @@ static tc_ms level_due(const tc_state *s, const tc_activation *a, int level)
     return a->entered_at + (tc_ms)round * e->levels[n - 1].after + e->levels[i].after;
 }
 
-void escalation_schedule(run *r, const tc_state *s, const tc_activation *a)
+void tc__escalation_schedule(run *r, const tc_state *s, const tc_activation *a)
 {
-    if (a->level >= escalation_levels(s))
+    if (a->level >= tc__escalation_levels(s))
         return;
-    if (s->escalation->until == TC_UNTIL_ACK && task_all_acked(a))
+    if (s->escalation->until == TC_UNTIL_ACK && tc__task_all_acked(a))
         return;
     char purpose[32];
     snprintf(purpose, sizeof purpose, "level%d", a->level + 1);
-    timer_set(r, s, a->visit, purpose, level_due(s, a, a->level + 1));
+    tc__timer_set(r, s, a->visit, purpose, level_due(s, a, a->level + 1));
 }
 
-void escalation_reach(run *r, const tc_state *s, tc_activation *a, int manual)
+void tc__escalation_reach(run *r, const tc_state *s, tc_activation *a, int manual)
 {
     const tc_escalation *e = s->escalation;
     int level = a->level + 1;
@@ -46,7 +46,7 @@ void escalation_reach(run *r, const tc_state *s, tc_activation *a, int manual)
 
     if (manual) {
         snprintf(purpose, sizeof purpose, "level%d", level);
-        timer_clear(r, s, a->visit, purpose);
+        tc__timer_clear(r, s, a->visit, purpose);
     }
     a->level = level;
     if (level > r->inst->escalation_level)
@@ -63,7 +63,7 @@ void escalation_reach(run *r, const tc_state *s, tc_activation *a, int manual)
         r->inst->severity = (tc_severity)def->severity;
         json_object_set_new(detail, "severity", json_string(tc_severity_name(r->inst->severity)));
     }
-    audit(r, TC_AUDIT_ESCALATED, s, detail);
-    notify(r, s, "escalated", level, notify_seats(r, s, &def->notify));
-    escalation_schedule(r, s, a);
+    tc__audit(r, TC_AUDIT_ESCALATED, s, detail);
+    tc__notify(r, s, "escalated", level, tc__notify_seats(r, s, &def->notify));
+    tc__escalation_schedule(r, s, a);
 }

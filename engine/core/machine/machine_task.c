@@ -5,12 +5,12 @@
 #include "core/base/alloc.h"
 #include "core/machine/machine_internal.h"
 
-void task_enter(run *r, tc_activation *a, const tc_state *s)
+void tc__task_enter(run *r, tc_activation *a, const tc_state *s)
 {
-    if (make_seats(r, a, &s->task.parties) != 0)
+    if (tc__make_seats(r, a, &s->task.parties) != 0)
         return;
     json_object_del(r->inst->data, s->path); /* a new visit reports afresh */
-    notify(r, s, "task assigned", 0, seat_list(r, s, a));
+    tc__notify(r, s, "task assigned", 0, tc__seat_list(r, s, a));
 }
 
 static int value_fits(const tc_playbook *pb, const tc_field *f, json_t *v)
@@ -30,7 +30,7 @@ static int value_fits(const tc_playbook *pb, const tc_field *f, json_t *v)
     return 0;
 }
 
-int check_value(const tc_playbook *pb, const tc_field *f, json_t *v, const char *what, tc_error *err)
+int tc__check_value(const tc_playbook *pb, const tc_field *f, json_t *v, const char *what, tc_error *err)
 {
     if (!value_fits(pb, f, v))
         return tc_error_set(err, TC_EINVAL, "%s %s must be %s", what, f->name,
@@ -73,7 +73,7 @@ static int check_outputs(run *r, const tc_state *s, json_t *data, int done)
                 f = &s->task.outputs[i];
         if (f == NULL)
             return tc_error_set(r->err, TC_EINVAL, "task %s has no output %s", s->path, key);
-        int rc = check_value(r->pb, f, value, "output", r->err);
+        int rc = tc__check_value(r->pb, f, value, "output", r->err);
         if (rc != 0)
             return rc;
     }
@@ -94,12 +94,12 @@ static int declared_outcome(const tc_state *s, const char *outcome)
     return 0;
 }
 
-int task_complete(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
+int tc__task_complete(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
 {
     const tc_event *ev = r->ev;
     const char *outcome = ev->outcome ? ev->outcome : "done";
     char name[160];
-    seat_name(r->pb, s, seat->party, name, sizeof name);
+    tc__seat_name(r->pb, s, seat->party, name, sizeof name);
     if (seat->done)
         return tc_error_set(r->err, TC_ECONFLICT, "seat %s already completed %s", name, s->path);
     if (!declared_outcome(s, outcome))
@@ -124,12 +124,13 @@ int task_complete(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
     } else {
         json_object_set(r->inst->data, s->path, data);
     }
-    audit(r, TC_AUDIT_COMPLETED, s,
-          json_pack("{s:s?, s:s, s:s, s:o}", "party", seat->party >= 0 ? r->pb->parties[seat->party] : NULL,
-                    "seat", name, "outcome", outcome, "data", data));
+    tc__audit(r, TC_AUDIT_COMPLETED, s,
+              json_pack("{s:s?, s:s, s:s, s:o}", "party",
+                        seat->party >= 0 ? r->pb->parties[seat->party] : NULL, "seat", name, "outcome",
+                        outcome, "data", data));
 
     if (strcmp(outcome, "done") != 0) {
-        leave(r, s, outcome, NULL);
+        tc__leave(r, s, outcome, NULL);
         return 0;
     }
     size_t done = 0;
@@ -141,11 +142,11 @@ int task_complete(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
     else if (s->task.complete == TC_COMPLETE_MIN && (size_t)s->task.complete_min < needed)
         needed = (size_t)s->task.complete_min;
     if (done >= needed)
-        leave(r, s, "done", NULL);
+        tc__leave(r, s, "done", NULL);
     return 0;
 }
 
-int task_all_acked(const tc_activation *a)
+int tc__task_all_acked(const tc_activation *a)
 {
     for (size_t i = 0; i < a->seat_count; i++)
         if (a->seats[i].acked_by == NULL)
@@ -153,22 +154,22 @@ int task_all_acked(const tc_activation *a)
     return a->seat_count > 0;
 }
 
-int task_ack(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
+int tc__task_ack(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
 {
     char name[160];
-    seat_name(r->pb, s, seat->party, name, sizeof name);
+    tc__seat_name(r->pb, s, seat->party, name, sizeof name);
     if (seat->acked_by != NULL)
         return tc_error_set(r->err, TC_ECONFLICT, "seat %s already acknowledged %s", name, s->path);
     seat->acked_by = tc_xstrdup(r->ev->actor.role ? r->ev->actor.role : "");
     seat->acked_at = r->now;
-    audit(r, TC_AUDIT_ACKED, s,
-          json_pack("{s:s?, s:s}", "party", seat->party >= 0 ? r->pb->parties[seat->party] : NULL, "seat",
-                    name));
-    if (s->escalation != NULL && s->escalation->until == TC_UNTIL_ACK && task_all_acked(a) &&
-        a->level < escalation_levels(s)) {
+    tc__audit(r, TC_AUDIT_ACKED, s,
+              json_pack("{s:s?, s:s}", "party", seat->party >= 0 ? r->pb->parties[seat->party] : NULL, "seat",
+                        name));
+    if (s->escalation != NULL && s->escalation->until == TC_UNTIL_ACK && tc__task_all_acked(a) &&
+        a->level < tc__escalation_levels(s)) {
         char purpose[32];
         snprintf(purpose, sizeof purpose, "level%d", a->level + 1);
-        timer_clear(r, s, a->visit, purpose); /* every seat has seen it: the ladder stops */
+        tc__timer_clear(r, s, a->visit, purpose); /* every seat has seen it: the ladder stops */
     }
     return 0;
 }

@@ -84,7 +84,7 @@ static int prepare_inputs(const tc_playbook *pb, tc_instance *inst, json_t *give
             v = f->default_value;
         if (v == NULL)
             continue;
-        int rc = check_value(pb, f, v, "input", err);
+        int rc = tc__check_value(pb, f, v, "input", err);
         if (rc != 0) {
             json_decref(inputs);
             return rc;
@@ -101,7 +101,7 @@ int tc_trigger_prepare(const tc_playbook *pb, tc_instance *inst, const tc_trigge
 {
     if (t->title != NULL && !tc_utf8_valid(t->title, strlen(t->title), NULL))
         return tc_error_set(err, TC_EINVAL, "the title is not valid UTF-8");
-    if (actor->role != NULL && !may_trigger(pb, actor))
+    if (actor->role != NULL && !tc__may_trigger(pb, actor))
         return tc_error_set(err, TC_EPERM, "%s may not trigger playbook %s", actor->role, pb->name);
 
     int severity = t->severity ? tc_severity_parse(t->severity) : TC_SEVERITY_UNKNOWN;

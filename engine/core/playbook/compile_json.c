@@ -15,7 +15,7 @@ static int plain_key(const char *key)
     return 1;
 }
 
-size_t where_push_key(compile_ctx *ctx, const char *key)
+size_t tc__where_push_key(compile_ctx *ctx, const char *key)
 {
     size_t before = ctx->where_len;
     size_t room = sizeof ctx->where - ctx->where_len;
@@ -42,7 +42,7 @@ size_t where_push_key(compile_ctx *ctx, const char *key)
     return before;
 }
 
-size_t where_push_index(compile_ctx *ctx, size_t index)
+size_t tc__where_push_index(compile_ctx *ctx, size_t index)
 {
     size_t before = ctx->where_len;
     size_t room = sizeof ctx->where - ctx->where_len;
@@ -52,7 +52,7 @@ size_t where_push_index(compile_ctx *ctx, size_t index)
     return before;
 }
 
-void where_pop(compile_ctx *ctx, size_t length)
+void tc__where_pop(compile_ctx *ctx, size_t length)
 {
     ctx->where_len = length;
     ctx->where[length] = '\0';
@@ -67,7 +67,7 @@ static void report(compile_ctx *ctx, const char *fmt, va_list ap)
         ctx->oom = 1;
 }
 
-void problem(compile_ctx *ctx, const char *fmt, ...)
+void tc__problem(compile_ctx *ctx, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -75,36 +75,36 @@ void problem(compile_ctx *ctx, const char *fmt, ...)
     va_end(ap);
 }
 
-void problem_at(compile_ctx *ctx, const char *key, const char *fmt, ...)
+void tc__problem_at(compile_ctx *ctx, const char *key, const char *fmt, ...)
 {
-    size_t mark = where_push_key(ctx, key);
+    size_t mark = tc__where_push_key(ctx, key);
     va_list ap;
     va_start(ap, fmt);
     report(ctx, fmt, ap);
     va_end(ap);
-    where_pop(ctx, mark);
+    tc__where_pop(ctx, mark);
 }
 
-void *out_of_memory(compile_ctx *ctx)
+void *tc__out_of_memory(compile_ctx *ctx)
 {
     ctx->oom = 1;
     return NULL;
 }
 
-void *carve(compile_ctx *ctx, size_t count, size_t size)
+void *tc__carve(compile_ctx *ctx, size_t count, size_t size)
 {
     void *p = tc_arena_array(ctx->arena, count, size);
-    return p ? p : out_of_memory(ctx);
+    return p ? p : tc__out_of_memory(ctx);
 }
 
-char *carve_string(compile_ctx *ctx, const char *s)
+char *tc__carve_string(compile_ctx *ctx, const char *s)
 {
     char *p = tc_arena_strdup(ctx->arena, s);
-    return p || !s ? p : out_of_memory(ctx);
+    return p || !s ? p : tc__out_of_memory(ctx);
 }
 
-void check_keys(compile_ctx *ctx, json_t *obj, const char *const *allowed,
-                const char *(*describe)(const char *key, void *arg), void *arg)
+void tc__check_keys(compile_ctx *ctx, json_t *obj, const char *const *allowed,
+                    const char *(*describe)(const char *key, void *arg), void *arg)
 {
     const char *key;
     json_t *value;
@@ -117,16 +117,16 @@ void check_keys(compile_ctx *ctx, json_t *obj, const char *const *allowed,
         if (allowed[i] != NULL)
             continue;
         const char *why = describe ? describe(key, arg) : NULL;
-        problem_at(ctx, key, "%s", why ? why : "unknown key");
+        tc__problem_at(ctx, key, "%s", why ? why : "unknown key");
     }
 }
 
-int get_member(compile_ctx *ctx, json_t *obj, const char *key, int required, json_t **out)
+int tc__get_member(compile_ctx *ctx, json_t *obj, const char *key, int required, json_t **out)
 {
     json_t *value = json_object_get(obj, key);
     if (value == NULL) {
         if (required)
-            problem(ctx, "missing key \"%s\"", key);
+            tc__problem(ctx, "missing key \"%s\"", key);
         return 0;
     }
     *out = value;
@@ -136,61 +136,61 @@ int get_member(compile_ctx *ctx, json_t *obj, const char *key, int required, jso
 /* The start of every typed getter: presence, then a type test. */
 #define TYPED(test, expected)                                                                                \
     json_t *value;                                                                                           \
-    int present = get_member(ctx, obj, key, required, &value);                                               \
+    int present = tc__get_member(ctx, obj, key, required, &value);                                           \
     if (present <= 0)                                                                                        \
         return present;                                                                                      \
     if (!(test)) {                                                                                           \
-        problem_at(ctx, key, "expected %s", expected);                                                       \
+        tc__problem_at(ctx, key, "expected %s", expected);                                                   \
         return -1;                                                                                           \
     }
 
-int get_string(compile_ctx *ctx, json_t *obj, const char *key, int required, const char **out)
+int tc__get_string(compile_ctx *ctx, json_t *obj, const char *key, int required, const char **out)
 {
     TYPED(json_is_string(value), "a string");
     *out = json_string_value(value);
     return 1;
 }
 
-int get_bool(compile_ctx *ctx, json_t *obj, const char *key, int required, int *out)
+int tc__get_bool(compile_ctx *ctx, json_t *obj, const char *key, int required, int *out)
 {
     TYPED(json_is_boolean(value), "true or false");
     *out = json_is_true(value);
     return 1;
 }
 
-int get_int(compile_ctx *ctx, json_t *obj, const char *key, int required, long long min, long long max,
-            long long *out)
+int tc__get_int(compile_ctx *ctx, json_t *obj, const char *key, int required, long long min, long long max,
+                long long *out)
 {
     TYPED(json_is_integer(value), "an integer");
     long long v = json_integer_value(value);
     if (v < min || v > max) {
-        problem_at(ctx, key, "must be between %lld and %lld", min, max);
+        tc__problem_at(ctx, key, "must be between %lld and %lld", min, max);
         return -1;
     }
     *out = v;
     return 1;
 }
 
-int get_object(compile_ctx *ctx, json_t *obj, const char *key, int required, json_t **out)
+int tc__get_object(compile_ctx *ctx, json_t *obj, const char *key, int required, json_t **out)
 {
     TYPED(json_is_object(value), "an object");
     *out = value;
     return 1;
 }
 
-int get_array(compile_ctx *ctx, json_t *obj, const char *key, int required, json_t **out)
+int tc__get_array(compile_ctx *ctx, json_t *obj, const char *key, int required, json_t **out)
 {
     TYPED(json_is_array(value), "an array");
     *out = value;
     return 1;
 }
 
-int get_duration(compile_ctx *ctx, json_t *obj, const char *key, int required, tc_ms *out)
+int tc__get_duration(compile_ctx *ctx, json_t *obj, const char *key, int required, tc_ms *out)
 {
     TYPED(json_is_string(value), "an ISO 8601 duration such as \"PT4H\"");
     const char *why;
     if (tc_duration_parse(json_string_value(value), out, &why) != 0) {
-        problem_at(ctx, key, "\"%s\": %s", json_string_value(value), why);
+        tc__problem_at(ctx, key, "\"%s\": %s", json_string_value(value), why);
         return -1;
     }
     return 1;
@@ -228,22 +228,22 @@ static int party_char(int c)
     return lower(c) || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
-int is_id(const char *s)
+int tc__is_id(const char *s)
 {
     return matches(s, lower, id_char, 63);
 }
 
-int is_slug(const char *s)
+int tc__is_slug(const char *s)
 {
     return matches(s, slug_first, slug_char, 63);
 }
 
-int is_party_name(const char *s)
+int tc__is_party_name(const char *s)
 {
     return matches(s, party_char, party_char, 32);
 }
 
-const char *a_state_type(tc_state_type type)
+const char *tc__a_state_type(tc_state_type type)
 {
     switch (type) {
     case TC_STATE_TASK:

@@ -13,33 +13,33 @@ static const char *const top_keys[] = {
     "roles",  "inputs", "permissions", "start",       "states",  NULL,
 };
 
-/* An array of unique names matching is_party_name, interned in index (when not NULL). */
+/* An array of unique names matching tc__is_party_name, interned in index (when not NULL). */
 static const char *const *compile_names(compile_ctx *ctx, json_t *array, const char *what, tc_strindex *index,
                                         size_t *count)
 {
     size_t n = json_array_size(array);
-    const char **names = carve(ctx, n, sizeof *names);
+    const char **names = tc__carve(ctx, n, sizeof *names);
     tc_strindex *seen = tc_strindex_new(ctx->arena, n);
     size_t kept = 0;
     if (names == NULL || seen == NULL)
-        return out_of_memory(ctx);
+        return tc__out_of_memory(ctx);
     for (size_t i = 0; i < n; i++) {
         json_t *item = json_array_get(array, i);
-        size_t mark = where_push_index(ctx, i);
+        size_t mark = tc__where_push_index(ctx, i);
         if (!json_is_string(item)) {
-            problem(ctx, "expected a string");
-        } else if (!is_party_name(json_string_value(item))) {
-            problem(ctx, "\"%s\" is not a valid %s name (letters, digits, _ and -, up to 32)",
-                    json_string_value(item), what);
+            tc__problem(ctx, "expected a string");
+        } else if (!tc__is_party_name(json_string_value(item))) {
+            tc__problem(ctx, "\"%s\" is not a valid %s name (letters, digits, _ and -, up to 32)",
+                        json_string_value(item), what);
         } else if (tc_strindex_put(seen, json_string_value(item), (int)kept) == 1) {
-            problem(ctx, "duplicate %s \"%s\"", what, json_string_value(item));
+            tc__problem(ctx, "duplicate %s \"%s\"", what, json_string_value(item));
         } else {
-            names[kept] = carve_string(ctx, json_string_value(item));
+            names[kept] = tc__carve_string(ctx, json_string_value(item));
             if (index != NULL && names[kept] != NULL && tc_strindex_put(index, names[kept], (int)kept) < 0)
                 ctx->oom = 1;
             kept++;
         }
-        where_pop(ctx, mark);
+        tc__where_pop(ctx, mark);
     }
     *count = kept;
     return names;
@@ -49,31 +49,31 @@ static void compile_roles(compile_ctx *ctx, json_t *roles)
 {
     static const char *const keys[] = {"title", "per_party", NULL};
     size_t n = json_object_size(roles), i = 0;
-    tc_role *out = carve(ctx, n, sizeof *out);
+    tc_role *out = tc__carve(ctx, n, sizeof *out);
     const char *id;
     json_t *role;
     if (out == NULL)
         return;
     json_object_foreach(roles, id, role)
     {
-        size_t mark = where_push_key(ctx, id);
-        if (!is_id(id)) {
-            problem(ctx, "\"%s\" is not a valid role id (a-z, 0-9 and _, starting with a letter, up to 63)",
-                    id);
+        size_t mark = tc__where_push_key(ctx, id);
+        if (!tc__is_id(id)) {
+            tc__problem(
+                ctx, "\"%s\" is not a valid role id (a-z, 0-9 and _, starting with a letter, up to 63)", id);
         } else if (!json_is_object(role)) {
-            problem(ctx, "expected an object");
+            tc__problem(ctx, "expected an object");
         } else {
             tc_role *r = &out[i];
-            check_keys(ctx, role, keys, NULL, NULL);
-            get_string(ctx, role, "title", 1, &r->title);
-            get_bool(ctx, role, "per_party", 0, &r->per_party);
-            r->id = carve_string(ctx, id);
-            r->title = carve_string(ctx, r->title);
+            tc__check_keys(ctx, role, keys, NULL, NULL);
+            tc__get_string(ctx, role, "title", 1, &r->title);
+            tc__get_bool(ctx, role, "per_party", 0, &r->per_party);
+            r->id = tc__carve_string(ctx, id);
+            r->title = tc__carve_string(ctx, r->title);
             if (r->id != NULL && tc_strindex_put(ctx->roles, r->id, (int)i) < 0)
                 ctx->oom = 1;
             i++;
         }
-        where_pop(ctx, mark);
+        tc__where_pop(ctx, mark);
     }
     ctx->pb->roles = out;
     ctx->pb->role_count = i;
@@ -114,7 +114,7 @@ static const char *a_value_type(tc_value_type type)
     return "a value";
 }
 
-void compile_field(compile_ctx *ctx, json_t *json, tc_field *field, int is_input)
+void tc__compile_field(compile_ctx *ctx, json_t *json, tc_field *field, int is_input)
 {
     static const char *const input_keys[] = {"type", "required", "default", "enum",
                                              "min",  "max",      "title",   NULL};
@@ -122,29 +122,30 @@ void compile_field(compile_ctx *ctx, json_t *json, tc_field *field, int is_input
     const char *type = NULL;
     json_t *value;
 
-    check_keys(ctx, json, is_input ? input_keys : output_keys, NULL, NULL);
+    tc__check_keys(ctx, json, is_input ? input_keys : output_keys, NULL, NULL);
     field->type = (tc_value_type)-1;
-    if (get_string(ctx, json, "type", 1, &type) == 1) {
+    if (tc__get_string(ctx, json, "type", 1, &type) == 1) {
         static const char *const names[] = {"string", "integer", "number", "boolean", "party"};
         for (size_t t = 0; t < sizeof names / sizeof names[0]; t++)
             if (strcmp(type, names[t]) == 0)
                 field->type = (tc_value_type)t;
         if ((int)field->type < 0)
-            problem_at(ctx, "type", "unknown type \"%s\" (string, integer, number, boolean or party)", type);
+            tc__problem_at(ctx, "type", "unknown type \"%s\" (string, integer, number, boolean or party)",
+                           type);
     }
-    get_bool(ctx, json, "required", 0, &field->required);
-    get_string(ctx, json, "title", 0, &field->title);
-    field->title = carve_string(ctx, field->title);
+    tc__get_bool(ctx, json, "required", 0, &field->required);
+    tc__get_string(ctx, json, "title", 0, &field->title);
+    field->title = tc__carve_string(ctx, field->title);
 
     int numeric = field->type == TC_VALUE_INTEGER || field->type == TC_VALUE_NUMBER;
     static const char *const bounds[] = {"min", "max"};
     for (int b = 0; b < 2; b++) {
-        if (get_member(ctx, json, bounds[b], 0, &value) != 1)
+        if (tc__get_member(ctx, json, bounds[b], 0, &value) != 1)
             continue;
         if (!json_is_number(value)) {
-            problem_at(ctx, bounds[b], "expected a number");
+            tc__problem_at(ctx, bounds[b], "expected a number");
         } else if (!numeric && (int)field->type >= 0) {
-            problem_at(ctx, bounds[b], "only integer and number fields have bounds");
+            tc__problem_at(ctx, bounds[b], "only integer and number fields have bounds");
         } else if (b == 0) {
             field->has_min = 1;
             field->min = json_number_value(value);
@@ -154,27 +155,27 @@ void compile_field(compile_ctx *ctx, json_t *json, tc_field *field, int is_input
         }
     }
     if (field->has_min && field->has_max && field->min > field->max)
-        problem_at(ctx, "max", "must not be below min");
+        tc__problem_at(ctx, "max", "must not be below min");
 
-    if (get_member(ctx, json, "enum", 0, &value) == 1) {
+    if (tc__get_member(ctx, json, "enum", 0, &value) == 1) {
         if (!json_is_array(value) || json_array_size(value) == 0) {
-            problem_at(ctx, "enum", "expected a non-empty array of allowed values");
+            tc__problem_at(ctx, "enum", "expected a non-empty array of allowed values");
         } else {
             field->enum_values = value;
-            size_t mark = where_push_key(ctx, "enum");
+            size_t mark = tc__where_push_key(ctx, "enum");
             for (size_t i = 0; i < json_array_size(value); i++)
                 if ((int)field->type >= 0 && !value_fits(ctx, field, json_array_get(value, i))) {
-                    size_t m = where_push_index(ctx, i);
-                    problem(ctx, "expected %s", a_value_type(field->type));
-                    where_pop(ctx, m);
+                    size_t m = tc__where_push_index(ctx, i);
+                    tc__problem(ctx, "expected %s", a_value_type(field->type));
+                    tc__where_pop(ctx, m);
                 }
-            where_pop(ctx, mark);
+            tc__where_pop(ctx, mark);
         }
     }
-    if (is_input && get_member(ctx, json, "default", 0, &value) == 1 && (int)field->type >= 0) {
+    if (is_input && tc__get_member(ctx, json, "default", 0, &value) == 1 && (int)field->type >= 0) {
         field->default_value = value;
         if (!value_fits(ctx, field, value))
-            problem_at(ctx, "default", "expected %s", a_value_type(field->type));
+            tc__problem_at(ctx, "default", "expected %s", a_value_type(field->type));
         else if (field->enum_values != NULL) {
             size_t i = 0;
             while (i < json_array_size(field->enum_values) &&
@@ -182,12 +183,13 @@ void compile_field(compile_ctx *ctx, json_t *json, tc_field *field, int is_input
                 i++;
             if (i == json_array_size(field->enum_values)) {
                 char *text = json_dumps(value, JSON_ENCODE_ANY);
-                problem_at(ctx, "default", "%s is not one of the enum values", text ? text : "the value");
+                tc__problem_at(ctx, "default", "%s is not one of the enum values", text ? text : "the value");
                 free(text);
             }
         } else if (json_is_number(value) && ((field->has_min && json_number_value(value) < field->min) ||
                                              (field->has_max && json_number_value(value) > field->max))) {
-            problem_at(ctx, "default", "%g is out of the range from min to max", json_number_value(value));
+            tc__problem_at(ctx, "default", "%g is out of the range from min to max",
+                           json_number_value(value));
         }
     }
 }
@@ -195,61 +197,62 @@ void compile_field(compile_ctx *ctx, json_t *json, tc_field *field, int is_input
 static void compile_inputs(compile_ctx *ctx, json_t *inputs)
 {
     size_t n = json_object_size(inputs), i = 0;
-    tc_field *out = carve(ctx, n, sizeof *out);
+    tc_field *out = tc__carve(ctx, n, sizeof *out);
     const char *name;
     json_t *input;
     if (out == NULL)
         return;
     json_object_foreach(inputs, name, input)
     {
-        size_t mark = where_push_key(ctx, name);
-        if (!is_id(name)) {
-            problem(ctx, "\"%s\" is not a valid input name (a-z, 0-9 and _, starting with a letter)", name);
+        size_t mark = tc__where_push_key(ctx, name);
+        if (!tc__is_id(name)) {
+            tc__problem(ctx, "\"%s\" is not a valid input name (a-z, 0-9 and _, starting with a letter)",
+                        name);
         } else if (!json_is_object(input)) {
-            problem(ctx, "expected an object");
+            tc__problem(ctx, "expected an object");
         } else {
-            compile_field(ctx, input, &out[i], 1);
-            out[i].name = carve_string(ctx, name);
+            tc__compile_field(ctx, input, &out[i], 1);
+            out[i].name = tc__carve_string(ctx, name);
             if (out[i].name != NULL && tc_strindex_put(ctx->inputs, out[i].name, (int)i) < 0)
                 ctx->oom = 1;
             i++;
         }
-        where_pop(ctx, mark);
+        tc__where_pop(ctx, mark);
     }
     ctx->pb->inputs = out;
     ctx->pb->input_count = i;
 }
 
-void compile_role_list(compile_ctx *ctx, json_t *array, tc_role_list *out)
+void tc__compile_role_list(compile_ctx *ctx, json_t *array, tc_role_list *out)
 {
     out->given = 1;
     if (!json_is_array(array)) {
-        problem(ctx, "expected an array of role ids");
+        tc__problem(ctx, "expected an array of role ids");
         return;
     }
-    int *index = carve(ctx, json_array_size(array), sizeof *index);
+    int *index = tc__carve(ctx, json_array_size(array), sizeof *index);
     if (index == NULL)
         return;
     for (size_t i = 0; i < json_array_size(array); i++) {
         json_t *item = json_array_get(array, i);
-        size_t mark = where_push_index(ctx, i);
+        size_t mark = tc__where_push_index(ctx, i);
         int role = json_is_string(item) ? tc_strindex_get(ctx->roles, json_string_value(item)) : -1;
         if (!json_is_string(item))
-            problem(ctx, "expected a role id");
+            tc__problem(ctx, "expected a role id");
         else if (role < 0)
-            problem(ctx, "unknown role \"%s\"", json_string_value(item));
+            tc__problem(ctx, "unknown role \"%s\"", json_string_value(item));
         else
             index[out->count++] = role;
-        where_pop(ctx, mark);
+        tc__where_pop(ctx, mark);
     }
     out->index = index;
 }
 
-void compile_party_list(compile_ctx *ctx, json_t *value, tc_party_list *out)
+void tc__compile_party_list(compile_ctx *ctx, json_t *value, tc_party_list *out)
 {
     size_t n = ctx->pb->party_count;
     if (json_is_string(value) && strcmp(json_string_value(value), "all") == 0) {
-        int *index = carve(ctx, n, sizeof *index);
+        int *index = tc__carve(ctx, n, sizeof *index);
         if (index == NULL)
             return;
         for (size_t i = 0; i < n; i++)
@@ -260,28 +263,28 @@ void compile_party_list(compile_ctx *ctx, json_t *value, tc_party_list *out)
         return;
     }
     if (!json_is_array(value) || json_array_size(value) == 0) {
-        problem(ctx, "expected \"all\" or a non-empty array of parties");
+        tc__problem(ctx, "expected \"all\" or a non-empty array of parties");
         return;
     }
-    int *index = carve(ctx, json_array_size(value), sizeof *index);
+    int *index = tc__carve(ctx, json_array_size(value), sizeof *index);
     if (index == NULL)
         return;
     for (size_t i = 0; i < json_array_size(value); i++) {
         json_t *item = json_array_get(value, i);
-        size_t mark = where_push_index(ctx, i);
+        size_t mark = tc__where_push_index(ctx, i);
         int party = json_is_string(item) ? tc_strindex_get(ctx->parties, json_string_value(item)) : -1;
         int duplicate = 0;
         for (size_t j = 0; j < out->count; j++)
             duplicate |= index[j] == party;
         if (!json_is_string(item))
-            problem(ctx, "expected a party");
+            tc__problem(ctx, "expected a party");
         else if (party < 0)
-            problem(ctx, "unknown party \"%s\"", json_string_value(item));
+            tc__problem(ctx, "unknown party \"%s\"", json_string_value(item));
         else if (duplicate)
-            problem(ctx, "duplicate party \"%s\"", json_string_value(item));
+            tc__problem(ctx, "duplicate party \"%s\"", json_string_value(item));
         else
             index[out->count++] = party;
-        where_pop(ctx, mark);
+        tc__where_pop(ctx, mark);
     }
     out->index = index;
 }
@@ -290,14 +293,14 @@ static void compile_permissions(compile_ctx *ctx, json_t *permissions)
 {
     static const char *const keys[] = {"trigger", "escalate", "cancel", NULL};
     tc_role_list *lists[] = {&ctx->pb->permit_trigger, &ctx->pb->permit_escalate, &ctx->pb->permit_cancel};
-    check_keys(ctx, permissions, keys, NULL, NULL);
+    tc__check_keys(ctx, permissions, keys, NULL, NULL);
     for (int i = 0; i < 3; i++) {
         json_t *value;
-        if (get_member(ctx, permissions, keys[i], 0, &value) != 1)
+        if (tc__get_member(ctx, permissions, keys[i], 0, &value) != 1)
             continue;
-        size_t mark = where_push_key(ctx, keys[i]);
-        compile_role_list(ctx, value, lists[i]);
-        where_pop(ctx, mark);
+        size_t mark = tc__where_push_key(ctx, keys[i]);
+        tc__compile_role_list(ctx, value, lists[i]);
+        tc__where_pop(ctx, mark);
     }
 }
 
@@ -307,46 +310,46 @@ static void compile_top(compile_ctx *ctx, json_t *doc)
     const char *text;
     json_t *value;
 
-    check_keys(ctx, doc, top_keys, NULL, NULL);
-    if (get_string(ctx, doc, "format", 1, &text) == 1 && strcmp(text, TC_PLAYBOOK_FORMAT) != 0)
-        problem_at(ctx, "format", "must be \"%s\", not \"%s\"", TC_PLAYBOOK_FORMAT, text);
-    if (get_string(ctx, doc, "name", 1, &text) == 1) {
-        if (!is_slug(text))
-            problem_at(
+    tc__check_keys(ctx, doc, top_keys, NULL, NULL);
+    if (tc__get_string(ctx, doc, "format", 1, &text) == 1 && strcmp(text, TC_PLAYBOOK_FORMAT) != 0)
+        tc__problem_at(ctx, "format", "must be \"%s\", not \"%s\"", TC_PLAYBOOK_FORMAT, text);
+    if (tc__get_string(ctx, doc, "name", 1, &text) == 1) {
+        if (!tc__is_slug(text))
+            tc__problem_at(
                 ctx, "name",
                 "\"%s\" is not a valid name (a-z, 0-9 and -, starting with a letter or digit, up to 63)",
                 text);
-        pb->name = carve_string(ctx, text);
+        pb->name = tc__carve_string(ctx, text);
     }
-    if (get_string(ctx, doc, "title", 1, &text) == 1)
-        pb->title = carve_string(ctx, text);
-    if (get_string(ctx, doc, "description", 0, &text) == 1)
-        pb->description = carve_string(ctx, text);
+    if (tc__get_string(ctx, doc, "title", 1, &text) == 1)
+        pb->title = tc__carve_string(ctx, text);
+    if (tc__get_string(ctx, doc, "description", 0, &text) == 1)
+        pb->description = tc__carve_string(ctx, text);
 
-    if (get_array(ctx, doc, "parties", 1, &value) == 1) {
-        size_t mark = where_push_key(ctx, "parties");
+    if (tc__get_array(ctx, doc, "parties", 1, &value) == 1) {
+        size_t mark = tc__where_push_key(ctx, "parties");
         pb->parties = compile_names(ctx, value, "party", ctx->parties, &pb->party_count);
-        where_pop(ctx, mark);
+        tc__where_pop(ctx, mark);
     }
-    if (get_array(ctx, doc, "observers", 0, &value) == 1) {
-        size_t mark = where_push_key(ctx, "observers");
+    if (tc__get_array(ctx, doc, "observers", 0, &value) == 1) {
+        size_t mark = tc__where_push_key(ctx, "observers");
         pb->observers = compile_names(ctx, value, "observer", NULL, &pb->observer_count);
-        where_pop(ctx, mark);
+        tc__where_pop(ctx, mark);
     }
-    if (get_object(ctx, doc, "roles", 1, &value) == 1) {
-        size_t mark = where_push_key(ctx, "roles");
+    if (tc__get_object(ctx, doc, "roles", 1, &value) == 1) {
+        size_t mark = tc__where_push_key(ctx, "roles");
         compile_roles(ctx, value);
-        where_pop(ctx, mark);
+        tc__where_pop(ctx, mark);
     }
-    if (get_object(ctx, doc, "inputs", 0, &value) == 1) {
-        size_t mark = where_push_key(ctx, "inputs");
+    if (tc__get_object(ctx, doc, "inputs", 0, &value) == 1) {
+        size_t mark = tc__where_push_key(ctx, "inputs");
         compile_inputs(ctx, value);
-        where_pop(ctx, mark);
+        tc__where_pop(ctx, mark);
     }
-    if (get_object(ctx, doc, "permissions", 0, &value) == 1) {
-        size_t mark = where_push_key(ctx, "permissions");
+    if (tc__get_object(ctx, doc, "permissions", 0, &value) == 1) {
+        size_t mark = tc__where_push_key(ctx, "permissions");
         compile_permissions(ctx, value);
-        where_pop(ctx, mark);
+        tc__where_pop(ctx, mark);
     }
 }
 
@@ -406,13 +409,13 @@ int tc_playbook_compile(const char *text, size_t length, tc_playbook **out, tc_d
         ctx.oom = 1;
 
     if (!json_is_object(doc))
-        problem(&ctx, "expected an object (a playbook is one JSON object)");
+        tc__problem(&ctx, "expected an object (a playbook is one JSON object)");
     if (!ctx.oom && json_is_object(doc))
         compile_top(&ctx, doc);
     if (!ctx.oom && json_is_object(doc))
-        compile_states(&ctx, doc);
+        tc__compile_states(&ctx, doc);
     if (!ctx.oom && json_is_object(doc))
-        check_graph(&ctx);
+        tc__check_graph(&ctx);
     free(ctx.state_json);
     free(ctx.machines);
     pb->paths = ctx.paths;

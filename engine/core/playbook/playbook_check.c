@@ -82,17 +82,17 @@ static void explain_impossible(compile_ctx *ctx, const tc_state *s, const char *
 {
     if (strcmp(outcome, "timeout") == 0 && s->type == TC_STATE_APPROVAL &&
         s->approval.rule.kind == TC_RULE_SILENCE)
-        problem(ctx, "a silence procedure never times out (its deadline approves)");
+        tc__problem(ctx, "a silence procedure never times out (its deadline approves)");
     else if (strcmp(outcome, "timeout") == 0)
-        problem(ctx, "the state has no \"deadline\", so it cannot time out");
+        tc__problem(ctx, "the state has no \"deadline\", so it cannot time out");
     else if (strcmp(outcome, "failed") == 0 && s->type == TC_STATE_PARALLEL)
-        problem(ctx, "no branch can reach an end whose outcome is \"failed\"");
+        tc__problem(ctx, "no branch can reach an end whose outcome is \"failed\"");
     else if (strcmp(outcome, "done") == 0 && s->next_count == 1 &&
              json_is_string(json_object_get(ctx->state_json[s->index], "next")))
-        problem(ctx, "%s state cannot produce outcome \"done\" (a plain next means {\"done\": ...})",
-                a_state_type(s->type));
+        tc__problem(ctx, "%s state cannot produce outcome \"done\" (a plain next means {\"done\": ...})",
+                    tc__a_state_type(s->type));
     else
-        problem(ctx, "%s state cannot produce outcome \"%s\"", a_state_type(s->type), outcome);
+        tc__problem(ctx, "%s state cannot produce outcome \"%s\"", tc__a_state_type(s->type), outcome);
 }
 
 static void check_outcomes(compile_ctx *ctx, const tc_state *s)
@@ -104,19 +104,19 @@ static void check_outcomes(compile_ctx *ctx, const tc_state *s)
     produced(s, json_object_get(ctx->state_json[s->index], "deadline") != NULL, &set);
     int plain = json_is_string(json_object_get(ctx->state_json[s->index], "next"));
 
-    where_pop(ctx, 0);
+    tc__where_pop(ctx, 0);
     snprintf(ctx->where, sizeof ctx->where, "%s", s->where);
     ctx->where_len = strlen(ctx->where);
-    where_push_key(ctx, "next");
+    tc__where_push_key(ctx, "next");
     for (size_t i = 0; i < s->next_count; i++) {
         if (has(&set, s->next[i].outcome))
             continue;
         if (plain) {
             explain_impossible(ctx, s, s->next[i].outcome);
         } else {
-            size_t inner = where_push_key(ctx, s->next[i].outcome);
+            size_t inner = tc__where_push_key(ctx, s->next[i].outcome);
             explain_impossible(ctx, s, s->next[i].outcome);
-            where_pop(ctx, inner);
+            tc__where_pop(ctx, inner);
         }
     }
     for (size_t i = 0; i < set.count; i++) {
@@ -124,9 +124,9 @@ static void check_outcomes(compile_ctx *ctx, const tc_state *s)
         for (size_t j = 0; j < s->next_count; j++)
             mapped |= strcmp(s->next[j].outcome, set.names[i]) == 0;
         if (!mapped)
-            problem(ctx, "no next state for outcome \"%s\"", set.names[i]);
+            tc__problem(ctx, "no next state for outcome \"%s\"", set.names[i]);
     }
-    where_pop(ctx, 1);
+    tc__where_pop(ctx, 1);
 }
 
 /* Calls visit(target) for each state s can go to directly. */
@@ -234,18 +234,18 @@ static void check_machine(compile_ctx *ctx, tc_machine *m, unsigned char *reache
 
     for (size_t i = 0; i < m->count; i++) {
         const tc_state *s = &ctx->states[m->states[i]];
-        where_pop(ctx, 0);
+        tc__where_pop(ctx, 0);
         snprintf(ctx->where, sizeof ctx->where, "%s", s->where);
         ctx->where_len = strlen(ctx->where);
         if (!reached[s->index])
-            problem(ctx, "no path from the start state \"%s\" leads here", ctx->states[m->start].id);
+            tc__problem(ctx, "no path from the start state \"%s\" leads here", ctx->states[m->start].id);
         else if (!ends[s->index])
-            problem(ctx, "no end state can be reached from here");
+            tc__problem(ctx, "no end state can be reached from here");
         if (s->type == TC_STATE_END && reached[s->index] && m->parent != NULL &&
             strcmp(s->end.outcome, "failed") == 0)
             ((tc_state *)m->parent)->parallel.can_fail = 1;
     }
-    where_pop(ctx, 1);
+    tc__where_pop(ctx, 1);
 }
 
 /*
@@ -279,11 +279,11 @@ static int choice_loop(compile_ctx *ctx, int index, unsigned char *colour, int *
                 used +=
                     (size_t)snprintf(chain + used, sizeof chain - used, "%s -> ", ctx->states[path[k]].id);
             snprintf(chain + used, sizeof chain - used, "%s", t->id);
-            where_pop(ctx, 0);
+            tc__where_pop(ctx, 0);
             snprintf(ctx->where, sizeof ctx->where, "%s", t->where);
             ctx->where_len = strlen(ctx->where);
-            problem(ctx, "choices loop without waiting (%s): one of them must lead out", chain);
-            where_pop(ctx, 1);
+            tc__problem(ctx, "choices loop without waiting (%s): one of them must lead out", chain);
+            tc__where_pop(ctx, 1);
             return 1;
         }
         if (colour[t->index] == 0 && choice_loop(ctx, t->index, colour, path, depth + 1))
@@ -309,7 +309,7 @@ static void check_choice_loops(compile_ctx *ctx)
     free(path);
 }
 
-void check_graph(compile_ctx *ctx)
+void tc__check_graph(compile_ctx *ctx)
 {
     size_t n = ctx->state_count, most_edges = 1;
     if (ctx->pb->root == NULL)

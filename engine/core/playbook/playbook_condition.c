@@ -60,7 +60,7 @@ static int resolve_data(compile_ctx *ctx, tc_cond *c, char seg[][TC_WHERE_MAX / 
 {
     int index = tc_strindex_get(ctx->paths, seg[1]);
     if (index < 0) {
-        problem(ctx, "unknown state \"%s\" in \"%s\"", seg[1], c->var.text);
+        tc__problem(ctx, "unknown state \"%s\" in \"%s\"", seg[1], c->var.text);
         return -1;
     }
     const tc_state *s = &ctx->states[index];
@@ -68,29 +68,29 @@ static int resolve_data(compile_ctx *ctx, tc_cond *c, char seg[][TC_WHERE_MAX / 
     if (s->type == TC_STATE_ACTION)
         return 0; /* an action's output is whatever JSON its program prints */
     if (s->type != TC_STATE_TASK) {
-        problem(ctx, "state \"%s\" keeps no data (only tasks and actions do)", s->path);
+        tc__problem(ctx, "state \"%s\" keeps no data (only tasks and actions do)", s->path);
         return -1;
     }
     int per_party = s->task.parties.count > 0;
     int field_at = per_party ? 3 : 2;
     if (per_party && n >= 3) {
         if (strcmp(seg[2], "*") != 0 && tc_strindex_get(ctx->parties, seg[2]) < 0) {
-            problem(ctx, "task \"%s\" has a seat per party: write data.%s.<party>.%s or data.%s.*.%s",
-                    s->path, s->path, seg[2], s->path, seg[2]);
+            tc__problem(ctx, "task \"%s\" has a seat per party: write data.%s.<party>.%s or data.%s.*.%s",
+                        s->path, s->path, seg[2], s->path, seg[2]);
             return -1;
         }
-        c->var.party = carve_string(ctx, seg[2]);
+        c->var.party = tc__carve_string(ctx, seg[2]);
     }
     if (n > field_at + 1) {
-        problem(ctx, "\"%s\" goes deeper than the outputs of task \"%s\"", c->var.text, s->path);
+        tc__problem(ctx, "\"%s\" goes deeper than the outputs of task \"%s\"", c->var.text, s->path);
         return -1;
     }
     if (n == field_at + 1) {
         if (!output_declared(s, seg[field_at])) {
-            problem(ctx, "task \"%s\" has no output \"%s\"", s->path, seg[field_at]);
+            tc__problem(ctx, "task \"%s\" has no output \"%s\"", s->path, seg[field_at]);
             return -1;
         }
-        c->var.name = carve_string(ctx, seg[field_at]);
+        c->var.name = tc__carve_string(ctx, seg[field_at]);
     }
     return 0;
 }
@@ -102,38 +102,39 @@ static void resolve_var(compile_ctx *ctx, tc_cond *c)
     if (n >= 1 && strcmp(seg[0], "inputs") == 0) {
         c->var.kind = TC_VAR_INPUT;
         if (n != 2)
-            problem(ctx, "expected inputs.<name>, not \"%s\"", c->var.text);
+            tc__problem(ctx, "expected inputs.<name>, not \"%s\"", c->var.text);
         else if (tc_strindex_get(ctx->inputs, seg[1]) < 0)
-            problem(ctx, "unknown input \"%s\"", seg[1]);
+            tc__problem(ctx, "unknown input \"%s\"", seg[1]);
         else
-            c->var.name = carve_string(ctx, seg[1]);
+            c->var.name = tc__carve_string(ctx, seg[1]);
     } else if (n >= 1 && strcmp(seg[0], "crisis") == 0) {
         c->var.kind = TC_VAR_CRISIS;
         if (n != 2 || (strcmp(seg[1], "severity") && strcmp(seg[1], "mode") && strcmp(seg[1], "parties")))
-            problem(ctx,
-                    "unknown crisis attribute in \"%s\" (crisis.severity, crisis.mode or crisis.parties)",
-                    c->var.text);
+            tc__problem(ctx,
+                        "unknown crisis attribute in \"%s\" (crisis.severity, crisis.mode or crisis.parties)",
+                        c->var.text);
         else
-            c->var.name = carve_string(ctx, seg[1]);
+            c->var.name = tc__carve_string(ctx, seg[1]);
     } else if (n >= 1 && strcmp(seg[0], "approval") == 0) {
         c->var.kind = TC_VAR_APPROVAL;
         int index = n == 3 ? tc_strindex_get(ctx->paths, seg[1]) : -1;
         if (n != 3 || (strcmp(seg[2], "approve") && strcmp(seg[2], "reject") && strcmp(seg[2], "abstain")))
-            problem(ctx, "expected approval.<state>.approve, .reject or .abstain, not \"%s\"", c->var.text);
+            tc__problem(ctx, "expected approval.<state>.approve, .reject or .abstain, not \"%s\"",
+                        c->var.text);
         else if (index < 0)
-            problem(ctx, "unknown state \"%s\" in \"%s\"", seg[1], c->var.text);
+            tc__problem(ctx, "unknown state \"%s\" in \"%s\"", seg[1], c->var.text);
         else if (ctx->states[index].type != TC_STATE_APPROVAL)
-            problem(ctx, "state \"%s\" is not an approval", seg[1]);
+            tc__problem(ctx, "state \"%s\" is not an approval", seg[1]);
         else {
             c->var.state = index;
-            c->var.name = carve_string(ctx, seg[2]);
+            c->var.name = tc__carve_string(ctx, seg[2]);
         }
     } else if (n >= 2 && strcmp(seg[0], "data") == 0) {
         c->var.kind = TC_VAR_DATA;
         resolve_data(ctx, c, seg, n);
     } else {
-        problem(ctx, "unknown variable \"%s\" (it starts with inputs., data., crisis. or approval.)",
-                c->var.text);
+        tc__problem(ctx, "unknown variable \"%s\" (it starts with inputs., data., crisis. or approval.)",
+                    c->var.text);
     }
 }
 
@@ -143,36 +144,36 @@ static const tc_cond *compile_var(compile_ctx *ctx, tc_cond *c, json_t *arg)
     c->op = TC_COND_VAR;
     if (json_is_array(arg)) {
         if (json_array_size(arg) < 1 || json_array_size(arg) > 2) {
-            problem(ctx, "expected {\"var\": \"path\"} or {\"var\": [\"path\", default]}");
+            tc__problem(ctx, "expected {\"var\": \"path\"} or {\"var\": [\"path\", default]}");
             return c;
         }
         path = json_array_get(arg, 0);
         c->var.fallback = json_array_get(arg, 1);
     }
     if (!json_is_string(path)) {
-        problem(ctx, "expected a variable path such as \"inputs.requesting_state\"");
+        tc__problem(ctx, "expected a variable path such as \"inputs.requesting_state\"");
         return c;
     }
-    c->var.text = carve_string(ctx, json_string_value(path));
+    c->var.text = tc__carve_string(ctx, json_string_value(path));
     c->var.state = -1;
     if (c->var.text != NULL)
         resolve_var(ctx, c);
     return c;
 }
 
-const tc_cond *compile_condition(compile_ctx *ctx, json_t *json)
+const tc_cond *tc__compile_condition(compile_ctx *ctx, json_t *json)
 {
-    tc_cond *c = carve(ctx, 1, sizeof *c);
+    tc_cond *c = tc__carve(ctx, 1, sizeof *c);
     if (c == NULL)
         return NULL;
 
     if (json_is_array(json)) {
-        const tc_cond **items = carve(ctx, json_array_size(json), sizeof *items);
+        const tc_cond **items = tc__carve(ctx, json_array_size(json), sizeof *items);
         c->op = TC_COND_ARRAY;
         for (size_t i = 0; items != NULL && i < json_array_size(json); i++) {
-            size_t mark = where_push_index(ctx, i);
-            items[c->argc++] = compile_condition(ctx, json_array_get(json, i));
-            where_pop(ctx, mark);
+            size_t mark = tc__where_push_index(ctx, i);
+            items[c->argc++] = tc__compile_condition(ctx, json_array_get(json, i));
+            tc__where_pop(ctx, mark);
         }
         c->args = items;
         return c;
@@ -183,7 +184,7 @@ const tc_cond *compile_condition(compile_ctx *ctx, json_t *json)
         return c;
     }
     if (json_object_size(json) != 1) {
-        problem(ctx, "expected one operator, such as {\"==\": [{\"var\": \"inputs.x\"}, 1]}");
+        tc__problem(ctx, "expected one operator, such as {\"==\": [{\"var\": \"inputs.x\"}, 1]}");
         return c;
     }
 
@@ -193,13 +194,13 @@ const tc_cond *compile_condition(compile_ctx *ctx, json_t *json)
     while (op < sizeof operators / sizeof operators[0] && strcmp(operators[op].name, name) != 0)
         op++;
     if (op == sizeof operators / sizeof operators[0]) {
-        problem(ctx, "unknown operator \"%s\"", name);
+        tc__problem(ctx, "unknown operator \"%s\"", name);
         return c;
     }
-    size_t mark = where_push_key(ctx, name);
+    size_t mark = tc__where_push_key(ctx, name);
     if (operators[op].op == TC_COND_VAR) {
         compile_var(ctx, c, arg);
-        where_pop(ctx, mark);
+        tc__where_pop(ctx, mark);
         return c;
     }
 
@@ -209,23 +210,23 @@ const tc_cond *compile_condition(compile_ctx *ctx, json_t *json)
     if ((int)argc < operators[op].min_args ||
         (operators[op].max_args >= 0 && (int)argc > operators[op].max_args)) {
         if (operators[op].min_args == operators[op].max_args)
-            problem(ctx, "\"%s\" takes %d operand%s", name, operators[op].min_args,
-                    operators[op].min_args == 1 ? "" : "s");
+            tc__problem(ctx, "\"%s\" takes %d operand%s", name, operators[op].min_args,
+                        operators[op].min_args == 1 ? "" : "s");
         else
-            problem(ctx, "\"%s\" takes at least %d operand%s", name, operators[op].min_args,
-                    operators[op].min_args == 1 ? "" : "s");
+            tc__problem(ctx, "\"%s\" takes at least %d operand%s", name, operators[op].min_args,
+                        operators[op].min_args == 1 ? "" : "s");
     }
-    const tc_cond **args = carve(ctx, argc, sizeof *args);
+    const tc_cond **args = tc__carve(ctx, argc, sizeof *args);
     for (size_t i = 0; args != NULL && i < argc; i++) {
         if (json_is_array(arg)) {
-            size_t inner = where_push_index(ctx, i);
-            args[c->argc++] = compile_condition(ctx, json_array_get(arg, i));
-            where_pop(ctx, inner);
+            size_t inner = tc__where_push_index(ctx, i);
+            args[c->argc++] = tc__compile_condition(ctx, json_array_get(arg, i));
+            tc__where_pop(ctx, inner);
         } else {
-            args[c->argc++] = compile_condition(ctx, arg);
+            args[c->argc++] = tc__compile_condition(ctx, arg);
         }
     }
     c->args = args;
-    where_pop(ctx, mark);
+    tc__where_pop(ctx, mark);
     return c;
 }
