@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/playbook.h"
-#include "core/strbuf.h"
+#include "core/playbook/playbook.h"
+#include "core/base/strbuf.h"
 
 /* Blocks of ten states; the last block is cut to fit, then an end. */
 static char *generate(int states)

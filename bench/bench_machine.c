@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/machine.h"
+#include "core/machine/machine.h"
 
 static const char playbook[] =
     "{\"format\": \"tocsin-playbook/1\", \"name\": \"bench-consensus\", \"title\": \"Consensus\","

@@ -8,7 +8,7 @@
 
 #include <sys/types.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 /* The name the messages of bench_die and bench_must start with. */
 extern const char *bench_name;

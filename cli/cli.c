@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/limits.h"
-#include "core/number.h"
+#include "core/input/limits.h"
+#include "core/input/number.h"
 
 /*
- * What each option that takes a value may be given (core/limits.h). Every
+ * What each option that takes a value may be given (core/input/limits.h). Every
  * option's value is text that tocsin stores, shows or matches, so it must be
  * valid UTF-8 of a bounded size; the limit is looked up here by the option's
  * name, the one place where they are checked. A limit of 0 marks a value that

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 /* Exit codes of the contract. */
 enum {
@@ -77,15 +77,15 @@ int cli_fail(const tc_error *err);
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Reads the whole number arg of option (say "--limit") into *out: 0, or a usage error when it is not a
- * number from min to max (core/number.h: digits only, nothing clamped). */
+ * number from min to max (core/input/number.h: digits only, nothing clamped). */
 int cli_number_option(const cli_command *cmd, const char *option, const char *arg, int min, int max,
                       int *out);
 
-/* Reads a crisis ID (1 to INT64_MAX, core/number.h) into *id: 0, or a usage error (exit 2). */
+/* Reads a crisis ID (1 to INT64_MAX, core/input/number.h) into *id: 0, or a usage error (exit 2). */
 int cli_crisis_id(const cli_command *cmd, const char *arg, int64_t *id);
 
 /*
- * Checks text given on the command line (core/limits.h): 0, or prints why it
+ * Checks text given on the command line (core/input/limits.h): 0, or prints why it
  * is refused, "WHAT is not valid UTF-8 (byte N)" or "WHAT is N bytes, more
  * than the M allowed", and returns exit code 3.
  */

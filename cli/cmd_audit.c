@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "core/strbuf.h"
-#include "core/timeline.h"
+#include "core/base/strbuf.h"
+#include "core/audit/timeline.h"
 #include "store/crises.h"
 #include "store/db.h"
 

@@ -10,9 +10,9 @@
 
 #include "cli.h"
 #include "client/command.h"
-#include "core/limits.h"
-#include "core/strbuf.h"
-#include "core/timeline.h"
+#include "core/input/limits.h"
+#include "core/base/strbuf.h"
+#include "core/audit/timeline.h"
 #include "store/db.h"
 
 enum {

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "core/printable.h"
+#include "core/input/printable.h"
 #include "store/crises.h"
 #include "store/db.h"
 

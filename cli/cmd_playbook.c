@@ -5,11 +5,11 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "core/alloc.h"
-#include "core/limits.h"
-#include "core/number.h"
-#include "core/playbook.h"
-#include "core/playbook_graph.h"
+#include "core/base/alloc.h"
+#include "core/input/limits.h"
+#include "core/input/number.h"
+#include "core/playbook/playbook.h"
+#include "core/playbook/playbook_graph.h"
 #include "files.h"
 #include "store/db.h"
 #include "store/playbooks.h"

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "core/printable.h"
+#include "core/input/printable.h"
 #include "store/crises.h"
 #include "store/db.h"
 

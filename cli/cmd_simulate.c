@@ -4,11 +4,11 @@
 #include <string.h>
 
 #include "cli.h"
-#include "core/limits.h"
-#include "core/playbook.h"
-#include "core/simulate.h"
-#include "core/strbuf.h"
-#include "core/timeline.h"
+#include "core/input/limits.h"
+#include "core/playbook/playbook.h"
+#include "core/simulate/simulate.h"
+#include "core/base/strbuf.h"
+#include "core/audit/timeline.h"
 #include "files.h"
 
 static const char usage[] =

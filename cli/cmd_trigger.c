@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "cli.h"
-#include "core/alloc.h"
-#include "core/json_strings.h"
-#include "core/limits.h"
-#include "core/machine.h"
+#include "core/base/alloc.h"
+#include "core/base/json_strings.h"
+#include "core/input/limits.h"
+#include "core/machine/machine.h"
 #include "store/crises.h"
 #include "store/db.h"
 #include "store/playbooks.h"

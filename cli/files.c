@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/alloc.h"
+#include "core/base/alloc.h"
 
 int cli_read_file(const char *path, size_t max_bytes, const char *what, char **text, size_t *length,
                   tc_error *err)

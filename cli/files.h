@@ -4,11 +4,11 @@
 
 #include <stddef.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 /*
  * Reads path ("-" for standard input) into a NUL-terminated buffer that the
- * caller frees, reading no more than max_bytes (core/limits.h): a longer file
+ * caller frees, reading no more than max_bytes (core/input/limits.h): a longer file
  * is refused without being read to its end, what naming the kind of file in
  * the message ("a playbook"). Errors: TC_ENOTFOUND (no such file), TC_EIO
  * (cannot read), TC_EINVAL (longer than max_bytes), TC_ENOMEM; err says

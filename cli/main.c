@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "core/version.h"
+#include "core/base/version.h"
 
 /* clang-format off */
 static const cli_command *const commands[] = {

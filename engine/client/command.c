@@ -5,9 +5,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/alloc.h"
-#include "core/json_strings.h"
-#include "core/machine.h"
+#include "core/base/alloc.h"
+#include "core/base/json_strings.h"
+#include "core/machine/machine.h"
 #include "store/crises.h"
 
 static tc_ms epoch_ms(void)

@@ -14,7 +14,7 @@
 #include <libpq-fe.h>
 #include <stdint.h>
 
-#include "core/command.h"
+#include "core/machine/command.h"
 
 typedef struct tc_command_request {
     int64_t crisis;

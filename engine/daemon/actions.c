@@ -32,8 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/alloc.h"
-#include "core/text.h"
+#include "core/base/alloc.h"
+#include "core/base/text.h"
 #include "daemon/log.h"
 
 #define STDOUT_MAX (64 * 1024)

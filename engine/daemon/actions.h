@@ -5,7 +5,7 @@
  * format; never the database's connection string), each in a process group
  * of its own. stdout is kept up to 64 KiB (a JSON object there is the
  * action's data), the last 4 KiB of stdout and stderr as the output tail
- * (stored as text: see core/text.h). A program is judged by its exit: what
+ * (stored as text: see core/base/text.h). A program is judged by its exit: what
  * it left running in its group is killed then, and its pipes are not
  * waited for. When a program ends, done() receives its result.
  */

@@ -13,12 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/alloc.h"
-#include "core/audit_kind.h"
-#include "core/command.h"
-#include "core/diag.h"
-#include "core/json_strings.h"
-#include "core/machine.h"
+#include "core/base/alloc.h"
+#include "core/audit/audit_kind.h"
+#include "core/machine/command.h"
+#include "core/base/diag.h"
+#include "core/base/json_strings.h"
+#include "core/machine/machine.h"
 #include "daemon/log.h"
 #include "store/crises.h"
 #include "store/db.h"

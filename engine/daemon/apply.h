@@ -13,8 +13,8 @@
 #include <libpq-fe.h>
 #include <stdint.h>
 
-#include "core/duration.h"
-#include "core/error.h"
+#include "core/playbook/duration.h"
+#include "core/base/error.h"
 
 typedef struct tc_applier tc_applier;
 

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <uv.h>
 
-#include "core/alloc.h"
+#include "core/base/alloc.h"
 #include "daemon/actions.h"
 #include "daemon/apply.h"
 #include "daemon/log.h"
@@ -663,7 +663,7 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
         free(e);
         return rc;
     }
-    /* libuv allocates by the same policy as the rest (core/alloc.h); before its first allocation. */
+    /* libuv allocates by the same policy as the rest (core/base/alloc.h); before its first allocation. */
     uv_replace_allocator(tc_xmalloc, tc_xrealloc, tc_xcalloc, free);
     uv_loop_init(&e->loop);
     for (int i = 0; i < e->worker_count; i++) {

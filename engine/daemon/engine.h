@@ -15,7 +15,7 @@
 #ifndef TC_DAEMON_ENGINE_H
 #define TC_DAEMON_ENGINE_H
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 /* The most batches one engine keeps in flight (--workers). */
 #define TC_ENGINE_MAX_WORKERS 16

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/actor_names.h"
+#include "core/input/actor_names.h"
 #include "store/db.h"
 
 /* Every name checked with the rules of the database, before it is asked (a constraint's raw message is

@@ -5,16 +5,16 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 /* Creates role (when missing; LOGIN with login) and gives it seats and observed organisations (arrays of
  * strings). TC_EINVAL, before the database is asked, for a name the database would refuse or cut short
- * (core/actor_names.h). */
+ * (core/input/actor_names.h). */
 int tc_store_actor_add(PGconn *conn, const char *role, json_t *seats, json_t *observes, int login,
                        int *created, tc_error *err);
 
-/* Gives (grant) or takes back a seat. TC_EINVAL for a role or seat that is not a name (core/actor_names.h),
- * TC_ENOTFOUND for no such role, or a seat it does not hold. */
+/* Gives (grant) or takes back a seat. TC_EINVAL for a role or seat that is not a name
+ * (core/input/actor_names.h), TC_ENOTFOUND for no such role, or a seat it does not hold. */
 int tc_store_actor_seat(PGconn *conn, const char *role, const char *seat, int grant, tc_error *err);
 
 /* [{"actor", "login", "seats", "observes"}] */

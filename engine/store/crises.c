@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/alloc.h"
-#include "core/instance.h"
-#include "core/playbook.h"
-#include "core/view.h"
+#include "core/base/alloc.h"
+#include "core/instance/instance.h"
+#include "core/playbook/playbook.h"
+#include "core/machine/view.h"
 #include "store/db.h"
 
 #define ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"

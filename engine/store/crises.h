@@ -9,7 +9,7 @@
 #include <libpq-fe.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 typedef struct tc_store_trigger {
     const char *playbook;

@@ -12,7 +12,7 @@
 #include <libpq-fe.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 /*
  * Opens a connection. conninfo may be NULL (see above). role, when not NULL, is

@@ -16,8 +16,8 @@
 #include <libpq-fe.h>
 #include <stddef.h>
 
-#include "core/error.h"
-#include "core/migration_plan.h"
+#include "core/base/error.h"
+#include "core/migrate/migration_plan.h"
 
 typedef struct tc_migration_set tc_migration_set;
 

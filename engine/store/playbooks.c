@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/alloc.h"
-#include "core/limits.h"
-#include "core/playbook.h"
+#include "core/base/alloc.h"
+#include "core/input/limits.h"
+#include "core/playbook/playbook.h"
 #include "store/db.h"
 
 int tc_store_playbook_load(PGconn *conn, const char *content, char **name, int *version, int *created,

@@ -8,7 +8,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 /* Loads content (JSON text the caller has compiled successfully; it is compiled again here for the seats each
  * state needs, stored with it). Fills name (caller frees), version, created. TC_EINVAL, before the database is asked, for content past TC_PLAYBOOK_MAX_BYTES (1 MiB); the

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/alloc.h"
-#include "core/strbuf.h"
+#include "core/base/alloc.h"
+#include "core/base/strbuf.h"
 #include "store/db.h"
 
 int tc_store_work_begin(PGconn *conn, tc_error *err)

@@ -14,8 +14,8 @@
 #include <libpq-fe.h>
 #include <stdint.h>
 
-#include "core/duration.h"
-#include "core/error.h"
+#include "core/playbook/duration.h"
+#include "core/base/error.h"
 
 /* A claimed crisis: its row, locked until the batch ends. Strings are owned. */
 typedef struct tc_claim {

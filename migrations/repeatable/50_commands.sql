@@ -10,7 +10,7 @@
 -- p_notify false, submit leaves the NOTIFY to its caller, which sends it
 -- after its commit (docs/architecture.md).
 
--- Sizes, in bytes (engine/core/limits.h names the same numbers: a playbook
+-- Sizes, in bytes (engine/core/input/limits.h names the same numbers: a playbook
 -- TC_PLAYBOOK_MAX_BYTES, a title TC_TITLE_MAX_BYTES, inputs and data
 -- TC_JSON_ARG_MAX_BYTES, a reason TC_REASON_MAX_BYTES, a key
 -- TC_KEY_MAX_BYTES; a command's arguments as a whole, 128 KiB, hold a reason

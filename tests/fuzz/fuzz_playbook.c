@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "core/playbook.h"
-#include "core/playbook_graph.h"
+#include "core/playbook/playbook.h"
+#include "core/playbook/playbook_graph.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

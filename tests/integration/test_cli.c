@@ -117,7 +117,7 @@ static void test_cli_unknown_option_is_exit_2(void **state)
 }
 
 /*
- * Text that is not UTF-8 or longer than its limit (core/limits.h), and numbers
+ * Text that is not UTF-8 or longer than its limit (core/input/limits.h), and numbers
  * out of range, are refused before any connection is tried (the database here
  * is dead: trying would be exit 7), with one line: exit 3, or 2 for a crisis
  * ID (a usage error, like any malformed ID). Before, \xff as a reason was a

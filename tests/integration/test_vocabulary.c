@@ -1,6 +1,6 @@
 /*
  * The command and audit kinds as the SQL names them agree with the core's
- * tables (core/command.h, core/audit_kind.h), read from the migrated
+ * tables (core/machine/command.h, core/audit/audit_kind.h), read from the migrated
  * database: the CHECK on tocsin.commands.kind lists exactly the core's
  * commands, and every kind a function of schema tocsin compares a command
  * (`p_kind`, `k.kind`) or an audit event (`->> 'kind'`) with is one the core
@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "core/audit_kind.h"
-#include "core/command.h"
+#include "core/audit/audit_kind.h"
+#include "core/machine/command.h"
 #include "harness.h"
 
 #define MAX_NAMES 64

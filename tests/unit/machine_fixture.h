@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "core/machine.h"
-#include "core/strbuf.h"
+#include "core/machine/machine.h"
+#include "core/base/strbuf.h"
 
 #define H ((tc_ms)3600 * 1000)
 #define M ((tc_ms)60 * 1000)

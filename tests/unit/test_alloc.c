@@ -1,5 +1,5 @@
 /*
- * The out-of-memory policy (core/alloc.h): allocation never returns NULL to a
+ * The out-of-memory policy (core/base/alloc.h): allocation never returns NULL to a
  * caller; when memory runs out the process prints one line and aborts. Death
  * tests in the manner of jansson's test_chaos: a child process installs an
  * allocator that fails the n-th call, runs a whole simulation of a shipped
@@ -21,9 +21,9 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "core/alloc.h"
-#include "core/playbook.h"
-#include "core/simulate.h"
+#include "core/base/alloc.h"
+#include "core/playbook/playbook.h"
+#include "core/simulate/simulate.h"
 
 static long calls, fail_at = -1;
 

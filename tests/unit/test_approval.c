@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "core/approval.h"
+#include "core/machine/approval.h"
 
 enum { OPEN = TC_DECISION_OPEN, YES = TC_DECISION_APPROVED, NO = TC_DECISION_REJECTED };
 

@@ -1,6 +1,6 @@
 /*
- * The vocabulary of commands and audit events (core/command.h,
- * core/audit_kind.h): every kind has a name that parses back to it, and a
+ * The vocabulary of commands and audit events (core/machine/command.h,
+ * core/audit/audit_kind.h): every kind has a name that parses back to it, and a
  * command's arguments survive the codec's round trip.
  */
 #include <setjmp.h>
@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "core/audit_kind.h"
-#include "core/command.h"
+#include "core/audit/audit_kind.h"
+#include "core/machine/command.h"
 
 static void test_command_names_round_trip(void **state)
 {

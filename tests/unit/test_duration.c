@@ -6,8 +6,8 @@
 
 #include <cmocka.h>
 
-#include "core/duration.h"
-#include "core/error.h"
+#include "core/playbook/duration.h"
+#include "core/base/error.h"
 
 static tc_ms parse(const char *text)
 {

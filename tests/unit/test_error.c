@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 static void test_error_first_wins(void **state)
 {

@@ -13,10 +13,10 @@
 
 #include <cmocka.h>
 
-#include "core/actor_names.h"
-#include "core/limits.h"
-#include "core/number.h"
-#include "core/utf8.h"
+#include "core/input/actor_names.h"
+#include "core/input/limits.h"
+#include "core/input/number.h"
+#include "core/base/utf8.h"
 
 static void test_limits_utf8(void **state)
 {

@@ -3,7 +3,7 @@
  * constructive abstention, vote changes, veto, exclude_initiator, silence,
  * deadlines, and every refusal with its error code.
  */
-#include "core/view.h"
+#include "core/machine/view.h"
 #include "machine_fixture.h"
 
 static void test_machine_approval_consensus_closes_on_last_seat(void **state)

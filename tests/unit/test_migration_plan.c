@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "core/migration_plan.h"
+#include "core/migrate/migration_plan.h"
 
 static tc_migration file(int version, const char *name, const char *sql)
 {

@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "core/playbook.h"
-#include "core/playbook_graph.h"
-#include "core/strbuf.h"
+#include "core/playbook/playbook.h"
+#include "core/playbook/playbook_graph.h"
+#include "core/base/strbuf.h"
 
 static const char sample[] =
     "{\"format\": \"tocsin-playbook/1\", \"name\": \"sample\", \"title\": \"Sample\",\n"

@@ -1,5 +1,5 @@
 /*
- * Text made safe for a terminal (core/printable.h): control characters,
+ * Text made safe for a terminal (core/input/printable.h): control characters,
  * bytes that are not UTF-8, C1 and bidi controls become visible escapes;
  * everything else, including any printable script, passes unchanged; and an
  * audit event described for people is one line whatever its reason holds.
@@ -13,8 +13,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "core/printable.h"
-#include "core/timeline.h"
+#include "core/input/printable.h"
+#include "core/audit/timeline.h"
 
 static void expect_printable(const char *text, const char *want)
 {

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "core/sha256.h"
+#include "core/base/sha256.h"
 
 static void check(const char *input, const char *expected)
 {

@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "core/text.h"
+#include "core/base/text.h"
 
 #define R TC_TEXT_REPLACEMENT
 

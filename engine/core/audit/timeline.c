@@ -1,0 +1,184 @@
+/* The words for each kind of audit event. */
+#include "core/audit/timeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/audit/audit_kind.h"
+#include "core/input/printable.h"
+
+static const char *str(json_t *detail, const char *key)
+{
+    return json_string_value(json_object_get(detail, key));
+}
+
+static void join_strings(tc_strbuf *sb, json_t *list)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) tc_strbuf_addf(sb, "%s%s", i ? ", " : "", json_string_value(v));
+}
+
+void tc_timeline_offset(tc_strbuf *sb, tc_ms offset)
+{
+    long long s = offset / 1000;
+    tc_strbuf_addf(sb, "+%02lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+}
+
+static void describe(tc_strbuf *sb, const char *kind, const char *state, const char *actor, json_t *detail)
+{
+    tc_strbuf_add(sb, state ? state : "crisis");
+    tc_strbuf_add(sb, " ");
+    int k = tc_audit_kind_parse(kind);
+    if (k < 0) {
+        tc_strbuf_add(sb, kind);
+        return;
+    }
+    switch ((tc_audit_kind)k) {
+    case TC_AUDIT_TRIGGERED: {
+        tc_strbuf_addf(sb, "triggered by %s (severity %s, mode %s, parties ", actor ? actor : "?",
+                       str(detail, "severity") ? str(detail, "severity") : "?",
+                       str(detail, "mode") ? str(detail, "mode") : "?");
+        join_strings(sb, json_object_get(detail, "parties"));
+        tc_strbuf_add(sb, ")");
+        break;
+    }
+    case TC_AUDIT_ENTERED: {
+        json_int_t visit = json_integer_value(json_object_get(detail, "visit"));
+        tc_strbuf_add(sb, "entered");
+        if (visit > 1)
+            tc_strbuf_addf(sb, " (visit %lld)", (long long)visit);
+        break;
+    }
+    case TC_AUDIT_LEFT: {
+        if (str(detail, "next") != NULL) {
+            json_t *choice = json_object_get(detail, "choice");
+            if (json_is_integer(choice))
+                tc_strbuf_addf(sb, "chose %s (condition %lld)", str(detail, "next"),
+                               (long long)json_integer_value(choice) + 1);
+            else
+                tc_strbuf_addf(sb, "chose %s (otherwise)", str(detail, "next"));
+        } else {
+            tc_strbuf_addf(sb, "left: %s", str(detail, "outcome") ? str(detail, "outcome") : "?");
+            json_t *tally = json_object_get(detail, "tally");
+            if (str(detail, "vetoed_by"))
+                tc_strbuf_addf(sb, " (vetoed by %s)", str(detail, "vetoed_by"));
+            if (tally != NULL) {
+                tc_strbuf_addf(sb, " (%s", str(detail, "rule") ? str(detail, "rule") : "rule");
+                if (str(detail, "fraction"))
+                    tc_strbuf_addf(sb, " of %s", str(detail, "fraction"));
+                if (json_object_get(detail, "needed"))
+                    tc_strbuf_addf(sb, ", %lld needed",
+                                   (long long)json_integer_value(json_object_get(detail, "needed")));
+                tc_strbuf_addf(sb, ": %lld approve, %lld reject, %lld abstain, %lld pending)",
+                               (long long)json_integer_value(json_object_get(tally, "approve")),
+                               (long long)json_integer_value(json_object_get(tally, "reject")),
+                               (long long)json_integer_value(json_object_get(tally, "abstain")),
+                               (long long)json_integer_value(json_object_get(tally, "pending")));
+            }
+        }
+        break;
+    }
+    case TC_AUDIT_VOTE: {
+        tc_strbuf_addf(sb, "vote %s %s by %s", str(detail, "seat") ? str(detail, "seat") : "?",
+                       str(detail, "vote") ? str(detail, "vote") : "?", actor ? actor : "?");
+        if (str(detail, "changed_from"))
+            tc_strbuf_addf(sb, " (was %s)", str(detail, "changed_from"));
+        if (str(detail, "reason"))
+            tc_strbuf_addf(sb, ": %s", str(detail, "reason"));
+        break;
+    }
+    case TC_AUDIT_COMPLETED: {
+        const char *seat = str(detail, "seat") ? str(detail, "seat") : "?";
+        const char *outcome = str(detail, "outcome") ? str(detail, "outcome") : "done";
+        if (actor != NULL && strcmp(actor, seat) != 0)
+            tc_strbuf_addf(sb, "completed by %s for %s: %s", actor, seat, outcome);
+        else
+            tc_strbuf_addf(sb, "completed for %s: %s", seat, outcome);
+        json_t *data = json_object_get(detail, "data");
+        if (json_object_size(data) > 0) {
+            char *text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
+            tc_strbuf_addf(sb, " %s", text ? text : "");
+            free(text);
+        }
+        break;
+    }
+    case TC_AUDIT_ACKED: {
+        const char *seat = str(detail, "seat") ? str(detail, "seat") : "?";
+        if (actor != NULL && strcmp(actor, seat) != 0)
+            tc_strbuf_addf(sb, "acknowledged by %s for %s", actor, seat);
+        else
+            tc_strbuf_addf(sb, "acknowledged for %s", seat);
+        break;
+    }
+    case TC_AUDIT_ESCALATED: {
+        tc_strbuf_addf(sb, "escalated to level %lld",
+                       (long long)json_integer_value(json_object_get(detail, "level")));
+        if (json_is_true(json_object_get(detail, "manual")))
+            tc_strbuf_addf(sb, " by %s", actor ? actor : "?");
+        if (str(detail, "severity"))
+            tc_strbuf_addf(sb, ", severity raised to %s", str(detail, "severity"));
+        if (str(detail, "reason"))
+            tc_strbuf_addf(sb, " (%s)", str(detail, "reason"));
+        if (json_array_size(json_object_get(detail, "notify")) > 0) {
+            tc_strbuf_add(sb, ": notify ");
+            join_strings(sb, json_object_get(detail, "notify"));
+        }
+        break;
+    }
+    case TC_AUDIT_NOTIFIED: {
+        tc_strbuf_addf(sb, "notified (%s): ", str(detail, "why") ? str(detail, "why") : "?");
+        join_strings(sb, json_object_get(detail, "seats"));
+        break;
+    }
+    case TC_AUDIT_TIMEOUT: {
+        tc_strbuf_add(sb, "deadline passed");
+        if (str(detail, "outcome") && strcmp(str(detail, "outcome"), "timeout") != 0)
+            tc_strbuf_addf(sb, ": %s", str(detail, "outcome"));
+        break;
+    }
+    case TC_AUDIT_ACTION_STARTED: {
+        tc_strbuf_addf(sb, "action started (attempt %lld): ",
+                       (long long)json_integer_value(json_object_get(detail, "attempt")));
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(detail, "argv"), i, v)
+            tc_strbuf_addf(sb, "%s%s", i ? " " : "", json_string_value(v));
+        break;
+    }
+    case TC_AUDIT_ACTION_FINISHED: {
+        tc_strbuf_addf(sb, "action finished (attempt %lld): %s",
+                       (long long)json_integer_value(json_object_get(detail, "attempt")),
+                       str(detail, "outcome") ? str(detail, "outcome") : "?");
+        if (str(detail, "reason"))
+            tc_strbuf_addf(sb, " (%s)", str(detail, "reason"));
+        if (json_object_get(detail, "retry_at_ms"))
+            tc_strbuf_add(sb, ", will retry");
+        break;
+    }
+    case TC_AUDIT_REFUSED: {
+        tc_strbuf_addf(sb, "refused %s: %s", str(detail, "command") ? str(detail, "command") : "command",
+                       str(detail, "reason") ? str(detail, "reason") : "?");
+        break;
+    }
+    case TC_AUDIT_CANCELLED: {
+        tc_strbuf_addf(sb, "cancelled by %s", actor ? actor : "?");
+        if (str(detail, "reason"))
+            tc_strbuf_addf(sb, ": %s", str(detail, "reason"));
+        break;
+    }
+    case TC_AUDIT_CLOSED: {
+        tc_strbuf_addf(sb, "closed: %s", str(detail, "outcome") ? str(detail, "outcome") : "?");
+        break;
+    }
+    }
+}
+
+void tc_timeline_describe(tc_strbuf *sb, const char *kind, const char *state, const char *actor,
+                          json_t *detail)
+{
+    /* Reasons, titles and data are anyone's words: one line, and nothing a terminal would act on. */
+    size_t from = sb->length;
+    describe(sb, kind, state, actor, detail);
+    tc_printable_tail(sb, from);
+}

@@ -1,0 +1,427 @@
+/*
+ * tc_machine_apply(): checking a command (which state, which seat, may this
+ * actor) and dispatching it. Every check comes before the first change.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/base/alloc.h"
+#include "core/machine/command.h"
+#include "core/machine/machine_internal.h"
+#include "core/base/utf8.h"
+
+/* Whether the state can take this kind of command at all. */
+static int takes(const tc_state *s, tc_event_kind kind)
+{
+    switch (kind) {
+    case TC_EVENT_VOTE:
+        return s->type == TC_STATE_APPROVAL;
+    case TC_EVENT_COMPLETE:
+    case TC_EVENT_ACK:
+        return s->type == TC_STATE_TASK;
+    case TC_EVENT_ESCALATE:
+        return s->escalation != NULL;
+    case TC_EVENT_ACTION_RESULT:
+        return s->type == TC_STATE_ACTION;
+    case TC_EVENT_TRIGGER:
+    case TC_EVENT_CANCEL:
+    case TC_EVENT_TIMER:
+        return 0;
+    }
+    return 0;
+}
+
+/* Whether the actor holds any seat of the activation (a task's or approval's). */
+static int holds_any_seat(const tc_playbook *pb, const tc_state *s, const tc_activation *a,
+                          const tc_actor *actor)
+{
+    for (size_t i = 0; i < a->seat_count; i++) {
+        char seat[160];
+        tc__seat_name(pb, s, a->seats[i].party, seat, sizeof seat);
+        if (tc__actor_holds(actor, seat))
+            return 1;
+    }
+    return 0;
+}
+
+static const char *command_name(tc_event_kind kind)
+{
+    switch (kind) {
+    case TC_EVENT_VOTE:
+        return "a vote";
+    case TC_EVENT_COMPLETE:
+        return "a completion";
+    case TC_EVENT_ACK:
+        return "an acknowledgement";
+    case TC_EVENT_ESCALATE:
+        return "an escalation";
+    default:
+        return "this command";
+    }
+}
+
+/* Finds the activation the command is for: by path, bare id, or inference. */
+static int resolve_state(const tc_playbook *pb, const tc_instance *inst, const tc_event *ev,
+                         tc_activation **out, tc_error *err)
+{
+    if (ev->state != NULL) {
+        const tc_state *s = tc_playbook_state(pb, ev->state);
+        tc_activation *found = NULL;
+        if (s != NULL) {
+            found = tc_instance_activation(inst, s->index);
+        } else {
+            /* A bare id, unique among the active states. */
+            int matches = 0;
+            for (size_t i = 0; i < inst->active_count; i++)
+                if (strcmp(pb->states[inst->active[i].state].id, ev->state) == 0) {
+                    found = &inst->active[i];
+                    matches++;
+                }
+            if (matches > 1)
+                return tc_error_set(err, TC_EUSAGE, "state %s is ambiguous: give its path", ev->state);
+            if (matches == 0) {
+                for (size_t i = 0; i < pb->state_count; i++)
+                    if (strcmp(pb->states[i].id, ev->state) == 0)
+                        return tc_error_set(err, TC_ECONFLICT, "state %s is not active", ev->state);
+                return tc_error_set(err, TC_ENOTFOUND, "no state %s in playbook %s", ev->state, pb->name);
+            }
+            s = &pb->states[found->state];
+        }
+        if (found == NULL)
+            return tc_error_set(err, TC_ECONFLICT, "state %s is not active", s->path);
+        if (!takes(s, ev->kind))
+            return tc_error_set(
+                err, TC_ECONFLICT, "state %s (%s) does not take %s", s->path, tc_state_type_name(s->type),
+                ev->kind == TC_EVENT_ESCALATE ? "escalation: it has no ladder" : command_name(ev->kind));
+        *out = found;
+        return 0;
+    }
+
+    /* Inference: the one active state that could take it. */
+    tc_activation *only = NULL, *held = NULL;
+    int candidates = 0, holding = 0;
+    char names[512] = "";
+    for (size_t i = 0; i < inst->active_count; i++) {
+        tc_activation *a = &inst->active[i];
+        const tc_state *s = &pb->states[a->state];
+        if (!takes(s, ev->kind))
+            continue;
+        candidates++;
+        only = a;
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "", s->path);
+        if (s->type == TC_STATE_TASK || s->type == TC_STATE_APPROVAL) {
+            if (holds_any_seat(pb, s, a, &ev->actor)) {
+                holding++;
+                held = a;
+            }
+        }
+    }
+    if (candidates == 0)
+        return tc_error_set(err, TC_ECONFLICT, "no active state takes %s", command_name(ev->kind));
+    if (candidates == 1) {
+        *out = only;
+        return 0;
+    }
+    if (holding == 1) {
+        *out = held;
+        return 0;
+    }
+    return tc_error_set(err, TC_EUSAGE, "several active states could take %s (%s): choose one with --state",
+                        command_name(ev->kind), names);
+}
+
+/* Finds the seat of the activation the actor acts for: by party, or inference. */
+static int resolve_seat(const tc_playbook *pb, const tc_state *s, tc_activation *a, const tc_event *ev,
+                        tc_seat **out, tc_error *err)
+{
+    char seat[160];
+    if (ev->party != NULL) {
+        int party = tc_playbook_party(pb, ev->party);
+        if (party < 0)
+            return tc_error_set(err, TC_ENOTFOUND, "no party %s in playbook %s", ev->party, pb->name);
+        for (size_t i = 0; i < a->seat_count; i++) {
+            if (a->seats[i].party != party)
+                continue;
+            tc__seat_name(pb, s, party, seat, sizeof seat);
+            if (!tc__actor_holds(&ev->actor, seat))
+                return tc_error_set(err, TC_EPERM, "%s does not hold seat %s",
+                                    ev->actor.role ? ev->actor.role : "?", seat);
+            *out = &a->seats[i];
+            return 0;
+        }
+        return tc_error_set(err, TC_EPERM, "state %s has no seat for party %s", s->path, ev->party);
+    }
+    tc_seat *found = NULL;
+    int matches = 0;
+    for (size_t i = 0; i < a->seat_count; i++) {
+        tc__seat_name(pb, s, a->seats[i].party, seat, sizeof seat);
+        if (tc__actor_holds(&ev->actor, seat)) {
+            found = &a->seats[i];
+            matches++;
+        }
+    }
+    if (matches > 1)
+        return tc_error_set(err, TC_EUSAGE, "%s holds several seats of state %s: choose one with --party",
+                            ev->actor.role ? ev->actor.role : "?", s->path);
+    if (matches == 0)
+        return tc_error_set(err, TC_EPERM, "%s holds no seat that state %s waits for",
+                            ev->actor.role ? ev->actor.role : "?", s->path);
+    *out = found;
+    return 0;
+}
+
+/* Whether the actor holds a seat of one of roles (any party). */
+static int holds_role(const tc_playbook *pb, const tc_actor *actor, const tc_role_list *roles)
+{
+    for (size_t i = 0; i < roles->count; i++) {
+        const char *id = pb->roles[roles->index[i]].id;
+        size_t n = strlen(id);
+        for (size_t j = 0; j < actor->seat_count; j++)
+            if (strncmp(actor->seats[j], id, n) == 0 &&
+                (actor->seats[j][n] == '\0' || actor->seats[j][n] == '/'))
+                return 1;
+    }
+    return 0;
+}
+
+static int is_initiator(const tc_instance *inst, const tc_actor *actor)
+{
+    return actor->role != NULL && inst->initiator != NULL && strcmp(actor->role, inst->initiator) == 0;
+}
+
+static int may_escalate(const tc_playbook *pb, const tc_instance *inst, const tc_actor *actor)
+{
+    if (actor->admin || actor->role == NULL)
+        return 1;
+    if (pb->permit_escalate.given)
+        return holds_role(pb, actor, &pb->permit_escalate);
+    if (is_initiator(inst, actor))
+        return 1;
+    for (size_t i = 0; i < inst->active_count; i++) {
+        const tc_state *s = &pb->states[inst->active[i].state];
+        if ((s->type == TC_STATE_TASK || s->type == TC_STATE_APPROVAL) &&
+            holds_any_seat(pb, s, &inst->active[i], actor))
+            return 1;
+    }
+    return 0;
+}
+
+/* cancel: the listed roles when the playbook lists any, else the initiator; admins always. */
+static int may_cancel(const tc_playbook *pb, const tc_instance *inst, const tc_actor *actor)
+{
+    if (actor->admin)
+        return 1;
+    if (pb->permit_cancel.given)
+        return holds_role(pb, actor, &pb->permit_cancel);
+    return is_initiator(inst, actor);
+}
+
+int tc__may_trigger(const tc_playbook *pb, const tc_actor *actor)
+{
+    if (actor->admin)
+        return 1;
+    if (pb->permit_trigger.given)
+        return holds_role(pb, actor, &pb->permit_trigger);
+    tc_role_list all = {0, NULL, 0};
+    int *index = tc_xmalloc((pb->role_count ? pb->role_count : 1) * sizeof *index);
+    if (index == NULL)
+        return 0;
+    for (size_t i = 0; i < pb->role_count; i++)
+        index[i] = (int)i;
+    all.index = index;
+    all.count = pb->role_count;
+    int ok = holds_role(pb, actor, &all);
+    free(index);
+    return ok;
+}
+
+/* A timer key: "path#visit:purpose". Returns the state and fills visit and purpose, or NULL. */
+static const tc_state *parse_timer(const tc_playbook *pb, const char *key, int *visit, const char **purpose)
+{
+    const char *hash = key ? strrchr(key, '#') : NULL;
+    const char *colon = hash ? strchr(hash, ':') : NULL;
+    if (colon == NULL || hash - key >= 1024)
+        return NULL;
+    char path[1024];
+    memcpy(path, key, (size_t)(hash - key));
+    path[hash - key] = '\0';
+    *visit = atoi(hash + 1);
+    *purpose = colon + 1;
+    return tc_playbook_state(pb, path);
+}
+
+static int apply_timer(run *r)
+{
+    int visit;
+    const char *purpose;
+    const tc_state *s = parse_timer(r->pb, r->ev->timer, &visit, &purpose);
+    if (s == NULL)
+        return tc_error_set(r->err, TC_EINVAL, "malformed timer key %s",
+                            r->ev->timer ? r->ev->timer : "(null)");
+    tc_activation *a = tc_instance_activation(r->inst, s->index);
+    if (a == NULL || a->visit != visit)
+        return 0; /* stale: that visit is over */
+
+    if (strcmp(purpose, "deadline") == 0) {
+        if (s->type == TC_STATE_APPROVAL) {
+            tc__approval_deadline(r, s, a);
+        } else {
+            tc__audit(r, TC_AUDIT_TIMEOUT, s,
+                      json_pack("{s:i}", "visit", visit)); /* the cause, then its consequences */
+            if (s->type == TC_STATE_PARALLEL)
+                for (size_t i = r->inst->active_count; i-- > 0;) {
+                    const tc_state *child = &r->pb->states[r->inst->active[i].state];
+                    if (child->machine->parent == s)
+                        tc__interrupt(r, &r->inst->active[i], "interrupted");
+                }
+            tc__leave(r, s, "timeout", NULL);
+        }
+    } else if (strncmp(purpose, "level", 5) == 0) {
+        int level = atoi(purpose + 5);
+        if (level > a->level && !(s->escalation->until == TC_UNTIL_ACK && tc__task_all_acked(a)))
+            tc__escalation_reach(r, s, a, 0);
+    } else if (strcmp(purpose, "wait") == 0) {
+        tc__leave(r, s, "done", NULL);
+    } else if (strcmp(purpose, "timeout") == 0 || strcmp(purpose, "retry") == 0) {
+        tc__action_timer(r, s, a, purpose);
+    } else {
+        return tc_error_set(r->err, TC_EINVAL, "unknown timer purpose in %s", r->ev->timer);
+    }
+    return 0;
+}
+
+static int apply_command(run *r)
+{
+    const tc_event *ev = r->ev;
+    tc_activation *a = NULL;
+    tc_seat *seat = NULL;
+    int rc = resolve_state(r->pb, r->inst, ev, &a, r->err);
+    if (rc != 0)
+        return rc;
+    const tc_state *s = &r->pb->states[a->state];
+
+    switch (ev->kind) {
+    case TC_EVENT_VOTE:
+        if ((rc = resolve_seat(r->pb, s, a, ev, &seat, r->err)) != 0)
+            return rc;
+        return tc__approval_vote(r, s, a, seat);
+    case TC_EVENT_COMPLETE:
+        if ((rc = resolve_seat(r->pb, s, a, ev, &seat, r->err)) != 0)
+            return rc;
+        return tc__task_complete(r, s, a, seat);
+    case TC_EVENT_ACK:
+        if ((rc = resolve_seat(r->pb, s, a, ev, &seat, r->err)) != 0)
+            return rc;
+        return tc__task_ack(r, s, a, seat);
+    case TC_EVENT_ESCALATE:
+        if (!may_escalate(r->pb, r->inst, &ev->actor))
+            return tc_error_set(r->err, TC_EPERM, "%s may not escalate crises of playbook %s",
+                                ev->actor.role ? ev->actor.role : "?", r->pb->name);
+        if (a->level >= tc__escalation_levels(s))
+            return tc_error_set(r->err, TC_ECONFLICT,
+                                "state %s has no escalation level left (reached %d of %d)", s->path, a->level,
+                                tc__escalation_levels(s));
+        tc__escalation_reach(r, s, a, 1);
+        return 0;
+    case TC_EVENT_ACTION_RESULT:
+        return tc__action_result(r, s, a);
+    case TC_EVENT_TRIGGER:
+    case TC_EVENT_CANCEL:
+    case TC_EVENT_TIMER:
+        break;
+    }
+    return tc_error_set(r->err, TC_EFAILED, "internal error: %s is not a command",
+                        tc_event_kind_name(ev->kind));
+}
+
+/*
+ * The event's text goes into the audit as JSON, which carries UTF-8 only
+ * (jansson builds nothing from other bytes, and the detail would be lost):
+ * refuse it rather than record a vote without its reason. The CLI refuses such
+ * text before it comes this far; this is for every other caller.
+ */
+static int check_text(const tc_event *ev, tc_error *err)
+{
+    const struct {
+        const char *what, *text;
+    } texts[] = {{"the reason", ev->reason},
+                 {"the state", ev->state},
+                 {"the party", ev->party},
+                 {"the outcome", ev->outcome},
+                 {"the actor", ev->actor.role}};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        if (texts[i].text != NULL && !tc_utf8_valid(texts[i].text, strlen(texts[i].text), NULL))
+            return tc_error_set(err, TC_EINVAL, "%s is not valid UTF-8", texts[i].what);
+    return 0;
+}
+
+int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *ev, tc_ms now, tc_effects *fx,
+                     tc_error *err)
+{
+    run r = {pb, inst, ev, fx, err, now, ev->actor.role, 0, 0};
+    size_t first_effect = fx->count;
+    int rc = check_text(ev, err);
+    if (rc != 0)
+        return rc;
+
+    if (inst->status != TC_STATUS_ACTIVE) {
+        if (ev->kind == TC_EVENT_TIMER || ev->kind == TC_EVENT_ACTION_RESULT)
+            return 0; /* late: the crisis is over */
+        return tc_error_set(err, TC_ECONFLICT, "crisis %lld is %s", (long long)inst->id,
+                            tc_status_name(inst->status));
+    }
+    if (!inst->triggered && ev->kind != TC_EVENT_TRIGGER && ev->kind != TC_EVENT_CANCEL)
+        return tc_error_set(err, TC_ECONFLICT, "crisis %lld has not started yet", (long long)inst->id);
+
+    switch (ev->kind) {
+    case TC_EVENT_TRIGGER: {
+        if (inst->triggered)
+            return tc_error_set(err, TC_ECONFLICT, "crisis %lld was triggered already", (long long)inst->id);
+        inst->triggered = 1;
+        json_t *parties = json_array();
+        for (size_t i = 0; i < inst->party_count; i++)
+            json_array_append_new(parties, json_string(pb->parties[inst->parties[i]]));
+        r.actor = inst->initiator;
+        tc__audit(&r, TC_AUDIT_TRIGGERED, NULL,
+                  json_pack("{s:s, s:s, s:s?, s:s, s:s, s:o, s:O}", "playbook", pb->name, "initiator",
+                            inst->initiator ? inst->initiator : "", "title", inst->title, "severity",
+                            tc_severity_name(inst->severity), "mode", tc_mode_name(inst->mode), "parties",
+                            parties, "inputs", inst->inputs));
+        tc__enter(&r, &pb->states[pb->root->start]);
+        break;
+    }
+    case TC_EVENT_CANCEL:
+        if (!may_cancel(pb, inst, &ev->actor))
+            return tc_error_set(err, TC_EPERM, "%s may not cancel this crisis (%s may)",
+                                ev->actor.role ? ev->actor.role : "?",
+                                pb->permit_cancel.given ? "holders of the playbook's cancel roles"
+                                                        : "its initiator");
+        tc__close_crisis(&r, TC_STATUS_CANCELLED, "cancelled", json_pack("{s:s?}", "reason", ev->reason));
+        break;
+    case TC_EVENT_TIMER:
+        rc = apply_timer(&r);
+        break;
+    case TC_EVENT_VOTE:
+    case TC_EVENT_COMPLETE:
+    case TC_EVENT_ACK:
+    case TC_EVENT_ESCALATE:
+    case TC_EVENT_ACTION_RESULT:
+        rc = apply_command(&r);
+        break;
+    }
+    if (rc == 0 && r.failed) {
+        rc = err && err->code ? err->code : tc_error_set(err, TC_ENOMEM, "out of memory");
+        (void)first_effect;
+    }
+    return rc;
+}
+
+int tc_machine_tally(const tc_playbook *pb, const tc_instance *inst, int state, tc_tally *out)
+{
+    const tc_activation *a = tc_instance_activation(inst, state);
+    if (a == NULL || pb->states[state].type != TC_STATE_APPROVAL)
+        return -1;
+    tc__approval_tally(pb, inst, &pb->states[state], a, out);
+    return 0;
+}
