@@ -11,18 +11,15 @@
 #include <uv.h>
 
 #include "core/alloc.h"
+#include "core/backoff.h"
+#include "core/set_aside.h"
 #include "daemon/actions.h"
 #include "daemon/apply.h"
 #include "daemon/log.h"
 #include "store/db.h"
 #include "store/work.h"
 
-#define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 30000
 #define SAFETY_POLL_MS 5000 /* a batch now and then, in case a notification was missed */
-#define ASIDE_MIN_MS   60000  /* how long a crisis that fails on its own is passed over, at first */
-#define ASIDE_MAX_MS   600000 /* ... and at most, however often it failed */
-
 
 typedef struct engine engine;
 
@@ -60,30 +57,22 @@ struct engine {
     tc_error listen_err;
 
     /*
-     * Crises whose transition failed on its own (set_aside): batches pass
-     * over them until `until`, so that one bad crisis does not fail every
-     * batch it would be claimed in. Kept after they are due again, to count
-     * their failures.
+     * Crises whose transition failed on its own, and the batches that take a
+     * failed batch apart (core/set_aside.h): batches pass over them, so that
+     * one bad crisis does not fail every batch it would be claimed in.
      */
-    struct aside {
-        int64_t crisis;
-        tc_ms until;
-        int failures;
-    } *aside;
-    size_t aside_count, aside_capacity;
+    tc_aside aside;
     tc_aside_note *notes; /* set aside since the last batch: the next one records them for operators */
     size_t note_count, note_capacity;
-    size_t one_by_one; /* batches left to claim one crisis each, to find the one that fails */
 
     uv_timer_t due_timer, backoff_timer, listen_timer, grace_timer, safety_timer, aside_timer;
     uv_signal_t sigint, sigterm;
-    int backoff_ms, listen_backoff_ms;
+    tc_backoff backoff, listen_backoff; /* retrying a failed batch; reconnecting the listener */
 
     tc_action_result *results; /* finished actions waiting for a batch */
     size_t result_count, result_capacity;
 
     int stopping, finished;
-    int failures; /* batches failed in a row */
     int exit_code;
     tc_error last_error;
     tc_ms once_now;
@@ -152,21 +141,10 @@ static void arm_due_timer(engine *e, tc_ms next_due)
     uv_timer_start(&e->due_timer, on_batch_timer, delay > 0 ? (uint64_t)delay : 0, 0);
 }
 
-static int is_aside(const engine *e, int64_t crisis, tc_ms now)
-{
-    for (size_t i = 0; i < e->aside_count; i++)
-        if (e->aside[i].crisis == crisis)
-            return e->aside[i].until > now;
-    return 0;
-}
-
 /* Wakes the engine when the first crisis set aside is due again. */
 static void arm_aside_timer(engine *e)
 {
-    tc_ms now = epoch_ms(), first = -1;
-    for (size_t i = 0; i < e->aside_count; i++)
-        if (e->aside[i].until > now && (first < 0 || e->aside[i].until < first))
-            first = e->aside[i].until;
+    tc_ms now = epoch_ms(), first = tc_aside_next_return(&e->aside, now);
     uv_timer_stop(&e->aside_timer);
     if (first >= 0 && !e->stopping)
         uv_timer_start(&e->aside_timer, on_aside_timer, (uint64_t)(first - now), 0);
@@ -189,52 +167,27 @@ static void note_aside(engine *e, int64_t crisis, int64_t revision, const char *
 }
 
 /*
- * A crisis failed a batch on its own: its state, playbook or a write of its
- * transition is refused every time. Rather than fail every batch it is
- * claimed in (the oldest work comes first, so that would be every batch),
- * batches pass over it for a minute, then two, up to ten, and it is tried
- * again. Its commands and timers stay in the database; nothing is lost. With
- * --once, the engine exits with the error once the rest is done.
+ * A crisis failed a batch on its own (its state, playbook or a write of its
+ * transition is refused every time) and core/set_aside.c has set it aside
+ * for pause: say so, queue its record for operators, and wake the engine
+ * when it is due again. Its commands and timers stay in the database;
+ * nothing is lost. With --once, the engine exits with the error once the
+ * rest is done.
  */
-static void set_aside(engine *e, int64_t crisis, int64_t revision, const tc_error *why)
+static void report_set_aside(engine *e, int64_t crisis, int64_t revision, const tc_error *why, tc_ms now,
+                             tc_ms pause)
 {
-    tc_ms now = epoch_ms();
-    struct aside *a = NULL;
-    for (size_t i = 0; i < e->aside_count && a == NULL; i++)
-        if (e->aside[i].crisis == crisis)
-            a = &e->aside[i];
-    if (a == NULL && e->aside_count == e->aside_capacity) {
-        size_t capacity = e->aside_capacity ? 2 * e->aside_capacity : 8;
-        struct aside *more = tc_xrealloc(e->aside, capacity * sizeof *more);
-        if (more != NULL) {
-            e->aside = more;
-            e->aside_capacity = capacity;
-        }
-    }
-    if (a == NULL && e->aside_count < e->aside_capacity) {
-        a = &e->aside[e->aside_count++];
-        *a = (struct aside){.crisis = crisis};
-    }
-    if (a == NULL) { /* out of memory: fall back to retrying the batch with backoff */
-        tc_log(TC_LOG_ERROR, "out of memory: cannot set a failing crisis aside", NULL);
-        return;
-    }
-    a->failures++;
-    tc_ms pause = ASIDE_MIN_MS;
-    for (int i = 1; i < a->failures && pause < ASIDE_MAX_MS; i++)
-        pause *= 2;
-    pause = pause > ASIDE_MAX_MS ? ASIDE_MAX_MS : pause;
-    a->until = now + pause;
     char id[24], retry[32];
     snprintf(id, sizeof id, "%lld", (long long)crisis);
     snprintf(retry, sizeof retry, "%llds", (long long)(pause / 1000));
-    tc_log(TC_LOG_ERROR, "crisis set aside: its transition fails", "crisis", id, "reason", why->text, "retry_in",
-           retry, NULL);
+    tc_log(TC_LOG_ERROR, "crisis set aside: its transition fails", "crisis", id, "reason", why->text,
+           "retry_in", retry, NULL);
     if (e->opts.once) {
         e->exit_code = why->code;
-        tc_error_set(&e->last_error, why->code, "crisis %s set aside, its transition fails: %s", id, why->text);
+        tc_error_set(&e->last_error, why->code, "crisis %s set aside, its transition fails: %s", id,
+                     why->text);
     }
-    note_aside(e, crisis, revision, why->text, a->until);
+    note_aside(e, crisis, revision, why->text, now + pause);
     arm_aside_timer(e);
 }
 
@@ -263,19 +216,19 @@ static size_t deliverable_results(const engine *e)
     size_t n = 0;
     tc_ms now = epoch_ms();
     for (size_t i = 0; i < e->result_count; i++)
-        n += !is_aside(e, e->results[i].crisis, now);
+        n += !tc_aside_holds(&e->aside, e->results[i].crisis, now);
     return n;
 }
 
 /*
  * A failed batch wrote nothing: put its action results back (all of them: a
- * result dropped here would come back only as its action's timeout). When one
- * crisis failed it, set that one aside and go on at once; when the batch
- * failed as a whole, not for the database's sake, take its crises one a batch
- * (the results of one crisis, or one claimed crisis) until the one that fails
- * is found, whatever statement failed and whether the crisis came with
- * results of actions or with work of its own; otherwise try again after a
- * pause.
+ * result dropped here would come back only as its action's timeout). Then do
+ * what core/set_aside.h decides: when one crisis failed it, set that one
+ * aside and go on at once; when the batch failed as a whole, not for the
+ * database's sake, take its crises one a batch (the results of one crisis,
+ * or one claimed crisis) until the one that fails is found, whatever
+ * statement failed and whether the crisis came with results of actions or
+ * with work of its own; otherwise try again after a pause (core/backoff.h).
  */
 static void batch_failed(engine *e, worker *k)
 {
@@ -283,18 +236,19 @@ static void batch_failed(engine *e, worker *k)
     for (size_t i = 0; i < b->result_count; i++)
         keep_result(e, &b->results[i]);
     int unavailable = k->rc == TC_EUNAVAIL;
-    if (!unavailable && b->culprit != 0) {
-        set_aside(e, b->culprit, b->culprit_revision, &k->err);
+    tc_ms now = epoch_ms(), pause = 0;
+    tc_aside_verdict verdict = tc_aside_failed(&e->aside, k->rc, b->culprit, b->touched_count, now, &pause);
+    if (verdict == TC_ASIDE_SET) {
+        report_set_aside(e, b->culprit, b->culprit_revision, &k->err, now, pause);
         tc_batch_clear(b);
         schedule_batch(e);
         return;
     }
-    if (!unavailable && k->rc != TC_ECONFLICT && b->touched_count > 1) {
+    if (verdict == TC_ASIDE_TAKE_APART) {
         char touched[24];
         snprintf(touched, sizeof touched, "%zu", b->touched_count);
         tc_log(TC_LOG_ERROR, "batch failed: applying its crises one at a time", "crises", touched, "reason",
                k->err.text, NULL);
-        e->one_by_one = b->touched_count;
         tc_batch_clear(b);
         schedule_batch(e);
         return;
@@ -303,21 +257,21 @@ static void batch_failed(engine *e, worker *k)
         tc_db_close(k->conn);
         k->conn = NULL;
     }
-    char delay[32];
-    snprintf(delay, sizeof delay, "%dms", e->backoff_ms);
+    /* With --once nobody waits: the backoff gives up after a few tries, and the engine says why. */
+    tc_ms delay = tc_backoff_fail(&e->backoff);
+    char retry[32];
+    snprintf(retry, sizeof retry, "%lldms", (long long)(delay >= 0 ? delay : 0));
     tc_log(unavailable ? TC_LOG_WARN : TC_LOG_ERROR, unavailable ? "database unavailable" : "batch failed",
-           "reason", k->err.text, "retry_in", delay, NULL);
+           "reason", k->err.text, "retry_in", delay >= 0 ? retry : "never (giving up)", NULL);
     tc_batch_clear(b);
-    /* With --once there is nobody to wait for: give up after a few tries and say why. */
-    if (e->opts.once && ++e->failures >= 5) {
+    if (delay < 0) {
         e->last_error = k->err;
         e->exit_code = k->rc;
         e->stopping = 1;
         maybe_finish(e);
         return;
     }
-    uv_timer_start(&e->backoff_timer, on_batch_timer, (uint64_t)e->backoff_ms, 0);
-    e->backoff_ms = e->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : e->backoff_ms * 2;
+    uv_timer_start(&e->backoff_timer, on_batch_timer, (uint64_t)delay, 0);
 }
 
 static void after_work_cb(uv_work_t *w, int status)
@@ -336,8 +290,7 @@ static void after_work_cb(uv_work_t *w, int status)
         batch_failed(e, k);
         return;
     }
-    e->backoff_ms = BACKOFF_MIN_MS;
-    e->failures = 0;
+    tc_backoff_succeed(&e->backoff);
 
     size_t i;
     json_t *item;
@@ -356,8 +309,7 @@ static void after_work_cb(uv_work_t *w, int status)
      * since this batch began: the work that woke it may belong to a crisis
      * this batch held, which another batch in flight had to skip.
      */
-    if (e->one_by_one > 0 && b->touched_count > 0)
-        e->one_by_one--;
+    tc_aside_applied(&e->aside, b->touched_count);
     size_t limit = (size_t)(b->limit > 0 ? b->limit : e->opts.batch_size);
     int more = b->claimed >= limit || deliverable_results(e) > 0 || b->result_count > 0 ||
                e->wakes != k->wakes || (e->opts.once && b->claimed > 0);
@@ -413,9 +365,10 @@ static void schedule_batch(engine *e)
     /* Taking a failed batch apart, one crisis a batch: the results of one crisis, and no claim with them. */
     size_t held_count = 0;
     int64_t only = 0;
+    int one_by_one = tc_aside_one_by_one(&e->aside);
     for (size_t i = 0; i < e->result_count; i++) {
         int64_t crisis = e->results[i].crisis;
-        if (is_aside(e, crisis, now) || (e->one_by_one > 0 && only != 0 && crisis != only)) {
+        if (tc_aside_holds(&e->aside, crisis, now) || (one_by_one && only != 0 && crisis != only)) {
             held[held_count++] = e->results[i];
             continue;
         }
@@ -428,20 +381,15 @@ static void schedule_batch(engine *e)
     e->results = held;
     e->result_capacity = capacity;
     e->result_count = held_count;
-    for (size_t i = 0; i < e->aside_count; i++)
-        if (e->aside[i].until > now) {
-            if (b->skip == NULL && (b->skip = tc_xcalloc(e->aside_count, sizeof *b->skip)) == NULL)
-                break; /* out of memory: claim as if nothing were set aside */
-            b->skip[b->skip_count++] = e->aside[i].crisis;
-        }
+    b->skip_count = tc_aside_held(&e->aside, now, &b->skip);
     b->asides = e->notes;
     b->aside_count = e->note_count;
     b->engine = e->opts.id ? e->opts.id : "engine";
     e->notes = NULL;
     e->note_count = e->note_capacity = 0;
-    b->limit = e->one_by_one > 0 ? 1 : 0;
+    b->limit = one_by_one ? 1 : 0;
     b->now = e->opts.once ? (e->once_now > now ? now : e->once_now) : now;
-    b->claim = !e->stopping && !(e->one_by_one > 0 && b->result_count > 0);
+    b->claim = !e->stopping && !(one_by_one && b->result_count > 0);
     k->running = 1;
     k->wakes = e->wakes;
     e->running++;
@@ -489,9 +437,7 @@ static void listen_closed(uv_handle_t *h)
     e->listen_conn = NULL;
     e->listen_polling = 0;
     if (!e->stopping) {
-        uv_timer_start(&e->listen_timer, on_listen_timer, (uint64_t)e->listen_backoff_ms, 0);
-        e->listen_backoff_ms =
-            e->listen_backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : e->listen_backoff_ms * 2;
+        uv_timer_start(&e->listen_timer, on_listen_timer, (uint64_t)tc_backoff_fail(&e->listen_backoff), 0);
     }
     maybe_finish(e);
 }
@@ -504,9 +450,8 @@ static void after_listen_work(uv_work_t *w, int status)
     if (e->listen_conn == NULL) {
         tc_log(TC_LOG_WARN, "cannot listen for work", "reason", e->listen_err.text, NULL);
         if (!e->stopping) {
-            uv_timer_start(&e->listen_timer, on_listen_timer, (uint64_t)e->listen_backoff_ms, 0);
-            e->listen_backoff_ms =
-                e->listen_backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : e->listen_backoff_ms * 2;
+            uv_timer_start(&e->listen_timer, on_listen_timer, (uint64_t)tc_backoff_fail(&e->listen_backoff),
+                           0);
         }
         maybe_finish(e);
         return;
@@ -517,7 +462,7 @@ static void after_listen_work(uv_work_t *w, int status)
         maybe_finish(e);
         return;
     }
-    e->listen_backoff_ms = BACKOFF_MIN_MS;
+    tc_backoff_succeed(&e->listen_backoff);
     uv_poll_init(&e->loop, &e->listen_poll, PQsocket(e->listen_conn));
     e->listen_poll.data = e;
     e->listen_polling = 1;
@@ -647,11 +592,15 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
         e->opts.batch_size = 100;
     if (e->opts.grace_ms <= 0)
         e->opts.grace_ms = 10000;
-    e->backoff_ms = e->listen_backoff_ms = BACKOFF_MIN_MS;
+    tc_backoff_init(&e->backoff, TC_BACKOFF_MIN_MS, TC_BACKOFF_MAX_MS,
+                    e->opts.once ? TC_BACKOFF_ONCE_TRIES : 0);
+    tc_backoff_init(&e->listen_backoff, TC_BACKOFF_MIN_MS, TC_BACKOFF_MAX_MS, 0);
     e->once_now = epoch_ms();
     tc_log_setup(e->opts.id ? e->opts.id : "engine", e->opts.verbose ? TC_LOG_INFO : TC_LOG_WARN);
 
-    e->worker_count = e->opts.workers < 1 ? 2 : e->opts.workers > TC_ENGINE_MAX_WORKERS ? TC_ENGINE_MAX_WORKERS : e->opts.workers;
+    e->worker_count = e->opts.workers < 1                       ? 2
+                      : e->opts.workers > TC_ENGINE_MAX_WORKERS ? TC_ENGINE_MAX_WORKERS
+                                                                : e->opts.workers;
     if (e->opts.once)
         e->worker_count = 1; /* --once follows one chain of consequences; one batch at a time is enough */
 
@@ -711,11 +660,12 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
     tc_db_close(e->listen_conn);
     tc_actions_free(e->actions);
     if (e->result_count > 0)
-        tc_log(TC_LOG_WARN, "stopping with results of actions of crises set aside: they are not applied", NULL);
+        tc_log(TC_LOG_WARN, "stopping with results of actions of crises set aside: they are not applied",
+               NULL);
     for (size_t i = 0; i < e->result_count; i++)
         tc_action_result_clear(&e->results[i]);
     free(e->results);
-    free(e->aside);
+    tc_aside_free(&e->aside);
     for (size_t i = 0; i < e->note_count; i++)
         free(e->notes[i].reason);
     free(e->notes);
