@@ -39,6 +39,8 @@ tc_aside_verdict tc_aside_failed(tc_aside *a, int rc, int64_t culprit, size_t to
     if (rc == TC_EUNAVAIL)
         return TC_ASIDE_BACK_OFF; /* the database's failure, not the crises' */
     if (culprit != 0) {
+        if (a->one_by_one > 0)
+            a->one_by_one--; /* a batch of the take-apart that found its culprit */
         tc_ms p = set_aside(a, culprit, now);
         if (pause != NULL)
             *pause = p;

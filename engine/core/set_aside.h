@@ -20,7 +20,8 @@
  * are counted for as long as the engine runs. Taking a failed batch apart
  * means running as many batches as it held crises, each with one crisis
  * (the results of one crisis's actions, or one claimed crisis), until the
- * one that fails is found; each batch of it that applies one counts.
+ * one that fails is found; each batch of it that applies its crisis, or
+ * sets it aside, counts.
  *
  * Pure: the time is given (`now`, epoch milliseconds), the engine does the
  * rest (logs, the records of tocsin.set_aside, timers).

@@ -141,6 +141,33 @@ static void test_set_aside_several_crises_take_the_batch_apart(void **state)
     tc_aside_free(&a);
 }
 
+/*
+ * Taking a batch apart finds its culprit: that batch counts as one of them
+ * too, so that after as many batches as the failed one held, batches are
+ * whole again. (It did not count: each crisis found cost a batch of one
+ * crisis more.)
+ */
+static void test_set_aside_take_apart_counts_the_batch_that_finds_the_culprit(void **state)
+{
+    (void)state;
+    tc_aside a = {0};
+    assert_int_equal(tc_aside_failed(&a, TC_EINVAL, 0, 3, T0, NULL), TC_ASIDE_TAKE_APART);
+    tc_aside_applied(&a, 1);
+    assert_int_equal(tc_aside_failed(&a, TC_EINVAL, 12, 1, T0, NULL), TC_ASIDE_SET);
+    assert_true(tc_aside_one_by_one(&a));
+    assert_int_equal(tc_aside_failed(&a, TC_EINVAL, 13, 1, T0, NULL), TC_ASIDE_SET);
+    assert_false(tc_aside_one_by_one(&a));
+    /* Outside a take-apart, setting a crisis aside changes nothing of the sort. */
+    assert_int_equal(tc_aside_failed(&a, TC_EINVAL, 14, 1, T0, NULL), TC_ASIDE_SET);
+    assert_false(tc_aside_one_by_one(&a));
+    /* A batch of the take-apart that backs off (the database went away) does not count. */
+    assert_int_equal(tc_aside_failed(&a, TC_EINVAL, 0, 2, T0, NULL), TC_ASIDE_TAKE_APART);
+    assert_int_equal(tc_aside_failed(&a, TC_EUNAVAIL, 0, 1, T0, NULL), TC_ASIDE_BACK_OFF);
+    assert_int_equal(tc_aside_failed(&a, TC_ECONFLICT, 0, 1, T0, NULL), TC_ASIDE_BACK_OFF);
+    assert_int_equal(a.one_by_one, 2);
+    tc_aside_free(&a);
+}
+
 /* One crisis, or none, blaming none (the batch would have blamed a lone crisis but for a conflict): back off.
  */
 static void test_set_aside_one_crisis_or_a_conflict_backs_off(void **state)
@@ -166,6 +193,7 @@ int main(void)
         cmocka_unit_test(test_set_aside_next_return_is_the_first_still_passed_over),
         cmocka_unit_test(test_set_aside_held_lists_those_passed_over),
         cmocka_unit_test(test_set_aside_several_crises_take_the_batch_apart),
+        cmocka_unit_test(test_set_aside_take_apart_counts_the_batch_that_finds_the_culprit),
         cmocka_unit_test(test_set_aside_one_crisis_or_a_conflict_backs_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
