@@ -53,10 +53,15 @@ tc_aside_verdict tc_aside_failed(tc_aside *a, int rc, int64_t culprit, size_t to
     return TC_ASIDE_BACK_OFF;
 }
 
-void tc_aside_applied(tc_aside *a, size_t touched)
+void tc_aside_applied(tc_aside *a, const int64_t *crises, size_t count)
 {
-    if (a->one_by_one > 0 && touched > 0)
+    if (a->one_by_one > 0 && count > 0)
         a->one_by_one--;
+    for (size_t i = 0; i < count && a->count > 0; i++) {
+        tc_aside_crisis *c = find(a, crises[i]);
+        if (c != NULL)
+            *c = a->items[--a->count]; /* order does not matter */
+    }
 }
 
 int tc_aside_holds(const tc_aside *a, int64_t crisis, tc_ms now)

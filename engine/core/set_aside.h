@@ -17,7 +17,7 @@
  * TC_ASIDE_MIN_MS after its first failure, twice as long after each failure
  * after that, at most TC_ASIDE_MAX_MS, and then tried again: the engine's
  * claims skip it, and results of its actions wait, until then. Its failures
- * are counted for as long as the engine runs. Taking a failed batch apart
+ * are counted until a batch applies it. Taking a failed batch apart
  * means running as many batches as it held crises, each with one crisis
  * (the results of one crisis's actions, or one claimed crisis), until the
  * one that fails is found; each batch of it that applies its crisis, or
@@ -45,7 +45,7 @@ typedef struct tc_aside_crisis {
 
 /* Zeroed, it is empty. */
 typedef struct tc_aside {
-    tc_aside_crisis *items; /* every crisis set aside so far, due again or not */
+    tc_aside_crisis *items; /* every crisis set aside and not applied since, due again or not */
     size_t count, capacity;
     size_t one_by_one; /* batches left that hold one crisis each, taking a failed batch apart */
 } tc_aside;
@@ -65,8 +65,8 @@ typedef enum tc_aside_verdict {
 tc_aside_verdict tc_aside_failed(tc_aside *a, int rc, int64_t culprit, size_t touched, tc_ms now,
                                  tc_ms *pause);
 
-/* A batch that locked `touched` crises was applied. */
-void tc_aside_applied(tc_aside *a, size_t touched);
+/* A batch was applied: the count crises it locked (crises) start over, their next failure a first. */
+void tc_aside_applied(tc_aside *a, const int64_t *crises, size_t count);
 
 /* Whether batches pass over crisis at now. */
 int tc_aside_holds(const tc_aside *a, int64_t crisis, tc_ms now);

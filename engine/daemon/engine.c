@@ -291,6 +291,7 @@ static void after_work_cb(uv_work_t *w, int status)
         return;
     }
     tc_backoff_succeed(&e->backoff);
+    tc_aside_applied(&e->aside, b->touched, b->touched_count); /* they start over; a take-apart counts it */
 
     size_t i;
     json_t *item;
@@ -309,7 +310,6 @@ static void after_work_cb(uv_work_t *w, int status)
      * since this batch began: the work that woke it may belong to a crisis
      * this batch held, which another batch in flight had to skip.
      */
-    tc_aside_applied(&e->aside, b->touched_count);
     size_t limit = (size_t)(b->limit > 0 ? b->limit : e->opts.batch_size);
     int more = b->claimed >= limit || deliverable_results(e) > 0 || b->result_count > 0 ||
                e->wakes != k->wakes || (e->opts.once && b->claimed > 0);

@@ -121,6 +121,39 @@ static void test_set_aside_held_lists_those_passed_over(void **state)
     tc_aside_free(&a);
 }
 
+/*
+ * A crisis that a batch applies is forgotten: its next failure is a first
+ * one again, a minute. (It was remembered for as long as the engine ran:
+ * the next failure, however much later, waited twice as long as the last,
+ * and the list of crises ever set aside, which every batch reads, only
+ * grew.)
+ */
+static void test_set_aside_crisis_applied_starts_over(void **state)
+{
+    (void)state;
+    tc_aside a = {0};
+    tc_ms pause = 0;
+    tc_aside_failed(&a, TC_EINVAL, 12, 1, T0, NULL);
+    tc_aside_failed(&a, TC_EINVAL, 12, 1, T0 + 60000, NULL);
+    tc_aside_failed(&a, TC_EINVAL, 13, 1, T0, NULL);
+    tc_aside_failed(&a, TC_EINVAL, 14, 1, T0, NULL);
+    /* Mended, 12 comes back and is applied, with 20 that was never set aside. */
+    tc_aside_applied(&a, (int64_t[]){20, 12}, 2);
+    assert_int_equal(a.count, 2);
+    assert_false(tc_aside_holds(&a, 12, T0 + 60000));
+    assert_true(tc_aside_holds(&a, 13, T0));
+    assert_true(tc_aside_holds(&a, 14, T0));
+    assert_int_equal(tc_aside_failed(&a, TC_EINVAL, 12, 1, T0 + 3600000, &pause), TC_ASIDE_SET);
+    assert_int_equal(pause, 60000);
+    /* 13 and 14 still count their failures. */
+    assert_int_equal(tc_aside_failed(&a, TC_EINVAL, 14, 1, T0 + 60000, &pause), TC_ASIDE_SET);
+    assert_int_equal(pause, 120000);
+    tc_aside_applied(&a, (int64_t[]){13, 14, 12}, 3);
+    assert_int_equal(a.count, 0);
+    assert_int_equal(tc_aside_next_return(&a, T0), -1);
+    tc_aside_free(&a);
+}
+
 /* A batch of several crises refused as a whole, blaming none: as many batches of one crisis as it held. */
 static void test_set_aside_several_crises_take_the_batch_apart(void **state)
 {
@@ -129,14 +162,14 @@ static void test_set_aside_several_crises_take_the_batch_apart(void **state)
     assert_int_equal(tc_aside_failed(&a, TC_EINVAL, 0, 3, T0, NULL), TC_ASIDE_TAKE_APART);
     assert_int_equal(a.count, 0); /* nobody is set aside yet */
     assert_true(tc_aside_one_by_one(&a));
-    tc_aside_applied(&a, 1);
-    tc_aside_applied(&a, 0); /* a batch that found nothing to do does not count */
+    tc_aside_applied(&a, (int64_t[]){7}, 1);
+    tc_aside_applied(&a, NULL, 0); /* a batch that found nothing to do does not count */
     assert_true(tc_aside_one_by_one(&a));
-    tc_aside_applied(&a, 1);
+    tc_aside_applied(&a, (int64_t[]){7}, 1);
     assert_true(tc_aside_one_by_one(&a));
-    tc_aside_applied(&a, 1);
+    tc_aside_applied(&a, (int64_t[]){7}, 1);
     assert_false(tc_aside_one_by_one(&a));
-    tc_aside_applied(&a, 1); /* and stays off */
+    tc_aside_applied(&a, (int64_t[]){7}, 1); /* and stays off */
     assert_false(tc_aside_one_by_one(&a));
     tc_aside_free(&a);
 }
@@ -152,7 +185,7 @@ static void test_set_aside_take_apart_counts_the_batch_that_finds_the_culprit(vo
     (void)state;
     tc_aside a = {0};
     assert_int_equal(tc_aside_failed(&a, TC_EINVAL, 0, 3, T0, NULL), TC_ASIDE_TAKE_APART);
-    tc_aside_applied(&a, 1);
+    tc_aside_applied(&a, (int64_t[]){7}, 1);
     assert_int_equal(tc_aside_failed(&a, TC_EINVAL, 12, 1, T0, NULL), TC_ASIDE_SET);
     assert_true(tc_aside_one_by_one(&a));
     assert_int_equal(tc_aside_failed(&a, TC_EINVAL, 13, 1, T0, NULL), TC_ASIDE_SET);
@@ -192,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_set_aside_expires_at_its_time),
         cmocka_unit_test(test_set_aside_next_return_is_the_first_still_passed_over),
         cmocka_unit_test(test_set_aside_held_lists_those_passed_over),
+        cmocka_unit_test(test_set_aside_crisis_applied_starts_over),
         cmocka_unit_test(test_set_aside_several_crises_take_the_batch_apart),
         cmocka_unit_test(test_set_aside_take_apart_counts_the_batch_that_finds_the_culprit),
         cmocka_unit_test(test_set_aside_one_crisis_or_a_conflict_backs_off),
