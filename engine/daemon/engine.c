@@ -71,7 +71,7 @@ struct engine {
         int connecting;     /* ... under way */
         tc_error err;       /* why connecting failed */
         uv_poll_t poll;     /* the connection's socket */
-        int polling;        /* poll is initialised and not closed */
+        int polling;        /* poll is initialised and not closing */
         tc_backoff backoff; /* reconnecting (core/backoff.h) */
         uv_timer_t timer;   /* ... armed for that */
     } listener;
@@ -461,7 +461,6 @@ static void listen_closed(uv_handle_t *h)
     engine *e = h->data;
     tc_db_close(e->listener.conn);
     e->listener.conn = NULL;
-    e->listener.polling = 0;
     if (!e->run.stopping) {
         uv_timer_start(&e->listener.timer, on_listen_timer, (uint64_t)tc_backoff_fail(&e->listener.backoff),
                        0);
@@ -515,6 +514,8 @@ static void on_listen_poll(uv_poll_t *p, int status, int events)
         tc_log(TC_LOG_WARN, "lost the listening connection", "reason", PQerrorMessage(e->listener.conn),
                NULL);
         uv_poll_stop(p);
+        /* Closing from now: maybe_finish, which may run before listen_closed, must not stop it again. */
+        e->listener.polling = 0;
         uv_close((uv_handle_t *)p, listen_closed);
         return;
     }
