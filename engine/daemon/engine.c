@@ -1,4 +1,20 @@
-/* The engine's event loop: see engine.h for the design. */
+/*
+ * The engine's event loop: see engine.h for the design.
+ *
+ * libuv's return codes. The calls that can fail are checked: at start,
+ * uv_loop_init, uv_signal_init and uv_signal_start stop the engine with one
+ * line saying which (exit 1); uv_poll_init and uv_poll_start on the
+ * listener's socket drop that connection and retry it with backoff;
+ * uv_loop_close is logged if a handle is left. The others cannot fail, by
+ * libuv's documentation and source, and their result is cast to (void):
+ * uv_timer_init, uv_timer_stop, uv_poll_stop and uv_signal_stop always
+ * return 0; uv_timer_start fails only without a callback or on a closing
+ * handle (the engine closes its handles only once it has finished, and
+ * starts no timer after that), uv_queue_work only without a work callback,
+ * uv_replace_allocator only with a NULL function, and uv_run in
+ * UV_RUN_DEFAULT returns when nothing is left to run (uv_stop is never
+ * called). daemon/actions.c does the same for its own calls.
+ */
 #include "daemon/engine.h"
 
 #include <dirent.h>
@@ -156,22 +172,22 @@ static void work_cb(uv_work_t *w)
 
 static void arm_due_timer(engine *e, tc_ms next_due)
 {
-    uv_timer_stop(&e->wakeups.due);
+    (void)uv_timer_stop(&e->wakeups.due);
     if (next_due < 0 || e->run.stopping)
         return;
     if (e->opts.once && next_due > e->batches.once_now)
         return; /* later deadlines stay in the database for a later engine */
     tc_ms delay = next_due - epoch_ms();
-    uv_timer_start(&e->wakeups.due, on_batch_timer, delay > 0 ? (uint64_t)delay : 0, 0);
+    (void)uv_timer_start(&e->wakeups.due, on_batch_timer, delay > 0 ? (uint64_t)delay : 0, 0);
 }
 
 /* Wakes the engine when the first crisis set aside is due again. */
 static void arm_aside_timer(engine *e)
 {
     tc_ms now = epoch_ms(), first = tc_aside_next_return(&e->aside.crises, now);
-    uv_timer_stop(&e->aside.timer);
+    (void)uv_timer_stop(&e->aside.timer);
     if (first >= 0 && !e->run.stopping)
-        uv_timer_start(&e->aside.timer, on_aside_timer, (uint64_t)(first - now), 0);
+        (void)uv_timer_start(&e->aside.timer, on_aside_timer, (uint64_t)(first - now), 0);
 }
 
 /* Queues the record of a crisis set aside for the next batch to write (tocsin.set_aside). */
@@ -296,7 +312,7 @@ static void batch_failed(engine *e, worker *k)
         maybe_finish(e);
         return;
     }
-    uv_timer_start(&e->batches.retry, on_batch_timer, (uint64_t)delay, 0);
+    (void)uv_timer_start(&e->batches.retry, on_batch_timer, (uint64_t)delay, 0);
 }
 
 static void after_work_cb(uv_work_t *w, int status)
@@ -419,7 +435,7 @@ static void schedule_batch(engine *e)
     k->running = 1;
     k->wakes = e->batches.wakes;
     e->batches.running++;
-    uv_queue_work(&e->loop, &k->work, work_cb, after_work_cb);
+    (void)uv_queue_work(&e->loop, &k->work, work_cb, after_work_cb);
 }
 
 static void on_action_done(tc_action_result *result, void *arg)
@@ -456,16 +472,21 @@ static void listen_work_cb(uv_work_t *w)
 
 static void on_listen_poll(uv_poll_t *p, int status, int events);
 
+/* Listening failed or stopped: try again after the backoff (core/backoff.h), unless stopping. */
+static void retry_listen(engine *e)
+{
+    if (!e->run.stopping)
+        (void)uv_timer_start(&e->listener.timer, on_listen_timer,
+                             (uint64_t)tc_backoff_fail(&e->listener.backoff), 0);
+    maybe_finish(e);
+}
+
 static void listen_closed(uv_handle_t *h)
 {
     engine *e = h->data;
     tc_db_close(e->listener.conn);
     e->listener.conn = NULL;
-    if (!e->run.stopping) {
-        uv_timer_start(&e->listener.timer, on_listen_timer, (uint64_t)tc_backoff_fail(&e->listener.backoff),
-                       0);
-    }
-    maybe_finish(e);
+    retry_listen(e);
 }
 
 static void after_listen_work(uv_work_t *w, int status)
@@ -475,11 +496,7 @@ static void after_listen_work(uv_work_t *w, int status)
     e->listener.connecting = 0;
     if (e->listener.conn == NULL) {
         tc_log(TC_LOG_WARN, "cannot listen for work", "reason", e->listener.err.text, NULL);
-        if (!e->run.stopping) {
-            uv_timer_start(&e->listener.timer, on_listen_timer,
-                           (uint64_t)tc_backoff_fail(&e->listener.backoff), 0);
-        }
-        maybe_finish(e);
+        retry_listen(e);
         return;
     }
     if (e->run.stopping) {
@@ -488,11 +505,22 @@ static void after_listen_work(uv_work_t *w, int status)
         maybe_finish(e);
         return;
     }
-    tc_backoff_succeed(&e->listener.backoff);
-    uv_poll_init(&e->loop, &e->listener.poll, PQsocket(e->listener.conn));
+    int rc = uv_poll_init(&e->loop, &e->listener.poll, PQsocket(e->listener.conn));
+    if (rc != 0) { /* the handle is not initialised: nothing to close but the connection */
+        tc_log(TC_LOG_WARN, "cannot watch the listening connection", "reason", uv_strerror(rc), NULL);
+        tc_db_close(e->listener.conn);
+        e->listener.conn = NULL;
+        retry_listen(e);
+        return;
+    }
     e->listener.poll.data = e;
+    if ((rc = uv_poll_start(&e->listener.poll, UV_READABLE, on_listen_poll)) != 0) {
+        tc_log(TC_LOG_WARN, "cannot watch the listening connection", "reason", uv_strerror(rc), NULL);
+        uv_close((uv_handle_t *)&e->listener.poll, listen_closed); /* which retries */
+        return;
+    }
     e->listener.polling = 1;
-    uv_poll_start(&e->listener.poll, UV_READABLE, on_listen_poll);
+    tc_backoff_succeed(&e->listener.backoff);
     tc_log(TC_LOG_INFO, "listening for work", NULL);
     wake(e); /* anything recorded while we were not listening */
 }
@@ -503,7 +531,7 @@ static void start_listen(engine *e)
         return;
     e->listener.connecting = 1;
     e->listener.work.data = e;
-    uv_queue_work(&e->loop, &e->listener.work, listen_work_cb, after_listen_work);
+    (void)uv_queue_work(&e->loop, &e->listener.work, listen_work_cb, after_listen_work);
 }
 
 static void on_listen_poll(uv_poll_t *p, int status, int events)
@@ -513,7 +541,7 @@ static void on_listen_poll(uv_poll_t *p, int status, int events)
     if (status < 0 || !PQconsumeInput(e->listener.conn) || PQstatus(e->listener.conn) != CONNECTION_OK) {
         tc_log(TC_LOG_WARN, "lost the listening connection", "reason", PQerrorMessage(e->listener.conn),
                NULL);
-        uv_poll_stop(p);
+        (void)uv_poll_stop(p);
         /* Closing from now: maybe_finish, which may run before listen_closed, must not stop it again. */
         e->listener.polling = 0;
         uv_close((uv_handle_t *)p, listen_closed);
@@ -550,7 +578,7 @@ static void maybe_finish(engine *e)
         return;
     e->run.finished = 1;
     if (e->listener.polling) {
-        uv_poll_stop(&e->listener.poll);
+        (void)uv_poll_stop(&e->listener.poll);
         e->listener.polling = 0;
     }
     uv_walk(&e->loop, close_walk, NULL);
@@ -575,13 +603,13 @@ static void on_signal(uv_signal_t *s, int signum)
     }
     tc_log(TC_LOG_INFO, signum == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping", NULL);
     e->run.stopping = 1;
-    uv_timer_stop(&e->wakeups.due);
-    uv_timer_stop(&e->wakeups.safety);
-    uv_timer_stop(&e->batches.retry);
-    uv_timer_stop(&e->listener.timer);
-    uv_signal_stop(&e->run.sigint);
-    uv_signal_stop(&e->run.sigterm);
-    uv_timer_start(&e->run.grace, on_grace_over, (uint64_t)e->opts.grace_ms, 0);
+    (void)uv_timer_stop(&e->wakeups.due);
+    (void)uv_timer_stop(&e->wakeups.safety);
+    (void)uv_timer_stop(&e->batches.retry);
+    (void)uv_timer_stop(&e->listener.timer);
+    (void)uv_signal_stop(&e->run.sigint);
+    (void)uv_signal_stop(&e->run.sigterm);
+    (void)uv_timer_start(&e->run.grace, on_grace_over, (uint64_t)e->opts.grace_ms, 0);
     uv_unref((uv_handle_t *)&e->run.grace);
     maybe_finish(e);
 }
@@ -609,6 +637,27 @@ static void close_inherited_on_exec(void)
             fcntl((int)fd, F_SETFD, flags | FD_CLOEXEC);
     }
     closedir(dir);
+}
+
+/*
+ * Watches signum with on_signal. When it cannot, the engine does not start:
+ * it stops before it claims anything, and tc_engine_run says why.
+ */
+static void watch_signal(engine *e, uv_signal_t *s, int signum)
+{
+    if (e->run.stopping)
+        return;
+    int rc = uv_signal_init(&e->loop, s);
+    if (rc == 0) {
+        s->data = e;
+        rc = uv_signal_start(s, on_signal, signum);
+    }
+    if (rc != 0) {
+        e->run.exit_code = TC_EFAILED;
+        tc_error_set(&e->run.error, TC_EFAILED, "cannot watch %s: %s",
+                     signum == SIGINT ? "SIGINT" : "SIGTERM", uv_strerror(rc));
+        e->run.stopping = 1;
+    }
 }
 
 int tc_engine_run(const tc_engine_options *options, tc_error *err)
@@ -642,8 +691,13 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
         return rc;
     }
     /* libuv allocates by the same policy as the rest (core/alloc.h); before its first allocation. */
-    uv_replace_allocator(tc_xmalloc, tc_xrealloc, tc_xcalloc, free);
-    uv_loop_init(&e->loop);
+    (void)uv_replace_allocator(tc_xmalloc, tc_xrealloc, tc_xcalloc, free);
+    int uvrc = uv_loop_init(&e->loop);
+    if (uvrc != 0) {
+        tc_db_close(e->batches.workers[0].conn);
+        free(e);
+        return tc_error_set(err, TC_EFAILED, "cannot start the event loop: %s", uv_strerror(uvrc));
+    }
     for (int i = 0; i < e->batches.count; i++) {
         e->batches.workers[i].e = e;
         e->batches.workers[i].work.data = &e->batches.workers[i];
@@ -656,32 +710,34 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
         TC_ENGINE_NOTIFY_WAITING,
     };
     e->actions.programs = tc_actions_new(&e->loop, e->opts.actions_dir, &notify, on_action_done, e);
-    uv_timer_init(&e->loop, &e->wakeups.due);
-    uv_timer_init(&e->loop, &e->batches.retry);
-    uv_timer_init(&e->loop, &e->listener.timer);
-    uv_timer_init(&e->loop, &e->run.grace);
-    uv_timer_init(&e->loop, &e->wakeups.safety);
-    uv_timer_init(&e->loop, &e->aside.timer);
+    (void)uv_timer_init(&e->loop, &e->wakeups.due);
+    (void)uv_timer_init(&e->loop, &e->batches.retry);
+    (void)uv_timer_init(&e->loop, &e->listener.timer);
+    (void)uv_timer_init(&e->loop, &e->run.grace);
+    (void)uv_timer_init(&e->loop, &e->wakeups.safety);
+    (void)uv_timer_init(&e->loop, &e->aside.timer);
     e->wakeups.due.data = e->batches.retry.data = e->listener.timer.data = e->run.grace.data =
         e->wakeups.safety.data = e->aside.timer.data = e;
-    uv_signal_init(&e->loop, &e->run.sigint);
-    uv_signal_init(&e->loop, &e->run.sigterm);
-    e->run.sigint.data = e->run.sigterm.data = e;
-    uv_signal_start(&e->run.sigint, on_signal, SIGINT);
-    uv_signal_start(&e->run.sigterm, on_signal, SIGTERM);
+    watch_signal(e, &e->run.sigint, SIGINT);
+    watch_signal(e, &e->run.sigterm, SIGTERM);
 
-    tc_log(TC_LOG_INFO, e->opts.once ? "engine starting (once)" : "engine starting", "actions",
-           e->opts.actions_dir ? e->opts.actions_dir : "(none)", NULL);
-    signal(SIGPIPE, SIG_IGN); /* a program that exits before reading its stdin must not kill the engine */
-    close_inherited_on_exec();
-    if (!e->opts.once) {
-        start_listen(e);
-        uv_timer_start(&e->wakeups.safety, on_batch_timer, SAFETY_POLL_MS, SAFETY_POLL_MS);
+    if (e->run.stopping) {
+        maybe_finish(e); /* a signal cannot be watched: close what was opened, and end */
+    } else {
+        tc_log(TC_LOG_INFO, e->opts.once ? "engine starting (once)" : "engine starting", "actions",
+               e->opts.actions_dir ? e->opts.actions_dir : "(none)", NULL);
+        signal(SIGPIPE, SIG_IGN); /* a program that exits before reading its stdin must not kill the engine */
+        close_inherited_on_exec();
+        if (!e->opts.once) {
+            start_listen(e);
+            (void)uv_timer_start(&e->wakeups.safety, on_batch_timer, SAFETY_POLL_MS, SAFETY_POLL_MS);
+        }
+        wake(e);
     }
-    wake(e);
-    uv_run(&e->loop, UV_RUN_DEFAULT);
+    (void)uv_run(&e->loop, UV_RUN_DEFAULT);
 
-    uv_loop_close(&e->loop);
+    if ((uvrc = uv_loop_close(&e->loop)) != 0)
+        tc_log(TC_LOG_ERROR, "the event loop ended with handles open", "reason", uv_strerror(uvrc), NULL);
     for (int i = 0; i < e->batches.count; i++) {
         tc_db_close(e->batches.workers[i].conn);
         tc_applier_free(e->batches.workers[i].applier);
