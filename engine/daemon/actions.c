@@ -19,6 +19,14 @@
  * itself has been reaped; it is killed only at once when the program's exit
  * is seen (a pid is reused only after the whole pid space has been cycled
  * through, never within that turn of the loop) or while the program runs.
+ *
+ * libuv's return codes, as in daemon/engine.c: uv_spawn, uv_write,
+ * uv_read_start and uv_fileno can fail and are checked (a program that
+ * cannot start ends as a failed attempt; a pipe that cannot be written or
+ * read is closed, and the program is judged by its exit as ever). The
+ * others are cast to (void): uv_pipe_init, uv_timer_init and uv_timer_stop
+ * always return 0, and uv_timer_start fails only without a callback or on a
+ * closing handle, and the deadline is started once, just initialised.
  */
 #include "daemon/actions.h"
 
@@ -304,7 +312,7 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int signal)
 {
     run *r = p->data;
     if (r->has_deadline) {
-        uv_timer_stop(&r->deadline);
+        (void)uv_timer_stop(&r->deadline);
         close_handle((uv_handle_t *)&r->deadline);
     }
     r->exited = 1;
@@ -361,6 +369,20 @@ static void on_written(uv_write_t *w, int status)
     close_handle((uv_handle_t *)&r->in);
 }
 
+/*
+ * Reads what the program writes on pipe p. When libuv cannot, the pipe is
+ * closed: the program's writes there fail, and it is judged by its exit.
+ */
+static void read_from(uv_pipe_t *p, const char *program, const char *name)
+{
+    int rc = uv_read_start((uv_stream_t *)p, on_alloc, on_read);
+    if (rc != 0) {
+        tc_log(TC_LOG_WARN, "cannot read a program's output", "program", program, "stream", name, "reason",
+               uv_strerror(rc), NULL);
+        close_handle((uv_handle_t *)p);
+    }
+}
+
 /* Ends a run that could not start, as a failure reported on the next loop turn. */
 static void start_failed(tc_actions *a, run *r, const char *why)
 {
@@ -392,9 +414,9 @@ static run *spawn(tc_actions *a, char **argv, char **env, const char *input, int
     r->next = a->runs;
     a->runs = r;
     a->running++;
-    uv_pipe_init(a->loop, &r->in, 0);
-    uv_pipe_init(a->loop, &r->out, 0);
-    uv_pipe_init(a->loop, &r->err, 0);
+    (void)uv_pipe_init(a->loop, &r->in, 0);
+    (void)uv_pipe_init(a->loop, &r->out, 0);
+    (void)uv_pipe_init(a->loop, &r->err, 0);
     r->in.data = r->out.data = r->err.data = r->process.data = r;
     r->open_handles = 3;
 
@@ -423,19 +445,22 @@ static run *spawn(tc_actions *a, char **argv, char **env, const char *input, int
     r->spawned = 1;
     r->pid = r->process.pid;
     if (timeout_ms > 0) {
-        uv_timer_init(a->loop, &r->deadline);
+        (void)uv_timer_init(a->loop, &r->deadline);
         r->deadline.data = r;
         r->has_deadline = 1;
         r->open_handles++;
-        uv_timer_start(&r->deadline, on_deadline, timeout_ms, 0);
+        (void)uv_timer_start(&r->deadline, on_deadline, timeout_ms, 0);
     }
     r->input = tc_xstrdup(input ? input : "");
     uv_buf_t buf = uv_buf_init(r->input, (unsigned)strlen(r->input));
     r->write.data = r;
-    if (uv_write(&r->write, (uv_stream_t *)&r->in, &buf, 1, on_written) != 0)
+    if ((rc = uv_write(&r->write, (uv_stream_t *)&r->in, &buf, 1, on_written)) != 0) {
+        tc_log(TC_LOG_WARN, "cannot write a program's input", "program", argv[0], "reason", uv_strerror(rc),
+               NULL);
         close_handle((uv_handle_t *)&r->in);
-    uv_read_start((uv_stream_t *)&r->out, on_alloc, on_read);
-    uv_read_start((uv_stream_t *)&r->err, on_alloc, on_read);
+    }
+    read_from(&r->out, argv[0], "stdout");
+    read_from(&r->err, argv[0], "stderr");
     return r;
 }
 

@@ -336,13 +336,18 @@ static int complete_starts(PGconn *conn, tc_batch *b, tc_error *err)
     return 0;
 }
 
-/* Counts a crisis the batch has locked, remembering the first: a failed batch of one crisis is its fault. */
+/*
+ * Lists a crisis the batch has locked: a failed batch of one crisis is its
+ * fault, and an applied batch has applied each (core/set_aside.h).
+ */
 static void touch(tc_batch *b, int64_t crisis, int64_t revision)
 {
-    if (b->touched_count++ == 0) {
-        b->touched = crisis;
+    size_t n = b->touched_count;
+    if (n == 0)
         b->touched_revision = revision;
-    }
+    if ((n & (n - 1)) == 0) /* 0, 1, 2, 4, ...: double the room */
+        b->touched = tc_xrealloc(b->touched, (n ? 2 * n : 1) * sizeof *b->touched);
+    b->touched[b->touched_count++] = crisis;
 }
 
 /* Whether the batch brought results for crisis (its crisis was then locked first, if it exists). */
@@ -446,7 +451,7 @@ int tc_apply_batch(tc_applier *ap, PGconn *conn, tc_batch *b, tc_error *err)
      * loop's to take apart (engine.c), one crisis a batch.
      */
     if (rc != 0 && rc != TC_ECONFLICT && rc != TC_EUNAVAIL && b->culprit == 0 && b->touched_count == 1) {
-        b->culprit = b->touched;
+        b->culprit = b->touched[0];
         b->culprit_revision = b->touched_revision;
     }
     if (rc != 0 && PQtransactionStatus(conn) != PQTRANS_IDLE)
@@ -479,6 +484,7 @@ void tc_batch_clear(tc_batch *b)
     json_decref(b->notices);
     json_decref(b->actors);
     free(b->skip);
+    free(b->touched);
     for (size_t i = 0; i < b->aside_count; i++)
         free(b->asides[i].reason);
     free(b->asides);

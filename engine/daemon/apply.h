@@ -57,8 +57,8 @@ typedef struct tc_batch {
     json_t *actors;  /* role -> {"seats", "admin"}, read once per batch */
     tc_ms next_due;  /* earliest timer after the batch, -1 when none */
     size_t touched_count;     /* crises the batch locked: those of its results, and those it claimed */
-    int64_t touched;          /* the first of them */
-    int64_t touched_revision; /* the revision it was read at */
+    int64_t *touched;         /* them, in the order locked (owned) */
+    int64_t touched_revision; /* the revision the first was read at */
     int64_t culprit; /* when the batch failed because of one crisis: that crisis, else 0 */
     int64_t culprit_revision; /* the revision it failed at */
     tc_error aside_err; /* why the crises set aside could not be recorded (code 0: they were) */

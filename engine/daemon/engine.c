@@ -1,4 +1,20 @@
-/* The engine's event loop: see engine.h for the design. */
+/*
+ * The engine's event loop: see engine.h for the design.
+ *
+ * libuv's return codes. The calls that can fail are checked: at start,
+ * uv_loop_init, uv_signal_init and uv_signal_start stop the engine with one
+ * line saying which (exit 1); uv_poll_init and uv_poll_start on the
+ * listener's socket drop that connection and retry it with backoff;
+ * uv_loop_close is logged if a handle is left. The others cannot fail, by
+ * libuv's documentation and source, and their result is cast to (void):
+ * uv_timer_init, uv_timer_stop, uv_poll_stop and uv_signal_stop always
+ * return 0; uv_timer_start fails only without a callback or on a closing
+ * handle (the engine closes its handles only once it has finished, and
+ * starts no timer after that), uv_queue_work only without a work callback,
+ * uv_replace_allocator only with a NULL function, and uv_run in
+ * UV_RUN_DEFAULT returns when nothing is left to run (uv_stop is never
+ * called). daemon/actions.c does the same for its own calls.
+ */
 #include "daemon/engine.h"
 
 #include <dirent.h>
@@ -11,18 +27,15 @@
 #include <uv.h>
 
 #include "core/base/alloc.h"
+#include "core/batch/backoff.h"
+#include "core/batch/set_aside.h"
 #include "daemon/actions.h"
 #include "daemon/apply.h"
 #include "daemon/log.h"
 #include "store/db.h"
 #include "store/work.h"
 
-#define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 30000
 #define SAFETY_POLL_MS 5000 /* a batch now and then, in case a notification was missed */
-#define ASIDE_MIN_MS   60000  /* how long a crisis that fails on its own is passed over, at first */
-#define ASIDE_MAX_MS   600000 /* ... and at most, however often it failed */
-
 
 typedef struct engine engine;
 
@@ -43,50 +56,66 @@ typedef struct worker {
     unsigned long wakes; /* the engine's wake count when the batch started */
 } worker;
 
+/*
+ * The engine: its state, grouped by concern. The loop's thread owns it all,
+ * except what a worker's thread touches while its batch runs (see worker).
+ */
 struct engine {
     uv_loop_t loop;
-    tc_engine_options opts;
-    tc_actions *actions;
+    tc_engine_options opts; /* as given, with defaults filled in */
 
-    worker workers[TC_ENGINE_MAX_WORKERS];
-    int worker_count, running;
-    unsigned long wakes; /* requests for a batch so far: notifications, timers, results */
+    /* Batches: the workers that run them, each with its connection, and what asks for one. */
+    struct {
+        worker workers[TC_ENGINE_MAX_WORKERS];
+        int count;           /* workers in use (--workers; 1 with --once) */
+        int running;         /* batches in flight */
+        unsigned long wakes; /* requests for a batch so far: notifications, timers, results */
+        tc_backoff backoff;  /* retrying a failed batch (core/backoff.h) */
+        uv_timer_t retry;    /* ... armed for that */
+        tc_ms once_now;      /* with --once, when it started: later deadlines are left for a later engine */
+    } batches;
 
-    PGconn *listen_conn;
-    uv_poll_t listen_poll;
-    int listen_polling;
-    uv_work_t listen_work;
-    int listen_connecting;
-    tc_error listen_err;
+    /* Wake-ups on a timer: the earliest due deadline, and the slow safety poll. */
+    struct {
+        uv_timer_t due, safety;
+    } wakeups;
 
-    /*
-     * Crises whose transition failed on its own (set_aside): batches pass
-     * over them until `until`, so that one bad crisis does not fail every
-     * batch it would be claimed in. Kept after they are due again, to count
-     * their failures.
-     */
-    struct aside {
-        int64_t crisis;
-        tc_ms until;
-        int failures;
-    } *aside;
-    size_t aside_count, aside_capacity;
-    tc_aside_note *notes; /* set aside since the last batch: the next one records them for operators */
-    size_t note_count, note_capacity;
-    size_t one_by_one; /* batches left to claim one crisis each, to find the one that fails */
+    /* The listener: LISTEN tocsin_work on a non-blocking connection of its own, watched with uv_poll. */
+    struct {
+        PGconn *conn;       /* NULL while not listening */
+        uv_work_t work;     /* connecting, on a worker thread */
+        int connecting;     /* ... under way */
+        tc_error err;       /* why connecting failed */
+        uv_poll_t poll;     /* the connection's socket */
+        int polling;        /* poll is initialised and not closing */
+        tc_backoff backoff; /* reconnecting (core/backoff.h) */
+        uv_timer_t timer;   /* ... armed for that */
+    } listener;
 
-    uv_timer_t due_timer, backoff_timer, listen_timer, grace_timer, safety_timer, aside_timer;
-    uv_signal_t sigint, sigterm;
-    int backoff_ms, listen_backoff_ms;
+    /* Action and notify programs, and the results of actions that wait for a batch. */
+    struct {
+        tc_actions *programs;
+        tc_action_result *results;
+        size_t result_count, result_capacity;
+    } actions;
 
-    tc_action_result *results; /* finished actions waiting for a batch */
-    size_t result_count, result_capacity;
+    /* Crises set aside (core/set_aside.h), their records for operators, and the wake-up when one is due. */
+    struct {
+        tc_aside crises;      /* passed over by batches, and the batches that take a failed one apart */
+        tc_aside_note *notes; /* set aside since the last batch, for the next to record (tocsin.set_aside) */
+        size_t note_count, note_capacity;
+        uv_timer_t timer; /* the first crisis set aside is due again */
+    } aside;
 
-    int stopping, finished;
-    int failures; /* batches failed in a row */
-    int exit_code;
-    tc_error last_error;
-    tc_ms once_now;
+    /* The run: signals, stopping, the grace period, and how it ends. */
+    struct {
+        uv_signal_t sigint, sigterm;
+        int stopping;     /* claim no more, finish what runs */
+        int finished;     /* every handle is closed or closing: the loop ends */
+        uv_timer_t grace; /* how long running actions may finish, once stopping */
+        int exit_code;    /* what tc_engine_run returns */
+        tc_error error;   /* ... and says */
+    } run;
 };
 
 static tc_ms epoch_ms(void)
@@ -143,116 +172,80 @@ static void work_cb(uv_work_t *w)
 
 static void arm_due_timer(engine *e, tc_ms next_due)
 {
-    uv_timer_stop(&e->due_timer);
-    if (next_due < 0 || e->stopping)
+    (void)uv_timer_stop(&e->wakeups.due);
+    if (next_due < 0 || e->run.stopping)
         return;
-    if (e->opts.once && next_due > e->once_now)
+    if (e->opts.once && next_due > e->batches.once_now)
         return; /* later deadlines stay in the database for a later engine */
     tc_ms delay = next_due - epoch_ms();
-    uv_timer_start(&e->due_timer, on_batch_timer, delay > 0 ? (uint64_t)delay : 0, 0);
-}
-
-static int is_aside(const engine *e, int64_t crisis, tc_ms now)
-{
-    for (size_t i = 0; i < e->aside_count; i++)
-        if (e->aside[i].crisis == crisis)
-            return e->aside[i].until > now;
-    return 0;
+    (void)uv_timer_start(&e->wakeups.due, on_batch_timer, delay > 0 ? (uint64_t)delay : 0, 0);
 }
 
 /* Wakes the engine when the first crisis set aside is due again. */
 static void arm_aside_timer(engine *e)
 {
-    tc_ms now = epoch_ms(), first = -1;
-    for (size_t i = 0; i < e->aside_count; i++)
-        if (e->aside[i].until > now && (first < 0 || e->aside[i].until < first))
-            first = e->aside[i].until;
-    uv_timer_stop(&e->aside_timer);
-    if (first >= 0 && !e->stopping)
-        uv_timer_start(&e->aside_timer, on_aside_timer, (uint64_t)(first - now), 0);
+    tc_ms now = epoch_ms(), first = tc_aside_next_return(&e->aside.crises, now);
+    (void)uv_timer_stop(&e->aside.timer);
+    if (first >= 0 && !e->run.stopping)
+        (void)uv_timer_start(&e->aside.timer, on_aside_timer, (uint64_t)(first - now), 0);
 }
 
 /* Queues the record of a crisis set aside for the next batch to write (tocsin.set_aside). */
 static void note_aside(engine *e, int64_t crisis, int64_t revision, const char *reason, tc_ms until)
 {
-    if (e->note_count == e->note_capacity) {
-        size_t capacity = e->note_capacity ? 2 * e->note_capacity : 4;
-        tc_aside_note *more = tc_xrealloc(e->notes, capacity * sizeof *more);
+    if (e->aside.note_count == e->aside.note_capacity) {
+        size_t capacity = e->aside.note_capacity ? 2 * e->aside.note_capacity : 4;
+        tc_aside_note *more = tc_xrealloc(e->aside.notes, capacity * sizeof *more);
         if (more == NULL)
             return; /* only the record is lost: the engine's log says it */
-        e->notes = more;
-        e->note_capacity = capacity;
+        e->aside.notes = more;
+        e->aside.note_capacity = capacity;
     }
     char *text = tc_xstrdup(reason);
     if (text != NULL)
-        e->notes[e->note_count++] = (tc_aside_note){crisis, revision, text, until};
+        e->aside.notes[e->aside.note_count++] = (tc_aside_note){crisis, revision, text, until};
 }
 
 /*
- * A crisis failed a batch on its own: its state, playbook or a write of its
- * transition is refused every time. Rather than fail every batch it is
- * claimed in (the oldest work comes first, so that would be every batch),
- * batches pass over it for a minute, then two, up to ten, and it is tried
- * again. Its commands and timers stay in the database; nothing is lost. With
- * --once, the engine exits with the error once the rest is done.
+ * A crisis failed a batch on its own (its state, playbook or a write of its
+ * transition is refused every time) and core/set_aside.c has set it aside
+ * for pause: say so, queue its record for operators, and wake the engine
+ * when it is due again. Its commands and timers stay in the database;
+ * nothing is lost. With --once, the engine exits with the error once the
+ * rest is done.
  */
-static void set_aside(engine *e, int64_t crisis, int64_t revision, const tc_error *why)
+static void report_set_aside(engine *e, int64_t crisis, int64_t revision, const tc_error *why, tc_ms now,
+                             tc_ms pause)
 {
-    tc_ms now = epoch_ms();
-    struct aside *a = NULL;
-    for (size_t i = 0; i < e->aside_count && a == NULL; i++)
-        if (e->aside[i].crisis == crisis)
-            a = &e->aside[i];
-    if (a == NULL && e->aside_count == e->aside_capacity) {
-        size_t capacity = e->aside_capacity ? 2 * e->aside_capacity : 8;
-        struct aside *more = tc_xrealloc(e->aside, capacity * sizeof *more);
-        if (more != NULL) {
-            e->aside = more;
-            e->aside_capacity = capacity;
-        }
-    }
-    if (a == NULL && e->aside_count < e->aside_capacity) {
-        a = &e->aside[e->aside_count++];
-        *a = (struct aside){.crisis = crisis};
-    }
-    if (a == NULL) { /* out of memory: fall back to retrying the batch with backoff */
-        tc_log(TC_LOG_ERROR, "out of memory: cannot set a failing crisis aside", NULL);
-        return;
-    }
-    a->failures++;
-    tc_ms pause = ASIDE_MIN_MS;
-    for (int i = 1; i < a->failures && pause < ASIDE_MAX_MS; i++)
-        pause *= 2;
-    pause = pause > ASIDE_MAX_MS ? ASIDE_MAX_MS : pause;
-    a->until = now + pause;
     char id[24], retry[32];
     snprintf(id, sizeof id, "%lld", (long long)crisis);
     snprintf(retry, sizeof retry, "%llds", (long long)(pause / 1000));
-    tc_log(TC_LOG_ERROR, "crisis set aside: its transition fails", "crisis", id, "reason", why->text, "retry_in",
-           retry, NULL);
+    tc_log(TC_LOG_ERROR, "crisis set aside: its transition fails", "crisis", id, "reason", why->text,
+           "retry_in", retry, NULL);
     if (e->opts.once) {
-        e->exit_code = why->code;
-        tc_error_set(&e->last_error, why->code, "crisis %s set aside, its transition fails: %s", id, why->text);
+        e->run.exit_code = why->code;
+        tc_error_set(&e->run.error, why->code, "crisis %s set aside, its transition fails: %s", id,
+                     why->text);
     }
-    note_aside(e, crisis, revision, why->text, a->until);
+    note_aside(e, crisis, revision, why->text, now + pause);
     arm_aside_timer(e);
 }
 
 /* Keeps an action result (taken: *result is emptied) for a batch to apply; 0, or -1 when out of memory. */
 static int keep_result(engine *e, tc_action_result *result)
 {
-    if (e->result_count == e->result_capacity) {
-        size_t capacity = e->result_capacity ? 2 * e->result_capacity : 16;
-        tc_action_result *more = tc_xrealloc(e->results, capacity * sizeof *more);
+    if (e->actions.result_count == e->actions.result_capacity) {
+        size_t capacity = e->actions.result_capacity ? 2 * e->actions.result_capacity : 16;
+        tc_action_result *more = tc_xrealloc(e->actions.results, capacity * sizeof *more);
         if (more == NULL) {
             tc_log(TC_LOG_ERROR, "out of memory: an action result is lost; its timeout will retry it", NULL);
             tc_action_result_clear(result);
             return -1;
         }
-        e->results = more;
-        e->result_capacity = capacity;
+        e->actions.results = more;
+        e->actions.result_capacity = capacity;
     }
-    e->results[e->result_count++] = *result;
+    e->actions.results[e->actions.result_count++] = *result;
     memset(result, 0, sizeof *result);
     return 0;
 }
@@ -262,20 +255,20 @@ static size_t deliverable_results(const engine *e)
 {
     size_t n = 0;
     tc_ms now = epoch_ms();
-    for (size_t i = 0; i < e->result_count; i++)
-        n += !is_aside(e, e->results[i].crisis, now);
+    for (size_t i = 0; i < e->actions.result_count; i++)
+        n += !tc_aside_holds(&e->aside.crises, e->actions.results[i].crisis, now);
     return n;
 }
 
 /*
  * A failed batch wrote nothing: put its action results back (all of them: a
- * result dropped here would come back only as its action's timeout). When one
- * crisis failed it, set that one aside and go on at once; when the batch
- * failed as a whole, not for the database's sake, take its crises one a batch
- * (the results of one crisis, or one claimed crisis) until the one that fails
- * is found, whatever statement failed and whether the crisis came with
- * results of actions or with work of its own; otherwise try again after a
- * pause.
+ * result dropped here would come back only as its action's timeout). Then do
+ * what core/set_aside.h decides: when one crisis failed it, set that one
+ * aside and go on at once; when the batch failed as a whole, not for the
+ * database's sake, take its crises one a batch (the results of one crisis,
+ * or one claimed crisis) until the one that fails is found, whatever
+ * statement failed and whether the crisis came with results of actions or
+ * with work of its own; otherwise try again after a pause (core/backoff.h).
  */
 static void batch_failed(engine *e, worker *k)
 {
@@ -283,18 +276,20 @@ static void batch_failed(engine *e, worker *k)
     for (size_t i = 0; i < b->result_count; i++)
         keep_result(e, &b->results[i]);
     int unavailable = k->rc == TC_EUNAVAIL;
-    if (!unavailable && b->culprit != 0) {
-        set_aside(e, b->culprit, b->culprit_revision, &k->err);
+    tc_ms now = epoch_ms(), pause = 0;
+    tc_aside_verdict verdict =
+        tc_aside_failed(&e->aside.crises, k->rc, b->culprit, b->touched_count, now, &pause);
+    if (verdict == TC_ASIDE_SET) {
+        report_set_aside(e, b->culprit, b->culprit_revision, &k->err, now, pause);
         tc_batch_clear(b);
         schedule_batch(e);
         return;
     }
-    if (!unavailable && k->rc != TC_ECONFLICT && b->touched_count > 1) {
+    if (verdict == TC_ASIDE_TAKE_APART) {
         char touched[24];
         snprintf(touched, sizeof touched, "%zu", b->touched_count);
         tc_log(TC_LOG_ERROR, "batch failed: applying its crises one at a time", "crises", touched, "reason",
                k->err.text, NULL);
-        e->one_by_one = b->touched_count;
         tc_batch_clear(b);
         schedule_batch(e);
         return;
@@ -303,21 +298,21 @@ static void batch_failed(engine *e, worker *k)
         tc_db_close(k->conn);
         k->conn = NULL;
     }
-    char delay[32];
-    snprintf(delay, sizeof delay, "%dms", e->backoff_ms);
+    /* With --once nobody waits: the backoff gives up after a few tries, and the engine says why. */
+    tc_ms delay = tc_backoff_fail(&e->batches.backoff);
+    char retry[32];
+    snprintf(retry, sizeof retry, "%lldms", (long long)(delay >= 0 ? delay : 0));
     tc_log(unavailable ? TC_LOG_WARN : TC_LOG_ERROR, unavailable ? "database unavailable" : "batch failed",
-           "reason", k->err.text, "retry_in", delay, NULL);
+           "reason", k->err.text, "retry_in", delay >= 0 ? retry : "never (giving up)", NULL);
     tc_batch_clear(b);
-    /* With --once there is nobody to wait for: give up after a few tries and say why. */
-    if (e->opts.once && ++e->failures >= 5) {
-        e->last_error = k->err;
-        e->exit_code = k->rc;
-        e->stopping = 1;
+    if (delay < 0) {
+        e->run.error = k->err;
+        e->run.exit_code = k->rc;
+        e->run.stopping = 1;
         maybe_finish(e);
         return;
     }
-    uv_timer_start(&e->backoff_timer, on_batch_timer, (uint64_t)e->backoff_ms, 0);
-    e->backoff_ms = e->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : e->backoff_ms * 2;
+    (void)uv_timer_start(&e->batches.retry, on_batch_timer, (uint64_t)delay, 0);
 }
 
 static void after_work_cb(uv_work_t *w, int status)
@@ -327,7 +322,7 @@ static void after_work_cb(uv_work_t *w, int status)
     tc_batch *b = &k->batch;
     (void)status;
     k->running = 0;
-    e->running--;
+    e->batches.running--;
 
     if (b->aside_err.code != 0)
         tc_log(TC_LOG_WARN, "cannot record the crises set aside (the log above names them)", "reason",
@@ -336,14 +331,14 @@ static void after_work_cb(uv_work_t *w, int status)
         batch_failed(e, k);
         return;
     }
-    e->backoff_ms = BACKOFF_MIN_MS;
-    e->failures = 0;
+    tc_backoff_succeed(&e->batches.backoff);
+    tc_aside_applied(&e->aside.crises, b->touched, b->touched_count); /* they start over */
 
     size_t i;
     json_t *item;
-    json_array_foreach(b->kills, i, item) tc_actions_kill(e->actions, json_string_value(item));
-    json_array_foreach(b->starts, i, item) tc_actions_start(e->actions, item);
-    json_array_foreach(b->notices, i, item) tc_actions_notify(e->actions, item);
+    json_array_foreach(b->kills, i, item) tc_actions_kill(e->actions.programs, json_string_value(item));
+    json_array_foreach(b->starts, i, item) tc_actions_start(e->actions.programs, item);
+    json_array_foreach(b->notices, i, item) tc_actions_notify(e->actions.programs, item);
     if (b->claimed > 0 || b->result_count > 0) {
         char claimed[24], applied[24];
         snprintf(claimed, sizeof claimed, "%zu", b->claimed);
@@ -356,11 +351,9 @@ static void after_work_cb(uv_work_t *w, int status)
      * since this batch began: the work that woke it may belong to a crisis
      * this batch held, which another batch in flight had to skip.
      */
-    if (e->one_by_one > 0 && b->touched_count > 0)
-        e->one_by_one--;
     size_t limit = (size_t)(b->limit > 0 ? b->limit : e->opts.batch_size);
     int more = b->claimed >= limit || deliverable_results(e) > 0 || b->result_count > 0 ||
-               e->wakes != k->wakes || (e->opts.once && b->claimed > 0);
+               e->batches.wakes != k->wakes || (e->opts.once && b->claimed > 0);
     tc_ms next_due = b->next_due;
     int idle = b->claimed == 0 && b->result_count == 0;
     tc_batch_clear(b);
@@ -368,8 +361,9 @@ static void after_work_cb(uv_work_t *w, int status)
         schedule_batch(e);
     else
         arm_due_timer(e, next_due);
-    if (e->opts.once && idle && !more && e->running == 0 && tc_actions_running(e->actions) == 0)
-        e->stopping = 1;
+    if (e->opts.once && idle && !more && e->batches.running == 0 &&
+        tc_actions_running(e->actions.programs) == 0)
+        e->run.stopping = 1;
     maybe_finish(e);
 }
 
@@ -386,66 +380,62 @@ static int by_crisis(const void *a, const void *b)
  */
 static void wake(engine *e)
 {
-    e->wakes++;
+    e->batches.wakes++;
     schedule_batch(e);
 }
 
 static void schedule_batch(engine *e)
 {
-    if (e->finished)
+    if (e->run.finished)
         return;
-    if (e->stopping && deliverable_results(e) == 0)
+    if (e->run.stopping && deliverable_results(e) == 0)
         return;
     worker *k = NULL;
-    for (int i = 0; i < e->worker_count && k == NULL; i++)
-        if (!e->workers[i].running)
-            k = &e->workers[i];
+    for (int i = 0; i < e->batches.count && k == NULL; i++)
+        if (!e->batches.workers[i].running)
+            k = &e->batches.workers[i];
     if (k == NULL)
         return; /* the first batch to finish sees the wake and runs again */
     tc_batch *b = &k->batch;
     memset(b, 0, sizeof *b);
     tc_ms now = epoch_ms();
     /* Results of crises set aside wait in the engine until they are due again. */
-    size_t capacity = e->result_capacity ? e->result_capacity : 16;
+    size_t capacity = e->actions.result_capacity ? e->actions.result_capacity : 16;
     tc_action_result *held = tc_xcalloc(capacity, sizeof *held);
     if (held == NULL)
         return; /* out of memory: the next wake tries again */
     /* Taking a failed batch apart, one crisis a batch: the results of one crisis, and no claim with them. */
     size_t held_count = 0;
     int64_t only = 0;
-    for (size_t i = 0; i < e->result_count; i++) {
-        int64_t crisis = e->results[i].crisis;
-        if (is_aside(e, crisis, now) || (e->one_by_one > 0 && only != 0 && crisis != only)) {
-            held[held_count++] = e->results[i];
+    int one_by_one = tc_aside_one_by_one(&e->aside.crises);
+    for (size_t i = 0; i < e->actions.result_count; i++) {
+        int64_t crisis = e->actions.results[i].crisis;
+        if (tc_aside_holds(&e->aside.crises, crisis, now) || (one_by_one && only != 0 && crisis != only)) {
+            held[held_count++] = e->actions.results[i];
             continue;
         }
-        e->results[b->result_count++] = e->results[i];
+        e->actions.results[b->result_count++] = e->actions.results[i];
         only = crisis;
     }
-    b->results = e->results;
+    b->results = e->actions.results;
     if (b->result_count > 1)
         qsort(b->results, b->result_count, sizeof *b->results, by_crisis);
-    e->results = held;
-    e->result_capacity = capacity;
-    e->result_count = held_count;
-    for (size_t i = 0; i < e->aside_count; i++)
-        if (e->aside[i].until > now) {
-            if (b->skip == NULL && (b->skip = tc_xcalloc(e->aside_count, sizeof *b->skip)) == NULL)
-                break; /* out of memory: claim as if nothing were set aside */
-            b->skip[b->skip_count++] = e->aside[i].crisis;
-        }
-    b->asides = e->notes;
-    b->aside_count = e->note_count;
+    e->actions.results = held;
+    e->actions.result_capacity = capacity;
+    e->actions.result_count = held_count;
+    b->skip_count = tc_aside_held(&e->aside.crises, now, &b->skip);
+    b->asides = e->aside.notes;
+    b->aside_count = e->aside.note_count;
     b->engine = e->opts.id ? e->opts.id : "engine";
-    e->notes = NULL;
-    e->note_count = e->note_capacity = 0;
-    b->limit = e->one_by_one > 0 ? 1 : 0;
-    b->now = e->opts.once ? (e->once_now > now ? now : e->once_now) : now;
-    b->claim = !e->stopping && !(e->one_by_one > 0 && b->result_count > 0);
+    e->aside.notes = NULL;
+    e->aside.note_count = e->aside.note_capacity = 0;
+    b->limit = one_by_one ? 1 : 0;
+    b->now = e->opts.once ? (e->batches.once_now > now ? now : e->batches.once_now) : now;
+    b->claim = !e->run.stopping && !(one_by_one && b->result_count > 0);
     k->running = 1;
-    k->wakes = e->wakes;
-    e->running++;
-    uv_queue_work(&e->loop, &k->work, work_cb, after_work_cb);
+    k->wakes = e->batches.wakes;
+    e->batches.running++;
+    (void)uv_queue_work(&e->loop, &k->work, work_cb, after_work_cb);
 }
 
 static void on_action_done(tc_action_result *result, void *arg)
@@ -454,7 +444,7 @@ static void on_action_done(tc_action_result *result, void *arg)
     if (result == NULL) {
         /* A notify program ended. Stopping, the engine may have waited only for it; with --once, the last
          * batch may have found it running: one more batch ends the run. */
-        if (e->stopping)
+        if (e->run.stopping)
             maybe_finish(e);
         else if (e->opts.once)
             wake(e);
@@ -469,12 +459,12 @@ static void on_action_done(tc_action_result *result, void *arg)
 static void listen_work_cb(uv_work_t *w)
 {
     engine *e = w->data;
-    tc_error_init(&e->listen_err);
+    tc_error_init(&e->listener.err);
     PGconn *conn = NULL;
-    if (tc_db_connect(e->opts.conninfo, e->opts.role, &conn, &e->listen_err) == 0 &&
-        tc_db_command(conn, "LISTEN tocsin_work", "cannot listen", &e->listen_err) == 0 &&
+    if (tc_db_connect(e->opts.conninfo, e->opts.role, &conn, &e->listener.err) == 0 &&
+        tc_db_command(conn, "LISTEN tocsin_work", "cannot listen", &e->listener.err) == 0 &&
         PQsetnonblocking(conn, 1) == 0) {
-        e->listen_conn = conn;
+        e->listener.conn = conn;
         return;
     }
     tc_db_close(conn);
@@ -482,72 +472,84 @@ static void listen_work_cb(uv_work_t *w)
 
 static void on_listen_poll(uv_poll_t *p, int status, int events);
 
+/* Listening failed or stopped: try again after the backoff (core/backoff.h), unless stopping. */
+static void retry_listen(engine *e)
+{
+    if (!e->run.stopping)
+        (void)uv_timer_start(&e->listener.timer, on_listen_timer,
+                             (uint64_t)tc_backoff_fail(&e->listener.backoff), 0);
+    maybe_finish(e);
+}
+
 static void listen_closed(uv_handle_t *h)
 {
     engine *e = h->data;
-    tc_db_close(e->listen_conn);
-    e->listen_conn = NULL;
-    e->listen_polling = 0;
-    if (!e->stopping) {
-        uv_timer_start(&e->listen_timer, on_listen_timer, (uint64_t)e->listen_backoff_ms, 0);
-        e->listen_backoff_ms =
-            e->listen_backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : e->listen_backoff_ms * 2;
-    }
-    maybe_finish(e);
+    tc_db_close(e->listener.conn);
+    e->listener.conn = NULL;
+    retry_listen(e);
 }
 
 static void after_listen_work(uv_work_t *w, int status)
 {
     engine *e = w->data;
     (void)status;
-    e->listen_connecting = 0;
-    if (e->listen_conn == NULL) {
-        tc_log(TC_LOG_WARN, "cannot listen for work", "reason", e->listen_err.text, NULL);
-        if (!e->stopping) {
-            uv_timer_start(&e->listen_timer, on_listen_timer, (uint64_t)e->listen_backoff_ms, 0);
-            e->listen_backoff_ms =
-                e->listen_backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : e->listen_backoff_ms * 2;
-        }
+    e->listener.connecting = 0;
+    if (e->listener.conn == NULL) {
+        tc_log(TC_LOG_WARN, "cannot listen for work", "reason", e->listener.err.text, NULL);
+        retry_listen(e);
+        return;
+    }
+    if (e->run.stopping) {
+        tc_db_close(e->listener.conn);
+        e->listener.conn = NULL;
         maybe_finish(e);
         return;
     }
-    if (e->stopping) {
-        tc_db_close(e->listen_conn);
-        e->listen_conn = NULL;
-        maybe_finish(e);
+    int rc = uv_poll_init(&e->loop, &e->listener.poll, PQsocket(e->listener.conn));
+    if (rc != 0) { /* the handle is not initialised: nothing to close but the connection */
+        tc_log(TC_LOG_WARN, "cannot watch the listening connection", "reason", uv_strerror(rc), NULL);
+        tc_db_close(e->listener.conn);
+        e->listener.conn = NULL;
+        retry_listen(e);
         return;
     }
-    e->listen_backoff_ms = BACKOFF_MIN_MS;
-    uv_poll_init(&e->loop, &e->listen_poll, PQsocket(e->listen_conn));
-    e->listen_poll.data = e;
-    e->listen_polling = 1;
-    uv_poll_start(&e->listen_poll, UV_READABLE, on_listen_poll);
+    e->listener.poll.data = e;
+    if ((rc = uv_poll_start(&e->listener.poll, UV_READABLE, on_listen_poll)) != 0) {
+        tc_log(TC_LOG_WARN, "cannot watch the listening connection", "reason", uv_strerror(rc), NULL);
+        uv_close((uv_handle_t *)&e->listener.poll, listen_closed); /* which retries */
+        return;
+    }
+    e->listener.polling = 1;
+    tc_backoff_succeed(&e->listener.backoff);
     tc_log(TC_LOG_INFO, "listening for work", NULL);
     wake(e); /* anything recorded while we were not listening */
 }
 
 static void start_listen(engine *e)
 {
-    if (e->stopping || e->listen_connecting || e->listen_polling)
+    if (e->run.stopping || e->listener.connecting || e->listener.polling)
         return;
-    e->listen_connecting = 1;
-    e->listen_work.data = e;
-    uv_queue_work(&e->loop, &e->listen_work, listen_work_cb, after_listen_work);
+    e->listener.connecting = 1;
+    e->listener.work.data = e;
+    (void)uv_queue_work(&e->loop, &e->listener.work, listen_work_cb, after_listen_work);
 }
 
 static void on_listen_poll(uv_poll_t *p, int status, int events)
 {
     engine *e = p->data;
     (void)events;
-    if (status < 0 || !PQconsumeInput(e->listen_conn) || PQstatus(e->listen_conn) != CONNECTION_OK) {
-        tc_log(TC_LOG_WARN, "lost the listening connection", "reason", PQerrorMessage(e->listen_conn), NULL);
-        uv_poll_stop(p);
+    if (status < 0 || !PQconsumeInput(e->listener.conn) || PQstatus(e->listener.conn) != CONNECTION_OK) {
+        tc_log(TC_LOG_WARN, "lost the listening connection", "reason", PQerrorMessage(e->listener.conn),
+               NULL);
+        (void)uv_poll_stop(p);
+        /* Closing from now: maybe_finish, which may run before listen_closed, must not stop it again. */
+        e->listener.polling = 0;
         uv_close((uv_handle_t *)p, listen_closed);
         return;
     }
     int woken = 0;
     PGnotify *n;
-    while ((n = PQnotifies(e->listen_conn)) != NULL) {
+    while ((n = PQnotifies(e->listener.conn)) != NULL) {
         woken = 1;
         PQfreemem(n);
     }
@@ -566,18 +568,18 @@ static void close_walk(uv_handle_t *h, void *arg)
 
 static void maybe_finish(engine *e)
 {
-    if (!e->stopping || e->finished || e->running > 0 || e->listen_connecting)
+    if (!e->run.stopping || e->run.finished || e->batches.running > 0 || e->listener.connecting)
         return;
     if (deliverable_results(e) > 0) {
         schedule_batch(e);
         return;
     }
-    if (tc_actions_running(e->actions) > 0)
+    if (tc_actions_running(e->actions.programs) > 0)
         return;
-    e->finished = 1;
-    if (e->listen_polling) {
-        uv_poll_stop(&e->listen_poll);
-        e->listen_polling = 0;
+    e->run.finished = 1;
+    if (e->listener.polling) {
+        (void)uv_poll_stop(&e->listener.poll);
+        e->listener.polling = 0;
     }
     uv_walk(&e->loop, close_walk, NULL);
 }
@@ -585,30 +587,30 @@ static void maybe_finish(engine *e)
 static void on_grace_over(uv_timer_t *t)
 {
     engine *e = t->data;
-    if (tc_actions_running(e->actions) > 0) {
+    if (tc_actions_running(e->actions.programs) > 0) {
         tc_log(TC_LOG_WARN, "grace period over: killing running actions", NULL);
-        tc_actions_kill_all(e->actions);
+        tc_actions_kill_all(e->actions.programs);
     }
 }
 
 static void on_signal(uv_signal_t *s, int signum)
 {
     engine *e = s->data;
-    if (e->stopping) {
+    if (e->run.stopping) {
         tc_log(TC_LOG_WARN, "second signal: killing running actions", NULL);
-        tc_actions_kill_all(e->actions);
+        tc_actions_kill_all(e->actions.programs);
         return;
     }
     tc_log(TC_LOG_INFO, signum == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping", NULL);
-    e->stopping = 1;
-    uv_timer_stop(&e->due_timer);
-    uv_timer_stop(&e->safety_timer);
-    uv_timer_stop(&e->backoff_timer);
-    uv_timer_stop(&e->listen_timer);
-    uv_signal_stop(&e->sigint);
-    uv_signal_stop(&e->sigterm);
-    uv_timer_start(&e->grace_timer, on_grace_over, (uint64_t)e->opts.grace_ms, 0);
-    uv_unref((uv_handle_t *)&e->grace_timer);
+    e->run.stopping = 1;
+    (void)uv_timer_stop(&e->wakeups.due);
+    (void)uv_timer_stop(&e->wakeups.safety);
+    (void)uv_timer_stop(&e->batches.retry);
+    (void)uv_timer_stop(&e->listener.timer);
+    (void)uv_signal_stop(&e->run.sigint);
+    (void)uv_signal_stop(&e->run.sigterm);
+    (void)uv_timer_start(&e->run.grace, on_grace_over, (uint64_t)e->opts.grace_ms, 0);
+    uv_unref((uv_handle_t *)&e->run.grace);
     maybe_finish(e);
 }
 
@@ -637,6 +639,27 @@ static void close_inherited_on_exec(void)
     closedir(dir);
 }
 
+/*
+ * Watches signum with on_signal. When it cannot, the engine does not start:
+ * it stops before it claims anything, and tc_engine_run says why.
+ */
+static void watch_signal(engine *e, uv_signal_t *s, int signum)
+{
+    if (e->run.stopping)
+        return;
+    int rc = uv_signal_init(&e->loop, s);
+    if (rc == 0) {
+        s->data = e;
+        rc = uv_signal_start(s, on_signal, signum);
+    }
+    if (rc != 0) {
+        e->run.exit_code = TC_EFAILED;
+        tc_error_set(&e->run.error, TC_EFAILED, "cannot watch %s: %s",
+                     signum == SIGINT ? "SIGINT" : "SIGTERM", uv_strerror(rc));
+        e->run.stopping = 1;
+    }
+}
+
 int tc_engine_run(const tc_engine_options *options, tc_error *err)
 {
     engine *e = tc_xcalloc(1, sizeof *e);
@@ -647,29 +670,38 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
         e->opts.batch_size = 100;
     if (e->opts.grace_ms <= 0)
         e->opts.grace_ms = 10000;
-    e->backoff_ms = e->listen_backoff_ms = BACKOFF_MIN_MS;
-    e->once_now = epoch_ms();
+    tc_backoff_init(&e->batches.backoff, TC_BACKOFF_MIN_MS, TC_BACKOFF_MAX_MS,
+                    e->opts.once ? TC_BACKOFF_ONCE_TRIES : 0);
+    tc_backoff_init(&e->listener.backoff, TC_BACKOFF_MIN_MS, TC_BACKOFF_MAX_MS, 0);
+    e->batches.once_now = epoch_ms();
     tc_log_setup(e->opts.id ? e->opts.id : "engine", e->opts.verbose ? TC_LOG_INFO : TC_LOG_WARN);
 
-    e->worker_count = e->opts.workers < 1 ? 2 : e->opts.workers > TC_ENGINE_MAX_WORKERS ? TC_ENGINE_MAX_WORKERS : e->opts.workers;
+    e->batches.count = e->opts.workers < 1                       ? 2
+                       : e->opts.workers > TC_ENGINE_MAX_WORKERS ? TC_ENGINE_MAX_WORKERS
+                                                                 : e->opts.workers;
     if (e->opts.once)
-        e->worker_count = 1; /* --once follows one chain of consequences; one batch at a time is enough */
+        e->batches.count = 1; /* --once follows one chain of consequences; one batch at a time is enough */
 
     /* Fail fast when the database cannot be reached at all: exit 7 rather than retry for ever. */
-    int rc = tc_db_connect(e->opts.conninfo, e->opts.role, &e->workers[0].conn, err);
-    if (rc == 0 && (rc = tc_store_work_prepare(e->workers[0].conn, err)) != 0)
-        tc_db_close(e->workers[0].conn);
+    int rc = tc_db_connect(e->opts.conninfo, e->opts.role, &e->batches.workers[0].conn, err);
+    if (rc == 0 && (rc = tc_store_work_prepare(e->batches.workers[0].conn, err)) != 0)
+        tc_db_close(e->batches.workers[0].conn);
     if (rc != 0) {
         free(e);
         return rc;
     }
     /* libuv allocates by the same policy as the rest (core/base/alloc.h); before its first allocation. */
-    uv_replace_allocator(tc_xmalloc, tc_xrealloc, tc_xcalloc, free);
-    uv_loop_init(&e->loop);
-    for (int i = 0; i < e->worker_count; i++) {
-        e->workers[i].e = e;
-        e->workers[i].work.data = &e->workers[i];
-        e->workers[i].applier = tc_applier_new(e->opts.batch_size);
+    (void)uv_replace_allocator(tc_xmalloc, tc_xrealloc, tc_xcalloc, free);
+    int uvrc = uv_loop_init(&e->loop);
+    if (uvrc != 0) {
+        tc_db_close(e->batches.workers[0].conn);
+        free(e);
+        return tc_error_set(err, TC_EFAILED, "cannot start the event loop: %s", uv_strerror(uvrc));
+    }
+    for (int i = 0; i < e->batches.count; i++) {
+        e->batches.workers[i].e = e;
+        e->batches.workers[i].work.data = &e->batches.workers[i];
+        e->batches.workers[i].applier = tc_applier_new(e->opts.batch_size);
     }
     tc_notify_limits notify = {
         e->opts.notify_limit > 0 ? e->opts.notify_limit : TC_ENGINE_NOTIFY_LIMIT,
@@ -677,52 +709,55 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
                                                  : TC_ENGINE_NOTIFY_TIMEOUT * 1000),
         TC_ENGINE_NOTIFY_WAITING,
     };
-    e->actions = tc_actions_new(&e->loop, e->opts.actions_dir, &notify, on_action_done, e);
-    uv_timer_init(&e->loop, &e->due_timer);
-    uv_timer_init(&e->loop, &e->backoff_timer);
-    uv_timer_init(&e->loop, &e->listen_timer);
-    uv_timer_init(&e->loop, &e->grace_timer);
-    uv_timer_init(&e->loop, &e->safety_timer);
-    uv_timer_init(&e->loop, &e->aside_timer);
-    e->due_timer.data = e->backoff_timer.data = e->listen_timer.data = e->grace_timer.data =
-        e->safety_timer.data = e->aside_timer.data = e;
-    uv_signal_init(&e->loop, &e->sigint);
-    uv_signal_init(&e->loop, &e->sigterm);
-    e->sigint.data = e->sigterm.data = e;
-    uv_signal_start(&e->sigint, on_signal, SIGINT);
-    uv_signal_start(&e->sigterm, on_signal, SIGTERM);
+    e->actions.programs = tc_actions_new(&e->loop, e->opts.actions_dir, &notify, on_action_done, e);
+    (void)uv_timer_init(&e->loop, &e->wakeups.due);
+    (void)uv_timer_init(&e->loop, &e->batches.retry);
+    (void)uv_timer_init(&e->loop, &e->listener.timer);
+    (void)uv_timer_init(&e->loop, &e->run.grace);
+    (void)uv_timer_init(&e->loop, &e->wakeups.safety);
+    (void)uv_timer_init(&e->loop, &e->aside.timer);
+    e->wakeups.due.data = e->batches.retry.data = e->listener.timer.data = e->run.grace.data =
+        e->wakeups.safety.data = e->aside.timer.data = e;
+    watch_signal(e, &e->run.sigint, SIGINT);
+    watch_signal(e, &e->run.sigterm, SIGTERM);
 
-    tc_log(TC_LOG_INFO, e->opts.once ? "engine starting (once)" : "engine starting", "actions",
-           e->opts.actions_dir ? e->opts.actions_dir : "(none)", NULL);
-    signal(SIGPIPE, SIG_IGN); /* a program that exits before reading its stdin must not kill the engine */
-    close_inherited_on_exec();
-    if (!e->opts.once) {
-        start_listen(e);
-        uv_timer_start(&e->safety_timer, on_batch_timer, SAFETY_POLL_MS, SAFETY_POLL_MS);
+    if (e->run.stopping) {
+        maybe_finish(e); /* a signal cannot be watched: close what was opened, and end */
+    } else {
+        tc_log(TC_LOG_INFO, e->opts.once ? "engine starting (once)" : "engine starting", "actions",
+               e->opts.actions_dir ? e->opts.actions_dir : "(none)", NULL);
+        signal(SIGPIPE, SIG_IGN); /* a program that exits before reading its stdin must not kill the engine */
+        close_inherited_on_exec();
+        if (!e->opts.once) {
+            start_listen(e);
+            (void)uv_timer_start(&e->wakeups.safety, on_batch_timer, SAFETY_POLL_MS, SAFETY_POLL_MS);
+        }
+        wake(e);
     }
-    wake(e);
-    uv_run(&e->loop, UV_RUN_DEFAULT);
+    (void)uv_run(&e->loop, UV_RUN_DEFAULT);
 
-    uv_loop_close(&e->loop);
-    for (int i = 0; i < e->worker_count; i++) {
-        tc_db_close(e->workers[i].conn);
-        tc_applier_free(e->workers[i].applier);
+    if ((uvrc = uv_loop_close(&e->loop)) != 0)
+        tc_log(TC_LOG_ERROR, "the event loop ended with handles open", "reason", uv_strerror(uvrc), NULL);
+    for (int i = 0; i < e->batches.count; i++) {
+        tc_db_close(e->batches.workers[i].conn);
+        tc_applier_free(e->batches.workers[i].applier);
     }
-    tc_db_close(e->listen_conn);
-    tc_actions_free(e->actions);
-    if (e->result_count > 0)
-        tc_log(TC_LOG_WARN, "stopping with results of actions of crises set aside: they are not applied", NULL);
-    for (size_t i = 0; i < e->result_count; i++)
-        tc_action_result_clear(&e->results[i]);
-    free(e->results);
-    free(e->aside);
-    for (size_t i = 0; i < e->note_count; i++)
-        free(e->notes[i].reason);
-    free(e->notes);
+    tc_db_close(e->listener.conn);
+    tc_actions_free(e->actions.programs);
+    if (e->actions.result_count > 0)
+        tc_log(TC_LOG_WARN, "stopping with results of actions of crises set aside: they are not applied",
+               NULL);
+    for (size_t i = 0; i < e->actions.result_count; i++)
+        tc_action_result_clear(&e->actions.results[i]);
+    free(e->actions.results);
+    tc_aside_free(&e->aside.crises);
+    for (size_t i = 0; i < e->aside.note_count; i++)
+        free(e->aside.notes[i].reason);
+    free(e->aside.notes);
     tc_log(TC_LOG_INFO, "engine stopped", NULL);
-    rc = e->exit_code;
+    rc = e->run.exit_code;
     if (rc != 0)
-        tc_error_set(err, rc, "%s", e->last_error.text);
+        tc_error_set(err, rc, "%s", e->run.error.text);
     free(e);
     return rc;
 }

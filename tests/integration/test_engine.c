@@ -7,7 +7,7 @@
  * engines sharing 1,000 votes, an engine killed mid-load, and a crisis that
  * fails on its own (its state, or its action's result) set aside (and shown
  * as such) while the others are applied, a server out of disk backed off
- * from.
+ * from, and a stop as the listening connection is lost.
  * Commands are recorded with the SQL API (the operator commands come with
  * the CLI issue); seats are rows of tocsin.seats.
  */
@@ -20,7 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -670,6 +673,93 @@ static void stop_engine(th_proc *engine, th_run *r)
 }
 
 /*
+ * Reads, while the engine is stopped, what its sockets hold: the server's
+ * last words on the listening connection that it has just ended, so that
+ * the engine's next read finds the end of the stream at once. Returns 0
+ * when the system refuses (pidfd_getfd, Linux 5.6, needs ptrace rights).
+ */
+static int read_what_its_sockets_hold(pid_t pid)
+{
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), took = 0;
+    char dirname[64];
+    snprintf(dirname, sizeof dirname, "/proc/%d/fd", (int)pid);
+    DIR *dir = pidfd >= 0 ? opendir(dirname) : NULL;
+    for (struct dirent *entry; dir != NULL && (entry = readdir(dir)) != NULL;) {
+        char link[320], target[64];
+        snprintf(link, sizeof link, "%s/%s", dirname, entry->d_name);
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        if (n <= 0 || strncmp(target, "socket:", 7) != 0)
+            continue;
+        int fd = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(entry->d_name), 0);
+        if (fd < 0)
+            continue;
+        took = 1;
+        char buf[4096];
+        while (recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
+            ;
+        close(fd);
+    }
+    if (dir != NULL)
+        closedir(dir);
+    if (pidfd >= 0)
+        close(pidfd);
+    return took;
+}
+
+/*
+ * The listening connection is lost and SIGTERM arrives in the same turn of
+ * the loop (both happen while the engine is stopped, then it is let go): a
+ * clean stop. The stop used to stop the listener's poll handle that the
+ * loss had just closed, and libuv aborted on its assertion (exit 134).
+ * Without pidfd_getfd the engine may read the server's last words first
+ * and the stop in a turn of its own: the test then passes, proving less.
+ */
+static void test_engine_stops_cleanly_as_its_listener_is_lost(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    th_proc *engine = th_tocsin_start(db, (const char *[]){"engine", "--verbose", NULL});
+    pid_t pid = th_pid(engine);
+    char *backend = NULL;
+    for (int i = 0; i < 200 && backend == NULL; i++) {
+        th_sleep_ms(50);
+        backend = value(db,
+                        "SELECT pid FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND query = 'LISTEN tocsin_work'");
+    }
+    if (backend == NULL) {
+        th_run r;
+        stop_engine(engine, &r);
+        fail_msg("the engine did not listen:\n%s", r.err);
+    }
+    th_sleep_ms(300); /* the batch that listening asks for has ended */
+    th_signal(engine, SIGSTOP);
+    free(value(db, "SELECT pg_terminate_backend(%s)", backend));
+    char *left;
+    while ((left = value(db, "SELECT 1 FROM pg_stat_activity WHERE pid = %s", backend)) != NULL) {
+        free(left);
+        th_sleep_ms(20);
+    }
+    th_sleep_ms(300); /* it leaves pg_stat_activity a moment before it closes its socket */
+    if (!read_what_its_sockets_hold(pid))
+        fprintf(stderr, "pidfd_getfd refused: the race may not happen\n");
+    th_signal(engine, SIGTERM);
+    th_signal(engine, SIGCONT);
+    th_run r;
+    if (!gone_within(pid, 15000)) {
+        th_signal(engine, SIGKILL);
+        th_wait(engine, &r);
+        fail_msg("the engine did not stop on SIGTERM:\n%s", r.err);
+    }
+    th_wait(engine, &r);
+    if (r.status != 0)
+        fail_msg("the engine should stop cleanly, having lost its listener (exit %d):\n%s", r.status, r.err);
+    th_run_free(&r);
+    free(backend);
+    th_db_drop(db);
+}
+
+/*
  * Starts an engine (one batch at a time) and has one batch apply together
  * the results of two actions, of crises 1 and 2 (paths first and second of
  * the fast playbook, gated programs first_program and second_program), and
@@ -1211,6 +1301,7 @@ int main(void)
         cmocka_unit_test(test_engine_records_a_refusal_that_quotes_a_long_text),
         cmocka_unit_test(test_engine_open_approval_in_show),
         cmocka_unit_test(test_engine_deadline_and_escalation),
+        cmocka_unit_test(test_engine_stops_cleanly_as_its_listener_is_lost),
         cmocka_unit_test(test_engine_actions_once),
         cmocka_unit_test(test_engine_actions_retry_and_timeout),
         cmocka_unit_test(test_engine_stores_what_an_action_prints_as_text),
