@@ -39,7 +39,8 @@ pid_t bench_spawn_engine(const char *db, const char *id, int once)
     pid_t pid = bench_fork();
     if (pid == 0) {
         const char *workers = getenv("BENCH_ENGINE_WORKERS");
-        tc_engine_options o = {.conninfo = db, .once = once, .id = id, .workers = workers ? atoi(workers) : 0};
+        tc_engine_options o = {
+            .conninfo = db, .once = once, .id = id, .workers = workers ? atoi(workers) : 0};
         tc_error err;
         tc_error_init(&err);
         _exit(tc_engine_run(&o, &err) == 0 ? 0 : 1);

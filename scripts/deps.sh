@@ -15,7 +15,7 @@ packages=(
 )
 if [ "${TOCSIN_DEPS:-all}" != build ]; then
   # tests, the private PostgreSQL, the fuzzer
-  packages+=(git postgresql postgresql-contrib clang libclang-rt-14-dev)
+  packages+=(git postgresql postgresql-contrib clang libclang-rt-14-dev clang-format)
 fi
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set everything up and run the whole test suite, as CI does:
-# install missing packages, start the private PostgreSQL, then for each build
+# install missing packages, check the C formatting (scripts/format.sh), start
+# the private PostgreSQL, then for each build
 # (release, and debug with AddressSanitizer + UndefinedBehaviorSanitizer)
 # configure, build and run every test (unit and integration) with ctest;
 # then fuzz the playbook compiler for a minute.
@@ -14,6 +15,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/deps.sh
+scripts/format.sh --check
 eval "$(scripts/pg.sh start)"
 
 jobs=$(nproc 2>/dev/null || echo 2)

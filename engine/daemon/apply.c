@@ -420,19 +420,21 @@ int tc_apply_batch(tc_applier *ap, PGconn *conn, tc_batch *b, tc_error *err)
     if (rc == 0 && b->result_count > 0)
         rc = apply_results(ap, conn, b, writes, err);
     if (rc == 0 && b->claim)
-        rc = tc_store_take(conn, b->limit > 0 ? b->limit : ap->batch_size, b->now, b->skip, b->skip_count, &claims,
-                           &count, &actors, err);
+        rc = tc_store_take(conn, b->limit > 0 ? b->limit : ap->batch_size, b->now, b->skip, b->skip_count,
+                           &claims, &count, &actors, err);
     if (actors != NULL)
         json_object_update(b->actors, actors);
     json_decref(actors);
     for (size_t i = 0; i < count; i++)
         if (!has_results(b, claims[i].id))
             touch(b, claims[i].id, claims[i].revision);
-    for (size_t i = 0; rc == 0 && i < count; i++)
-        if ((rc = apply_crisis(ap, conn, &claims[i], b, 0, writes, err)) != 0) { /* results were applied first */
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        /* the results of actions were applied first */
+        if ((rc = apply_crisis(ap, conn, &claims[i], b, 0, writes, err)) != 0) {
             b->culprit = claims[i].id;
             b->culprit_revision = claims[i].revision;
         }
+    }
     b->claimed = count;
     tc_claims_free(claims, count);
     /* An action program reads its crisis as written: write, read, then commit. */

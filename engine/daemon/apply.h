@@ -41,11 +41,12 @@ typedef struct tc_batch {
     tc_action_result *results;
     size_t result_count;
     tc_ms now;
-    int claim;           /* 0: apply the results only (shutting down) */
-    int limit;           /* crises to claim at most; 0: the applier's batch size */
-    int64_t *skip;       /* crises set aside by the engine: not claimed, their timers not awaited (owned) */
+    int claim;     /* 0: apply the results only (shutting down) */
+    int limit;     /* crises to claim at most; 0: the applier's batch size */
+    int64_t *skip; /* crises set aside by the engine: not claimed, their timers not awaited (owned) */
     size_t skip_count;
-    tc_aside_note *asides; /* crises set aside since the last batch: recorded first, in their own transaction */
+    /* crises set aside since the last batch: recorded first, in their own transaction */
+    tc_aside_note *asides;
     size_t aside_count;
     const char *engine; /* the engine's name, for those records */
     /* out */
@@ -59,9 +60,9 @@ typedef struct tc_batch {
     size_t touched_count;     /* crises the batch locked: those of its results, and those it claimed */
     int64_t *touched;         /* them, in the order locked (owned) */
     int64_t touched_revision; /* the revision the first was read at */
-    int64_t culprit; /* when the batch failed because of one crisis: that crisis, else 0 */
+    int64_t culprit;          /* when the batch failed because of one crisis: that crisis, else 0 */
     int64_t culprit_revision; /* the revision it failed at */
-    tc_error aside_err; /* why the crises set aside could not be recorded (code 0: they were) */
+    tc_error aside_err;       /* why the crises set aside could not be recorded (code 0: they were) */
 } tc_batch;
 
 tc_applier *tc_applier_new(int batch_size);

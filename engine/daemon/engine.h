@@ -39,10 +39,10 @@ typedef struct tc_engine_options {
     const char *id;          /* this engine's name in logs */
     int once;                /* apply what is due now, follow its consequences, exit */
     int verbose;
-    int batch_size; /* crises per transaction (default 100) */
-    int workers;    /* batches in flight at once, each on its own connection (default 2; 1 with once) */
-    int grace_ms;   /* how long running actions may finish after a signal (default 10 s) */
-    int notify_limit;      /* notify programs running at once (default TC_ENGINE_NOTIFY_LIMIT) */
+    int batch_size;   /* crises per transaction (default 100) */
+    int workers;      /* batches in flight at once, each on its own connection (default 2; 1 with once) */
+    int grace_ms;     /* how long running actions may finish after a signal (default 10 s) */
+    int notify_limit; /* notify programs running at once (default TC_ENGINE_NOTIFY_LIMIT) */
     int notify_timeout_ms; /* how long each may run (default TC_ENGINE_NOTIFY_TIMEOUT seconds) */
 } tc_engine_options;
 

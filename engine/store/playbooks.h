@@ -11,8 +11,9 @@
 #include "core/base/error.h"
 
 /* Loads content (JSON text the caller has compiled successfully; it is compiled again here for the seats each
- * state needs, stored with it). Fills name (caller frees), version, created. TC_EINVAL, before the database is asked, for content past TC_PLAYBOOK_MAX_BYTES (1 MiB); the
- * compiler itself takes playbooks of any size, so that one stored before the limit still runs. */
+ * state needs, stored with it). Fills name (caller frees), version, created. TC_EINVAL, before the database
+ * is asked, for content past TC_PLAYBOOK_MAX_BYTES (1 MiB); the compiler itself takes playbooks of any size,
+ * so that one stored before the limit still runs. */
 int tc_store_playbook_load(PGconn *conn, const char *content, char **name, int *version, int *created,
                            tc_error *err);
 

@@ -56,8 +56,8 @@ int tc_store_work_prepare(PGconn *conn, tc_error *err);
  * engine). *actors is {role: {"seats": [...], "admin": bool}} for the roles of
  * those commands, or NULL. Owned by the caller (tc_claims_free, json_decref).
  */
-int tc_store_take(PGconn *conn, int limit, tc_ms now, const int64_t *skip, size_t skip_count, tc_claim **claims,
-                  size_t *count, json_t **actors, tc_error *err);
+int tc_store_take(PGconn *conn, int limit, tc_ms now, const int64_t *skip, size_t skip_count,
+                  tc_claim **claims, size_t *count, json_t **actors, tc_error *err);
 /* Locks one crisis, waiting for it (for results of actions). TC_ENOTFOUND when it does not exist. */
 int tc_store_lock(PGconn *conn, int64_t id, tc_claim **claim, tc_error *err);
 void tc_claims_free(tc_claim *claims, size_t count);

@@ -1220,9 +1220,10 @@ static void test_engine_chains_beside_another_writer(void **state)
     PGconn *conn = th_connect(db);
     for (int i = 0; i < 300; i++) {
         char sql[200];
-        snprintf(sql, sizeof sql,
-                 "INSERT INTO tocsin.audit (crisis, at, kind, detail) VALUES (%d, now(), 'note', '{\"n\": %d}')",
-                 1 + (i * 37) % 100, i);
+        snprintf(
+            sql, sizeof sql,
+            "INSERT INTO tocsin.audit (crisis, at, kind, detail) VALUES (%d, now(), 'note', '{\"n\": %d}')",
+            1 + (i * 37) % 100, i);
         PGresult *res = PQexec(conn, sql);
         if (PQresultStatus(res) != PGRES_COMMAND_OK)
             fail_msg("%s: %s", sql, PQerrorMessage(conn));

@@ -301,13 +301,15 @@ static void test_store_audit_chain(void **state)
     assert_string_equal(broken, "0");
     free(broken);
     /* The chain's head moved with each event, on the crisis row. */
-    char *head = th_query_value(db, "SELECT c.audit_seq = 3 AND c.audit_hash = a.hash FROM tocsin.crises c"
-                                    " JOIN tocsin.audit a ON a.crisis = c.id AND a.seq = 3 WHERE c.id = 1");
+    char *head = th_query_value(db,
+                                "SELECT c.audit_seq = 3 AND c.audit_hash = a.hash FROM tocsin.crises c"
+                                " JOIN tocsin.audit a ON a.crisis = c.id AND a.seq = 3 WHERE c.id = 1");
     assert_string_equal(head, "t");
     free(head);
     /* Links that come with a row are taken as given, and a wrong one is what verify reports. */
-    th_exec(db, "INSERT INTO tocsin.audit (crisis, seq, at, kind, prev_hash, hash)"
-                " SELECT 1, 4, now(), 'note', hash, repeat('f', 64) FROM tocsin.audit WHERE seq = 3");
+    th_exec(db,
+            "INSERT INTO tocsin.audit (crisis, seq, at, kind, prev_hash, hash)"
+            " SELECT 1, 4, now(), 'note', hash, repeat('f', 64) FROM tocsin.audit WHERE seq = 3");
     char *bad = th_query_value(db, "SELECT seq || ' ' || problem FROM tocsin.audit_verify()");
     assert_string_equal(bad, "4 edited");
     free(bad);
@@ -328,7 +330,8 @@ static void test_store_audit_chain(void **state)
     PQclear(PQexec(conn, "UPDATE tocsin.audit SET detail = '{\"vote\": \"reject\"}' WHERE seq = 3"));
     PQclear(PQexec(conn, "ALTER TABLE tocsin.audit ENABLE TRIGGER audit_immutable"));
     PQfinish(conn);
-    char *found = th_query_value(db, "SELECT string_agg(crisis || '/' || seq, ',') FROM tocsin.audit_verify()");
+    char *found =
+        th_query_value(db, "SELECT string_agg(crisis || '/' || seq, ',') FROM tocsin.audit_verify()");
     assert_string_equal(found, "1/3");
     free(found);
     th_db_drop(db);

@@ -9,9 +9,9 @@
  *
  * The CLI checks what it is given against these before it connects (cli/cli.c
  * for every option), so a refusal is immediate (exit 3) and nothing is stored;
- * the database checks again (migrations/repeatable/50_commands.sql), for callers that are not the CLI. A JSON value is measured as
- * PostgreSQL prints the jsonb it becomes (tc_json_size below), so that what
- * the CLI accepts the database accepts too.
+ * the database checks again (migrations/repeatable/50_commands.sql), for callers that are not the CLI. A JSON
+ * value is measured as PostgreSQL prints the jsonb it becomes (tc_json_size below), so that what the CLI
+ * accepts the database accepts too.
  */
 #ifndef TC_CORE_LIMITS_H
 #define TC_CORE_LIMITS_H

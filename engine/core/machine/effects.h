@@ -27,13 +27,13 @@ typedef enum tc_effect_kind {
 typedef struct tc_effect {
     tc_effect_kind kind;
     tc_audit_kind audit; /* AUDIT: which (name is its name) */
-    const char *name;  /* static, or borrowed from the playbook: never from the stack */
-    const char *state; /* path of the state concerned, borrowed from the playbook; NULL for the crisis */
-    char *actor;       /* the acting role, for audit events caused by a command; NULL otherwise */
-    json_t *detail;    /* owned; NULL when none */
-    char *key;         /* owned: timer or action key */
-    tc_ms due;         /* TIMER_SET */
-    tc_ms at;          /* the time of the event that caused it */
+    const char *name;    /* static, or borrowed from the playbook: never from the stack */
+    const char *state;   /* path of the state concerned, borrowed from the playbook; NULL for the crisis */
+    char *actor;         /* the acting role, for audit events caused by a command; NULL otherwise */
+    json_t *detail;      /* owned; NULL when none */
+    char *key;           /* owned: timer or action key */
+    tc_ms due;           /* TIMER_SET */
+    tc_ms at;            /* the time of the event that caused it */
 } tc_effect;
 
 typedef struct tc_effects {

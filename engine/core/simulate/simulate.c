@@ -476,7 +476,8 @@ int tc_simulate(const tc_playbook *pb, json_t *script, json_t **out, tc_error *e
         sim_free(&s);
         return tc_error_set(err, TC_ENOMEM, "out of memory");
     }
-    tc_actor trigger_actor = {initiator ? initiator : "simulate", init_seats, init_count, init_list == NULL, NULL};
+    tc_actor trigger_actor = {initiator ? initiator : "simulate", init_seats, init_count, init_list == NULL,
+                              NULL};
     tc_trigger trigger = {json_object_get(script, "inputs"),
                           NULL,
                           json_string_value(json_object_get(script, "severity")),
