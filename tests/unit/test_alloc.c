@@ -21,6 +21,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "read_text.h"
+
 #include "core/base/alloc.h"
 #include "core/playbook/playbook.h"
 #include "core/simulate/simulate.h"
@@ -35,21 +37,6 @@ static void *counting_malloc(size_t size)
 static void *counting_realloc(void *ptr, size_t size)
 {
     return calls++ == fail_at ? NULL : realloc(ptr, size);
-}
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = tc_xmalloc((size_t)size + 1);
-    assert_int_equal(fread(text, 1, (size_t)size, f), (size_t)size);
-    text[size] = '\0';
-    fclose(f);
-    return text;
 }
 
 static char *source_path(const char *relative)

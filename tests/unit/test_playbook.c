@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "read_text.h"
+
 #include "core/playbook/playbook.h"
 #include "core/playbook/playbook_graph.h"
 #include "core/base/strbuf.h"
@@ -249,21 +251,6 @@ static void test_playbook_condition_before_the_state_it_reads(void **state)
     assert_string_equal(sum->args[0]->var.party, "*");
     assert_string_equal(sum->args[0]->var.name, "rescuers");
     tc_playbook_free(pb);
-}
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = malloc((size_t)size + 1);
-    assert_int_equal(fread(text, 1, (size_t)size, f), (size_t)size);
-    text[size] = '\0';
-    fclose(f);
-    return text;
 }
 
 static void test_playbook_examples_compile(void **state)
