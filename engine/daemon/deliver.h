@@ -100,7 +100,8 @@ size_t tc_deliverer_pending(const tc_deliverer *d);
  * Aborts every transfer, in flight or waiting: their callbacks run inside
  * this call, with TC_DELIVERY_ABORTED. Then closes libcurl's handles and the
  * loop's, and when the last has closed, frees d and calls done(data) (NULL:
- * nothing) on a later turn of the loop. d may not be used after this call.
+ * nothing) on a later turn of the loop. Called once; d may not be used after
+ * this call (a callback it runs may not send or close again: send refuses).
  */
 void tc_deliverer_close(tc_deliverer *d, void (*done)(void *data), void *data);
 
