@@ -11,11 +11,11 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libuv1-dev libjansson-dev libcmocka-dev libpq-dev
+  libuv1-dev libjansson-dev libcmocka-dev libpq-dev libcurl4-openssl-dev
 )
 if [ "${TOCSIN_DEPS:-all}" != build ]; then
-  # tests, the private PostgreSQL, the fuzzer
-  packages+=(git postgresql postgresql-contrib clang libclang-rt-14-dev clang-format)
+  # tests, the private PostgreSQL, the fuzzer; a webhook receiver and an SMTP server on loopback
+  packages+=(git postgresql postgresql-contrib clang libclang-rt-14-dev clang-format python3 python3-aiosmtpd)
 fi
 
 missing=()
