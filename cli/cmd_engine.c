@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/notify/mime.h"
 #include "daemon/engine.h"
 
 /* The limits' numbers, from their one home (daemon/engine.h), in the text below. */
@@ -13,7 +14,8 @@
 
 static const char usage[] =
     "usage: tocsin engine [--actions-dir DIR] [--once] [--id NAME] [--batch N] [--workers N]\n"
-    "                     [--notify-limit N] [--notify-timeout SECONDS] [--verbose]\n"
+    "                     [--notify-limit N] [--notify-timeout SECONDS] [--smtp URL]\n"
+    "                     [--mail-from ADDR] [--board-url URL] [--verbose]\n"
     "\n"
     "Applies recorded commands and fires due deadlines, escalations, waits and\n"
     "retries, in batches of crises claimed with SKIP LOCKED, so several engines\n"
@@ -23,6 +25,11 @@ static const char usage[] =
     "are logged). At most --notify-limit notify programs run at once, each\n"
     "killed after --notify-timeout; the notifications beyond wait in memory,\n"
     "in order (up to " NUMBER(TC_ENGINE_NOTIFY_WAITING) "; past that, each is dropped and logged).\n"
+    "Notifications also go to the contacts of each notified seat (`tocsin\n"
+    "contact add`): the transition writes them to an outbox in its own\n"
+    "transaction, and the engine delivers them by e-mail (--smtp) and webhook\n"
+    "without waiting on a receiver, retrying a failed one after 20 s, then\n"
+    "40 s, ... for 7 attempts over some 21 minutes (`tocsin notifications ID`).\n"
     "Woken by NOTIFY; one timer for the earliest deadline. Each program runs in\n"
     "a process group of its own, killed when the program exits or times out.\n"
     "SIGINT or SIGTERM: finish the batches in flight, let running actions\n"
@@ -51,6 +58,11 @@ static const char usage[] =
     "                     how long a notify program may run before it is killed\n"
     "                     with its process group (default " NUMBER(TC_ENGINE_NOTIFY_TIMEOUT) ", at most "
     NUMBER(TC_ENGINE_NOTIFY_TIMEOUT_MAX) ")\n"
+    "  --smtp URL         the mail server for e-mail notifications: smtp://host:port\n"
+    "                     or smtps://host:port (without it, e-mail deliveries fail\n"
+    "                     and are retried, saying so)\n"
+    "  --mail-from ADDR   their From: address (default: tocsin@HOSTNAME)\n"
+    "  --board-url URL    the board's address, linked from every notification\n"
     "  --verbose          log every batch, action and notification\n"
     "\n"
     "Example:\n"
@@ -64,6 +76,9 @@ enum {
     OPT_WORKERS,
     OPT_NOTIFY_LIMIT,
     OPT_NOTIFY_TIMEOUT,
+    OPT_SMTP,
+    OPT_MAIL_FROM,
+    OPT_BOARD_URL,
     OPT_VERBOSE
 };
 
@@ -82,6 +97,22 @@ static int on_option(int c, const char *arg, void *ctx)
         return 0;
     case OPT_VERBOSE:
         o->verbose = 1;
+        return 0;
+    case OPT_SMTP:
+        if (strncmp(arg, "smtp://", 7) != 0 && strncmp(arg, "smtps://", 8) != 0)
+            return cli_usage_error(&cli_cmd_engine, "--smtp takes smtp://HOST[:PORT] or smtps://HOST[:PORT], not %s",
+                                   arg);
+        o->smtp_url = arg;
+        return 0;
+    case OPT_MAIL_FROM:
+        if (!tc_mime_address_ok(arg))
+            return cli_usage_error(&cli_cmd_engine, "--mail-from takes an e-mail address, not %s", arg);
+        o->mail_from = arg;
+        return 0;
+    case OPT_BOARD_URL:
+        if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0)
+            return cli_usage_error(&cli_cmd_engine, "--board-url takes an http:// or https:// URL, not %s", arg);
+        o->board_url = arg;
         return 0;
     case OPT_BATCH:
         return cli_number_option(&cli_cmd_engine, "--batch", arg, 1, 10000, &o->batch_size);
@@ -112,6 +143,9 @@ static int run(int argc, char **argv, cli_globals *globals)
         {"workers", required_argument, NULL, OPT_WORKERS},
         {"notify-limit", required_argument, NULL, OPT_NOTIFY_LIMIT},
         {"notify-timeout", required_argument, NULL, OPT_NOTIFY_TIMEOUT},
+        {"smtp", required_argument, NULL, OPT_SMTP},
+        {"mail-from", required_argument, NULL, OPT_MAIL_FROM},
+        {"board-url", required_argument, NULL, OPT_BOARD_URL},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {NULL, 0, NULL, 0},
     };

@@ -31,7 +31,9 @@
 #include "core/batch/set_aside.h"
 #include "daemon/actions.h"
 #include "daemon/apply.h"
+#include "daemon/deliver.h"
 #include "daemon/log.h"
+#include "daemon/notifier.h"
 #include "store/db.h"
 #include "store/work.h"
 
@@ -98,6 +100,12 @@ struct engine {
         tc_action_result *results;
         size_t result_count, result_capacity;
     } actions;
+
+    /* Notifications: the outbox emptied by e-mail and webhook (daemon/notifier.h). */
+    struct {
+        tc_notifier *n; /* NULL once closed */
+        int closing;    /* tc_notifier_close called, its callback not yet */
+    } notifier;
 
     /* Crises set aside (core/set_aside.h), their records for operators, and the wake-up when one is due. */
     struct {
@@ -339,6 +347,8 @@ static void after_work_cb(uv_work_t *w, int status)
     json_array_foreach(b->kills, i, item) tc_actions_kill(e->actions.programs, json_string_value(item));
     json_array_foreach(b->starts, i, item) tc_actions_start(e->actions.programs, item);
     json_array_foreach(b->notices, i, item) tc_actions_notify(e->actions.programs, item);
+    if (json_array_size(b->notices) > 0 && e->notifier.n != NULL)
+        tc_notifier_kick(e->notifier.n); /* the batch wrote deliveries to the outbox */
     if (b->claimed > 0 || b->result_count > 0) {
         char claimed[24], applied[24];
         snprintf(claimed, sizeof claimed, "%zu", b->claimed);
@@ -566,6 +576,19 @@ static void close_walk(uv_handle_t *h, void *arg)
         uv_close(h, NULL);
 }
 
+static void notifier_closed(void *data)
+{
+    engine *e = data;
+    e->notifier.closing = 0;
+    maybe_finish(e);
+}
+
+/* The notifier has nothing left to do: a stopping engine may finish. */
+static void notifier_idle(void *data)
+{
+    maybe_finish(data);
+}
+
 static void maybe_finish(engine *e)
 {
     if (!e->run.stopping || e->run.finished || e->batches.running > 0 || e->listener.connecting)
@@ -576,6 +599,16 @@ static void maybe_finish(engine *e)
     }
     if (tc_actions_running(e->actions.programs) > 0)
         return;
+    /* Deliveries in flight end and are recorded (with --once, what was due is delivered first); then the
+     * notifier closes its deliverer's handles itself, before the walk below closes the rest. */
+    if (e->notifier.closing || (e->notifier.n != NULL && !tc_notifier_idle(e->notifier.n)))
+        return;
+    if (e->notifier.n != NULL) {
+        e->notifier.closing = 1;
+        tc_notifier_close(e->notifier.n, notifier_closed, e);
+        e->notifier.n = NULL;
+        return;
+    }
     e->run.finished = 1;
     if (e->listener.polling) {
         (void)uv_poll_stop(&e->listener.poll);
@@ -607,6 +640,8 @@ static void on_signal(uv_signal_t *s, int signum)
     (void)uv_timer_stop(&e->wakeups.safety);
     (void)uv_timer_stop(&e->batches.retry);
     (void)uv_timer_stop(&e->listener.timer);
+    if (e->notifier.n != NULL)
+        tc_notifier_drain(e->notifier.n);
     (void)uv_signal_stop(&e->run.sigint);
     (void)uv_signal_stop(&e->run.sigterm);
     (void)uv_timer_start(&e->run.grace, on_grace_over, (uint64_t)e->opts.grace_ms, 0);
@@ -690,11 +725,18 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
         free(e);
         return rc;
     }
+    /* libcurl's global state, before any thread (the workers') starts. */
+    if ((rc = tc_deliver_global_init(err)) != 0) {
+        tc_db_close(e->batches.workers[0].conn);
+        free(e);
+        return rc;
+    }
     /* libuv allocates by the same policy as the rest (core/base/alloc.h); before its first allocation. */
     (void)uv_replace_allocator(tc_xmalloc, tc_xrealloc, tc_xcalloc, free);
     int uvrc = uv_loop_init(&e->loop);
     if (uvrc != 0) {
         tc_db_close(e->batches.workers[0].conn);
+        tc_deliver_global_cleanup();
         free(e);
         return tc_error_set(err, TC_EFAILED, "cannot start the event loop: %s", uv_strerror(uvrc));
     }
@@ -720,6 +762,15 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
         e->wakeups.safety.data = e->aside.timer.data = e;
     watch_signal(e, &e->run.sigint, SIGINT);
     watch_signal(e, &e->run.sigterm, SIGTERM);
+    if (!e->run.stopping) {
+        tc_notifier_options notifier = {e->opts.conninfo, e->opts.role,      e->opts.smtp_url,
+                                        e->opts.mail_from, e->opts.board_url, e->opts.once};
+        e->notifier.n = tc_notifier_new(&e->loop, &notifier, notifier_idle, e, &e->run.error);
+        if (e->notifier.n == NULL) {
+            e->run.exit_code = e->run.error.code;
+            e->run.stopping = 1;
+        }
+    }
 
     if (e->run.stopping) {
         maybe_finish(e); /* a signal cannot be watched: close what was opened, and end */
@@ -733,6 +784,7 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
             (void)uv_timer_start(&e->wakeups.safety, on_batch_timer, SAFETY_POLL_MS, SAFETY_POLL_MS);
         }
         wake(e);
+        tc_notifier_kick(e->notifier.n); /* deliveries left by an engine that stopped or died */
     }
     (void)uv_run(&e->loop, UV_RUN_DEFAULT);
 
@@ -754,6 +806,7 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
     for (size_t i = 0; i < e->aside.note_count; i++)
         free(e->aside.notes[i].reason);
     free(e->aside.notes);
+    tc_deliver_global_cleanup();
     tc_log(TC_LOG_INFO, "engine stopped", NULL);
     rc = e->run.exit_code;
     if (rc != 0)

@@ -44,6 +44,9 @@ typedef struct tc_engine_options {
     int grace_ms;     /* how long running actions may finish after a signal (default 10 s) */
     int notify_limit; /* notify programs running at once (default TC_ENGINE_NOTIFY_LIMIT) */
     int notify_timeout_ms; /* how long each may run (default TC_ENGINE_NOTIFY_TIMEOUT seconds) */
+    const char *smtp_url;  /* where e-mail notifications go (smtp:// or smtps://); NULL: none */
+    const char *mail_from; /* their From: address; NULL: tocsin@HOSTNAME */
+    const char *board_url; /* the board's base URL, linked from every notification; NULL: none */
 } tc_engine_options;
 
 /* Runs until a signal (or, with once, until nothing is left to do). Returns 0 or an error code. */

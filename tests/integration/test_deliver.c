@@ -35,59 +35,12 @@
 #include "core/notify/message.h"
 #include "daemon/deliver.h"
 #include "harness.h"
+#include "receivers.h"
 
 #define TIMEOUT_MS 2000 /* the deliverer's total timeout in these tests */
 
-/* A receiver started by the test: its process, port and log. */
-typedef struct receiver {
-    pid_t pid;
-    int port;
-    char log[4096];
-    char control[4096];
-} receiver;
-
 static char *dir;
-static receiver webhook, smtp;
-
-/* Starts script (from tests/support) with its log in dir, and reads the port it prints. */
-static void receiver_start(receiver *r, const char *script, const char *name, int control)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tests/support/%s", th_env("TOCSIN_SOURCE_DIR"), script);
-    snprintf(r->log, sizeof r->log, "%s/%s.log", dir, name);
-    snprintf(r->control, sizeof r->control, "%s/%s.control", dir, name);
-    int out[2];
-    assert_int_equal(pipe(out), 0);
-    r->pid = fork();
-    assert_true(r->pid >= 0);
-    if (r->pid == 0) {
-        dup2(out[1], 1);
-        close(out[0]);
-        close(out[1]);
-        if (control)
-            execl(path, path, r->log, "--control", r->control, (char *)NULL);
-        else
-            execl(path, path, r->log, (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    FILE *f = fdopen(out[0], "r");
-    char line[64] = "";
-    if (fgets(line, sizeof line, f) == NULL)
-        fail_msg("%s did not start (is python3-aiosmtpd installed? scripts/deps.sh)", script);
-    fclose(f);
-    r->port = atoi(line);
-    assert_true(r->port > 0);
-}
-
-static void receiver_stop(receiver *r)
-{
-    if (r->pid > 0) {
-        kill(r->pid, SIGTERM);
-        waitpid(r->pid, NULL, 0);
-        r->pid = 0;
-    }
-}
+static th_receiver webhook, smtp;
 
 static int setup(void **state)
 {
@@ -97,16 +50,16 @@ static int setup(void **state)
     if (tc_deliver_global_init(&err) != 0)
         fail_msg("%s", err.text);
     dir = th_tempdir();
-    receiver_start(&webhook, "webhook_receiver.py", "webhook", 1);
-    receiver_start(&smtp, "smtp_receiver.py", "smtp", 0);
+    th_receiver_start(&webhook, dir, "webhook_receiver.py", "webhook", 1);
+    th_receiver_start(&smtp, dir, "smtp_receiver.py", "smtp", 0);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    receiver_stop(&webhook);
-    receiver_stop(&smtp);
+    th_receiver_stop(&webhook);
+    th_receiver_stop(&smtp);
     th_rmtree(dir);
     free(dir);
     tc_deliver_global_cleanup();
@@ -219,21 +172,19 @@ static char *email_message(const char *id, const char *title, const char *mode, 
 }
 
 /* The entries of a receiver's log for which key (a JSON pointer of two steps at most) equals value. */
-static json_t *entries(const receiver *r, const char *key, const char *subkey, const char *value)
+static json_t *entries(const th_receiver *r, const char *key, const char *subkey, const char *value)
 {
-    json_t *found = json_array();
-    char *text = th_read_file(r->log);
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        json_t *entry = json_loads(line, 0, NULL);
-        assert_non_null(entry);
+    json_t *found = json_array(), *all = th_receiver_entries(r), *entry;
+    size_t i;
+    json_array_foreach(all, i, entry)
+    {
         json_t *v = json_object_get(entry, key);
         if (subkey)
             v = json_object_get(v, subkey);
         if (json_is_string(v) && strcmp(json_string_value(v), value) == 0)
             json_array_append(found, entry);
-        json_decref(entry);
     }
-    free(text);
+    json_decref(all);
     return found;
 }
 
@@ -249,10 +200,7 @@ static json_t *webhook_request(const char *id)
 
 static void set_control(const char *mode)
 {
-    FILE *f = fopen(webhook.control, "w");
-    assert_non_null(f);
-    fputs(mode, f);
-    fclose(f);
+    th_receiver_control(&webhook, mode);
 }
 
 /* ---- the tests ---- */
