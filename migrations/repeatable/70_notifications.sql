@@ -101,3 +101,92 @@ BEGIN
      ORDER BY n.id;
 END
 $$;
+
+-- The engine's side of delivery (the deliverer itself is daemon/deliver.c).
+--
+-- take_deliveries() claims up to p_limit queued deliveries that are due,
+-- oldest first, and leases them for p_lease_seconds: next_at moves past the
+-- lease, so another engine, which skips the rows locked meanwhile, skips them
+-- after the commit too; a delivery whose engine died is due again when its
+-- lease ends (at least once). It returns what a deliverer needs: the stable id
+-- (the receiver's Message-ID or Idempotency-Key), the crisis, where and how
+-- to deliver, what to say, and the attempts so far.
+CREATE OR REPLACE FUNCTION tocsin.take_deliveries(p_limit integer, p_lease_seconds integer)
+RETURNS TABLE (id uuid, crisis bigint, channel text, address text, format text, tz text, payload jsonb,
+               attempts integer)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, tocsin, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+    IF NOT tocsin.member_of(tocsin.acting_role(), 'tocsin_engine') AND NOT tocsin.is_admin(tocsin.acting_role()) THEN
+        RAISE EXCEPTION '% may not take deliveries (only an engine may)', tocsin.acting_role() USING ERRCODE = 'TC005';
+    END IF;
+    IF p_limit IS NULL OR p_limit < 1 OR p_lease_seconds IS NULL OR p_lease_seconds < 1 THEN
+        RAISE EXCEPTION 'take_deliveries needs a limit and a lease of at least 1 (got %, %)', p_limit, p_lease_seconds
+            USING ERRCODE = 'TC003';
+    END IF;
+    RETURN QUERY
+    WITH due AS (
+        SELECT n.id
+          FROM tocsin.notifications n
+         WHERE n.status = 'queued' AND n.next_at <= clock_timestamp()
+         ORDER BY n.next_at, n.id
+         LIMIT p_limit
+           FOR UPDATE SKIP LOCKED
+    )
+    UPDATE tocsin.notifications n
+       SET next_at = clock_timestamp() + make_interval(secs => p_lease_seconds)
+      FROM due
+     WHERE n.id = due.id
+    RETURNING n.delivery, n.crisis, n.channel, n.address, n.format, n.tz, n.payload, n.attempts;
+END
+$$;
+
+-- Records how one attempt of a delivery ended: sent (p_ok), or failed with
+-- p_error, to be tried again at p_next_at, or never (p_next_at NULL: failed
+-- for good). attempts counts it. The attempt's end goes into the crisis's
+-- audit as `delivered` or `delivery_failed` (detail: the delivery's id, seat,
+-- channel, address as those who are not tocsin_admin see it, attempt, error,
+-- retry_at), inserted without its links: the audit's trigger chains it under
+-- the crisis row's lock. A delivery that is not queued (recorded already) is
+-- TC006; an unknown one TC004. Returns the delivery's new status.
+CREATE OR REPLACE FUNCTION tocsin.record_delivery(p_id uuid, p_ok boolean, p_error text, p_next_at timestamptz)
+RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, tocsin, pg_temp AS $$
+DECLARE
+    v_role name := tocsin.acting_role();
+    v_row tocsin.notifications;
+    v_status text;
+    v_error text := CASE WHEN p_ok THEN NULL ELSE left(coalesce(p_error, 'failed'), 4000) END;
+BEGIN
+    IF NOT tocsin.member_of(v_role, 'tocsin_engine') AND NOT tocsin.is_admin(v_role) THEN
+        RAISE EXCEPTION '% may not record deliveries (only an engine may)', v_role USING ERRCODE = 'TC005';
+    END IF;
+    IF p_ok IS NULL THEN
+        RAISE EXCEPTION 'record_delivery needs p_ok' USING ERRCODE = 'TC003';
+    END IF;
+    SELECT * INTO v_row FROM tocsin.notifications n WHERE n.delivery = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no delivery %', p_id USING ERRCODE = 'TC004';
+    END IF;
+    IF v_row.status <> 'queued' THEN
+        RAISE EXCEPTION 'delivery % is % already', p_id, v_row.status USING ERRCODE = 'TC006';
+    END IF;
+    v_status := CASE WHEN p_ok THEN 'sent' WHEN p_next_at IS NOT NULL THEN 'queued' ELSE 'failed' END;
+    UPDATE tocsin.notifications n
+       SET status = v_status, attempts = n.attempts + 1, last_error = v_error,
+           next_at = CASE WHEN v_status = 'queued' THEN p_next_at END,
+           sent_at = CASE WHEN p_ok THEN clock_timestamp() END
+     WHERE n.id = v_row.id;
+    INSERT INTO tocsin.audit (crisis, at, actor, login, kind, state, detail)
+    VALUES (v_row.crisis, clock_timestamp(), v_role, session_user,
+            CASE WHEN p_ok THEN 'delivered' ELSE 'delivery_failed' END, v_row.state,
+            jsonb_strip_nulls(jsonb_build_object(
+                'notification', v_row.delivery, 'seat', v_row.seat, 'channel', v_row.channel,
+                'address', tocsin.redact_address(v_row.channel, v_row.address), 'attempt', v_row.attempts + 1,
+                'level', v_row.level, 'error', v_error,
+                'retry_at', CASE WHEN v_status = 'queued' THEN p_next_at END)));
+    RETURN v_status;
+END
+$$;

@@ -41,5 +41,6 @@ GRANT EXECUTE ON FUNCTION tocsin.load_playbook_checked(text, jsonb), tocsin.acto
    TO tocsin_admin;
 GRANT EXECUTE ON FUNCTION tocsin.take(integer, timestamptz, bigint[]), tocsin.commit_batch(jsonb, boolean),
                           tocsin.next_due(bigint[]), tocsin.lock_crisis(bigint),
-                          tocsin.record_set_aside(bigint, bigint, text, text, timestamptz)
+                          tocsin.record_set_aside(bigint, bigint, text, text, timestamptz),
+                          tocsin.take_deliveries(integer, integer), tocsin.record_delivery(uuid, boolean, text, timestamptz)
    TO tocsin_engine;
