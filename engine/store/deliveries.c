@@ -13,8 +13,8 @@ static char *text_or_null(const PGresult *res, int row, int column)
     return PQgetisnull(res, row, column) ? NULL : tc_xstrdup(PQgetvalue(res, row, column));
 }
 
-int tc_store_take_deliveries(PGconn *conn, int limit, int lease_seconds, tc_delivery **out, size_t *count,
-                             tc_error *err)
+int tc_store_take_deliveries(PGconn *conn, int limit, int lease_seconds, tc_outbox_delivery **out,
+                             size_t *count, tc_error *err)
 {
     char l[16], s[16];
     snprintf(l, sizeof l, "%d", limit);
@@ -27,7 +27,7 @@ int tc_store_take_deliveries(PGconn *conn, int limit, int lease_seconds, tc_deli
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
     size_t n = (size_t)PQntuples(res);
-    tc_delivery *d = n ? tc_xcalloc(n, sizeof *d) : NULL;
+    tc_outbox_delivery *d = n ? tc_xcalloc(n, sizeof *d) : NULL;
     for (size_t i = 0; i < n; i++) {
         int r = (int)i;
         d[i].id = tc_xstrdup(PQgetvalue(res, r, 0));
@@ -47,7 +47,7 @@ int tc_store_take_deliveries(PGconn *conn, int limit, int lease_seconds, tc_deli
     return 0;
 }
 
-void tc_deliveries_free(tc_delivery *deliveries, size_t count)
+void tc_outbox_deliveries_free(tc_outbox_delivery *deliveries, size_t count)
 {
     for (size_t i = 0; deliveries != NULL && i < count; i++) {
         free(deliveries[i].id);

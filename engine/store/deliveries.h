@@ -15,8 +15,8 @@
 
 #include "core/base/error.h"
 
-/* One delivery to make. Strings and payload are owned (tc_deliveries_free). */
-typedef struct tc_delivery {
+/* One delivery to make. Strings and payload are owned (tc_outbox_deliveries_free). */
+typedef struct tc_outbox_delivery {
     char *id; /* the delivery's uuid: the receiver's Message-ID or Idempotency-Key */
     int64_t crisis;
     char *channel; /* "email" or "webhook" (or "program") */
@@ -25,19 +25,19 @@ typedef struct tc_delivery {
     char *tz;     /* the contact's IANA zone, or NULL */
     json_t *payload;
     int attempts; /* made before this one */
-} tc_delivery;
+} tc_outbox_delivery;
 
 /*
  * Claims up to limit queued deliveries that are due, oldest first, leased for
  * lease_seconds (tocsin.take_deliveries: another engine skips them until the
  * lease ends; one whose engine died is due again then). *out is a new array of
- * *count (possibly none: *out NULL), freed with tc_deliveries_free. Run it in
+ * *count (possibly none: *out NULL), freed with tc_outbox_deliveries_free. Run it in
  * a transaction of its own, committed before delivering, or outside one.
  */
-int tc_store_take_deliveries(PGconn *conn, int limit, int lease_seconds, tc_delivery **out, size_t *count,
-                             tc_error *err);
+int tc_store_take_deliveries(PGconn *conn, int limit, int lease_seconds, tc_outbox_delivery **out,
+                             size_t *count, tc_error *err);
 
-void tc_deliveries_free(tc_delivery *deliveries, size_t count);
+void tc_outbox_deliveries_free(tc_outbox_delivery *deliveries, size_t count);
 
 /*
  * Records how an attempt of delivery id ended: ok, or failed with error and

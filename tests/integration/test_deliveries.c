@@ -102,7 +102,7 @@ static void exec_ok(PGconn *conn, const char *sql)
     PQclear(res);
 }
 
-static int has(const tc_delivery *d, size_t n, const char *id)
+static int has(const tc_outbox_delivery *d, size_t n, const char *id)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(d[i].id, id) == 0)
@@ -115,7 +115,7 @@ static void test_deliveries_take_leases_disjoint_rows(void **state)
     (void)state;
     char *db = outbox_db();
     PGconn *a = as_engine(db), *b = as_engine(db);
-    tc_delivery *da = NULL, *db_ = NULL, *dc = NULL;
+    tc_outbox_delivery *da = NULL, *db_ = NULL, *dc = NULL;
     size_t na = 0, nb = 0, nc = 0;
     tc_error err;
     tc_error_init(&err);
@@ -134,12 +134,12 @@ static void test_deliveries_take_leases_disjoint_rows(void **state)
     expect(db, "3", "SELECT count(*) FROM tocsin.notifications WHERE next_at > now() + interval '50 s'");
 
     /* What a deliverer needs. */
-    tc_delivery *all[2] = {da, db_};
+    tc_outbox_delivery *all[2] = {da, db_};
     size_t counts[2] = {na, nb};
     int webhooks = 0;
     for (int k = 0; k < 2; k++)
         for (size_t i = 0; i < counts[k]; i++) {
-            const tc_delivery *d = &all[k][i];
+            const tc_outbox_delivery *d = &all[k][i];
             assert_int_equal(strlen(d->id), 36);
             assert_int_equal(d->crisis, 1);
             assert_int_equal(d->attempts, 0);
@@ -158,9 +158,9 @@ static void test_deliveries_take_leases_disjoint_rows(void **state)
     th_exec(db, "UPDATE tocsin.notifications SET next_at = now() - interval '1 s' WHERE status = 'queued'");
     assert_int_equal(tc_store_take_deliveries(b, 10, 60, &dc, &nc, &err), 0);
     assert_int_equal(nc, 3);
-    tc_deliveries_free(da, na);
-    tc_deliveries_free(db_, nb);
-    tc_deliveries_free(dc, nc);
+    tc_outbox_deliveries_free(da, na);
+    tc_outbox_deliveries_free(db_, nb);
+    tc_outbox_deliveries_free(dc, nc);
 
     /* Only an engine takes deliveries. */
     char *none = th_sql_as(db, "tocsin", "SET ROLE tocsin_actor",
@@ -178,13 +178,13 @@ static void test_deliveries_record_writes_the_audit(void **state)
     (void)state;
     char *db = outbox_db();
     PGconn *conn = as_engine(db);
-    tc_delivery *d = NULL;
+    tc_outbox_delivery *d = NULL;
     size_t n = 0;
     tc_error err;
     tc_error_init(&err);
     assert_int_equal(tc_store_take_deliveries(conn, 10, 60, &d, &n, &err), 0);
     assert_int_equal(n, 3);
-    const tc_delivery *mail = NULL, *hook = NULL, *other = NULL;
+    const tc_outbox_delivery *mail = NULL, *hook = NULL, *other = NULL;
     for (size_t i = 0; i < n; i++) {
         if (strcmp(d[i].channel, "webhook") == 0)
             hook = &d[i];
@@ -246,7 +246,7 @@ static void test_deliveries_record_writes_the_audit(void **state)
     snprintf(sql, sizeof sql, "SELECT tocsin.record_delivery('%s', true, NULL, NULL)", hook->id);
     char *none = th_sql_as(db, "tocsin", "SET ROLE tocsin_actor", sql, "permission denied");
     free(none);
-    tc_deliveries_free(d, n);
+    tc_outbox_deliveries_free(d, n);
     PQfinish(conn);
     th_db_drop(db);
 }
