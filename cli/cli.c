@@ -30,6 +30,8 @@ static const struct {
     {"data", TC_JSON_ARG_MAX_BYTES},
     {"parties", TC_JSON_ARG_MAX_BYTES},
     {"as", TC_ROLE_MAX_BYTES},
+    {"email", TC_ADDRESS_MAX_BYTES},
+    {"webhook", TC_ADDRESS_MAX_BYTES},
     {"db", 0},
     {"dir", 0},
     {"actions-dir", 0},

@@ -117,5 +117,7 @@ extern const cli_command cli_cmd_complete, cli_cmd_ack, cli_cmd_escalate, cli_cm
 extern const cli_command cli_cmd_audit;
 extern const cli_command cli_cmd_watch;
 extern const cli_command cli_cmd_actor;
+extern const cli_command cli_cmd_contact;
+extern const cli_command cli_cmd_notifications;
 
 #endif

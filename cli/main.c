@@ -27,6 +27,8 @@ static const cli_command *const commands[] = {
     &cli_cmd_audit,
     &cli_cmd_watch,
     &cli_cmd_actor,
+    &cli_cmd_contact,
+    &cli_cmd_notifications,
     &cli_cmd_engine,
 };
 /* clang-format on */

@@ -3,7 +3,7 @@ _tocsin()
 {
     local cur prev words cword
     _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; }
-    local commands="migrate playbook simulate trigger list show vote approve reject abstain complete ack escalate cancel audit watch actor engine help"
+    local commands="migrate playbook simulate trigger list show vote approve reject abstain complete ack escalate cancel audit watch actor contact notifications engine help"
     local global="--db --as --json --help --version"
     local cmd="" i
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -14,7 +14,10 @@ _tocsin()
         esac
     done
     case $prev in
-        --format) COMPREPLY=($(compgen -W "dot mermaid text json csv" -- "$cur")); return ;;
+        --format)
+            if [[ $cmd == contact ]]; then COMPREPLY=($(compgen -W "json slack" -- "$cur"))
+            else COMPREPLY=($(compgen -W "dot mermaid text json csv" -- "$cur")); fi
+            return ;;
         --severity) COMPREPLY=($(compgen -W "extreme severe moderate minor unknown" -- "$cur")); return ;;
         --mode) COMPREPLY=($(compgen -W "actual exercise test" -- "$cur")); return ;;
         --status) COMPREPLY=($(compgen -W "active closed cancelled all" -- "$cur")); return ;;
@@ -37,6 +40,8 @@ _tocsin()
         audit) opts="verify --format" ;;
         engine) opts="--actions-dir --once --id --batch --workers --notify-limit --notify-timeout --verbose" ;;
         actor) opts="add list grant revoke --seat --observer --login" ;;
+        contact) opts="add list remove --email --webhook --format --tz" ;;
+        notifications) opts="" ;;
         help) opts=$commands ;;
     esac
     COMPREPLY=($(compgen -W "$opts $global" -- "$cur"))

@@ -19,6 +19,7 @@
 #include "core/base/diag.h"
 #include "core/base/json_strings.h"
 #include "core/machine/machine.h"
+#include "core/machine/notice.h"
 #include "daemon/log.h"
 #include "store/crises.h"
 #include "store/db.h"
@@ -102,17 +103,27 @@ typedef struct transition {
     int closed;
 } transition;
 
-static void gather(transition *t, tc_batch *b, int64_t crisis, const char *login, tc_effects *fx)
+/*
+ * Gathers the effects of one event. A `notified` audit event carries, beside
+ * its detail and outside what is audited, what to tell each seat ("notices",
+ * core/machine/notice.h): commit_batch makes the outbox's deliveries of it.
+ */
+static void gather(transition *t, tc_batch *b, const tc_playbook *pb, const tc_instance *inst,
+                   const char *login, tc_effects *fx)
 {
+    int64_t crisis = inst->id;
     for (size_t i = 0; i < fx->count; i++) {
         tc_effect *e = &fx->items[i];
         switch (e->kind) {
-        case TC_EFFECT_AUDIT:
-            json_array_append_new(t->audit,
-                                  json_pack("{s:I, s:s?, s:s?, s:s, s:s?, s:O}", "at_ms", (json_int_t)e->at,
-                                            "actor", e->actor, "login", e->actor ? login : NULL, "kind",
-                                            e->name, "state", e->state, "detail", e->detail));
+        case TC_EFFECT_AUDIT: {
+            json_t *event = json_pack("{s:I, s:s?, s:s?, s:s, s:s?, s:O}", "at_ms", (json_int_t)e->at,
+                                      "actor", e->actor, "login", e->actor ? login : NULL, "kind", e->name,
+                                      "state", e->state, "detail", e->detail);
+            if (e->audit == TC_AUDIT_NOTIFIED)
+                json_object_set_new(event, "notices", tc_notice_payloads(pb, inst, e->state, e->detail));
+            json_array_append_new(t->audit, event);
             break;
+        }
         case TC_EFFECT_TIMER_SET:
             json_object_set_new(t->timers, e->key, json_integer(e->due));
             break;
@@ -201,7 +212,7 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
         rc = tc_machine_apply(pb, inst, &ev, item->at, &fx, &err);
         if (rc != 0)
             tc_log(TC_LOG_WARN, "timer could not apply", "timer", item->timer, "reason", err.text, NULL);
-        gather(t, b, c->id, NULL, &fx);
+        gather(t, b, pb, inst, NULL, &fx);
         return rc == TC_ENOMEM || rc == TC_EFAILED ? tc_error_set(fatal, rc, "%s", err.text) : 0;
     }
 
@@ -239,7 +250,7 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
         refuse(t, item, item->kind, &err);
         return 0;
     }
-    gather(t, b, c->id, item->login, &fx);
+    gather(t, b, pb, inst, item->login, &fx);
     json_array_append_new(t->commands, json_pack("{s:I, s:s, s:n}", "seq", (json_int_t)item->seq, "result",
                                                  "applied", "error"));
     return 0;
@@ -262,7 +273,7 @@ static int apply_result(const tc_playbook *pb, tc_instance *inst, const tc_actio
         tc_effects_clear(&fx);
         return tc_error_set(fatal, rc, "%s", err.text);
     }
-    gather(t, b, inst->id, NULL, &fx);
+    gather(t, b, pb, inst, NULL, &fx);
     return 0;
 }
 

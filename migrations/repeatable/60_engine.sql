@@ -84,8 +84,12 @@ $$;
 
 -- Writes the transitions of a batch of claimed crises, one statement per
 -- table: state guarded by its revision, audit events in order, the records
--- derived from them, timers, results of commands.
+-- derived from them (the outbox of notifications too), timers, results of
+-- commands.
 --   p_batch: [{"crisis", "revision", "state", "audit", "timers", "cleared", "commands"}, ...]
+-- A `notified` event of "audit" may carry, beside its detail and outside the
+-- audit, "notices": {seat: what to tell that seat}, the payload of its
+-- deliveries.
 -- An audit event in a person's name must come from that person's command,
 -- applied in this batch (a vote: the vote they cast); events in no one's name
 -- are the engine's, under its own role, and never a vote, a completion or an
@@ -111,6 +115,7 @@ DECLARE
     v_finished boolean;
     v_untimed boolean;
     v_timed boolean;
+    v_notified boolean;
 BEGIN
     IF v_expected = 0 THEN
         RETURN 0;
@@ -120,8 +125,9 @@ BEGIN
            coalesce(bool_or(e ->> 'kind' = 'left' AND e -> 'detail' ? 'tally'), false),
            coalesce(bool_or(e ->> 'kind' = 'escalated'), false),
            coalesce(bool_or(e ->> 'kind' = 'action_started'), false),
-           coalesce(bool_or(e ->> 'kind' = 'action_finished'), false)
-      INTO v_votes, v_opened, v_closed, v_escalated, v_started, v_finished
+           coalesce(bool_or(e ->> 'kind' = 'action_finished'), false),
+           coalesce(bool_or(e ->> 'kind' = 'notified'), false)
+      INTO v_votes, v_opened, v_closed, v_escalated, v_started, v_finished, v_notified
       FROM jsonb_array_elements(p_batch) AS b (x), jsonb_array_elements(b.x -> 'audit') AS a (e);
     SELECT coalesce(bool_or(b.x -> 'state' ->> 'status' <> 'active' OR jsonb_array_length(b.x -> 'cleared') > 0), false),
            coalesce(bool_or(jsonb_array_length(b.x -> 'timers') > 0), false)
@@ -161,7 +167,8 @@ BEGIN
         SELECT (b.x ->> 'crisis')::bigint AS crisis, a.n, to_timestamp((a.e ->> 'at_ms')::bigint / 1000.0) AS at,
                coalesce(a.e ->> 'actor', v_engine) AS actor,
                CASE WHEN a.e ->> 'actor' IS NULL THEN session_user ELSE a.e ->> 'login' END AS login,
-               a.e ->> 'kind' AS kind, a.e ->> 'state' AS state, coalesce(a.e -> 'detail', '{}') AS detail
+               a.e ->> 'kind' AS kind, a.e ->> 'state' AS state, coalesce(a.e -> 'detail', '{}') AS detail,
+               a.e -> 'notices' AS notices
           FROM jsonb_array_elements(p_batch) AS b (x),
                jsonb_array_elements(b.x -> 'audit') WITH ORDINALITY AS a (e, n)
     ), links AS (
@@ -184,6 +191,25 @@ BEGIN
           FROM links l
           JOIN events e ON e.crisis = l.crisis AND e.n = l.n
          ORDER BY l.crisis, l.seq
+    ), outbox AS (
+        -- The deliveries of the batch's `notified` events (the outbox): one
+        -- per contact of each notified seat (a contact on ROLE/PARTY is that
+        -- seat's, one on ROLE every seat of the role), or one 'no contact'.
+        -- What to say comes with the event, beside it ("notices", by seat),
+        -- not in its audited detail. v_notified is false for a batch without
+        -- such events, and the plan's one-time filter then skips the join.
+        INSERT INTO tocsin.notifications (crisis, audit_seq, at, state, level, seat, channel, address, format, tz,
+                                          payload, status, next_at)
+        SELECT l.crisis, l.seq, e.at, e.state, coalesce((e.detail ->> 'level')::integer, 0), s.seat,
+               coalesce(k.channel, 'none'), k.address, k.format, k.tz, coalesce(e.notices -> s.seat, '{}'),
+               CASE WHEN k.id IS NULL THEN 'no contact' ELSE 'queued' END,
+               CASE WHEN k.id IS NULL THEN NULL ELSE now() END
+          FROM links l
+          JOIN events e ON e.crisis = l.crisis AND e.n = l.n
+         CROSS JOIN LATERAL jsonb_array_elements_text(e.detail -> 'seats') AS s (seat)
+          LEFT JOIN tocsin.contacts k ON k.seat IN (s.seat, split_part(s.seat, '/', 1))
+         WHERE v_notified AND e.kind = 'notified'
+         ORDER BY l.crisis, l.seq, s.seat, k.id
     ), heads AS (
         SELECT DISTINCT ON (l.crisis) l.crisis, l.seq, l.hash FROM links l ORDER BY l.crisis, l.seq DESC
     )

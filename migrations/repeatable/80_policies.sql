@@ -6,7 +6,7 @@ DECLARE
     t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['crises', 'commands', 'audit', 'votes', 'approvals', 'escalations', 'action_runs',
-                             'timers', 'set_aside'] LOOP
+                             'timers', 'set_aside', 'notifications'] LOOP
         EXECUTE format('DROP POLICY IF EXISTS %I ON tocsin.%I', t || '_read', t);
         EXECUTE format('DROP POLICY IF EXISTS %I ON tocsin.%I', t || '_engine', t);
         EXECUTE format('CREATE POLICY %I ON tocsin.%I FOR SELECT USING (tocsin.may_read(tocsin.acting_role(), %I))',

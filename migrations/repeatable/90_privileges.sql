@@ -20,20 +20,27 @@ GRANT SELECT ON tocsin.crises, tocsin.commands, tocsin.audit, tocsin.votes, tocs
 GRANT SELECT ON tocsin.timers, tocsin.seats, tocsin.observers, tocsin.schema_migrations,
                 tocsin.schema_repeatables
    TO tocsin_admin, tocsin_engine;
+-- Addresses are personal data, and a webhook URL a secret: only tocsin_admin
+-- and the engine read contacts and the outbox; others read a crisis's
+-- notifications, redacted, through notifications_of().
+GRANT SELECT ON tocsin.contacts, tocsin.notifications TO tocsin_admin, tocsin_engine;
 
 -- The functions each calls (those that run as the owner check who calls them).
 GRANT EXECUTE ON FUNCTION tocsin.acting_role(), tocsin.may_read(name, bigint), tocsin.actor(name),
                           tocsin.audit_verify(bigint),
                           tocsin.audit_canonical(bigint, bigint, timestamptz, text, text, text, text, jsonb),
-                          tocsin.audit_hash(text, text)
+                          tocsin.audit_hash(text, text), tocsin.notifications_of(bigint),
+                          tocsin.redact_address(text, text)
    TO tocsin_admin, tocsin_engine, tocsin_actor, tocsin_observer;
 GRANT EXECUTE ON FUNCTION tocsin.trigger(text, text, text, text, text[], jsonb, text),
                           tocsin.submit(bigint, text, jsonb, text, boolean), tocsin.actors()
    TO tocsin_admin, tocsin_actor, tocsin_observer;
 GRANT EXECUTE ON FUNCTION tocsin.load_playbook_checked(text, jsonb), tocsin.actor_add(name, text[], text[], boolean),
-                          tocsin.actor_seat(name, text, boolean)
+                          tocsin.actor_seat(name, text, boolean),
+                          tocsin.contact_add(text, text, text, text, text), tocsin.contact_remove(text, text)
    TO tocsin_admin;
 GRANT EXECUTE ON FUNCTION tocsin.take(integer, timestamptz, bigint[]), tocsin.commit_batch(jsonb, boolean),
                           tocsin.next_due(bigint[]), tocsin.lock_crisis(bigint),
-                          tocsin.record_set_aside(bigint, bigint, text, text, timestamptz)
+                          tocsin.record_set_aside(bigint, bigint, text, text, timestamptz),
+                          tocsin.take_deliveries(integer, integer), tocsin.record_delivery(uuid, boolean, text, timestamptz)
    TO tocsin_engine;

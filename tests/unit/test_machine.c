@@ -161,6 +161,41 @@ static void test_machine_escalation_manual_and_ack(void **state)
     finish(&f);
 }
 
+/* Notified seats of the last "notified" audit, comma-separated. */
+static void notified_seats(const fixture *f, char *buf, size_t size)
+{
+    json_t *seats = json_object_get(audit_detail(f, "notified"), "seats");
+    size_t i, n = 0;
+    json_t *seat;
+    buf[0] = '\0';
+    json_array_foreach(seats, i, seat) n +=
+        (size_t)snprintf(buf + n, size - n, "%s%s", i ? "," : "", json_string_value(seat));
+}
+
+static void test_machine_escalation_tells_only_seats_that_have_not_acted(void **state)
+{
+    (void)state;
+    fixture f;
+    char seats[256];
+    /* patrol's ladder names its own role, border: a completed seat (KZ) and an acknowledged one (RU)
+     * have acted; only AM is told. */
+    start_named(&f, "operations", "{\"path\": \"patrol\"}");
+    assert_int_equal(complete(&f, "patrol", "KZ", NULL, json_pack("{s:i}", "seized_kg", 1), M), 0);
+    tc_event ack = {.kind = TC_EVENT_ACK, .actor = ACTOR("border/RU", "border/RU"), .state = "patrol"};
+    assert_int_equal(act(&f, ack, 2 * M), 0);
+    assert_int_equal(fire(&f, "patrol#1:level1", 30 * M), 0);
+    notified_seats(&f, seats, sizeof seats);
+    assert_string_equal(seats, "border/AM");
+    finish(&f);
+
+    /* Nobody acted: every seat of the state is told, and only those. */
+    start_named(&f, "operations", "{\"path\": \"patrol\"}");
+    assert_int_equal(fire(&f, "patrol#1:level1", 30 * M), 0);
+    notified_seats(&f, seats, sizeof seats);
+    assert_string_equal(seats, "border/AM,border/KZ,border/RU");
+    finish(&f);
+}
+
 static void test_machine_parallel_join_nesting_and_failure(void **state)
 {
     (void)state;
@@ -492,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_machine_task_multi_instance),
         cmocka_unit_test(test_machine_escalation_timing_and_repeat),
         cmocka_unit_test(test_machine_escalation_manual_and_ack),
+        cmocka_unit_test(test_machine_escalation_tells_only_seats_that_have_not_acted),
         cmocka_unit_test(test_machine_parallel_join_nesting_and_failure),
         cmocka_unit_test(test_machine_action_retries_and_timeouts),
         cmocka_unit_test(test_machine_choice_with_missing_values),

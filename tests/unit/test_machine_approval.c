@@ -300,6 +300,62 @@ static void test_machine_approval_party_subset(void **state)
     finish(&f);
 }
 
+static const char *const ladder_playbook =
+    "{\"format\": \"tocsin-playbook/1\", \"name\": \"ladder\", \"title\": \"Ladder\","
+    " \"parties\": [\"AM\", \"BY\", \"KZ\", \"KG\", \"RU\", \"TJ\"],"
+    " \"roles\": {\"secretariat\": {\"title\": \"S\"}, \"council\": {\"title\": \"C\", \"per_party\": true},"
+    "             \"ministry\": {\"title\": \"M\", \"per_party\": true}},"
+    " \"start\": \"vote\","
+    " \"states\": {"
+    "  \"vote\": {\"type\": \"approval\", \"approvers\": {\"role\": \"council\", \"parties\": [\"AM\", "
+    "\"KZ\", \"RU\"]},"
+    "   \"rule\": \"consensus\","
+    "   \"escalation\": {\"levels\": [{\"after\": \"PT1H\", \"notify\": [\"council\"]},"
+    "                                 {\"after\": \"PT2H\", \"notify\": [\"council\", \"secretariat\", "
+    "\"ministry\"]}]},"
+    "   \"next\": {\"approved\": \"done\", \"rejected\": \"done\"}},"
+    "  \"done\": {\"type\": \"end\"}}}";
+
+static void last_notified(const fixture *f, char *buf, size_t size)
+{
+    json_t *seats = json_object_get(audit_detail(f, "notified"), "seats");
+    size_t i, n = 0;
+    json_t *seat;
+    buf[0] = '\0';
+    json_array_foreach(seats, i, seat) n +=
+        (size_t)snprintf(buf + n, size - n, "%s%s", i ? "," : "", json_string_value(seat));
+}
+
+static void test_machine_approval_ladder_tells_non_voters(void **state)
+{
+    (void)state;
+    fixture f;
+    char seats[512];
+    start(&f, ladder_playbook);
+    assert_int_equal(vote(&f, "vote", "KZ", TC_VOTE_APPROVE, M), 0);
+    assert_int_equal(vote(&f, "vote", "RU", TC_VOTE_ABSTAIN, 2 * M), 0);
+    /* Level 1 names council: only AM has not voted; the other parties' council seats are not the
+     * state's and the level never tells them. */
+    assert_int_equal(fire(&f, "vote#1:level1", H), 0);
+    last_notified(&f, seats, sizeof seats);
+    assert_string_equal(seats, "council/AM");
+    /* Level 2 adds roles that hold no seat of the state: told as named (a per-party role for the
+     * state's parties). */
+    assert_int_equal(fire(&f, "vote#1:level2", 2 * H), 0);
+    last_notified(&f, seats, sizeof seats);
+    assert_string_equal(seats, "council/AM,secretariat,ministry/AM,ministry/KZ,ministry/RU");
+    finish(&f);
+
+    /* Two of three voted: only the third is told. */
+    start(&f, ladder_playbook);
+    assert_int_equal(vote(&f, "vote", "AM", TC_VOTE_APPROVE, M), 0);
+    assert_int_equal(vote(&f, "vote", "KZ", TC_VOTE_APPROVE, M), 0);
+    assert_int_equal(fire(&f, "vote#1:level1", H), 0);
+    last_notified(&f, seats, sizeof seats);
+    assert_string_equal(seats, "council/RU");
+    finish(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_machine_approval_exclude_initiator_login),
         cmocka_unit_test(test_machine_approval_refusals),
         cmocka_unit_test(test_machine_approval_party_subset),
+        cmocka_unit_test(test_machine_approval_ladder_tells_non_voters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

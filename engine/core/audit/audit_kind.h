@@ -23,9 +23,14 @@ typedef enum tc_audit_kind {
     TC_AUDIT_REFUSED,         /* a command was refused (by the engine or the simulator): command, reason */
     TC_AUDIT_CANCELLED,       /* the crisis was cancelled: reason */
     TC_AUDIT_CLOSED,          /* the crisis reached an end: outcome */
+    /* A delivery of a notification (tocsin.notifications) was made, or an attempt failed: notification (its
+     * uuid), seat, channel, address (a webhook's to its host), attempt, level, error, retry_at. Written by
+     * record_delivery, not by the machine. */
+    TC_AUDIT_DELIVERED,
+    TC_AUDIT_DELIVERY_FAILED,
 } tc_audit_kind;
 
-#define TC_AUDIT_KIND_COUNT (TC_AUDIT_CLOSED + 1)
+#define TC_AUDIT_KIND_COUNT (TC_AUDIT_DELIVERY_FAILED + 1)
 
 /* The name of kind as the audit records it ("vote"); "?" for a value outside the enum. Static. */
 const char *tc_audit_kind_name(tc_audit_kind kind);

@@ -171,6 +171,20 @@ static void describe(tc_strbuf *sb, const char *kind, const char *state, const c
         tc_strbuf_addf(sb, "closed: %s", str(detail, "outcome") ? str(detail, "outcome") : "?");
         break;
     }
+    case TC_AUDIT_DELIVERED:
+    case TC_AUDIT_DELIVERY_FAILED: {
+        tc_strbuf_addf(sb, "%s %s to %s %s (attempt %lld)",
+                       k == TC_AUDIT_DELIVERED ? "delivered" : "delivery failed",
+                       str(detail, "channel") ? str(detail, "channel") : "?",
+                       str(detail, "seat") ? str(detail, "seat") : "?",
+                       str(detail, "address") ? str(detail, "address") : "",
+                       (long long)json_integer_value(json_object_get(detail, "attempt")));
+        if (str(detail, "error"))
+            tc_strbuf_addf(sb, ": %s", str(detail, "error"));
+        if (str(detail, "retry_at"))
+            tc_strbuf_addf(sb, ", will retry at %s", str(detail, "retry_at"));
+        break;
+    }
     }
 }
 

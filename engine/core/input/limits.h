@@ -44,6 +44,10 @@
  * engine's --id... (each is matched against the playbook, or refused, too). */
 #define TC_NAME_MAX_BYTES 1024
 
+/* A contact's address (contact add --email, --webhook): an e-mail address or a URL, at most 2 KiB
+ * (migrations/014_notifications.sql). */
+#define TC_ADDRESS_MAX_BYTES 2048
+
 /* A PostgreSQL role name (actor add ROLE): NAMEDATALEN - 1. A longer name would be cut short by the
  * server, silently, and name another role than the one asked for. */
 #define TC_ROLE_MAX_BYTES 63

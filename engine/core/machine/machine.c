@@ -94,14 +94,39 @@ static int crisis_has_party(const tc_instance *inst, int party)
     return 0;
 }
 
-json_t *tc__notify_seats(run *r, const tc_state *state, const tc_role_list *roles)
+/*
+ * Whether a seat has acted: voted, completed, or acknowledged (a completed
+ * seat has acted, whether or not it acknowledged first).
+ */
+static int seat_acted(const tc_state *state, const tc_seat *seat)
+{
+    if (state->type == TC_STATE_APPROVAL)
+        return seat->vote != TC_VOTE_NONE;
+    return seat->done || seat->acked_by != NULL;
+}
+
+json_t *tc__notify_seats(run *r, const tc_state *state, const tc_activation *a, const tc_role_list *roles)
 {
     json_t *seats = json_array();
     const tc_party_list *own = state->type == TC_STATE_TASK       ? &state->task.parties
                                : state->type == TC_STATE_APPROVAL ? &state->approval.parties
                                                                   : NULL;
+    int own_role = state->type == TC_STATE_TASK       ? state->task.role
+                   : state->type == TC_STATE_APPROVAL ? state->approval.role
+                                                      : -1;
     for (size_t i = 0; seats && i < roles->count; i++) {
         const tc_role *role = &r->pb->roles[roles->index[i]];
+        /* The role that holds the state's seats is told only for those that have not acted. */
+        if (a != NULL && roles->index[i] == own_role && a->seat_count > 0) {
+            for (size_t k = 0; k < a->seat_count; k++) {
+                if (seat_acted(state, &a->seats[k]))
+                    continue;
+                char seat[160];
+                tc__seat_name(r->pb, state, a->seats[k].party, seat, sizeof seat);
+                json_array_append_new(seats, json_string(seat));
+            }
+            continue;
+        }
         if (!role->per_party) {
             json_array_append_new(seats, json_string(role->id));
             continue;

@@ -42,8 +42,13 @@ int tc__may_trigger(const tc_playbook *pb, const tc_actor *actor);
 /* Seats: "council/KZ" or "secretariat". */
 void tc__seat_name(const tc_playbook *pb, const tc_state *state, int party, char *buf, size_t size);
 int tc__actor_holds(const tc_actor *actor, const char *seat);
-/* The parties a state concerns: its own seats' parties, else the crisis's. */
-json_t *tc__notify_seats(run *r, const tc_state *state, const tc_role_list *roles);
+/*
+ * The seats a ladder level that names roles tells (docs/architecture.md, "Notifications"): the
+ * role that holds the seats of a (the state's activation, or NULL), only for its seats that have
+ * not acted (voted, completed or acknowledged); any other role as named, for a per-party role one
+ * seat per party the state concerns (its own seats' parties, else the crisis's).
+ */
+json_t *tc__notify_seats(run *r, const tc_state *state, const tc_activation *a, const tc_role_list *roles);
 void tc__notify(run *r, const tc_state *state, const char *why, int level, json_t *seats);
 
 /* Seats of a task or approval: one per party of the list in the crisis, or one office seat. */
