@@ -15,7 +15,7 @@
 static const char usage[] =
     "usage: tocsin engine [--actions-dir DIR] [--once] [--id NAME] [--batch N] [--workers N]\n"
     "                     [--notify-limit N] [--notify-timeout SECONDS] [--smtp URL]\n"
-    "                     [--mail-from ADDR] [--board-url URL] [--verbose]\n"
+    "                     [--mail-from ADDR] [--board-url URL] [--no-deliveries] [--verbose]\n"
     "\n"
     "Applies recorded commands and fires due deadlines, escalations, waits and\n"
     "retries, in batches of crises claimed with SKIP LOCKED, so several engines\n"
@@ -63,6 +63,8 @@ static const char usage[] =
     "                     and are retried, saying so)\n"
     "  --mail-from ADDR   their From: address (default: tocsin@HOSTNAME)\n"
     "  --board-url URL    the board's address, linked from every notification\n"
+    "  --no-deliveries    deliver no notification (another engine does: one that\n"
+    "                     may reach the mail server and the webhooks)\n"
     "  --verbose          log every batch, action and notification\n"
     "\n"
     "Example:\n"
@@ -79,6 +81,7 @@ enum {
     OPT_SMTP,
     OPT_MAIL_FROM,
     OPT_BOARD_URL,
+    OPT_NO_DELIVERIES,
     OPT_VERBOSE
 };
 
@@ -97,6 +100,9 @@ static int on_option(int c, const char *arg, void *ctx)
         return 0;
     case OPT_VERBOSE:
         o->verbose = 1;
+        return 0;
+    case OPT_NO_DELIVERIES:
+        o->no_deliveries = 1;
         return 0;
     case OPT_SMTP:
         if (strncmp(arg, "smtp://", 7) != 0 && strncmp(arg, "smtps://", 8) != 0)
@@ -146,6 +152,7 @@ static int run(int argc, char **argv, cli_globals *globals)
         {"smtp", required_argument, NULL, OPT_SMTP},
         {"mail-from", required_argument, NULL, OPT_MAIL_FROM},
         {"board-url", required_argument, NULL, OPT_BOARD_URL},
+        {"no-deliveries", no_argument, NULL, OPT_NO_DELIVERIES},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {NULL, 0, NULL, 0},
     };

@@ -762,7 +762,7 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
         e->wakeups.safety.data = e->aside.timer.data = e;
     watch_signal(e, &e->run.sigint, SIGINT);
     watch_signal(e, &e->run.sigterm, SIGTERM);
-    if (!e->run.stopping) {
+    if (!e->run.stopping && !e->opts.no_deliveries) {
         tc_notifier_options notifier = {e->opts.conninfo, e->opts.role,      e->opts.smtp_url,
                                         e->opts.mail_from, e->opts.board_url, e->opts.once};
         e->notifier.n = tc_notifier_new(&e->loop, &notifier, notifier_idle, e, &e->run.error);
@@ -784,7 +784,8 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
             (void)uv_timer_start(&e->wakeups.safety, on_batch_timer, SAFETY_POLL_MS, SAFETY_POLL_MS);
         }
         wake(e);
-        tc_notifier_kick(e->notifier.n); /* deliveries left by an engine that stopped or died */
+        if (e->notifier.n != NULL)
+            tc_notifier_kick(e->notifier.n); /* deliveries left by an engine that stopped or died */
     }
     (void)uv_run(&e->loop, UV_RUN_DEFAULT);
 

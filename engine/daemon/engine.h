@@ -47,6 +47,7 @@ typedef struct tc_engine_options {
     const char *smtp_url;  /* where e-mail notifications go (smtp:// or smtps://); NULL: none */
     const char *mail_from; /* their From: address; NULL: tocsin@HOSTNAME */
     const char *board_url; /* the board's base URL, linked from every notification; NULL: none */
+    int no_deliveries;     /* deliver no notification: another engine (one with a way out) does */
 } tc_engine_options;
 
 /* Runs until a signal (or, with once, until nothing is left to do). Returns 0 or an error code. */

@@ -74,7 +74,7 @@ static char *outbox_db(void)
     run_ok(db, (const char *[]){"contact", "add", "council/RU", "--email", "duty@mid.ru", NULL});
     run_ok(db, (const char *[]){"contact", "add", "council/RU", "--webhook", WEBHOOK, NULL});
     run_ok(db, (const char *[]){"trigger", "ladder", "--no-wait", NULL});
-    run_ok(db, (const char *[]){"engine", "--once", NULL});
+    run_ok(db, (const char *[]){"engine", "--once", "--no-deliveries", NULL});
     expect(db, "3", "SELECT count(*) FROM tocsin.notifications WHERE status = 'queued'");
     snprintf(engine_role, sizeof engine_role, "deliverer_%ld", (long)getpid());
     char sql[512];

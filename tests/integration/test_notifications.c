@@ -187,7 +187,7 @@ static void test_notifications_outbox_tells_only_non_responders(void **state)
     (void)state;
     char *db = ladder_db();
     run_ok(db, (const char *[]){"trigger", "ladder", "--no-wait", NULL});
-    run_ok(db, (const char *[]){"engine", "--once", NULL});
+    run_ok(db, (const char *[]){"engine", "--once", "--no-deliveries", NULL});
     /* The vote requested of every seat: one delivery per contact, 'no contact' for AM. */
     expect(db,
            "council/AM none no contact 0|council/KZ email queued 0|council/RU email queued 0|"
@@ -196,9 +196,9 @@ static void test_notifications_outbox_tells_only_non_responders(void **state)
            "channel)"
            "  FROM tocsin.notifications");
     vote(db, "KZ");
-    run_ok(db, (const char *[]){"engine", "--once", NULL});
+    run_ok(db, (const char *[]){"engine", "--once", "--no-deliveries", NULL});
     th_exec(db, "UPDATE tocsin.timers SET due = now() WHERE key = 'vote#1:level1'");
-    run_ok(db, (const char *[]){"engine", "--once", NULL});
+    run_ok(db, (const char *[]){"engine", "--once", "--no-deliveries", NULL});
     expect(db, "1", "SELECT count(*) FROM tocsin.escalations");
     /* Level 1: KZ voted and is not told; RU by both its contacts; AM has none. */
     expect(db, "council/AM none no contact|council/RU email queued|council/RU webhook queued",
@@ -232,9 +232,9 @@ static void test_notifications_outbox_survives_an_engine_killed_after_its_commit
     (void)state;
     char *db = ladder_db();
     run_ok(db, (const char *[]){"trigger", "ladder", "--no-wait", NULL});
-    run_ok(db, (const char *[]){"engine", "--once", NULL});
+    run_ok(db, (const char *[]){"engine", "--once", "--no-deliveries", NULL});
     th_exec(db, "UPDATE tocsin.timers SET due = now() + interval '300 ms' WHERE key = 'vote#1:level1'");
-    th_proc *engine = th_tocsin_start(db, (const char *[]){"engine", NULL});
+    th_proc *engine = th_tocsin_start(db, (const char *[]){"engine", "--no-deliveries", NULL});
     char *escalated = NULL;
     for (int i = 0; i < 300; i++) {
         escalated = th_query_value(db, "SELECT count(*) FROM tocsin.escalations");
@@ -262,7 +262,7 @@ static void test_notifications_json_and_who_reads_them(void **state)
     (void)state;
     char *db = ladder_db();
     run_ok(db, (const char *[]){"trigger", "ladder", "--no-wait", NULL});
-    run_ok(db, (const char *[]){"engine", "--once", NULL});
+    run_ok(db, (const char *[]){"engine", "--once", "--no-deliveries", NULL});
 
     th_run r;
     th_tocsin(&r, db, (const char *[]){"notifications", "1", "--json", NULL});
