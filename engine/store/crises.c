@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/base/alloc.h"
+#include "core/base/json_strings.h"
 #include "core/instance/instance.h"
 #include "core/playbook/playbook.h"
 #include "core/machine/view.h"
@@ -226,6 +227,54 @@ int tc_store_crisis_list(PGconn *conn, const char *status, int limit, json_t **o
     PQclear(res);
     *out = json_pack("{s:o}", "crises", list);
     return *out ? 0 : tc_error_set(err, TC_ENOMEM, "out of memory");
+}
+
+int tc_store_todo(PGconn *conn, json_t **out, tc_error *err)
+{
+    char *role = NULL, *login = NULL;
+    json_t *seats = NULL;
+    int admin = 0;
+    int rc = tc_store_actor(conn, &role, &seats, &admin, &login, err);
+    if (rc != 0)
+        return rc;
+    PGresult *res = tc_db_query(conn,
+                                "SELECT c.id, c.playbook, c.version, c.state::text, p.source"
+                                "  FROM tocsin.crises c"
+                                "  JOIN tocsin.playbooks p ON p.name = c.playbook AND p.version = c.version"
+                                " WHERE c.status = 'active' AND c.state IS NOT NULL"
+                                " ORDER BY c.id",
+                                0, NULL, "cannot read the crises", err);
+    if (res == NULL) {
+        free(role);
+        free(login);
+        json_decref(seats);
+        return err ? err->code : TC_EFAILED;
+    }
+    size_t count = 0;
+    const char **names = tc_json_strings(seats, &count);
+    tc_actor actor = {role, names, count, admin, login};
+    compiled cache[8] = {{NULL, NULL}};
+    json_t *items = json_array();
+    for (int i = 0; i < PQntuples(res); i++) {
+        const char *state = PQgetvalue(res, i, 3);
+        tc_playbook *pb =
+            compile_cached(cache, 8, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 4));
+        tc_instance *inst = NULL;
+        if (pb == NULL || tc_instance_from_text(pb, state, strlen(state), &inst, NULL) != 0)
+            continue; /* show says what is wrong with it; an engine sets it aside */
+        inst->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+        tc_view_todo(pb, inst, &actor, items);
+        tc_instance_free(inst);
+    }
+    tc_view_todo_sort(items);
+    cache_free(cache, 8);
+    PQclear(res);
+    free(names);
+    free(role);
+    free(login);
+    json_decref(seats);
+    *out = json_pack("{s:o}", "todo", items);
+    return 0;
 }
 
 static long long now_ms(void)

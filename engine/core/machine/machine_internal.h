@@ -60,6 +60,8 @@ int tc__approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat
 void tc__approval_tally(const tc_playbook *pb, const tc_instance *inst, const tc_state *s,
                         const tc_activation *a, tc_tally *t);
 void tc__approval_deadline(run *r, const tc_state *s, tc_activation *a);
+/* Whether actor is the person who triggered the crisis (the same role, or the same login). */
+int tc__is_initiator_person(const tc_instance *inst, const tc_actor *actor);
 void tc__task_enter(run *r, tc_activation *a, const tc_state *s); /* machine_task.c */
 int tc__task_complete(run *r, const tc_state *s, tc_activation *a, tc_seat *seat);
 int tc__task_ack(run *r, const tc_state *s, tc_activation *a, tc_seat *seat);

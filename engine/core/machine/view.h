@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "core/instance/instance.h"
+#include "core/machine/event.h"
 
 /*
  * The active leaf states: [{"state", "path", "type", "visit", "entered_at",
@@ -17,6 +18,29 @@
  * out of memory.
  */
 json_t *tc_view_active(const tc_playbook *playbook, const tc_instance *instance, int brief);
+
+/*
+ * What waits for actor in this crisis (`tocsin todo`, docs/cli.md): every
+ * seat of an active task or approval that actor holds and that has not yet
+ * voted or completed, one item each, and where the task's ladder runs until
+ * every seat has acknowledged and this one has not, an item for the ack.
+ * A vote that actor may not cast (an approval that excludes the initiator,
+ * which actor is) is left out. Appends to items, an array:
+ * {"crisis", "title", "state", "path", "type", "seat", "asked", "deadline"
+ * (null when none), "escalation_level", "act"}, act being the exact command
+ * ("tocsin vote 12 approve|reject|abstain --state council --party KZ").
+ * A crisis that is not active has nothing open. Returns the number of items
+ * appended.
+ */
+size_t tc_view_todo(const tc_playbook *playbook, const tc_instance *instance, const tc_actor *actor,
+                    json_t *items);
+
+/*
+ * Sorts items of tc_view_todo, most urgent first: the soonest deadline first,
+ * those without one after; then by crisis, path and seat, acks before
+ * completions of the same seat.
+ */
+void tc_view_todo_sort(json_t *items);
 
 /* ms since the epoch as "2026-11-27T10:00:00Z" (or with ".123" when not whole seconds); buf of 32 bytes. */
 char *tc_view_time(tc_ms ms, char *buf, size_t size);
