@@ -250,7 +250,7 @@ static void test_store_show_and_list(void **state)
 
     th_tocsin(&r, db, (const char *[]){"show", "1", NULL});
     assert_int_equal(r.status, 0);
-    assert_true(th_contains(r.out, "status active, severity severe, mode exercise"));
+    assert_true(th_contains(r.out, "status       active; severity severe; mode exercise"));
     assert_true(th_contains(r.out, "1 command pending"));
     th_run_free(&r);
     th_tocsin(&r, db, (const char *[]){"show", "77", NULL});

@@ -176,6 +176,84 @@ static void test_view_todo_sort_most_urgent_first(void **state)
     json_decref(items);
 }
 
+/* show's additions: the state's title, a task's outcomes, the ladder's next level, when and whom. */
+static void test_view_active_next_escalation_and_title(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", NULL);
+    json_t *active = tc_view_active(f.pb, f.inst, 0);
+    json_t *assess = json_array_get(active, 0);
+    assert_true(json_is_null(json_object_get(assess, "title")));
+    assert_int_equal(json_integer_value(json_object_get(assess, "escalation_levels")), 4);
+    json_t *next = json_object_get(assess, "next_escalation");
+    assert_int_equal(json_integer_value(json_object_get(next, "level")), 1);
+    assert_string_equal(json_string_value(json_object_get(next, "at")), "1970-01-01T01:00:00Z");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(next, "notify"), 0)),
+                        "secretary_general");
+    assert_null(json_object_get(next, "severity"));
+    json_t *outcomes = json_object_get(assess, "outcomes");
+    assert_int_equal(json_array_size(outcomes), 2);
+    assert_string_equal(json_string_value(json_array_get(outcomes, 1)), "needs_info");
+    json_decref(active);
+
+    /* Level 1 reached: level 2 next, which raises the severity; once every seat has acknowledged, the
+     * ladder (until ack) reaches nothing more. */
+    assert_int_equal(fire(&f, "assess#1:level1", H), 0);
+    active = tc_view_active(f.pb, f.inst, 0);
+    next = json_object_get(json_array_get(active, 0), "next_escalation");
+    assert_int_equal(json_integer_value(json_object_get(next, "level")), 2);
+    assert_string_equal(json_string_value(json_object_get(next, "at")), "1970-01-01T02:00:00Z");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(next, "notify"), 0)), "council");
+    assert_string_equal(json_string_value(json_object_get(next, "severity")), "severe");
+    json_decref(active);
+    tc_event ack = {.kind = TC_EVENT_ACK, .actor = ACTOR("duty", "secretariat"), .state = "assess"};
+    assert_int_equal(act(&f, ack, H + M), 0);
+    active = tc_view_active(f.pb, f.inst, 0);
+    assert_true(json_is_null(json_object_get(json_array_get(active, 0), "next_escalation")));
+    json_decref(active);
+    finish(&f);
+
+    /* A state with a title says it; brief (list) does not carry it. */
+    start_named(&f, "deadline", NULL);
+    active = tc_view_active(f.pb, f.inst, 0);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(active, 0), "title")), "Report");
+    assert_null(json_object_get(json_array_get(active, 0), "next_escalation"));
+    json_decref(active);
+    active = tc_view_active(f.pb, f.inst, 1);
+    assert_null(json_object_get(json_array_get(active, 0), "title"));
+    json_decref(active);
+    finish(&f);
+}
+
+/* Decisions: approvals that closed, with their rule and tally; other states and interruptions are not. */
+static void test_view_decisions(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "council", NULL);
+    json_t *events = json_loads(
+        "[{\"state\": \"route\", \"at\": \"T1\", \"detail\": {\"outcome\": \"consensus\"}},"
+        " {\"state\": \"majority\", \"at\": \"T2\", \"detail\": {\"outcome\": \"interrupted\", \"visit\": "
+        "1}},"
+        " {\"state\": \"consensus\", \"at\": \"T3\", \"detail\": {\"outcome\": \"approved\", \"visit\": 1,"
+        "   \"rule\": \"consensus\", \"tally\": {\"approve\": 5, \"reject\": 0, \"abstain\": 1, \"pending\": "
+        "0}}}]",
+        0, NULL);
+    assert_non_null(events);
+    json_t *decisions = tc_view_decisions(f.pb, events);
+    assert_int_equal(json_array_size(decisions), 1);
+    json_t *d = json_array_get(decisions, 0);
+    assert_string_equal(json_string_value(json_object_get(d, "state")), "consensus");
+    assert_string_equal(json_string_value(json_object_get(d, "outcome")), "approved");
+    assert_string_equal(json_string_value(json_object_get(d, "rule")), "consensus");
+    assert_string_equal(json_string_value(json_object_get(d, "at")), "T3");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(d, "tally"), "approve")), 5);
+    json_decref(decisions);
+    json_decref(events);
+    finish(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +262,8 @@ int main(void)
         cmocka_unit_test(test_view_todo_tasks_ack_and_complete),
         cmocka_unit_test(test_view_todo_closed_crisis_has_nothing),
         cmocka_unit_test(test_view_todo_sort_most_urgent_first),
+        cmocka_unit_test(test_view_active_next_escalation_and_title),
+        cmocka_unit_test(test_view_decisions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

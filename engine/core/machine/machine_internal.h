@@ -69,6 +69,8 @@ int tc__task_all_acked(const tc_activation *a);
 void tc__escalation_schedule(run *r, const tc_state *s, const tc_activation *a); /* machine_escalation.c */
 void tc__escalation_reach(run *r, const tc_state *s, tc_activation *a, int manual);
 int tc__escalation_levels(const tc_state *s);
+/* When level (from 1, across rounds) of the ladder falls due in the visit a. */
+tc_ms tc__escalation_due(const tc_state *s, const tc_activation *a, int level);
 void tc__action_start(run *r, const tc_state *s, tc_activation *a); /* machine_action.c */
 int tc__action_result(run *r, const tc_state *s, tc_activation *a);
 void tc__action_timer(run *r, const tc_state *s, tc_activation *a, const char *purpose);

@@ -14,10 +14,24 @@
 /*
  * The active leaf states: [{"state", "path", "type", "visit", "entered_at",
  * "deadline", "escalation_level", "tally"?, "seats"?}]. With brief, only
- * state, path, type and deadline (for list). A new reference, or NULL when
- * out of memory.
+ * state, path, type and deadline (for list). Beyond the contract, for show:
+ * "title" (the state's, or null), on tasks "outcomes" (done and the task's
+ * own), and on states with a ladder "escalation_levels" (how many there are)
+ * and "next_escalation": {"level", "at", "notify": [roles]}, or null when no
+ * level is left or every seat has acknowledged a ladder that runs until then.
+ * A new reference, or NULL when out of memory.
  */
 json_t *tc_view_active(const tc_playbook *playbook, const tc_instance *instance, int brief);
+
+/*
+ * The decisions taken in a crisis, from its audit events of kind "left"
+ * (events: [{"state", "at", "detail"}], oldest first): the approvals among
+ * them that closed by their rule or deadline, [{"state", "title", "visit",
+ * "outcome", "rule", "tally", "at"}] (tally {"approve", "reject", "abstain",
+ * "pending"}). Other states, and approvals interrupted (by a parallel's
+ * deadline, a cancel) without a decision, are skipped. A new reference.
+ */
+json_t *tc_view_decisions(const tc_playbook *playbook, json_t *events);
 
 /*
  * What waits for actor in this crisis (`tocsin todo`, docs/cli.md): every
