@@ -417,6 +417,18 @@ int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *e
     return rc;
 }
 
+size_t tc_machine_complete_problems(const tc_playbook *pb, const tc_instance *inst, const tc_event *ev,
+                                    tc_diags *problems)
+{
+    tc_activation *a = NULL;
+    if (ev->kind != TC_EVENT_COMPLETE || inst->status != TC_STATUS_ACTIVE ||
+        resolve_state(pb, inst, ev, &a, NULL) != 0)
+        return 0;
+    size_t before = problems->count;
+    tc__task_problems(pb, &pb->states[a->state], ev->outcome ? ev->outcome : "done", ev->data, problems);
+    return problems->count - before;
+}
+
 int tc_machine_tally(const tc_playbook *pb, const tc_instance *inst, int state, tc_tally *out)
 {
     const tc_activation *a = tc_instance_activation(inst, state);

@@ -64,6 +64,9 @@ void tc__approval_deadline(run *r, const tc_state *s, tc_activation *a);
 int tc__is_initiator_person(const tc_instance *inst, const tc_actor *actor);
 void tc__task_enter(run *r, tc_activation *a, const tc_state *s); /* machine_task.c */
 int tc__task_complete(run *r, const tc_state *s, tc_activation *a, tc_seat *seat);
+/* Every problem of a completion's outcome and data, one line each (machine_task.c). */
+void tc__task_problems(const tc_playbook *pb, const tc_state *s, const char *outcome, json_t *data,
+                       tc_diags *problems);
 int tc__task_ack(run *r, const tc_state *s, tc_activation *a, tc_seat *seat);
 int tc__task_all_acked(const tc_activation *a);
 void tc__escalation_schedule(run *r, const tc_state *s, const tc_activation *a); /* machine_escalation.c */
