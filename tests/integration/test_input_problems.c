@@ -112,6 +112,11 @@ static void test_input_problems_complete_lists_every_one(void **state)
     assert_string_equal(r.err, "task report has no outcome escalate (valid: done)\n");
     th_run_free(&r);
     expect_count("SELECT count(*) FROM tocsin.commands WHERE kind = 'complete'", "0");
+    /* Refusals name the fix: what is active, which seats a state has. */
+    th_expect_tocsin(db, NULL, 6, (const char *[]){"approve", id, NULL}, NULL,
+                     "no active state takes a vote (active: report (task))\n");
+    th_expect_tocsin(db, NULL, 5, (const char *[]){"complete", id, "--party", "KZ", NULL}, NULL,
+                     "state report has no seat for party KZ (its seats: border_post/TJ)\n");
     free(id);
 }
 

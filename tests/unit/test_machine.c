@@ -139,6 +139,9 @@ static void test_machine_escalation_manual_and_ack(void **state)
     /* A stranger may not escalate; a seat holder of an active state may. */
     esc.actor = ACTOR("stranger", "council/KZ");
     assert_int_equal(act(&f, esc, 11 * M), TC_EPERM);
+    assert_string_equal(f.err.text,
+                        "stranger may not escalate crises of playbook operations (only administrators, "
+                        "its initiator and holders of a seat an active state waits for may)");
     esc.actor = ACTOR("sec", "secretariat");
     assert_int_equal(act(&f, esc, 12 * M), 0);
     assert_int_equal(f.inst->escalation_level, 2);
@@ -388,7 +391,12 @@ static void test_machine_trigger_checks(void **state)
     tc_instance *inst = tc_instance_new(pb);
     tc_trigger t = {0};
     tc_actor holder = ACTOR("kz", "border/KZ"), stranger = ACTOR("x", "navy/KZ");
-    assert_int_equal(tc_trigger_prepare(pb, inst, &t, &stranger, 0, NULL), TC_EPERM);
+    tc_error why;
+    tc_error_init(&why);
+    assert_int_equal(tc_trigger_prepare(pb, inst, &t, &stranger, 0, &why), TC_EPERM);
+    assert_string_equal(why.text,
+                        "x may not trigger playbook operations (only administrators and holders of a "
+                        "seat of secretariat, secretary_general, border, council may)");
     assert_int_equal(tc_trigger_prepare(pb, inst, &t, &holder, 0, NULL), 0);
     assert_string_equal(json_string_value(json_object_get(inst->inputs, "path")), "assess");
     assert_null(json_object_get(inst->inputs, "threshold"));

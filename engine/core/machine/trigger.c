@@ -172,8 +172,19 @@ size_t tc_trigger_problems(const tc_playbook *pb, const tc_trigger *t, const jso
 int tc_trigger_prepare(const tc_playbook *pb, tc_instance *inst, const tc_trigger *t, const tc_actor *actor,
                        tc_ms now, tc_error *err)
 {
-    if (actor->role != NULL && !tc__may_trigger(pb, actor))
-        return tc_error_set(err, TC_EPERM, "%s may not trigger playbook %s", actor->role, pb->name);
+    if (actor->role != NULL && !tc__may_trigger(pb, actor)) {
+        /* Name who may: the roles the playbook lets trigger, else any of its roles. */
+        char roles[512] = "";
+        const tc_role_list *permit = &pb->permit_trigger;
+        size_t count = permit->given ? permit->count : pb->role_count;
+        for (size_t i = 0; i < count; i++) {
+            size_t used = strlen(roles);
+            snprintf(roles + used, sizeof roles - used, "%s%s", used ? ", " : "",
+                     pb->roles[permit->given ? permit->index[i] : (int)i].id);
+        }
+        return tc_error_set(err, TC_EPERM, "%s may not trigger playbook %s (only administrators%s%s may)",
+                            actor->role, pb->name, roles[0] ? " and holders of a seat of " : "", roles);
+    }
     tc_diags problems = {0};
     if (tc_trigger_problems(pb, t, NULL, &problems) > 0) {
         int rc = problems.count == 1 ? tc_error_set(err, TC_EINVAL, "%s", problems.items[0].message)
