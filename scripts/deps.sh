@@ -14,8 +14,8 @@ packages=(
   libuv1-dev libjansson-dev libcmocka-dev libpq-dev
 )
 if [ "${TOCSIN_DEPS:-all}" != build ]; then
-  # tests, the private PostgreSQL, the fuzzer
-  packages+=(git postgresql postgresql-contrib clang libclang-rt-14-dev clang-format)
+  # tests, the private PostgreSQL, the fuzzer; the zones that show --tz and todo --tz are tested with
+  packages+=(git postgresql postgresql-contrib clang libclang-rt-14-dev clang-format tzdata)
 fi
 
 missing=()
