@@ -166,8 +166,16 @@ static int run_command(int argc, char **argv, cli_globals *globals, const cli_co
         rc = tc_command_run(conn, &o.q, &r, &err);
     tc_db_close(conn);
     json_decref(o.q.data);
-    if (rc != 0)
+    if (rc != 0 && r.problems.count > 1) { /* every problem of the outcome and the data, one line each */
+        for (size_t i = 0; i < r.problems.count; i++)
+            fprintf(stderr, "%s\n", r.problems.items[i].message);
+        tc_command_result_clear(&r);
+        return cli_exit_code(rc);
+    }
+    if (rc != 0) {
+        tc_command_result_clear(&r);
         return cli_fail(&err);
+    }
     print_result(&o.q, &r, globals->json);
     rc = strcmp(r.status, "refused") == 0 ? CLI_EXIT_CONFLICT : CLI_EXIT_OK;
     tc_command_result_clear(&r);
@@ -210,7 +218,8 @@ static const char complete_usage[] =
     "usage: tocsin complete ID [--state S] [--party P] [--outcome O] [--data JSON] [--key K]\n"
     "\n"
     "Reports a seat's part of a task as done (or with one of the task's declared\n"
-    "outcomes), with the outputs the task declares as a JSON object.\n"
+    "outcomes), with the outputs the task declares as a JSON object. Outputs that do\n"
+    "not validate are refused with every problem at once, one line each (exit 3).\n"
     "\n"
     "Options:\n" STATE_PARTY_OPTIONS
     "  --outcome O        done (the default) or one of the task's outcomes\n"

@@ -35,6 +35,9 @@ static const char usage[] =
     "  --key KEY          idempotency key: the same key again gives the same crisis\n"
     "                     (at most 256 bytes)\n"
     "\n"
+    "Every problem of the inputs, parties, severity and mode is printed at once, one\n"
+    "line each (exit 3, nothing recorded).\n"
+    "\n"
     "Text must be UTF-8; --input, --inputs and --parties take at most 64 KiB each,\n"
     "and the inputs together 64 KiB as stored. A key given twice (in --inputs, or\n"
     "by two --input) is refused.\n"
@@ -98,27 +101,45 @@ static int on_option(int c, const char *arg, void *ctx)
     return CLI_EXIT_USAGE;
 }
 
-/* The inputs: --inputs, then each --input over it; a key given twice (in --inputs, or by two --input) is
- * refused, like a playbook's; the whole at most TC_JSON_ARG_MAX_BYTES as the database will store it. */
-static int gather_inputs(const tc_playbook *pb, const trigger_options *o, json_t **out, tc_error *err)
+/*
+ * The inputs: --inputs, then each --input over it; a key given twice (in --inputs, or by two --input) is
+ * refused, like a playbook's; the whole at most TC_JSON_ARG_MAX_BYTES as the database will store it.
+ * Every problem goes to problems, one line each; the inputs whose problem is said are named in reported,
+ * so that the core's check does not call them missing as well.
+ */
+static json_t *gather_inputs(const tc_playbook *pb, const trigger_options *o, json_t *reported,
+                             tc_diags *problems)
 {
     json_error_t jerr;
     json_t *inputs = o->inputs ? json_loads(o->inputs, JSON_REJECT_DUPLICATES, &jerr) : json_object();
-    if (inputs == NULL)
-        return tc_error_set(err, TC_EINVAL, "--inputs is not JSON: %s", jerr.text);
-    if (!json_is_object(inputs)) {
+    if (inputs == NULL || !json_is_object(inputs)) {
+        if (inputs == NULL)
+            tc_diags_add(problems, NULL, 0, 0, "--inputs is not JSON: %s", jerr.text);
+        else
+            tc_diags_add(problems, NULL, 0, 0, "--inputs must be a JSON object");
         json_decref(inputs);
-        return tc_error_set(err, TC_EINVAL, "--inputs must be a JSON object");
+        inputs = json_object();
+        for (size_t i = 0; i < pb->input_count; i++) /* what --inputs gave is unknown: none is missing */
+            json_object_set_new(reported, pb->inputs[i].name, json_true());
     }
     json_t *given = json_object(); /* the keys of --input */
-    int rc = 0;
-    for (int i = 0; rc == 0 && i < o->assignment_count; i++) {
+    for (int i = 0; i < o->assignment_count; i++) {
         char *key = NULL;
         json_t *value = NULL;
-        rc = tc_trigger_input(pb, o->assignments[i], &key, &value, err);
-        if (rc == 0 && json_object_get(given, key) != NULL)
-            rc = tc_error_set(err, TC_EINVAL, "--input %s is given twice", key);
-        if (rc == 0) {
+        tc_error err;
+        tc_error_init(&err);
+        if (tc_trigger_input(pb, o->assignments[i], &key, &value, &err) != 0) {
+            tc_diags_add(problems, NULL, 0, 0, "%s", err.text);
+            const char *eq = strchr(o->assignments[i], '=');
+            char *name = eq ? tc_xstrndup(o->assignments[i], (size_t)(eq - o->assignments[i])) : NULL;
+            if (name != NULL && tc_playbook_input(pb, name) >= 0)
+                json_object_set_new(reported, name, json_true());
+            free(name);
+            continue;
+        }
+        if (json_object_get(given, key) != NULL) {
+            tc_diags_add(problems, NULL, 0, 0, "--input %s is given twice", key);
+        } else {
             json_object_set_new(given, key, json_true());
             json_object_set_new(inputs, key, value);
             value = NULL;
@@ -127,14 +148,19 @@ static int gather_inputs(const tc_playbook *pb, const trigger_options *o, json_t
         free(key);
     }
     json_decref(given);
-    if (rc == 0)
-        rc = tc_limit_json("the whole of the inputs", inputs, TC_JSON_ARG_MAX_BYTES, err);
-    if (rc != 0) {
-        json_decref(inputs);
-        return rc;
-    }
-    *out = inputs;
-    return 0;
+    tc_error err;
+    tc_error_init(&err);
+    if (tc_limit_json("the whole of the inputs", inputs, TC_JSON_ARG_MAX_BYTES, &err) != 0)
+        tc_diags_add(problems, NULL, 0, 0, "%s", err.text);
+    return inputs;
+}
+
+/* Prints every problem, one line each, and returns exit code 3. */
+static int print_problems(const tc_diags *problems)
+{
+    for (size_t i = 0; i < problems->count; i++)
+        fprintf(stderr, "%s\n", problems->items[i].message);
+    return CLI_EXIT_INVALID;
 }
 
 static int run(int argc, char **argv, cli_globals *globals)
@@ -176,8 +202,10 @@ static int run(int argc, char **argv, cli_globals *globals)
         rc = tc_store_playbook_get(conn, name, 0, &content, &version, NULL, &err);
     if (rc == 0 && tc_playbook_compile(content, strlen(content), &pb, NULL, &err) != 0)
         rc = tc_error_set(&err, TC_EFAILED, "stored playbook %s@%d does not compile", name, version);
+    tc_diags problems = {0};
+    json_t *reported = json_object();
     if (rc == 0)
-        rc = gather_inputs(pb, &o, &inputs, &err);
+        inputs = gather_inputs(pb, &o, reported, &problems);
     if (rc == 0)
         rc = tc_store_actor(conn, &role, &seats, &admin, NULL, &err);
 
@@ -193,24 +221,31 @@ static int run(int argc, char **argv, cli_globals *globals)
         rc = tc_error_set(&err, TC_ENOMEM, "out of memory");
     if (rc == 0 && (inst = tc_instance_new(pb)) == NULL)
         rc = tc_error_set(&err, TC_ENOMEM, "out of memory");
+    int invalid = 0; /* every problem of the trigger was printed */
     if (rc == 0) {
         tc_trigger t = {inputs, o.title, o.severity, o.mode, party_list ? party_names : NULL, party_count};
         tc_actor actor = {role, seat_names, seat_count, admin, NULL};
-        rc = tc_trigger_prepare(pb, inst, &t, &actor, 0, &err);
+        /* Every problem at once, one line each, like playbook validate; nothing is recorded. */
+        if (tc_trigger_problems(pb, &t, reported, &problems) > 0 || problems.count > 0)
+            invalid = 1;
+        else
+            rc = tc_trigger_prepare(pb, inst, &t, &actor, 0, &err);
     }
     int64_t id = 0, command = 0;
     int duplicate = 0, state = 0;
     char *refusal = NULL;
-    if (rc == 0) {
+    if (rc == 0 && !invalid) {
         for (size_t i = 0; i < inst->party_count; i++)
             json_array_append_new(parties, json_string(pb->parties[inst->parties[i]]));
         tc_store_trigger t = {name, o.title, o.severity, o.mode, parties, inst->inputs, o.key};
         rc = tc_store_crisis_trigger(conn, &t, &id, &version, &duplicate, &command, &err);
     }
-    if (rc == 0 && o.wait_ms > 0)
+    if (rc == 0 && !invalid && o.wait_ms > 0)
         rc = tc_store_wait_applied(conn, id, command, o.wait_ms, &state, &refusal, &err);
 
-    if (rc == 0) {
+    if (rc == 0 && invalid) {
+        rc = print_problems(&problems);
+    } else if (rc == 0) {
         const char *status = state == 1 ? "applied" : state == 2 ? "refused" : "pending";
         if (globals->json) {
             cli_print_json(json_pack("{s:I, s:s, s:i, s:s, s:b, s:s?}", "id", (json_int_t)id, "playbook",
@@ -232,6 +267,8 @@ static int run(int argc, char **argv, cli_globals *globals)
     } else {
         rc = cli_fail(&err);
     }
+    tc_diags_clear(&problems);
+    json_decref(reported);
     free(refusal);
     free(party_list);
     free(party_names);

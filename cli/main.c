@@ -16,6 +16,7 @@ static const cli_command *const commands[] = {
     &cli_cmd_trigger,
     &cli_cmd_list,
     &cli_cmd_show,
+    &cli_cmd_todo,
     &cli_cmd_vote,
     &cli_cmd_approve,
     &cli_cmd_reject,

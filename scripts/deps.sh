@@ -14,8 +14,9 @@ packages=(
   libuv1-dev libjansson-dev libcmocka-dev libpq-dev libcurl4-openssl-dev
 )
 if [ "${TOCSIN_DEPS:-all}" != build ]; then
-  # tests, the private PostgreSQL, the fuzzer; a webhook receiver and an SMTP server on loopback
-  packages+=(git postgresql postgresql-contrib clang libclang-rt-14-dev clang-format python3 python3-aiosmtpd)
+  # tests, the private PostgreSQL, the fuzzer; a webhook receiver and an SMTP server on loopback;
+  # the zones that show --tz and todo --tz are tested with
+  packages+=(git postgresql postgresql-contrib clang libclang-rt-14-dev clang-format python3 python3-aiosmtpd tzdata)
 fi
 
 missing=()

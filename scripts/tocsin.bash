@@ -3,7 +3,7 @@ _tocsin()
 {
     local cur prev words cword
     _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; }
-    local commands="migrate playbook simulate trigger list show vote approve reject abstain complete ack escalate cancel audit watch actor contact notifications engine help"
+    local commands="migrate playbook simulate trigger list show todo vote approve reject abstain complete ack escalate cancel audit watch actor contact notifications engine help"
     local global="--db --as --json --help --version"
     local cmd="" i
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -21,6 +21,7 @@ _tocsin()
         --severity) COMPREPLY=($(compgen -W "extreme severe moderate minor unknown" -- "$cur")); return ;;
         --mode) COMPREPLY=($(compgen -W "actual exercise test" -- "$cur")); return ;;
         --status) COMPREPLY=($(compgen -W "active closed cancelled all" -- "$cur")); return ;;
+        --tz) COMPREPLY=($(cd /usr/share/zoneinfo 2>/dev/null && compgen -f -- "$cur")); return ;;
         --script|--dir|--actions-dir) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
     local opts=""
@@ -31,6 +32,7 @@ _tocsin()
         simulate) opts="--script" ;;
         trigger) opts="--input --inputs --title --severity --mode --parties --key --wait --no-wait" ;;
         list) opts="--status --limit" ;;
+        show|todo) opts="--tz" ;;
         vote) opts="approve reject abstain --state --party --reason --key --wait --no-wait" ;;
         approve|reject|abstain) opts="--state --party --reason --key --wait --no-wait" ;;
         complete) opts="--state --party --outcome --data --key --wait --no-wait" ;;

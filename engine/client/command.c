@@ -81,6 +81,8 @@ static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result 
                        .outcome = q->outcome,
                        .data = q->data};
         rc = tc_machine_apply(pb, inst, &ev, epoch_ms(), &fx, err);
+        if (rc == TC_EINVAL) /* a refusal leaves the instance as it was: the problems are read from it */
+            tc_machine_complete_problems(pb, inst, &ev, &out->problems);
     }
     if (rc == 0) {
         out->effects = json_array();
@@ -165,5 +167,6 @@ void tc_command_result_clear(tc_command_result *r)
     free(r->state);
     free(r->party);
     json_decref(r->effects);
+    tc_diags_clear(&r->problems);
     memset(r, 0, sizeof *r);
 }

@@ -14,6 +14,7 @@
 #include <libpq-fe.h>
 #include <stdint.h>
 
+#include "core/base/diag.h"
 #include "core/machine/command.h"
 
 typedef struct tc_command_request {
@@ -33,10 +34,12 @@ typedef struct tc_command_result {
     char *error;         /* the engine's refusal */
     char *state, *party; /* as resolved */
     json_t *effects;     /* what the command does, as audit events: [{"kind", "state", "actor", "detail"}] */
+    tc_diags problems;   /* a completion refused as TC_EINVAL: every problem of its outcome and data */
 } tc_command_result;
 
 /* Checks, records and follows a command. Refusals: TC_EUSAGE, TC_EINVAL, TC_ENOTFOUND, TC_EPERM,
- * TC_ECONFLICT. */
+ * TC_ECONFLICT. A completion whose outcome and data do not validate is TC_EINVAL with err its first
+ * problem and result->problems every one of them, one line each (tc_command_result_clear frees them). */
 int tc_command_run(PGconn *conn, const tc_command_request *request, tc_command_result *result, tc_error *err);
 
 void tc_command_result_clear(tc_command_result *result);

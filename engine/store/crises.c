@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/base/alloc.h"
+#include "core/base/json_strings.h"
 #include "core/instance/instance.h"
 #include "core/playbook/playbook.h"
 #include "core/machine/view.h"
@@ -150,6 +151,30 @@ static json_t *active_of(tc_playbook *pb, const char *state, int brief, json_t *
     return active;
 }
 
+/* The approvals decided so far (core/machine/view.h), from the audit's "left" events; [] when unreadable. */
+static json_t *decisions_of(PGconn *conn, tc_playbook *pb, int64_t id)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%lld", (long long)id);
+    const char *params[1] = {text};
+    PGresult *res = pb ? tc_db_query(conn,
+                                     "SELECT state, " ISO("at") ", detail::text FROM tocsin.audit"
+                                     " WHERE crisis = $1::bigint AND kind = 'left' ORDER BY seq",
+                                     1, params, "cannot read the audit", NULL)
+                       : NULL;
+    if (res == NULL)
+        return json_array();
+    json_t *events = json_array();
+    for (int i = 0; i < PQntuples(res); i++)
+        json_array_append_new(events, json_pack("{s:s, s:s, s:o}", "state", PQgetvalue(res, i, 0), "at",
+                                                PQgetvalue(res, i, 1), "detail",
+                                                json_loads(PQgetvalue(res, i, 2), 0, NULL)));
+    PQclear(res);
+    json_t *decisions = tc_view_decisions(pb, events);
+    json_decref(events);
+    return decisions;
+}
+
 int tc_store_crisis_show(PGconn *conn, int64_t id, json_t **out, tc_error *err)
 {
     PGresult *res = tc_db_crisis_query(
@@ -158,7 +183,8 @@ int tc_store_crisis_show(PGconn *conn, int64_t id, json_t **out, tc_error *err)
         "       array_to_json(c.parties), c.initiator, " ISO("c.created_at") ", " ISO("c.closed_at") ","
         "       c.escalation_level, c.inputs::text, c.state::text, p.source,"
         "       (SELECT count(*) FROM tocsin.commands k WHERE k.crisis = c.id AND k.applied_at IS NULL),"
-        "       s.engine, s.reason, s.failures, " ISO("s.since") ", " ISO("s.until")
+        "       s.engine, s.reason, s.failures, " ISO("s.since") ", " ISO("s.until") ","
+        "       extract(epoch FROM c.closed_at - c.created_at)::bigint"
         "  FROM tocsin.crises c JOIN tocsin.playbooks p ON p.name = c.playbook AND p.version = c.version"
         "  LEFT JOIN tocsin.set_aside s ON s.crisis = c.id AND s.revision = c.revision"
         " WHERE c.id = $1::bigint",
@@ -176,12 +202,15 @@ int tc_store_crisis_show(PGconn *conn, int64_t id, json_t **out, tc_error *err)
                         : json_pack("{s:s, s:s, s:i, s:s, s:s}", "engine", COL(17), "reason", COL(18),
                                     "failures", atoi(COL(19)), "since", COL(20), "until", COL(21));
     json_t *doc = json_pack(
-        "{s:I, s:s, s:i, s:s, s:s, s:s?, s:s, s:s, s:o, s:s, s:s, s:s?, s:i, s:I, s:o, s:o, s:o, s:o}", "id",
-        (json_int_t)id, "playbook", COL(1), "version", atoi(COL(2)), "title", COL(3), "status", COL(4),
+        "{s:I, s:s, s:i, s:s, s:s, s:s?, s:s, s:s, s:o, s:s, s:s, s:s?, s:i, s:I, s:o, s:o, s:o, s:o, s:o}",
+        "id", (json_int_t)id, "playbook", COL(1), "version", atoi(COL(2)), "title", COL(3), "status", COL(4),
         "outcome", OPT(5), "severity", COL(6), "mode", COL(7), "parties", json_loads(COL(8), 0, NULL),
         "initiator", COL(9), "created_at", COL(10), "closed_at", OPT(11), "escalation_level", atoi(COL(12)),
         "pending", (json_int_t)strtoll(COL(16), NULL, 10), "inputs", json_loads(COL(13), 0, NULL), "data",
-        data ? data : json_object(), "active", active, "set_aside", aside);
+        data ? data : json_object(), "active", active, "set_aside", aside, "duration_seconds",
+        OPT(22) ? json_integer(strtoll(COL(22), NULL, 10)) : json_null());
+    if (doc != NULL)
+        json_object_set_new(doc, "decisions", decisions_of(conn, pb, id));
 #undef COL
 #undef OPT
     cache_free(cache, 1);
@@ -226,6 +255,54 @@ int tc_store_crisis_list(PGconn *conn, const char *status, int limit, json_t **o
     PQclear(res);
     *out = json_pack("{s:o}", "crises", list);
     return *out ? 0 : tc_error_set(err, TC_ENOMEM, "out of memory");
+}
+
+int tc_store_todo(PGconn *conn, json_t **out, tc_error *err)
+{
+    char *role = NULL, *login = NULL;
+    json_t *seats = NULL;
+    int admin = 0;
+    int rc = tc_store_actor(conn, &role, &seats, &admin, &login, err);
+    if (rc != 0)
+        return rc;
+    PGresult *res = tc_db_query(conn,
+                                "SELECT c.id, c.playbook, c.version, c.state::text, p.source"
+                                "  FROM tocsin.crises c"
+                                "  JOIN tocsin.playbooks p ON p.name = c.playbook AND p.version = c.version"
+                                " WHERE c.status = 'active' AND c.state IS NOT NULL"
+                                " ORDER BY c.id",
+                                0, NULL, "cannot read the crises", err);
+    if (res == NULL) {
+        free(role);
+        free(login);
+        json_decref(seats);
+        return err ? err->code : TC_EFAILED;
+    }
+    size_t count = 0;
+    const char **names = tc_json_strings(seats, &count);
+    tc_actor actor = {role, names, count, admin, login};
+    compiled cache[8] = {{NULL, NULL}};
+    json_t *items = json_array();
+    for (int i = 0; i < PQntuples(res); i++) {
+        const char *state = PQgetvalue(res, i, 3);
+        tc_playbook *pb =
+            compile_cached(cache, 8, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 4));
+        tc_instance *inst = NULL;
+        if (pb == NULL || tc_instance_from_text(pb, state, strlen(state), &inst, NULL) != 0)
+            continue; /* show says what is wrong with it; an engine sets it aside */
+        inst->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+        tc_view_todo(pb, inst, &actor, items);
+        tc_instance_free(inst);
+    }
+    tc_view_todo_sort(items);
+    cache_free(cache, 8);
+    PQclear(res);
+    free(names);
+    free(role);
+    free(login);
+    json_decref(seats);
+    *out = json_pack("{s:o}", "todo", items);
+    return 0;
 }
 
 static long long now_ms(void)

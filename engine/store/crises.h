@@ -32,6 +32,13 @@ int tc_store_crisis_show(PGconn *conn, int64_t id, json_t **out, tc_error *err);
 int tc_store_crisis_list(PGconn *conn, const char *status, int limit, json_t **out, tc_error *err);
 
 /*
+ * What waits for the acting role (`tocsin todo`): {"todo": [...]} of
+ * core/machine/view.h's tc_view_todo over every active crisis the role may
+ * read (row-level security decides, in one query), most urgent first.
+ */
+int tc_store_todo(PGconn *conn, json_t **out, tc_error *err);
+
+/*
  * The role acting on this connection (current_user), its seats (array of strings, caller decrefs), admin,
  * and, when login is not NULL, the role that logged in (session_user: the person).
  */

@@ -358,6 +358,8 @@ static void test_cli_dead_database_is_exit_7(void **state)
         {"trigger", "x", NULL},
         {"list", NULL},
         {"show", "1", NULL},
+        {"show", "1", "--tz", "Asia/Dushanbe", NULL},
+        {"todo", NULL},
         {"vote", "1", "approve", NULL},
         {"approve", "1", NULL},
         {"complete", "1", NULL},

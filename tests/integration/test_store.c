@@ -143,7 +143,9 @@ static void test_store_trigger_checks_and_idempotency(void **state)
 
     th_tocsin(&r, db, (const char *[]){"trigger", "collective-response", "--no-wait", NULL});
     assert_int_equal(r.status, 3);
-    assert_string_equal(r.err, "inputs requesting_state, description, request_type are required\n");
+    assert_string_equal(r.err,
+                        "input requesting_state is required\ninput description is required\n"
+                        "input request_type is required\n");
     th_run_free(&r);
     th_tocsin(&r, db,
               (const char *[]){"trigger", "collective-response", "--input", "requesting_state=TJ", "--input",
@@ -250,7 +252,7 @@ static void test_store_show_and_list(void **state)
 
     th_tocsin(&r, db, (const char *[]){"show", "1", NULL});
     assert_int_equal(r.status, 0);
-    assert_true(th_contains(r.out, "status active, severity severe, mode exercise"));
+    assert_true(th_contains(r.out, "status       active; severity severe; mode exercise"));
     assert_true(th_contains(r.out, "1 command pending"));
     th_run_free(&r);
     th_tocsin(&r, db, (const char *[]){"show", "77", NULL});

@@ -59,8 +59,9 @@ echo "ok - the graph is drawn"
 expect 'border-incident@1' 'the playbooks are loaded'
 expect 'tj_border_post' 'the actor is added'
 expect 'msg="batch applied"' 'the engine applied the commands'
+expect 'act      tocsin complete 1 --state report --party TJ --data JSON' 'todo gave the border post its command'
 expect 'report completed by tj_border_post for border_post/TJ: done' 'the border post reported, as its actor'
-expect 'national (task, visit 1)' 'the national authority has the task now'
+expect 'national: National border authority: assessment and national measures' 'the national authority has the task now'
 expect 'every chain holds' 'the audit trail verifies'
 expect 'usage: tocsin' 'tocsin --help answers'
 

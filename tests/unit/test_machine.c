@@ -139,6 +139,9 @@ static void test_machine_escalation_manual_and_ack(void **state)
     /* A stranger may not escalate; a seat holder of an active state may. */
     esc.actor = ACTOR("stranger", "council/KZ");
     assert_int_equal(act(&f, esc, 11 * M), TC_EPERM);
+    assert_string_equal(f.err.text,
+                        "stranger may not escalate crises of playbook operations (only administrators, "
+                        "its initiator and holders of a seat an active state waits for may)");
     esc.actor = ACTOR("sec", "secretariat");
     assert_int_equal(act(&f, esc, 12 * M), 0);
     assert_int_equal(f.inst->escalation_level, 2);
@@ -423,7 +426,12 @@ static void test_machine_trigger_checks(void **state)
     tc_instance *inst = tc_instance_new(pb);
     tc_trigger t = {0};
     tc_actor holder = ACTOR("kz", "border/KZ"), stranger = ACTOR("x", "navy/KZ");
-    assert_int_equal(tc_trigger_prepare(pb, inst, &t, &stranger, 0, NULL), TC_EPERM);
+    tc_error why;
+    tc_error_init(&why);
+    assert_int_equal(tc_trigger_prepare(pb, inst, &t, &stranger, 0, &why), TC_EPERM);
+    assert_string_equal(why.text,
+                        "x may not trigger playbook operations (only administrators and holders of a "
+                        "seat of secretariat, secretary_general, border, council may)");
     assert_int_equal(tc_trigger_prepare(pb, inst, &t, &holder, 0, NULL), 0);
     assert_string_equal(json_string_value(json_object_get(inst->inputs, "path")), "assess");
     assert_null(json_object_get(inst->inputs, "threshold"));
@@ -431,6 +439,95 @@ static void test_machine_trigger_checks(void **state)
     tc_instance_free(inst);
     tc_playbook_free(pb);
     free(text);
+}
+
+/* A trigger's problems all at once, one line each, in order; prepare refuses with the first and says how
+ * many more there are. Before, it stopped at the first (an operator fixed one input per try). */
+static void test_machine_trigger_every_problem_at_once(void **state)
+{
+    (void)state;
+    char *text = fixture_playbook("operations");
+    tc_playbook *pb = compile(text);
+    json_t *inputs = json_loads("{\"nope\": 1, \"threshold\": \"high\", \"path\": 3}", 0, NULL);
+    tc_trigger t = {inputs, NULL, "catastrophic", "drill", (const char *const[]){"KZ", "XX"}, 2};
+    tc_diags problems = {0};
+    assert_int_equal(tc_trigger_problems(pb, &t, NULL, &problems), 6);
+    static const char *const want[] = {
+        "unknown severity catastrophic (extreme, severe, moderate, minor or unknown)",
+        "unknown mode drill (actual, exercise or test)",
+        "playbook operations has no party XX (its parties: AM, KZ, RU)",
+        "playbook operations has no input nope",
+        "input path must be a string",
+        "input threshold must be a number",
+    };
+    for (size_t i = 0; i < problems.count; i++)
+        assert_string_equal(problems.items[i].message, want[i]);
+    tc_diags_clear(&problems);
+
+    /* Inputs whose problem the caller said already are not called anything else. */
+    json_t *reported = json_pack("{s:b}", "threshold", 1);
+    t = (tc_trigger){inputs, NULL, NULL, NULL, NULL, 0};
+    assert_int_equal(tc_trigger_problems(pb, &t, reported, &problems), 2);
+    tc_diags_clear(&problems);
+    json_decref(reported);
+
+    /* Parties that leave a step without a seat: the problem names the parties it needs. */
+    t = (tc_trigger){NULL, NULL, NULL, NULL, (const char *const[]){"KZ"}, 1};
+    assert_int_equal(tc_trigger_problems(pb, &t, NULL, &problems), 1);
+    assert_string_equal(problems.items[0].message,
+                        "these parties leave task patrol 1 seats, fewer than the 2 "
+                        "that must complete (its parties: AM, KZ, RU)");
+    tc_diags_clear(&problems);
+
+    tc_instance *inst = tc_instance_new(pb);
+    tc_actor admin = {"admin", NULL, 0, 1, NULL};
+    t = (tc_trigger){inputs, NULL, "catastrophic", NULL, NULL, 0};
+    tc_error err;
+    tc_error_init(&err);
+    assert_int_equal(tc_trigger_prepare(pb, inst, &t, &admin, 0, &err), TC_EINVAL);
+    assert_string_equal(err.text,
+                        "unknown severity catastrophic (extreme, severe, moderate, minor or unknown) "
+                        "(and 3 more problems)");
+    tc_instance_free(inst);
+    json_decref(inputs);
+    tc_playbook_free(pb);
+    free(text);
+}
+
+/* A completion's problems all at once: the outcome (naming the valid ones), each undeclared field (naming
+ * the declared ones), each value (naming its range), each required field missing. */
+static void test_machine_complete_every_problem_at_once(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", NULL);
+    json_t *data = json_pack("{s:s, s:i, s:i}", "recommendation", "invade", "casualties", -1, "extra", 1);
+    tc_event ev = {.kind = TC_EVENT_COMPLETE, .actor = ACTOR("duty", "secretariat"), .data = data};
+    tc_diags problems = {0};
+    assert_int_equal(tc_machine_complete_problems(f.pb, f.inst, &ev, &problems), 3);
+    assert_string_equal(problems.items[0].message,
+                        "output recommendation must be one of [\"deploy\",\"monitor\"]");
+    assert_string_equal(problems.items[1].message, "output casualties must be at least 0, not -1");
+    assert_string_equal(problems.items[2].message,
+                        "task assess has no output extra (valid: recommendation, casualties)");
+    tc_diags_clear(&problems);
+    assert_int_equal(act(&f, ev, H), TC_EINVAL);
+    assert_string_equal(
+        f.err.text, "output recommendation must be one of [\"deploy\",\"monitor\"] (and 2 more problems)");
+
+    /* An unknown outcome names the valid ones; required outputs are required of done only. */
+    ev = (tc_event){.kind = TC_EVENT_COMPLETE, .actor = ACTOR("duty", "secretariat"), .outcome = "escalate"};
+    assert_int_equal(act(&f, ev, H), TC_EINVAL);
+    assert_string_equal(f.err.text, "task assess has no outcome escalate (valid: done, needs_info)");
+    ev.outcome = NULL;
+    assert_int_equal(tc_machine_complete_problems(f.pb, f.inst, &ev, &problems), 1);
+    assert_string_equal(problems.items[0].message, "output recommendation of task assess is required");
+    tc_diags_clear(&problems);
+    /* Not a completion, or no task to complete: nothing to say here (apply says why). */
+    ev.state = "nowhere";
+    assert_int_equal(tc_machine_complete_problems(f.pb, f.inst, &ev, &problems), 0);
+    json_decref(data);
+    finish(&f);
 }
 
 /* One scripted run, returned as the concatenated text of every effect and the final instance. */
@@ -534,6 +631,8 @@ int main(void)
         cmocka_unit_test(test_machine_cancel_in_every_state_type),
         cmocka_unit_test(test_machine_refuses_text_not_utf8),
         cmocka_unit_test(test_machine_trigger_checks),
+        cmocka_unit_test(test_machine_trigger_every_problem_at_once),
+        cmocka_unit_test(test_machine_complete_every_problem_at_once),
         cmocka_unit_test(test_machine_is_deterministic),
         cmocka_unit_test(test_machine_instance_text_reads_jsonb_style),
         cmocka_unit_test(test_machine_instance_json_is_checked),

@@ -254,17 +254,24 @@ static void test_machine_approval_refusals(void **state)
 
     ev.state = "nowhere";
     assert_int_equal(act(&f, ev, M), TC_ENOTFOUND);
-    ev.state = "unanimous"; /* exists, not active */
+    assert_string_equal(f.err.text, "no state nowhere in playbook council (active: consensus (approval))");
+    ev.state = "unanimous"; /* exists, not active: the refusal names what is */
     assert_int_equal(act(&f, ev, M), TC_ECONFLICT);
+    assert_string_equal(f.err.text, "state unanimous is not active (active: consensus (approval))");
     ev.state = "consensus";
-    ev.party = "RU"; /* a seat the actor does not hold */
+    ev.party = "RU"; /* a seat the actor does not hold: the refusal names the one it does */
     assert_int_equal(act(&f, ev, M), TC_EPERM);
-    assert_non_null(strstr(f.err.text, "kz_delegate does not hold seat council/RU"));
+    assert_string_equal(f.err.text, "kz_delegate does not hold seat council/RU (its seat here: council/KZ)");
     ev.party = "XX";
     assert_int_equal(act(&f, ev, M), TC_ENOTFOUND);
     ev.party = NULL;
+    /* A role that holds no seat of the state: the refusal names the seats the state waits for. */
+    assert_int_equal(vote(&f, "consensus", "AM", TC_VOTE_APPROVE, M), 0);
     ev.actor = ACTOR("observer", "observer/UNODC");
     assert_int_equal(act(&f, ev, M), TC_EPERM);
+    assert_string_equal(f.err.text,
+                        "observer holds no seat that state consensus waits for (it waits for "
+                        "council/BY, council/KZ, council/KG, council/RU, council/TJ)");
     /* An actor with two seats must say which. */
     ev.actor = (tc_actor){"two_hats", (const char *const[]){"council/KZ", "council/RU"}, 2, 0, NULL};
     assert_int_equal(act(&f, ev, M), TC_EUSAGE);
@@ -277,6 +284,10 @@ static void test_machine_approval_refusals(void **state)
     tc_event done = {
         .kind = TC_EVENT_COMPLETE, .actor = ACTOR("kz_delegate", "council/KZ"), .state = "consensus"};
     assert_int_equal(act(&f, done, M), TC_ECONFLICT);
+    assert_string_equal(f.err.text, "state consensus (approval) does not take a completion (it takes votes)");
+    done.state = NULL;
+    assert_int_equal(act(&f, done, M), TC_ECONFLICT);
+    assert_string_equal(f.err.text, "no active state takes a completion (active: consensus (approval))");
     tc_event bad = ev;
     bad.vote = TC_VOTE_NONE;
     assert_int_equal(act(&f, bad, M), TC_EINVAL);
@@ -292,6 +303,9 @@ static void test_machine_approval_party_subset(void **state)
     start_with(&f, text, &t);
     /* Only three seats: three approvals close the consensus. */
     assert_int_equal(vote(&f, "consensus", "AM", TC_VOTE_APPROVE, M), TC_EPERM);
+    assert_string_equal(f.err.text,
+                        "state consensus has no seat for party AM (its seats: council/KZ, "
+                        "council/RU, council/TJ)");
     assert_int_equal(vote(&f, "consensus", "KZ", TC_VOTE_APPROVE, M), 0);
     assert_int_equal(vote(&f, "consensus", "RU", TC_VOTE_APPROVE, M), 0);
     assert_int_equal(vote(&f, "consensus", "TJ", TC_VOTE_APPROVE, M), 0);

@@ -59,6 +59,19 @@ int tc_trigger_prepare(const tc_playbook *playbook, tc_instance *instance, const
                        const tc_actor *actor, tc_ms now, tc_error *err);
 
 /*
+ * Every problem of a trigger at once (not whether the actor may trigger):
+ * the title, severity and mode, each party unknown or given twice, each step
+ * the parties leave without a seat (naming the parties it needs), each input
+ * the playbook does not have, each required input missing, each value that
+ * does not validate: one line each, appended to problems, in that order.
+ * Inputs named in reported (an object, or NULL) are skipped: their problem
+ * was said already (tc_trigger_input could not read them). Returns how many
+ * it appended; tc_trigger_prepare refuses with the first of them.
+ */
+size_t tc_trigger_problems(const tc_playbook *playbook, const tc_trigger *trigger, const json_t *reported,
+                           tc_diags *problems);
+
+/*
  * Converts K=V from the command line into the JSON value input K of playbook
  * takes (a number for integer and number inputs, true/false for booleans, a
  * string otherwise). TC_EINVAL naming K for an unknown input or a value that
@@ -66,6 +79,16 @@ int tc_trigger_prepare(const tc_playbook *playbook, tc_instance *instance, const
  */
 int tc_trigger_input(const tc_playbook *playbook, const char *assignment, char **key, json_t **out,
                      tc_error *err);
+
+/*
+ * Every problem of a completion's outcome and data at once, one line each,
+ * appended to problems (tc_machine_apply refuses with the first of them): an
+ * outcome the task does not have, fields it does not declare, values that do
+ * not validate, required fields missing. Returns how many; 0 when there are
+ * none or when the event is not a completion of an active task it can find.
+ */
+size_t tc_machine_complete_problems(const tc_playbook *playbook, const tc_instance *instance,
+                                    const tc_event *event, tc_diags *problems);
 
 /*
  * The tally of an active approval (for show): counts by vote, pending seats,

@@ -60,6 +60,54 @@ static const char *command_name(tc_event_kind kind)
     }
 }
 
+/* "consensus (approval), report (task)", or "none": the active leaf states, for refusals that name them. */
+static void active_list(const tc_playbook *pb, const tc_instance *inst, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < inst->active_count; i++) {
+        const tc_state *s = &pb->states[inst->active[i].state];
+        if (s->type == TC_STATE_PARALLEL)
+            continue;
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, "%s%s (%s)", used ? ", " : "", s->path,
+                 tc_state_type_name(s->type));
+    }
+    if (buf[0] == '\0')
+        snprintf(buf, size, "none");
+}
+
+/* What a state that does not take a command takes instead. */
+static const char *takes_instead(const tc_state *s)
+{
+    switch (s->type) {
+    case TC_STATE_APPROVAL:
+        return "it takes votes";
+    case TC_STATE_TASK:
+        return "it takes complete and ack";
+    default:
+        return "it takes no command: the engine moves it on";
+    }
+}
+
+/* The seats of an activation still waited for (not voted, not completed), "council/AM, council/RU";
+ * holding, when not NULL, only those the actor holds. "" when none. */
+static void seat_list(const tc_playbook *pb, const tc_state *s, const tc_activation *a,
+                      const tc_actor *holding, int open_only, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < a->seat_count; i++) {
+        const tc_seat *seat = &a->seats[i];
+        if (open_only && (s->type == TC_STATE_APPROVAL ? seat->vote != TC_VOTE_NONE : seat->done))
+            continue;
+        char name[160];
+        tc__seat_name(pb, s, seat->party, name, sizeof name);
+        if (holding != NULL && !tc__actor_holds(holding, name))
+            continue;
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, "%s%s", used ? ", " : "", name);
+    }
+}
+
 /* Finds the activation the command is for: by path, bare id, or inference. */
 static int resolve_state(const tc_playbook *pb, const tc_instance *inst, const tc_event *ev,
                          tc_activation **out, tc_error *err)
@@ -80,19 +128,30 @@ static int resolve_state(const tc_playbook *pb, const tc_instance *inst, const t
             if (matches > 1)
                 return tc_error_set(err, TC_EUSAGE, "state %s is ambiguous: give its path", ev->state);
             if (matches == 0) {
+                char active[512];
+                active_list(pb, inst, active, sizeof active);
                 for (size_t i = 0; i < pb->state_count; i++)
                     if (strcmp(pb->states[i].id, ev->state) == 0)
-                        return tc_error_set(err, TC_ECONFLICT, "state %s is not active", ev->state);
-                return tc_error_set(err, TC_ENOTFOUND, "no state %s in playbook %s", ev->state, pb->name);
+                        return tc_error_set(err, TC_ECONFLICT, "state %s is not active (active: %s)",
+                                            ev->state, active);
+                return tc_error_set(err, TC_ENOTFOUND, "no state %s in playbook %s (active: %s)", ev->state,
+                                    pb->name, active);
             }
             s = &pb->states[found->state];
         }
-        if (found == NULL)
-            return tc_error_set(err, TC_ECONFLICT, "state %s is not active", s->path);
-        if (!takes(s, ev->kind))
-            return tc_error_set(
-                err, TC_ECONFLICT, "state %s (%s) does not take %s", s->path, tc_state_type_name(s->type),
-                ev->kind == TC_EVENT_ESCALATE ? "escalation: it has no ladder" : command_name(ev->kind));
+        if (found == NULL) {
+            char active[512];
+            active_list(pb, inst, active, sizeof active);
+            return tc_error_set(err, TC_ECONFLICT, "state %s is not active (active: %s)", s->path, active);
+        }
+        if (!takes(s, ev->kind)) {
+            if (ev->kind == TC_EVENT_ESCALATE)
+                return tc_error_set(err, TC_ECONFLICT,
+                                    "state %s (%s) does not take escalation: it has no ladder", s->path,
+                                    tc_state_type_name(s->type));
+            return tc_error_set(err, TC_ECONFLICT, "state %s (%s) does not take %s (%s)", s->path,
+                                tc_state_type_name(s->type), command_name(ev->kind), takes_instead(s));
+        }
         *out = found;
         return 0;
     }
@@ -117,8 +176,12 @@ static int resolve_state(const tc_playbook *pb, const tc_instance *inst, const t
             }
         }
     }
-    if (candidates == 0)
-        return tc_error_set(err, TC_ECONFLICT, "no active state takes %s", command_name(ev->kind));
+    if (candidates == 0) {
+        char active[512];
+        active_list(pb, inst, active, sizeof active);
+        return tc_error_set(err, TC_ECONFLICT, "no active state takes %s (active: %s)",
+                            command_name(ev->kind), active);
+    }
     if (candidates == 1) {
         *out = only;
         return 0;
@@ -144,13 +207,20 @@ static int resolve_seat(const tc_playbook *pb, const tc_state *s, tc_activation 
             if (a->seats[i].party != party)
                 continue;
             tc__seat_name(pb, s, party, seat, sizeof seat);
-            if (!tc__actor_holds(&ev->actor, seat))
-                return tc_error_set(err, TC_EPERM, "%s does not hold seat %s",
-                                    ev->actor.role ? ev->actor.role : "?", seat);
+            if (!tc__actor_holds(&ev->actor, seat)) {
+                char held[512];
+                seat_list(pb, s, a, &ev->actor, 0, held, sizeof held);
+                return tc_error_set(
+                    err, TC_EPERM, "%s does not hold seat %s (%s%s)", ev->actor.role ? ev->actor.role : "?",
+                    seat, held[0] ? "its seat here: " : "it holds no seat of ", held[0] ? held : s->path);
+            }
             *out = &a->seats[i];
             return 0;
         }
-        return tc_error_set(err, TC_EPERM, "state %s has no seat for party %s", s->path, ev->party);
+        char seats[512];
+        seat_list(pb, s, a, NULL, 0, seats, sizeof seats);
+        return tc_error_set(err, TC_EPERM, "state %s has no seat for party %s (its seats: %s)", s->path,
+                            ev->party, seats);
     }
     tc_seat *found = NULL;
     int matches = 0;
@@ -164,9 +234,13 @@ static int resolve_seat(const tc_playbook *pb, const tc_state *s, tc_activation 
     if (matches > 1)
         return tc_error_set(err, TC_EUSAGE, "%s holds several seats of state %s: choose one with --party",
                             ev->actor.role ? ev->actor.role : "?", s->path);
-    if (matches == 0)
-        return tc_error_set(err, TC_EPERM, "%s holds no seat that state %s waits for",
-                            ev->actor.role ? ev->actor.role : "?", s->path);
+    if (matches == 0) {
+        char open[512];
+        seat_list(pb, s, a, NULL, 1, open, sizeof open);
+        return tc_error_set(err, TC_EPERM, "%s holds no seat that state %s waits for (%s%s)",
+                            ev->actor.role ? ev->actor.role : "?", s->path,
+                            open[0] ? "it waits for " : "every seat has acted", open);
+    }
     *out = found;
     return 0;
 }
@@ -315,9 +389,20 @@ static int apply_command(run *r)
             return rc;
         return tc__task_ack(r, s, a, seat);
     case TC_EVENT_ESCALATE:
-        if (!may_escalate(r->pb, r->inst, &ev->actor))
-            return tc_error_set(r->err, TC_EPERM, "%s may not escalate crises of playbook %s",
-                                ev->actor.role ? ev->actor.role : "?", r->pb->name);
+        if (!may_escalate(r->pb, r->inst, &ev->actor)) {
+            char who[512] = "";
+            const tc_role_list *permit = &r->pb->permit_escalate;
+            for (size_t i = 0; permit->given && i < permit->count; i++) {
+                size_t used = strlen(who);
+                snprintf(who + used, sizeof who - used, "%s%s", used ? ", " : " and holders of a seat of ",
+                         r->pb->roles[permit->index[i]].id);
+            }
+            if (!permit->given)
+                snprintf(who, sizeof who, ", its initiator and holders of a seat an active state waits for");
+            return tc_error_set(r->err, TC_EPERM,
+                                "%s may not escalate crises of playbook %s (only administrators%s may)",
+                                ev->actor.role ? ev->actor.role : "?", r->pb->name, who);
+        }
         if (a->level >= tc__escalation_levels(s))
             return tc_error_set(r->err, TC_ECONFLICT,
                                 "state %s has no escalation level left (reached %d of %d)", s->path, a->level,
@@ -415,6 +500,18 @@ int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *e
         (void)first_effect;
     }
     return rc;
+}
+
+size_t tc_machine_complete_problems(const tc_playbook *pb, const tc_instance *inst, const tc_event *ev,
+                                    tc_diags *problems)
+{
+    tc_activation *a = NULL;
+    if (ev->kind != TC_EVENT_COMPLETE || inst->status != TC_STATUS_ACTIVE ||
+        resolve_state(pb, inst, ev, &a, NULL) != 0)
+        return 0;
+    size_t before = problems->count;
+    tc__task_problems(pb, &pb->states[a->state], ev->outcome ? ev->outcome : "done", ev->data, problems);
+    return problems->count - before;
 }
 
 int tc_machine_tally(const tc_playbook *pb, const tc_instance *inst, int state, tc_tally *out)

@@ -117,7 +117,7 @@ void tc__approval_enter(run *r, tc_activation *a, const tc_state *s)
  * role, or the same login acting as another role (four eyes are two people,
  * not two roles of one person).
  */
-static int is_initiator_person(const tc_instance *inst, const tc_actor *actor)
+int tc__is_initiator_person(const tc_instance *inst, const tc_actor *actor)
 {
     if (actor->role == NULL)
         return 0;
@@ -132,7 +132,7 @@ int tc__approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat
     const tc_event *ev = r->ev;
     if (ev->vote != TC_VOTE_APPROVE && ev->vote != TC_VOTE_REJECT && ev->vote != TC_VOTE_ABSTAIN)
         return tc_error_set(r->err, TC_EINVAL, "a vote is approve, reject or abstain");
-    if (s->approval.exclude_initiator && is_initiator_person(r->inst, &ev->actor)) {
+    if (s->approval.exclude_initiator && tc__is_initiator_person(r->inst, &ev->actor)) {
         if (ev->actor.login != NULL && strcmp(ev->actor.role, ev->actor.login) != 0)
             return tc_error_set(r->err, TC_EPERM,
                                 "%s (logged in as %s) triggered this crisis and may not vote on %s",

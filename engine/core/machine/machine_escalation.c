@@ -18,7 +18,7 @@ int tc__escalation_levels(const tc_state *s)
     return (int)s->escalation->level_count * (s->escalation->repeat + 1);
 }
 
-static tc_ms level_due(const tc_state *s, const tc_activation *a, int level)
+tc_ms tc__escalation_due(const tc_state *s, const tc_activation *a, int level)
 {
     const tc_escalation *e = s->escalation;
     int n = (int)e->level_count;
@@ -34,7 +34,7 @@ void tc__escalation_schedule(run *r, const tc_state *s, const tc_activation *a)
         return;
     char purpose[32];
     snprintf(purpose, sizeof purpose, "level%d", a->level + 1);
-    tc__timer_set(r, s, a->visit, purpose, level_due(s, a, a->level + 1));
+    tc__timer_set(r, s, a->visit, purpose, tc__escalation_due(s, a, a->level + 1));
 }
 
 void tc__escalation_reach(run *r, const tc_state *s, tc_activation *a, int manual)

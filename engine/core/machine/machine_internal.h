@@ -65,13 +65,20 @@ int tc__approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat
 void tc__approval_tally(const tc_playbook *pb, const tc_instance *inst, const tc_state *s,
                         const tc_activation *a, tc_tally *t);
 void tc__approval_deadline(run *r, const tc_state *s, tc_activation *a);
+/* Whether actor is the person who triggered the crisis (the same role, or the same login). */
+int tc__is_initiator_person(const tc_instance *inst, const tc_actor *actor);
 void tc__task_enter(run *r, tc_activation *a, const tc_state *s); /* machine_task.c */
 int tc__task_complete(run *r, const tc_state *s, tc_activation *a, tc_seat *seat);
+/* Every problem of a completion's outcome and data, one line each (machine_task.c). */
+void tc__task_problems(const tc_playbook *pb, const tc_state *s, const char *outcome, json_t *data,
+                       tc_diags *problems);
 int tc__task_ack(run *r, const tc_state *s, tc_activation *a, tc_seat *seat);
 int tc__task_all_acked(const tc_activation *a);
 void tc__escalation_schedule(run *r, const tc_state *s, const tc_activation *a); /* machine_escalation.c */
 void tc__escalation_reach(run *r, const tc_state *s, tc_activation *a, int manual);
 int tc__escalation_levels(const tc_state *s);
+/* When level (from 1, across rounds) of the ladder falls due in the visit a. */
+tc_ms tc__escalation_due(const tc_state *s, const tc_activation *a, int level);
 void tc__action_start(run *r, const tc_state *s, tc_activation *a); /* machine_action.c */
 int tc__action_result(run *r, const tc_state *s, tc_activation *a);
 void tc__action_timer(run *r, const tc_state *s, tc_activation *a, const char *purpose);

@@ -52,35 +52,15 @@ int tc__check_value(const tc_playbook *pb, const tc_field *f, json_t *v, const c
         }
     }
     if (json_is_number(v) &&
-        ((f->has_min && json_number_value(v) < f->min) || (f->has_max && json_number_value(v) > f->max)))
-        return tc_error_set(err, TC_EINVAL, "%s %s is out of range", what, f->name);
-    return 0;
-}
-
-/* Every field given must be declared and valid; required fields are required of "done" only
- * (a seat reporting "needs_info" cannot be asked for the findings it lacks). */
-static int check_outputs(run *r, const tc_state *s, json_t *data, int done)
-{
-    const char *key;
-    json_t *value;
-    if (data != NULL && !json_is_object(data))
-        return tc_error_set(r->err, TC_EINVAL, "the data of a completion is a JSON object");
-    json_object_foreach(data, key, value)
-    {
-        const tc_field *f = NULL;
-        for (size_t i = 0; i < s->task.output_count; i++)
-            if (strcmp(s->task.outputs[i].name, key) == 0)
-                f = &s->task.outputs[i];
-        if (f == NULL)
-            return tc_error_set(r->err, TC_EINVAL, "task %s has no output %s", s->path, key);
-        int rc = tc__check_value(r->pb, f, value, "output", r->err);
-        if (rc != 0)
-            return rc;
+        ((f->has_min && json_number_value(v) < f->min) || (f->has_max && json_number_value(v) > f->max))) {
+        /* Name the range, so that the fix is plain: "must be from 0 to 100, not 120". */
+        if (f->has_min && f->has_max)
+            return tc_error_set(err, TC_EINVAL, "%s %s must be from %g to %g, not %g", what, f->name, f->min,
+                                f->max, json_number_value(v));
+        return tc_error_set(err, TC_EINVAL, "%s %s must be at %s %g, not %g", what, f->name,
+                            f->has_min ? "least" : "most", f->has_min ? f->min : f->max,
+                            json_number_value(v));
     }
-    for (size_t i = 0; done && i < s->task.output_count; i++)
-        if (s->task.outputs[i].required && json_object_get(data, s->task.outputs[i].name) == NULL)
-            return tc_error_set(r->err, TC_EINVAL, "output %s of task %s is required",
-                                s->task.outputs[i].name, s->path);
     return 0;
 }
 
@@ -94,6 +74,68 @@ static int declared_outcome(const tc_state *s, const char *outcome)
     return 0;
 }
 
+/* "done, blocked" */
+static void outcome_list(const tc_state *s, char *buf, size_t size)
+{
+    snprintf(buf, size, "done");
+    for (size_t i = 0; i < s->task.outcome_count; i++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, ", %s", s->task.outcomes[i]);
+    }
+}
+
+/*
+ * Every problem of a completion, one line each: an outcome the task does not
+ * have (naming those it has); data that is not an object; each field it does
+ * not declare (naming those it does); each value that does not validate; each
+ * required field missing (required of "done" only: a seat reporting
+ * "needs_info" cannot be asked for the findings it lacks).
+ */
+void tc__task_problems(const tc_playbook *pb, const tc_state *s, const char *outcome, json_t *data,
+                       tc_diags *problems)
+{
+    char list[512];
+    const char *key;
+    json_t *value;
+    if (!declared_outcome(s, outcome)) {
+        outcome_list(s, list, sizeof list);
+        tc_diags_add(problems, NULL, 0, 0, "task %s has no outcome %s (valid: %s)", s->path, outcome, list);
+    }
+    if (data != NULL && !json_is_object(data)) {
+        tc_diags_add(problems, NULL, 0, 0, "the data of a completion is a JSON object");
+        return;
+    }
+    json_object_foreach(data, key, value)
+    {
+        const tc_field *f = NULL;
+        for (size_t i = 0; i < s->task.output_count; i++)
+            if (strcmp(s->task.outputs[i].name, key) == 0)
+                f = &s->task.outputs[i];
+        if (f == NULL) {
+            list[0] = '\0';
+            for (size_t i = 0; i < s->task.output_count; i++) {
+                size_t used = strlen(list);
+                snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "", s->task.outputs[i].name);
+            }
+            if (s->task.output_count == 0)
+                tc_diags_add(problems, NULL, 0, 0, "task %s has no output %s (it reports no data)", s->path,
+                             key);
+            else
+                tc_diags_add(problems, NULL, 0, 0, "task %s has no output %s (valid: %s)", s->path, key,
+                             list);
+            continue;
+        }
+        tc_error err;
+        tc_error_init(&err);
+        if (tc__check_value(pb, f, value, "output", &err) != 0)
+            tc_diags_add(problems, NULL, 0, 0, "%s", err.text);
+    }
+    for (size_t i = 0; strcmp(outcome, "done") == 0 && i < s->task.output_count; i++)
+        if (s->task.outputs[i].required && json_object_get(data, s->task.outputs[i].name) == NULL)
+            tc_diags_add(problems, NULL, 0, 0, "output %s of task %s is required", s->task.outputs[i].name,
+                         s->path);
+}
+
 int tc__task_complete(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
 {
     const tc_event *ev = r->ev;
@@ -102,11 +144,15 @@ int tc__task_complete(run *r, const tc_state *s, tc_activation *a, tc_seat *seat
     tc__seat_name(r->pb, s, seat->party, name, sizeof name);
     if (seat->done)
         return tc_error_set(r->err, TC_ECONFLICT, "seat %s already completed %s", name, s->path);
-    if (!declared_outcome(s, outcome))
-        return tc_error_set(r->err, TC_EINVAL, "task %s has no outcome %s", s->path, outcome);
-    int rc = check_outputs(r, s, ev->data, strcmp(outcome, "done") == 0);
-    if (rc != 0)
+    tc_diags problems = {0};
+    tc__task_problems(r->pb, s, outcome, ev->data, &problems);
+    if (problems.count > 0) {
+        int rc = problems.count == 1 ? tc_error_set(r->err, TC_EINVAL, "%s", problems.items[0].message)
+                                     : tc_error_set(r->err, TC_EINVAL, "%s (and %zu more problems)",
+                                                    problems.items[0].message, problems.count - 1);
+        tc_diags_clear(&problems);
         return rc;
+    }
 
     /* Accepted. */
     json_t *data = ev->data ? json_deep_copy(ev->data) : json_object();

@@ -21,130 +21,190 @@ static int count_in_subset(const tc_party_list *list, const int *chosen)
     return n;
 }
 
-/* A narrowed set of parties must leave every step at least one seat and every rule possible. */
-static int check_subset(const tc_playbook *pb, const int *chosen, tc_error *err)
+/* The names of the chosen parties that a list of the playbook leaves out: "KZ, RU". */
+static void left_out(const tc_playbook *pb, const tc_party_list *list, char *buf, size_t size)
 {
+    buf[0] = '\0';
+    for (size_t i = 0; i < list->count; i++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, "%s%s", used ? ", " : "", pb->parties[list->index[i]]);
+    }
+}
+
+/* A narrowed set of parties must leave every step at least one seat and every rule possible: each step it
+ * does not is a problem, naming the parties that would give it its seats. */
+static void check_subset(const tc_playbook *pb, const int *chosen, tc_diags *problems)
+{
+    char seats_of[512];
     for (size_t i = 0; i < pb->state_count; i++) {
         const tc_state *s = &pb->states[i];
         if (s->type == TC_STATE_TASK && s->task.parties.count > 0) {
             int seats = count_in_subset(&s->task.parties, chosen);
+            left_out(pb, &s->task.parties, seats_of, sizeof seats_of);
             if (seats == 0)
-                return tc_error_set(err, TC_EINVAL, "these parties leave task %s with no seat", s->path);
-            if (s->task.complete == TC_COMPLETE_MIN && s->task.complete_min > seats)
-                return tc_error_set(
-                    err, TC_EINVAL,
-                    "these parties leave task %s %d seats, fewer than the %d that must complete", s->path,
-                    seats, s->task.complete_min);
+                tc_diags_add(problems, NULL, 0, 0, "these parties leave task %s with no seat: it needs %s%s",
+                             s->path, s->task.parties.count > 1 ? "one of " : "", seats_of);
+            else if (s->task.complete == TC_COMPLETE_MIN && s->task.complete_min > seats)
+                tc_diags_add(problems, NULL, 0, 0,
+                             "these parties leave task %s %d seats, fewer than the %d that must complete "
+                             "(its parties: %s)",
+                             s->path, seats, s->task.complete_min, seats_of);
         }
         if (s->type == TC_STATE_APPROVAL && s->approval.parties.count > 0) {
             int seats = count_in_subset(&s->approval.parties, chosen);
+            left_out(pb, &s->approval.parties, seats_of, sizeof seats_of);
             if (seats == 0)
-                return tc_error_set(err, TC_EINVAL, "these parties leave approval %s with no seat", s->path);
-            if (s->approval.rule.kind == TC_RULE_QUORUM && s->approval.rule.min > seats)
-                return tc_error_set(err, TC_EINVAL,
-                                    "these parties leave approval %s %d seats, fewer than its quorum of %d",
-                                    s->path, seats, s->approval.rule.min);
+                tc_diags_add(problems, NULL, 0, 0,
+                             "these parties leave approval %s with no seat: it needs %s%s", s->path,
+                             s->approval.parties.count > 1 ? "one of " : "", seats_of);
+            else if (s->approval.rule.kind == TC_RULE_QUORUM && s->approval.rule.min > seats)
+                tc_diags_add(problems, NULL, 0, 0,
+                             "these parties leave approval %s %d seats, fewer than its quorum of %d (its "
+                             "parties: %s)",
+                             s->path, seats, s->approval.rule.min, seats_of);
         }
     }
-    return 0;
 }
 
-static int prepare_inputs(const tc_playbook *pb, tc_instance *inst, json_t *given, tc_error *err)
+/* Every problem of the inputs given: not an object, names the playbook does not have, required inputs
+ * missing, values that do not validate. Inputs named in reported have had their problem said already. */
+static void check_inputs(const tc_playbook *pb, json_t *given, const json_t *reported, tc_diags *problems)
 {
     const char *key;
     json_t *value;
-    if (given != NULL && !json_is_object(given))
-        return tc_error_set(err, TC_EINVAL, "inputs must be a JSON object");
+    if (given != NULL && !json_is_object(given)) {
+        tc_diags_add(problems, NULL, 0, 0, "inputs must be a JSON object");
+        return;
+    }
     json_object_foreach(given, key, value)
     {
         if (tc_playbook_input(pb, key) < 0)
-            return tc_error_set(err, TC_EINVAL, "playbook %s has no input %s", pb->name, key);
+            tc_diags_add(problems, NULL, 0, 0, "playbook %s has no input %s", pb->name, key);
     }
-    /* Name every missing required input at once: the operator fixes the command in one go. */
-    char missing[512] = "";
-    int missing_count = 0;
     for (size_t i = 0; i < pb->input_count; i++) {
         const tc_field *f = &pb->inputs[i];
         json_t *v = json_object_get(given, f->name);
-        if (f->required && (v == NULL || json_is_null(v)) && f->default_value == NULL) {
-            size_t used = strlen(missing);
-            snprintf(missing + used, sizeof missing - used, "%s%s", missing_count++ ? ", " : "", f->name);
-        }
+        if (json_object_get(reported, f->name) != NULL)
+            continue;
+        if (v == NULL || json_is_null(v))
+            v = f->default_value;
+        tc_error err;
+        tc_error_init(&err);
+        if (v == NULL && f->required)
+            tc_diags_add(problems, NULL, 0, 0, "input %s is required", f->name);
+        else if (v != NULL && tc__check_value(pb, f, v, "input", &err) != 0)
+            tc_diags_add(problems, NULL, 0, 0, "%s", err.text);
     }
-    if (missing_count == 1)
-        return tc_error_set(err, TC_EINVAL, "input %s is required", missing);
-    if (missing_count > 1)
-        return tc_error_set(err, TC_EINVAL, "inputs %s are required", missing);
+}
 
+/* The inputs of the crisis: those given, and defaults for the others. Checked before. */
+static void fill_inputs(const tc_playbook *pb, tc_instance *inst, json_t *given)
+{
     json_t *inputs = json_object();
     for (size_t i = 0; i < pb->input_count; i++) {
         const tc_field *f = &pb->inputs[i];
         json_t *v = json_object_get(given, f->name);
         if (v == NULL || json_is_null(v))
             v = f->default_value;
-        if (v == NULL)
-            continue;
-        int rc = tc__check_value(pb, f, v, "input", err);
-        if (rc != 0) {
-            json_decref(inputs);
-            return rc;
-        }
-        json_object_set(inputs, f->name, v);
+        if (v != NULL)
+            json_object_set(inputs, f->name, v);
     }
     json_decref(inst->inputs);
     inst->inputs = inputs;
-    return 0;
+}
+
+/* The parties chosen (per playbook party, 1 or 0), or NULL with problems said when the list is wrong. */
+static int *choose_parties(const tc_playbook *pb, const tc_trigger *t, tc_diags *problems)
+{
+    int *chosen = tc_xcalloc(pb->party_count ? pb->party_count : 1, sizeof *chosen);
+    int ok = 1;
+    for (size_t i = 0; i < pb->party_count; i++)
+        chosen[i] = t->parties == NULL;
+    for (size_t i = 0; t->parties != NULL && i < t->party_count; i++) {
+        int p = tc_playbook_party(pb, t->parties[i]);
+        if (p < 0) {
+            char all[512];
+            all[0] = '\0';
+            for (size_t j = 0; j < pb->party_count; j++) {
+                size_t used = strlen(all);
+                snprintf(all + used, sizeof all - used, "%s%s", j ? ", " : "", pb->parties[j]);
+            }
+            tc_diags_add(problems, NULL, 0, 0, "playbook %s has no party %s (its parties: %s)", pb->name,
+                         t->parties[i], all);
+            ok = 0;
+        } else if (chosen[p]) {
+            tc_diags_add(problems, NULL, 0, 0, "party %s is given twice", t->parties[i]);
+            ok = 0;
+        } else {
+            chosen[p] = 1;
+        }
+    }
+    if (t->parties != NULL && t->party_count == 0) {
+        tc_diags_add(problems, NULL, 0, 0, "a crisis needs at least one party");
+        ok = 0;
+    }
+    if (!ok) {
+        free(chosen);
+        return NULL;
+    }
+    return chosen;
+}
+
+size_t tc_trigger_problems(const tc_playbook *pb, const tc_trigger *t, const json_t *reported,
+                           tc_diags *problems)
+{
+    size_t before = problems->count;
+    if (t->title != NULL && !tc_utf8_valid(t->title, strlen(t->title), NULL))
+        tc_diags_add(problems, NULL, 0, 0, "the title is not valid UTF-8");
+    if (t->severity != NULL && tc_severity_parse(t->severity) < 0)
+        tc_diags_add(problems, NULL, 0, 0,
+                     "unknown severity %s (extreme, severe, moderate, minor or unknown)", t->severity);
+    if (t->mode != NULL && tc_mode_parse(t->mode) < 0)
+        tc_diags_add(problems, NULL, 0, 0, "unknown mode %s (actual, exercise or test)", t->mode);
+    int *chosen = choose_parties(pb, t, problems);
+    if (chosen != NULL)
+        check_subset(pb, chosen, problems);
+    free(chosen);
+    check_inputs(pb, t->inputs, reported, problems);
+    return problems->count - before;
 }
 
 int tc_trigger_prepare(const tc_playbook *pb, tc_instance *inst, const tc_trigger *t, const tc_actor *actor,
                        tc_ms now, tc_error *err)
 {
-    if (t->title != NULL && !tc_utf8_valid(t->title, strlen(t->title), NULL))
-        return tc_error_set(err, TC_EINVAL, "the title is not valid UTF-8");
-    if (actor->role != NULL && !tc__may_trigger(pb, actor))
-        return tc_error_set(err, TC_EPERM, "%s may not trigger playbook %s", actor->role, pb->name);
-
-    int severity = t->severity ? tc_severity_parse(t->severity) : TC_SEVERITY_UNKNOWN;
-    if (severity < 0)
-        return tc_error_set(err, TC_EINVAL,
-                            "unknown severity %s (extreme, severe, moderate, minor or unknown)", t->severity);
-    int mode = t->mode ? tc_mode_parse(t->mode) : TC_MODE_ACTUAL;
-    if (mode < 0)
-        return tc_error_set(err, TC_EINVAL, "unknown mode %s (actual, exercise or test)", t->mode);
-
-    int *chosen = tc_xcalloc(pb->party_count ? pb->party_count : 1, sizeof *chosen);
-    if (chosen == NULL)
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
-    for (size_t i = 0; i < pb->party_count; i++)
-        chosen[i] = t->parties == NULL;
-    for (size_t i = 0; t->parties != NULL && i < t->party_count; i++) {
-        int p = tc_playbook_party(pb, t->parties[i]);
-        int rc = p < 0 ? tc_error_set(err, TC_EINVAL, "playbook %s has no party %s", pb->name, t->parties[i])
-                 : chosen[p] ? tc_error_set(err, TC_EINVAL, "party %s is given twice", t->parties[i])
-                             : 0;
-        if (rc != 0) {
-            free(chosen);
-            return rc;
+    if (actor->role != NULL && !tc__may_trigger(pb, actor)) {
+        /* Name who may: the roles the playbook lets trigger, else any of its roles. */
+        char roles[512] = "";
+        const tc_role_list *permit = &pb->permit_trigger;
+        size_t count = permit->given ? permit->count : pb->role_count;
+        for (size_t i = 0; i < count; i++) {
+            size_t used = strlen(roles);
+            snprintf(roles + used, sizeof roles - used, "%s%s", used ? ", " : "",
+                     pb->roles[permit->given ? permit->index[i] : (int)i].id);
         }
-        chosen[p] = 1;
+        return tc_error_set(err, TC_EPERM, "%s may not trigger playbook %s (only administrators%s%s may)",
+                            actor->role, pb->name, roles[0] ? " and holders of a seat of " : "", roles);
     }
-    int rc = t->parties != NULL && t->party_count == 0
-                 ? tc_error_set(err, TC_EINVAL, "a crisis needs at least one party")
-                 : check_subset(pb, chosen, err);
-    if (rc == 0)
-        rc = prepare_inputs(pb, inst, t->inputs, err);
-    if (rc != 0) {
-        free(chosen);
+    tc_diags problems = {0};
+    if (tc_trigger_problems(pb, t, NULL, &problems) > 0) {
+        int rc = problems.count == 1 ? tc_error_set(err, TC_EINVAL, "%s", problems.items[0].message)
+                                     : tc_error_set(err, TC_EINVAL, "%s (and %zu more problems)",
+                                                    problems.items[0].message, problems.count - 1);
+        tc_diags_clear(&problems);
         return rc;
     }
-
+    int *chosen = choose_parties(pb, t, &problems); /* no problem left: not NULL */
+    tc_diags_clear(&problems);
+    if (chosen == NULL)
+        return tc_error_set(err, TC_EINVAL, "the parties do not validate");
+    fill_inputs(pb, inst, t->inputs);
     inst->party_count = 0;
     for (size_t i = 0; i < pb->party_count; i++)
         if (chosen[i])
             inst->parties[inst->party_count++] = (int)i;
     free(chosen);
-    inst->severity = (tc_severity)severity;
-    inst->mode = (tc_mode)mode;
+    inst->severity = t->severity ? (tc_severity)tc_severity_parse(t->severity) : TC_SEVERITY_UNKNOWN;
+    inst->mode = t->mode ? (tc_mode)tc_mode_parse(t->mode) : TC_MODE_ACTUAL;
     free(inst->title);
     free(inst->initiator);
     free(inst->initiator_login);

@@ -6,6 +6,7 @@
 
 #include "core/machine/approval.h"
 #include "core/machine/machine.h"
+#include "core/machine/machine_internal.h"
 
 char *tc_view_time(tc_ms ms, char *buf, size_t size)
 {
@@ -69,6 +70,56 @@ static json_t *seats_json(const tc_playbook *pb, const tc_state *s, const tc_act
     return seats;
 }
 
+static json_t *outcomes_json(const tc_state *s)
+{
+    json_t *list = json_pack("[s]", "done");
+    for (size_t i = 0; list && i < s->task.outcome_count; i++)
+        json_array_append_new(list, json_string(s->task.outcomes[i]));
+    return list;
+}
+
+/* The level the ladder reaches next, when, and whom it notifies; null when it will reach none. */
+static json_t *next_escalation_json(const tc_playbook *pb, const tc_state *s, const tc_activation *a)
+{
+    if (a->level >= tc__escalation_levels(s) ||
+        (s->escalation->until == TC_UNTIL_ACK && tc__task_all_acked(a)))
+        return json_null();
+    int level = a->level + 1;
+    const tc_level *def = &s->escalation->levels[(level - 1) % (int)s->escalation->level_count];
+    json_t *roles = json_array();
+    for (size_t i = 0; roles && i < def->notify.count; i++)
+        json_array_append_new(roles, json_string(pb->roles[def->notify.index[i]].id));
+    json_t *o = json_pack("{s:i, s:o, s:o}", "level", level, "at",
+                          time_or_null(tc__escalation_due(s, a, level)), "notify", roles);
+    if (o != NULL && def->severity >= 0)
+        json_object_set_new(o, "severity", json_string(tc_severity_name((tc_severity)def->severity)));
+    return o ? o : json_null();
+}
+
+json_t *tc_view_decisions(const tc_playbook *pb, json_t *events)
+{
+    json_t *list = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(events, i, e)
+    {
+        const tc_state *s = tc_playbook_state(pb, json_string_value(json_object_get(e, "state")));
+        json_t *detail = json_object_get(e, "detail");
+        json_t *tally = json_object_get(detail, "tally");
+        if (s == NULL || s->type != TC_STATE_APPROVAL || !json_is_object(tally))
+            continue; /* not an approval, or one interrupted (a parallel's deadline, a cancel): no decision */
+        json_t *o = json_pack(
+            "{s:s, s:s?, s:O, s:O, s:s, s:O, s:O}", "state", s->path, "title", s->title, "visit",
+            json_object_get(detail, "visit") ? json_object_get(detail, "visit") : json_null(), "outcome",
+            json_object_get(detail, "outcome") ? json_object_get(detail, "outcome") : json_null(), "rule",
+            tc_rule_kind_name(s->approval.rule.kind), "tally", tally, "at",
+            json_object_get(e, "at") ? json_object_get(e, "at") : json_null());
+        if (o != NULL)
+            json_array_append_new(list, o);
+    }
+    return list;
+}
+
 json_t *tc_view_active(const tc_playbook *pb, const tc_instance *inst, int brief)
 {
     json_t *list = json_array();
@@ -101,6 +152,13 @@ json_t *tc_view_active(const tc_playbook *pb, const tc_instance *inst, int brief
                 json_object_set_new(o, "seats", seats_json(pb, s, a));
             if (s->type == TC_STATE_ACTION)
                 json_object_set_new(o, "attempt", json_integer(a->attempt));
+            json_object_set_new(o, "title", s->title ? json_string(s->title) : json_null());
+            if (s->type == TC_STATE_TASK)
+                json_object_set_new(o, "outcomes", outcomes_json(s));
+            if (s->escalation != NULL) {
+                json_object_set_new(o, "escalation_levels", json_integer(tc__escalation_levels(s)));
+                json_object_set_new(o, "next_escalation", next_escalation_json(pb, s, a));
+            }
         }
         json_array_append_new(list, o);
     }

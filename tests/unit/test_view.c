@@ -1,0 +1,269 @@
+/*
+ * What show, list and todo see of a crisis (core/machine/view.h): the open
+ * parts of a role's seats, their commands, and their order.
+ */
+#include "machine_fixture.h"
+#include "core/machine/view.h"
+
+/* The todo of an actor with seats, role "delegate". */
+static json_t *todo_of(const fixture *f, const char *role, const char *const *seats, size_t count)
+{
+    tc_actor actor = {role, seats, count, 0, NULL};
+    json_t *items = json_array();
+    size_t n = tc_view_todo(f->pb, f->inst, &actor, items);
+    assert_int_equal(n, json_array_size(items));
+    return items;
+}
+
+static const char *field(json_t *items, size_t i, const char *key)
+{
+    return json_string_value(json_object_get(json_array_get(items, i), key));
+}
+
+static void test_view_todo_votes_of_my_seats_only(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "council", NULL);
+    f.inst->id = 12;
+    static const char *const seats[] = {"council/KZ", "council/RU", "secretariat"};
+    json_t *items = todo_of(&f, "delegate", seats, 3);
+    assert_int_equal(json_array_size(items), 2);
+    /* Exactly the keys of the contract. */
+    json_t *first = json_array_get(items, 0);
+    static const char *const keys[] = {
+        "crisis", "title", "state", "path", "type", "seat", "asked", "deadline", "escalation_level", "act"};
+    assert_int_equal(json_object_size(first), sizeof keys / sizeof keys[0]);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (json_object_get(first, keys[i]) == NULL)
+            fail_msg("no key %s", keys[i]);
+    assert_int_equal(json_integer_value(json_object_get(first, "crisis")), 12);
+    assert_string_equal(field(items, 0, "title"), "A council decision, for the state machine tests");
+    assert_string_equal(field(items, 0, "path"), "consensus");
+    assert_string_equal(field(items, 0, "type"), "approval");
+    assert_string_equal(field(items, 0, "seat"), "council/KZ");
+    assert_string_equal(field(items, 0, "deadline"), "1970-01-02T00:00:00Z");
+    assert_string_equal(field(items, 0, "act"),
+                        "tocsin vote 12 approve|reject|abstain --state consensus --party KZ");
+    assert_string_equal(field(items, 0, "asked"), "vote on: consensus (consensus)");
+    assert_string_equal(field(items, 1, "seat"), "council/RU");
+    json_decref(items);
+
+    /* A seat that has voted is done. */
+    assert_int_equal(vote(&f, "consensus", "KZ", TC_VOTE_APPROVE, H), 0);
+    items = todo_of(&f, "delegate", seats, 3);
+    assert_int_equal(json_array_size(items), 1);
+    assert_string_equal(field(items, 0, "seat"), "council/RU");
+    json_decref(items);
+
+    /* Seats of no active state: nothing. */
+    static const char *const other[] = {"secretariat"};
+    items = todo_of(&f, "delegate", other, 1);
+    assert_int_equal(json_array_size(items), 0);
+    json_decref(items);
+    finish(&f);
+}
+
+static void test_view_todo_veto_and_initiator(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "council", "{\"rule\": \"majority\"}");
+    static const char *const seats[] = {"council/KZ"};
+    json_t *items = todo_of(&f, "delegate", seats, 1);
+    assert_string_equal(field(items, 0, "asked"), "vote on: majority (majority; veto RU)");
+    json_decref(items);
+    finish(&f);
+
+    /* An approval that excludes the initiator: its vote would be refused, so it is not asked of it. */
+    start_named(&f, "council", "{\"rule\": \"excluded\"}");
+    items = todo_of(&f, "initiator", seats, 1);
+    assert_int_equal(json_array_size(items), 0);
+    json_decref(items);
+    items = todo_of(&f, "delegate", seats, 1);
+    assert_int_equal(json_array_size(items), 1);
+    json_decref(items);
+    finish(&f);
+}
+
+static void test_view_todo_tasks_ack_and_complete(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", NULL);
+    f.inst->id = 3;
+    static const char *const seats[] = {"secretariat"};
+    json_t *items = todo_of(&f, "duty", seats, 1);
+    /* The ladder runs until acknowledged: an ack first, then the completion. */
+    assert_int_equal(json_array_size(items), 2);
+    assert_string_equal(field(items, 0, "act"), "tocsin ack 3 --state assess");
+    assert_string_equal(field(items, 1, "act"),
+                        "tocsin complete 3 --state assess --data JSON [--outcome needs_info]");
+    assert_string_equal(field(items, 1, "asked"),
+                        "complete: assess (must report recommendation; may report casualties)");
+    assert_string_equal(field(items, 1, "deadline"), "1970-01-01T06:00:00Z");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 1), "escalation_level")), 0);
+    json_decref(items);
+
+    /* Acknowledged: only the completion is left; the level reached shows. */
+    tc_event ack = {.kind = TC_EVENT_ACK, .actor = ACTOR("duty", "secretariat"), .state = "assess"};
+    assert_int_equal(fire(&f, "assess#1:level1", H), 0);
+    assert_int_equal(act(&f, ack, H + M), 0);
+    items = todo_of(&f, "duty", seats, 1);
+    assert_int_equal(json_array_size(items), 1);
+    assert_string_equal(field(items, 0, "type"), "task");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 0), "escalation_level")), 1);
+    json_decref(items);
+    finish(&f);
+
+    /* A per-party task with no deadline: a seat that completed is not listed; the others are. */
+    start_named(&f, "operations", "{\"path\": \"patrol\"}");
+    static const char *const borders[] = {"border/KZ", "border/RU"};
+    assert_int_equal(complete(&f, "patrol", "KZ", NULL, NULL, H), 0);
+    items = todo_of(&f, "duty", borders, 2);
+    assert_int_equal(json_array_size(items), 2); /* border/RU's ack and completion */
+    assert_string_equal(field(items, 0, "act"), "tocsin ack 0 --state patrol --party RU");
+    assert_string_equal(field(items, 1, "seat"), "border/RU");
+    assert_true(json_is_null(json_object_get(json_array_get(items, 1), "deadline")));
+    assert_string_equal(field(items, 1, "act"),
+                        "tocsin complete 0 --state patrol --party RU [--data JSON] [--outcome overwhelmed]");
+    json_decref(items);
+    finish(&f);
+}
+
+static void test_view_todo_closed_crisis_has_nothing(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "council", "{\"rule\": \"unanimous\"}");
+    static const char *const seats[] = {"council/KZ"};
+    assert_int_equal(vote(&f, "unanimous", "KZ", TC_VOTE_REJECT, H), 0);
+    assert_int_equal(f.inst->status, TC_STATUS_CLOSED);
+    json_t *items = todo_of(&f, "delegate", seats, 1);
+    assert_int_equal(json_array_size(items), 0);
+    json_decref(items);
+    finish(&f);
+}
+
+static json_t *item(int crisis, const char *deadline, const char *path)
+{
+    return json_pack("{s:i, s:s, s:o, s:s, s:s}", "crisis", crisis, "path", path, "deadline",
+                     deadline ? json_string(deadline) : json_null(), "seat", "s", "act", "a");
+}
+
+static void test_view_todo_sort_most_urgent_first(void **state)
+{
+    (void)state;
+    json_t *items = json_array();
+    json_array_append_new(items, item(1, NULL, "b"));
+    json_array_append_new(items, item(2, "2026-12-05T10:00:00.250Z", "a"));
+    json_array_append_new(items, item(3, "2026-12-05T10:00:00Z", "a"));
+    json_array_append_new(items, item(1, NULL, "a"));
+    json_array_append_new(items, item(4, "2026-12-04T23:00:00Z", "a"));
+    json_array_append_new(items, item(2, "2026-12-05T10:00:00Z", "a"));
+    tc_view_todo_sort(items);
+    static const struct {
+        int crisis;
+        const char *path;
+    } want[] = {{4, "a"}, {2, "a"}, {3, "a"}, {2, "a"}, {1, "a"}, {1, "b"}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        json_t *o = json_array_get(items, i);
+        assert_int_equal(json_integer_value(json_object_get(o, "crisis")), want[i].crisis);
+        assert_string_equal(json_string_value(json_object_get(o, "path")), want[i].path);
+    }
+    /* The milliseconds count: .250 comes after the whole second. */
+    assert_string_equal(field(items, 3, "deadline"), "2026-12-05T10:00:00.250Z");
+    json_decref(items);
+}
+
+/* show's additions: the state's title, a task's outcomes, the ladder's next level, when and whom. */
+static void test_view_active_next_escalation_and_title(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", NULL);
+    json_t *active = tc_view_active(f.pb, f.inst, 0);
+    json_t *assess = json_array_get(active, 0);
+    assert_true(json_is_null(json_object_get(assess, "title")));
+    assert_int_equal(json_integer_value(json_object_get(assess, "escalation_levels")), 4);
+    json_t *next = json_object_get(assess, "next_escalation");
+    assert_int_equal(json_integer_value(json_object_get(next, "level")), 1);
+    assert_string_equal(json_string_value(json_object_get(next, "at")), "1970-01-01T01:00:00Z");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(next, "notify"), 0)),
+                        "secretary_general");
+    assert_null(json_object_get(next, "severity"));
+    json_t *outcomes = json_object_get(assess, "outcomes");
+    assert_int_equal(json_array_size(outcomes), 2);
+    assert_string_equal(json_string_value(json_array_get(outcomes, 1)), "needs_info");
+    json_decref(active);
+
+    /* Level 1 reached: level 2 next, which raises the severity; once every seat has acknowledged, the
+     * ladder (until ack) reaches nothing more. */
+    assert_int_equal(fire(&f, "assess#1:level1", H), 0);
+    active = tc_view_active(f.pb, f.inst, 0);
+    next = json_object_get(json_array_get(active, 0), "next_escalation");
+    assert_int_equal(json_integer_value(json_object_get(next, "level")), 2);
+    assert_string_equal(json_string_value(json_object_get(next, "at")), "1970-01-01T02:00:00Z");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(next, "notify"), 0)), "council");
+    assert_string_equal(json_string_value(json_object_get(next, "severity")), "severe");
+    json_decref(active);
+    tc_event ack = {.kind = TC_EVENT_ACK, .actor = ACTOR("duty", "secretariat"), .state = "assess"};
+    assert_int_equal(act(&f, ack, H + M), 0);
+    active = tc_view_active(f.pb, f.inst, 0);
+    assert_true(json_is_null(json_object_get(json_array_get(active, 0), "next_escalation")));
+    json_decref(active);
+    finish(&f);
+
+    /* A state with a title says it; brief (list) does not carry it. */
+    start_named(&f, "deadline", NULL);
+    active = tc_view_active(f.pb, f.inst, 0);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(active, 0), "title")), "Report");
+    assert_null(json_object_get(json_array_get(active, 0), "next_escalation"));
+    json_decref(active);
+    active = tc_view_active(f.pb, f.inst, 1);
+    assert_null(json_object_get(json_array_get(active, 0), "title"));
+    json_decref(active);
+    finish(&f);
+}
+
+/* Decisions: approvals that closed, with their rule and tally; other states and interruptions are not. */
+static void test_view_decisions(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "council", NULL);
+    json_t *events = json_loads(
+        "[{\"state\": \"route\", \"at\": \"T1\", \"detail\": {\"outcome\": \"consensus\"}},"
+        " {\"state\": \"majority\", \"at\": \"T2\", \"detail\": {\"outcome\": \"interrupted\", \"visit\": "
+        "1}},"
+        " {\"state\": \"consensus\", \"at\": \"T3\", \"detail\": {\"outcome\": \"approved\", \"visit\": 1,"
+        "   \"rule\": \"consensus\", \"tally\": {\"approve\": 5, \"reject\": 0, \"abstain\": 1, \"pending\": "
+        "0}}}]",
+        0, NULL);
+    assert_non_null(events);
+    json_t *decisions = tc_view_decisions(f.pb, events);
+    assert_int_equal(json_array_size(decisions), 1);
+    json_t *d = json_array_get(decisions, 0);
+    assert_string_equal(json_string_value(json_object_get(d, "state")), "consensus");
+    assert_string_equal(json_string_value(json_object_get(d, "outcome")), "approved");
+    assert_string_equal(json_string_value(json_object_get(d, "rule")), "consensus");
+    assert_string_equal(json_string_value(json_object_get(d, "at")), "T3");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(d, "tally"), "approve")), 5);
+    json_decref(decisions);
+    json_decref(events);
+    finish(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_view_todo_votes_of_my_seats_only),
+        cmocka_unit_test(test_view_todo_veto_and_initiator),
+        cmocka_unit_test(test_view_todo_tasks_ack_and_complete),
+        cmocka_unit_test(test_view_todo_closed_crisis_has_nothing),
+        cmocka_unit_test(test_view_todo_sort_most_urgent_first),
+        cmocka_unit_test(test_view_active_next_escalation_and_title),
+        cmocka_unit_test(test_view_decisions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
