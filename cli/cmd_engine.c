@@ -106,8 +106,8 @@ static int on_option(int c, const char *arg, void *ctx)
         return 0;
     case OPT_SMTP:
         if (strncmp(arg, "smtp://", 7) != 0 && strncmp(arg, "smtps://", 8) != 0)
-            return cli_usage_error(&cli_cmd_engine, "--smtp takes smtp://HOST[:PORT] or smtps://HOST[:PORT], not %s",
-                                   arg);
+            return cli_usage_error(&cli_cmd_engine,
+                                   "--smtp takes smtp://HOST[:PORT] or smtps://HOST[:PORT], not %s", arg);
         o->smtp_url = arg;
         return 0;
     case OPT_MAIL_FROM:
@@ -117,7 +117,8 @@ static int on_option(int c, const char *arg, void *ctx)
         return 0;
     case OPT_BOARD_URL:
         if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0)
-            return cli_usage_error(&cli_cmd_engine, "--board-url takes an http:// or https:// URL, not %s", arg);
+            return cli_usage_error(&cli_cmd_engine, "--board-url takes an http:// or https:// URL, not %s",
+                                   arg);
         o->board_url = arg;
         return 0;
     case OPT_BATCH:

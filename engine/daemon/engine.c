@@ -599,9 +599,13 @@ static void maybe_finish(engine *e)
     }
     if (tc_actions_running(e->actions.programs) > 0)
         return;
-    /* Deliveries in flight end and are recorded (with --once, what was due is delivered first); then the
-     * notifier closes its deliverer's handles itself, before the walk below closes the rest. */
-    if (e->notifier.closing || (e->notifier.n != NULL && !tc_notifier_idle(e->notifier.n)))
+    /* With --once, what was due is delivered and recorded first; stopping on a signal, only what is on its
+     * way to the database is recorded, and a delivery in flight (a receiver that hangs) is left for its
+     * lease to end. Then the notifier closes its deliverer's handles itself, before the walk below closes
+     * the rest. */
+    if (e->notifier.closing ||
+        (e->notifier.n != NULL &&
+         !(e->opts.once ? tc_notifier_idle(e->notifier.n) : tc_notifier_settled(e->notifier.n))))
         return;
     if (e->notifier.n != NULL) {
         e->notifier.closing = 1;
@@ -763,7 +767,7 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
     watch_signal(e, &e->run.sigint, SIGINT);
     watch_signal(e, &e->run.sigterm, SIGTERM);
     if (!e->run.stopping && !e->opts.no_deliveries) {
-        tc_notifier_options notifier = {e->opts.conninfo, e->opts.role,      e->opts.smtp_url,
+        tc_notifier_options notifier = {e->opts.conninfo,  e->opts.role,      e->opts.smtp_url,
                                         e->opts.mail_from, e->opts.board_url, e->opts.once};
         e->notifier.n = tc_notifier_new(&e->loop, &notifier, notifier_idle, e, &e->run.error);
         if (e->notifier.n == NULL) {

@@ -299,8 +299,8 @@ static void pump(tc_notifier *n)
     }
     if (!n->opts.once && !n->draining && !uv_is_active((uv_handle_t *)&n->timer))
         (void)uv_timer_start(&n->timer, on_timer, TC_NOTIFIER_POLL_MS, 0);
-    if (tc_notifier_idle(n) && n->idle != NULL)
-        n->idle(n->idle_data);
+    if (tc_notifier_settled(n) && n->idle != NULL)
+        n->idle(n->idle_data); /* the engine, stopping, looks whether it may finish */
 }
 
 tc_notifier *tc_notifier_new(uv_loop_t *loop, const tc_notifier_options *opts, void (*idle)(void *data),
@@ -354,6 +354,11 @@ void tc_notifier_drain(tc_notifier *n)
 int tc_notifier_idle(const tc_notifier *n)
 {
     return !n->working && n->in_flight == 0 && n->done_count == 0 && (!n->want_take || n->draining);
+}
+
+int tc_notifier_settled(const tc_notifier *n)
+{
+    return !n->working && n->done_count == 0;
 }
 
 static void timer_closed(uv_handle_t *h)

@@ -42,9 +42,9 @@ typedef struct tc_notifier_options {
 } tc_notifier_options;
 
 /*
- * A notifier on loop; idle(data) is called whenever it has nothing left to
- * do (nothing taken, sent or to record), so that a stopping engine can
- * finish. NULL with err set when the deliverer cannot be made (a bad
+ * A notifier on loop; idle(data) is called whenever it is settled (below:
+ * nothing on its way to the database), so that a stopping engine can look
+ * whether it may finish. NULL with err set when the deliverer cannot be made (a bad
  * --mail-from, say).
  */
 tc_notifier *tc_notifier_new(uv_loop_t *loop, const tc_notifier_options *opts, void (*idle)(void *data),
@@ -60,9 +60,17 @@ void tc_notifier_drain(tc_notifier *n);
 int tc_notifier_idle(const tc_notifier *n);
 
 /*
+ * Whether nothing is on its way to the database: no job on its connection and
+ * no outcome waiting to be recorded (sends may be in flight). A stopping
+ * engine closes it then, without waiting for a receiver that hangs: what is
+ * in flight is due again when its lease ends.
+ */
+int tc_notifier_settled(const tc_notifier *n);
+
+/*
  * Closes the deliverer and the timer (what is still in flight is dropped:
  * due again when its lease ends), then the connection, frees n and calls
- * done(data). Only when idle, or it would drop more than it must.
+ * done(data). Only when settled: a job on the connection must end first.
  */
 void tc_notifier_close(tc_notifier *n, void (*done)(void *data), void *data);
 
