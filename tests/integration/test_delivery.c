@@ -105,13 +105,15 @@ static char *crisis_db(void)
                      (const char *[]){"contact", "add", "council/KZ", "--email", "duty@mfa.kz", "--tz",
                                       "Asia/Almaty", NULL},
                      NULL, NULL);
-    th_expect_tocsin(db, NULL, 0, (const char *[]){"contact", "add", "council/RU", "--webhook", url, NULL}, NULL,
+    th_expect_tocsin(db, NULL, 0, (const char *[]){"contact", "add", "council/RU", "--webhook", url, NULL},
+                     NULL, NULL);
+    th_expect_tocsin(db, NULL, 0,
+                     (const char *[]){"actor", "add", kz, "--seat", "council/KZ", "--login", NULL}, NULL,
                      NULL);
-    th_expect_tocsin(db, NULL, 0, (const char *[]){"actor", "add", kz, "--seat", "council/KZ", "--login", NULL},
-                     NULL, NULL);
-    th_expect_tocsin(db, NULL, 0, (const char *[]){"trigger", "ladder", "--title", "Flood on the border",
-                                                   "--no-wait", NULL},
-                     NULL, NULL);
+    th_expect_tocsin(
+        db, NULL, 0,
+        (const char *[]){"trigger", "ladder", "--title", "Flood on the border", "--no-wait", NULL}, NULL,
+        NULL);
     return db;
 }
 
@@ -130,7 +132,8 @@ static json_t *requests(const char *key)
     size_t i;
     json_array_foreach(all, i, entry)
     {
-        const char *k = json_string_value(json_object_get(json_object_get(entry, "headers"), "idempotency-key"));
+        const char *k =
+            json_string_value(json_object_get(json_object_get(entry, "headers"), "idempotency-key"));
         if (key == NULL || (k != NULL && strcmp(k, key) == 0))
             json_array_append(found, entry);
     }
@@ -141,7 +144,8 @@ static json_t *requests(const char *key)
 static char *delivery_id(const char *db, const char *seat)
 {
     char sql[256];
-    snprintf(sql, sizeof sql, "SELECT delivery FROM tocsin.notifications WHERE seat = '%s' AND level = 0", seat);
+    snprintf(sql, sizeof sql, "SELECT delivery FROM tocsin.notifications WHERE seat = '%s' AND level = 0",
+             seat);
     char *id = th_query_value(db, sql);
     assert_non_null(id);
     return id;
@@ -214,8 +218,9 @@ static void test_delivery_down_then_up_loses_nothing(void **state)
     th_receiver_control(&webhook, "ok");
     th_exec(db, "UPDATE tocsin.notifications SET next_at = now() WHERE status = 'queued'");
     engine_once(db);
-    expect(db, "sent 2", "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
-                         " WHERE seat = 'council/RU'");
+    expect(db, "sent 2",
+           "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
+           " WHERE seat = 'council/RU'");
     char *id = delivery_id(db, "council/RU");
     json_t *got = requests(id);
     assert_int_equal(json_array_size(got), 2); /* the same key both times: a receiver can drop a repeat */
@@ -246,15 +251,17 @@ static void test_delivery_left_by_a_killed_engine_is_made_by_the_next(void **sta
     th_run r;
     th_wait(engine, &r);
     th_run_free(&r);
-    expect(db, "queued 0", "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
-                           " WHERE seat = 'council/RU'");
+    expect(db, "queued 0",
+           "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
+           " WHERE seat = 'council/RU'");
 
     /* Its lease ends (as if a minute had passed); the next engine delivers it, with the same id. */
     th_receiver_control(&webhook, "ok");
     th_exec(db, "UPDATE tocsin.notifications SET next_at = now() WHERE status = 'queued'");
     engine_once(db);
-    expect(db, "sent 1", "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
-                         " WHERE seat = 'council/RU'");
+    expect(db, "sent 1",
+           "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
+           " WHERE seat = 'council/RU'");
     char *id = delivery_id(db, "council/RU");
     got = requests(id);
     assert_int_equal(json_array_size(got), 2);
@@ -281,10 +288,11 @@ static void test_delivery_hanging_receiver_holds_up_no_vote(void **state)
     assert_non_null(got);
     json_decref(got);
     /* While the webhook hangs (the deliverer gives it 10 s), a vote is applied: the CLI sees its result. */
-    th_expect_tocsin(db, kz, 0, (const char *[]){"vote", "1", "approve", NULL},
-                     "council/KZ approve by", NULL); /* applied: a pending vote says so */
-    expect(db, "queued 0", "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
-                           " WHERE seat = 'council/RU'");
+    th_expect_tocsin(db, kz, 0, (const char *[]){"vote", "1", "approve", NULL}, "council/KZ approve by",
+                     NULL); /* applied: a pending vote says so */
+    expect(db, "queued 0",
+           "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
+           " WHERE seat = 'council/RU'");
     /* A stopping engine does not wait for it either: it leaves the delivery to its lease. */
     th_signal(engine, SIGTERM);
     th_run r;
