@@ -49,6 +49,7 @@ struct tc_notifier {
     enum job job;
     int rc;
     tc_error err;
+    int take_limit;            /* JOB_TAKE's: room left beside what is in flight */
     tc_outbox_delivery *taken; /* JOB_TAKE's result */
     size_t taken_count;
     outcome *recording; /* JOB_RECORD's input */
@@ -123,7 +124,7 @@ static void work_cb(uv_work_t *w)
             return;
     }
     if (n->job == JOB_TAKE) {
-        n->rc = tc_store_take_deliveries(n->conn, TC_NOTIFIER_TAKE, TC_NOTIFIER_LEASE_SECONDS, &n->taken,
+        n->rc = tc_store_take_deliveries(n->conn, n->take_limit, TC_NOTIFIER_LEASE_SECONDS, &n->taken,
                                          &n->taken_count, &n->err);
         return;
     }
@@ -261,7 +262,7 @@ static void after_work_cb(uv_work_t *w, int status)
         if (n->job == JOB_TAKE) {
             for (size_t i = 0; i < n->taken_count; i++)
                 send_one(n, &n->taken[i]);
-            if (n->taken_count == TC_NOTIFIER_TAKE)
+            if (n->taken_count == (size_t)n->take_limit)
                 n->want_take = 1; /* a full take: there may be more */
             tc_outbox_deliveries_free(n->taken, n->taken_count);
             n->taken = NULL;
@@ -292,8 +293,11 @@ static void pump(tc_notifier *n)
         start_job(n, JOB_RECORD);
         return;
     }
-    if (n->want_take && !n->draining && n->in_flight == 0) {
+    /* Beside what is in flight, up to TC_NOTIFIER_TAKE at once: a receiver that hangs holds up its own
+     * deliveries, not the others'. */
+    if (n->want_take && !n->draining && n->in_flight < TC_NOTIFIER_TAKE) {
         n->want_take = 0;
+        n->take_limit = TC_NOTIFIER_TAKE - (int)n->in_flight;
         start_job(n, JOB_TAKE);
         return;
     }

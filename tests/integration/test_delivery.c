@@ -90,8 +90,11 @@ static int wait_for(const char *db, const char *expected, int ms, const char *sq
     return 0;
 }
 
-/* The ladder, a crisis triggered, contacts: council/KZ by e-mail (Almaty time), council/RU by webhook. */
-static char *crisis_db(void)
+/*
+ * The ladder, a crisis triggered, contacts: council/KZ by e-mail (Almaty time), council/RU by webhook at
+ * the receiver's ru_path, and, with am_path, council/AM by webhook there.
+ */
+static char *crisis_db_with(const char *ru_path, const char *am_path)
 {
     fclose(fopen(webhook.log, "w")); /* what the receivers got in an earlier test */
     fclose(fopen(smtp.log, "w"));
@@ -99,7 +102,7 @@ static char *crisis_db(void)
     th_write_file(dir, "ladder.json", ladder);
     char path[4200], url[128];
     snprintf(path, sizeof path, "%s/ladder.json", dir);
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", webhook.port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", webhook.port, ru_path);
     th_expect_tocsin(db, NULL, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
     th_expect_tocsin(db, NULL, 0,
                      (const char *[]){"contact", "add", "council/KZ", "--email", "duty@mfa.kz", "--tz",
@@ -107,6 +110,12 @@ static char *crisis_db(void)
                      NULL, NULL);
     th_expect_tocsin(db, NULL, 0, (const char *[]){"contact", "add", "council/RU", "--webhook", url, NULL},
                      NULL, NULL);
+    if (am_path != NULL) {
+        snprintf(url, sizeof url, "http://127.0.0.1:%d%s", webhook.port, am_path);
+        th_expect_tocsin(db, NULL, 0,
+                         (const char *[]){"contact", "add", "council/AM", "--webhook", url, NULL}, NULL,
+                         NULL);
+    }
     th_expect_tocsin(db, NULL, 0,
                      (const char *[]){"actor", "add", kz, "--seat", "council/KZ", "--login", NULL}, NULL,
                      NULL);
@@ -115,6 +124,11 @@ static char *crisis_db(void)
         (const char *[]){"trigger", "ladder", "--title", "Flood on the border", "--no-wait", NULL}, NULL,
         NULL);
     return db;
+}
+
+static char *crisis_db(void)
+{
+    return crisis_db_with("/hook", NULL);
 }
 
 static void engine_once(const char *db)
@@ -305,6 +319,29 @@ static void test_delivery_hanging_receiver_holds_up_no_vote(void **state)
     th_db_drop(db);
 }
 
+static void test_delivery_hanging_receiver_holds_up_no_other_delivery(void **state)
+{
+    (void)state;
+    th_receiver_control(&webhook, ""); /* each path answers as it says: /hang never, /ok at once */
+    char *db = crisis_db_with("/hang", "/ok");
+    th_proc *engine = th_tocsin_start(db, (const char *[]){"engine", "--smtp", smtp_url, NULL});
+    static const char am[] =
+        "SELECT string_agg(status, ',') FROM tocsin.notifications WHERE seat = 'council/AM'";
+    assert_true(wait_for(db, "sent", 5000, am));
+    /* Crisis 1's vote request to RU hangs (for the deliverer's 10 s); crisis 2's to AM goes meanwhile. */
+    th_expect_tocsin(db, NULL, 0, (const char *[]){"trigger", "ladder", "--no-wait", NULL}, NULL, NULL);
+    assert_true(wait_for(db, "sent,sent", 9000, am));
+    expect(db, "queued 0",
+           "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
+           " WHERE seat = 'council/RU' AND crisis = 1");
+    th_signal(engine, SIGTERM);
+    th_run r;
+    th_wait(engine, &r);
+    assert_int_equal(r.status, 0);
+    th_run_free(&r);
+    th_db_drop(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_delivery_down_then_up_loses_nothing),
         cmocka_unit_test(test_delivery_left_by_a_killed_engine_is_made_by_the_next),
         cmocka_unit_test(test_delivery_hanging_receiver_holds_up_no_vote),
+        cmocka_unit_test(test_delivery_hanging_receiver_holds_up_no_other_delivery),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
