@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/base/alloc.h"
+#include "core/base/text.h"
 #include "core/batch/backoff.h"
 #include "core/notify/message.h"
 #include "core/notify/retry.h"
@@ -90,8 +91,10 @@ static void keep_outcome(tc_notifier *n, const char *id, int ok, const char *err
         n->done_capacity = n->done_capacity ? 2 * n->done_capacity : 16;
         n->done = tc_xrealloc(n->done, n->done_capacity * sizeof *n->done);
     }
+    /* An error may quote a server's reply (SMTP's): stored as text, whatever bytes it sent. */
     n->done[n->done_count++] =
-        (outcome){tc_xstrdup(id), ok, error ? tc_xstrdup(error) : NULL, ok ? 0 : retry_at_ms};
+        (outcome){tc_xstrdup(id), ok, error ? tc_text_sanitize(error, strlen(error), NULL) : NULL,
+                  ok ? 0 : retry_at_ms};
 }
 
 /* When to try a delivery again after its attempts-th failure: epoch ms, or 0 for never. */
