@@ -12,10 +12,24 @@
  * PLAYBOOK is a six-seat consensus whose approval state is `consensus`
  * (tests/data/playbooks/valid/council.json). The benchmark creates and drops
  * its own database, tocsin_bench_latency.
+ *
+ * With ESCALATIONS (issue 17), each run is a pair, in the same minutes: the
+ * database also holds ESCALATIONS crises of the playbook `escalate`
+ * (bench_webhook.h) and a webhook contact for them, pointing at a receiver
+ * on loopback that the benchmark runs; in the first run of the pair their
+ * escalations stay an hour away, in the second they all fall due at once
+ * in the middle of the run (T = start + SECONDS/2), and the same engine
+ * fires them and delivers them while it applies the votes. Printed: p50
+ * and p99 of the probes for either, the slowest probe submitted in the two
+ * seconds from T (the same window in the run without), and the escalations'
+ * delivery, T to the receiver's 2xx, p50 and p99.
+ *
+ *   bench_latency ADMIN_CONNINFO PLAYBOOK.json [SECONDS] [RATE] [RUNS] [ESCALATIONS]
  */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +38,7 @@
 #include <unistd.h>
 
 #include "bench_support.h"
+#include "bench_webhook.h"
 #include "daemon/engine.h"
 #include "store/crises.h"
 #include "store/db.h"
@@ -43,8 +58,9 @@ static void sleep_until(double t)
 }
 
 /* A fresh database: schema, playbook, every council seat for the benchmark's
- * role, `crises` crises triggered and applied; returns its conninfo. */
-static char *prepare(const char *admin, const char *playbook_text, int crises)
+ * role, `crises` crises triggered and applied, and after them `escalations`
+ * crises of the playbook `escalate`; returns its conninfo. */
+static char *prepare(const char *admin, const char *playbook_text, int crises, int escalations)
 {
     tc_error err;
     PGconn *conn = NULL;
@@ -60,6 +76,8 @@ static char *prepare(const char *admin, const char *playbook_text, int crises)
         "  FROM generate_series(1, %d); ANALYZE",
         crises);
     bench_must(tc_db_command(conn, sql, "seed", &err), &err);
+    if (escalations > 0)
+        bench_escalations_seed(conn, escalations);
     tc_db_close(conn);
     tc_engine_options once = {.conninfo = db, .once = 1, .id = "bench-setup", .batch_size = 200};
     bench_must(tc_engine_run(&once, &err), &err); /* apply the triggers */
@@ -119,23 +137,51 @@ static double wait_applied(PGconn *conn, int64_t crisis)
     }
 }
 
-/* One run: returns p50 and p99 in ms, and the votes per second applied in all. */
-static void run_once(const char *admin, const char *text, double seconds, double rate, double *p50,
-                     double *p99, double *applied_rate)
+#define WINDOW_SECONDS 2 /* the probes submitted this long from the escalations' due time */
+
+/* What one run measured. */
+typedef struct figures {
+    double p50, p99;                  /* the probes, ms */
+    double applied_rate;              /* votes applied a second, in all */
+    double window_max;                /* the slowest probe submitted in the window from T */
+    double esc_p50, esc_p99, esc_max; /* the escalations: T to the receiver's 2xx */
+} figures;
+
+/*
+ * One run. With escalations > 0 the database holds that many escalations
+ * and a webhook contact for them; with fire, they all fall due at once in
+ * the middle of the run.
+ */
+static void run_once(const char *admin, const char *text, double seconds, double rate, int escalations,
+                     int fire, figures *f)
 {
     int probes = (int)(PROBES_PER_SECOND * seconds);
     int share = (int)(rate * seconds / LOADERS) / 6 + 1; /* crises per loader */
     int load_crises = LOADERS * share;
     int probe_crises = probes / 6 + 1;
-    char *db = prepare(admin, text, load_crises + probe_crises);
+    bench_receiver receiver = {0};
+    if (escalations > 0)
+        bench_receiver_start(&receiver, 4 * escalations);
+    char *db = prepare(admin, text, load_crises + probe_crises, escalations);
 
     tc_error err;
     PGconn *conn = NULL;
     tc_error_init(&err);
     bench_must(tc_db_connect(db, NULL, &conn, &err), &err);
+    if (escalations > 0)
+        bench_escalations_contact(conn, receiver.port);
+    /* The escalations' due time, the middle of the run: set before the engine starts, which then arms its
+     * timer for it. */
+    double mono0 = bench_now(), wall0 = bench_wall_ms();
+    double due_mono = mono0 + 0.5 + seconds / 2,
+           due_wall = (double)(long long)(wall0 + (0.5 + seconds / 2) * 1e3);
+    if (fire && bench_escalations_due(conn, due_wall) != escalations) {
+        fprintf(stderr, "bench_latency: an escalation crisis has no escalation timer\n");
+        exit(1);
+    }
     bench_must(tc_store_listen(conn, "tocsin_applied", &err), &err);
     pid_t engine = bench_spawn_engine(db, "bench-latency", 0);
-    sleep_until(bench_now() + 0.5); /* the engine connects and listens */
+    sleep_until(mono0 + 0.5); /* the engine connects and listens */
     double start = bench_now();
     pid_t load[LOADERS];
     for (int l = 0; l < LOADERS; l++)
@@ -144,17 +190,32 @@ static void run_once(const char *admin, const char *text, double seconds, double
             _exit(0);
         }
     double *lat = calloc((size_t)probes, sizeof *lat);
+    f->window_max = 0;
     for (int j = 0; j < probes; j++) {
         sleep_until(start + (double)j / PROBES_PER_SECOND);
         int64_t crisis = 1 + j / 6;
         submit_vote(conn, crisis, j % 6);
         double returned = bench_now();
         lat[j] = (wait_applied(conn, crisis) - returned) * 1e3;
+        if (escalations > 0 && returned >= due_mono && returned < due_mono + WINDOW_SECONDS &&
+            lat[j] > f->window_max)
+            f->window_max = lat[j];
     }
     int status;
     for (int l = 0; l < LOADERS; l++)
         waitpid(load[l], &status, 0);
     double elapsed = bench_now() - start;
+    /* Every escalation delivered and recorded before the engine stops. */
+    while (fire && bench_wall_ms() < due_wall + 60e3) {
+        PGresult *q = tc_db_query(conn, "SELECT count(*) FROM tocsin.notifications WHERE status = 'queued'",
+                                  0, NULL, "count", &err);
+        bench_must(q == NULL, &err);
+        int left = atoi(PQgetvalue(q, 0, 0));
+        PQclear(q);
+        if (left == 0 && bench_receiver_count(&receiver) >= escalations)
+            break;
+        usleep(20000);
+    }
     kill(engine, SIGTERM);
     waitpid(engine, &status, 0);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -164,20 +225,62 @@ static void run_once(const char *admin, const char *text, double seconds, double
     PGresult *res =
         tc_db_query(conn, "SELECT count(*) FROM tocsin.audit WHERE kind = 'vote'", 0, NULL, "count", &err);
     bench_must(res == NULL, &err);
-    *applied_rate = atof(PQgetvalue(res, 0, 0)) / elapsed;
+    f->applied_rate = atof(PQgetvalue(res, 0, 0)) / elapsed;
     PQclear(res);
+    if (fire) {
+        double *late = calloc((size_t)escalations, sizeof *late);
+        long long rows, sent;
+        int repeats;
+        int arrived =
+            bench_escalations_arrivals(conn, &receiver, due_wall, late, escalations, &rows, &sent, &repeats);
+        if (rows != escalations || arrived != escalations || sent != escalations) {
+            fprintf(stderr,
+                    "bench_latency: %d escalations: %lld outbox rows of level 1, %d answered, %lld sent\n",
+                    escalations, rows, arrived, sent);
+            exit(1);
+        }
+        f->esc_p50 = late[escalations / 2];
+        f->esc_p99 = late[(int)(escalations * 0.99)];
+        f->esc_max = late[escalations - 1];
+        free(late);
+    }
+    if (escalations > 0)
+        bench_receiver_stop(&receiver);
     tc_db_close(conn);
     free(db);
     bench_sort(lat, probes);
-    *p50 = lat[probes / 2];
-    *p99 = lat[(int)(probes * 0.99)];
+    f->p50 = lat[probes / 2];
+    f->p99 = lat[(int)(probes * 0.99)];
     free(lat);
+    if (escalations > 0)
+        fprintf(stderr, "bench_latency: %s: p50 %.2f ms, p99 %.2f, slowest probe in the %d s from T %.2f\n",
+                fire ? "escalations firing" : "no escalation", f->p50, f->p99, WINDOW_SECONDS, f->window_max);
+    if (fire)
+        fprintf(stderr, "bench_latency: escalations delivered: p50 %.1f ms, p99 %.1f, max %.1f\n", f->esc_p50,
+                f->esc_p99, f->esc_max);
+}
+
+/* Sorts the field at offset of each run's figures into out; returns out. */
+static double *field(const figures *f, int runs, size_t offset, double *out)
+{
+    for (int r = 0; r < runs; r++)
+        out[r] = *(const double *)((const char *)&f[r] + offset);
+    bench_sort(out, runs);
+    return out;
+}
+
+#define FIELD(f, runs, name, out) field(f, runs, offsetof(figures, name), out)
+
+static void row(const char *what, const char *unit, const double *v, int runs, const char *how)
+{
+    printf("| %s | %.2f %s | %.2f–%.2f %s | %s |\n", what, v[runs / 2], unit, v[0], v[runs - 1], unit, how);
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_latency ADMIN_CONNINFO PLAYBOOK.json [SECONDS] [RATE] [RUNS]\n");
+        fprintf(stderr,
+                "usage: bench_latency ADMIN_CONNINFO PLAYBOOK.json [SECONDS] [RATE] [RUNS] [ESCALATIONS]\n");
         return 2;
     }
     bench_name = "bench_latency";
@@ -185,28 +288,63 @@ int main(int argc, char **argv)
     double seconds = argc > 3 ? atof(argv[3]) : 10;
     double rate = argc > 4 ? atof(argv[4]) : 500;
     int runs = argc > 5 ? atoi(argv[5]) : 3;
-    if (runs < 1 || runs > 16 || seconds <= 0 || rate <= 0) {
-        fprintf(stderr, "bench_latency: SECONDS and RATE must be positive, RUNS 1 to 16\n");
+    int escalations = argc > 6 ? atoi(argv[6]) : 0;
+    if (runs < 1 || runs > 16 || seconds <= 0 || rate <= 0 || escalations < 0 || escalations > 1000000) {
+        fprintf(stderr,
+                "bench_latency: SECONDS and RATE must be positive, RUNS 1 to 16, ESCALATIONS 0 to 1000000\n");
         return 2;
     }
     char *text = bench_read_file(argv[2]);
     signal(SIGPIPE, SIG_IGN);
 
-    double p50[16], p99[16], applied[16];
-    for (int r = 0; r < runs; r++)
-        run_once(admin, text, seconds, rate, &p50[r], &p99[r], &applied[r]);
-    bench_sort(p50, runs);
-    bench_sort(p99, runs);
-    bench_sort(applied, runs);
+    figures quiet[16], firing[16];
+    double v[16];
+    for (int r = 0; r < runs; r++) {
+        run_once(admin, text, seconds, rate, escalations, 0, &quiet[r]);
+        if (escalations > 0)
+            run_once(admin, text, seconds, rate, escalations, 1, &firing[r]);
+    }
     int probes = (int)(PROBES_PER_SECOND * seconds);
-    printf(
-        "| engine latency, submit returned to vote committed, p50 (background %.0f votes/s; %.0f/s applied "
-        "in all) | %.2f ms | %.2f–%.2f ms | %d × %d probes |\n",
-        rate, applied[runs / 2], p50[runs / 2], p50[0], p50[runs - 1], runs, probes);
-    printf(
-        "| engine latency, submit returned to vote committed, p99 (same runs) | %.2f ms | %.2f–%.2f ms | "
-        "%d × %d probes |\n",
-        p99[runs / 2], p99[0], p99[runs - 1], runs, probes);
+    char what[512], how[64];
+    snprintf(how, sizeof how, "%d × %d probes", runs, probes);
+    if (escalations == 0) {
+        snprintf(
+            what, sizeof what,
+            "engine latency, submit returned to vote committed, p50 (background %.0f votes/s; %.0f/s applied "
+            "in all)",
+            rate, FIELD(quiet, runs, applied_rate, v)[runs / 2]);
+        row(what, "ms", FIELD(quiet, runs, p50, v), runs, how);
+        row("engine latency, submit returned to vote committed, p99 (same runs)", "ms",
+            FIELD(quiet, runs, p99, v), runs, how);
+    } else {
+        snprintf(how, sizeof how, "%d pairs × %d probes", runs, probes);
+        snprintf(
+            what, sizeof what,
+            "engine latency beside notifications, p50 (background %.0f votes/s), no escalation falling due",
+            rate);
+        row(what, "ms", FIELD(quiet, runs, p50, v), runs, how);
+        snprintf(
+            what, sizeof what,
+            "the same, p50, %d escalations falling due at once mid-run, each delivered to a webhook by the "
+            "same engine (the other run of each pair)",
+            escalations);
+        row(what, "ms", FIELD(firing, runs, p50, v), runs, how);
+        row("the same, p99, no escalation falling due", "ms", FIELD(quiet, runs, p99, v), runs, how);
+        row("the same, p99, escalations falling due", "ms", FIELD(firing, runs, p99, v), runs, how);
+        snprintf(what, sizeof what,
+                 "the same, the slowest probe submitted in the %d s from their due time, none",
+                 WINDOW_SECONDS);
+        row(what, "ms", FIELD(quiet, runs, window_max, v), runs, how);
+        row("the same, the slowest probe in those 2 s, escalations falling due", "ms",
+            FIELD(firing, runs, window_max, v), runs, how);
+        snprintf(how, sizeof how, "%d runs", runs);
+        snprintf(what, sizeof what,
+                 "notifications beside the votes: %d escalations due at once, due to the webhook's 2xx, p50",
+                 escalations);
+        row(what, "ms", FIELD(firing, runs, esc_p50, v), runs, how);
+        row("notifications beside the votes: the same, p99", "ms", FIELD(firing, runs, esc_p99, v), runs,
+            how);
+    }
     bench_drop_database(admin, "tocsin_bench_latency");
     free(text);
     return 0;
