@@ -35,6 +35,18 @@ typedef struct outcome {
 /* What the worker thread does with the connection. */
 enum job { JOB_TAKE, JOB_RECORD };
 
+/* A connection and its one job at a time, on a worker thread. The notifier has two: one takes, the other
+ * records, so that a take is made and sent while earlier outcomes are recorded. */
+typedef struct lane {
+    struct tc_notifier *n;
+    enum job job;
+    PGconn *conn;
+    uv_work_t work;
+    int working;
+    int rc;
+    tc_error err;
+} lane;
+
 struct tc_notifier {
     uv_loop_t *loop;
     tc_notifier_options opts; /* strings owned */
@@ -43,13 +55,7 @@ struct tc_notifier {
     void *idle_data;
     tc_deliverer *deliverer;
 
-    /* The connection and its one job at a time, on a worker thread. */
-    PGconn *conn;
-    uv_work_t work;
-    int working;
-    enum job job;
-    int rc;
-    tc_error err;
+    lane take, record;
     int take_limit;            /* JOB_TAKE's: room left beside what is in flight */
     tc_outbox_delivery *taken; /* JOB_TAKE's result */
     size_t taken_count;
@@ -117,18 +123,19 @@ static void free_outcomes(outcome *o, size_t count)
 
 static void work_cb(uv_work_t *w)
 {
-    tc_notifier *n = w->data;
-    tc_error_init(&n->err);
-    n->rc = 0;
-    if (n->conn == NULL || PQstatus(n->conn) != CONNECTION_OK) {
-        tc_db_close(n->conn);
-        n->conn = NULL;
-        if ((n->rc = tc_db_connect(n->opts.conninfo, n->opts.role, &n->conn, &n->err)) != 0)
+    lane *l = w->data;
+    tc_notifier *n = l->n;
+    tc_error_init(&l->err);
+    l->rc = 0;
+    if (l->conn == NULL || PQstatus(l->conn) != CONNECTION_OK) {
+        tc_db_close(l->conn);
+        l->conn = NULL;
+        if ((l->rc = tc_db_connect(n->opts.conninfo, n->opts.role, &l->conn, &l->err)) != 0)
             return;
     }
-    if (n->job == JOB_TAKE) {
-        n->rc = tc_store_take_deliveries(n->conn, n->take_limit, TC_NOTIFIER_LEASE_SECONDS, &n->taken,
-                                         &n->taken_count, &n->err);
+    if (l->job == JOB_TAKE) {
+        l->rc = tc_store_take_deliveries(l->conn, n->take_limit, TC_NOTIFIER_LEASE_SECONDS, &n->taken,
+                                         &n->taken_count, &l->err);
         return;
     }
     /* Each outcome on its own: one that cannot be recorded (its lease ended and another engine took it)
@@ -137,10 +144,10 @@ static void work_cb(uv_work_t *w)
         const outcome *o = &n->recording[i];
         tc_error one;
         tc_error_init(&one);
-        int rc = tc_store_record_delivery(n->conn, o->id, o->ok, o->error, o->retry_at_ms, &one);
+        int rc = tc_store_record_delivery(l->conn, o->id, o->ok, o->error, o->retry_at_ms, &one);
         if (rc == TC_EUNAVAIL) {
-            n->rc = rc;
-            n->err = one;
+            l->rc = rc;
+            l->err = one;
             return;
         }
         if (rc != 0)
@@ -242,27 +249,28 @@ static void on_timer(uv_timer_t *t)
 
 static void after_work_cb(uv_work_t *w, int status)
 {
-    tc_notifier *n = w->data;
+    lane *l = w->data;
+    tc_notifier *n = l->n;
     (void)status;
-    n->working = 0;
-    if (n->job == JOB_RECORD) {
+    l->working = 0;
+    if (l->job == JOB_RECORD) {
         free_outcomes(n->recording, n->recording_count);
         n->recording = NULL;
         n->recording_count = 0;
     }
-    if (n->rc != 0) {
-        tc_db_close(n->conn);
-        n->conn = NULL;
+    if (l->rc != 0) {
+        tc_db_close(l->conn);
+        l->conn = NULL;
         tc_ms delay = tc_backoff_fail(&n->backoff);
-        tc_log(TC_LOG_WARN, n->job == JOB_TAKE ? "cannot take deliveries" : "cannot record deliveries",
-               "reason", n->err.text, NULL);
+        tc_log(TC_LOG_WARN, l->job == JOB_TAKE ? "cannot take deliveries" : "cannot record deliveries",
+               "reason", l->err.text, NULL);
         if (!n->draining && !n->closing)
             (void)uv_timer_start(&n->timer, on_timer, (uint64_t)(delay > 0 ? delay : 0), 0);
-        if (n->job == JOB_TAKE && n->opts.once)
+        if (l->job == JOB_TAKE && n->opts.once)
             n->want_take = 0; /* --once: what cannot be taken now is left for a later engine */
     } else {
         tc_backoff_succeed(&n->backoff);
-        if (n->job == JOB_TAKE) {
+        if (l->job == JOB_TAKE) {
             for (size_t i = 0; i < n->taken_count; i++)
                 send_one(n, &n->taken[i]);
             if (n->taken_count == (size_t)n->take_limit)
@@ -275,35 +283,35 @@ static void after_work_cb(uv_work_t *w, int status)
     pump(n);
 }
 
-static void start_job(tc_notifier *n, enum job job)
+static void start_job(lane *l)
 {
-    n->job = job;
-    n->working = 1;
-    n->work.data = n;
-    (void)uv_queue_work(n->loop, &n->work, work_cb, after_work_cb);
+    l->working = 1;
+    l->work.data = l;
+    (void)uv_queue_work(l->n->loop, &l->work, work_cb, after_work_cb);
 }
 
-/* The next job for the connection, if it is free: outcomes first, then a take if one is wanted. */
+/* The next job of each connection that is free: record the outcomes ended so far; take, if a take is
+ * wanted. */
 static void pump(tc_notifier *n)
 {
-    if (n->working || n->closing)
+    if (n->closing)
         return;
-    if (n->done_count > 0) {
+    if (!n->record.working && n->done_count > 0) {
         n->recording = n->done;
         n->recording_count = n->done_count;
         n->done = NULL;
         n->done_count = n->done_capacity = 0;
-        start_job(n, JOB_RECORD);
-        return;
+        start_job(&n->record);
     }
     /* Beside what is in flight, up to TC_NOTIFIER_TAKE at once: a receiver that hangs holds up its own
      * deliveries, not the others'. */
-    if (n->want_take && !n->draining && n->in_flight < TC_NOTIFIER_TAKE) {
+    if (!n->take.working && n->want_take && !n->draining && n->in_flight < TC_NOTIFIER_TAKE) {
         n->want_take = 0;
         n->take_limit = TC_NOTIFIER_TAKE - (int)n->in_flight;
-        start_job(n, JOB_TAKE);
-        return;
+        start_job(&n->take);
     }
+    if (n->take.working || n->record.working)
+        return;
     if (!n->opts.once && !n->draining && !uv_is_active((uv_handle_t *)&n->timer))
         (void)uv_timer_start(&n->timer, on_timer, TC_NOTIFIER_POLL_MS, 0);
     if (tc_notifier_settled(n) && n->idle != NULL)
@@ -335,6 +343,8 @@ tc_notifier *tc_notifier_new(uv_loop_t *loop, const tc_notifier_options *opts, v
     }
     n->idle = idle;
     n->idle_data = data;
+    n->take = (lane){.n = n, .job = JOB_TAKE};
+    n->record = (lane){.n = n, .job = JOB_RECORD};
     tc_backoff_init(&n->backoff, TC_BACKOFF_MIN_MS, TC_BACKOFF_MAX_MS, 0);
     (void)uv_timer_init(loop, &n->timer);
     n->timer.data = n;
@@ -360,18 +370,20 @@ void tc_notifier_drain(tc_notifier *n)
 
 int tc_notifier_idle(const tc_notifier *n)
 {
-    return !n->working && n->in_flight == 0 && n->done_count == 0 && (!n->want_take || n->draining);
+    return !n->take.working && !n->record.working && n->in_flight == 0 && n->done_count == 0 &&
+           (!n->want_take || n->draining);
 }
 
 int tc_notifier_settled(const tc_notifier *n)
 {
-    return !n->working && n->done_count == 0;
+    return !n->take.working && !n->record.working && n->done_count == 0;
 }
 
 static void timer_closed(uv_handle_t *h)
 {
     tc_notifier *n = h->data;
-    tc_db_close(n->conn);
+    tc_db_close(n->take.conn);
+    tc_db_close(n->record.conn);
     free_outcomes(n->done, n->done_count);
     free(n->mail_from);
     void (*done)(void *) = n->closed;

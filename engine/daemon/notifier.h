@@ -3,14 +3,18 @@
  * by commit_batch in the transition's transaction) through the deliverer
  * (daemon/deliver.h), and records how each attempt ended.
  *
- * One connection of its own, used on a worker thread one job at a time:
- * take the due deliveries under a lease (tocsin.take_deliveries: another
- * engine skips them; those of an engine that died are due again when the
- * lease ends), or record a set of outcomes (tocsin.record_delivery: sent,
- * queued again at the retry schedule's time, or failed; each in the crisis's
- * audit). Between the two, on the loop, each delivery is put into words
- * (core/notify/message.h, the deadline in the contact's time zone) and
- * handed to the deliverer, which never blocks the loop. A delivery is made
+ * Two connections of its own, each used on a worker thread one job at a
+ * time: one takes the due deliveries under a lease (tocsin.take_deliveries:
+ * another engine skips them; those of an engine that died are due again when
+ * the lease ends), the other records the outcomes ended so far
+ * (tocsin.record_delivery: sent, queued again at the retry schedule's time,
+ * or failed; each in the crisis's audit, a commit each), so that the next
+ * take is made and sent while earlier outcomes are recorded (with one
+ * connection, recording a take's 100 outcomes held up the next take: 1,000
+ * escalations due at once reached their receiver in 0.7 s instead of 0.3,
+ * bench_notify). Between take and record, on the loop, each delivery is
+ * put into words (core/notify/message.h, the deadline in the contact's time
+ * zone) and handed to the deliverer, which never blocks the loop. A delivery is made
  * at least once: one whose outcome cannot be recorded, or that the engine
  * drops on its way out, is due again when its lease ends, with the same id
  * for the receiver to drop the repeat.

@@ -342,6 +342,34 @@ static void test_delivery_hanging_receiver_holds_up_no_other_delivery(void **sta
     th_db_drop(db);
 }
 
+/* More than two takes' worth: the notifier records the outcomes of one take on its second connection while
+ * it takes and sends the next; each delivery is made once and recorded once, and the chains hold. */
+static void test_delivery_many_each_made_and_recorded_once(void **state)
+{
+    (void)state;
+    th_receiver_control(&webhook, "ok");
+    char *db = crisis_db();
+    th_exec(db,
+            "SELECT tocsin.trigger('ladder', NULL, NULL, NULL, ARRAY['AM','KZ','RU'], '{}', NULL)"
+            "  FROM generate_series(1, 149)");
+    engine_once(db);
+    expect(db, "sent 1 300",
+           "SELECT concat_ws(' ', status, max(attempts), count(*)) FROM tocsin.notifications"
+           " WHERE channel <> 'none' GROUP BY status");
+    json_t *got = requests(NULL);
+    assert_int_equal(json_array_size(got), 150);
+    json_decref(got);
+    json_t *mail = th_receiver_entries(&smtp);
+    assert_int_equal(json_array_size(mail), 150);
+    json_decref(mail);
+    expect(db, "150", "SELECT count(DISTINCT delivery) FROM tocsin.notifications WHERE channel = 'webhook'");
+    expect(db, "300 300",
+           "SELECT concat_ws(' ', count(*), count(DISTINCT detail ->> 'notification')) FROM tocsin.audit"
+           " WHERE kind = 'delivered'");
+    th_expect_tocsin(db, NULL, 0, (const char *[]){"audit", "verify", NULL}, NULL, NULL);
+    th_db_drop(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -350,6 +378,7 @@ int main(void)
         cmocka_unit_test(test_delivery_left_by_a_killed_engine_is_made_by_the_next),
         cmocka_unit_test(test_delivery_hanging_receiver_holds_up_no_vote),
         cmocka_unit_test(test_delivery_hanging_receiver_holds_up_no_other_delivery),
+        cmocka_unit_test(test_delivery_many_each_made_and_recorded_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
