@@ -22,7 +22,10 @@
  * fires them and delivers them while it applies the votes. Printed: p50
  * and p99 of the probes for either, the slowest probe submitted in the two
  * seconds from T (the same window in the run without), and the escalations'
- * delivery, T to the receiver's 2xx, p50 and p99.
+ * delivery, T to the receiver's 2xx, p50 and p99. With
+ * BENCH_LATENCY_NO_CONTACT=1 the webhook contact is left out: the
+ * escalations fire and write their outbox rows (`no contact`), and nothing
+ * is delivered, which tells the firing's share from the delivering's.
  *
  *   bench_latency ADMIN_CONNINFO PLAYBOOK.json [SECONDS] [RATE] [RUNS] [ESCALATIONS]
  */
@@ -168,7 +171,9 @@ static void run_once(const char *admin, const char *text, double seconds, double
     PGconn *conn = NULL;
     tc_error_init(&err);
     bench_must(tc_db_connect(db, NULL, &conn, &err), &err);
-    if (escalations > 0)
+    const char *no_contact = getenv("BENCH_LATENCY_NO_CONTACT");
+    int deliver = escalations > 0 && (no_contact == NULL || strcmp(no_contact, "1") != 0);
+    if (deliver)
         bench_escalations_contact(conn, receiver.port);
     /* The escalations' due time, the middle of the run: set before the engine starts, which then arms its
      * timer for it. */
@@ -206,7 +211,7 @@ static void run_once(const char *admin, const char *text, double seconds, double
         waitpid(load[l], &status, 0);
     double elapsed = bench_now() - start;
     /* Every escalation delivered and recorded before the engine stops. */
-    while (fire && bench_wall_ms() < due_wall + 60e3) {
+    while (fire && deliver && bench_wall_ms() < due_wall + 60e3) {
         PGresult *q = tc_db_query(conn, "SELECT count(*) FROM tocsin.notifications WHERE status = 'queued'",
                                   0, NULL, "count", &err);
         bench_must(q == NULL, &err);
@@ -227,7 +232,7 @@ static void run_once(const char *admin, const char *text, double seconds, double
     bench_must(res == NULL, &err);
     f->applied_rate = atof(PQgetvalue(res, 0, 0)) / elapsed;
     PQclear(res);
-    if (fire) {
+    if (fire && deliver) {
         double *late = calloc((size_t)escalations, sizeof *late);
         long long rows, sent;
         int repeats;
@@ -255,7 +260,7 @@ static void run_once(const char *admin, const char *text, double seconds, double
     if (escalations > 0)
         fprintf(stderr, "bench_latency: %s: p50 %.2f ms, p99 %.2f, slowest probe in the %d s from T %.2f\n",
                 fire ? "escalations firing" : "no escalation", f->p50, f->p99, WINDOW_SECONDS, f->window_max);
-    if (fire)
+    if (fire && deliver)
         fprintf(stderr, "bench_latency: escalations delivered: p50 %.1f ms, p99 %.1f, max %.1f\n", f->esc_p50,
                 f->esc_p99, f->esc_max);
 }
@@ -337,6 +342,13 @@ int main(int argc, char **argv)
         row(what, "ms", FIELD(quiet, runs, window_max, v), runs, how);
         row("the same, the slowest probe in those 2 s, escalations falling due", "ms",
             FIELD(firing, runs, window_max, v), runs, how);
+        const char *no_contact = getenv("BENCH_LATENCY_NO_CONTACT");
+        if (no_contact != NULL && strcmp(no_contact, "1") == 0) {
+            printf("| (the escalations above had no contact: fired, nothing delivered) | | | |\n");
+            bench_drop_database(admin, "tocsin_bench_latency");
+            free(text);
+            return 0;
+        }
         snprintf(how, sizeof how, "%d runs", runs);
         snprintf(what, sizeof what,
                  "notifications beside the votes: %d escalations due at once, due to the webhook's 2xx, p50",
