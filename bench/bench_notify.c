@@ -178,8 +178,9 @@ static void run_once(const char *admin, int count, figures *f)
     f->recorded_max = value(conn, sql);
     fprintf(stderr,
             "bench_notify: %d escalations due at once: 2xx p50 %.1f ms, p99 %.1f, max %.1f; firings"
-            " committed p99 %.1f, last %.1f; last recorded %.1f ms\n",
-            count, f->p50, f->p99, f->max, f->fired_p99, f->fired_max, f->recorded_max);
+            " committed p99 %.1f, last %.1f; last recorded %.1f ms; %d requests on %d connections\n",
+            count, f->p50, f->p99, f->max, f->fired_p99, f->fired_max, f->recorded_max,
+            bench_receiver_count(&receiver), bench_receiver_connections(&receiver));
     free(late);
     free(fired);
     tc_db_close(conn);

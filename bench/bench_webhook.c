@@ -16,9 +16,10 @@
 #include "store/playbooks.h"
 
 struct bench_receiver_shared {
-    int port;     /* written once listening */
-    int count;    /* requests answered (atomic) */
-    int capacity; /* arrivals kept */
+    int port;        /* written once listening */
+    int count;       /* requests answered (atomic) */
+    int capacity;    /* arrivals kept */
+    int connections; /* accepted (atomic) */
     bench_arrival arrivals[];
 };
 
@@ -172,6 +173,7 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1);
+    __atomic_add_fetch(&shared->connections, 1, __ATOMIC_RELEASE);
     uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
 
@@ -225,6 +227,11 @@ void bench_receiver_start(bench_receiver *r, int capacity)
 int bench_receiver_count(const bench_receiver *r)
 {
     return __atomic_load_n(&r->shared->count, __ATOMIC_ACQUIRE);
+}
+
+int bench_receiver_connections(const bench_receiver *r)
+{
+    return __atomic_load_n(&r->shared->connections, __ATOMIC_ACQUIRE);
 }
 
 const bench_arrival *bench_receiver_arrivals(const bench_receiver *r)

@@ -38,6 +38,9 @@ void bench_receiver_start(bench_receiver *r, int capacity);
 /* How many requests it has answered so far. */
 int bench_receiver_count(const bench_receiver *r);
 
+/* How many connections it has accepted so far. */
+int bench_receiver_connections(const bench_receiver *r);
+
 /* The first min(count, capacity) arrivals, in the order they came. */
 const bench_arrival *bench_receiver_arrivals(const bench_receiver *r);
 
