@@ -257,6 +257,8 @@ static void after_work_cb(uv_work_t *w, int status)
         free_outcomes(n->recording, n->recording_count);
         n->recording = NULL;
         n->recording_count = 0;
+        if (n->opts.recorded != NULL && !n->closing)
+            n->opts.recorded(n->idle_data);
     }
     if (l->rc != 0) {
         tc_db_close(l->conn);

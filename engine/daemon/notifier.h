@@ -43,6 +43,10 @@ typedef struct tc_notifier_options {
     const char *mail_from; /* the From: address; NULL: tocsin@HOSTNAME */
     const char *board_url; /* the board's base URL, for a link to the crisis; NULL: none */
     int once;              /* no poll: take when kicked only (engine --once) */
+    /* Called (with the data of tc_notifier_new) after outcomes were recorded: recording appends to crises'
+     * audits under their rows' locks, and a batch that claimed meanwhile skipped those crises, work and
+     * all; the engine looks again. NULL: nobody. */
+    void (*recorded)(void *data);
 } tc_notifier_options;
 
 /*
