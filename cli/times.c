@@ -19,12 +19,31 @@ static int parse_iso(const char *iso, time_t *out)
     return 0;
 }
 
+/* The milliseconds of "...T05:09:11.014Z" (0 without a fraction). */
+static long long iso_ms(const char *iso)
+{
+    const char *dot = iso ? strchr(iso, '.') : NULL;
+    long long ms = 0;
+    int digits = 0;
+    for (const char *p = dot ? dot + 1 : ""; *p >= '0' && *p <= '9' && digits < 3; p++, digits++)
+        ms = ms * 10 + (*p - '0');
+    for (; dot != NULL && digits < 3; digits++)
+        ms *= 10;
+    return ms;
+}
+
 const char *cli_time_relative(const char *iso, char *buf, size_t size)
 {
     time_t t;
     if (parse_iso(iso, &t) != 0)
         return "";
-    long long delta = (long long)t - (long long)time(NULL);
+    /* To the millisecond, then whole seconds toward zero: a deadline 23 h 59 min 59.9 s away is "in 23h59m",
+     * never "in 1d0h" (a deadline a day after a state entered, shown in the same second, was). */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    long long delta_ms =
+        ((long long)t * 1000 + iso_ms(iso)) - ((long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+    long long delta = delta_ms / 1000;
     long long a = delta < 0 ? -delta : delta;
     char span[48];
     if (a >= 86400)
