@@ -155,6 +155,20 @@ static json_t *requests(const char *key)
     return found;
 }
 
+/* Waits (up to 10 s) until the webhook receiver has logged a request; fails the test otherwise. */
+static void wait_for_a_request(void)
+{
+    for (int i = 0; i < 500; i++) {
+        json_t *got = requests(NULL);
+        size_t n = json_array_size(got);
+        json_decref(got);
+        if (n > 0)
+            return;
+        th_sleep_ms(20);
+    }
+    fail_msg("the webhook receiver got no request");
+}
+
 static char *delivery_id(const char *db, const char *seat)
 {
     char sql[256];
@@ -250,17 +264,7 @@ static void test_delivery_left_by_a_killed_engine_is_made_by_the_next(void **sta
     char *db = crisis_db();
     th_proc *engine = th_tocsin_start(db, (const char *[]){"engine", "--smtp", smtp_url, NULL});
     /* The webhook's request has reached the receiver, which holds it: the delivery is in flight. */
-    json_t *got = NULL;
-    for (int i = 0; i < 500; i++) {
-        got = requests(NULL);
-        if (json_array_size(got) > 0)
-            break;
-        json_decref(got);
-        got = NULL;
-        th_sleep_ms(20);
-    }
-    assert_non_null(got);
-    json_decref(got);
+    wait_for_a_request();
     th_signal(engine, SIGKILL);
     th_run r;
     th_wait(engine, &r);
@@ -277,7 +281,7 @@ static void test_delivery_left_by_a_killed_engine_is_made_by_the_next(void **sta
            "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
            " WHERE seat = 'council/RU'");
     char *id = delivery_id(db, "council/RU");
-    got = requests(id);
+    json_t *got = requests(id);
     assert_int_equal(json_array_size(got), 2);
     json_decref(got);
     free(id);
@@ -290,17 +294,7 @@ static void test_delivery_hanging_receiver_holds_up_no_vote(void **state)
     th_receiver_control(&webhook, "hang");
     char *db = crisis_db();
     th_proc *engine = th_tocsin_start(db, (const char *[]){"engine", "--smtp", smtp_url, NULL});
-    json_t *got = NULL;
-    for (int i = 0; i < 500; i++) {
-        got = requests(NULL);
-        if (json_array_size(got) > 0)
-            break;
-        json_decref(got);
-        got = NULL;
-        th_sleep_ms(20);
-    }
-    assert_non_null(got);
-    json_decref(got);
+    wait_for_a_request();
     /* While the webhook hangs (the deliverer gives it 10 s), a vote is applied: the CLI sees its result. */
     th_expect_tocsin(db, kz, 0, (const char *[]){"vote", "1", "approve", NULL}, "council/KZ approve by",
                      NULL); /* applied: a pending vote says so */
