@@ -36,28 +36,6 @@ static const char ladder[] =
 
 static char engine_role[64];
 
-static void run_ok(const char *db, const char *const *args)
-{
-    th_run r;
-    th_tocsin(&r, db, args);
-    if (r.status != 0)
-        fail_msg("tocsin %s %s: exit %d: %s", args[0], args[1] ? args[1] : "", r.status, r.err);
-    th_run_free(&r);
-}
-
-static void expect(const char *db, const char *expected, const char *fmt, ...)
-{
-    char sql[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    char *got = th_query_value(db, sql);
-    if (got == NULL || strcmp(got, expected) != 0)
-        fail_msg("%s\n  expected: %s\n  got:      %s", sql, expected, got ? got : "(null)");
-    free(got);
-}
-
 /* A crisis whose vote was requested of three seats: KZ by e-mail, RU by e-mail and webhook (three queued
  * deliveries), AM with no contact. */
 static char *outbox_db(void)
@@ -67,15 +45,15 @@ static char *outbox_db(void)
     th_write_file(dir, "ladder.json", ladder);
     char path[4200];
     snprintf(path, sizeof path, "%s/ladder.json", dir);
-    run_ok(db, (const char *[]){"playbook", "load", path, NULL});
+    th_run_ok(db, (const char *[]){"playbook", "load", path, NULL});
     th_rmtree(dir);
     free(dir);
-    run_ok(db, (const char *[]){"contact", "add", "council/KZ", "--email", "duty@mfa.kz", NULL});
-    run_ok(db, (const char *[]){"contact", "add", "council/RU", "--email", "duty@mid.ru", NULL});
-    run_ok(db, (const char *[]){"contact", "add", "council/RU", "--webhook", WEBHOOK, NULL});
-    run_ok(db, (const char *[]){"trigger", "ladder", "--no-wait", NULL});
-    run_ok(db, (const char *[]){"engine", "--once", "--no-deliveries", NULL});
-    expect(db, "3", "SELECT count(*) FROM tocsin.notifications WHERE status = 'queued'");
+    th_run_ok(db, (const char *[]){"contact", "add", "council/KZ", "--email", "duty@mfa.kz", NULL});
+    th_run_ok(db, (const char *[]){"contact", "add", "council/RU", "--email", "duty@mid.ru", NULL});
+    th_run_ok(db, (const char *[]){"contact", "add", "council/RU", "--webhook", WEBHOOK, NULL});
+    th_run_ok(db, (const char *[]){"trigger", "ladder", "--no-wait", NULL});
+    th_run_ok(db, (const char *[]){"engine", "--once", "--no-deliveries", NULL});
+    th_expect_value(db, "3", "SELECT count(*) FROM tocsin.notifications WHERE status = 'queued'");
     snprintf(engine_role, sizeof engine_role, "deliverer_%ld", (long)getpid());
     char sql[512];
     snprintf(sql, sizeof sql,
@@ -131,7 +109,8 @@ static void test_deliveries_take_leases_disjoint_rows(void **state)
     /* Leased: nobody takes them again before the lease ends. */
     assert_int_equal(tc_store_take_deliveries(b, 10, 60, &dc, &nc, &err), 0);
     assert_int_equal(nc, 0);
-    expect(db, "3", "SELECT count(*) FROM tocsin.notifications WHERE next_at > now() + interval '50 s'");
+    th_expect_value(db, "3",
+                    "SELECT count(*) FROM tocsin.notifications WHERE next_at > now() + interval '50 s'");
 
     /* What a deliverer needs. */
     tc_outbox_delivery *all[2] = {da, db_};
@@ -199,37 +178,40 @@ static void test_deliveries_record_writes_the_audit(void **state)
 
     /* Sent. */
     assert_int_equal(tc_store_record_delivery(conn, mail->id, 1, NULL, 0, &err), 0);
-    expect(db, "sent 1 true",
-           "SELECT status || ' ' || attempts || ' ' || (sent_at IS NOT NULL)"
-           "  FROM tocsin.notifications WHERE delivery = '%s'",
-           mail->id);
+    th_expect_value(db, "sent 1 true",
+                    "SELECT status || ' ' || attempts || ' ' || (sent_at IS NOT NULL)"
+                    "  FROM tocsin.notifications WHERE delivery = '%s'",
+                    mail->id);
     /* Failed, to be tried again: queued, with its error and when. */
     assert_int_equal(tc_store_record_delivery(conn, hook->id, 0, "HTTP 500 from hooks.example.com",
                                               (int64_t)4102444800000 /* 2100-01-01 */, &err),
                      0);
-    expect(db, "queued 1 HTTP 500 from hooks.example.com 2100",
-           "SELECT status || ' ' || attempts || ' ' || last_error || ' ' || extract(year FROM next_at)"
-           "  FROM tocsin.notifications WHERE delivery = '%s'",
-           hook->id);
+    th_expect_value(
+        db, "queued 1 HTTP 500 from hooks.example.com 2100",
+        "SELECT status || ' ' || attempts || ' ' || last_error || ' ' || extract(year FROM next_at)"
+        "  FROM tocsin.notifications WHERE delivery = '%s'",
+        hook->id);
     /* Failed for good. */
     assert_int_equal(tc_store_record_delivery(conn, other->id, 0, "550 no such user", 0, &err), 0);
-    expect(db, "failed 1 false",
-           "SELECT status || ' ' || attempts || ' ' || (next_at IS NOT NULL)"
-           "  FROM tocsin.notifications WHERE delivery = '%s'",
-           other->id);
+    th_expect_value(db, "failed 1 false",
+                    "SELECT status || ' ' || attempts || ' ' || (next_at IS NOT NULL)"
+                    "  FROM tocsin.notifications WHERE delivery = '%s'",
+                    other->id);
     /* Each attempt's end is in the audit: the delivery's id, the channel, the address (a webhook's to
      * its host), the error. */
-    expect(db, "delivered email duty@",
-           "SELECT kind || ' ' || (detail ->> 'channel') || ' ' || left(detail ->> 'address', 5)"
-           "  FROM tocsin.audit WHERE detail ->> 'notification' = '%s'",
-           mail->id);
-    expect(db, "delivery_failed webhook https://hooks.example.com/… HTTP 500 from hooks.example.com t",
-           "SELECT concat_ws(' ', kind, detail ->> 'channel', detail ->> 'address', detail ->> 'error',"
-           "  detail ? 'retry_at') FROM tocsin.audit WHERE detail ->> 'notification' = '%s'",
-           hook->id);
-    expect(db, "0", "SELECT count(*) FROM tocsin.audit WHERE detail::text LIKE '%%secret-token%%'");
-    expect(db, "1",
-           "SELECT count(*) FROM tocsin.audit WHERE kind = 'delivery_failed' AND NOT detail ? 'retry_at'");
+    th_expect_value(db, "delivered email duty@",
+                    "SELECT kind || ' ' || (detail ->> 'channel') || ' ' || left(detail ->> 'address', 5)"
+                    "  FROM tocsin.audit WHERE detail ->> 'notification' = '%s'",
+                    mail->id);
+    th_expect_value(
+        db, "delivery_failed webhook https://hooks.example.com/… HTTP 500 from hooks.example.com t",
+        "SELECT concat_ws(' ', kind, detail ->> 'channel', detail ->> 'address', detail ->> 'error',"
+        "  detail ? 'retry_at') FROM tocsin.audit WHERE detail ->> 'notification' = '%s'",
+        hook->id);
+    th_expect_value(db, "0", "SELECT count(*) FROM tocsin.audit WHERE detail::text LIKE '%%secret-token%%'");
+    th_expect_value(
+        db, "1",
+        "SELECT count(*) FROM tocsin.audit WHERE kind = 'delivery_failed' AND NOT detail ? 'retry_at'");
     /* The chain holds, and the timeline says it. */
     th_expect_tocsin(db, NULL, 0, (const char *[]){"audit", "verify", NULL}, NULL, NULL);
     th_expect_tocsin(db, NULL, 0, (const char *[]){"audit", "1", NULL}, "delivered email to council/", NULL);

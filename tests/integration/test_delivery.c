@@ -63,19 +63,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static void expect(const char *db, const char *expected, const char *fmt, ...)
-{
-    char sql[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    char *got = th_query_value(db, sql);
-    if (got == NULL || strcmp(got, expected) != 0)
-        fail_msg("%s\n  expected: %s\n  got:      %s", sql, expected, got ? got : "(null)");
-    free(got);
-}
-
 /* Waits up to ms for the query to give expected; whether it did. */
 static int wait_for(const char *db, const char *expected, int ms, const char *sql)
 {
@@ -185,9 +172,9 @@ static void test_delivery_by_email_and_webhook_says_what_to_do(void **state)
     th_receiver_control(&webhook, "ok");
     char *db = crisis_db();
     engine_once(db);
-    expect(db, "council/AM none no contact 0|council/KZ email sent 1|council/RU webhook sent 1",
-           "SELECT string_agg(concat_ws(' ', seat, channel, status, attempts), '|' ORDER BY seat)"
-           "  FROM tocsin.notifications");
+    th_expect_value(db, "council/AM none no contact 0|council/KZ email sent 1|council/RU webhook sent 1",
+                    "SELECT string_agg(concat_ws(' ', seat, channel, status, attempts), '|' ORDER BY seat)"
+                    "  FROM tocsin.notifications");
 
     /* The webhook: the contract's keys, its id also the Idempotency-Key. */
     char *id = delivery_id(db, "council/RU");
@@ -226,7 +213,7 @@ static void test_delivery_by_email_and_webhook_says_what_to_do(void **state)
     free(mail_id);
 
     /* Each attempt's end is in the audit, and the chains hold. */
-    expect(db, "2", "SELECT count(*) FROM tocsin.audit WHERE kind = 'delivered'");
+    th_expect_value(db, "2", "SELECT count(*) FROM tocsin.audit WHERE kind = 'delivered'");
     th_expect_tocsin(db, NULL, 0, (const char *[]){"audit", "verify", NULL}, NULL, NULL);
     th_db_drop(db);
 }
@@ -237,18 +224,18 @@ static void test_delivery_down_then_up_loses_nothing(void **state)
     th_receiver_control(&webhook, "fail");
     char *db = crisis_db();
     engine_once(db);
-    expect(db, "queued 1 HTTP 500 t",
-           "SELECT concat_ws(' ', status, attempts, last_error, next_at > now() + interval '10 s')"
-           "  FROM tocsin.notifications WHERE seat = 'council/RU'");
-    expect(db, "1", "SELECT count(*) FROM tocsin.audit WHERE kind = 'delivery_failed'");
+    th_expect_value(db, "queued 1 HTTP 500 t",
+                    "SELECT concat_ws(' ', status, attempts, last_error, next_at > now() + interval '10 s')"
+                    "  FROM tocsin.notifications WHERE seat = 'council/RU'");
+    th_expect_value(db, "1", "SELECT count(*) FROM tocsin.audit WHERE kind = 'delivery_failed'");
 
     /* Back up; the retry falls due (as if its 20 s had passed), and the next engine delivers it. */
     th_receiver_control(&webhook, "ok");
     th_exec(db, "UPDATE tocsin.notifications SET next_at = now() WHERE status = 'queued'");
     engine_once(db);
-    expect(db, "sent 2",
-           "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
-           " WHERE seat = 'council/RU'");
+    th_expect_value(db, "sent 2",
+                    "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
+                    " WHERE seat = 'council/RU'");
     char *id = delivery_id(db, "council/RU");
     json_t *got = requests(id);
     assert_int_equal(json_array_size(got), 2); /* the same key both times: a receiver can drop a repeat */
@@ -269,17 +256,17 @@ static void test_delivery_left_by_a_killed_engine_is_made_by_the_next(void **sta
     th_run r;
     th_wait(engine, &r);
     th_run_free(&r);
-    expect(db, "queued 0",
-           "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
-           " WHERE seat = 'council/RU'");
+    th_expect_value(db, "queued 0",
+                    "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
+                    " WHERE seat = 'council/RU'");
 
     /* Its lease ends (as if a minute had passed); the next engine delivers it, with the same id. */
     th_receiver_control(&webhook, "ok");
     th_exec(db, "UPDATE tocsin.notifications SET next_at = now() WHERE status = 'queued'");
     engine_once(db);
-    expect(db, "sent 1",
-           "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
-           " WHERE seat = 'council/RU'");
+    th_expect_value(db, "sent 1",
+                    "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
+                    " WHERE seat = 'council/RU'");
     char *id = delivery_id(db, "council/RU");
     json_t *got = requests(id);
     assert_int_equal(json_array_size(got), 2);
@@ -298,9 +285,9 @@ static void test_delivery_hanging_receiver_holds_up_no_vote(void **state)
     /* While the webhook hangs (the deliverer gives it 10 s), a vote is applied: the CLI sees its result. */
     th_expect_tocsin(db, kz, 0, (const char *[]){"vote", "1", "approve", NULL}, "council/KZ approve by",
                      NULL); /* applied: a pending vote says so */
-    expect(db, "queued 0",
-           "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
-           " WHERE seat = 'council/RU'");
+    th_expect_value(db, "queued 0",
+                    "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
+                    " WHERE seat = 'council/RU'");
     /* A stopping engine does not wait for it either: it leaves the delivery to its lease. */
     th_signal(engine, SIGTERM);
     th_run r;
@@ -325,9 +312,9 @@ static void test_delivery_hanging_receiver_holds_up_no_other_delivery(void **sta
     /* Crisis 1's vote request to RU hangs (for the deliverer's 10 s); crisis 2's to AM goes meanwhile. */
     th_expect_tocsin(db, NULL, 0, (const char *[]){"trigger", "ladder", "--no-wait", NULL}, NULL, NULL);
     assert_true(wait_for(db, "sent,sent", 9000, am));
-    expect(db, "queued 0",
-           "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
-           " WHERE seat = 'council/RU' AND crisis = 1");
+    th_expect_value(db, "queued 0",
+                    "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
+                    " WHERE seat = 'council/RU' AND crisis = 1");
     th_signal(engine, SIGTERM);
     th_run r;
     th_wait(engine, &r);
@@ -347,19 +334,21 @@ static void test_delivery_many_each_made_and_recorded_once(void **state)
             "SELECT tocsin.trigger('ladder', NULL, NULL, NULL, ARRAY['AM','KZ','RU'], '{}', NULL)"
             "  FROM generate_series(1, 149)");
     engine_once(db);
-    expect(db, "sent 1 300",
-           "SELECT concat_ws(' ', status, max(attempts), count(*)) FROM tocsin.notifications"
-           " WHERE channel <> 'none' GROUP BY status");
+    th_expect_value(db, "sent 1 300",
+                    "SELECT concat_ws(' ', status, max(attempts), count(*)) FROM tocsin.notifications"
+                    " WHERE channel <> 'none' GROUP BY status");
     json_t *got = requests(NULL);
     assert_int_equal(json_array_size(got), 150);
     json_decref(got);
     json_t *mail = th_receiver_entries(&smtp);
     assert_int_equal(json_array_size(mail), 150);
     json_decref(mail);
-    expect(db, "150", "SELECT count(DISTINCT delivery) FROM tocsin.notifications WHERE channel = 'webhook'");
-    expect(db, "300 300",
-           "SELECT concat_ws(' ', count(*), count(DISTINCT detail ->> 'notification')) FROM tocsin.audit"
-           " WHERE kind = 'delivered'");
+    th_expect_value(db, "150",
+                    "SELECT count(DISTINCT delivery) FROM tocsin.notifications WHERE channel = 'webhook'");
+    th_expect_value(
+        db, "300 300",
+        "SELECT concat_ws(' ', count(*), count(DISTINCT detail ->> 'notification')) FROM tocsin.audit"
+        " WHERE kind = 'delivered'");
     th_expect_tocsin(db, NULL, 0, (const char *[]){"audit", "verify", NULL}, NULL, NULL);
     th_db_drop(db);
 }

@@ -80,19 +80,6 @@ static char *value(const char *db, const char *fmt, ...)
     return th_query_value(db, sql);
 }
 
-static void expect(const char *db, const char *expected, const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    char *got = th_query_value(db, sql);
-    if (got == NULL || strcmp(got, expected) != 0)
-        fail_msg("%s\n  expected: %s\n  got:      %s", sql, expected, got ? got : "(null)");
-    free(got);
-}
-
 static void seats(const char *db)
 {
     th_exec(db,
@@ -159,10 +146,12 @@ static void test_engine_consensus_and_refusal(void **state)
 {
     (void)state;
     char *db = council_crises(1);
-    expect(db, "consensus", "SELECT state -> 'active' -> 0 ->> 'state' FROM tocsin.crises WHERE id = 1");
-    expect(db, "triggered,entered,left,entered,notified",
-           "SELECT string_agg(kind, ',' ORDER BY seq) FROM tocsin.audit WHERE crisis = 1");
-    expect(db, "applied", "SELECT result FROM tocsin.commands WHERE crisis = 1 AND kind = 'trigger'");
+    th_expect_value(db, "consensus",
+                    "SELECT state -> 'active' -> 0 ->> 'state' FROM tocsin.crises WHERE id = 1");
+    th_expect_value(db, "triggered,entered,left,entered,notified",
+                    "SELECT string_agg(kind, ',' ORDER BY seq) FROM tocsin.audit WHERE crisis = 1");
+    th_expect_value(db, "applied",
+                    "SELECT result FROM tocsin.commands WHERE crisis = 1 AND kind = 'trigger'");
 
     /* Five approvals and an abstention, and a vote from a role with no seat. */
     static const char *const parties[] = {"AM", "BY", "KZ", "KG", "RU"};
@@ -174,23 +163,23 @@ static void test_engine_consensus_and_refusal(void **state)
     vote(db, 1, "TJ", "approve");
     engine_once(db, NULL);
 
-    expect(db, "closed resolved", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 1");
-    expect(db, "refused", "SELECT result FROM tocsin.commands WHERE actor = 'duty_officer'");
-    expect(db, "t",
-           "SELECT error LIKE 'duty_officer does not hold seat council/TJ%%' FROM tocsin.commands"
-           " WHERE actor = 'duty_officer'");
-    expect(db, "6", "SELECT count(*) FROM tocsin.votes WHERE crisis = 1");
-    expect(db, "tj_delegate", "SELECT actor FROM tocsin.votes WHERE party = 'TJ'");
-    expect(db, "approved 5",
-           "SELECT outcome || ' ' || (tally ->> 'approve') FROM tocsin.approvals WHERE crisis = 1");
-    expect(db, "1", "SELECT count(*) FROM tocsin.audit WHERE kind = 'refused'");
+    th_expect_value(db, "closed resolved", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 1");
+    th_expect_value(db, "refused", "SELECT result FROM tocsin.commands WHERE actor = 'duty_officer'");
+    th_expect_value(db, "t",
+                    "SELECT error LIKE 'duty_officer does not hold seat council/TJ%%' FROM tocsin.commands"
+                    " WHERE actor = 'duty_officer'");
+    th_expect_value(db, "6", "SELECT count(*) FROM tocsin.votes WHERE crisis = 1");
+    th_expect_value(db, "tj_delegate", "SELECT actor FROM tocsin.votes WHERE party = 'TJ'");
+    th_expect_value(db, "approved 5",
+                    "SELECT outcome || ' ' || (tally ->> 'approve') FROM tocsin.approvals WHERE crisis = 1");
+    th_expect_value(db, "1", "SELECT count(*) FROM tocsin.audit WHERE kind = 'refused'");
     /* The audit records who voted (actor and login of the command), and every chain holds. */
-    expect(db, "kz_delegate kz_delegate",
-           "SELECT actor || ' ' || login FROM tocsin.audit WHERE kind = 'vote'"
-           " AND detail ->> 'party' = 'KZ'");
-    expect(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
-    expect(db, "0", "SELECT count(*) FROM tocsin.commands WHERE applied_at IS NULL");
-    expect(db, "0", "SELECT count(*) FROM tocsin.timers WHERE crisis = 1");
+    th_expect_value(db, "kz_delegate kz_delegate",
+                    "SELECT actor || ' ' || login FROM tocsin.audit WHERE kind = 'vote'"
+                    " AND detail ->> 'party' = 'KZ'");
+    th_expect_value(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
+    th_expect_value(db, "0", "SELECT count(*) FROM tocsin.commands WHERE applied_at IS NULL");
+    th_expect_value(db, "0", "SELECT count(*) FROM tocsin.timers WHERE crisis = 1");
 
     /* show --json reads it back. */
     json_t *doc = show_json(db, "1", NULL);
@@ -223,11 +212,12 @@ static void test_engine_sets_a_failing_crisis_aside(void **state)
             "(exit %d):\n%s",
             status, log);
     free(log);
-    expect(db, "1", "SELECT count(*) FROM tocsin.votes WHERE crisis = 2");
-    expect(db, "1", "SELECT count(*) FROM tocsin.commands WHERE crisis = 1 AND applied_at IS NULL");
+    th_expect_value(db, "1", "SELECT count(*) FROM tocsin.votes WHERE crisis = 2");
+    th_expect_value(db, "1", "SELECT count(*) FROM tocsin.commands WHERE crisis = 1 AND applied_at IS NULL");
 
     /* Operators see it, and why. */
-    expect(db, "1 1 t", "SELECT concat_ws(' ', crisis, failures, until > since) FROM tocsin.set_aside");
+    th_expect_value(db, "1 1 t",
+                    "SELECT concat_ws(' ', crisis, failures, until > since) FROM tocsin.set_aside");
     char *text = NULL;
     json_t *doc = show_json(db, "1", &text);
     json_t *aside = json_object_get(doc, "set_aside");
@@ -247,13 +237,13 @@ static void test_engine_sets_a_failing_crisis_aside(void **state)
     /* Mended, it is applied like any other, and no longer set aside. */
     th_exec(db, "UPDATE tocsin.crises SET state = (SELECT state FROM saved) WHERE id = 1");
     engine_once(db, NULL);
-    expect(db, "1", "SELECT count(*) FROM tocsin.votes WHERE crisis = 1");
+    th_expect_value(db, "1", "SELECT count(*) FROM tocsin.votes WHERE crisis = 1");
     doc = show_json(db, "1", &text);
     if (!json_is_null(json_object_get(doc, "set_aside")))
         fail_msg("show --json should no longer say crisis 1 is set aside:\n%s", text);
     json_decref(doc);
     free(text);
-    expect(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
+    th_expect_value(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
     th_db_drop(db);
 }
 
@@ -302,10 +292,11 @@ static void test_engine_finds_the_crisis_that_fails_a_batch(void **state)
     if (status == 0 || !th_contains(log, "one at a time") || !th_contains(log, "crisis 2 set aside"))
         fail_msg("engine --once should find crisis 2 and apply the rest (exit %d):\n%s", status, log);
     free(log);
-    expect(db, "1 0 1",
-           "SELECT string_agg(n::text, ' ' ORDER BY c) FROM (SELECT c, (SELECT count(*) FROM"
-           " tocsin.votes v WHERE v.crisis = c) AS n FROM generate_series(1, 3) c) x");
-    expect(db, "2", "SELECT string_agg(crisis::text, ',') FROM tocsin.commands WHERE applied_at IS NULL");
+    th_expect_value(db, "1 0 1",
+                    "SELECT string_agg(n::text, ' ' ORDER BY c) FROM (SELECT c, (SELECT count(*) FROM"
+                    " tocsin.votes v WHERE v.crisis = c) AS n FROM generate_series(1, 3) c) x");
+    th_expect_value(db, "2",
+                    "SELECT string_agg(crisis::text, ',') FROM tocsin.commands WHERE applied_at IS NULL");
 
     /* A command that waits for it in vain says why. Roles belong to the cluster, not to the test's
      * database: am_delegate is created here if no earlier run (or the demo) left it. */
@@ -343,9 +334,9 @@ static void test_engine_sets_aside_a_crisis_whose_commands_cannot_be_read(void *
         fail_msg("engine --once should set crisis 1 aside saying why, and apply the rest (exit %d):\n%s",
                  status, log);
     free(log);
-    expect(db, "0 1",
-           "SELECT concat_ws(' ', (SELECT count(*) FROM tocsin.votes WHERE crisis = 1),"
-           " (SELECT count(*) FROM tocsin.votes WHERE crisis = 2))");
+    th_expect_value(db, "0 1",
+                    "SELECT concat_ws(' ', (SELECT count(*) FROM tocsin.votes WHERE crisis = 1),"
+                    " (SELECT count(*) FROM tocsin.votes WHERE crisis = 2))");
     th_db_drop(db);
 }
 
@@ -373,12 +364,12 @@ static void test_engine_backs_off_when_the_server_is_out_of_disk(void **state)
         fail_msg("engine --once should back off and exit 7, setting nothing aside (exit %d):\n%s", status,
                  log);
     free(log);
-    expect(db, "2", "SELECT count(*) FROM tocsin.commands WHERE applied_at IS NULL");
-    expect(db, "0", "SELECT count(*) FROM tocsin.set_aside");
+    th_expect_value(db, "2", "SELECT count(*) FROM tocsin.commands WHERE applied_at IS NULL");
+    th_expect_value(db, "0", "SELECT count(*) FROM tocsin.set_aside");
 
     th_exec(db, "DROP TRIGGER full_disk ON tocsin.votes");
     engine_once(db, NULL);
-    expect(db, "2", "SELECT count(*) FROM tocsin.votes");
+    th_expect_value(db, "2", "SELECT count(*) FROM tocsin.votes");
     th_db_drop(db);
 }
 
@@ -430,13 +421,14 @@ static void test_engine_records_a_refusal_that_quotes_a_long_text(void **state)
     if (status != 0)
         fail_msg("engine --once should refuse the vote and end (exit %d):\n%.2000s", status, log);
     free(log);
-    expect(db, "refused t",
-           "SELECT concat_ws(' ', result, error LIKE 'no party x\xC3\xA9\xC3\xA9%%') FROM tocsin.commands"
-           " WHERE kind = 'vote'");
-    expect(db, "t",
-           "SELECT detail ->> 'reason' = (SELECT error FROM tocsin.commands WHERE kind = 'vote')"
-           " FROM tocsin.audit WHERE kind = 'refused'");
-    expect(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
+    th_expect_value(
+        db, "refused t",
+        "SELECT concat_ws(' ', result, error LIKE 'no party x\xC3\xA9\xC3\xA9%%') FROM tocsin.commands"
+        " WHERE kind = 'vote'");
+    th_expect_value(db, "t",
+                    "SELECT detail ->> 'reason' = (SELECT error FROM tocsin.commands WHERE kind = 'vote')"
+                    " FROM tocsin.audit WHERE kind = 'refused'");
+    th_expect_value(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
     th_db_drop(db);
 }
 
@@ -488,18 +480,20 @@ static void test_engine_deadline_and_escalation(void **state)
     assert_int_equal(r.status, 0); /* SIGTERM is a clean stop */
     assert_true(th_contains(r.err, "SIGTERM: stopping"));
     th_run_free(&r);
-    expect(db, "closed late severe",
-           "SELECT status || ' ' || outcome || ' ' || severity FROM tocsin.crises WHERE id = 1");
-    expect(db, "1 false", "SELECT level || ' ' || manual FROM tocsin.escalations WHERE crisis = 1");
-    expect(db, "[\"council/KZ\", \"council/RU\"]",
-           "SELECT detail -> 'seats' FROM tocsin.audit WHERE kind = 'notified' AND detail ->> 'why' = "
-           "'escalated'");
+    th_expect_value(db, "closed late severe",
+                    "SELECT status || ' ' || outcome || ' ' || severity FROM tocsin.crises WHERE id = 1");
+    th_expect_value(db, "1 false", "SELECT level || ' ' || manual FROM tocsin.escalations WHERE crisis = 1");
+    th_expect_value(
+        db, "[\"council/KZ\", \"council/RU\"]",
+        "SELECT detail -> 'seats' FROM tocsin.audit WHERE kind = 'notified' AND detail ->> 'why' = "
+        "'escalated'");
     /* The escalation fired about a second after entry, the deadline about two. */
-    expect(db, "t",
-           "SELECT e.at - c.created_at BETWEEN interval '0.9 s' AND interval '3 s'"
-           " FROM tocsin.escalations e JOIN tocsin.crises c ON c.id = e.crisis");
-    expect(db, "t",
-           "SELECT closed_at - created_at BETWEEN interval '1.9 s' AND interval '5 s' FROM tocsin.crises");
+    th_expect_value(db, "t",
+                    "SELECT e.at - c.created_at BETWEEN interval '0.9 s' AND interval '3 s'"
+                    " FROM tocsin.escalations e JOIN tocsin.crises c ON c.id = e.crisis");
+    th_expect_value(
+        db, "t",
+        "SELECT closed_at - created_at BETWEEN interval '1.9 s' AND interval '5 s' FROM tocsin.crises");
     th_db_drop(db);
 }
 
@@ -535,12 +529,13 @@ static void test_engine_actions_once(void **state)
     trigger(db, "fast", "{\"path\": \"alert\"}");
     trigger(db, "fast", "{\"path\": \"broken\"}");
     engine_once(db, dir);
-    expect(db, "closed resolved", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 1");
-    expect(db, "3", "SELECT state -> 'data' -> 'alert' ->> 'sent' FROM tocsin.crises WHERE id = 1");
-    expect(db, "1/alert/1 1 none --level 2",
-           "SELECT concat_ws(' ', d ->> 'key', d ->> 'attempt', d ->> 'db', d ->> 'args')"
-           "  FROM (SELECT state -> 'data' -> 'alert' AS d FROM tocsin.crises WHERE id = 1) x");
-    expect(db, "ok 0", "SELECT outcome || ' ' || exit_status FROM tocsin.action_runs WHERE crisis = 1");
+    th_expect_value(db, "closed resolved", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 1");
+    th_expect_value(db, "3", "SELECT state -> 'data' -> 'alert' ->> 'sent' FROM tocsin.crises WHERE id = 1");
+    th_expect_value(db, "1/alert/1 1 none --level 2",
+                    "SELECT concat_ws(' ', d ->> 'key', d ->> 'attempt', d ->> 'db', d ->> 'args')"
+                    "  FROM (SELECT state -> 'data' -> 'alert' AS d FROM tocsin.crises WHERE id = 1) x");
+    th_expect_value(db, "ok 0",
+                    "SELECT outcome || ' ' || exit_status FROM tocsin.action_runs WHERE crisis = 1");
     /* The program got the crisis on stdin. */
     char path[4200];
     snprintf(path, sizeof path, "%s/ok-action.stdin", dir);
@@ -551,8 +546,8 @@ static void test_engine_actions_once(void **state)
     assert_string_equal(json_string_value(json_object_get(input, "key")), "1/alert/1");
     json_decref(input);
     /* A program that is not there fails the action. */
-    expect(db, "closed failed", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 2");
-    expect(db, "failed", "SELECT outcome FROM tocsin.action_runs WHERE crisis = 2");
+    th_expect_value(db, "closed failed", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 2");
+    th_expect_value(db, "failed", "SELECT outcome FROM tocsin.action_runs WHERE crisis = 2");
     th_rmtree(dir);
     free(dir);
     th_db_drop(db);
@@ -581,19 +576,21 @@ static void test_engine_actions_retry_and_timeout(void **state)
     assert_int_equal(r.status, 0);
     th_run_free(&r);
     /* Flaky: attempt 1 fails, the retry a second later succeeds. */
-    expect(db, "closed resolved", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 1");
-    expect(db, "1 failed 3,2 ok 0",
-           "SELECT string_agg(attempt || ' ' || outcome || ' ' || exit_status, ',' ORDER BY attempt)"
-           "  FROM tocsin.action_runs WHERE crisis = 1");
-    expect(db, "not yet\n", "SELECT output_tail FROM tocsin.action_runs WHERE crisis = 1 AND attempt = 1");
-    expect(
+    th_expect_value(db, "closed resolved", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 1");
+    th_expect_value(db, "1 failed 3,2 ok 0",
+                    "SELECT string_agg(attempt || ' ' || outcome || ' ' || exit_status, ',' ORDER BY attempt)"
+                    "  FROM tocsin.action_runs WHERE crisis = 1");
+    th_expect_value(db, "not yet\n",
+                    "SELECT output_tail FROM tocsin.action_runs WHERE crisis = 1 AND attempt = 1");
+    th_expect_value(
         db, "t",
         "SELECT (SELECT started_at FROM tocsin.action_runs WHERE crisis = 1 AND attempt = 2) -"
         " (SELECT finished_at FROM tocsin.action_runs WHERE crisis = 1 AND attempt = 1) >= interval '0.9 s'");
     /* Hang: killed at its one-second timeout, no retry left. */
-    expect(db, "closed failed", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 2");
-    expect(db, "t",
-           "SELECT finished_at - started_at < interval '10 s' FROM tocsin.action_runs WHERE crisis = 2");
+    th_expect_value(db, "closed failed", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 2");
+    th_expect_value(
+        db, "t",
+        "SELECT finished_at - started_at < interval '10 s' FROM tocsin.action_runs WHERE crisis = 2");
     th_rmtree(dir);
     free(dir);
     th_db_drop(db);
@@ -836,20 +833,21 @@ static void test_engine_stores_what_an_action_prints_as_text(void **state)
         fail_msg("the engine should apply both results and the trigger at once (exit %d):\n%s", r.status,
                  r.err);
     th_run_free(&r);
-    expect(db, "1", ONE_BATCH_SQL);
-    expect(db, "closed resolved", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 1");
-    expect(db, "t",
-           "SELECT output_tail = E'before\\uFFFDafter\\uFFFD\\n' FROM tocsin.action_runs WHERE crisis = 1");
-    expect(db, "t",
-           "SELECT detail ->> 'output_tail' = E'before\\uFFFDafter\\uFFFD\\n' FROM tocsin.audit"
-           " WHERE crisis = 1 AND kind = 'action_finished'");
-    expect(db, "closed resolved 1",
-           "SELECT status || ' ' || outcome || ' ' || (state -> 'data' -> 'gated' ->> 'sent')"
-           " FROM tocsin.crises WHERE id = 2");
-    expect(db, "ok t",
-           "SELECT concat_ws(' ', outcome, position(E'warning\\uFFFD\\n' IN output_tail) > 0)"
-           " FROM tocsin.action_runs WHERE crisis = 2");
-    expect(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
+    th_expect_value(db, "1", ONE_BATCH_SQL);
+    th_expect_value(db, "closed resolved", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 1");
+    th_expect_value(
+        db, "t",
+        "SELECT output_tail = E'before\\uFFFDafter\\uFFFD\\n' FROM tocsin.action_runs WHERE crisis = 1");
+    th_expect_value(db, "t",
+                    "SELECT detail ->> 'output_tail' = E'before\\uFFFDafter\\uFFFD\\n' FROM tocsin.audit"
+                    " WHERE crisis = 1 AND kind = 'action_finished'");
+    th_expect_value(db, "closed resolved 1",
+                    "SELECT status || ' ' || outcome || ' ' || (state -> 'data' -> 'gated' ->> 'sent')"
+                    " FROM tocsin.crises WHERE id = 2");
+    th_expect_value(db, "ok t",
+                    "SELECT concat_ws(' ', outcome, position(E'warning\\uFFFD\\n' IN output_tail) > 0)"
+                    " FROM tocsin.action_runs WHERE crisis = 2");
+    th_expect_value(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
     th_rmtree(dir);
     free(dir);
     th_db_drop(db);
@@ -888,13 +886,13 @@ static void test_engine_sets_aside_the_crisis_whose_action_result_fails(void **s
     if (!th_contains(r.err, "crisis=1") || !th_contains(r.err, "no_poison"))
         fail_msg("the engine should say that crisis 1 is set aside, and why:\n%s", r.err);
     th_run_free(&r);
-    expect(db, "closed resolved 1",
-           "SELECT status || ' ' || outcome || ' ' || (state -> 'data' -> 'gated' ->> 'sent')"
-           " FROM tocsin.crises WHERE id = 2");
-    expect(db, "active t",
-           "SELECT concat_ws(' ', c.status, r.finished_at IS NULL) FROM tocsin.crises c"
-           " JOIN tocsin.action_runs r ON r.crisis = c.id WHERE c.id = 1");
-    expect(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
+    th_expect_value(db, "closed resolved 1",
+                    "SELECT status || ' ' || outcome || ' ' || (state -> 'data' -> 'gated' ->> 'sent')"
+                    " FROM tocsin.crises WHERE id = 2");
+    th_expect_value(db, "active t",
+                    "SELECT concat_ws(' ', c.status, r.finished_at IS NULL) FROM tocsin.crises c"
+                    " JOIN tocsin.action_runs r ON r.crisis = c.id WHERE c.id = 1");
+    th_expect_value(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
     th_rmtree(dir);
     free(dir);
     th_db_drop(db);
@@ -965,14 +963,15 @@ static void test_engine_judges_an_action_by_its_exit(void **state)
     if (took > 5000 || !gone || !quiet_gone)
         fail_msg("the action should be applied at once (took %ld ms) and its children gone (%d: %s, %d: %s)",
                  took, (int)child, gone ? "gone" : "alive", (int)quiet, quiet_gone ? "gone" : "alive");
-    expect(db, "closed resolved a child",
-           "SELECT concat_ws(' ', status, outcome, state -> 'data' -> 'orphan' ->> 'left') FROM tocsin.crises"
-           " WHERE id = 1");
-    expect(db, "1 ok 0",
-           "SELECT concat_ws(' ', count(*), min(outcome), min(exit_status)) FROM tocsin.action_runs"
-           " WHERE crisis = 1");
-    expect(db, "t",
-           "SELECT finished_at - started_at < interval '5 s' FROM tocsin.action_runs WHERE crisis = 1");
+    th_expect_value(
+        db, "closed resolved a child",
+        "SELECT concat_ws(' ', status, outcome, state -> 'data' -> 'orphan' ->> 'left') FROM tocsin.crises"
+        " WHERE id = 1");
+    th_expect_value(db, "1 ok 0",
+                    "SELECT concat_ws(' ', count(*), min(outcome), min(exit_status)) FROM tocsin.action_runs"
+                    " WHERE crisis = 1");
+    th_expect_value(
+        db, "t", "SELECT finished_at - started_at < interval '5 s' FROM tocsin.action_runs WHERE crisis = 1");
     th_rmtree(dir);
     free(dir);
     th_db_drop(db);
@@ -1003,10 +1002,10 @@ static void test_engine_kills_an_action_with_its_children(void **state)
     if (took > 5000 || !gone)
         fail_msg("the action should be killed at its 1 s timeout (took %ld ms) and its child %d gone (%s)",
                  took, (int)child, gone ? "it is" : "it is not");
-    expect(db, "closed failed", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 1");
-    expect(db, "failed killed",
-           "SELECT concat_ws(' ', detail ->> 'outcome', detail ->> 'reason') FROM tocsin.audit"
-           " WHERE crisis = 1 AND kind = 'action_finished'");
+    th_expect_value(db, "closed failed", "SELECT status || ' ' || outcome FROM tocsin.crises WHERE id = 1");
+    th_expect_value(db, "failed killed",
+                    "SELECT concat_ws(' ', detail ->> 'outcome', detail ->> 'reason') FROM tocsin.audit"
+                    " WHERE crisis = 1 AND kind = 'action_finished'");
     th_rmtree(dir);
     free(dir);
     th_db_drop(db);
@@ -1173,13 +1172,15 @@ static void load_votes(const char *db)
 
 static void check_votes(const char *db)
 {
-    expect(db, "1000", "SELECT count(*) FROM tocsin.commands WHERE kind = 'vote' AND result = 'applied'");
-    expect(db, "1000", "SELECT count(*) FROM tocsin.audit WHERE kind = 'vote'");
-    expect(db, "1000",
-           "SELECT count(DISTINCT (crisis, detail ->> 'party', detail ->> 'vote')) FROM tocsin.audit"
-           " WHERE kind = 'vote'");
-    expect(db, "100", "SELECT count(*) FROM tocsin.crises WHERE status = 'closed' AND outcome = 'resolved'");
-    expect(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
+    th_expect_value(db, "1000",
+                    "SELECT count(*) FROM tocsin.commands WHERE kind = 'vote' AND result = 'applied'");
+    th_expect_value(db, "1000", "SELECT count(*) FROM tocsin.audit WHERE kind = 'vote'");
+    th_expect_value(db, "1000",
+                    "SELECT count(DISTINCT (crisis, detail ->> 'party', detail ->> 'vote')) FROM tocsin.audit"
+                    " WHERE kind = 'vote'");
+    th_expect_value(db, "100",
+                    "SELECT count(*) FROM tocsin.crises WHERE status = 'closed' AND outcome = 'resolved'");
+    th_expect_value(db, "0", "SELECT count(*) FROM tocsin.audit_verify()");
 }
 
 static void test_engine_three_engines_apply_each_vote_once(void **state)
@@ -1238,12 +1239,13 @@ static void test_engine_chains_beside_another_writer(void **state)
     th_run_free(&ra);
     th_run_free(&rb);
     check_votes(db);
-    expect(db, "300", "SELECT count(*) FROM tocsin.audit WHERE kind = 'note'");
-    expect(db, "0",
-           "SELECT count(*) FROM tocsin.crises c"
-           " WHERE c.audit_seq <> (SELECT count(*) FROM tocsin.audit a WHERE a.crisis = c.id)"
-           "    OR c.audit_hash IS DISTINCT FROM (SELECT a.hash FROM tocsin.audit a WHERE a.crisis = c.id"
-           "                                      ORDER BY a.seq DESC LIMIT 1)");
+    th_expect_value(db, "300", "SELECT count(*) FROM tocsin.audit WHERE kind = 'note'");
+    th_expect_value(
+        db, "0",
+        "SELECT count(*) FROM tocsin.crises c"
+        " WHERE c.audit_seq <> (SELECT count(*) FROM tocsin.audit a WHERE a.crisis = c.id)"
+        "    OR c.audit_hash IS DISTINCT FROM (SELECT a.hash FROM tocsin.audit a WHERE a.crisis = c.id"
+        "                                      ORDER BY a.seq DESC LIMIT 1)");
     th_db_drop(db);
 }
 

@@ -39,28 +39,6 @@ static const char ladder[] =
     "           \"next\": {\"approved\": \"done\", \"rejected\": \"done\", \"timeout\": \"done\"}},\n"
     "  \"done\": {\"type\": \"end\"}}}\n";
 
-static void run_ok(const char *db, const char *const *args)
-{
-    th_run r;
-    th_tocsin(&r, db, args);
-    if (r.status != 0)
-        fail_msg("tocsin %s %s: exit %d: %s", args[0], args[1] ? args[1] : "", r.status, r.err);
-    th_run_free(&r);
-}
-
-static void expect(const char *db, const char *expected, const char *fmt, ...)
-{
-    char sql[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    char *got = th_query_value(db, sql);
-    if (got == NULL || strcmp(got, expected) != 0)
-        fail_msg("%s\n  expected: %s\n  got:      %s", sql, expected, got ? got : "(null)");
-    free(got);
-}
-
 /* A database with the ladder playbook and contacts on council/KZ (e-mail) and council/RU (e-mail and a
  * webhook); none on council/AM. */
 static char *ladder_db(void)
@@ -70,14 +48,14 @@ static char *ladder_db(void)
     th_write_file(dir, "ladder.json", ladder);
     char path[4200];
     snprintf(path, sizeof path, "%s/ladder.json", dir);
-    run_ok(db, (const char *[]){"playbook", "load", path, NULL});
+    th_run_ok(db, (const char *[]){"playbook", "load", path, NULL});
     th_rmtree(dir);
     free(dir);
-    run_ok(db, (const char *[]){"contact", "add", "council/KZ", "--email", "duty@mfa.kz", "--tz",
-                                "Asia/Almaty", NULL});
-    run_ok(db, (const char *[]){"contact", "add", "council/RU", "--email", "duty@mid.ru", NULL});
-    run_ok(db,
-           (const char *[]){"contact", "add", "council/RU", "--webhook", WEBHOOK, "--format", "slack", NULL});
+    th_run_ok(db, (const char *[]){"contact", "add", "council/KZ", "--email", "duty@mfa.kz", "--tz",
+                                   "Asia/Almaty", NULL});
+    th_run_ok(db, (const char *[]){"contact", "add", "council/RU", "--email", "duty@mid.ru", NULL});
+    th_run_ok(db, (const char *[]){"contact", "add", "council/RU", "--webhook", WEBHOOK, "--format", "slack",
+                                   NULL});
     return db;
 }
 
@@ -125,7 +103,7 @@ static void test_notifications_contacts_add_list_remove(void **state)
                      (const char *[]){"contact", "add", "council/KZ", "--webhook",
                                       "https://hooks.example.com/sec ret", NULL},
                      NULL, "https://hooks.example.com/…");
-    expect(db, "2", "SELECT count(*) FROM tocsin.contacts");
+    th_expect_value(db, "2", "SELECT count(*) FROM tocsin.contacts");
     /* The database refuses what the CLI would, for callers that are not the CLI. */
     char *none = th_sql_as(db, "tocsin", NULL,
                            "SELECT tocsin.contact_add('council/KZ', 'email', 'not an address', NULL, NULL)",
@@ -171,14 +149,14 @@ static void test_notifications_contacts_add_list_remove(void **state)
     th_expect_tocsin(db, role, 5, (const char *[]){"contact", "remove", "council/KZ", NULL}, NULL, NULL);
     none = th_sql_as(db, role, NULL, "SELECT address FROM tocsin.contacts", "permission denied");
     free(none);
-    expect(db, "2", "SELECT count(*) FROM tocsin.contacts");
+    th_expect_value(db, "2", "SELECT count(*) FROM tocsin.contacts");
 
     th_expect_tocsin(db, NULL, 0, (const char *[]){"contact", "remove", "council/KZ", "duty@mfa.kz", NULL},
                      "1 contact removed", NULL);
     th_expect_tocsin(db, NULL, 4, (const char *[]){"contact", "remove", "council/KZ", NULL}, NULL,
                      "no contact");
     th_expect_tocsin(db, NULL, 0, (const char *[]){"contact", "remove", "council", NULL}, NULL, NULL);
-    expect(db, "0", "SELECT count(*) FROM tocsin.contacts");
+    th_expect_value(db, "0", "SELECT count(*) FROM tocsin.contacts");
     th_db_drop(db);
 }
 
@@ -186,43 +164,46 @@ static void test_notifications_outbox_tells_only_non_responders(void **state)
 {
     (void)state;
     char *db = ladder_db();
-    run_ok(db, (const char *[]){"trigger", "ladder", "--no-wait", NULL});
-    run_ok(db, (const char *[]){"engine", "--once", "--no-deliveries", NULL});
+    th_run_ok(db, (const char *[]){"trigger", "ladder", "--no-wait", NULL});
+    th_run_ok(db, (const char *[]){"engine", "--once", "--no-deliveries", NULL});
     /* The vote requested of every seat: one delivery per contact, 'no contact' for AM. */
-    expect(db,
-           "council/AM none no contact 0|council/KZ email queued 0|council/RU email queued 0|"
-           "council/RU webhook queued 0",
-           "SELECT string_agg(seat || ' ' || channel || ' ' || status || ' ' || level, '|' ORDER BY seat, "
-           "channel)"
-           "  FROM tocsin.notifications");
+    th_expect_value(
+        db,
+        "council/AM none no contact 0|council/KZ email queued 0|council/RU email queued 0|"
+        "council/RU webhook queued 0",
+        "SELECT string_agg(seat || ' ' || channel || ' ' || status || ' ' || level, '|' ORDER BY seat, "
+        "channel)"
+        "  FROM tocsin.notifications");
     vote(db, "KZ");
-    run_ok(db, (const char *[]){"engine", "--once", "--no-deliveries", NULL});
+    th_run_ok(db, (const char *[]){"engine", "--once", "--no-deliveries", NULL});
     th_exec(db, "UPDATE tocsin.timers SET due = now() WHERE key = 'vote#1:level1'");
-    run_ok(db, (const char *[]){"engine", "--once", "--no-deliveries", NULL});
-    expect(db, "1", "SELECT count(*) FROM tocsin.escalations");
+    th_run_ok(db, (const char *[]){"engine", "--once", "--no-deliveries", NULL});
+    th_expect_value(db, "1", "SELECT count(*) FROM tocsin.escalations");
     /* Level 1: KZ voted and is not told; RU by both its contacts; AM has none. */
-    expect(db, "council/AM none no contact|council/RU email queued|council/RU webhook queued",
-           "SELECT string_agg(seat || ' ' || channel || ' ' || status, '|' ORDER BY seat, channel)"
-           "  FROM tocsin.notifications WHERE level = 1");
+    th_expect_value(db, "council/AM none no contact|council/RU email queued|council/RU webhook queued",
+                    "SELECT string_agg(seat || ' ' || channel || ' ' || status, '|' ORDER BY seat, channel)"
+                    "  FROM tocsin.notifications WHERE level = 1");
     /* Each delivery names its audit event, and its payload what to say to that seat. */
-    expect(
+    th_expect_value(
         db, "3",
         "SELECT count(*) FROM tocsin.notifications n JOIN tocsin.audit a ON a.crisis = n.crisis AND a.seq ="
         " n.audit_seq WHERE n.level = 1 AND a.kind = 'notified' AND a.detail ->> 'why' = 'escalated'"
         "  AND NOT a.detail ? 'notices'");
-    expect(db,
-           "1|Deploy the force?|ladder|vote|council/RU|escalated|1|unknown|actual|t|tocsin vote 1 "
-           "approve|reject|abstain --state vote --party RU",
-           "SELECT concat_ws('|', payload ->> 'crisis', payload ->> 'state_title', payload ->> 'playbook',"
-           "  payload ->> 'state', payload ->> 'seat', payload ->> 'why', payload ->> 'level', payload ->> "
-           "'severity',"
-           "  payload ->> 'mode', payload ->> 'deadline' LIKE '____-__-__T__:__:__%%Z', payload ->> 'act')"
-           "  FROM tocsin.notifications WHERE level = 1 AND channel = 'email'");
-    expect(db, "t", "SELECT payload ? 'title' AND payload ? 'deadline' FROM tocsin.notifications LIMIT 1");
-    expect(db, "council/RU webhook " WEBHOOK " slack",
-           "SELECT concat_ws(' ', seat, channel, address, format) FROM tocsin.notifications"
-           " WHERE level = 1 AND channel = 'webhook'");
-    expect(db, "Asia/Almaty", "SELECT tz FROM tocsin.notifications WHERE seat = 'council/KZ'");
+    th_expect_value(
+        db,
+        "1|Deploy the force?|ladder|vote|council/RU|escalated|1|unknown|actual|t|tocsin vote 1 "
+        "approve|reject|abstain --state vote --party RU",
+        "SELECT concat_ws('|', payload ->> 'crisis', payload ->> 'state_title', payload ->> 'playbook',"
+        "  payload ->> 'state', payload ->> 'seat', payload ->> 'why', payload ->> 'level', payload ->> "
+        "'severity',"
+        "  payload ->> 'mode', payload ->> 'deadline' LIKE '____-__-__T__:__:__%%Z', payload ->> 'act')"
+        "  FROM tocsin.notifications WHERE level = 1 AND channel = 'email'");
+    th_expect_value(db, "t",
+                    "SELECT payload ? 'title' AND payload ? 'deadline' FROM tocsin.notifications LIMIT 1");
+    th_expect_value(db, "council/RU webhook " WEBHOOK " slack",
+                    "SELECT concat_ws(' ', seat, channel, address, format) FROM tocsin.notifications"
+                    " WHERE level = 1 AND channel = 'webhook'");
+    th_expect_value(db, "Asia/Almaty", "SELECT tz FROM tocsin.notifications WHERE seat = 'council/KZ'");
     th_expect_tocsin(db, NULL, 0, (const char *[]){"audit", "verify", NULL}, NULL, NULL);
     th_db_drop(db);
 }
@@ -231,8 +212,8 @@ static void test_notifications_outbox_survives_an_engine_killed_after_its_commit
 {
     (void)state;
     char *db = ladder_db();
-    run_ok(db, (const char *[]){"trigger", "ladder", "--no-wait", NULL});
-    run_ok(db, (const char *[]){"engine", "--once", "--no-deliveries", NULL});
+    th_run_ok(db, (const char *[]){"trigger", "ladder", "--no-wait", NULL});
+    th_run_ok(db, (const char *[]){"engine", "--once", "--no-deliveries", NULL});
     th_exec(db, "UPDATE tocsin.timers SET due = now() + interval '300 ms' WHERE key = 'vote#1:level1'");
     th_proc *engine = th_tocsin_start(db, (const char *[]){"engine", "--no-deliveries", NULL});
     char *escalated = NULL;
@@ -251,9 +232,9 @@ static void test_notifications_outbox_survives_an_engine_killed_after_its_commit
     assert_non_null(escalated);
     free(escalated);
     /* The deliveries were committed with the escalation: queued for whoever delivers next. */
-    expect(db, "4|3",
-           "SELECT count(*) || '|' || count(*) FILTER (WHERE status = 'queued')"
-           "  FROM tocsin.notifications WHERE level = 1");
+    th_expect_value(db, "4|3",
+                    "SELECT count(*) || '|' || count(*) FILTER (WHERE status = 'queued')"
+                    "  FROM tocsin.notifications WHERE level = 1");
     th_db_drop(db);
 }
 
@@ -261,8 +242,8 @@ static void test_notifications_json_and_who_reads_them(void **state)
 {
     (void)state;
     char *db = ladder_db();
-    run_ok(db, (const char *[]){"trigger", "ladder", "--no-wait", NULL});
-    run_ok(db, (const char *[]){"engine", "--once", "--no-deliveries", NULL});
+    th_run_ok(db, (const char *[]){"trigger", "ladder", "--no-wait", NULL});
+    th_run_ok(db, (const char *[]){"engine", "--once", "--no-deliveries", NULL});
 
     th_run r;
     th_tocsin(&r, db, (const char *[]){"notifications", "1", "--json", NULL});
@@ -296,8 +277,8 @@ static void test_notifications_json_and_who_reads_them(void **state)
     char kz[64], outsider[64];
     snprintf(kz, sizeof kz, "notify_kz_%ld", (long)getpid());
     snprintf(outsider, sizeof outsider, "notify_outsider_%ld", (long)getpid());
-    run_ok(db, (const char *[]){"actor", "add", kz, "--seat", "council/KZ", "--login", NULL});
-    run_ok(db, (const char *[]){"actor", "add", outsider, "--observer", "INTERPOL", "--login", NULL});
+    th_run_ok(db, (const char *[]){"actor", "add", kz, "--seat", "council/KZ", "--login", NULL});
+    th_run_ok(db, (const char *[]){"actor", "add", outsider, "--observer", "INTERPOL", "--login", NULL});
     th_expect_tocsin(db, kz, 0, (const char *[]){"notifications", "1", "--json", NULL},
                      "\"https://hooks.example.com/…\"", NULL);
     char *info = th_conninfo_as(db, kz);

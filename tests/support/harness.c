@@ -442,3 +442,25 @@ char *th_read_file(const char *path)
     text[used] = '\0';
     return text;
 }
+
+void th_expect_value(const char *db, const char *expected, const char *fmt, ...)
+{
+    char sql[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    char *got = th_query_value(db, sql);
+    if (got == NULL || strcmp(got, expected) != 0)
+        fail_msg("%s\n  expected: %s\n  got:      %s", sql, expected, got ? got : "(null)");
+    free(got);
+}
+
+void th_run_ok(const char *db, const char *const *args)
+{
+    th_run r;
+    th_tocsin(&r, db, args);
+    if (r.status != 0)
+        fail_msg("tocsin %s %s: exit %d: %s", args[0], args[1] ? args[1] : "", r.status, r.err);
+    th_run_free(&r);
+}

@@ -93,6 +93,13 @@ PGconn *th_connect(const char *conninfo);
 /* Runs sql on conninfo and returns the first column of the first row (NULL for none or NULL); free(). */
 char *th_query_value(const char *conninfo, const char *sql);
 
+/* Fails the test unless the first value of the query (printf-style) on db is expected. */
+void th_expect_value(const char *db, const char *expected, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Runs `tocsin ARGS...` on db and fails the test, with its stderr, unless it exits 0. */
+void th_run_ok(const char *db, const char *const *args);
+
 /* Runs sql, failing the test unless it succeeds. */
 void th_exec(const char *conninfo, const char *sql);
 
