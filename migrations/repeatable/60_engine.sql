@@ -11,26 +11,40 @@
 -- locked FOR NO KEY UPDATE SKIP LOCKED: other engines are kept out, but a
 -- command submitted meanwhile to a crisis of the batch does not wait. The
 -- candidates are the crises of the oldest pending commands and the earliest
--- due timers, read in index order, so a claim costs the same with any backlog
--- and drains it in order.
+-- due timers, read in index order, so a claim costs the same with any backlog.
+-- They are taken in turns, the oldest command's crisis, the earliest timer's,
+-- the next command's, and so on: when a thousand deadlines fall due at once,
+-- a vote cast meanwhile goes into the next batch rather than behind them all,
+-- and a flood of votes leaves half of each batch to the deadlines. Each
+-- source drains in its own order.
 CREATE OR REPLACE FUNCTION tocsin.claim_batch(p_limit integer, p_now timestamptz, p_skip bigint[]) RETURNS bigint[]
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, tocsin, pg_temp SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
     v_ids bigint[];
 BEGIN
+    WITH commanded AS (
+        SELECT k.crisis, row_number() OVER (ORDER BY min(k.seq)) * 2 AS turn
+          FROM (SELECT k.crisis, k.seq FROM tocsin.commands k
+                 WHERE k.applied_at IS NULL AND k.crisis <> ALL (p_skip)
+                 ORDER BY k.seq LIMIT p_limit * 8) k
+         GROUP BY k.crisis
+    ), due AS (
+        SELECT t.crisis, row_number() OVER (ORDER BY min(t.due)) * 2 + 1 AS turn
+          FROM (SELECT t.crisis, t.due FROM tocsin.timers t
+                 WHERE t.due <= p_now AND t.crisis <> ALL (p_skip)
+                 ORDER BY t.due LIMIT p_limit * 8) t
+         GROUP BY t.crisis
+    ), candidates AS (
+        SELECT w.crisis, min(w.turn) AS turn
+          FROM (SELECT * FROM commanded UNION ALL SELECT * FROM due) w
+         GROUP BY w.crisis
+    )
     SELECT array_agg(x.id ORDER BY x.id) INTO v_ids
       FROM (SELECT c.id
               FROM tocsin.crises c
-             WHERE c.id IN (SELECT k.crisis
-                              FROM (SELECT k.crisis FROM tocsin.commands k
-                                     WHERE k.applied_at IS NULL AND k.crisis <> ALL (p_skip)
-                                     ORDER BY k.seq LIMIT p_limit * 8) k
-                            UNION
-                            SELECT t.crisis
-                              FROM (SELECT t.crisis FROM tocsin.timers t
-                                     WHERE t.due <= p_now AND t.crisis <> ALL (p_skip)
-                                     ORDER BY t.due LIMIT p_limit * 8) t)
+              JOIN candidates w ON w.crisis = c.id
+             ORDER BY w.turn
              LIMIT p_limit
                FOR NO KEY UPDATE OF c SKIP LOCKED) x;
     RETURN v_ids;

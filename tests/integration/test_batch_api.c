@@ -6,7 +6,7 @@
  * tocsin.commit_batch() refuses a crisis whose revision moved; a batch sends
  * one NOTIFY tocsin_applied naming all of its crises; take() and next_due()
  * pass over the crises an engine set aside, in the claim and in the next due
- * time; with p_notify false, submit() and commit_batch() leave the NOTIFY to
+ * time; a claim shares a batch between commands and due timers; with p_notify false, submit() and commit_batch() leave the NOTIFY to
  * their caller, which sends it after the commit.
  */
 #include <setjmp.h>
@@ -129,6 +129,51 @@ static void test_take_and_next_due_pass_over_crises_set_aside(void **state)
     th_db_drop(db);
 }
 
+/*
+ * A thousand deadlines falling due at once must not hold up a vote cast
+ * meanwhile: a claim takes the crises of commands and of due timers in turns,
+ * each source in its own order (the oldest command, the earliest timer).
+ */
+static void test_take_shares_a_batch_between_commands_and_due_timers(void **state)
+{
+    (void)state;
+    char *db = two_pending_crises();
+    PGconn *a = th_connect(db);
+    /* 300 more crises, each with a timer due; the higher the id, the earlier the timer. */
+    PQclear(must(a,
+                 "INSERT INTO tocsin.crises (playbook, version, title, parties, state)"
+                 " SELECT playbook, version, title, parties, state FROM tocsin.crises, generate_series(1, 300)"
+                 "  WHERE id = 1",
+                 PGRES_COMMAND_OK));
+    PQclear(must(a,
+                 "INSERT INTO tocsin.timers (crisis, key, due)"
+                 " SELECT id, 'late', now() - make_interval(secs => id) FROM tocsin.crises WHERE id > 2",
+                 PGRES_COMMAND_OK));
+    PQclear(must(a, "BEGIN", PGRES_COMMAND_OK));
+    PGresult *res = must(a, "SELECT string_agg(id::text, ',' ORDER BY id) FROM tocsin.take(10, now(), '{}')",
+                         PGRES_TUPLES_OK);
+    /* Both commanded crises, and the eight whose timers fell due first. */
+    assert_string_equal(PQgetvalue(res, 0, 0), "1,2,295,296,297,298,299,300,301,302");
+    PQclear(res);
+    PQclear(must(a, "ROLLBACK", PGRES_COMMAND_OK));
+
+    /* With 300 commands pending as well, half of a batch still goes to the deadlines. */
+    PQclear(must(a,
+                 "INSERT INTO tocsin.commands (crisis, kind, actor, login, args)"
+                 " SELECT id, 'cancel', current_user, current_user, '{\"reason\": \"drill\"}'"
+                 "  FROM tocsin.crises WHERE id > 2 ORDER BY id",
+                 PGRES_COMMAND_OK));
+    PQclear(must(a, "BEGIN", PGRES_COMMAND_OK));
+    res = must(a, "SELECT string_agg(id::text, ',' ORDER BY id) FROM tocsin.take(10, now(), '{}')",
+               PGRES_TUPLES_OK);
+    /* Commands: crises 1, 2, 3, 4, 5 (oldest first); timers: 302 down to 298. */
+    assert_string_equal(PQgetvalue(res, 0, 0), "1,2,3,4,5,298,299,300,301,302");
+    PQclear(res);
+    PQclear(must(a, "ROLLBACK", PGRES_COMMAND_OK));
+    PQfinish(a);
+    th_db_drop(db);
+}
+
 static void test_commit_batch_refuses_a_moved_revision(void **state)
 {
     (void)state;
@@ -233,6 +278,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_take_claims_work_and_seats_and_skips_what_is_held),
         cmocka_unit_test(test_take_and_next_due_pass_over_crises_set_aside),
+        cmocka_unit_test(test_take_shares_a_batch_between_commands_and_due_timers),
         cmocka_unit_test(test_commit_batch_refuses_a_moved_revision),
         cmocka_unit_test(test_one_notification_per_batch),
         cmocka_unit_test(test_notify_after_commit),
