@@ -138,21 +138,22 @@ static void work_cb(uv_work_t *w)
                                          &n->taken_count, &l->err);
         return;
     }
-    /* Each outcome on its own: one that cannot be recorded (its lease ended and another engine took it)
-     * does not keep the others from being recorded. */
-    for (size_t i = 0; i < n->recording_count; i++) {
+    /* All outcomes in one statement; one that cannot be recorded (its lease ended and another engine
+     * recorded it) does not keep the others from being recorded. */
+    size_t count = n->recording_count;
+    tc_delivery_outcome *outcomes = tc_xcalloc(count, sizeof *outcomes);
+    tc_error *results = tc_xcalloc(count, sizeof *results);
+    for (size_t i = 0; i < count; i++) {
         const outcome *o = &n->recording[i];
-        tc_error one;
-        tc_error_init(&one);
-        int rc = tc_store_record_delivery(l->conn, o->id, o->ok, o->error, o->retry_at_ms, &one);
-        if (rc == TC_EUNAVAIL) {
-            l->rc = rc;
-            l->err = one;
-            return;
-        }
-        if (rc != 0)
-            tc_log(TC_LOG_WARN, "cannot record a delivery", "delivery", o->id, "reason", one.text, NULL);
+        outcomes[i] = (tc_delivery_outcome){o->id, o->ok, o->error, o->retry_at_ms};
     }
+    l->rc = tc_store_record_deliveries(l->conn, outcomes, count, results, &l->err);
+    for (size_t i = 0; l->rc == 0 && i < count; i++)
+        if (results[i].code != 0)
+            tc_log(TC_LOG_WARN, "cannot record a delivery", "delivery", outcomes[i].id, "reason",
+                   results[i].text, NULL);
+    free(outcomes);
+    free(results);
 }
 
 /* ---- sending, on the loop ---- */

@@ -7,8 +7,8 @@
  * time: one takes the due deliveries under a lease (tocsin.take_deliveries:
  * another engine skips them; those of an engine that died are due again when
  * the lease ends), the other records the outcomes ended so far
- * (tocsin.record_delivery: sent, queued again at the retry schedule's time,
- * or failed; each in the crisis's audit, a commit each), so that the next
+ * (tocsin.record_deliveries: sent, queued again at the retry schedule's time,
+ * or failed; each in its crisis's audit, all in one statement), so that the next
  * take is made and sent while earlier outcomes are recorded (with one
  * connection, recording a take's 100 outcomes held up the next take: 1,000
  * escalations due at once reached their receiver in 0.7 s instead of 0.3,

@@ -60,19 +60,54 @@ void tc_outbox_deliveries_free(tc_outbox_delivery *deliveries, size_t count)
     free(deliveries);
 }
 
-int tc_store_record_delivery(PGconn *conn, const char *id, int ok, const char *error, int64_t retry_at_ms,
-                             tc_error *err)
+int tc_store_record_deliveries(PGconn *conn, const tc_delivery_outcome *outcomes, size_t count,
+                               tc_error *results, tc_error *err)
 {
-    char retry[32];
-    snprintf(retry, sizeof retry, "%lld", (long long)retry_at_ms);
-    const char *params[4] = {id, ok ? "true" : "false", ok ? NULL : error,
-                             (!ok && retry_at_ms > 0) ? retry : NULL};
-    PGresult *res = tc_db_query(conn,
-                                "SELECT tocsin.record_delivery($1::uuid, $2::boolean, $3,"
-                                " to_timestamp($4::bigint / 1000.0))",
-                                4, params, "cannot record the delivery", err);
+    for (size_t i = 0; i < count; i++)
+        tc_error_init(&results[i]);
+    if (count == 0)
+        return 0;
+    json_t *all = json_array();
+    for (size_t i = 0; i < count; i++) {
+        const tc_delivery_outcome *o = &outcomes[i];
+        json_t *one = json_pack("{s:s, s:b}", "delivery", o->id, "ok", o->ok);
+        if (!o->ok && o->error != NULL)
+            json_object_set_new(one, "error", json_string(o->error));
+        if (!o->ok && o->retry_at_ms > 0)
+            json_object_set_new(one, "next_at_ms", json_integer(o->retry_at_ms));
+        json_array_append_new(all, one);
+    }
+    char *text = json_dumps(all, JSON_COMPACT);
+    json_decref(all);
+    const char *params[1] = {text};
+    PGresult *res = tc_db_query(conn, "SELECT refusal_code, refusal FROM tocsin.record_deliveries($1::jsonb)",
+                                1, params, "cannot record deliveries", err);
+    free(text);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
+    int rows = PQntuples(res);
+    if ((size_t)rows != count) {
+        PQclear(res);
+        return tc_error_set(err, TC_EFAILED, "cannot record deliveries: %zu outcomes gave %d rows", count,
+                            rows);
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (PQgetisnull(res, (int)i, 0))
+            continue;
+        int code = strcmp(PQgetvalue(res, (int)i, 0), "TC004") == 0 ? TC_ENOTFOUND : TC_ECONFLICT;
+        tc_error_set(&results[i], code, "%s", PQgetvalue(res, (int)i, 1));
+    }
     PQclear(res);
+    return 0;
+}
+
+int tc_store_record_delivery(PGconn *conn, const tc_delivery_outcome *outcome, tc_error *err)
+{
+    tc_error result;
+    int rc = tc_store_record_deliveries(conn, outcome, 1, &result, err);
+    if (rc != 0)
+        return rc;
+    if (result.code != 0)
+        return tc_error_set(err, result.code, "%s", result.text);
     return 0;
 }

@@ -39,14 +39,28 @@ int tc_store_take_deliveries(PGconn *conn, int limit, int lease_seconds, tc_outb
 
 void tc_outbox_deliveries_free(tc_outbox_delivery *deliveries, size_t count);
 
+/* How one attempt of a delivery ended. */
+typedef struct tc_delivery_outcome {
+    const char *id; /* the delivery's uuid */
+    int ok;
+    const char *error;   /* why it failed; NULL when ok */
+    int64_t retry_at_ms; /* when to try again (epoch milliseconds), or 0: failed for good */
+} tc_delivery_outcome;
+
 /*
- * Records how an attempt of delivery id ended: ok, or failed with error and
- * tried again at retry_at_ms (epoch milliseconds), or never again (retry_at_ms
- * 0: failed). Appends `delivered` or `delivery_failed` to the crisis's audit
- * (tocsin.record_delivery). TC_ENOTFOUND for an unknown id, TC_ECONFLICT for a
- * delivery no longer queued.
+ * Records how count attempts ended, in one statement (tocsin.record_deliveries):
+ * sent, failed and tried again at retry_at_ms, or failed for good; each
+ * appends `delivered` or `delivery_failed` to its crisis's audit. results (an
+ * array of count) says for each whether it was recorded (code 0) or why not:
+ * TC_ENOTFOUND for an unknown id, TC_ECONFLICT for a delivery no longer queued
+ * (its lease ended and another engine recorded it); the others are recorded
+ * all the same. Returns nonzero, with err set and nothing recorded, only when
+ * the statement failed as a whole (TC_EUNAVAIL when the database is gone).
  */
-int tc_store_record_delivery(PGconn *conn, const char *id, int ok, const char *error, int64_t retry_at_ms,
-                             tc_error *err);
+int tc_store_record_deliveries(PGconn *conn, const tc_delivery_outcome *outcomes, size_t count,
+                               tc_error *results, tc_error *err);
+
+/* One outcome: its refusal, if any, is the returned code and err's text. */
+int tc_store_record_delivery(PGconn *conn, const tc_delivery_outcome *outcome, tc_error *err);
 
 #endif

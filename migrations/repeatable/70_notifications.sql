@@ -142,51 +142,88 @@ BEGIN
 END
 $$;
 
--- Records how one attempt of a delivery ended: sent (p_ok), or failed with
--- p_error, to be tried again at p_next_at, or never (p_next_at NULL: failed
--- for good). attempts counts it. The attempt's end goes into the crisis's
--- audit as `delivered` or `delivery_failed` (detail: the delivery's id, seat,
--- channel, address as those who are not tocsin_admin see it, attempt, error,
--- retry_at), inserted without its links: the audit's trigger chains it under
--- the crisis row's lock. A delivery that is not queued (recorded already) is
--- TC006; an unknown one TC004. Returns the delivery's new status.
-CREATE OR REPLACE FUNCTION tocsin.record_delivery(p_id uuid, p_ok boolean, p_error text, p_next_at timestamptz)
-RETURNS text
+-- Records how attempts of deliveries ended, many in one statement:
+-- p_outcomes is [{"delivery": uuid, "ok": bool, "error": text, "next_at_ms":
+-- epoch ms}, ...]: sent (ok), or failed with error, to be tried again at
+-- next_at_ms, or never (no next_at_ms: failed for good). attempts counts it.
+-- Each attempt's end goes into its crisis's audit as `delivered` or
+-- `delivery_failed` (detail: the delivery's id, seat, channel, address as
+-- those who are not tocsin_admin see it, attempt, error, retry_at), inserted
+-- without its links: the audit's trigger chains them one by one under each
+-- crisis row's lock, taken in crisis order (as every writer takes them, so
+-- two recorders never wait for each other in a circle). One row per outcome,
+-- in the order given: its new status, or why it was not recorded (refusal):
+-- it is unknown (refusal_code TC004) or not queued any more, recorded already
+-- by an engine whose lease it outlived (TC006); the others are recorded all
+-- the same. Malformed input is TC003 and records nothing.
+DROP FUNCTION IF EXISTS tocsin.record_delivery(uuid, boolean, text, timestamptz);
+CREATE OR REPLACE FUNCTION tocsin.record_deliveries(p_outcomes jsonb)
+RETURNS TABLE (delivery uuid, status text, refusal_code text, refusal text)
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, tocsin, pg_temp AS $$
+#variable_conflict use_column
 DECLARE
     v_role name := tocsin.acting_role();
-    v_row tocsin.notifications;
-    v_status text;
-    v_error text := CASE WHEN p_ok THEN NULL ELSE left(coalesce(p_error, 'failed'), 4000) END;
 BEGIN
     IF NOT tocsin.member_of(v_role, 'tocsin_engine') AND NOT tocsin.is_admin(v_role) THEN
         RAISE EXCEPTION '% may not record deliveries (only an engine may)', v_role USING ERRCODE = 'TC005';
     END IF;
-    IF p_ok IS NULL THEN
-        RAISE EXCEPTION 'record_delivery needs p_ok' USING ERRCODE = 'TC003';
+    IF jsonb_typeof(p_outcomes) IS DISTINCT FROM 'array'
+       OR EXISTS (SELECT 1 FROM jsonb_array_elements(p_outcomes) o
+                   WHERE jsonb_typeof(o) <> 'object'
+                      OR jsonb_typeof(o -> 'delivery') IS DISTINCT FROM 'string'
+                      OR jsonb_typeof(o -> 'ok') IS DISTINCT FROM 'boolean'
+                      OR jsonb_typeof(coalesce(o -> 'error', 'null')) NOT IN ('string', 'null')
+                      OR jsonb_typeof(coalesce(o -> 'next_at_ms', 'null')) NOT IN ('number', 'null')) THEN
+        RAISE EXCEPTION 'record_deliveries needs an array of {"delivery", "ok", "error", "next_at_ms"}'
+            USING ERRCODE = 'TC003';
     END IF;
-    SELECT * INTO v_row FROM tocsin.notifications n WHERE n.delivery = p_id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no delivery %', p_id USING ERRCODE = 'TC004';
+    IF (SELECT count(*) <> count(DISTINCT o ->> 'delivery') FROM jsonb_array_elements(p_outcomes) o) THEN
+        RAISE EXCEPTION 'record_deliveries was given an outcome of one delivery twice' USING ERRCODE = 'TC003';
     END IF;
-    IF v_row.status <> 'queued' THEN
-        RAISE EXCEPTION 'delivery % is % already', p_id, v_row.status USING ERRCODE = 'TC006';
-    END IF;
-    v_status := CASE WHEN p_ok THEN 'sent' WHEN p_next_at IS NOT NULL THEN 'queued' ELSE 'failed' END;
-    UPDATE tocsin.notifications n
-       SET status = v_status, attempts = n.attempts + 1, last_error = v_error,
-           next_at = CASE WHEN v_status = 'queued' THEN p_next_at END,
-           sent_at = CASE WHEN p_ok THEN clock_timestamp() END
-     WHERE n.id = v_row.id;
-    INSERT INTO tocsin.audit (crisis, at, actor, login, kind, state, detail)
-    VALUES (v_row.crisis, clock_timestamp(), v_role, session_user,
-            CASE WHEN p_ok THEN 'delivered' ELSE 'delivery_failed' END, v_row.state,
-            jsonb_strip_nulls(jsonb_build_object(
-                'notification', v_row.delivery, 'seat', v_row.seat, 'channel', v_row.channel,
-                'address', tocsin.redact_address(v_row.channel, v_row.address), 'attempt', v_row.attempts + 1,
-                'level', v_row.level, 'error', v_error,
-                'retry_at', CASE WHEN v_status = 'queued' THEN p_next_at END)));
-    RETURN v_status;
+    RETURN QUERY
+    WITH outcome AS (
+        SELECT (o ->> 'delivery')::uuid AS delivery, (o ->> 'ok')::boolean AS ok, i,
+               CASE WHEN (o ->> 'ok')::boolean THEN NULL ELSE left(coalesce(o ->> 'error', 'failed'), 4000) END AS error,
+               to_timestamp((o ->> 'next_at_ms')::bigint / 1000.0) AS next_at
+          FROM jsonb_array_elements(p_outcomes) WITH ORDINALITY AS x(o, i)
+    ), ended AS (
+        SELECT n.id, n.crisis, n.delivery, n.seat, n.channel, n.address, n.level, n.state, n.attempts,
+               o.ok, o.error, o.next_at,
+               CASE WHEN o.ok THEN 'sent' WHEN o.next_at IS NOT NULL THEN 'queued' ELSE 'failed' END AS status
+          FROM tocsin.notifications n
+          JOIN outcome o ON o.delivery = n.delivery
+         WHERE n.status = 'queued'
+         ORDER BY n.crisis, n.id
+           FOR UPDATE OF n
+    ), updated AS (
+        UPDATE tocsin.notifications n
+           SET status = e.status, attempts = n.attempts + 1, last_error = e.error,
+               next_at = CASE WHEN e.status = 'queued' THEN e.next_at END,
+               sent_at = CASE WHEN e.ok THEN clock_timestamp() END
+          FROM ended e
+         WHERE n.id = e.id
+    ), audited AS (
+        INSERT INTO tocsin.audit (crisis, at, actor, login, kind, state, detail)
+        SELECT e.crisis, clock_timestamp(), v_role, session_user,
+               CASE WHEN e.ok THEN 'delivered' ELSE 'delivery_failed' END, e.state,
+               jsonb_strip_nulls(jsonb_build_object(
+                   'notification', e.delivery, 'seat', e.seat, 'channel', e.channel,
+                   'address', tocsin.redact_address(e.channel, e.address), 'attempt', e.attempts + 1,
+                   'level', e.level, 'error', e.error,
+                   'retry_at', CASE WHEN e.status = 'queued' THEN e.next_at END))
+          FROM ended e
+         ORDER BY e.crisis, e.id
+    )
+    SELECT o.delivery, e.status,
+           CASE WHEN e.id IS NOT NULL THEN NULL WHEN n.id IS NULL THEN 'TC004' ELSE 'TC006' END,
+           CASE WHEN e.id IS NOT NULL THEN NULL
+                WHEN n.id IS NULL THEN format('no delivery %s', o.delivery)
+                ELSE format('delivery %s is %s already', o.delivery,
+                            CASE WHEN n.status = 'queued' THEN 'recorded' ELSE n.status END) END
+      FROM outcome o
+      LEFT JOIN ended e ON e.delivery = o.delivery
+      LEFT JOIN tocsin.notifications n ON n.delivery = o.delivery
+     ORDER BY o.i;
 END
 $$;

@@ -42,5 +42,5 @@ GRANT EXECUTE ON FUNCTION tocsin.load_playbook_checked(text, jsonb), tocsin.acto
 GRANT EXECUTE ON FUNCTION tocsin.take(integer, timestamptz, bigint[]), tocsin.commit_batch(jsonb, boolean),
                           tocsin.next_due(bigint[]), tocsin.lock_crisis(bigint),
                           tocsin.record_set_aside(bigint, bigint, text, text, timestamptz),
-                          tocsin.take_deliveries(integer, integer), tocsin.record_delivery(uuid, boolean, text, timestamptz)
+                          tocsin.take_deliveries(integer, integer), tocsin.record_deliveries(jsonb)
    TO tocsin_engine;

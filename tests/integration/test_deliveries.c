@@ -2,8 +2,9 @@
  * The engine's side of delivering notifications, called directly through the
  * store as an engine would (engine/store/deliveries.h) against a real server:
  * take_deliveries leases what is due (two engines get disjoint deliveries,
- * and a lease that ends makes a delivery due again); record_delivery marks a
- * delivery sent, queued again or failed, counts the attempt and appends
+ * and a lease that ends makes a delivery due again); record_deliveries marks
+ * deliveries sent, queued again or failed in one statement (an unknown one
+ * refused on its own), counts the attempt and appends
  * `delivered` or `delivery_failed` to the crisis's audit, whose chain still
  * verifies; only an engine may call them.
  */
@@ -176,23 +177,32 @@ static void test_deliveries_record_writes_the_audit(void **state)
     assert_non_null(hook);
     assert_non_null(other);
 
-    /* Sent. */
-    assert_int_equal(tc_store_record_delivery(conn, mail->id, 1, NULL, 0, &err), 0);
+    /* Sent, failed to be tried again, failed for good, and one unknown: recorded in one statement, the
+     * unknown one refused on its own. */
+    const tc_delivery_outcome outcomes[] = {
+        {mail->id, 1, NULL, 0},
+        {"00000000-0000-0000-0000-000000000000", 1, NULL, 0},
+        {hook->id, 0, "HTTP 500 from hooks.example.com", (int64_t)4102444800000 /* 2100-01-01 */},
+        {other->id, 0, "550 no such user", 0},
+    };
+    tc_error results[4];
+    assert_int_equal(tc_store_record_deliveries(conn, outcomes, 4, results, &err), 0);
+    assert_int_equal(results[0].code, 0);
+    assert_int_equal(results[1].code, TC_ENOTFOUND);
+    assert_string_equal(results[1].text, "no delivery 00000000-0000-0000-0000-000000000000");
+    assert_int_equal(results[2].code, 0);
+    assert_int_equal(results[3].code, 0);
     th_expect_value(db, "sent 1 true",
                     "SELECT status || ' ' || attempts || ' ' || (sent_at IS NOT NULL)"
                     "  FROM tocsin.notifications WHERE delivery = '%s'",
                     mail->id);
     /* Failed, to be tried again: queued, with its error and when. */
-    assert_int_equal(tc_store_record_delivery(conn, hook->id, 0, "HTTP 500 from hooks.example.com",
-                                              (int64_t)4102444800000 /* 2100-01-01 */, &err),
-                     0);
     th_expect_value(
         db, "queued 1 HTTP 500 from hooks.example.com 2100",
         "SELECT status || ' ' || attempts || ' ' || last_error || ' ' || extract(year FROM next_at)"
         "  FROM tocsin.notifications WHERE delivery = '%s'",
         hook->id);
     /* Failed for good. */
-    assert_int_equal(tc_store_record_delivery(conn, other->id, 0, "550 no such user", 0, &err), 0);
     th_expect_value(db, "failed 1 false",
                     "SELECT status || ' ' || attempts || ' ' || (next_at IS NOT NULL)"
                     "  FROM tocsin.notifications WHERE delivery = '%s'",
@@ -217,15 +227,28 @@ static void test_deliveries_record_writes_the_audit(void **state)
     th_expect_tocsin(db, NULL, 0, (const char *[]){"audit", "1", NULL}, "delivered email to council/", NULL);
     th_expect_tocsin(db, NULL, 0, (const char *[]){"notifications", "1", NULL}, "550 no such user", NULL);
 
-    /* Recorded already: a conflict; unknown: not found. */
+    /* Recorded already: a conflict, which says so; unknown: not found. */
     tc_error_init(&err);
-    assert_int_equal(tc_store_record_delivery(conn, mail->id, 1, NULL, 0, &err), TC_ECONFLICT);
+    assert_int_equal(tc_store_record_delivery(conn, &outcomes[0], &err), TC_ECONFLICT);
+    char want[128];
+    snprintf(want, sizeof want, "delivery %s is sent already", mail->id);
+    assert_string_equal(err.text, want);
     tc_error_init(&err);
-    assert_int_equal(tc_store_record_delivery(conn, "00000000-0000-0000-0000-000000000000", 1, NULL, 0, &err),
-                     TC_ENOTFOUND);
+    assert_int_equal(tc_store_record_delivery(conn, &outcomes[1], &err), TC_ENOTFOUND);
+    /* Malformed outcomes, or one delivery twice, record nothing. */
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT * FROM tocsin.record_deliveries('[{\"delivery\": \"%s\", \"ok\": \"yes\"}]')", hook->id);
+    free(th_sql_as(db, "tocsin", "SET ROLE tocsin_engine", sql, "needs an array of"));
+    snprintf(sql, sizeof sql,
+             "SELECT * FROM tocsin.record_deliveries('[{\"delivery\": \"%s\", \"ok\": false,"
+             " \"next_at_ms\": 4102444800000}, {\"delivery\": \"%s\", \"ok\": true}]')",
+             hook->id, hook->id);
+    free(th_sql_as(db, "tocsin", "SET ROLE tocsin_engine", sql, "one delivery twice"));
+    th_expect_value(db, "1", "SELECT attempts FROM tocsin.notifications WHERE delivery = '%s'", hook->id);
     /* Only an engine records deliveries. */
-    char sql[256];
-    snprintf(sql, sizeof sql, "SELECT tocsin.record_delivery('%s', true, NULL, NULL)", hook->id);
+    snprintf(sql, sizeof sql,
+             "SELECT * FROM tocsin.record_deliveries('[{\"delivery\": \"%s\", \"ok\": true}]')", hook->id);
     char *none = th_sql_as(db, "tocsin", "SET ROLE tocsin_actor", sql, "permission denied");
     free(none);
     tc_outbox_deliveries_free(d, n);

@@ -25,7 +25,7 @@ typedef enum tc_audit_kind {
     TC_AUDIT_CLOSED,          /* the crisis reached an end: outcome */
     /* A delivery of a notification (tocsin.notifications) was made, or an attempt failed: notification (its
      * uuid), seat, channel, address (a webhook's to its host), attempt, level, error, retry_at. Written by
-     * record_delivery, not by the machine. */
+     * record_deliveries, not by the machine. */
     TC_AUDIT_DELIVERED,
     TC_AUDIT_DELIVERY_FAILED,
 } tc_audit_kind;
