@@ -15,7 +15,8 @@
 static const char usage[] =
     "usage: tocsin engine [--actions-dir DIR] [--once] [--id NAME] [--batch N] [--workers N]\n"
     "                     [--notify-limit N] [--notify-timeout SECONDS] [--smtp URL]\n"
-    "                     [--mail-from ADDR] [--board-url URL] [--no-deliveries] [--verbose]\n"
+    "                     [--mail-from ADDR] [--board-url URL] [--no-deliveries] [--poll SECONDS]\n"
+    "                     [--verbose]\n"
     "\n"
     "Applies recorded commands and fires due deadlines, escalations, waits and\n"
     "retries, in batches of crises claimed with SKIP LOCKED, so several engines\n"
@@ -65,6 +66,9 @@ static const char usage[] =
     "  --board-url URL    the board's address, linked from every notification\n"
     "  --no-deliveries    deliver no notification (another engine does: one that\n"
     "                     may reach the mail server and the webhooks)\n"
+    "  --poll SECONDS     how often to look for work no notification announced\n"
+    "                     (default " NUMBER(TC_ENGINE_POLL) ", at most " NUMBER(TC_ENGINE_POLL_MAX) "; lower it where NOTIFY\n"
+    "                     cannot reach the engine, as behind a transaction pooler)\n"
     "  --verbose          log every batch, action and notification\n"
     "\n"
     "Example:\n"
@@ -82,6 +86,7 @@ enum {
     OPT_MAIL_FROM,
     OPT_BOARD_URL,
     OPT_NO_DELIVERIES,
+    OPT_POLL,
     OPT_VERBOSE
 };
 
@@ -135,6 +140,12 @@ static int on_option(int c, const char *arg, void *ctx)
         o->notify_timeout_ms = seconds * 1000;
         return rc;
     }
+    case OPT_POLL: {
+        int seconds = 0;
+        int rc = cli_number_option(&cli_cmd_engine, "--poll", arg, 1, TC_ENGINE_POLL_MAX, &seconds);
+        o->poll_ms = seconds * 1000;
+        return rc;
+    }
     }
     return CLI_EXIT_USAGE;
 }
@@ -154,6 +165,7 @@ static int run(int argc, char **argv, cli_globals *globals)
         {"mail-from", required_argument, NULL, OPT_MAIL_FROM},
         {"board-url", required_argument, NULL, OPT_BOARD_URL},
         {"no-deliveries", no_argument, NULL, OPT_NO_DELIVERIES},
+        {"poll", required_argument, NULL, OPT_POLL},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {NULL, 0, NULL, 0},
     };

@@ -40,7 +40,7 @@ _tocsin()
         escalate) opts="--state --reason --key --wait --no-wait" ;;
         cancel) opts="--reason --key --wait --no-wait" ;;
         audit) opts="verify --format" ;;
-        engine) opts="--actions-dir --once --id --batch --workers --notify-limit --notify-timeout --smtp --mail-from --board-url --no-deliveries --verbose" ;;
+        engine) opts="--actions-dir --once --id --batch --workers --notify-limit --notify-timeout --smtp --mail-from --board-url --no-deliveries --poll --verbose" ;;
         actor) opts="add list grant revoke --seat --observer --login" ;;
         contact) opts="add list remove --email --webhook --format --tz" ;;
         notifications) opts="" ;;

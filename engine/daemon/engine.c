@@ -37,8 +37,6 @@
 #include "store/db.h"
 #include "store/work.h"
 
-#define SAFETY_POLL_MS 5000 /* a batch now and then, in case a notification was missed */
-
 typedef struct engine engine;
 
 /*
@@ -798,7 +796,8 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
         close_inherited_on_exec();
         if (!e->opts.once) {
             start_listen(e);
-            (void)uv_timer_start(&e->wakeups.safety, on_batch_timer, SAFETY_POLL_MS, SAFETY_POLL_MS);
+            uint64_t poll = (uint64_t)(e->opts.poll_ms > 0 ? e->opts.poll_ms : TC_ENGINE_POLL * 1000);
+            (void)uv_timer_start(&e->wakeups.safety, on_batch_timer, poll, poll);
         }
         wake(e);
         if (e->notifier.n != NULL)

@@ -31,6 +31,8 @@
 #define TC_ENGINE_NOTIFY_TIMEOUT     30
 #define TC_ENGINE_NOTIFY_TIMEOUT_MAX 3600
 #define TC_ENGINE_NOTIFY_WAITING     10000
+#define TC_ENGINE_POLL               5 /* seconds between looks for work that no notification announced */
+#define TC_ENGINE_POLL_MAX           3600
 
 typedef struct tc_engine_options {
     const char *conninfo;    /* NULL: $TOCSIN_DB or libpq's defaults */
@@ -48,6 +50,8 @@ typedef struct tc_engine_options {
     const char *mail_from; /* their From: address; NULL: tocsin@HOSTNAME */
     const char *board_url; /* the board's base URL, linked from every notification; NULL: none */
     int no_deliveries;     /* deliver no notification: another engine (one with a way out) does */
+    int poll_ms;           /* a look for work now and then, in case a notification was missed
+                            * (default TC_ENGINE_POLL seconds) */
 } tc_engine_options;
 
 /* Runs until a signal (or, with once, until nothing is left to do). Returns 0 or an error code. */

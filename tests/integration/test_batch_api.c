@@ -6,8 +6,8 @@
  * tocsin.commit_batch() refuses a crisis whose revision moved; a batch sends
  * one NOTIFY tocsin_applied naming all of its crises; take() and next_due()
  * pass over the crises an engine set aside, in the claim and in the next due
- * time; a claim shares a batch between commands and due timers; with p_notify false, submit() and commit_batch() leave the NOTIFY to
- * their caller, which sends it after the commit.
+ * time; a claim shares a batch between commands and due timers; with p_notify false, submit() and
+ * commit_batch() leave the NOTIFY to their caller, which sends it after the commit.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -140,11 +140,12 @@ static void test_take_shares_a_batch_between_commands_and_due_timers(void **stat
     char *db = two_pending_crises();
     PGconn *a = th_connect(db);
     /* 300 more crises, each with a timer due; the higher the id, the earlier the timer. */
-    PQclear(must(a,
-                 "INSERT INTO tocsin.crises (playbook, version, title, parties, state)"
-                 " SELECT playbook, version, title, parties, state FROM tocsin.crises, generate_series(1, 300)"
-                 "  WHERE id = 1",
-                 PGRES_COMMAND_OK));
+    PQclear(
+        must(a,
+             "INSERT INTO tocsin.crises (playbook, version, title, parties, state)"
+             " SELECT playbook, version, title, parties, state FROM tocsin.crises, generate_series(1, 300)"
+             "  WHERE id = 1",
+             PGRES_COMMAND_OK));
     PQclear(must(a,
                  "INSERT INTO tocsin.timers (crisis, key, due)"
                  " SELECT id, 'late', now() - make_interval(secs => id) FROM tocsin.crises WHERE id > 2",

@@ -244,6 +244,79 @@ static void test_delivery_down_then_up_loses_nothing(void **state)
     th_db_drop(db);
 }
 
+/*
+ * A mail server's refusal in bytes that are not UTF-8 is recorded made safe, not refused by the database
+ * (which would leave the outcome, and every other outcome recorded with it, to the lease's end).
+ */
+static void test_delivery_refusal_not_in_utf8_is_recorded(void **state)
+{
+    (void)state;
+    char *db = crisis_db();
+    th_expect_tocsin(db, NULL, 0, (const char *[]){"contact", "remove", "council/KZ", NULL}, NULL, NULL);
+    th_expect_tocsin(db, NULL, 0,
+                     (const char *[]){"contact", "add", "council/KZ", "--email", "latin1@mfa.kz", NULL}, NULL,
+                     NULL);
+    engine_once(db);
+    /* Both outcomes recorded: the refused e-mail and the webhook beside it. */
+    th_expect_value(
+        db, "queued 1 t",
+        "SELECT concat_ws(' ', status, attempts, last_error LIKE '%%550 5.1.1 unbekannter Empf%%nger%%')"
+        "  FROM tocsin.notifications WHERE seat = 'council/KZ'");
+    th_expect_value(db, "sent", "SELECT status FROM tocsin.notifications WHERE seat = 'council/RU'");
+    th_expect_value(db, "1",
+                    "SELECT count(*) FROM tocsin.audit WHERE kind = 'delivery_failed'"
+                    "   AND detail ->> 'error' LIKE '%%unbekannter%%'");
+    th_expect_tocsin(db, NULL, 0, (const char *[]){"audit", "verify", NULL}, NULL, NULL);
+    th_db_drop(db);
+}
+
+/*
+ * Recording a delivery locks its crisis's row (the audit's chain moves on it), and a claim passes over a
+ * locked row: a vote cast while the notifier records waits for no notification. The notifier wakes the
+ * engine when it has recorded. The engine's own look for work (--poll) is an hour here, so only that wake
+ * can apply the vote in time.
+ */
+static void test_delivery_recorded_wakes_the_engine(void **state)
+{
+    (void)state;
+    th_receiver_control(&webhook, "fail");
+    char *db = crisis_db();
+    th_proc *engine =
+        th_tocsin_start(db, (const char *[]){"engine", "--smtp", smtp_url, "--poll", "3600", NULL});
+    assert_true(wait_for(
+        db, "queued 1", 10000,
+        "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications WHERE seat = 'council/RU'"));
+
+    /* The crisis's row held as an engine's batch holds it; the retry falls due and the receiver is back. */
+    PGconn *holder = th_connect(db);
+    PQclear(PQexec(holder, "BEGIN"));
+    PGresult *res = PQexec(holder, "SELECT id FROM tocsin.crises WHERE id = 1 FOR NO KEY UPDATE");
+    assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+    PQclear(res);
+    th_receiver_control(&webhook, "ok");
+    th_exec(db, "UPDATE tocsin.notifications SET next_at = now() WHERE status = 'queued'");
+    /* Delivered, and its recording waits for the row. */
+    assert_true(wait_for(db, "1", 10000,
+                         "SELECT count(*) FROM pg_stat_activity"
+                         " WHERE wait_event_type = 'Lock' AND query LIKE '%%record_deliveries%%'"));
+    /* A vote now: its notification wakes the engine, whose claim passes over the held row. */
+    th_expect_tocsin(db, kz, 0, (const char *[]){"vote", "1", "approve", "--no-wait", NULL}, "pending", NULL);
+    th_sleep_ms(500);
+    PQclear(PQexec(holder, "COMMIT"));
+    PQfinish(holder);
+    /* The delivery recorded, the notifier wakes the engine, which applies the vote. */
+    assert_true(wait_for(db, "sent 1", 20000,
+                         "SELECT concat_ws(' ', status, (SELECT count(*) FROM tocsin.commands"
+                         "  WHERE kind = 'vote' AND applied_at IS NOT NULL))"
+                         "  FROM tocsin.notifications WHERE seat = 'council/RU'"));
+    th_signal(engine, SIGTERM);
+    th_run r;
+    th_wait(engine, &r);
+    assert_int_equal(r.status, 0);
+    th_run_free(&r);
+    th_db_drop(db);
+}
+
 static void test_delivery_left_by_a_killed_engine_is_made_by_the_next(void **state)
 {
     (void)state;
@@ -358,6 +431,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_delivery_by_email_and_webhook_says_what_to_do),
         cmocka_unit_test(test_delivery_down_then_up_loses_nothing),
+        cmocka_unit_test(test_delivery_refusal_not_in_utf8_is_recorded),
+        cmocka_unit_test(test_delivery_recorded_wakes_the_engine),
         cmocka_unit_test(test_delivery_left_by_a_killed_engine_is_made_by_the_next),
         cmocka_unit_test(test_delivery_hanging_receiver_holds_up_no_vote),
         cmocka_unit_test(test_delivery_hanging_receiver_holds_up_no_other_delivery),

@@ -8,7 +8,8 @@ of stdout, then serves until killed. Each message taken is appended to LOG as
 one JSON line, as a mail reader would show it: {"mail_from", "rcpt_tos",
 "headers": [[name, decoded value], ...], "subject", "message_id", "body" (its
 text, decoded, lines ending in LF), "raw"} before the server answers 250. A recipient whose
-address starts with "reject" is refused with 550 5.1.1.
+address starts with "reject" is refused with 550 5.1.1; one that starts with "latin1", with a
+550 whose text is Latin-1, not UTF-8 (as some servers answer).
 """
 import argparse
 import asyncio
@@ -25,6 +26,8 @@ class Handler:
         self.log = log
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("latin1"):
+            return b"550 5.1.1 unbekannter Empf\xe4nger"
         if address.startswith("reject"):
             return "550 5.1.1 no such user here"
         envelope.rcpt_tos.append(address)
