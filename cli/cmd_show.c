@@ -333,9 +333,11 @@ static void print_active(json_t *c)
                 print_time(s(next, "at"), 1);
                 printf(", notifies");
                 size_t h;
-                json_t *role;
-                json_array_foreach(json_object_get(next, "notify"), h, role)
-                    printf(" %s", json_string_value(role));
+                json_t *seat;
+                json_array_foreach(json_object_get(next, "seats"), h, seat)
+                    printf("%s %s", h ? "," : "", json_string_value(seat));
+                if (json_array_size(json_object_get(next, "seats")) == 0)
+                    printf(" no one (every seat named has acted)");
                 if (json_is_string(json_object_get(next, "severity")))
                     printf(", severity %s", s(next, "severity"));
             } else if (n(a, "escalation_level") < n(a, "escalation_levels")) {

@@ -86,7 +86,7 @@ static void test_show_task_seats_and_next_escalation(void **state)
     expect_show("1", NULL,
                 (const char *[]){"report: Border post: first report within one hour",
                                  "    type       task, visit 1", "    deadline   20",
-                                 "escalation level 0 of 6; next: level 1 at ", ", notifies border_post\n",
+                                 "escalation level 0 of 6; next: level 1 at ", ", notifies border_post/TJ\n",
                                  "border_post/TJ  not done yet, not acknowledged", "Inputs\n",
                                  "  incident_type  armed_clash\n", "  sector         Khatlon\n", NULL});
     expect_run(0, (const char *[]){"ack", "1", NULL}, NULL, NULL);
@@ -113,6 +113,8 @@ static void test_show_task_seats_and_next_escalation(void **state)
     assert_int_equal(json_integer_value(json_object_get(next, "level")), 1);
     assert_string_equal(json_string_value(json_array_get(json_object_get(next, "notify"), 0)),
                         "national_authority");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(next, "seats"), 0)),
+                        "national_authority/TJ");
     assert_true(json_is_array(json_object_get(doc, "decisions")));
     assert_true(json_is_null(json_object_get(doc, "duration_seconds")));
     json_decref(doc);

@@ -191,6 +191,9 @@ static void test_view_active_next_escalation_and_title(void **state)
     assert_string_equal(json_string_value(json_object_get(next, "at")), "1970-01-01T01:00:00Z");
     assert_string_equal(json_string_value(json_array_get(json_object_get(next, "notify"), 0)),
                         "secretary_general");
+    assert_int_equal(json_array_size(json_object_get(next, "seats")), 1);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(next, "seats"), 0)),
+                        "secretary_general");
     assert_null(json_object_get(next, "severity"));
     json_t *outcomes = json_object_get(assess, "outcomes");
     assert_int_equal(json_array_size(outcomes), 2);
@@ -205,6 +208,10 @@ static void test_view_active_next_escalation_and_title(void **state)
     assert_int_equal(json_integer_value(json_object_get(next, "level")), 2);
     assert_string_equal(json_string_value(json_object_get(next, "at")), "1970-01-01T02:00:00Z");
     assert_string_equal(json_string_value(json_array_get(json_object_get(next, "notify"), 0)), "council");
+    /* A per-party role named by a level: one seat per party of the crisis. */
+    assert_true(json_array_size(json_object_get(next, "seats")) > 1);
+    assert_true(
+        strncmp(json_string_value(json_array_get(json_object_get(next, "seats"), 0)), "council/", 8) == 0);
     assert_string_equal(json_string_value(json_object_get(next, "severity")), "severe");
     json_decref(active);
     tc_event ack = {.kind = TC_EVENT_ACK, .actor = ACTOR("duty", "secretariat"), .state = "assess"};

@@ -105,7 +105,8 @@ static int seat_acted(const tc_state *state, const tc_seat *seat)
     return seat->done || seat->acked_by != NULL;
 }
 
-json_t *tc__notify_seats(run *r, const tc_state *state, const tc_activation *a, const tc_role_list *roles)
+json_t *tc__notify_seats(const tc_playbook *pb, const tc_instance *inst, const tc_state *state,
+                         const tc_activation *a, const tc_role_list *roles)
 {
     json_t *seats = json_array();
     const tc_party_list *own = state->type == TC_STATE_TASK       ? &state->task.parties
@@ -115,14 +116,14 @@ json_t *tc__notify_seats(run *r, const tc_state *state, const tc_activation *a, 
                    : state->type == TC_STATE_APPROVAL ? state->approval.role
                                                       : -1;
     for (size_t i = 0; seats && i < roles->count; i++) {
-        const tc_role *role = &r->pb->roles[roles->index[i]];
+        const tc_role *role = &pb->roles[roles->index[i]];
         /* The role that holds the state's seats is told only for those that have not acted. */
         if (a != NULL && roles->index[i] == own_role && a->seat_count > 0) {
             for (size_t k = 0; k < a->seat_count; k++) {
                 if (seat_acted(state, &a->seats[k]))
                     continue;
                 char seat[160];
-                tc__seat_name(r->pb, state, a->seats[k].party, seat, sizeof seat);
+                tc__seat_name(pb, state, a->seats[k].party, seat, sizeof seat);
                 json_array_append_new(seats, json_string(seat));
             }
             continue;
@@ -131,24 +132,22 @@ json_t *tc__notify_seats(run *r, const tc_state *state, const tc_activation *a, 
             json_array_append_new(seats, json_string(role->id));
             continue;
         }
-        for (size_t p = 0; p < r->pb->party_count; p++) {
+        for (size_t p = 0; p < pb->party_count; p++) {
             int concerned = 0;
             if (own != NULL && own->count > 0) {
                 for (size_t j = 0; j < own->count; j++)
                     concerned |= own->index[j] == (int)p;
-                concerned &= crisis_has_party(r->inst, (int)p);
+                concerned &= crisis_has_party(inst, (int)p);
             } else {
-                concerned = crisis_has_party(r->inst, (int)p);
+                concerned = crisis_has_party(inst, (int)p);
             }
             if (concerned) {
                 char seat[160];
-                snprintf(seat, sizeof seat, "%s/%s", role->id, r->pb->parties[p]);
+                snprintf(seat, sizeof seat, "%s/%s", role->id, pb->parties[p]);
                 json_array_append_new(seats, json_string(seat));
             }
         }
     }
-    if (seats == NULL)
-        r->failed = 1;
     return seats;
 }
 

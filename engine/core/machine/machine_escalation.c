@@ -64,6 +64,6 @@ void tc__escalation_reach(run *r, const tc_state *s, tc_activation *a, int manua
         json_object_set_new(detail, "severity", json_string(tc_severity_name(r->inst->severity)));
     }
     tc__audit(r, TC_AUDIT_ESCALATED, s, detail);
-    tc__notify(r, s, "escalated", level, tc__notify_seats(r, s, a, &def->notify));
+    tc__notify(r, s, "escalated", level, tc__notify_seats(r->pb, r->inst, s, a, &def->notify));
     tc__escalation_schedule(r, s, a);
 }

@@ -48,7 +48,8 @@ int tc__actor_holds(const tc_actor *actor, const char *seat);
  * not acted (voted, completed or acknowledged); any other role as named, for a per-party role one
  * seat per party the state concerns (its own seats' parties, else the crisis's).
  */
-json_t *tc__notify_seats(run *r, const tc_state *state, const tc_activation *a, const tc_role_list *roles);
+json_t *tc__notify_seats(const tc_playbook *pb, const tc_instance *inst, const tc_state *state,
+                         const tc_activation *a, const tc_role_list *roles);
 void tc__notify(run *r, const tc_state *state, const char *why, int level, json_t *seats);
 
 /* Seats of a task or approval: one per party of the list in the crisis, or one office seat. */

@@ -78,8 +78,10 @@ static json_t *outcomes_json(const tc_state *s)
     return list;
 }
 
-/* The level the ladder reaches next, when, and whom it notifies; null when it will reach none. */
-static json_t *next_escalation_json(const tc_playbook *pb, const tc_state *s, const tc_activation *a)
+/* The level the ladder reaches next, when, the roles it names and the seats it would tell as things stand
+ * (those that have acted are not told); null when it will reach none. */
+static json_t *next_escalation_json(const tc_playbook *pb, const tc_instance *inst, const tc_state *s,
+                                    const tc_activation *a)
 {
     if (a->level >= tc__escalation_levels(s) ||
         (s->escalation->until == TC_UNTIL_ACK && tc__task_all_acked(a)))
@@ -89,8 +91,9 @@ static json_t *next_escalation_json(const tc_playbook *pb, const tc_state *s, co
     json_t *roles = json_array();
     for (size_t i = 0; roles && i < def->notify.count; i++)
         json_array_append_new(roles, json_string(pb->roles[def->notify.index[i]].id));
-    json_t *o = json_pack("{s:i, s:o, s:o}", "level", level, "at",
-                          time_or_null(tc__escalation_due(s, a, level)), "notify", roles);
+    json_t *o =
+        json_pack("{s:i, s:o, s:o, s:o}", "level", level, "at", time_or_null(tc__escalation_due(s, a, level)),
+                  "notify", roles, "seats", tc__notify_seats(pb, inst, s, a, &def->notify));
     if (o != NULL && def->severity >= 0)
         json_object_set_new(o, "severity", json_string(tc_severity_name((tc_severity)def->severity)));
     return o ? o : json_null();
@@ -157,7 +160,7 @@ json_t *tc_view_active(const tc_playbook *pb, const tc_instance *inst, int brief
                 json_object_set_new(o, "outcomes", outcomes_json(s));
             if (s->escalation != NULL) {
                 json_object_set_new(o, "escalation_levels", json_integer(tc__escalation_levels(s)));
-                json_object_set_new(o, "next_escalation", next_escalation_json(pb, s, a));
+                json_object_set_new(o, "next_escalation", next_escalation_json(pb, inst, s, a));
             }
         }
         json_array_append_new(list, o);
