@@ -1,6 +1,6 @@
 /*
  * The operators' commands on a crisis: vote (and approve, reject, abstain),
- * complete, ack, escalate, cancel. Each is checked against the crisis as it
+ * complete, ack, escalate, cancel, amend. Each is checked against the crisis as it
  * stands (a refusal is immediate), recorded, and followed until an engine has
  * applied it (engine/client/command.h).
  */
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "client/amend.h"
 #include "client/command.h"
 #include "core/input/limits.h"
 #include "core/base/strbuf.h"
@@ -23,13 +24,18 @@ enum {
     OPT_WAIT,
     OPT_NO_WAIT,
     OPT_OUTCOME,
-    OPT_DATA
+    OPT_DATA,
+    OPT_INPUT,
+    OPT_INPUTS
 };
 
 typedef struct command_options {
     const cli_command *cmd;
     tc_command_request q;
     const char *data_text;
+    const char *assignments[64]; /* amend's --input K=V */
+    size_t assignment_count;
+    const char *inputs; /* amend's --inputs JSON */
 } command_options;
 
 static int on_option(int c, const char *arg, void *ctx)
@@ -58,6 +64,14 @@ static int on_option(int c, const char *arg, void *ctx)
         return 0;
     case OPT_DATA:
         o->data_text = arg;
+        return 0;
+    case OPT_INPUT:
+        if (o->assignment_count == 64)
+            return cli_usage_error(o->cmd, "too many --input options");
+        o->assignments[o->assignment_count++] = arg;
+        return 0;
+    case OPT_INPUTS:
+        o->inputs = arg;
         return 0;
     }
     return CLI_EXIT_USAGE;
@@ -119,6 +133,8 @@ static int run_command(int argc, char **argv, cli_globals *globals, const cli_co
         {"no-wait", no_argument, NULL, OPT_NO_WAIT},
         {"outcome", required_argument, NULL, OPT_OUTCOME},
         {"data", required_argument, NULL, OPT_DATA},
+        {"input", required_argument, NULL, OPT_INPUT},
+        {"inputs", required_argument, NULL, OPT_INPUTS},
         {NULL, 0, NULL, 0},
     };
     command_options o = {.cmd = cmd, .q = {.kind = kind, .vote = preset, .wait_ms = 5000}};
@@ -139,10 +155,16 @@ static int run_command(int argc, char **argv, cli_globals *globals, const cli_co
             return cli_usage_error(cmd, "the vote is approve, reject or abstain, not '%s'", argv[optind + 1]);
         o.q.vote = (tc_vote)v;
     }
-    if (kind == TC_EVENT_CANCEL && (o.q.reason == NULL || o.q.reason[0] == '\0'))
-        return cli_usage_error(cmd, "cancel needs --reason TEXT");
+    if ((kind == TC_EVENT_CANCEL || kind == TC_EVENT_AMEND) && (o.q.reason == NULL || o.q.reason[0] == '\0'))
+        return cli_usage_error(cmd, "%s needs --reason TEXT", cmd->name);
     if ((o.q.outcome || o.data_text) && kind != TC_EVENT_COMPLETE)
         return cli_usage_error(cmd, "--outcome and --data are for complete");
+    if ((o.inputs || o.assignment_count) && kind != TC_EVENT_AMEND)
+        return cli_usage_error(cmd, "--input and --inputs are for amend");
+    if (kind == TC_EVENT_AMEND && o.inputs == NULL && o.assignment_count == 0)
+        return cli_usage_error(cmd, "amend needs the inputs to correct: --input K=V or --inputs JSON");
+    if (kind == TC_EVENT_AMEND && (o.q.state || o.q.party))
+        return cli_usage_error(cmd, "amend takes no --state or --party: it corrects the crisis's inputs");
     tc_error err;
     tc_error_init(&err);
     if (o.data_text != NULL) {
@@ -162,11 +184,16 @@ static int run_command(int argc, char **argv, cli_globals *globals, const cli_co
     PGconn *conn = NULL;
     tc_command_result r = {0};
     rc = tc_db_connect(globals->db, globals->as, &conn, &err);
-    if (rc == 0)
+    if (rc == 0 && kind == TC_EVENT_AMEND) {
+        tc_amend_request amend = {o.q.crisis, o.inputs, o.assignments, o.assignment_count,
+                                  o.q.reason, o.q.key,  o.q.wait_ms};
+        rc = tc_amend_run(conn, &amend, &r, &err);
+    } else if (rc == 0) {
         rc = tc_command_run(conn, &o.q, &r, &err);
+    }
     tc_db_close(conn);
     json_decref(o.q.data);
-    if (rc != 0 && r.problems.count > 1) { /* every problem of the outcome and the data, one line each */
+    if (rc != 0 && r.problems.count > 1) { /* every problem of the data or the inputs, one line each */
         for (size_t i = 0; i < r.problems.count; i++)
             fprintf(stderr, "%s\n", r.problems.items[i].message);
         tc_command_result_clear(&r);
@@ -265,6 +292,29 @@ static const char cancel_usage[] =
     "Example:\n"
     "  tocsin cancel 42 --reason 'false alarm: the report was an exercise'\n";
 
+static const char amend_usage[] =
+    "usage: tocsin amend ID (--input K=V... | --inputs JSON) --reason TEXT [--key K]\n"
+    "\n"
+    "Corrects inputs of an active crisis (the sector, the number of casualties).\n"
+    "Only its initiator and members of tocsin_admin may. The new values are checked\n"
+    "as trigger checks them, every problem at once, one line each (exit 3); null\n"
+    "returns an input to its default. The audit keeps the old and the new values\n"
+    "with the reason (`amended`). Choices made from now on read the new values;\n"
+    "decisions already taken stand.\n"
+    "\n"
+    "Options:\n"
+    "  --input K=V        one input (typed as the playbook declares it)\n"
+    "  --inputs JSON      inputs as a JSON object (--input values win)\n"
+    "  --reason TEXT      why (required; kept in the audit)\n" COMMON_OPTIONS
+    "\n"
+    "Example:\n"
+    "  tocsin amend 42 --input sector=Khatlon --input casualties=3 --reason 'second report from the post'\n";
+
+static int run_amend(int argc, char **argv, cli_globals *g)
+{
+    return run_command(argc, argv, g, &cli_cmd_amend, TC_EVENT_AMEND, TC_VOTE_NONE);
+}
+
 static int run_vote(int argc, char **argv, cli_globals *g)
 {
     return run_command(argc, argv, g, &cli_cmd_vote, TC_EVENT_VOTE, TC_VOTE_NONE);
@@ -310,3 +360,4 @@ const cli_command cli_cmd_ack = {"ack", run_ack, "acknowledge a seat's part of a
 const cli_command cli_cmd_escalate = {"escalate", run_escalate, "reach the next escalation level now",
                                       escalate_usage};
 const cli_command cli_cmd_cancel = {"cancel", run_cancel, "cancel a crisis", cancel_usage};
+const cli_command cli_cmd_amend = {"amend", run_amend, "correct inputs of an active crisis", amend_usage};

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "client/inputs.h"
 #include "core/base/alloc.h"
 #include "core/base/json_strings.h"
 #include "core/input/limits.h"
@@ -101,60 +102,6 @@ static int on_option(int c, const char *arg, void *ctx)
     return CLI_EXIT_USAGE;
 }
 
-/*
- * The inputs: --inputs, then each --input over it; a key given twice (in --inputs, or by two --input) is
- * refused, like a playbook's; the whole at most TC_JSON_ARG_MAX_BYTES as the database will store it.
- * Every problem goes to problems, one line each; the inputs whose problem is said are named in reported,
- * so that the core's check does not call them missing as well.
- */
-static json_t *gather_inputs(const tc_playbook *pb, const trigger_options *o, json_t *reported,
-                             tc_diags *problems)
-{
-    json_error_t jerr;
-    json_t *inputs = o->inputs ? json_loads(o->inputs, JSON_REJECT_DUPLICATES, &jerr) : json_object();
-    if (inputs == NULL || !json_is_object(inputs)) {
-        if (inputs == NULL)
-            tc_diags_add(problems, NULL, 0, 0, "--inputs is not JSON: %s", jerr.text);
-        else
-            tc_diags_add(problems, NULL, 0, 0, "--inputs must be a JSON object");
-        json_decref(inputs);
-        inputs = json_object();
-        for (size_t i = 0; i < pb->input_count; i++) /* what --inputs gave is unknown: none is missing */
-            json_object_set_new(reported, pb->inputs[i].name, json_true());
-    }
-    json_t *given = json_object(); /* the keys of --input */
-    for (int i = 0; i < o->assignment_count; i++) {
-        char *key = NULL;
-        json_t *value = NULL;
-        tc_error err;
-        tc_error_init(&err);
-        if (tc_trigger_input(pb, o->assignments[i], &key, &value, &err) != 0) {
-            tc_diags_add(problems, NULL, 0, 0, "%s", err.text);
-            const char *eq = strchr(o->assignments[i], '=');
-            char *name = eq ? tc_xstrndup(o->assignments[i], (size_t)(eq - o->assignments[i])) : NULL;
-            if (name != NULL && tc_playbook_input(pb, name) >= 0)
-                json_object_set_new(reported, name, json_true());
-            free(name);
-            continue;
-        }
-        if (json_object_get(given, key) != NULL) {
-            tc_diags_add(problems, NULL, 0, 0, "--input %s is given twice", key);
-        } else {
-            json_object_set_new(given, key, json_true());
-            json_object_set_new(inputs, key, value);
-            value = NULL;
-        }
-        json_decref(value);
-        free(key);
-    }
-    json_decref(given);
-    tc_error err;
-    tc_error_init(&err);
-    if (tc_limit_json("the whole of the inputs", inputs, TC_JSON_ARG_MAX_BYTES, &err) != 0)
-        tc_diags_add(problems, NULL, 0, 0, "%s", err.text);
-    return inputs;
-}
-
 /* Prints every problem, one line each, and returns exit code 3. */
 static int print_problems(const tc_diags *problems)
 {
@@ -205,7 +152,8 @@ static int run(int argc, char **argv, cli_globals *globals)
     tc_diags problems = {0};
     json_t *reported = json_object();
     if (rc == 0)
-        inputs = gather_inputs(pb, &o, reported, &problems);
+        inputs =
+            tc_inputs_gather(pb, o.inputs, o.assignments, (size_t)o.assignment_count, reported, &problems);
     if (rc == 0)
         rc = tc_store_actor(conn, &role, &seats, &admin, NULL, &err);
 

@@ -25,6 +25,7 @@ static const cli_command *const commands[] = {
     &cli_cmd_ack,
     &cli_cmd_escalate,
     &cli_cmd_cancel,
+    &cli_cmd_amend,
     &cli_cmd_audit,
     &cli_cmd_watch,
     &cli_cmd_actor,

@@ -82,7 +82,7 @@ static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result 
                        .data = q->data};
         rc = tc_machine_apply(pb, inst, &ev, epoch_ms(), &fx, err);
         if (rc == TC_EINVAL) /* a refusal leaves the instance as it was: the problems are read from it */
-            tc_machine_complete_problems(pb, inst, &ev, &out->problems);
+            tc_machine_problems(pb, inst, &ev, &out->problems);
     }
     if (rc == 0) {
         out->effects = json_array();

@@ -128,7 +128,8 @@ BEGIN
             RAISE EXCEPTION 'crisis % is %', p_crisis, v_crisis.status USING ERRCODE = 'TC006';
         END IF;
 
-        -- The seat the command needs (votes, completions, acknowledgements), or the permission (escalate, cancel).
+        -- The seat the command needs (votes, completions, acknowledgements), or the permission (escalate,
+        -- cancel, amend).
         IF p_kind IN ('vote', 'complete', 'ack') THEN
             IF p_args ->> 'state' IS NULL THEN
                 RAISE EXCEPTION 'a % must name its state', p_kind USING ERRCODE = 'TC003';
@@ -173,7 +174,12 @@ BEGIN
                 RAISE EXCEPTION '% may not cancel crisis %: only its initiator may', v_actor, p_crisis
                     USING ERRCODE = 'TC005';
             END IF;
-        ELSIF p_kind NOT IN ('vote', 'complete', 'ack', 'escalate', 'cancel') THEN
+        ELSIF p_kind = 'amend' AND NOT tocsin.is_admin(v_actor)
+              AND v_actor <> v_crisis.initiator AND session_user <> v_crisis.initiator_login THEN
+            RAISE EXCEPTION '% may not amend crisis % (only its initiator % and administrators may)',
+                v_actor, p_crisis, v_crisis.initiator
+                USING ERRCODE = 'TC005';
+        ELSIF p_kind NOT IN ('vote', 'complete', 'ack', 'escalate', 'cancel', 'amend') THEN
             RAISE EXCEPTION 'unknown command %', p_kind USING ERRCODE = 'TC003';
         END IF;
 

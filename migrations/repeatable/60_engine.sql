@@ -105,9 +105,11 @@ $$;
 -- audit, "notices": {seat: what to tell that seat}, the payload of its
 -- deliveries.
 -- An audit event in a person's name must come from that person's command,
--- applied in this batch (a vote: the vote they cast); events in no one's name
--- are the engine's, under its own role, and never a vote, a completion or an
--- acknowledgement, which only people make. With p_notify, one NOTIFY
+-- applied in this batch (a vote: the vote they cast; an amendment: their
+-- amend command, with its reason); events in no one's name are the engine's,
+-- under its own role, and never a vote, a completion, an acknowledgement or
+-- an amendment, which only people make. The crisis's inputs are written from
+-- its state (an amendment changes them). With p_notify, one NOTIFY
 -- tocsin_applied lists the crises (the store sends it after the commit).
 CREATE OR REPLACE FUNCTION tocsin.commit_batch(p_batch jsonb, p_notify boolean)
 RETURNS integer
@@ -152,17 +154,18 @@ BEGIN
     SELECT (b.x ->> 'crisis')::bigint AS crisis, e ->> 'kind' AS kind, e ->> 'actor' AS actor,
            e ->> 'login' AS login INTO v_forged
       FROM jsonb_array_elements(p_batch) AS b (x), jsonb_array_elements(b.x -> 'audit') AS a (e)
-     WHERE (e ->> 'actor' IS NULL AND e ->> 'kind' IN ('vote', 'completed', 'acked'))
+     WHERE (e ->> 'actor' IS NULL AND e ->> 'kind' IN ('vote', 'completed', 'acked', 'amended'))
         OR (e ->> 'actor' IS NOT NULL
        AND NOT EXISTS (
            SELECT 1
              FROM jsonb_to_recordset(b.x -> 'commands') AS r (seq bigint), tocsin.commands k
             WHERE k.crisis = (b.x ->> 'crisis')::bigint AND k.seq = r.seq AND k.applied_at IS NULL
               AND k.actor = e ->> 'actor' AND k.login = e ->> 'login'
-              AND (e ->> 'kind' <> 'vote'
+              AND (e ->> 'kind' NOT IN ('vote', 'amended')
                    OR (k.kind = 'vote' AND k.args ->> 'vote' = e -> 'detail' ->> 'vote'
                        AND (k.args ->> 'party' IS NULL OR k.args ->> 'party' = e -> 'detail' ->> 'party')
-                       AND (k.args ->> 'reason') IS NOT DISTINCT FROM (e -> 'detail' ->> 'reason')))))
+                       AND (k.args ->> 'reason') IS NOT DISTINCT FROM (e -> 'detail' ->> 'reason'))
+                   OR (k.kind = 'amend' AND (k.args ->> 'reason') IS NOT DISTINCT FROM (e -> 'detail' ->> 'reason')))))
      LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'crisis %: an event % in the name of % (login %) that no command of theirs in the batch asked for',
@@ -229,6 +232,7 @@ BEGIN
     )
     UPDATE tocsin.crises c
        SET state = b.x -> 'state',
+           inputs = coalesce(b.x -> 'state' -> 'inputs', c.inputs),
            status = b.x -> 'state' ->> 'status',
            outcome = b.x -> 'state' ->> 'outcome',
            severity = b.x -> 'state' ->> 'severity',

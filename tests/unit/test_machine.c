@@ -504,7 +504,7 @@ static void test_machine_complete_every_problem_at_once(void **state)
     json_t *data = json_pack("{s:s, s:i, s:i}", "recommendation", "invade", "casualties", -1, "extra", 1);
     tc_event ev = {.kind = TC_EVENT_COMPLETE, .actor = ACTOR("duty", "secretariat"), .data = data};
     tc_diags problems = {0};
-    assert_int_equal(tc_machine_complete_problems(f.pb, f.inst, &ev, &problems), 3);
+    assert_int_equal(tc_machine_problems(f.pb, f.inst, &ev, &problems), 3);
     assert_string_equal(problems.items[0].message,
                         "output recommendation must be one of [\"deploy\",\"monitor\"]");
     assert_string_equal(problems.items[1].message, "output casualties must be at least 0, not -1");
@@ -520,12 +520,62 @@ static void test_machine_complete_every_problem_at_once(void **state)
     assert_int_equal(act(&f, ev, H), TC_EINVAL);
     assert_string_equal(f.err.text, "task assess has no outcome escalate (valid: done, needs_info)");
     ev.outcome = NULL;
-    assert_int_equal(tc_machine_complete_problems(f.pb, f.inst, &ev, &problems), 1);
+    assert_int_equal(tc_machine_problems(f.pb, f.inst, &ev, &problems), 1);
     assert_string_equal(problems.items[0].message, "output recommendation of task assess is required");
     tc_diags_clear(&problems);
     /* Not a completion, or no task to complete: nothing to say here (apply says why). */
     ev.state = "nowhere";
-    assert_int_equal(tc_machine_complete_problems(f.pb, f.inst, &ev, &problems), 0);
+    assert_int_equal(tc_machine_problems(f.pb, f.inst, &ev, &problems), 0);
+    json_decref(data);
+    finish(&f);
+}
+
+/* Amending: the initiator (the role "initiator", here not an administrator) or an administrator corrects
+ * inputs; the audit keeps old and new; someone else, no reason, no change, a bad value are refused. */
+static void test_machine_amend(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", NULL);
+    json_t *data = json_pack("{s:f}", "threshold", 2.5);
+    tc_event ev = {
+        .kind = TC_EVENT_AMEND, .actor = ACTOR("duty", "secretariat"), .data = data, .reason = "why"};
+    assert_int_equal(act(&f, ev, H), TC_EPERM);
+    ev.actor = (tc_actor){"initiator", NULL, 0, 0, NULL};
+    ev.reason = NULL;
+    assert_int_equal(act(&f, ev, H), TC_EINVAL);
+    assert_string_equal(f.err.text, "an amendment needs a reason (--reason TEXT)");
+    ev.reason = "the figure from the capital";
+    size_t before = f.fx.count;
+    assert_int_equal(act(&f, ev, H), 0);
+    assert_true(json_real_value(json_object_get(f.inst->inputs, "threshold")) == 2.5);
+    assert_string_equal(json_string_value(json_object_get(f.inst->inputs, "path")), "assess");
+    const tc_effect *amended = &f.fx.items[before];
+    assert_int_equal(amended->audit, TC_AUDIT_AMENDED);
+    assert_string_equal(amended->actor, "initiator");
+    assert_true(json_is_null(json_object_get(json_object_get(amended->detail, "old"), "threshold")));
+    assert_int_equal(json_object_size(json_object_get(amended->detail, "new")), 1);
+    /* The same again changes nothing; a value of the wrong type and an unknown input, both said. */
+    assert_int_equal(act(&f, ev, H), TC_EINVAL);
+    assert_string_equal(f.err.text, "the amendment changes nothing: the crisis has these values already");
+    json_t *bad = json_pack("{s:s, s:i}", "threshold", "high", "weather", 1);
+    ev.data = bad;
+    tc_diags problems = {0};
+    assert_int_equal(tc_machine_problems(f.pb, f.inst, &ev, &problems), 2);
+    assert_string_equal(problems.items[0].message, "playbook operations has no input weather");
+    assert_string_equal(problems.items[1].message, "input threshold must be a number");
+    tc_diags_clear(&problems);
+    /* An administrator may; a closed crisis may not be amended. */
+    json_t *reset = json_pack("{s:n}", "threshold");
+    ev = (tc_event){
+        .kind = TC_EVENT_AMEND, .actor = {"admin", NULL, 0, 1, NULL}, .data = reset, .reason = "r"};
+    assert_int_equal(act(&f, ev, H), 0);
+    assert_null(json_object_get(f.inst->inputs, "threshold"));
+    f.inst->status = TC_STATUS_CANCELLED;
+    ev.data = data;
+    assert_int_equal(act(&f, ev, H), TC_ECONFLICT);
+    json_decref(bad);
+    json_decref(reset);
     json_decref(data);
     finish(&f);
 }
@@ -633,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_machine_trigger_checks),
         cmocka_unit_test(test_machine_trigger_every_problem_at_once),
         cmocka_unit_test(test_machine_complete_every_problem_at_once),
+        cmocka_unit_test(test_machine_amend),
         cmocka_unit_test(test_machine_is_deterministic),
         cmocka_unit_test(test_machine_instance_text_reads_jsonb_style),
         cmocka_unit_test(test_machine_instance_json_is_checked),

@@ -23,6 +23,7 @@ typedef enum tc_audit_kind {
     TC_AUDIT_REFUSED,         /* a command was refused (by the engine or the simulator): command, reason */
     TC_AUDIT_CANCELLED,       /* the crisis was cancelled: reason */
     TC_AUDIT_CLOSED,          /* the crisis reached an end: outcome */
+    TC_AUDIT_AMENDED,         /* inputs were corrected: old and new (the inputs changed, by name), reason */
     /* A delivery of a notification (tocsin.notifications) was made, or an attempt failed: notification (its
      * uuid), seat, channel, address (a webhook's to its host), attempt, level, error, retry_at. Written by
      * record_deliveries, not by the machine. */

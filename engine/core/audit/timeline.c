@@ -171,6 +171,26 @@ static void describe(tc_strbuf *sb, const char *kind, const char *state, const c
         tc_strbuf_addf(sb, "closed: %s", str(detail, "outcome") ? str(detail, "outcome") : "?");
         break;
     }
+    case TC_AUDIT_AMENDED: {
+        tc_strbuf_addf(sb, "amended by %s:", actor ? actor : "?");
+        const char *key;
+        json_t *value;
+        int first = 1;
+        json_object_foreach(json_object_get(detail, "new"), key, value)
+        {
+            char *was = json_dumps(json_object_get(json_object_get(detail, "old"), key),
+                                   JSON_ENCODE_ANY | JSON_COMPACT);
+            char *now = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
+            tc_strbuf_addf(sb, "%s %s %s -> %s", first ? "" : ",", key, was ? was : "(none)",
+                           now ? now : "?");
+            free(was);
+            free(now);
+            first = 0;
+        }
+        if (str(detail, "reason"))
+            tc_strbuf_addf(sb, " (%s)", str(detail, "reason"));
+        break;
+    }
     case TC_AUDIT_DELIVERED:
     case TC_AUDIT_DELIVERY_FAILED: {
         tc_strbuf_addf(sb, "%s %s to %s %s (attempt %lld)",

@@ -11,6 +11,7 @@ static const struct {
     [TC_EVENT_COMPLETE] = {"complete", 1}, [TC_EVENT_ACK] = {"ack", 1},
     [TC_EVENT_ESCALATE] = {"escalate", 1}, [TC_EVENT_CANCEL] = {"cancel", 1},
     [TC_EVENT_TIMER] = {"timer", 0},       [TC_EVENT_ACTION_RESULT] = {"action_result", 0},
+    [TC_EVENT_AMEND] = {"amend", 1},
 };
 
 /* The arguments, in the order they are written; resolved: the dry run may fill it in. */

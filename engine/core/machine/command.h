@@ -23,7 +23,7 @@
 const char *tc_event_kind_name(tc_event_kind kind);
 
 /* Whether kind is a command: recorded in tocsin.commands (trigger, vote, complete, ack, escalate,
- * cancel), not an event of the engine's own (timer, action_result). */
+ * cancel, amend), not an event of the engine's own (timer, action_result). */
 int tc_event_is_command(tc_event_kind kind);
 
 /* The command kind named name; -1 when name (may be NULL) names no command. */

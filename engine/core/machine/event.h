@@ -1,6 +1,6 @@
 /*
  * Events: what can happen to a crisis. Commands from actors (vote, complete,
- * ack, escalate, cancel), the trigger, timers falling due and action programs
+ * ack, escalate, cancel, amend), the trigger, timers falling due and action programs
  * finishing. Every pointer is borrowed for the duration of tc_machine_apply().
  */
 #ifndef TC_CORE_EVENT_H
@@ -20,10 +20,11 @@ typedef enum tc_event_kind {
     TC_EVENT_CANCEL,        /* reason */
     TC_EVENT_TIMER,         /* timer: the key of a timer that fell due */
     TC_EVENT_ACTION_RESULT, /* state, attempt, outcome "ok" or "failed", data, detail */
+    TC_EVENT_AMEND,         /* data: the inputs corrected, by name; reason */
 } tc_event_kind;
 
 /* How many kinds there are; their names are core/machine/command.h's. */
-#define TC_EVENT_KIND_COUNT (TC_EVENT_ACTION_RESULT + 1)
+#define TC_EVENT_KIND_COUNT (TC_EVENT_AMEND + 1)
 
 /* Who acts: a PostgreSQL role and the seats it holds ("council/KZ", "secretariat"). */
 typedef struct tc_actor {

@@ -81,14 +81,16 @@ int tc_trigger_input(const tc_playbook *playbook, const char *assignment, char *
                      tc_error *err);
 
 /*
- * Every problem of a completion's outcome and data at once, one line each,
- * appended to problems (tc_machine_apply refuses with the first of them): an
- * outcome the task does not have, fields it does not declare, values that do
- * not validate, required fields missing. Returns how many; 0 when there are
- * none or when the event is not a completion of an active task it can find.
+ * Every problem of a command's input at once, one line each, appended to
+ * problems (tc_machine_apply refuses with the first of them). A completion:
+ * an outcome the task does not have, fields it does not declare, values that
+ * do not validate, required fields missing. An amendment: inputs the playbook
+ * does not have, values that do not validate, a required input set to null,
+ * or no change at all. Returns how many; 0 when there are none or when the
+ * event is neither of these on an active crisis.
  */
-size_t tc_machine_complete_problems(const tc_playbook *playbook, const tc_instance *instance,
-                                    const tc_event *event, tc_diags *problems);
+size_t tc_machine_problems(const tc_playbook *playbook, const tc_instance *instance, const tc_event *event,
+                           tc_diags *problems);
 
 /*
  * The tally of an active approval (for show): counts by vote, pending seats,

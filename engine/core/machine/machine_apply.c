@@ -26,6 +26,7 @@ static int takes(const tc_state *s, tc_event_kind kind)
     case TC_EVENT_TRIGGER:
     case TC_EVENT_CANCEL:
     case TC_EVENT_TIMER:
+    case TC_EVENT_AMEND:
         return 0;
     }
     return 0;
@@ -414,6 +415,7 @@ static int apply_command(run *r)
     case TC_EVENT_TRIGGER:
     case TC_EVENT_CANCEL:
     case TC_EVENT_TIMER:
+    case TC_EVENT_AMEND:
         break;
     }
     return tc_error_set(r->err, TC_EFAILED, "internal error: %s is not a command",
@@ -487,6 +489,9 @@ int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *e
     case TC_EVENT_TIMER:
         rc = apply_timer(&r);
         break;
+    case TC_EVENT_AMEND:
+        rc = tc__amend(&r);
+        break;
     case TC_EVENT_VOTE:
     case TC_EVENT_COMPLETE:
     case TC_EVENT_ACK:
@@ -502,10 +507,15 @@ int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *e
     return rc;
 }
 
-size_t tc_machine_complete_problems(const tc_playbook *pb, const tc_instance *inst, const tc_event *ev,
-                                    tc_diags *problems)
+size_t tc_machine_problems(const tc_playbook *pb, const tc_instance *inst, const tc_event *ev,
+                           tc_diags *problems)
 {
     tc_activation *a = NULL;
+    if (ev->kind == TC_EVENT_AMEND && inst->status == TC_STATUS_ACTIVE) {
+        size_t before = problems->count;
+        tc__amend_problems(pb, inst, ev->data, problems);
+        return problems->count - before;
+    }
     if (ev->kind != TC_EVENT_COMPLETE || inst->status != TC_STATUS_ACTIVE ||
         resolve_state(pb, inst, ev, &a, NULL) != 0)
         return 0;

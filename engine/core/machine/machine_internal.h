@@ -60,6 +60,15 @@ json_t *tc__seat_list(run *r, const tc_state *s, const tc_activation *a);
 int tc__check_value(const tc_playbook *pb, const tc_field *field, json_t *value, const char *what,
                     tc_error *err);
 
+/* Every problem of the inputs given: not an object, names the playbook does not have, required inputs
+ * missing, values that do not validate. Inputs named in reported have had their problem said already
+ * (trigger.c). */
+void tc__inputs_problems(const tc_playbook *pb, json_t *given, const json_t *reported, tc_diags *problems);
+/* Every problem of an amendment of inst's inputs to those of data (machine_amend.c); that it changes
+ * nothing only when problems holds none at all. */
+void tc__amend_problems(const tc_playbook *pb, const tc_instance *inst, json_t *data, tc_diags *problems);
+int tc__amend(run *r);
+
 /* Parts, one file each. */
 void tc__approval_enter(run *r, tc_activation *a, const tc_state *s); /* machine_approval.c */
 int tc__approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat);

@@ -66,9 +66,7 @@ static void check_subset(const tc_playbook *pb, const int *chosen, tc_diags *pro
     }
 }
 
-/* Every problem of the inputs given: not an object, names the playbook does not have, required inputs
- * missing, values that do not validate. Inputs named in reported have had their problem said already. */
-static void check_inputs(const tc_playbook *pb, json_t *given, const json_t *reported, tc_diags *problems)
+void tc__inputs_problems(const tc_playbook *pb, json_t *given, const json_t *reported, tc_diags *problems)
 {
     const char *key;
     json_t *value;
@@ -165,7 +163,7 @@ size_t tc_trigger_problems(const tc_playbook *pb, const tc_trigger *t, const jso
     if (chosen != NULL)
         check_subset(pb, chosen, problems);
     free(chosen);
-    check_inputs(pb, t->inputs, reported, problems);
+    tc__inputs_problems(pb, t->inputs, reported, problems);
     return problems->count - before;
 }
 

@@ -89,6 +89,7 @@ static int read_events(sim *s, json_t *events, tc_error *err)
         {TC_EVENT_ESCALATE, {"at", "reason", "as", NULL}},
         {TC_EVENT_ACTION_RESULT, {"at", "outcome", "data", NULL}},
         {TC_EVENT_CANCEL, {"at", "as", NULL}},
+        {TC_EVENT_AMEND, {"at", "data", "as", NULL}},
     };
     size_t n = json_array_size(events);
     s->events = tc_xcalloc(n ? n : 1, sizeof *s->events);
@@ -342,7 +343,7 @@ static void run_event(sim *s, const sim_event *se)
             return;
         }
         ev.actor = (tc_actor){as, seats, n, 0, NULL};
-    } else if (se->kind == TC_EVENT_ESCALATE || se->kind == TC_EVENT_CANCEL) {
+    } else if (se->kind == TC_EVENT_ESCALATE || se->kind == TC_EVENT_CANCEL || se->kind == TC_EVENT_AMEND) {
         ev.actor = (tc_actor){"simulate", NULL, 0, 1, NULL};
     } else if (se->kind != TC_EVENT_ACTION_RESULT) {
         implicit_seat(s, se, seat, sizeof seat);
@@ -359,6 +360,7 @@ static void run_event(sim *s, const sim_event *se)
         ev.state = se->subject;
         break;
     case TC_EVENT_CANCEL:
+    case TC_EVENT_AMEND:
         ev.reason = se->subject;
         break;
     case TC_EVENT_ACTION_RESULT: {
