@@ -81,13 +81,14 @@ $$;
 -- first, each with whether it is alive and how long ago it was seen, in ms;
 -- host and pid null for anyone but tocsin_admin and the engines), the
 -- commands no engine has applied yet and the age of the oldest, the timers
--- due and not fired and how late the latest one is, and the deliveries
+-- due and not fired and how late the most overdue one is, and the deliveries
 -- queued and failed. Ages are the server's clock's, null when there is
--- nothing.
+-- nothing. Not STABLE: it reads the clock as it runs (clock_timestamp), not
+-- the transaction's start, so a caller in a long transaction is told the truth.
 CREATE OR REPLACE FUNCTION tocsin.status()
 RETURNS TABLE (engines jsonb, pending_commands bigint, oldest_pending_ms bigint, overdue_timers bigint,
                most_overdue_ms bigint, notifications_queued bigint, notifications_failed bigint)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, tocsin, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, tocsin, pg_temp AS $$
 DECLARE
     v_role name := tocsin.acting_role();
     v_full boolean := tocsin.is_admin(v_role) OR tocsin.member_of(v_role, 'tocsin_engine');
@@ -127,7 +128,7 @@ $$;
 CREATE OR REPLACE FUNCTION tocsin.metrics()
 RETURNS TABLE (crises jsonb, commands_pending bigint, oldest_pending_ms bigint, timers_overdue bigint,
                engines_alive bigint, notifications jsonb, escalations_total bigint)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, tocsin, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, tocsin, pg_temp AS $$
 DECLARE
     v_role name := tocsin.acting_role();
     v_now timestamptz := clock_timestamp();
