@@ -41,6 +41,8 @@ static const char usage[] =
     "minute (then 2, 4, up to 10): the other crises and the other actions'\n"
     "results go on, and its work waits (`tocsin show` says why);\n"
     "with --once the engine finishes the rest and exits non-zero, naming it.\n"
+    "A running engine records a heartbeat every 4 s (tocsin status) and\n"
+    "removes it when it stops on a signal; --once records none.\n"
     "Logs are logfmt lines on stderr: warnings and errors, and with --verbose\n"
     "what the engine does.\n"
     "\n"

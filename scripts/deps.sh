@@ -15,8 +15,10 @@ packages=(
 )
 if [ "${TOCSIN_DEPS:-all}" != build ]; then
   # tests, the private PostgreSQL, the fuzzer; a webhook receiver and an SMTP server on loopback;
-  # the zones that show --tz and todo --tz are tested with
-  packages+=(git postgresql postgresql-contrib clang libclang-rt-14-dev clang-format python3 python3-aiosmtpd tzdata)
+  # the zones that show --tz and todo --tz are tested with; promtool (in prometheus), which checks the
+  # metrics of status --prometheus
+  packages+=(git postgresql postgresql-contrib clang libclang-rt-14-dev clang-format python3 python3-aiosmtpd tzdata
+             prometheus)
 fi
 
 missing=()

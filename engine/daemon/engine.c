@@ -32,6 +32,7 @@
 #include "daemon/actions.h"
 #include "daemon/apply.h"
 #include "daemon/deliver.h"
+#include "daemon/heartbeat.h"
 #include "daemon/log.h"
 #include "daemon/notifier.h"
 #include "store/db.h"
@@ -73,6 +74,7 @@ struct engine {
         tc_backoff backoff;  /* retrying a failed batch (core/backoff.h) */
         uv_timer_t retry;    /* ... armed for that */
         tc_ms once_now;      /* with --once, when it started: later deadlines are left for a later engine */
+        uint64_t committed;  /* batches that applied work, for the heartbeat */
     } batches;
 
     /* Wake-ups on a timer: the earliest due deadline, and the slow safety poll. */
@@ -104,6 +106,9 @@ struct engine {
         tc_notifier *n; /* NULL once closed */
         int closing;    /* tc_notifier_close called, its callback not yet */
     } notifier;
+
+    /* The heartbeat in tocsin.engines (daemon/heartbeat.h); NULL with --once. */
+    tc_heartbeat *heartbeat;
 
     /* Crises set aside (core/set_aside.h), their records for operators, and the wake-up when one is due. */
     struct {
@@ -338,6 +343,8 @@ static void after_work_cb(uv_work_t *w, int status)
         return;
     }
     tc_backoff_succeed(&e->batches.backoff);
+    if (b->claimed > 0 || b->result_count > 0)
+        e->batches.committed++;
     tc_aside_applied(&e->aside.crises, b->touched, b->touched_count); /* they start over */
 
     size_t i;
@@ -795,6 +802,8 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
         signal(SIGPIPE, SIG_IGN); /* a program that exits before reading its stdin must not kill the engine */
         close_inherited_on_exec();
         if (!e->opts.once) {
+            e->heartbeat =
+                tc_heartbeat_start(&e->loop, e->opts.conninfo, e->opts.role, &e->batches.committed);
             start_listen(e);
             uint64_t poll = (uint64_t)(e->opts.poll_ms > 0 ? e->opts.poll_ms : TC_ENGINE_POLL * 1000);
             (void)uv_timer_start(&e->wakeups.safety, on_batch_timer, poll, poll);
@@ -807,6 +816,7 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
 
     if ((uvrc = uv_loop_close(&e->loop)) != 0)
         tc_log(TC_LOG_ERROR, "the event loop ended with handles open", "reason", uv_strerror(uvrc), NULL);
+    tc_heartbeat_leave(e->heartbeat); /* a clean stop: the engine's row goes */
     for (int i = 0; i < e->batches.count; i++) {
         tc_db_close(e->batches.workers[i].conn);
         tc_applier_free(e->batches.workers[i].applier);

@@ -8,9 +8,11 @@
  * for NOTIFY on a second, non-blocking connection (uv_poll on its socket),
  * keeps one uv timer armed for the earliest due deadline, runs action
  * programs (uv_spawn), and handles SIGINT/SIGTERM: stop claiming, finish the
- * batch in flight, give running actions a grace period, exit 0. A lost
- * connection is retried with capped exponential backoff; nothing is lost,
- * since commands and timers stay in the database until a batch commits them.
+ * batch in flight, give running actions a grace period, exit 0. While it
+ * runs it records a heartbeat (daemon/heartbeat.h), removed when it stops;
+ * --once records none. A lost connection is retried with capped exponential
+ * backoff; nothing is lost, since commands and timers stay in the database
+ * until a batch commits them.
  */
 #ifndef TC_DAEMON_ENGINE_H
 #define TC_DAEMON_ENGINE_H

@@ -24,13 +24,16 @@ GRANT SELECT ON tocsin.timers, tocsin.seats, tocsin.observers, tocsin.schema_mig
 -- and the engine read contacts and the outbox; others read a crisis's
 -- notifications, redacted, through notifications_of().
 GRANT SELECT ON tocsin.contacts, tocsin.notifications TO tocsin_admin, tocsin_engine;
+-- Which engine runs where (host, pid) is operational detail: others read
+-- the engines through status(), which leaves host and pid out for them.
+GRANT SELECT ON tocsin.engines TO tocsin_admin, tocsin_engine;
 
 -- The functions each calls (those that run as the owner check who calls them).
 GRANT EXECUTE ON FUNCTION tocsin.acting_role(), tocsin.may_read(name, bigint), tocsin.actor(name),
                           tocsin.audit_verify(bigint),
                           tocsin.audit_canonical(bigint, bigint, timestamptz, text, text, text, text, jsonb),
                           tocsin.audit_hash(text, text), tocsin.notifications_of(bigint),
-                          tocsin.redact_address(text, text)
+                          tocsin.redact_address(text, text), tocsin.status(), tocsin.metrics()
    TO tocsin_admin, tocsin_engine, tocsin_actor, tocsin_observer;
 GRANT EXECUTE ON FUNCTION tocsin.trigger(text, text, text, text, text[], jsonb, text),
                           tocsin.submit(bigint, text, jsonb, text, boolean), tocsin.actors()
@@ -42,5 +45,7 @@ GRANT EXECUTE ON FUNCTION tocsin.load_playbook_checked(text, jsonb), tocsin.acto
 GRANT EXECUTE ON FUNCTION tocsin.take(integer, timestamptz, bigint[]), tocsin.commit_batch(jsonb, boolean),
                           tocsin.next_due(bigint[]), tocsin.lock_crisis(bigint),
                           tocsin.record_set_aside(bigint, bigint, text, text, timestamptz),
-                          tocsin.take_deliveries(integer, integer), tocsin.record_deliveries(jsonb)
+                          tocsin.take_deliveries(integer, integer), tocsin.record_deliveries(jsonb),
+                          tocsin.engine_register(text, integer, text, timestamptz),
+                          tocsin.engine_beat(uuid, bigint), tocsin.engine_leave(uuid)
    TO tocsin_engine;

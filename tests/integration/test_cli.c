@@ -370,6 +370,8 @@ static void test_cli_dead_database_is_exit_7(void **state)
         {"audit", "verify", NULL},
         {"watch", "1", NULL},
         {"engine", "--once", NULL},
+        {"status", NULL},
+        {"status", "--prometheus", NULL},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         th_run r;

@@ -4,7 +4,9 @@
  * database: the CHECK on tocsin.commands.kind lists exactly the core's
  * commands, and every kind a function of schema tocsin compares a command
  * (`p_kind`, `k.kind`) or an audit event (`->> 'kind'`) with is one the core
- * has. A kind added on one side only fails here.
+ * has. A kind added on one side only fails here. So do the label values
+ * of /metrics (core/health/metrics.h): crises' statuses and modes, and the
+ * outbox's statuses, against their CHECKs.
  */
 #include <ctype.h>
 #include <setjmp.h>
@@ -18,6 +20,7 @@
 #include <cmocka.h>
 
 #include "core/audit/audit_kind.h"
+#include "core/health/metrics.h"
 #include "core/machine/command.h"
 #include "harness.h"
 
@@ -119,23 +122,33 @@ static char *function_sources(const char *db)
     return text;
 }
 
+/* The literals of the CHECK on table.column alone (a CHECK that names other columns too is passed over). */
+static void column_check(const char *db, const char *table, const char *column, names *out, char **check)
+{
+    char sql[640];
+    snprintf(sql, sizeof sql,
+             "SELECT pg_catalog.pg_get_constraintdef(c.oid)"
+             "  FROM pg_catalog.pg_constraint c"
+             "  JOIN pg_catalog.pg_attribute a"
+             "    ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)"
+             " WHERE c.conrelid = '%s'::regclass AND c.contype = 'c'"
+             "   AND a.attname = '%s' AND cardinality(c.conkey) = 1",
+             table, column);
+    *check = th_query_value(db, sql);
+    if (*check == NULL)
+        fail_msg("%s.%s has no CHECK constraint", table, column);
+    for (const char *p = strchr(*check, '\''); p != NULL; p = strchr(p, '\''))
+        if (!literal(&p, out))
+            break;
+}
+
 static void test_vocabulary_commands_check(void **state)
 {
     (void)state;
     char *db = th_db_create();
-    char *check = th_query_value(db,
-                                 "SELECT pg_catalog.pg_get_constraintdef(c.oid)"
-                                 "  FROM pg_catalog.pg_constraint c"
-                                 "  JOIN pg_catalog.pg_attribute a"
-                                 "    ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)"
-                                 " WHERE c.conrelid = 'tocsin.commands'::regclass AND c.contype = 'c'"
-                                 "   AND a.attname = 'kind'");
-    if (check == NULL)
-        fail_msg("tocsin.commands.kind has no CHECK constraint");
+    char *check;
     names sql = {0};
-    for (const char *p = strchr(check, '\''); p != NULL; p = strchr(p, '\''))
-        if (!literal(&p, &sql))
-            break;
+    column_check(db, "tocsin.commands", "kind", &sql, &check);
     for (size_t i = 0; i < sql.count; i++)
         if (tc_command_kind_parse(sql.items[i]) < 0)
             fail_msg("the SQL's CHECK on tocsin.commands.kind allows %s, which is no command of the core: %s",
@@ -152,6 +165,42 @@ static void test_vocabulary_commands_check(void **state)
     assert_int_equal(sql.count, commands);
     names_free(&sql);
     free(check);
+    th_db_drop(db);
+}
+
+/* Fails unless the CHECK on table.column allows exactly the count names of the core. */
+static void expect_check_is(const char *db, const char *table, const char *column, const char *const *core,
+                            size_t count)
+{
+    char *check;
+    names sql = {0};
+    column_check(db, table, column, &sql, &check);
+    for (size_t i = 0; i < count; i++)
+        if (!names_have(&sql, core[i]))
+            fail_msg("the core's %s is missing from the CHECK on %s.%s: %s", core[i], table, column, check);
+    if (sql.count != count)
+        fail_msg("the CHECK on %s.%s allows %zu values, the core has %zu: %s", table, column, sql.count,
+                 count, check);
+    names_free(&sql);
+    free(check);
+}
+
+/* The label values of /metrics are every value the tables allow (core/health/metrics.h), so none is missed.
+ */
+static void test_vocabulary_metrics_labels(void **state)
+{
+    (void)state;
+    char *db = th_db_create();
+    const char *statuses[TC_METRICS_STATUSES], *modes[TC_METRICS_MODES], *outbox[TC_OUTBOX_STATUSES];
+    for (int i = 0; i < TC_METRICS_STATUSES; i++)
+        statuses[i] = tc_status_name((tc_status)i);
+    for (int i = 0; i < TC_METRICS_MODES; i++)
+        modes[i] = tc_mode_name((tc_mode)i);
+    for (int i = 0; i < TC_OUTBOX_STATUSES; i++)
+        outbox[i] = tc_outbox_status_name((tc_outbox_status)i);
+    expect_check_is(db, "tocsin.crises", "status", statuses, TC_METRICS_STATUSES);
+    expect_check_is(db, "tocsin.crises", "mode", modes, TC_METRICS_MODES);
+    expect_check_is(db, "tocsin.notifications", "status", outbox, TC_OUTBOX_STATUSES);
     th_db_drop(db);
 }
 
@@ -193,6 +242,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vocabulary_commands_check),
         cmocka_unit_test(test_vocabulary_functions_name_core_kinds),
+        cmocka_unit_test(test_vocabulary_metrics_labels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

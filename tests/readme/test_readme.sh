@@ -63,6 +63,7 @@ expect 'act      tocsin complete 1 --state report --party TJ --data JSON' 'todo 
 expect 'report completed by tj_border_post for border_post/TJ: done' 'the border post reported, as its actor'
 expect 'national: National border authority: assessment and national measures' 'the national authority has the task now'
 expect 'every chain holds' 'the audit trail verifies'
+expect 'engines: 1 alive' 'status sees the engine alive'
 expect 'usage: tocsin' 'tocsin --help answers'
 
 # The example action program the README's engine runs for border-incident.
