@@ -31,6 +31,7 @@ static const cli_command *const commands[] = {
     &cli_cmd_contact,
     &cli_cmd_notifications,
     &cli_cmd_engine,
+    &cli_cmd_serve,
 };
 /* clang-format on */
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
