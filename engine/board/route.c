@@ -74,6 +74,7 @@ void tc__respond(h2o_req_t *req, int status, const char *content_type, const cha
     tc__add_header(req, "referrer-policy", "no-referrer");
     if (h2o_find_header_by_str(&req->res.headers, H2O_STRLIT("content-security-policy"), -1) < 0)
         tc__add_header(req, "content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    req->res.content_length = length;
     h2o_send_inline(req, body, length);
 }
 
