@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/json_strings.h"
 #include "core/input/limits.h"
 #include "core/input/number.h"
 
@@ -177,8 +178,7 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
 
 int cli_print_json(json_t *json)
 {
-    int rc =
-        json_dumpf(json, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) == 0 ? 0 : 1;
+    int rc = json_dumpf(json, stdout, TC_JSON_DOCUMENT_FLAGS) == 0 ? 0 : 1;
     json_decref(json);
     if (rc == 0)
         fputc('\n', stdout);

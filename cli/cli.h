@@ -121,5 +121,6 @@ extern const cli_command cli_cmd_actor;
 extern const cli_command cli_cmd_contact;
 extern const cli_command cli_cmd_notifications;
 extern const cli_command cli_cmd_status;
+extern const cli_command cli_cmd_serve;
 
 #endif

@@ -33,6 +33,7 @@ static const cli_command *const commands[] = {
     &cli_cmd_notifications,
     &cli_cmd_engine,
     &cli_cmd_status,
+    &cli_cmd_serve,
 };
 /* clang-format on */
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])

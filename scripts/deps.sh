@@ -12,6 +12,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libuv1-dev libjansson-dev libcmocka-dev libpq-dev libcurl4-openssl-dev
+  libh2o-dev libssl-dev # the board's HTTP server: h2o built on libuv (h2o.h includes OpenSSL's headers)
 )
 if [ "${TOCSIN_DEPS:-all}" != build ]; then
   # tests, the private PostgreSQL, the fuzzer; a webhook receiver and an SMTP server on loopback;
@@ -19,7 +20,23 @@ if [ "${TOCSIN_DEPS:-all}" != build ]; then
   # metrics of status --prometheus
   packages+=(git postgresql postgresql-contrib clang libclang-rt-14-dev clang-format python3 python3-aiosmtpd tzdata
              prometheus)
+  # the board's browser test: Chromium driven by puppeteer-core (tests/browser, npm ci below)
+  packages+=(chromium nodejs)
+  # npm: Debian's package, unless the nodejs installed already carries it (NodeSource's does)
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi
+
+# puppeteer-core for the browser test, exactly as tests/browser/package-lock.json pins it.
+browser_modules() {
+  [ "${TOCSIN_DEPS:-all}" = build ] && return 0
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/browser"
+  [ -f "$dir/package.json" ] || return 0
+  [ -d "$dir/node_modules/puppeteer-core" ] && [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ] && return 0
+  [ "${1:-}" = "--check" ] && { echo "missing: tests/browser/node_modules (npm ci)" >&2; return 1; }
+  echo "installing tests/browser/node_modules (npm ci)" >&2
+  (cd "$dir" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -27,7 +44,8 @@ for p in "${packages[@]}"; do
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+  browser_modules "${1:-}"
+  exit
 fi
 
 line="apt-get install -y ${missing[*]}"
@@ -50,3 +68,4 @@ echo "installing: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq >/dev/null
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+browser_modules

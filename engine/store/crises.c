@@ -387,6 +387,25 @@ int tc_store_wait_applied(PGconn *conn, int64_t crisis, int64_t seq, int timeout
     return rc;
 }
 
+int tc_store_crises_visible(PGconn *conn, const char *ids, json_t **out, tc_error *err)
+{
+    const char *params[1] = {ids != NULL && ids[0] != '\0' ? ids : NULL};
+    PGresult *res = tc_db_query(conn,
+                                "SELECT id FROM tocsin.crises"
+                                " WHERE CASE WHEN $1::text IS NULL THEN status = 'active'"
+                                "            ELSE id = ANY (string_to_array($1, ',')::bigint[]) END"
+                                " ORDER BY id",
+                                1, params, "cannot read which crises changed", err);
+    if (res == NULL)
+        return err ? err->code : TC_EFAILED;
+    json_t *list = json_array();
+    for (int i = 0; i < PQntuples(res); i++)
+        json_array_append_new(list, json_integer((json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10)));
+    PQclear(res);
+    *out = list;
+    return 0;
+}
+
 int tc_store_crisis_load(PGconn *conn, int64_t id, char **source, char **state, char **status, tc_error *err)
 {
     PGresult *res =

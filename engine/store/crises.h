@@ -32,6 +32,14 @@ int tc_store_crisis_show(PGconn *conn, int64_t id, json_t **out, tc_error *err);
 int tc_store_crisis_list(PGconn *conn, const char *status, int limit, json_t **out, tc_error *err);
 
 /*
+ * Which of the crises ids (text, "1,2,3": a tocsin_applied payload; NULL or ""
+ * for every active crisis) the role of conn may read: row-level security
+ * decides. *out is an array of ids, owned by the caller. For the board, which
+ * sends a change only to those who may see it.
+ */
+int tc_store_crises_visible(PGconn *conn, const char *ids, json_t **out, tc_error *err);
+
+/*
  * What waits for the acting role (`tocsin todo`): {"todo": [...]} of
  * core/machine/view.h's tc_view_todo over every active crisis the role may
  * read (row-level security decides, in one query), most urgent first.

@@ -67,6 +67,69 @@ int tc_db_connect(const char *conninfo, const char *role, PGconn **out, tc_error
     return 0;
 }
 
+/*
+ * Whether a failed connection was refused for its credentials. libpq gives no
+ * SQLSTATE for a connection that failed, so this reads its message: the
+ * server's FATAL (28P01 password authentication failed, 28000 no such role, no
+ * pg_hba entry or a role that may not log in) or libpq's own when it has no
+ * password to give. The cluster's lc_messages must be English (the default).
+ */
+static int credentials_refused(PGconn *conn)
+{
+    static const char *const refusals[] = {
+        "password authentication failed", "no password supplied", "does not exist",
+        "is not permitted to log in",     "pg_hba.conf",          "authentication failed",
+    };
+    if (PQconnectionNeedsPassword(conn))
+        return 1;
+    const char *message = PQerrorMessage(conn);
+    for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++)
+        if (strstr(message, refusals[i]) != NULL)
+            return 1;
+    return 0;
+}
+
+int tc_db_connect_login(const char *conninfo, const char *user, const char *password, PGconn **out,
+                        tc_error *err)
+{
+    if (conninfo == NULL)
+        conninfo = getenv("TOCSIN_DB");
+    if (conninfo == NULL)
+        conninfo = "";
+    /* Keywords after dbname override what the expanded conninfo says. */
+    const char *keys[6], *values[6];
+    int n = 0;
+    if (getenv("PGCONNECT_TIMEOUT") == NULL) {
+        keys[n] = "connect_timeout";
+        values[n++] = "10";
+    }
+    keys[n] = "fallback_application_name";
+    values[n++] = "tocsin serve";
+    keys[n] = "dbname";
+    values[n++] = conninfo;
+    keys[n] = "user";
+    values[n++] = user;
+    keys[n] = "password";
+    values[n++] = password;
+    keys[n] = NULL;
+    values[n] = NULL;
+    PGconn *conn = PQconnectdbParams(keys, values, 1);
+    if (conn == NULL)
+        return tc_error_set(err, TC_ENOMEM, "cannot connect to database: out of memory");
+    if (PQstatus(conn) != CONNECTION_OK) {
+        int code = credentials_refused(conn) ? TC_EPERM : TC_EUNAVAIL;
+        if (code == TC_EPERM)
+            tc_error_set(err, code, "cannot sign in as %s: wrong role or password", user);
+        else
+            tc_error_set(err, code, "cannot connect to database: %s", PQerrorMessage(conn));
+        PQfinish(conn);
+        return code;
+    }
+    PQsetNoticeProcessor(conn, ignore_notice, NULL);
+    *out = conn;
+    return 0;
+}
+
 void tc_db_close(PGconn *conn)
 {
     if (conn != NULL)

@@ -23,6 +23,18 @@
  */
 int tc_db_connect(const char *conninfo, const char *role, PGconn **out, tc_error *err);
 
+/*
+ * Opens a connection logged in as user with password (the board's sign-in):
+ * conninfo as for tc_db_connect, with user and password put over whatever it
+ * says. Nothing is SET: the session is the user's own, so row-level security
+ * sees that role. The password is handed to libpq and not kept. Errors:
+ * TC_EPERM when the server refused these credentials (a wrong password, no such
+ * role, a role that may not log in: the server does not say which, nor do we),
+ * TC_EUNAVAIL when it could not be reached or cannot take a connection.
+ */
+int tc_db_connect_login(const char *conninfo, const char *user, const char *password, PGconn **out,
+                        tc_error *err);
+
 /* Closes a connection; NULL is a no-op. */
 void tc_db_close(PGconn *conn);
 

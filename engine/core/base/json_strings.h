@@ -17,4 +17,10 @@
  */
 const char **tc_json_strings(const json_t *array, size_t *count);
 
+/*
+ * How a document is printed, by `--json` and by the board's API alike (then
+ * a newline), so that the two are the same bytes.
+ */
+#define TC_JSON_DOCUMENT_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+
 #endif
