@@ -269,6 +269,7 @@ int tc_board_run(const tc_board_options *options, tc_error *err)
         return tc_error_set(err, TC_EFAILED, "cannot start the board: %s", uv_strerror(rc));
     }
     signal(SIGPIPE, SIG_IGN); /* a client that goes away is a failed write, not the end of the board */
+    tc__login_own(b);
 
     h2o_config_init(&b->config);
     b->config.server_name = h2o_iovec_init(H2O_STRLIT("tocsin"));

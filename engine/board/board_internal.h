@@ -97,6 +97,7 @@ struct tc__board {
     tc__conn *conns;
     int nconns;
     tc__login *logins;
+    tc__login *own; /* the board's own login (--db): /healthz and /metrics; in no list, never matched */
     int nlogins;
     tc__session sessions[TC__BOARD_SESSIONS];
     uint8_t salt[32];
@@ -151,6 +152,8 @@ int tc__session_new(tc__board *b, tc__login *l, char token[65]);
 void tc__session_end(tc__board *b, h2o_req_t *req);
 /* Closes idle connections unused for a while and forgets expired sessions and unheld logins. */
 void tc__logins_sweep(tc__board *b, int everything);
+/* The board's own login (b->own), made at start; freed by tc__logins_sweep(b, 1). */
+void tc__login_own(tc__board *b);
 /* Decodes standard base64 into out (size bytes, NUL-terminated): its length, or -1. */
 int tc__base64_decode(const char *in, size_t len, char *out, size_t size);
 
@@ -172,7 +175,8 @@ struct tc__job {
     int64_t crisis;
     char filter[16];
     int limit;
-    char *text; /* a NOTIFY payload, or a response body (malloc) */
+    int64_t alive; /* /healthz: engines alive */
+    char *text;    /* a NOTIFY payload, or a response body (malloc) */
     json_t *result;
 };
 /* A job for req (may be NULL) on login (held by the job from now). */
@@ -193,6 +197,9 @@ int tc__events_open(tc__board *b, h2o_req_t *req, tc__login *login);
 void tc__events_start(tc__board *b); /* LISTEN, and the heartbeat */
 void tc__events_stop(tc__board *b);  /* ends every stream, stops listening */
 void tc__events_heartbeat(tc__board *b);
+
+/* health.c: GET /healthz and /metrics, on the board's own login, with no credentials asked */
+int tc__health(tc__board *b, h2o_req_t *req, int metrics);
 
 /* page.c */
 int tc__page(h2o_req_t *req, const char *path, size_t len);

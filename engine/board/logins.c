@@ -262,6 +262,29 @@ void tc__session_end(tc__board *b, h2o_req_t *req)
         session_end(s);
 }
 
+void tc__login_own(tc__board *b)
+{
+    b->own = tc_xcalloc(1, sizeof *b->own);
+    b->own->board = b;
+    b->own->refs = 1; /* the board's, until the end */
+}
+
+/* Closes l's connections idle for long enough (all, with everything). */
+static void close_idle(tc__login *l, uint64_t now, int everything)
+{
+    int kept = 0;
+    for (int i = 0; i < l->nidle; i++) {
+        if (everything || now - l->idle_since[i] >= TC__BOARD_IDLE_MS) {
+            PQfinish(l->idle[i]);
+            l->open--;
+        } else {
+            l->idle[kept] = l->idle[i];
+            l->idle_since[kept++] = l->idle_since[i];
+        }
+    }
+    l->nidle = kept;
+}
+
 void tc__logins_sweep(tc__board *b, int everything)
 {
     uint64_t now = uv_now(&b->loop);
@@ -271,18 +294,15 @@ void tc__logins_sweep(tc__board *b, int everything)
     tc__login *next;
     for (tc__login *l = b->logins; l != NULL; l = next) {
         next = l->next;
-        int kept = 0;
-        for (int i = 0; i < l->nidle; i++) {
-            if (everything || now - l->idle_since[i] >= TC__BOARD_IDLE_MS) {
-                PQfinish(l->idle[i]);
-                l->open--;
-            } else {
-                l->idle[kept] = l->idle[i];
-                l->idle_since[kept++] = l->idle_since[i];
-            }
-        }
-        l->nidle = kept;
+        close_idle(l, now, everything);
         if (l->refs == 0 && l->open == 0)
             login_free(b, l);
+    }
+    if (b->own != NULL) {
+        close_idle(b->own, now, everything);
+        if (everything) {
+            free(b->own);
+            b->own = NULL;
+        }
     }
 }

@@ -7,10 +7,13 @@
  *   GET  /api/crises/ID             `tocsin show ID --json`; /audit and /playbook beside it
  *   GET  /api/events                server-sent events: {"crisis": ID} per change one may see
  *   GET  /api/session               {"role": ...}: who is signed in
+ *   GET  /healthz                   200 "ok" when the database answers and an engine is alive, else 503
+ *   GET  /metrics                   Prometheus's text format 0.0.4 (tocsin status --prometheus)
  *   POST /api/signin, /api/signout  the page's cookie session
  *
  * Every /api/ path but sign-in needs credentials (HTTP Basic, or the
- * cookie): none or wrong ones are 401. Anything else is 404.
+ * cookie): none or wrong ones are 401; /healthz and /metrics need none (they
+ * say counts, read on the board's own login). Anything else is 404.
  */
 #include <stdio.h>
 #include <string.h>
@@ -128,6 +131,13 @@ int tc__route(h2o_handler_t *self, h2o_req_t *req)
     size_t len = query;
     int get = is(req->method, "GET") || is(req->method, "HEAD"), post = is(req->method, "POST");
 
+    if ((len == 8 && memcmp(path, "/healthz", 8) == 0) || (len == 8 && memcmp(path, "/metrics", 8) == 0)) {
+        if (!get) {
+            tc__respond_error(req, 405, "the board is read-only");
+            return 0;
+        }
+        return tc__health(b, req, path[1] == 'm');
+    }
     if (len < 5 || memcmp(path, "/api/", 5) != 0) {
         if (!get) {
             tc__respond_error(req, 405, "the board is read-only");

@@ -119,7 +119,8 @@ int tc_db_connect_login(const char *conninfo, const char *user, const char *pass
     if (PQstatus(conn) != CONNECTION_OK) {
         int code = credentials_refused(conn) ? TC_EPERM : TC_EUNAVAIL;
         if (code == TC_EPERM)
-            tc_error_set(err, code, "cannot sign in as %s: wrong role or password", user);
+            tc_error_set(err, code, "cannot sign in as %s: wrong role or password",
+                         user ? user : "the login of the conninfo");
         else
             tc_error_set(err, code, "cannot connect to database: %s", PQerrorMessage(conn));
         PQfinish(conn);

@@ -456,6 +456,42 @@ static void test_board_events(void **state)
     close(theirs);
 }
 
+/* /healthz and /metrics answer without credentials: ok while an engine is alive, 503 once the last one
+ * stopped; the metrics pass promtool. */
+static void test_board_health_and_metrics(void **state)
+{
+    (void)state;
+    /* The engine's first heartbeat may be a moment away. */
+    response r = {0};
+    for (int i = 0; i < 100; i++) {
+        r = get("/healthz", NULL, NULL, NULL);
+        if (r.status == 200)
+            break;
+        response_free(&r);
+        th_sleep_ms(100);
+    }
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "ok\n");
+    response_free(&r);
+    r = get("/metrics", NULL, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_true(th_contains(r.headers, "text/plain; version=0.0.4"));
+    assert_true(th_contains(r.body, "tocsin_engines_alive 1\n"));
+    assert_true(th_contains(r.body, "tocsin_crises{status=\"active\",mode=\"actual\"} 3\n"));
+    th_expect_promtool_passes(r.body);
+    response_free(&r);
+    expect_status("/metrics", kz, "wrong", 200, "tocsin_commands_pending"); /* credentials play no part */
+
+    /* The last engine stops: 503, saying why; another starts: ok again. */
+    th_signal(engine, SIGTERM);
+    th_run done;
+    th_wait(engine, &done);
+    th_run_free(&done);
+    expect_status("/healthz", NULL, NULL, 503, "no engine is alive");
+    expect_status("/metrics", NULL, NULL, 200, "tocsin_engines_alive 0\n");
+    engine = th_tocsin_start(db, (const char *[]){"engine", NULL});
+}
+
 /* A database that cannot be reached is 503 with one line saying so; the board stays up and stops cleanly. */
 static void test_board_database_down(void **state)
 {
@@ -467,6 +503,8 @@ static void test_board_database_down(void **state)
     assert_true(th_contains(r.body, "cannot connect to database"));
     assert_int_equal(th_line_count(r.body), 1);
     response_free(&r);
+    expect_status("/healthz", NULL, NULL, 503, "database unavailable: ");
+    expect_status("/metrics", NULL, NULL, 503, "database unavailable: ");
     int stream = send_get("/api/events", kz, kz_password);
     stop_board(down);
     close(stream);
@@ -483,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_board_oversized_headers),
         cmocka_unit_test(test_board_idle_and_stuck_clients),
         cmocka_unit_test(test_board_events),
+        cmocka_unit_test(test_board_health_and_metrics),
         cmocka_unit_test(test_board_database_down),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

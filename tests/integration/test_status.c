@@ -241,29 +241,6 @@ static void test_status_killed_engine_goes_stale(void **state)
     th_db_drop(db);
 }
 
-/* Runs promtool check metrics on text; fails the test unless it passes (or when promtool is missing). */
-static void expect_promtool_passes(const char *text)
-{
-    char *dir = th_tempdir();
-    th_write_file(dir, "metrics.txt", text);
-    char command[4300];
-    snprintf(command, sizeof command, "promtool check metrics < %s/metrics.txt > %s/promtool.out 2>&1", dir,
-             dir);
-    int rc = system(command);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/promtool.out", dir);
-    char *said = th_read_file(path);
-    if (rc != 0)
-        fail_msg("promtool check metrics: %s%s\n%s",
-                 WIFEXITED(rc) && WEXITSTATUS(rc) == 127
-                     ? "promtool is missing (Debian's prometheus package; scripts/deps.sh installs it): "
-                     : "",
-                 said, text);
-    free(said);
-    th_rmtree(dir);
-    free(dir);
-}
-
 static void test_status_counts_what_waits(void **state)
 {
     (void)state;
@@ -322,7 +299,7 @@ static void test_status_counts_what_waits(void **state)
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
         if (!th_contains(out, lines[i]))
             fail_msg("status --prometheus has no line%s\n%s", lines[i], out);
-    expect_promtool_passes(out);
+    th_expect_promtool_passes(out);
     free(out);
 
     /* Applied, nothing waits. */
@@ -337,7 +314,7 @@ static void test_status_counts_what_waits(void **state)
     json_decref(doc);
     assert_int_equal(status(db, NULL, (const char *[]){"status", "--prometheus", NULL}, &out), 1);
     assert_true(th_contains(out, "\ntocsin_oldest_pending_command_seconds 0.000\n"));
-    expect_promtool_passes(out);
+    th_expect_promtool_passes(out);
     free(out);
     th_db_drop(db);
 }

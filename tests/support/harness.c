@@ -464,3 +464,26 @@ void th_run_ok(const char *db, const char *const *args)
         fail_msg("tocsin %s %s: exit %d: %s", args[0], args[1] ? args[1] : "", r.status, r.err);
     th_run_free(&r);
 }
+
+/* Runs promtool check metrics on text; fails the test unless it passes (or when promtool is missing). */
+void th_expect_promtool_passes(const char *text)
+{
+    char *dir = th_tempdir();
+    th_write_file(dir, "metrics.txt", text);
+    char command[4300];
+    snprintf(command, sizeof command, "promtool check metrics < %s/metrics.txt > %s/promtool.out 2>&1", dir,
+             dir);
+    int rc = system(command);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/promtool.out", dir);
+    char *said = th_read_file(path);
+    if (rc != 0)
+        fail_msg("promtool check metrics: %s%s\n%s",
+                 WIFEXITED(rc) && WEXITSTATUS(rc) == 127
+                     ? "promtool is missing (Debian's prometheus package; scripts/deps.sh installs it): "
+                     : "",
+                 said, text);
+    free(said);
+    th_rmtree(dir);
+    free(dir);
+}

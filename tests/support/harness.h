@@ -114,6 +114,10 @@ char *th_read_file(const char *path);
 /* Whether text contains needle; for readable assertions. */
 int th_contains(const char *text, const char *needle);
 
+/* Runs `promtool check metrics` on text; fails the test unless it passes (or when promtool is missing:
+ * Debian's prometheus package, which scripts/deps.sh installs). */
+void th_expect_promtool_passes(const char *text);
+
 /* The number of lines of text (a final line without newline counts). */
 int th_line_count(const char *text);
 
