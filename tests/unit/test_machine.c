@@ -565,6 +565,16 @@ static void test_machine_amend(void **state)
     assert_string_equal(problems.items[0].message, "playbook operations has no input weather");
     assert_string_equal(problems.items[1].message, "input threshold must be a number");
     tc_diags_clear(&problems);
+    /* Inputs grown past what a trigger may give. */
+    char *big = calloc(1, 70000);
+    memset(big, 'x', 69999);
+    json_t *huge = json_pack("{s:s}", "path", big);
+    ev.data = huge;
+    assert_int_equal(tc_machine_problems(f.pb, f.inst, &ev, &problems), 1);
+    assert_true(strstr(problems.items[0].message, "the crisis's inputs as amended") != NULL);
+    tc_diags_clear(&problems);
+    json_decref(huge);
+    free(big);
     /* An administrator may; a closed crisis may not be amended. */
     json_t *reset = json_pack("{s:n}", "threshold");
     ev = (tc_event){

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "core/input/limits.h"
 #include "core/machine/machine_internal.h"
 
 /* The inputs inst would have with data's over them; a null value returns an input to its default. */
@@ -37,6 +38,10 @@ void tc__amend_problems(const tc_playbook *pb, const tc_instance *inst, json_t *
     }
     json_t *inputs = amended(pb, inst, data);
     tc__inputs_problems(pb, inputs, NULL, problems); /* an unknown name is among them, as amended() kept it */
+    tc_error err; /* the whole as trigger allows it: amendments must not grow the inputs past it */
+    tc_error_init(&err);
+    if (tc_limit_json("the crisis's inputs as amended", inputs, TC_JSON_ARG_MAX_BYTES, &err) != 0)
+        tc_diags_add(problems, NULL, 0, 0, "%s", err.text);
     if (problems->count == 0 && json_equal(inputs, inst->inputs))
         tc_diags_add(problems, NULL, 0, 0,
                      "the amendment changes nothing: the crisis has these values already");
