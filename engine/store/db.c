@@ -12,28 +12,41 @@ static void ignore_notice(void *arg, const char *message)
     (void)message;
 }
 
-int tc_db_connect(const char *conninfo, const char *role, PGconn **out, tc_error *err)
+/*
+ * Connects to conninfo (NULL: $TOCSIN_DB, else libpq's defaults). The
+ * keywords before dbname are defaults that the expanded conninfo may
+ * override; user and password, when not NULL, come after it and override
+ * what it says (libpq skips a NULL value). NULL only when out of memory.
+ */
+static PGconn *open_connection(const char *conninfo, const char *application, const char *user,
+                               const char *password)
 {
     if (conninfo == NULL)
         conninfo = getenv("TOCSIN_DB");
     if (conninfo == NULL)
         conninfo = "";
-
-    /* Keywords before dbname are defaults that the expanded conninfo may override. */
-    const char *keys[4], *values[4];
+    const char *keys[6], *values[6];
     int n = 0;
     if (getenv("PGCONNECT_TIMEOUT") == NULL) {
         keys[n] = "connect_timeout";
         values[n++] = "10";
     }
     keys[n] = "fallback_application_name";
-    values[n++] = "tocsin";
+    values[n++] = application;
     keys[n] = "dbname";
     values[n++] = conninfo;
+    keys[n] = "user";
+    values[n++] = user;
+    keys[n] = "password";
+    values[n++] = password;
     keys[n] = NULL;
     values[n] = NULL;
+    return PQconnectdbParams(keys, values, 1);
+}
 
-    PGconn *conn = PQconnectdbParams(keys, values, 1);
+int tc_db_connect(const char *conninfo, const char *role, PGconn **out, tc_error *err)
+{
+    PGconn *conn = open_connection(conninfo, "tocsin", NULL, NULL);
     if (conn == NULL)
         return tc_error_set(err, TC_ENOMEM, "cannot connect to database: out of memory");
     if (PQstatus(conn) != CONNECTION_OK) {
@@ -92,28 +105,7 @@ static int credentials_refused(PGconn *conn)
 int tc_db_connect_login(const char *conninfo, const char *user, const char *password, PGconn **out,
                         tc_error *err)
 {
-    if (conninfo == NULL)
-        conninfo = getenv("TOCSIN_DB");
-    if (conninfo == NULL)
-        conninfo = "";
-    /* Keywords after dbname override what the expanded conninfo says. */
-    const char *keys[6], *values[6];
-    int n = 0;
-    if (getenv("PGCONNECT_TIMEOUT") == NULL) {
-        keys[n] = "connect_timeout";
-        values[n++] = "10";
-    }
-    keys[n] = "fallback_application_name";
-    values[n++] = "tocsin serve";
-    keys[n] = "dbname";
-    values[n++] = conninfo;
-    keys[n] = "user";
-    values[n++] = user;
-    keys[n] = "password";
-    values[n++] = password;
-    keys[n] = NULL;
-    values[n] = NULL;
-    PGconn *conn = PQconnectdbParams(keys, values, 1);
+    PGconn *conn = open_connection(conninfo, "tocsin serve", user, password);
     if (conn == NULL)
         return tc_error_set(err, TC_ENOMEM, "cannot connect to database: out of memory");
     if (PQstatus(conn) != CONNECTION_OK) {
