@@ -33,16 +33,6 @@ static const char usage[] =
     "Example:\n"
     "  tocsin show 42 --tz Asia/Dushanbe\n";
 
-enum { OPT_TZ = CLI_OPT_FIRST_LOCAL };
-
-static int on_option(int c, const char *arg, void *ctx)
-{
-    if (c != OPT_TZ)
-        return CLI_EXIT_USAGE;
-    *(const char **)ctx = arg;
-    return 0;
-}
-
 static const char *s(json_t *o, const char *key)
 {
     const char *v = json_string_value(json_object_get(o, key));
@@ -430,11 +420,11 @@ static int run(int argc, char **argv, cli_globals *globals)
 {
     static const struct option options[] = {
         CLI_GLOBAL_OPTIONS,
-        {"tz", required_argument, NULL, OPT_TZ},
+        CLI_TZ_OPTION,
         {NULL, 0, NULL, 0},
     };
     const char *zone = NULL;
-    int rc = cli_parse(argc, argv, &cli_cmd_show, options, "h", globals, on_option, &zone);
+    int rc = cli_parse(argc, argv, &cli_cmd_show, options, "h", globals, cli_tz_on_option, &zone);
     if (rc != 0)
         return rc < 0 ? CLI_EXIT_OK : rc;
     int64_t id;
@@ -446,8 +436,8 @@ static int run(int argc, char **argv, cli_globals *globals)
     PGconn *conn = NULL;
     json_t *doc = NULL;
     tc_error_init(&err);
-    if ((zone != NULL || !globals->json) && cli_time_zone(zone, &err) != 0)
-        return cli_fail(&err); /* --json prints UTC only, but a bad --tz is still a mistake */
+    if (cli_output_zone(zone, globals->json, &err) != 0)
+        return cli_fail(&err);
     rc = tc_db_connect(globals->db, globals->as, &conn, &err);
     if (rc == 0)
         rc = tc_store_crisis_show(conn, id, &doc, &err);

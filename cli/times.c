@@ -129,3 +129,16 @@ const char *cli_time_local(const char *iso, char *buf, size_t size)
     snprintf(buf, size, " (%s)", local);
     return buf;
 }
+
+int cli_tz_on_option(int c, const char *arg, void *ctx)
+{
+    if (c != CLI_OPT_TZ)
+        return CLI_EXIT_USAGE;
+    *(const char **)ctx = arg;
+    return 0;
+}
+
+int cli_output_zone(const char *zone, int json, tc_error *err)
+{
+    return zone != NULL || !json ? cli_time_zone(zone, err) : 0;
+}

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "cli.h"
 #include "core/base/error.h"
 
 /*
@@ -32,5 +33,24 @@ int cli_time_zone(const char *zone, tc_error *err);
  * no zone is set, the zone is UTC itself, or iso is not a time. Writes buf.
  */
 const char *cli_time_local(const char *iso, char *buf, size_t size);
+
+/*
+ * --tz ZONE for a command whose only own option it is: the getopt entry
+ * (CLI_TZ_OPTION, value CLI_OPT_TZ) and cli_parse's on_option, which stores
+ * ZONE in ctx, a const char **.
+ */
+#define CLI_OPT_TZ CLI_OPT_FIRST_LOCAL
+#define CLI_TZ_OPTION                                                                                        \
+    {                                                                                                        \
+        "tz", required_argument, NULL, CLI_OPT_TZ                                                            \
+    }
+int cli_tz_on_option(int c, const char *arg, void *ctx);
+
+/*
+ * Sets the zone of a command's output (cli_time_zone): --tz or $TZ for text;
+ * with --json, which prints UTC only, a --tz given is still checked, since a
+ * bad one is a mistake all the same.
+ */
+int cli_output_zone(const char *zone, int json, tc_error *err);
 
 #endif
