@@ -483,10 +483,7 @@ static void test_board_health_and_metrics(void **state)
     expect_status("/metrics", kz, "wrong", 200, "tocsin_commands_pending"); /* credentials play no part */
 
     /* The last engine stops: 503, saying why; another starts: ok again. */
-    th_signal(engine, SIGTERM);
-    th_run done;
-    th_wait(engine, &done);
-    th_run_free(&done);
+    th_stop(engine);
     expect_status("/healthz", NULL, NULL, 503, "no engine is alive");
     expect_status("/metrics", NULL, NULL, 200, "tocsin_engines_alive 0\n");
     engine = th_tocsin_start(db, (const char *[]){"engine", NULL});

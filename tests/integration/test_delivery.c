@@ -309,11 +309,7 @@ static void test_delivery_recorded_wakes_the_engine(void **state)
                          "SELECT concat_ws(' ', status, (SELECT count(*) FROM tocsin.commands"
                          "  WHERE kind = 'vote' AND applied_at IS NOT NULL))"
                          "  FROM tocsin.notifications WHERE seat = 'council/RU'"));
-    th_signal(engine, SIGTERM);
-    th_run r;
-    th_wait(engine, &r);
-    assert_int_equal(r.status, 0);
-    th_run_free(&r);
+    th_stop(engine);
     th_db_drop(db);
 }
 
@@ -362,11 +358,7 @@ static void test_delivery_hanging_receiver_holds_up_no_vote(void **state)
                     "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
                     " WHERE seat = 'council/RU'");
     /* A stopping engine does not wait for it either: it leaves the delivery to its lease. */
-    th_signal(engine, SIGTERM);
-    th_run r;
-    th_wait(engine, &r);
-    assert_int_equal(r.status, 0);
-    th_run_free(&r);
+    th_stop(engine);
     assert_true(wait_for(db, "queued 0", 0,
                          "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
                          " WHERE seat = 'council/RU'"));
@@ -388,11 +380,7 @@ static void test_delivery_hanging_receiver_holds_up_no_other_delivery(void **sta
     th_expect_value(db, "queued 0",
                     "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
                     " WHERE seat = 'council/RU' AND crisis = 1");
-    th_signal(engine, SIGTERM);
-    th_run r;
-    th_wait(engine, &r);
-    assert_int_equal(r.status, 0);
-    th_run_free(&r);
+    th_stop(engine);
     th_db_drop(db);
 }
 

@@ -144,6 +144,16 @@ void th_signal(th_proc *proc, int sig)
     kill(proc->pid, sig);
 }
 
+void th_stop(th_proc *proc)
+{
+    th_signal(proc, SIGTERM);
+    th_run r;
+    th_wait(proc, &r);
+    if (r.status != 0)
+        fail_msg("the process stopped with SIGTERM exited %d: %s", r.status, r.err);
+    th_run_free(&r);
+}
+
 pid_t th_pid(const th_proc *proc)
 {
     return proc->pid;

@@ -44,6 +44,9 @@ void th_run_free(th_run *run);
 /* Sends sig to a started process. */
 void th_signal(th_proc *proc, int sig);
 
+/* Stops it as an operator would (SIGTERM), waits, and fails the test unless it exited 0. */
+void th_stop(th_proc *proc);
+
 /* The process id of a started process. */
 pid_t th_pid(const th_proc *proc);
 
