@@ -1,43 +1,70 @@
-/* tocsin list [--status S] [--limit N]: crises, newest first. */
+/*
+ * tocsin list [--status S] [--playbook NAME] [--party P] [--mode M] [--severity S] [--since TIME]
+ * [--until TIME] [--limit N]: crises, newest first.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "core/input/printable.h"
+#include "core/instance/crisis_filter.h"
 #include "store/crises.h"
 #include "store/db.h"
 
 static const char usage[] =
-    "usage: tocsin list [--status active|closed|cancelled|all] [--limit N] [--json]\n"
+    "usage: tocsin list [--status active|closed|cancelled|all] [--playbook NAME] [--party P]\n"
+    "                   [--mode M] [--severity S] [--since TIME] [--until TIME] [--limit N] [--json]\n"
     "\n"
     "Lists crises, newest first: id, playbook, status, severity, mode, escalation\n"
     "level, the active states with their deadlines, and the title. Shows active\n"
     "crises unless --status says otherwise, at most --limit of them (default 100).\n"
+    "The filters combine: every one given must hold.\n"
     "\n"
-    "Example:\n"
-    "  tocsin list --status all --limit 20\n";
+    "Options:\n"
+    "  --status S         active (default), closed, cancelled or all\n"
+    "  --playbook NAME    crises of that playbook (any version)\n"
+    "  --party P          crises that concern party P\n"
+    "  --mode M           actual, exercise or test\n"
+    "  --severity S       extreme, severe, moderate, minor or unknown\n"
+    "  --since TIME       opened at or after TIME: an ISO 8601 time (2026-12-01,\n"
+    "                     2026-12-01T08:00Z, 2026-12-01T08:00+05:00) or a duration\n"
+    "                     back from now (P7D, PT6H)\n"
+    "  --until TIME       opened before TIME (the same forms)\n"
+    "  --limit N          at most N crises (1 to 100000)\n"
+    "\n"
+    "A value a filter does not take: exit 2, saying what it takes.\n"
+    "\n"
+    "Examples:\n"
+    "  tocsin list --status all --limit 20\n"
+    "  tocsin list --status closed --party TJ --mode exercise --since P30D\n";
 
-enum { OPT_STATUS = CLI_OPT_FIRST_LOCAL, OPT_LIMIT };
+enum { OPT_FILTER = CLI_OPT_FIRST_LOCAL };
 
 typedef struct list_options {
-    const char *status;
-    int limit;
+    tc_crisis_filter filter;
+    const char *const *names; /* the filter each option sets, by option index */
+    tc_ms now;
 } list_options;
+
+static tc_ms now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (tc_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int on_option(int c, const char *arg, void *ctx)
 {
     list_options *o = ctx;
-    if (c == OPT_STATUS) {
-        if (strcmp(arg, "active") && strcmp(arg, "closed") && strcmp(arg, "cancelled") && strcmp(arg, "all"))
-            return cli_usage_error(&cli_cmd_list, "--status is active, closed, cancelled or all, not '%s'",
-                                   arg);
-        o->status = arg;
-        return 0;
-    }
-    if (c == OPT_LIMIT)
-        return cli_number_option(&cli_cmd_list, "--limit", arg, 1, 100000, &o->limit);
-    return CLI_EXIT_USAGE;
+    if (c < OPT_FILTER)
+        return CLI_EXIT_USAGE;
+    tc_error err;
+    tc_error_init(&err);
+    if (tc_crisis_filter_set(&o->filter, o->names[c - OPT_FILTER], arg, o->now, &err) != 0)
+        return cli_usage_error(&cli_cmd_list, "--%s", err.text);
+    return 0;
 }
 
 static void print_table(json_t *crises)
@@ -82,13 +109,22 @@ static void print_table(json_t *crises)
 
 static int run(int argc, char **argv, cli_globals *globals)
 {
+    static const char *const names[] = {"status",   "playbook", "party", "mode",
+                                        "severity", "since",    "until", "limit"};
     static const struct option options[] = {
         CLI_GLOBAL_OPTIONS,
-        {"status", required_argument, NULL, OPT_STATUS},
-        {"limit", required_argument, NULL, OPT_LIMIT},
+        {"status", required_argument, NULL, OPT_FILTER},
+        {"playbook", required_argument, NULL, OPT_FILTER + 1},
+        {"party", required_argument, NULL, OPT_FILTER + 2},
+        {"mode", required_argument, NULL, OPT_FILTER + 3},
+        {"severity", required_argument, NULL, OPT_FILTER + 4},
+        {"since", required_argument, NULL, OPT_FILTER + 5},
+        {"until", required_argument, NULL, OPT_FILTER + 6},
+        {"limit", required_argument, NULL, OPT_FILTER + 7},
         {NULL, 0, NULL, 0},
     };
-    list_options o = {"active", 100};
+    list_options o = {.names = names, .now = now_ms()};
+    tc_crisis_filter_init(&o.filter);
     int rc = cli_parse(argc, argv, &cli_cmd_list, options, "h", globals, on_option, &o);
     if (rc != 0)
         return rc < 0 ? CLI_EXIT_OK : rc;
@@ -100,7 +136,7 @@ static int run(int argc, char **argv, cli_globals *globals)
     tc_error_init(&err);
     rc = tc_db_connect(globals->db, globals->as, &conn, &err);
     if (rc == 0)
-        rc = tc_store_crisis_list(conn, o.status, o.limit, &doc, &err);
+        rc = tc_store_crisis_list(conn, &o.filter, &doc, &err);
     tc_db_close(conn);
     if (rc != 0)
         return cli_fail(&err);

@@ -31,7 +31,7 @@ _tocsin()
         playbook) opts="validate graph load list show --format" ;;
         simulate) opts="--script" ;;
         trigger) opts="--input --inputs --title --severity --mode --parties --key --wait --no-wait" ;;
-        list) opts="--status --limit" ;;
+        list) opts="--status --playbook --party --mode --severity --since --until --limit" ;;
         show|todo) opts="--tz" ;;
         vote) opts="approve reject abstain --state --party --reason --key --wait --no-wait" ;;
         approve|reject|abstain) opts="--state --party --reason --key --wait --no-wait" ;;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "board/board_internal.h"
 #include "core/base/alloc.h"
@@ -36,7 +37,7 @@ static void list_run(tc__job *job)
     tc_error err;
     json_t *doc = NULL;
     tc_error_init(&err);
-    int rc = tc_store_crisis_list(job->conn, job->filter, job->limit, &doc, &err);
+    int rc = tc_store_crisis_list(job->conn, &job->filter, &doc, &err);
     keep(job, rc, doc, &err);
 }
 
@@ -169,27 +170,39 @@ int tc__api_crises(tc__board *b, h2o_req_t *req, tc__login *login)
         query = req->path.base + req->query_at + 1;
         qlen = req->path.len - req->query_at - 1;
     }
-    static const char *const names[] = {"status", "limit", NULL};
-    char status[16] = "active", limit[16] = "100";
-    long long n = 0;
+    /* tocsin list's options, by the same names, read by the same function. */
+    static const char *const names[] = {"status", "playbook", "party", "mode", "severity",
+                                        "since",  "until",    "limit", NULL};
     if (!only(query, qlen, names)) {
-        tc__respond_error(req, 400, "/api/crises takes status and limit, as tocsin list does");
+        tc__respond_error(
+            req, 400,
+            "/api/crises takes status, playbook, party, mode, severity, since, until and limit, "
+            "as tocsin list does");
         return 0;
     }
-    if (param(query, qlen, "status", status, sizeof status) < 0 ||
-        (strcmp(status, "active") && strcmp(status, "closed") && strcmp(status, "cancelled") &&
-         strcmp(status, "all"))) {
-        tc__respond_error(req, 400, "status is active, closed, cancelled or all");
-        return 0;
-    }
-    if (param(query, qlen, "limit", limit, sizeof limit) < 0 || tc_parse_integer(limit, 1, 100000, &n) != 0) {
-        tc__respond_error(req, 400, "limit is a number from 1 to 100000");
-        return 0;
+    tc_crisis_filter filter;
+    tc_crisis_filter_init(&filter);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    tc_ms now = (tc_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    for (int i = 0; names[i] != NULL; i++) {
+        char value[300];
+        int found = param(query, qlen, names[i], value, sizeof value);
+        tc_error err;
+        tc_error_init(&err);
+        if (found < 0)
+            tc_error_set(&err, TC_EINVAL, "%s is not a well-formed value (at most %zu bytes)", names[i],
+                         sizeof value - 1);
+        else if (found > 0)
+            tc_crisis_filter_set(&filter, names[i], value, now, &err);
+        if (err.code != 0) {
+            tc__respond_error(req, 400, err.text);
+            return 0;
+        }
     }
     tc__login_ref(login);
     tc__job *job = tc__job_new(b, req, login, list_run, answer);
-    snprintf(job->filter, sizeof job->filter, "%s", status);
-    job->limit = (int)n;
+    job->filter = filter;
     tc__job_start(job);
     return 0;
 }

@@ -19,6 +19,7 @@
 #include <uv.h>
 
 #include "board/board.h"
+#include "core/instance/crisis_filter.h"
 
 #define TC__BOARD_CONNECTIONS  1024     /* HTTP connections at once; one more is closed at once */
 #define TC__BOARD_LOGINS       32       /* credentials held at once (each with its pool) */
@@ -173,10 +174,9 @@ struct tc__job {
     char message[512]; /* its one line */
     /* what run reads and writes */
     int64_t crisis;
-    char filter[16];
-    int limit;
-    int64_t alive; /* /healthz: engines alive */
-    char *text;    /* a NOTIFY payload, or a response body (malloc) */
+    tc_crisis_filter filter; /* /api/crises */
+    int64_t alive;           /* /healthz: engines alive */
+    char *text;              /* a NOTIFY payload, or a response body (malloc) */
     json_t *result;
 };
 /* A job for req (may be NULL) on login (held by the job from now). */

@@ -221,19 +221,33 @@ int tc_store_crisis_show(PGconn *conn, int64_t id, json_t **out, tc_error *err)
     return 0;
 }
 
-int tc_store_crisis_list(PGconn *conn, const char *status, int limit, json_t **out, tc_error *err)
+static const char *empty_null(const char *text)
 {
-    char lim[16];
-    snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 100);
-    const char *params[2] = {status && strcmp(status, "all") != 0 ? status : NULL, lim};
+    return text[0] ? text : NULL;
+}
+
+int tc_store_crisis_list(PGconn *conn, const tc_crisis_filter *f, json_t **out, tc_error *err)
+{
+    char lim[16], since[24], until[24];
+    snprintf(lim, sizeof lim, "%d", f->limit > 0 ? f->limit : TC_CRISIS_LIST_DEFAULT);
+    snprintf(since, sizeof since, "%lld", (long long)f->since);
+    snprintf(until, sizeof until, "%lld", (long long)f->until);
+    const char *params[8] = {empty_null(f->status),   lim,
+                             empty_null(f->playbook), empty_null(f->party),
+                             empty_null(f->mode),     empty_null(f->severity),
+                             f->since ? since : NULL, f->until ? until : NULL};
     PGresult *res = tc_db_query(
         conn,
         "SELECT c.id, c.playbook, c.version, c.title, c.status, c.outcome, c.severity, c.mode,"
         "       " ISO("c.created_at") ", " ISO("c.closed_at") ", c.escalation_level, c.state::text, p.source"
         "  FROM tocsin.crises c JOIN tocsin.playbooks p ON p.name = c.playbook AND p.version = c.version"
-        " WHERE $1::text IS NULL OR c.status = $1"
+        " WHERE ($1::text IS NULL OR c.status = $1) AND ($3::text IS NULL OR c.playbook = $3)"
+        "   AND ($4::text IS NULL OR $4 = ANY (c.parties)) AND ($5::text IS NULL OR c.mode = $5)"
+        "   AND ($6::text IS NULL OR c.severity = $6)"
+        "   AND ($7::bigint IS NULL OR c.created_at >= to_timestamp($7::bigint / 1000.0))"
+        "   AND ($8::bigint IS NULL OR c.created_at < to_timestamp($8::bigint / 1000.0))"
         " ORDER BY c.id DESC LIMIT $2::integer",
-        2, params, "cannot list crises", err);
+        8, params, "cannot list crises", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
     compiled cache[8] = {{NULL, NULL}};

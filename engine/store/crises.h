@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/base/error.h"
+#include "core/instance/crisis_filter.h"
 
 typedef struct tc_store_trigger {
     const char *playbook;
@@ -28,8 +29,8 @@ int tc_store_crisis_trigger(PGconn *conn, const tc_store_trigger *trigger, int64
 /* The document of `show --json` (docs/cli.md). TC_ENOTFOUND for no such crisis. */
 int tc_store_crisis_show(PGconn *conn, int64_t id, json_t **out, tc_error *err);
 
-/* {"crises": [...]} newest first; status NULL or "all" for every status. */
-int tc_store_crisis_list(PGconn *conn, const char *status, int limit, json_t **out, tc_error *err);
+/* {"crises": [...]} newest first, those filter lets through (core/instance/crisis_filter.h). */
+int tc_store_crisis_list(PGconn *conn, const tc_crisis_filter *filter, json_t **out, tc_error *err);
 
 /*
  * Which of the crises ids (text, "1,2,3": a tocsin_applied payload; NULL or ""

@@ -317,15 +317,17 @@ static void test_board_documents_are_the_clis(void **state)
     (void)state;
     static const struct {
         const char *path;
-        const char *args[6];
+        const char *args[10];
     } cases[] = {
         {"/api/crises", {"list", "--json", NULL}},
         {"/api/crises?status=all&limit=1", {"list", "--status", "all", "--limit", "1", "--json"}},
+        {"/api/crises?status=all&party=KZ&playbook=council&since=P1D",
+         {"list", "--status", "all", "--party", "KZ", "--playbook", "council", "--since", "P1D", "--json"}},
         {"/api/crises/1", {"show", "1", "--json", NULL}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const char *args[8] = {0};
-        for (int j = 0; j < 6 && cases[i].args[j]; j++)
+        const char *args[12] = {0};
+        for (int j = 0; j < 10 && cases[i].args[j]; j++)
             args[j] = cases[i].args[j];
         char *want = cli_json(kz, args);
         response r = get(cases[i].path, kz, kz_password, NULL);
@@ -342,7 +344,10 @@ static void test_board_documents_are_the_clis(void **state)
     response_free(&r);
     free(want);
     expect_status("/api/crises?status=nope", kz, kz_password, 400, "status is");
-    expect_status("/api/crises?limit=0", kz, kz_password, 400, "limit is");
+    expect_status("/api/crises?limit=0", kz, kz_password, 400, "limit takes a number");
+    expect_status("/api/crises?severity=loud", kz, kz_password, 400, "severity is extreme, severe");
+    expect_status("/api/crises?since=yesterday", kz, kz_password, 400, "since takes an ISO 8601 time");
+    expect_status("/api/crises?weather=fog", kz, kz_password, 400, "takes status, playbook, party");
     expect_status("/api/crises?colour=red", kz, kz_password, 400, NULL);
 }
 
