@@ -1,16 +1,19 @@
-/* tocsin show ID: one crisis, who must act on it, by when, and what happens next. */
+/* tocsin show ID: one crisis, who must act on it, by when, and what happens next; or as a CAP alert. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "core/cap/cap.h"
 #include "core/input/printable.h"
+#include "store/alerts.h"
 #include "store/crises.h"
 #include "store/db.h"
 #include "times.h"
 
 static const char usage[] =
-    "usage: tocsin show ID [--tz ZONE] [--json]\n"
+    "usage: tocsin show ID [--tz ZONE] [--json | --format text|json|cap]\n"
     "\n"
     "Shows a crisis: who must act, by when, and what happens next. Its status,\n"
     "severity, mode, parties and inputs; the commands still pending (and why, when\n"
@@ -27,6 +30,13 @@ static const char usage[] =
     "  --tz ZONE          print times in ZONE too, beside UTC (a name of\n"
     "                     /usr/share/zoneinfo, such as Asia/Dushanbe; default: $TZ);\n"
     "                     exit 3 when the zone is unknown\n"
+    "  --format cap       the crisis as a CAP 1.2 alert (OASIS Common Alerting\n"
+    "                     Protocol, XML): status Actual, Exercise or Test from the\n"
+    "                     mode; msgType Alert for the crisis as opened, Update\n"
+    "                     after that, Cancel once cancelled; identifier\n"
+    "                     tocsin-crisis-ID-SEQ, the same for the same state; sender\n"
+    "                     $TOCSIN_CAP_SENDER, else tocsin@HOSTNAME\n"
+    "  --format json      the same as --json; text is the default\n"
     "\n"
     "--json prints the document of docs/cli.md.\n"
     "\n"
@@ -416,22 +426,78 @@ static void print_crisis(json_t *c)
     print_decisions(c);
 }
 
+enum { OPT_FORMAT = CLI_OPT_TZ + 1 };
+
+typedef struct show_options {
+    const char *zone;
+    const char *format; /* text, json or cap */
+} show_options;
+
+static int on_option(int c, const char *arg, void *ctx)
+{
+    show_options *o = ctx;
+    if (c != OPT_FORMAT)
+        return cli_tz_on_option(c, arg, &o->zone);
+    if (strcmp(arg, "text") != 0 && strcmp(arg, "json") != 0 && strcmp(arg, "cap") != 0)
+        return cli_usage_error(&cli_cmd_show, "--format is text, json or cap, not '%s'", arg);
+    o->format = arg;
+    return 0;
+}
+
+/* The crisis as a CAP alert on stdout. */
+static int show_cap(const cli_globals *globals, int64_t id)
+{
+    char sender[320];
+    const char *given = getenv("TOCSIN_CAP_SENDER");
+    if (given != NULL && given[0] != '\0') {
+        snprintf(sender, sizeof sender, "%s", given);
+    } else {
+        char host[256] = "localhost";
+        gethostname(host, sizeof host - 1);
+        snprintf(sender, sizeof sender, "tocsin@%s", host);
+    }
+    tc_error err;
+    tc_error_init(&err);
+    if (cli_check_text("TOCSIN_CAP_SENDER", sender, 256) != 0)
+        return CLI_EXIT_USAGE;
+    PGconn *conn = NULL;
+    tc_alert_facts facts;
+    int rc = tc_db_connect(globals->db, globals->as, &conn, &err);
+    if (rc == 0)
+        rc = tc_store_alert_facts(conn, id, &facts, &err);
+    tc_db_close(conn);
+    if (rc != 0)
+        return cli_fail(&err);
+    tc_cap_facts f = {sender, facts.first_seq, facts.first_sent, facts.seq, facts.sent};
+    char *xml = tc_cap_alert(facts.show, &f);
+    tc_alert_facts_clear(&facts);
+    fputs(xml, stdout);
+    free(xml);
+    return CLI_EXIT_OK;
+}
+
 static int run(int argc, char **argv, cli_globals *globals)
 {
     static const struct option options[] = {
         CLI_GLOBAL_OPTIONS,
         CLI_TZ_OPTION,
+        {"format", required_argument, NULL, OPT_FORMAT},
         {NULL, 0, NULL, 0},
     };
-    const char *zone = NULL;
-    int rc = cli_parse(argc, argv, &cli_cmd_show, options, "h", globals, cli_tz_on_option, &zone);
+    show_options o = {NULL, "text"};
+    int rc = cli_parse(argc, argv, &cli_cmd_show, options, "h", globals, on_option, &o);
     if (rc != 0)
         return rc < 0 ? CLI_EXIT_OK : rc;
+    if (strcmp(o.format, "json") == 0)
+        globals->json = 1;
+    const char *zone = o.zone;
     int64_t id;
     if (optind + 1 != argc)
         return cli_usage_error(&cli_cmd_show, "show needs one crisis ID");
     if ((rc = cli_crisis_id(&cli_cmd_show, argv[optind], &id)) != 0)
         return rc;
+    if (strcmp(o.format, "cap") == 0)
+        return show_cap(globals, id);
     tc_error err;
     PGconn *conn = NULL;
     json_t *doc = NULL;

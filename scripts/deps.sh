@@ -22,6 +22,8 @@ if [ "${TOCSIN_DEPS:-all}" != build ]; then
              prometheus)
   # the board's browser test: Chromium driven by puppeteer-core (tests/browser, npm ci below)
   packages+=(chromium nodejs)
+  # xmllint, which checks show --format cap against the CAP 1.2 schema (tests/data/cap)
+  packages+=(libxml2-utils)
   # npm: Debian's package, unless the nodejs installed already carries it (NodeSource's does)
   command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi

@@ -32,7 +32,8 @@ _tocsin()
         simulate) opts="--script" ;;
         trigger) opts="--input --inputs --title --severity --mode --parties --key --wait --no-wait" ;;
         list) opts="--status --playbook --party --mode --severity --since --until --limit" ;;
-        show|todo) opts="--tz" ;;
+        show) opts="--tz --format" ;;
+        todo) opts="--tz" ;;
         vote) opts="approve reject abstain --state --party --reason --key --wait --no-wait" ;;
         approve|reject|abstain) opts="--state --party --reason --key --wait --no-wait" ;;
         complete) opts="--state --party --outcome --data --key --wait --no-wait" ;;
