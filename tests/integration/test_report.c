@@ -80,6 +80,9 @@ static int teardown(void **state)
     (void)state;
     th_stop(engine);
     th_db_drop(db);
+    char sql[128];
+    snprintf(sql, sizeof sql, "DROP ROLE IF EXISTS %s", head);
+    th_exec(th_env("TOCSIN_TEST_DB"), sql);
     return 0;
 }
 
