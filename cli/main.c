@@ -27,6 +27,7 @@ static const cli_command *const commands[] = {
     &cli_cmd_cancel,
     &cli_cmd_amend,
     &cli_cmd_audit,
+    &cli_cmd_report,
     &cli_cmd_watch,
     &cli_cmd_actor,
     &cli_cmd_contact,

@@ -3,7 +3,7 @@ _tocsin()
 {
     local cur prev words cword
     _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; }
-    local commands="migrate playbook simulate trigger list show todo vote approve reject abstain complete ack escalate cancel amend audit watch actor contact notifications engine status serve help"
+    local commands="migrate playbook simulate trigger list show todo vote approve reject abstain complete ack escalate cancel amend audit report watch actor contact notifications engine status serve help"
     local global="--db --as --json --help --version"
     local cmd="" i
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -16,6 +16,7 @@ _tocsin()
     case $prev in
         --format)
             if [[ $cmd == contact ]]; then COMPREPLY=($(compgen -W "json slack" -- "$cur"))
+            elif [[ $cmd == report ]]; then COMPREPLY=($(compgen -W "md html" -- "$cur"))
             else COMPREPLY=($(compgen -W "dot mermaid text json csv" -- "$cur")); fi
             return ;;
         --severity) COMPREPLY=($(compgen -W "extreme severe moderate minor unknown" -- "$cur")); return ;;
@@ -42,6 +43,7 @@ _tocsin()
         cancel) opts="--reason --key --wait --no-wait" ;;
         amend) opts="--input --inputs --reason --key --wait --no-wait" ;;
         audit) opts="verify --format" ;;
+        report) opts="--format" ;;
         engine) opts="--actions-dir --once --id --batch --workers --notify-limit --notify-timeout --smtp --mail-from --board-url --no-deliveries --poll --verbose" ;;
         serve) opts="--listen --verbose" ;;
         actor) opts="add list grant revoke --seat --observer --login" ;;
