@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -300,14 +301,24 @@ static pid_t board_start(const char *db, int port)
     return -1;
 }
 
-static void stop(pid_t pid, const char *what)
+/* CPU seconds (user and system) a child used, from its rusage. */
+static double cpu_seconds(const struct rusage *u)
+{
+    return (double)(u->ru_utime.tv_sec + u->ru_stime.tv_sec) +
+           (u->ru_utime.tv_usec + u->ru_stime.tv_usec) / 1e6;
+}
+
+/* Stops pid with SIGTERM (it must exit 0); returns the CPU seconds it used. */
+static double stop(pid_t pid, const char *what)
 {
     int status;
+    struct rusage u;
     kill(pid, SIGTERM);
-    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (wait4(pid, &status, 0, &u) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         fprintf(stderr, "bench_board: %s failed\n", what);
         exit(1);
     }
+    return cpu_seconds(&u);
 }
 
 /* ---- a run ---- */
@@ -400,7 +411,9 @@ static void run_once(const char *admin, const char *text, double seconds, double
             usleep(20000);
         }
         kill(readers, SIGKILL);
-        waitpid(readers, NULL, 0);
+        struct rusage u;
+        wait4(readers, NULL, 0, &u);
+        double readers_cpu = cpu_seconds(&u), board_cpu = stop(server, "the board");
         double *late = calloc((size_t)pairs, sizeof *late);
         long long n = 0;
         for (int c = 0; c < clients; c++)
@@ -419,13 +432,14 @@ static void run_once(const char *admin, const char *text, double seconds, double
         fprintf(
             stderr,
             "bench_board: %d clients: commit to event p50 %.1f ms, p99 %.1f, max %.1f; %lld of %lld missing;"
-            " %lld events read in all, %d streams dropped\n",
-            clients, f->ev_p50, f->ev_p99, f->ev_max, f->missing, pairs, mem->events, mem->dropped);
+            " %lld events read in all, %d streams dropped; CPU in %.1f s: the board %.2f s, the clients %.2f "
+            "s\n",
+            clients, f->ev_p50, f->ev_p99, f->ev_max, f->missing, pairs, mem->events, mem->dropped,
+            bench_now() - start, board_cpu, readers_cpu);
         free(late);
         munmap(mem, size);
-        stop(server, "the board");
     }
-    stop(engine, "the engine");
+    double engine_cpu = stop(engine, "the engine");
     PGresult *res =
         tc_db_query(conn, "SELECT count(*) FROM tocsin.audit WHERE kind = 'vote'", 0, NULL, "count", &err);
     bench_must(res == NULL, &err);
@@ -436,8 +450,9 @@ static void run_once(const char *admin, const char *text, double seconds, double
     bench_sort(lat, probes);
     f->p50 = lat[probes / 2];
     f->p99 = lat[(int)(probes * 0.99)];
-    fprintf(stderr, "bench_board: %s: vote latency p50 %.2f ms, p99 %.2f; %.0f votes/s applied\n",
-            board ? "with the board" : "without the board", f->p50, f->p99, f->applied_rate);
+    fprintf(stderr,
+            "bench_board: %s: vote latency p50 %.2f ms, p99 %.2f; %.0f votes/s applied; engine CPU %.2f s\n",
+            board ? "with the board" : "without the board", f->p50, f->p99, f->applied_rate, engine_cpu);
     free(lat);
     free(committed);
 }
