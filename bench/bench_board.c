@@ -509,12 +509,12 @@ int main(int argc, char **argv)
     int probes = (int)(PROBES_PER_SECOND * seconds);
     double v[MAX_RUNS];
     char what[512], how[128];
-    snprintf(how, sizeof how, "%d runs × %d probes × %d clients", runs, probes, clients);
+    const char *plural = clients == 1 ? "" : "s";
+    snprintf(how, sizeof how, "%d runs × %d probes × %d client%s", runs, probes, clients, plural);
     snprintf(what, sizeof what,
-             "board: vote committed (engine's NOTIFY) to its event at the clients, p50 (%d SSE clients on "
-             "loopback,"
-             " one role; scenario 2, background %.0f votes/s)",
-             clients, rate);
+             "board: vote committed (engine's NOTIFY) to its event at the clients, p50 (%d SSE client%s on "
+             "loopback, one role; scenario 2, background %.0f votes/s)",
+             clients, plural, rate);
     row(what, "%.1f", FIELD(with, runs, ev_p50, v), runs, how);
     row("board: the same, p99 (same runs)", "%.1f", FIELD(with, runs, ev_p99, v), runs, how);
     row("board: the same, the slowest (same runs)", "%.1f", FIELD(with, runs, ev_max, v), runs, how);
@@ -528,8 +528,8 @@ int main(int argc, char **argv)
              FIELD(without, runs, applied_rate, v)[runs / 2]);
     row(what, "%.2f", FIELD(without, runs, p50, v), runs, how);
     snprintf(what, sizeof what,
-             "the same, p50, with the board and its %d clients (the other run of each pair; %.0f/s applied)",
-             clients, FIELD(with, runs, applied_rate, v)[runs / 2]);
+             "the same, p50, with the board and its %d client%s (the other run of each pair; %.0f/s applied)",
+             clients, plural, FIELD(with, runs, applied_rate, v)[runs / 2]);
     row(what, "%.2f", FIELD(with, runs, p50, v), runs, how);
     row("the same, p99, without the board", "%.2f", FIELD(without, runs, p99, v), runs, how);
     row("the same, p99, with the board", "%.2f", FIELD(with, runs, p99, v), runs, how);
