@@ -74,7 +74,7 @@ static void die(const char *message)
 /* ---- the clients, in their child process ---- */
 
 typedef struct clients_shared {
-    int ready;        /* streams open: 200, and the board's first comment read */
+    int ready;        /* streams open: answered 200, and the board's first comment read */
     int failed;       /* refused, or closed before they opened */
     int dropped;      /* closed after they opened */
     int crises;       /* probe crises 1..crises are recorded */
