@@ -29,36 +29,20 @@
  *
  *   bench_latency ADMIN_CONNINFO PLAYBOOK.json [SECONDS] [RATE] [RUNS] [ESCALATIONS]
  */
-#include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bench_support.h"
 #include "bench_webhook.h"
-#include "daemon/engine.h"
 #include "store/crises.h"
 #include "store/db.h"
 
 #define PROBES_PER_SECOND 50
-
-static const char *const parties[6] = {"AM", "BY", "KZ", "KG", "RU", "TJ"};
-
-static void sleep_until(double t)
-{
-    double left = t - bench_now();
-    if (left <= 0)
-        return;
-    struct timespec ts = {.tv_sec = (time_t)left, .tv_nsec = (long)((left - (time_t)left) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
 
 /* A fresh database: schema, playbook, every council seat for the benchmark's
  * role, `crises` crises triggered and applied, and after them `escalations`
@@ -70,74 +54,12 @@ static char *prepare(const char *admin, const char *playbook_text, int crises, i
     tc_error_init(&err);
     char *db = bench_fresh_database(admin, "tocsin_bench_latency", playbook_text, NULL);
     bench_must(tc_db_connect(db, NULL, &conn, &err), &err);
-    char sql[1024];
-    snprintf(
-        sql, sizeof sql,
-        "INSERT INTO tocsin.seats SELECT current_user, 'council/' || p FROM "
-        "unnest(ARRAY['AM','BY','KZ','KG','RU','TJ']) p;"
-        "SELECT tocsin.trigger('council', NULL, NULL, NULL, ARRAY['AM','BY','KZ','KG','RU','TJ'], '{}', NULL)"
-        "  FROM generate_series(1, %d); ANALYZE",
-        crises);
-    bench_must(tc_db_command(conn, sql, "seed", &err), &err);
+    bench_council_seed(conn, crises);
     if (escalations > 0)
         bench_escalations_seed(conn, escalations);
     tc_db_close(conn);
-    tc_engine_options once = {.conninfo = db, .once = 1, .id = "bench-setup", .batch_size = 200};
-    bench_must(tc_engine_run(&once, &err), &err); /* apply the triggers */
+    bench_apply_triggers(db);
     return db;
-}
-
-static void submit_vote(PGconn *conn, int64_t crisis, int party)
-{
-    tc_error err;
-    tc_error_init(&err);
-    json_t *args = json_pack("{s:s, s:s, s:s, s:s}", "state", "consensus", "party", parties[party], "vote",
-                             "approve", "reason", "agreed in capital");
-    int64_t seq;
-    int duplicate;
-    bench_must(tc_store_submit(conn, crisis, "vote", args, NULL, &seq, &duplicate, &err), &err);
-    json_decref(args);
-}
-
-/* One of the LOADERS background processes: its share of rate votes per second
- * (a submit is a round trip and a commit: one connection alone cannot keep up
- * 500 a second), six votes to a crisis, on crises first.. of its own. */
-#define LOADERS 4
-
-static void background(const char *db, int64_t first, double rate, double seconds)
-{
-    tc_error err;
-    PGconn *conn = NULL;
-    tc_error_init(&err);
-    bench_must(tc_db_connect(db, NULL, &conn, &err), &err);
-    double start = bench_now();
-    for (long i = 0; i < (long)(rate * seconds); i++) {
-        sleep_until(start + i / rate);
-        submit_vote(conn, first + i / 6, (int)(i % 6));
-    }
-    tc_db_close(conn);
-}
-
-/* Waits for NOTIFY tocsin_applied naming crisis; returns when it came. */
-static double wait_applied(PGconn *conn, int64_t crisis)
-{
-    for (;;) {
-        PGnotify *n;
-        while ((n = PQnotifies(conn)) != NULL) {
-            int ours = 0;
-            long long id;
-            for (const char *s = n->extra; (s = bench_payload_next(s, &id)) != NULL;)
-                ours |= id == crisis;
-            PQfreemem(n);
-            if (ours)
-                return bench_now();
-        }
-        struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
-        if (poll(&p, 1, 10000) <= 0 || !PQconsumeInput(conn)) {
-            fprintf(stderr, "bench_latency: no commit of crisis %lld within 10 s\n", (long long)crisis);
-            exit(1);
-        }
-    }
 }
 
 #define WINDOW_SECONDS 2 /* the probes submitted this long from the escalations' due time */
@@ -159,8 +81,8 @@ static void run_once(const char *admin, const char *text, double seconds, double
                      int fire, figures *f)
 {
     int probes = (int)(PROBES_PER_SECOND * seconds);
-    int share = (int)(rate * seconds / LOADERS) / 6 + 1; /* crises per loader */
-    int load_crises = LOADERS * share;
+    int share = bench_load_crises(rate, seconds); /* crises per loader */
+    int load_crises = BENCH_LOADERS * share;
     int probe_crises = probes / 6 + 1;
     bench_receiver receiver = {0};
     if (escalations > 0)
@@ -186,29 +108,24 @@ static void run_once(const char *admin, const char *text, double seconds, double
     }
     bench_must(tc_store_listen(conn, "tocsin_applied", &err), &err);
     pid_t engine = bench_spawn_engine(db, "bench-latency", 0);
-    sleep_until(mono0 + 0.5); /* the engine connects and listens */
+    bench_sleep_until(mono0 + 0.5); /* the engine connects and listens */
     double start = bench_now();
-    pid_t load[LOADERS];
-    for (int l = 0; l < LOADERS; l++)
-        if ((load[l] = bench_fork()) == 0) {
-            background(db, probe_crises + 1 + (int64_t)l * share, rate / LOADERS, seconds);
-            _exit(0);
-        }
+    pid_t load[BENCH_LOADERS];
+    bench_load_start(db, probe_crises + 1, share, rate, seconds, load);
     double *lat = calloc((size_t)probes, sizeof *lat);
     f->window_max = 0;
     for (int j = 0; j < probes; j++) {
-        sleep_until(start + (double)j / PROBES_PER_SECOND);
+        bench_sleep_until(start + (double)j / PROBES_PER_SECOND);
         int64_t crisis = 1 + j / 6;
-        submit_vote(conn, crisis, j % 6);
+        bench_vote(conn, crisis, j % 6);
         double returned = bench_now();
-        lat[j] = (wait_applied(conn, crisis) - returned) * 1e3;
+        lat[j] = (bench_wait_applied(conn, crisis) - returned) * 1e3;
         if (escalations > 0 && returned >= due_mono && returned < due_mono + WINDOW_SECONDS &&
             lat[j] > f->window_max)
             f->window_max = lat[j];
     }
+    bench_load_wait(load);
     int status;
-    for (int l = 0; l < LOADERS; l++)
-        waitpid(load[l], &status, 0);
     double elapsed = bench_now() - start;
     /* Every escalation delivered and recorded before the engine stops. */
     while (fire && deliver && bench_wall_ms() < due_wall + 60e3) {

@@ -1,14 +1,18 @@
 #include "bench_support.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "daemon/engine.h"
+#include "store/crises.h"
 #include "store/db.h"
 #include "store/migrate.h"
 #include "store/playbooks.h"
@@ -135,4 +139,109 @@ static int by_value(const void *a, const void *b)
 void bench_sort(double *values, int count)
 {
     qsort(values, (size_t)count, sizeof *values, by_value);
+}
+
+void bench_sleep_until(double t)
+{
+    double left = t - bench_now();
+    if (left <= 0)
+        return;
+    struct timespec ts = {.tv_sec = (time_t)left, .tv_nsec = (long)((left - (time_t)left) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static const char *const parties[6] = {"AM", "BY", "KZ", "KG", "RU", "TJ"};
+
+void bench_council_seed(PGconn *conn, int crises)
+{
+    tc_error err;
+    tc_error_init(&err);
+    char sql[1024];
+    snprintf(
+        sql, sizeof sql,
+        "INSERT INTO tocsin.seats SELECT current_user, 'council/' || p FROM "
+        "unnest(ARRAY['AM','BY','KZ','KG','RU','TJ']) p;"
+        "SELECT tocsin.trigger('council', NULL, NULL, NULL, ARRAY['AM','BY','KZ','KG','RU','TJ'], '{}', NULL)"
+        "  FROM generate_series(1, %d); ANALYZE",
+        crises);
+    bench_must(tc_db_command(conn, sql, "seed", &err), &err);
+}
+
+void bench_apply_triggers(const char *db)
+{
+    tc_error err;
+    tc_error_init(&err);
+    tc_engine_options once = {.conninfo = db, .once = 1, .id = "bench-setup", .batch_size = 200};
+    bench_must(tc_engine_run(&once, &err), &err);
+}
+
+void bench_vote(PGconn *conn, int64_t crisis, int party)
+{
+    tc_error err;
+    tc_error_init(&err);
+    json_t *args = json_pack("{s:s, s:s, s:s, s:s}", "state", "consensus", "party", parties[party], "vote",
+                             "approve", "reason", "agreed in capital");
+    int64_t seq;
+    int duplicate;
+    bench_must(tc_store_submit(conn, crisis, "vote", args, NULL, &seq, &duplicate, &err), &err);
+    json_decref(args);
+}
+
+int bench_load_crises(double rate, double seconds)
+{
+    return (int)(rate * seconds / BENCH_LOADERS) / 6 + 1;
+}
+
+/* One loader: rate votes per second, six to a crisis, from first on. */
+static void load(const char *db, int64_t first, double rate, double seconds)
+{
+    tc_error err;
+    PGconn *conn = NULL;
+    tc_error_init(&err);
+    bench_must(tc_db_connect(db, NULL, &conn, &err), &err);
+    double start = bench_now();
+    for (long i = 0; i < (long)(rate * seconds); i++) {
+        bench_sleep_until(start + i / rate);
+        bench_vote(conn, first + i / 6, (int)(i % 6));
+    }
+    tc_db_close(conn);
+}
+
+void bench_load_start(const char *db, int64_t first, int share, double rate, double seconds,
+                      pid_t pids[BENCH_LOADERS])
+{
+    for (int l = 0; l < BENCH_LOADERS; l++)
+        if ((pids[l] = bench_fork()) == 0) {
+            load(db, first + (int64_t)l * share, rate / BENCH_LOADERS, seconds);
+            _exit(0);
+        }
+}
+
+void bench_load_wait(const pid_t pids[BENCH_LOADERS])
+{
+    int status;
+    for (int l = 0; l < BENCH_LOADERS; l++)
+        waitpid(pids[l], &status, 0);
+}
+
+double bench_wait_applied(PGconn *conn, int64_t crisis)
+{
+    for (;;) {
+        PGnotify *n;
+        while ((n = PQnotifies(conn)) != NULL) {
+            int ours = 0;
+            long long id;
+            for (const char *s = n->extra; (s = bench_payload_next(s, &id)) != NULL;)
+                ours |= id == crisis;
+            PQfreemem(n);
+            if (ours)
+                return bench_now();
+        }
+        struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
+        if (poll(&p, 1, 10000) <= 0 || !PQconsumeInput(conn)) {
+            fprintf(stderr, "%s: no commit of crisis %lld within 10 s\n", bench_name, (long long)crisis);
+            exit(1);
+        }
+    }
 }

@@ -7,7 +7,7 @@
 # Then the peers (bench/peers/run.sh: the same approval scenario on DBOS
 # Transact, against the same cluster), when Node.js is installed.
 #
-#   bench/run.sh                 everything (about 20 minutes: the timers are three
+#   bench/run.sh                 everything (about 22 minutes: the timers are three
 #                                runs of 100,000 deadlines, each with its setup)
 #   BENCH_SECONDS=5 bench/run.sh shorter pgbench runs
 #   BENCH_PEERS=0 bench/run.sh   without the peers
@@ -84,6 +84,9 @@ build/release/bench_latency "$admin_db" tests/data/playbooks/valid/council.json 
 # (three pairs of runs: without and with the escalations falling due mid-run).
 build/release/bench_notify "$admin_db" 3 1000
 build/release/bench_latency "$admin_db" tests/data/playbooks/valid/council.json 10 500 3 1000
+# Issue 18: 200 server-sent-event clients on the board (tocsin serve) while scenario 2 runs at 500 votes/s;
+# three pairs of runs, without and with the board.
+build/release/bench_board "$admin_db" tests/data/playbooks/valid/council.json 10 500 3 200
 build/release/bench_show "$admin_db" build/release/tocsin workflows/collective-response.json 1000000 21
 build/release/bench_timers "$admin_db" tests/data/playbooks/valid/deadline.json 3 100000 60
 if [ "${BENCH_PEERS:-1}" != 0 ] && command -v node >/dev/null 2>&1; then
