@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/markup.h"
 #include "core/base/strbuf.h"
 
 static const char *str(json_t *o, const char *key)
@@ -13,38 +14,10 @@ static const char *str(json_t *o, const char *key)
     return v ? v : "";
 }
 
-/* Text as XML 1.0 carries it: the five markup characters escaped, and the control characters it may
- * not hold at all (all below 0x20 but tab, newline and return) left out. */
-static void add_text(tc_strbuf *sb, const char *text)
-{
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-        switch (*p) {
-        case '&':
-            tc_strbuf_add(sb, "&amp;");
-            break;
-        case '<':
-            tc_strbuf_add(sb, "&lt;");
-            break;
-        case '>':
-            tc_strbuf_add(sb, "&gt;");
-            break;
-        case '"':
-            tc_strbuf_add(sb, "&quot;");
-            break;
-        case '\'':
-            tc_strbuf_add(sb, "&apos;");
-            break;
-        default:
-            if (*p >= 0x20 || *p == '\t' || *p == '\n' || *p == '\r')
-                tc_strbuf_addn(sb, (const char *)p, 1);
-        }
-    }
-}
-
 static void element(tc_strbuf *sb, int depth, const char *name, const char *text)
 {
     tc_strbuf_addf(sb, "%*s<%s>", depth * 2, "", name);
-    add_text(sb, text);
+    tc_markup_add(sb, text);
     tc_strbuf_addf(sb, "</%s>\n", name);
 }
 

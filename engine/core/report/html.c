@@ -2,7 +2,7 @@
  * The report as one printable HTML page: its CSS inline (with @media print
  * and @page for A4), no script, no image, no font or anything else fetched,
  * so the file can be mailed, archived and printed as it is. Every text is
- * HTML-escaped (& < > " '), after what a terminal acts on is made visible
+ * HTML-escaped (core/base/markup.h), after what a terminal acts on is made visible
  * (core/input/printable.h), as in the other formats: a reason is anyone's
  * words, and the page must show them, never run them.
  */
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/base/alloc.h"
+#include "core/base/markup.h"
 #include "core/input/printable.h"
 #include "core/report/report.h"
 #include "core/report/report_internal.h"
@@ -65,27 +66,7 @@ static void text(tc_strbuf *sb, const char *t)
     }
     tc_strbuf safe = TC_STRBUF_INIT;
     tc_printable_add(&safe, t);
-    for (const char *p = safe.text ? safe.text : ""; *p; p++) {
-        switch (*p) {
-        case '&':
-            tc_strbuf_add(sb, "&amp;");
-            break;
-        case '<':
-            tc_strbuf_add(sb, "&lt;");
-            break;
-        case '>':
-            tc_strbuf_add(sb, "&gt;");
-            break;
-        case '"':
-            tc_strbuf_add(sb, "&quot;");
-            break;
-        case '\'':
-            tc_strbuf_add(sb, "&#39;");
-            break;
-        default:
-            tc_strbuf_addn(sb, p, 1);
-        }
-    }
+    tc_markup_add(sb, safe.text ? safe.text : "");
     tc_strbuf_release(&safe);
 }
 
