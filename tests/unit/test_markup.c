@@ -15,7 +15,8 @@ static void test_markup_escapes_and_drops(void **state)
     tc_strbuf sb = TC_STRBUF_INIT;
     tc_markup_add(&sb, "<script>alert('x')</script> & \"more\"\x01\x1b[31m\ttab\nline\r");
     char *text = tc_strbuf_take(&sb);
-    assert_string_equal(text, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;more&quot;[31m\ttab\nline\r");
+    assert_string_equal(
+        text, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;more&quot;[31m\ttab\nline\r");
     free(text);
     tc_markup_add(&sb, "Душанбе — ✓");
     text = tc_strbuf_take(&sb);
