@@ -44,7 +44,7 @@ static char *fresh_crisis(const tc_playbook *pb)
 {
     tc_instance *inst = tc_instance_new(pb);
     tc_trigger t = {0};
-    tc_actor admin = {"admin", NULL, 0, 1, NULL};
+    tc_actor admin = {"admin", NULL, 0, 1, NULL, NULL, 0};
     tc_effects fx = {0};
     tc_trigger_prepare(pb, inst, &t, &admin, 0, NULL);
     tc_event ev = {.kind = TC_EVENT_TRIGGER, .actor = admin};
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
                 }
                 tc_effects fx = {0};
                 tc_event ev = {.kind = TC_EVENT_VOTE,
-                               .actor = {seats[v], &seats[v], 1, 0, NULL},
+                               .actor = {seats[v], &seats[v], 1, 0, NULL, NULL, 0},
                                .state = "decide",
                                .party = parties[v],
                                .vote = v == 3 ? TC_VOTE_ABSTAIN : TC_VOTE_APPROVE,

@@ -115,6 +115,7 @@ extern const cli_command cli_cmd_todo;
 extern const cli_command cli_cmd_engine;
 extern const cli_command cli_cmd_vote, cli_cmd_approve, cli_cmd_reject, cli_cmd_abstain;
 extern const cli_command cli_cmd_complete, cli_cmd_ack, cli_cmd_escalate, cli_cmd_cancel, cli_cmd_amend;
+extern const cli_command cli_cmd_delegate, cli_cmd_undelegate;
 extern const cli_command cli_cmd_audit;
 extern const cli_command cli_cmd_report;
 extern const cli_command cli_cmd_watch;

@@ -1,4 +1,4 @@
-/* tocsin actor add|list|grant|revoke: the roles that act, and their seats. */
+/* tocsin actor add|list|grant|revoke|history: the roles that act, their seats, and who changed them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +13,7 @@ static const char usage[] =
     "       tocsin actor list\n"
     "       tocsin actor grant ROLE SEAT\n"
     "       tocsin actor revoke ROLE SEAT\n"
+    "       tocsin actor history [ROLE] [--json]\n"
     "\n"
     "Actors are PostgreSQL roles. A seat is a playbook role, for a per-party role\n"
     "with its party: council/KZ is the delegation of Kazakhstan on the council, in\n"
@@ -23,9 +24,20 @@ static const char usage[] =
     "\n"
     "add       creates ROLE when it does not exist (NOLOGIN unless --login; set a\n"
     "          password or certificate with PostgreSQL's own tools) and gives it\n"
-    "          the seats (--seat, repeated) and organisations (--observer, repeated)\n"
+    "          the seats (--seat, repeated) and organisations (--observer, repeated);\n"
+    "          an actor with no seat yet may be delegated one in a crisis\n"
+    "          (tocsin delegate)\n"
     "list      the actors with their seats and organisations\n"
     "grant     gives ROLE one more seat; revoke takes one back\n"
+    "history   every change of an actor, seat or observer, oldest first (of ROLE\n"
+    "          alone when given): what changed, when, by which role and login.\n"
+    "          The changes form a sha256 hash chain of their own, recorded by the\n"
+    "          database whoever makes them (also an owner writing the tables\n"
+    "          directly); tocsin audit verify checks it. --json prints\n"
+    "          {\"history\": [{\"seq\", \"at\", \"by\", \"login\", \"kind\", \"actor\",\n"
+    "          \"detail\", \"prev_hash\", \"hash\"}]}; kind is actor_added,\n"
+    "          login_allowed, seat_granted, seat_revoked, observer_added or\n"
+    "          observer_removed.\n"
     "\n"
     "Names (exit 3 otherwise, nothing stored): ROLE is 1 to 63 bytes of UTF-8\n"
     "without control characters (PostgreSQL would cut a longer one short); a\n"
@@ -36,7 +48,8 @@ static const char usage[] =
     "Examples:\n"
     "  tocsin actor add kz_delegate --seat council/KZ --login\n"
     "  tocsin actor add unodc_liaison --observer UNODC --login\n"
-    "  tocsin actor grant kz_delegate border_service/KZ\n";
+    "  tocsin actor grant kz_delegate border_service/KZ\n"
+    "  tocsin actor history kz_delegate\n";
 
 enum { OPT_SEAT = CLI_OPT_FIRST_LOCAL, OPT_OBSERVER, OPT_LOGIN };
 
@@ -80,6 +93,35 @@ static void print_list(json_t *list)
     }
 }
 
+/* "seat council/KZ", "observer of UNODC", "with login": what a change is about. */
+static void print_history(json_t *list)
+{
+    size_t i;
+    json_t *h;
+    if (json_array_size(list) == 0) {
+        puts("no changes recorded");
+        return;
+    }
+    json_array_foreach(list, i, h)
+    {
+        json_t *detail = json_object_get(h, "detail");
+        const char *seat = json_string_value(json_object_get(detail, "seat"));
+        const char *org = json_string_value(json_object_get(detail, "organisation"));
+        printf("%5lld  %s  %-16s %-20s %s%s%s  by %s",
+               (long long)json_integer_value(json_object_get(h, "seq")),
+               json_string_value(json_object_get(h, "at")), json_string_value(json_object_get(h, "kind")),
+               json_string_value(json_object_get(h, "actor")), seat ? seat : "", org ? org : "",
+               json_is_true(json_object_get(detail, "login")) ? "with login" : "",
+               json_string_value(json_object_get(h, "by")));
+        if (strcmp(json_string_value(json_object_get(h, "by")),
+                   json_string_value(json_object_get(h, "login"))))
+            printf(" (logged in as %s)", json_string_value(json_object_get(h, "login")));
+        if (json_is_true(json_object_get(detail, "found")))
+            printf(" (found when migrating: made before the history, or outside it)");
+        putchar('\n');
+    }
+}
+
 static int run(int argc, char **argv, cli_globals *globals)
 {
     static const struct option options[] = {
@@ -94,15 +136,18 @@ static int run(int argc, char **argv, cli_globals *globals)
     const char *sub = optind < argc ? argv[optind] : NULL;
     int operands = argc - optind - 1;
     if (rc == 0 && sub == NULL)
-        rc = cli_usage_error(&cli_cmd_actor, "actor needs a subcommand (add, list, grant or revoke)");
+        rc =
+            cli_usage_error(&cli_cmd_actor, "actor needs a subcommand (add, list, grant, revoke or history)");
     else if (rc == 0 && strcmp(sub, "add") == 0 && operands != 1)
         rc = cli_usage_error(&cli_cmd_actor, "actor add needs one ROLE");
     else if (rc == 0 && strcmp(sub, "list") == 0 && operands != 0)
         rc = cli_usage_error(&cli_cmd_actor, "actor list takes no arguments");
     else if (rc == 0 && (strcmp(sub, "grant") == 0 || strcmp(sub, "revoke") == 0) && operands != 2)
         rc = cli_usage_error(&cli_cmd_actor, "actor %s needs ROLE and SEAT", sub);
+    else if (rc == 0 && strcmp(sub, "history") == 0 && operands > 1)
+        rc = cli_usage_error(&cli_cmd_actor, "actor history takes at most one ROLE");
     else if (rc == 0 && strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "grant") &&
-             strcmp(sub, "revoke"))
+             strcmp(sub, "revoke") && strcmp(sub, "history"))
         rc = cli_usage_error(&cli_cmd_actor, "unknown actor subcommand '%s'", sub);
     if (rc != 0) {
         json_decref(o.seats);
@@ -120,6 +165,8 @@ static int run(int argc, char **argv, cli_globals *globals)
         rc = tc_store_actor_add(conn, argv[optind + 1], o.seats, o.observes, o.login, &created, &err);
     else if (rc == 0 && strcmp(sub, "list") == 0)
         rc = tc_store_actor_list(conn, &list, &err);
+    else if (rc == 0 && strcmp(sub, "history") == 0)
+        rc = tc_store_actor_history(conn, operands == 1 ? argv[optind + 1] : NULL, &list, &err);
     else if (rc == 0)
         rc = tc_store_actor_seat(conn, argv[optind + 1], argv[optind + 2], strcmp(sub, "grant") == 0, &err);
     tc_db_close(conn);
@@ -128,10 +175,14 @@ static int run(int argc, char **argv, cli_globals *globals)
     if (rc != 0)
         return cli_fail(&err);
     if (list != NULL) {
+        int history = strcmp(sub, "history") == 0;
         if (globals->json)
-            return cli_print_json(json_pack("{s:o}", "actors", list));
+            return cli_print_json(json_pack("{s:o}", history ? "history" : "actors", list));
         tc_printable_json(list);
-        print_list(list);
+        if (history)
+            print_history(list);
+        else
+            print_list(list);
         json_decref(list);
     } else if (strcmp(sub, "add") == 0) {
         printf("%s %s\n", argv[optind + 1], created ? "created" : "updated");

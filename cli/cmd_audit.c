@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "core/base/strbuf.h"
 #include "core/audit/timeline.h"
+#include "store/actors.h"
 #include "store/crises.h"
 #include "store/db.h"
 
@@ -16,8 +17,12 @@ static const char usage[] =
     "audit    prints a crisis's audit log, oldest first: who (the acting role, and the\n"
     "         role that logged in) decided what, when, and why. --format json prints\n"
     "         one object a line, with the hash chain; csv one row a line.\n"
-    "verify   recomputes the hash chain of every crisis (or of one) and exits 0 when\n"
-    "         every chain holds, 1 naming the first broken event of each broken one.\n"
+    "verify   recomputes the hash chain of every crisis (or of one) and, without ID,\n"
+    "         of the actor history (tocsin actor history), which must also match the\n"
+    "         seats and observers held; exits 0 when every chain holds, 1 naming\n"
+    "         the first broken event of each broken one. --json prints {\"valid\",\n"
+    "         \"events\", \"crises\", \"broken\", \"actor_history\": {\"valid\",\n"
+    "         \"changes\", \"broken\"}} (actor_history without ID only).\n"
     "         Each crisis also records the seq and hash of its chain's last event, so\n"
     "         events deleted from the end of a chain are found too (docs/security.md\n"
     "         says what verify can and cannot detect). No such crisis: exit 4.\n"
@@ -99,19 +104,56 @@ static void print_events(json_t *events, const char *format)
     }
 }
 
+/* The actor history's problems, one line each on stderr. */
+static void print_actor_history_broken(json_t *broken)
+{
+    size_t i;
+    json_t *b;
+    json_array_foreach(broken, i, b)
+    {
+        long long seq = (long long)json_integer_value(json_object_get(b, "seq"));
+        const char *stored = json_string_value(json_object_get(b, "stored"));
+        const char *expected = json_string_value(json_object_get(b, "expected"));
+        const char *problem = json_string_value(json_object_get(b, "problem"));
+        if (strcmp(problem, "edited") == 0)
+            fprintf(stderr, "broken chain: actor history, change %lld: its hash is %s, the chain gives %s\n",
+                    seq, stored, expected);
+        else if (strcmp(problem, "unrecorded") == 0)
+            fprintf(stderr, "actor history: it says %s, but %s (a change made outside it)\n", expected,
+                    stored);
+        else
+            fprintf(
+                stderr,
+                "broken chain: actor history %s: its head is change %lld with hash %s, the chain ends %s%s\n",
+                strcmp(problem, "truncated") == 0 ? "lost changes" : "has changes past its head", seq,
+                expected, *stored ? "with hash " : "with no change", stored);
+    }
+}
+
 static int verify(PGconn *conn, long long id, int json)
 {
     tc_error err;
-    json_t *broken = NULL;
-    long long events = 0, crises = 0;
+    json_t *broken = NULL, *actors_broken = NULL;
+    long long events = 0, crises = 0, changes = 0;
     tc_error_init(&err);
     if (tc_store_audit_verify(conn, id, &broken, &events, &crises, &err) != 0)
         return cli_fail(&err);
-    int ok = json_array_size(broken) == 0;
+    /* Every chain: the actor history's too (one crisis's alone: that crisis's chain). */
+    if (id == 0 && tc_store_actor_history_verify(conn, &actors_broken, &changes, &err) != 0) {
+        json_decref(broken);
+        return cli_fail(&err);
+    }
+    int ok = json_array_size(broken) == 0 && json_array_size(actors_broken) == 0;
     if (json) {
-        cli_print_json(json_pack("{s:b, s:I, s:I, s:o}", "valid", ok, "events", (json_int_t)events, "crises",
-                                 (json_int_t)crises, "broken", broken));
+        json_t *doc = json_pack("{s:b, s:I, s:I, s:o}", "valid", ok, "events", (json_int_t)events, "crises",
+                                (json_int_t)crises, "broken", broken);
+        if (actors_broken != NULL)
+            json_object_set_new(doc, "actor_history",
+                                json_pack("{s:b, s:I, s:o}", "valid", json_array_size(actors_broken) == 0,
+                                          "changes", (json_int_t)changes, "broken", actors_broken));
+        cli_print_json(doc);
     } else {
+        print_actor_history_broken(actors_broken);
         size_t i;
         json_t *b;
         json_array_foreach(broken, i, b)
@@ -134,10 +176,15 @@ static int verify(PGconn *conn, long long id, int json)
                                                                      : "has events past its head",
                     seq, expected, *stored ? "with hash " : "with no event", stored);
         }
-        if (ok)
+        if (ok && actors_broken != NULL)
+            printf("every chain holds: %lld event%s in %lld cris%s, and %lld change%s in the actor history\n",
+                   events, events == 1 ? "" : "s", crises, crises == 1 ? "is" : "es", changes,
+                   changes == 1 ? "" : "s");
+        else if (ok)
             printf("every chain holds: %lld event%s in %lld cris%s\n", events, events == 1 ? "" : "s", crises,
                    crises == 1 ? "is" : "es");
         json_decref(broken);
+        json_decref(actors_broken);
     }
     return ok ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 }

@@ -1,6 +1,6 @@
 /*
  * The operators' commands on a crisis: vote (and approve, reject, abstain),
- * complete, ack, escalate, cancel, amend. Each is checked against the crisis as it
+ * complete, ack, escalate, cancel, amend, delegate, undelegate. Each is checked against the crisis as it
  * stands (a refusal is immediate), recorded, and followed until an engine has
  * applied it (engine/client/command.h).
  */
@@ -14,6 +14,9 @@
 #include "core/input/limits.h"
 #include "core/base/strbuf.h"
 #include "core/audit/timeline.h"
+#include "core/instance/crisis_filter.h"
+#include "core/machine/view.h"
+#include "core/playbook/duration.h"
 #include "store/db.h"
 
 enum {
@@ -26,7 +29,11 @@ enum {
     OPT_OUTCOME,
     OPT_DATA,
     OPT_INPUT,
-    OPT_INPUTS
+    OPT_INPUTS,
+    OPT_SEAT,
+    OPT_TO,
+    OPT_FOR,
+    OPT_UNTIL
 };
 
 typedef struct command_options {
@@ -36,6 +43,7 @@ typedef struct command_options {
     const char *assignments[64]; /* amend's --input K=V */
     size_t assignment_count;
     const char *inputs; /* amend's --inputs JSON */
+    char until[40];     /* delegate's --until, as an ISO 8601 time in UTC */
 } command_options;
 
 static int on_option(int c, const char *arg, void *ctx)
@@ -73,6 +81,33 @@ static int on_option(int c, const char *arg, void *ctx)
     case OPT_INPUTS:
         o->inputs = arg;
         return 0;
+    case OPT_SEAT:
+        o->q.seat = arg;
+        return 0;
+    case OPT_TO:
+        o->q.to = arg;
+        return 0;
+    case OPT_FOR: {
+        tc_ms ms = 0;
+        const char *why = NULL;
+        if (tc_duration_parse(arg, &ms, &why) != 0 || ms % 1000 != 0 || ms > 366LL * 86400 * 1000)
+            return cli_usage_error(o->cmd,
+                                   "--for takes an ISO 8601 duration of whole seconds up to a year "
+                                   "(PT8H, P2D), not '%s'%s%s",
+                                   arg, why ? ": " : "", why ? why : "");
+        o->q.for_s = ms / 1000;
+        return 0;
+    }
+    case OPT_UNTIL: {
+        tc_ms ms = 0;
+        if (tc_time_parse(arg, &ms) != 0)
+            return cli_usage_error(o->cmd,
+                                   "--until takes an ISO 8601 time with its zone "
+                                   "(2026-12-01T18:00Z, 2026-12-01T23:00+05:00), not '%s'",
+                                   arg);
+        o->q.until = tc_view_time(ms, o->until, sizeof o->until);
+        return 0;
+    }
     }
     return CLI_EXIT_USAGE;
 }
@@ -135,6 +170,10 @@ static int run_command(int argc, char **argv, cli_globals *globals, const cli_co
         {"data", required_argument, NULL, OPT_DATA},
         {"input", required_argument, NULL, OPT_INPUT},
         {"inputs", required_argument, NULL, OPT_INPUTS},
+        {"seat", required_argument, NULL, OPT_SEAT},
+        {"to", required_argument, NULL, OPT_TO},
+        {"for", required_argument, NULL, OPT_FOR},
+        {"until", required_argument, NULL, OPT_UNTIL},
         {NULL, 0, NULL, 0},
     };
     command_options o = {.cmd = cmd, .q = {.kind = kind, .vote = preset, .wait_ms = 5000}};
@@ -155,8 +194,23 @@ static int run_command(int argc, char **argv, cli_globals *globals, const cli_co
             return cli_usage_error(cmd, "the vote is approve, reject or abstain, not '%s'", argv[optind + 1]);
         o.q.vote = (tc_vote)v;
     }
-    if ((kind == TC_EVENT_CANCEL || kind == TC_EVENT_AMEND) && (o.q.reason == NULL || o.q.reason[0] == '\0'))
+    int delegation = kind == TC_EVENT_DELEGATE || kind == TC_EVENT_UNDELEGATE;
+    if ((kind == TC_EVENT_CANCEL || kind == TC_EVENT_AMEND || delegation) &&
+        (o.q.reason == NULL || o.q.reason[0] == '\0'))
         return cli_usage_error(cmd, "%s needs --reason TEXT", cmd->name);
+    if (delegation && o.q.seat == NULL)
+        return cli_usage_error(cmd, "%s needs --seat ROLE/PARTY", cmd->name);
+    if (kind == TC_EVENT_DELEGATE && o.q.to == NULL)
+        return cli_usage_error(cmd, "delegate needs --to ROLE: the role that is to act for the seat");
+    if (o.q.until != NULL && o.q.for_s > 0)
+        return cli_usage_error(cmd, "a delegation ends at one time: --for or --until, not both");
+    if (!delegation && o.q.seat != NULL)
+        return cli_usage_error(
+            cmd, "--seat is for delegate and undelegate (a vote's seat is --state and --party)");
+    if (kind != TC_EVENT_DELEGATE && (o.q.to || o.q.until || o.q.for_s))
+        return cli_usage_error(cmd, "--to, --for and --until are for delegate");
+    if (delegation && (o.q.state || o.q.party))
+        return cli_usage_error(cmd, "%s takes --seat ROLE/PARTY, not --state or --party", cmd->name);
     if ((o.q.outcome || o.data_text) && kind != TC_EVENT_COMPLETE)
         return cli_usage_error(cmd, "--outcome and --data are for complete");
     if ((o.inputs || o.assignment_count) && kind != TC_EVENT_AMEND)
@@ -310,6 +364,60 @@ static const char amend_usage[] =
     "Example:\n"
     "  tocsin amend 42 --input sector=Khatlon --input casualties=3 --reason 'second report from the post'\n";
 
+static const char delegate_usage[] =
+    "usage: tocsin delegate ID --seat ROLE/PARTY --to ROLE [--for DURATION | --until TIME] --reason TEXT\n"
+    "       [--key K]\n"
+    "\n"
+    "Lets another role act for a seat you hold, in this crisis only: a deputy votes,\n"
+    "completes and acknowledges for the seat while its holder travels. It lasts\n"
+    "until the time given (--for PT8H from now, or --until a time), or until the\n"
+    "crisis closes, or until undelegate. The holder keeps the seat and may still act\n"
+    "for it. The audit records `delegated`, and each vote, completion and\n"
+    "acknowledgement of the delegate names both: the delegate who acted and the\n"
+    "holder whose seat it is. One delegation per seat and crisis at a time. The\n"
+    "delegate needs no seat of its own but must be an actor (tocsin actor add), and\n"
+    "it reads the crisis, also after the delegation ends.\n"
+    "\n"
+    "Options:\n"
+    "  --seat ROLE/PARTY  the seat (ROLE alone for an office), which you must hold\n"
+    "  --to ROLE          the role that is to act for it\n"
+    "  --for DURATION     for this long from now, an ISO 8601 duration (PT8H, P2D), at most a year\n"
+    "  --until TIME       until this time, ISO 8601 with its zone (2026-12-01T18:00Z)\n"
+    "  --reason TEXT      why (required; kept in the audit)\n" COMMON_OPTIONS
+    "\n"
+    "Delegating a seat you do not hold is exit 5, and so is a delegate acting after\n"
+    "its delegation ended; a seat already delegated in the crisis is exit 6.\n"
+    "\n"
+    "Example:\n"
+    "  tocsin --as kz_delegate delegate 42 --seat council/KZ --to kz_deputy --for PT12H \\\n"
+    "      --reason 'travelling to the summit; the deputy votes for Kazakhstan'\n";
+
+static const char undelegate_usage[] =
+    "usage: tocsin undelegate ID --seat ROLE/PARTY --reason TEXT [--key K]\n"
+    "\n"
+    "Ends the delegation of a seat in a crisis before its time. The seat's holder,\n"
+    "the delegate (giving it back) and members of tocsin_admin may. Audited as\n"
+    "`undelegated`. A command the delegate recorded before it still counts.\n"
+    "\n"
+    "Options:\n"
+    "  --seat ROLE/PARTY  the delegated seat\n"
+    "  --reason TEXT      why (required; kept in the audit)\n" COMMON_OPTIONS
+    "\n"
+    "No delegation of the seat in force is exit 4; anyone else ending it, exit 5.\n"
+    "\n"
+    "Example:\n"
+    "  tocsin --as kz_delegate undelegate 42 --seat council/KZ --reason 'back from the summit'\n";
+
+static int run_delegate(int argc, char **argv, cli_globals *g)
+{
+    return run_command(argc, argv, g, &cli_cmd_delegate, TC_EVENT_DELEGATE, TC_VOTE_NONE);
+}
+
+static int run_undelegate(int argc, char **argv, cli_globals *g)
+{
+    return run_command(argc, argv, g, &cli_cmd_undelegate, TC_EVENT_UNDELEGATE, TC_VOTE_NONE);
+}
+
 static int run_amend(int argc, char **argv, cli_globals *g)
 {
     return run_command(argc, argv, g, &cli_cmd_amend, TC_EVENT_AMEND, TC_VOTE_NONE);
@@ -361,3 +469,7 @@ const cli_command cli_cmd_escalate = {"escalate", run_escalate, "reach the next 
                                       escalate_usage};
 const cli_command cli_cmd_cancel = {"cancel", run_cancel, "cancel a crisis", cancel_usage};
 const cli_command cli_cmd_amend = {"amend", run_amend, "correct inputs of an active crisis", amend_usage};
+const cli_command cli_cmd_delegate = {"delegate", run_delegate,
+                                      "let another role act for your seat in a crisis", delegate_usage};
+const cli_command cli_cmd_undelegate = {"undelegate", run_undelegate, "end a seat's delegation in a crisis",
+                                        undelegate_usage};

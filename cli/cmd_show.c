@@ -16,7 +16,8 @@ static const char usage[] =
     "usage: tocsin show ID [--tz ZONE] [--json | --format text|json|cap]\n"
     "\n"
     "Shows a crisis: who must act, by when, and what happens next. Its status,\n"
-    "severity, mode, parties and inputs; the commands still pending (and why, when\n"
+    "severity, mode, parties and inputs; the seats delegated in it (tocsin delegate);\n"
+    "the commands still pending (and why, when\n"
     "an engine has set the crisis aside because its transition fails); each active\n"
     "state with its title, type, entry and deadline, the next escalation (when, and\n"
     "whom it notifies), and its seats: for an approval the tally against its rule,\n"
@@ -170,6 +171,16 @@ static void print_header(json_t *c)
     if (pending > 0)
         printf("  %-12s %lld command%s pending: no engine has applied %s yet\n", "pending",
                (long long)pending, pending == 1 ? "" : "s", pending == 1 ? "it" : "them");
+    json_array_foreach(json_object_get(c, "delegations"), i, v)
+    {
+        printf("  %-12s %s acts for %s of %s until ", i == 0 ? "delegated" : "", s(v, "delegate"),
+               s(v, "seat"), s(v, "holder"));
+        if (s(v, "until") != NULL)
+            print_time(s(v, "until"), 0);
+        else
+            printf("the crisis closes");
+        printf("\n");
+    }
     json_t *aside = json_object_get(c, "set_aside");
     if (json_is_object(aside)) {
         long long failures = n(aside, "failures");

@@ -17,15 +17,17 @@ static const char usage[] =
     "active crises it may read, with the crisis, the state, the seat, what is\n"
     "asked, the deadline (soonest first, then those without one), the escalation\n"
     "level, and the exact command that does it (tocsin vote, complete or ack).\n"
-    "A seat that has voted or completed is done and not listed. Nothing open is\n"
-    "an empty list, exit 0.\n"
+    "A seat that has voted or completed is done and not listed. Seats delegated\n"
+    "to the role in a crisis (tocsin delegate) are listed with their holder.\n"
+    "Nothing open is an empty list, exit 0.\n"
     "\n"
     "Options:\n"
     "  --tz ZONE          print deadlines in ZONE too (a name of /usr/share/zoneinfo,\n"
     "                     such as Asia/Dushanbe; default: $TZ); exit 3 when unknown\n"
     "\n"
     "--json prints {\"todo\": [{\"crisis\", \"title\", \"state\", \"path\", \"type\", \"seat\",\n"
-    "\"asked\", \"deadline\", \"escalation_level\", \"act\"}]} (deadline null when none).\n"
+    "\"asked\", \"deadline\", \"escalation_level\", \"act\"}]} (deadline null when none;\n"
+    "\"holder\" beside the seat when it is delegated to the role).\n"
     "\n"
     "Example:\n"
     "  tocsin --as kz_delegate todo\n";
@@ -53,8 +55,11 @@ static void print_todo(json_t *items)
         printf("\n[%zu] %s\n", i + 1, str(item, "asked"));
         printf("    crisis   %lld: %s\n", (long long)json_integer_value(json_object_get(item, "crisis")),
                str(item, "title"));
-        printf("    state    %s (%s), seat %s, escalation level %lld\n", str(item, "path"), str(item, "type"),
-               str(item, "seat"), (long long)json_integer_value(json_object_get(item, "escalation_level")));
+        printf("    state    %s (%s), seat %s%s%s%s, escalation level %lld\n", str(item, "path"),
+               str(item, "type"), str(item, "seat"), json_object_get(item, "holder") ? " (delegated by " : "",
+               json_object_get(item, "holder") ? str(item, "holder") : "",
+               json_object_get(item, "holder") ? ")" : "",
+               (long long)json_integer_value(json_object_get(item, "escalation_level")));
         if (deadline != NULL)
             printf("    deadline %s%s%s\n", deadline, cli_time_local(deadline, local, sizeof local),
                    cli_time_relative(deadline, rel, sizeof rel));

@@ -172,7 +172,7 @@ static int run(int argc, char **argv, cli_globals *globals)
     int invalid = 0; /* every problem of the trigger was printed */
     if (rc == 0) {
         tc_trigger t = {inputs, o.title, o.severity, o.mode, party_list ? party_names : NULL, party_count};
-        tc_actor actor = {role, seat_names, seat_count, admin, NULL};
+        tc_actor actor = {role, seat_names, seat_count, admin, NULL, NULL, 0};
         /* Every problem at once, one line each, like playbook validate; nothing is recorded. */
         if (tc_trigger_problems(pb, &t, reported, &problems) > 0 || problems.count > 0)
             invalid = 1;

@@ -26,6 +26,8 @@ static const cli_command *const commands[] = {
     &cli_cmd_escalate,
     &cli_cmd_cancel,
     &cli_cmd_amend,
+    &cli_cmd_delegate,
+    &cli_cmd_undelegate,
     &cli_cmd_audit,
     &cli_cmd_report,
     &cli_cmd_watch,

@@ -3,7 +3,7 @@ _tocsin()
 {
     local cur prev words cword
     _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; }
-    local commands="migrate playbook simulate trigger list show todo vote approve reject abstain complete ack escalate cancel amend audit report watch actor contact notifications engine status serve help"
+    local commands="migrate playbook simulate trigger list show todo vote approve reject abstain complete ack escalate cancel amend delegate undelegate audit report watch actor contact notifications engine status serve help"
     local global="--db --as --json --help --version"
     local cmd="" i
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -42,11 +42,13 @@ _tocsin()
         escalate) opts="--state --reason --key --wait --no-wait" ;;
         cancel) opts="--reason --key --wait --no-wait" ;;
         amend) opts="--input --inputs --reason --key --wait --no-wait" ;;
+        delegate) opts="--seat --to --for --until --reason --key --wait --no-wait" ;;
+        undelegate) opts="--seat --reason --key --wait --no-wait" ;;
         audit) opts="verify --format" ;;
         report) opts="--format" ;;
         engine) opts="--actions-dir --once --id --batch --workers --notify-limit --notify-timeout --smtp --mail-from --board-url --no-deliveries --poll --verbose" ;;
         serve) opts="--listen --verbose" ;;
-        actor) opts="add list grant revoke --seat --observer --login" ;;
+        actor) opts="add list grant revoke history --seat --observer --login" ;;
         contact) opts="add list remove --email --webhook --format --tz" ;;
         notifications) opts="" ;;
         status) opts="--prometheus" ;;

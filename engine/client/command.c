@@ -1,12 +1,14 @@
 /* An operator's command: dry run through the core, record, follow. */
 #include "client/command.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/base/alloc.h"
 #include "core/base/json_strings.h"
+#include "core/machine/actor.h"
 #include "core/machine/machine.h"
 #include "store/crises.h"
 
@@ -26,7 +28,11 @@ static json_t *arguments(const tc_command_request *q, const char *state, const c
                    .vote = q->vote,
                    .reason = q->reason,
                    .outcome = q->outcome,
-                   .data = q->data};
+                   .data = q->data,
+                   .seat = q->seat,
+                   .to = q->to,
+                   .until = q->until,
+                   .for_s = q->for_s};
     return tc_command_encode(&ev);
 }
 
@@ -45,7 +51,7 @@ static int same_command(const tc_command_request *q, const char *kind, json_t *a
 static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result *out, tc_error *err)
 {
     char *source = NULL, *state = NULL, *status = NULL, *role = NULL, *login = NULL;
-    json_t *seats = NULL;
+    json_t *seats = NULL, *delegations = NULL;
     tc_playbook *pb = NULL;
     tc_instance *inst = NULL;
     tc_effects fx = {0};
@@ -66,20 +72,30 @@ static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result 
         tc_error_set(err, rc, "crisis %lld cannot be read: %s", (long long)q->crisis, why.text);
     if (rc == 0)
         rc = tc_store_actor(conn, &role, &seats, &admin, &login, err);
-    size_t count = 0;
+    if (rc == 0) /* also those whose time is up: submit() then says so, exit 5 */
+        rc = tc_store_delegated(conn, q->crisis, 1, &delegations, err);
+    size_t count = 0, delegated_count = 0;
     const char **names = rc == 0 ? tc_json_strings(seats, &count) : NULL;
-    if (rc == 0 && names == NULL)
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)q->crisis);
+    tc_delegation *delegated =
+        rc == 0 ? tc_delegations_read(json_object_get(delegations, id), &delegated_count) : NULL;
+    if (rc == 0 && (names == NULL || delegated == NULL))
         rc = tc_error_set(err, TC_ENOMEM, "out of memory");
     if (rc == 0) {
         inst->id = q->crisis;
         tc_event ev = {.kind = q->kind,
-                       .actor = {role, names, count, admin, login},
+                       .actor = {role, names, count, admin, login, delegated, delegated_count},
                        .state = q->state,
                        .party = q->party,
                        .vote = q->vote,
                        .reason = q->reason,
                        .outcome = q->outcome,
-                       .data = q->data};
+                       .data = q->data,
+                       .seat = q->seat,
+                       .to = q->to,
+                       .until = q->until,
+                       .for_s = q->for_s};
         rc = tc_machine_apply(pb, inst, &ev, epoch_ms(), &fx, err);
         if (rc == TC_EINVAL) /* a refusal leaves the instance as it was: the problems are read from it */
             tc_machine_problems(pb, inst, &ev, &out->problems);
@@ -104,6 +120,8 @@ static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result 
     }
     tc_effects_clear(&fx);
     free(names);
+    free(delegated);
+    json_decref(delegations);
     tc_instance_free(inst);
     tc_playbook_free(pb);
     json_decref(seats);

@@ -1,11 +1,11 @@
 /*
- * Commands of operators (vote, complete, ack, escalate, cancel) as the CLI
- * sends them: checked first by running them through the core against the
- * crisis as it stands (so a refusal is immediate, with the core's exact
- * reason and code, and an omitted --state or --party is resolved), then
- * recorded with tocsin.submit, then, unless told not to wait, followed until
- * an engine has applied them. The engine applies them again for real: if
- * the crisis moved in between, the engine's word is the one that counts.
+ * Commands of operators (vote, complete, ack, escalate, cancel, delegate,
+ * undelegate; amend through client/amend.h) as the CLI sends them: checked first by running them through the
+ * core against the crisis as it stands (so a refusal is immediate, with the core's exact reason and code, and
+ * an omitted --state or --party is resolved), then recorded with tocsin.submit, then, unless told not to
+ * wait, followed until an engine has applied them. The engine applies them again for real: if the crisis
+ * moved in between, the engine's word is the one that counts. The dry run acts with the role's seats and
+ * those delegated to it in this crisis.
  */
 #ifndef TC_CLIENT_COMMAND_H
 #define TC_CLIENT_COMMAND_H
@@ -19,12 +19,14 @@
 
 typedef struct tc_command_request {
     int64_t crisis;
-    tc_event_kind kind; /* VOTE, COMPLETE, ACK, ESCALATE or CANCEL */
+    tc_event_kind kind; /* VOTE, COMPLETE, ACK, ESCALATE, CANCEL, DELEGATE or UNDELEGATE */
     const char *state, *party, *reason, *outcome;
     tc_vote vote;
     json_t *data;
-    const char *key; /* idempotency key, or NULL */
-    int wait_ms;     /* 0: do not wait */
+    const char *seat, *to, *until; /* delegate, undelegate: the seat; delegate: to whom, until when */
+    long long for_s;               /* delegate: for how many seconds (0: not given) */
+    const char *key;               /* idempotency key, or NULL */
+    int wait_ms;                   /* 0: do not wait */
 } tc_command_request;
 
 typedef struct tc_command_result {

@@ -18,6 +18,7 @@
 #include "core/machine/command.h"
 #include "core/base/diag.h"
 #include "core/base/json_strings.h"
+#include "core/machine/actor.h"
 #include "core/machine/machine.h"
 #include "core/machine/notice.h"
 #include "daemon/log.h"
@@ -218,7 +219,15 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
 
     if ((rc = actor_of(conn, b->actors, item->actor, &seats, &seat_names, &seat_count, &admin, fatal)) != 0)
         return rc;
-    ev.actor = (tc_actor){item->actor, seat_names, seat_count, admin, item->login};
+    size_t delegated_count = 0;
+    tc_delegation *delegated = tc_delegations_read(item->delegated, &delegated_count);
+    if (delegated == NULL) {
+        json_decref(seats);
+        free(seat_names);
+        return tc_error_set(fatal, TC_ENOMEM, "out of memory");
+    }
+    ev.actor =
+        (tc_actor){item->actor, seat_names, seat_count, admin, item->login, delegated, delegated_count};
     rc = tc_command_decode(item->kind, item->args, &ev, &err);
     if (rc == 0 && ev.kind == TC_EVENT_TRIGGER) {
         size_t n = 0;
@@ -241,6 +250,7 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
     json_decref(seats);
     free(seat_names);
     free(party_names);
+    free(delegated);
     if (rc == TC_ENOMEM || rc == TC_EFAILED) {
         tc_effects_clear(&fx);
         return tc_error_set(fatal, rc, "%s", err.text);

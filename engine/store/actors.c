@@ -86,3 +86,54 @@ int tc_store_actor_list(PGconn *conn, json_t **out, tc_error *err)
     *out = list;
     return 0;
 }
+
+int tc_store_actor_history(PGconn *conn, const char *role, json_t **out, tc_error *err)
+{
+    const char *params[1] = {role};
+    PGresult *res = tc_db_query(
+        conn,
+        "SELECT h.seq, to_char(h.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), h.changed_by,"
+        "       h.login, h.kind, h.actor, h.detail::text, h.prev_hash, h.hash"
+        "  FROM tocsin.actor_history h WHERE $1::name IS NULL OR h.actor = $1::name ORDER BY h.seq",
+        1, params, "cannot read the actor history", err);
+    if (res == NULL)
+        return err ? err->code : TC_EFAILED;
+    json_t *list = json_array();
+    for (int i = 0; i < PQntuples(res); i++)
+        json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "seq",
+                                              (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10), "at",
+                                              PQgetvalue(res, i, 1), "by", PQgetvalue(res, i, 2), "login",
+                                              PQgetvalue(res, i, 3), "kind", PQgetvalue(res, i, 4), "actor",
+                                              PQgetvalue(res, i, 5), "detail",
+                                              json_loads(PQgetvalue(res, i, 6), 0, NULL), "prev_hash",
+                                              PQgetvalue(res, i, 7), "hash", PQgetvalue(res, i, 8)));
+    PQclear(res);
+    *out = list;
+    return 0;
+}
+
+int tc_store_actor_history_verify(PGconn *conn, json_t **broken, long long *events, tc_error *err)
+{
+    PGresult *res =
+        tc_db_query(conn, "SELECT seq, expected, stored, problem FROM tocsin.actor_history_verify()", 0, NULL,
+                    "cannot verify the actor history", err);
+    if (res == NULL)
+        return err ? err->code : TC_EFAILED;
+    json_t *list = json_array();
+    for (int i = 0; i < PQntuples(res); i++)
+        json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s}", "seq",
+                                              (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10),
+                                              "expected", PQgetvalue(res, i, 1), "stored",
+                                              PQgetvalue(res, i, 2), "problem", PQgetvalue(res, i, 3)));
+    PQclear(res);
+    res = tc_db_query(conn, "SELECT count(*) FROM tocsin.actor_history", 0, NULL,
+                      "cannot count the actor history", err);
+    if (res == NULL) {
+        json_decref(list);
+        return err ? err->code : TC_EFAILED;
+    }
+    *events = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    *broken = list;
+    return 0;
+}

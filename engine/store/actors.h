@@ -20,4 +20,19 @@ int tc_store_actor_seat(PGconn *conn, const char *role, const char *seat, int gr
 /* [{"actor", "login", "seats", "observes"}] */
 int tc_store_actor_list(PGconn *conn, json_t **out, tc_error *err);
 
+/*
+ * The actor history, oldest first, of role or (NULL) of every actor:
+ * [{"seq", "at", "by", "login", "kind", "actor", "detail", "prev_hash",
+ * "hash"}], at in UTC with microseconds, as the chain's canonical text has it.
+ */
+int tc_store_actor_history(PGconn *conn, const char *role, json_t **out, tc_error *err);
+
+/*
+ * Recomputes the actor history's chain (tocsin.actor_history_verify):
+ * *broken lists its problems, [{"seq", "expected", "stored", "problem"}]
+ * (problem edited, truncated, head_mismatch or unrecorded), empty when it
+ * holds; *events counts its changes.
+ */
+int tc_store_actor_history_verify(PGconn *conn, json_t **broken, long long *events, tc_error *err);
+
 #endif

@@ -11,8 +11,9 @@
 #include "core/base/alloc.h"
 #include "core/base/json_strings.h"
 #include "core/instance/instance.h"
-#include "core/playbook/playbook.h"
+#include "core/machine/actor.h"
 #include "core/machine/view.h"
+#include "core/playbook/playbook.h"
 #include "store/db.h"
 
 #define ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -103,6 +104,27 @@ int tc_store_actor(PGconn *conn, char **role, json_t **seats, int *admin, char *
     return 0;
 }
 
+int tc_store_delegated(PGconn *conn, int64_t crisis, int ended, json_t **out, tc_error *err)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)crisis);
+    const char *params[2] = {id, ended ? "true" : "false"};
+    PGresult *res =
+        tc_db_query(conn,
+                    "SELECT coalesce(jsonb_object_agg(d.crisis, d.seats), '{}')::text"
+                    "  FROM (SELECT crisis, jsonb_agg(jsonb_build_object('seat', seat, 'holder', holder)"
+                    "                                 ORDER BY seat) AS seats"
+                    "          FROM tocsin.delegated_to(current_user)"
+                    "         WHERE ($1::bigint = 0 OR crisis = $1::bigint) AND (NOT ended OR $2::boolean)"
+                    "         GROUP BY crisis) d",
+                    2, params, "cannot read the seats delegated to the acting role", err);
+    if (res == NULL)
+        return err ? err->code : TC_EFAILED;
+    *out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    PQclear(res);
+    return *out ? 0 : tc_error_set(err, TC_ENOMEM, "out of memory");
+}
+
 /* Compiles content, keeping the last few compiled playbooks (list shows many crises of few playbooks). */
 typedef struct compiled {
     char *key;
@@ -184,7 +206,10 @@ int tc_store_crisis_show(PGconn *conn, int64_t id, json_t **out, tc_error *err)
         "       c.escalation_level, c.inputs::text, c.state::text, p.source,"
         "       (SELECT count(*) FROM tocsin.commands k WHERE k.crisis = c.id AND k.applied_at IS NULL),"
         "       s.engine, s.reason, s.failures, " ISO("s.since") ", " ISO("s.until") ","
-        "       extract(epoch FROM c.closed_at - c.created_at)::bigint"
+        "       extract(epoch FROM c.closed_at - c.created_at)::bigint,"
+        "       (SELECT coalesce(json_agg(json_build_object('seat', d.seat, 'holder', d.holder, 'delegate',"
+        "                                 d.delegate, 'until', " ISO("d.until") ")), '[]')"
+        "          FROM tocsin.delegations_of(c.id) d)::text"
         "  FROM tocsin.crises c JOIN tocsin.playbooks p ON p.name = c.playbook AND p.version = c.version"
         "  LEFT JOIN tocsin.set_aside s ON s.crisis = c.id AND s.revision = c.revision"
         " WHERE c.id = $1::bigint",
@@ -209,8 +234,10 @@ int tc_store_crisis_show(PGconn *conn, int64_t id, json_t **out, tc_error *err)
         "pending", (json_int_t)strtoll(COL(16), NULL, 10), "inputs", json_loads(COL(13), 0, NULL), "data",
         data ? data : json_object(), "active", active, "set_aside", aside, "duration_seconds",
         OPT(22) ? json_integer(strtoll(COL(22), NULL, 10)) : json_null());
-    if (doc != NULL)
+    if (doc != NULL) {
+        json_object_set_new(doc, "delegations", json_loads(COL(23), 0, NULL));
         json_object_set_new(doc, "decisions", decisions_of(conn, pb, id));
+    }
 #undef COL
 #undef OPT
     cache_free(cache, 1);
@@ -292,9 +319,17 @@ int tc_store_todo(PGconn *conn, json_t **out, tc_error *err)
         json_decref(seats);
         return err ? err->code : TC_EFAILED;
     }
+    json_t *delegated = NULL;
+    if ((rc = tc_store_delegated(conn, 0, 0, &delegated, err)) != 0) {
+        PQclear(res);
+        free(role);
+        free(login);
+        json_decref(seats);
+        return rc;
+    }
     size_t count = 0;
     const char **names = tc_json_strings(seats, &count);
-    tc_actor actor = {role, names, count, admin, login};
+    tc_actor actor = {role, names, count, admin, login, NULL, 0};
     compiled cache[8] = {{NULL, NULL}};
     json_t *items = json_array();
     for (int i = 0; i < PQntuples(res); i++) {
@@ -305,12 +340,19 @@ int tc_store_todo(PGconn *conn, json_t **out, tc_error *err)
         if (pb == NULL || tc_instance_from_text(pb, state, strlen(state), &inst, NULL) != 0)
             continue; /* show says what is wrong with it; an engine sets it aside */
         inst->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-        tc_view_todo(pb, inst, &actor, items);
+        /* The seats delegated to the role in this crisis wait for it too. */
+        tc_delegation *seats_here =
+            tc_delegations_read(json_object_get(delegated, PQgetvalue(res, i, 0)), &actor.delegated_count);
+        actor.delegated = seats_here;
+        if (seats_here != NULL)
+            tc_view_todo(pb, inst, &actor, items);
+        free(seats_here);
         tc_instance_free(inst);
     }
     tc_view_todo_sort(items);
     cache_free(cache, 8);
     PQclear(res);
+    json_decref(delegated);
     free(names);
     free(role);
     free(login);

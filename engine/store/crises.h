@@ -54,6 +54,13 @@ int tc_store_todo(PGconn *conn, json_t **out, tc_error *err);
 int tc_store_actor(PGconn *conn, char **role, json_t **seats, int *admin, char **login, tc_error *err);
 
 /*
+ * The seats delegated to the acting role, by crisis: {"ID": [{"seat",
+ * "holder"}, ...]}, for crisis only when it is not 0. Those in force; with
+ * ended, also those whose time is up (not those taken back). Caller decrefs.
+ */
+int tc_store_delegated(PGconn *conn, int64_t crisis, int ended, json_t **out, tc_error *err);
+
+/*
  * Waits up to timeout_ms for an engine to apply command seq of crisis (LISTEN
  * tocsin_applied). *state is 1 applied, 2 refused (with *error, caller frees),
  * 0 still pending at the timeout (with *error the reason an engine has set

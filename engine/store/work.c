@@ -90,6 +90,7 @@ void tc_work_items_free(tc_work_item *items, size_t count)
         free(items[i].login);
         json_decref(items[i].args);
         free(items[i].timer);
+        json_decref(items[i].delegated);
     }
     free(items);
 }
@@ -188,6 +189,8 @@ static int read_work(const char *text, tc_claim *c, tc_error *err)
         item->timer = timer ? tc_xstrdup(timer) : NULL;
         json_t *args = json_object_get(w, "args");
         item->args = json_is_object(args) ? json_incref(args) : NULL;
+        json_t *delegated = json_object_get(w, "delegated");
+        item->delegated = json_is_array(delegated) ? json_incref(delegated) : NULL;
         c->item_count++;
     }
     json_decref(work);

@@ -40,6 +40,8 @@ typedef struct tc_work_item {
     char *login;
     json_t *args; /* the command's arguments */
     char *timer;  /* the timer's key */
+    json_t
+        *delegated; /* the seats delegated to the actor that cover the command, [{"seat", "holder"}]; NULL */
 } tc_work_item;
 
 int tc_store_work_begin(PGconn *conn, tc_error *err);

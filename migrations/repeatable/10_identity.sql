@@ -50,7 +50,8 @@ $$;
 
 -- Whether p_role may read a crisis: administrators and engines read all; a seat
 -- holder reads crises whose playbook has its role (for a per-party seat, whose
--- parties include its party); an observer reads crises of playbooks listing its organisation.
+-- parties include its party); an observer reads crises of playbooks listing its organisation; a
+-- delegate reads the crises it was delegated a seat in, also after the delegation ends.
 CREATE OR REPLACE FUNCTION tocsin.may_read(p_role name, p_crisis bigint) RETURNS boolean
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, tocsin, pg_temp AS $$
 BEGIN
@@ -62,7 +63,8 @@ BEGIN
                              WHERE s.actor = p_role AND (p.content -> 'roles') ? split_part(s.seat, '/', 1)
                                AND (split_part(s.seat, '/', 2) = '' OR split_part(s.seat, '/', 2) = ANY (c.parties)))
                     OR EXISTS (SELECT 1 FROM tocsin.observers o
-                                WHERE o.actor = p_role AND (p.content -> 'observers') ? o.organisation)));
+                                WHERE o.actor = p_role AND (p.content -> 'observers') ? o.organisation)
+                    OR EXISTS (SELECT 1 FROM tocsin.delegations d WHERE d.crisis = c.id AND d.delegate = p_role)));
 END
 $$;
 
@@ -76,5 +78,45 @@ BEGIN
            AND split_part(s.seat, '/', 1) IN (SELECT jsonb_array_elements_text(p_listed)
                                               UNION ALL
                                               SELECT jsonb_object_keys(p_content -> 'roles') WHERE p_listed IS NULL));
+END
+$$;
+
+-- The seats delegated to p_role and not taken back (undelegate), by crisis,
+-- with whether the delegation has ended (its time is up): what `todo` (those
+-- in force) and the CLI's dry run (all, so that submit() says a delegation
+-- has ended) add to its own seats. Only the role itself (or an administrator
+-- or engine) may ask.
+DROP FUNCTION IF EXISTS tocsin.delegated_to(name);
+CREATE FUNCTION tocsin.delegated_to(p_role name)
+RETURNS TABLE (crisis bigint, seat text, holder name, until timestamptz, ended boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, tocsin, pg_temp AS $$
+BEGIN
+    IF p_role <> tocsin.acting_role() AND NOT tocsin.is_admin(tocsin.acting_role())
+       AND NOT tocsin.member_of(tocsin.acting_role(), 'tocsin_engine') THEN
+        RAISE EXCEPTION '% may not read the delegations of %', tocsin.acting_role(), p_role USING ERRCODE = 'TC005';
+    END IF;
+    RETURN QUERY
+    SELECT d.crisis, d.seat, d.holder, d.until, coalesce(d.until <= now(), false)
+      FROM tocsin.delegations d
+     WHERE d.delegate = p_role AND d.revoked_seq IS NULL
+     ORDER BY d.crisis, d.seat;
+END
+$$;
+
+-- The delegations in force in a crisis (not ended, not expired), for `show`:
+-- to whoever may read the crisis (the table itself is administrators' and
+-- engines').
+CREATE OR REPLACE FUNCTION tocsin.delegations_of(p_crisis bigint)
+RETURNS TABLE (seat text, holder name, delegate name, until timestamptz)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, tocsin, pg_temp AS $$
+BEGIN
+    IF NOT tocsin.may_read(tocsin.acting_role(), p_crisis) THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+    SELECT d.seat, d.holder, d.delegate, d.until
+      FROM tocsin.delegations d
+     WHERE d.crisis = p_crisis AND d.revoked_seq IS NULL AND (d.until IS NULL OR d.until > now())
+     ORDER BY d.seat;
 END
 $$;

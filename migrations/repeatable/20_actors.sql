@@ -1,5 +1,6 @@
 -- Managing actors (tocsin_admin): a role, its seats, the organisations it
--- observes. These run as the owner, so they check their caller, the names they
+-- observes. Every change goes into the actor history (35_actor_history.sql):
+-- seats and observers by the triggers on their tables, new actors here. These run as the owner, so they check their caller, the names they
 -- are given, and that the role is no more than an actor (a superuser, the
 -- schema's owner, a group role of tocsin's, a pg_ role, or a role that may
 -- create roles, replicate or bypass row-level security is refused).
@@ -46,10 +47,15 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = p_role) THEN
         EXECUTE format('CREATE ROLE %I %s', p_role, CASE WHEN p_login THEN 'LOGIN' ELSE 'NOLOGIN' END);
         v_created := true;
-    ELSIF p_login THEN
+        INSERT INTO tocsin.actor_history (kind, actor, detail)
+        VALUES ('actor_added', p_role, jsonb_build_object('login', p_login));
+    ELSIF p_login AND NOT (SELECT r.rolcanlogin FROM pg_catalog.pg_roles r WHERE r.rolname = p_role) THEN
         EXECUTE format('ALTER ROLE %I LOGIN', p_role);
+        INSERT INTO tocsin.actor_history (kind, actor, detail) VALUES ('login_allowed', p_role, '{}');
     END IF;
-    IF coalesce(array_length(p_seats, 1), 0) > 0 THEN
+    -- An actor with no seat yet may be given one, or act for another's by delegation; one that only
+    -- observes is an observer alone.
+    IF coalesce(array_length(p_seats, 1), 0) > 0 OR coalesce(array_length(p_observes, 1), 0) = 0 THEN
         EXECUTE format('GRANT tocsin_actor TO %I', p_role);
     END IF;
     IF coalesce(array_length(p_observes, 1), 0) > 0 THEN
@@ -84,7 +90,7 @@ BEGIN
 END
 $$;
 
--- Every actor and observer, with its seats and organisations.
+-- Every actor (with a seat or not: those actor_add made) and observer, with its seats and organisations.
 CREATE OR REPLACE FUNCTION tocsin.actors()
 RETURNS TABLE (actor name, login boolean, seats text[], observes text[])
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, tocsin, pg_temp AS $$
@@ -92,7 +98,9 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, tocsin, pg_te
            coalesce((SELECT array_agg(s.seat ORDER BY s.seat) FROM tocsin.seats s WHERE s.actor = a.actor), '{}'),
            coalesce((SELECT array_agg(o.organisation ORDER BY o.organisation) FROM tocsin.observers o
                       WHERE o.actor = a.actor), '{}')
-      FROM (SELECT s.actor FROM tocsin.seats s UNION SELECT o.actor FROM tocsin.observers o) a
+      FROM (SELECT s.actor FROM tocsin.seats s UNION SELECT o.actor FROM tocsin.observers o
+            UNION SELECT h.actor FROM tocsin.actor_history h
+                   WHERE h.kind = 'actor_added' AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = h.actor)) a
       LEFT JOIN pg_catalog.pg_roles r ON r.rolname = a.actor
      ORDER BY a.actor
 $$;

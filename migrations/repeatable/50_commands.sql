@@ -100,8 +100,9 @@ DECLARE
     v_args jsonb;
     v_role text;
     v_seat text;
+    v_delegation record;
 BEGIN
-    SELECT c.status, c.initiator, c.initiator_login, c.state, p.content, p.states INTO v_crisis
+    SELECT c.status, c.initiator, c.initiator_login, c.state, c.parties, p.content, p.states INTO v_crisis
       FROM tocsin.crises c JOIN tocsin.playbooks p ON p.name = c.playbook AND p.version = c.version
      WHERE c.id = p_crisis;
     IF NOT FOUND OR NOT tocsin.may_read(v_actor, p_crisis) THEN
@@ -128,8 +129,8 @@ BEGIN
             RAISE EXCEPTION 'crisis % is %', p_crisis, v_crisis.status USING ERRCODE = 'TC006';
         END IF;
 
-        -- The seat the command needs (votes, completions, acknowledgements), or the permission (escalate,
-        -- cancel, amend).
+        -- The seat the command needs (votes, completions, acknowledgements: held, or delegated in this
+        -- crisis), or the permission (escalate, cancel, amend, delegate, undelegate).
         IF p_kind IN ('vote', 'complete', 'ack') THEN
             IF p_args ->> 'state' IS NULL THEN
                 RAISE EXCEPTION 'a % must name its state', p_kind USING ERRCODE = 'TC003';
@@ -140,7 +141,20 @@ BEGIN
             END IF;
             v_seat := v_role || coalesce('/' || (p_args ->> 'party'), '');
             IF NOT EXISTS (SELECT 1 FROM tocsin.seats s WHERE s.actor = v_actor AND s.seat = v_seat) THEN
-                RAISE EXCEPTION '% holds no seat %', v_actor, v_seat USING ERRCODE = 'TC005';
+                -- A delegate: the delegation in force, locked so that an undelegate waits for this
+                -- command (and takes a later seq), or this one sees it ended.
+                SELECT d.holder, d.until INTO v_delegation
+                  FROM tocsin.delegations d
+                 WHERE d.crisis = p_crisis AND d.seat = v_seat AND d.delegate = v_actor AND d.revoked_seq IS NULL
+                   FOR SHARE;
+                IF NOT FOUND THEN
+                    RAISE EXCEPTION '% holds no seat %', v_actor, v_seat USING ERRCODE = 'TC005';
+                END IF;
+                IF v_delegation.until <= now() THEN
+                    RAISE EXCEPTION '% acted for seat % of % until %: the delegation has ended', v_actor, v_seat,
+                        v_delegation.holder, to_char(v_delegation.until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                        USING ERRCODE = 'TC005';
+                END IF;
             END IF;
             -- Four eyes: the person who triggered the crisis, whatever role either was done as.
             IF p_kind = 'vote' AND (v_actor = v_crisis.initiator OR session_user = v_crisis.initiator_login)
@@ -179,6 +193,10 @@ BEGIN
             RAISE EXCEPTION '% may not amend crisis % (only its initiator % and administrators may)',
                 v_actor, p_crisis, v_crisis.initiator
                 USING ERRCODE = 'TC005';
+        ELSIF p_kind = 'delegate' THEN
+            PERFORM tocsin.check_delegate(p_crisis, v_actor, v_crisis.content, v_crisis.parties, p_args);
+        ELSIF p_kind = 'undelegate' THEN
+            PERFORM tocsin.check_undelegate(p_crisis, v_actor, p_args);
         ELSIF p_kind NOT IN ('vote', 'complete', 'ack', 'escalate', 'cancel', 'amend') THEN
             RAISE EXCEPTION 'unknown command %', p_kind USING ERRCODE = 'TC003';
         END IF;
@@ -191,9 +209,143 @@ BEGIN
         RETURNING commands.seq INTO v_seq;
         EXIT WHEN v_seq IS NOT NULL;
     END LOOP;
+    IF p_kind IN ('delegate', 'undelegate') THEN
+        PERFORM tocsin.record_delegation(p_crisis, v_seq, p_kind, v_actor, p_args);
+    END IF;
     IF p_notify THEN
         PERFORM pg_notify('tocsin_work', '');
     END IF;
     RETURN QUERY SELECT v_seq, false;
+END
+$$;
+
+-- Delegation (docs/architecture.md, "Delegation"): submit() checks a
+-- `delegate` or `undelegate` with these before recording it, and
+-- record_delegation() writes the delegation after, in the same transaction.
+-- p_args: {"seat", "to", "until" (an ISO 8601 time) or "for" (seconds),
+-- "reason"} as the CLI gives them.
+CREATE OR REPLACE FUNCTION tocsin.check_delegate(p_crisis bigint, p_actor name, p_content jsonb, p_parties text[],
+                                                 p_args jsonb) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, tocsin, pg_temp AS $$
+DECLARE
+    v_seat text := p_args ->> 'seat';
+    v_to text := p_args ->> 'to';
+    v_role text := split_part(p_args ->> 'seat', '/', 1);
+    v_party text := nullif(split_part(p_args ->> 'seat', '/', 2), '');
+    v_until timestamptz;
+    v_in_force record;
+BEGIN
+    IF v_seat IS NULL OR v_seat !~ '^[a-z][a-z0-9_]{0,62}(/[A-Za-z0-9_-]{1,32})?$' THEN
+        RAISE EXCEPTION 'invalid seat "%": a playbook role, optionally /PARTY (council/KZ)', coalesce(v_seat, '')
+            USING ERRCODE = 'TC003';
+    END IF;
+    IF coalesce(p_args ->> 'reason', '') = '' THEN
+        RAISE EXCEPTION 'a delegation needs a reason' USING ERRCODE = 'TC003';
+    END IF;
+    IF p_args ? 'for' AND p_args ? 'until' THEN
+        RAISE EXCEPTION 'a delegation ends at one time: for or until, not both' USING ERRCODE = 'TC003';
+    END IF;
+    IF p_args ? 'for' AND (jsonb_typeof(p_args -> 'for') <> 'number' OR (p_args ->> 'for')::numeric NOT BETWEEN 1 AND 31622400
+                           OR (p_args ->> 'for')::numeric <> trunc((p_args ->> 'for')::numeric)) THEN
+        RAISE EXCEPTION 'a delegation lasts from a second to a year, in whole seconds' USING ERRCODE = 'TC003';
+    END IF;
+    BEGIN
+        v_until := (p_args ->> 'until')::timestamptz;
+    EXCEPTION WHEN others THEN
+        RAISE EXCEPTION 'the end of the delegation, "%", is not a time', p_args ->> 'until' USING ERRCODE = 'TC003';
+    END;
+    IF v_until <= now() THEN
+        RAISE EXCEPTION 'the delegation would end (%) before it begins',
+            to_char(v_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') USING ERRCODE = 'TC003';
+    END IF;
+    IF NOT (p_content -> 'roles') ? v_role THEN
+        RAISE EXCEPTION 'no role % in the crisis''s playbook', v_role USING ERRCODE = 'TC004';
+    END IF;
+    IF v_party IS NOT NULL AND NOT v_party = ANY (p_parties) THEN
+        RAISE EXCEPTION 'crisis % has no party %', p_crisis, v_party USING ERRCODE = 'TC004';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM tocsin.seats s WHERE s.actor = p_actor AND s.seat = v_seat) THEN
+        RAISE EXCEPTION '% does not hold seat %: only its holder may delegate it', p_actor, v_seat
+            USING ERRCODE = 'TC005';
+    END IF;
+    IF v_to IS NULL OR v_to = '' THEN
+        RAISE EXCEPTION 'a delegation names the role that is to act' USING ERRCODE = 'TC003';
+    END IF;
+    IF v_to = p_actor THEN
+        RAISE EXCEPTION '% holds seat % already: delegate it to another role', p_actor, v_seat USING ERRCODE = 'TC003';
+    END IF;
+    -- An actor of this database: one actor_add made or gave a seat or an organisation (the group roles
+    -- are the cluster's, shared by its databases).
+    IF NOT (tocsin.member_of(v_to, 'tocsin_actor') OR tocsin.member_of(v_to, 'tocsin_observer'))
+       OR NOT EXISTS (SELECT 1 FROM tocsin.actor_history h WHERE h.actor = v_to) THEN
+        RAISE EXCEPTION 'no actor % (tocsin actor add % first)', v_to, v_to USING ERRCODE = 'TC004';
+    END IF;
+    IF EXISTS (SELECT 1 FROM tocsin.seats s WHERE s.actor = v_to AND s.seat = v_seat) THEN
+        RAISE EXCEPTION '% holds seat % already', v_to, v_seat USING ERRCODE = 'TC006';
+    END IF;
+    SELECT d.delegate, d.until INTO v_in_force
+      FROM tocsin.delegations d
+     WHERE d.crisis = p_crisis AND d.seat = v_seat AND d.revoked_seq IS NULL AND (d.until IS NULL OR d.until > now());
+    IF FOUND THEN
+        RAISE EXCEPTION 'seat % of crisis % is delegated to % already (%): undelegate it first', v_seat, p_crisis,
+            v_in_force.delegate,
+            CASE WHEN v_in_force.until IS NULL THEN 'until the crisis closes'
+                 ELSE 'until ' || to_char(v_in_force.until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') END
+            USING ERRCODE = 'TC006';
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION tocsin.check_undelegate(p_crisis bigint, p_actor name, p_args jsonb) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, tocsin, pg_temp AS $$
+DECLARE
+    v_seat text := p_args ->> 'seat';
+    v_in_force record;
+BEGIN
+    IF coalesce(p_args ->> 'reason', '') = '' THEN
+        RAISE EXCEPTION 'ending a delegation needs a reason' USING ERRCODE = 'TC003';
+    END IF;
+    SELECT d.holder, d.delegate INTO v_in_force
+      FROM tocsin.delegations d
+     WHERE d.crisis = p_crisis AND d.seat = v_seat AND d.revoked_seq IS NULL AND (d.until IS NULL OR d.until > now())
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'seat % of crisis % is not delegated', coalesce(v_seat, '(none)'), p_crisis
+            USING ERRCODE = 'TC004';
+    END IF;
+    IF p_actor <> v_in_force.delegate AND NOT tocsin.is_admin(p_actor)
+       AND NOT EXISTS (SELECT 1 FROM tocsin.seats s WHERE s.actor = p_actor AND s.seat = v_seat) THEN
+        RAISE EXCEPTION '% may not end the delegation of seat % (its holder, its delegate and administrators may)',
+            p_actor, v_seat
+            USING ERRCODE = 'TC005';
+    END IF;
+END
+$$;
+
+-- Writes what a recorded `delegate` or `undelegate` (command p_seq) does: a
+-- new delegation in force (closing one of the seat that merely expired), or
+-- the end of the one in force.
+CREATE OR REPLACE FUNCTION tocsin.record_delegation(p_crisis bigint, p_seq bigint, p_kind text, p_actor name,
+                                                    p_args jsonb) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, tocsin, pg_temp AS $$
+DECLARE
+    v_at timestamptz := (SELECT k.recorded_at FROM tocsin.commands k WHERE k.crisis = p_crisis AND k.seq = p_seq);
+BEGIN
+    UPDATE tocsin.delegations d
+       SET revoked_seq = p_seq, revoked_by = CASE WHEN p_kind = 'undelegate' THEN p_actor END,
+           revoked_at = CASE WHEN p_kind = 'undelegate' THEN v_at ELSE d.until END
+     WHERE d.crisis = p_crisis AND d.seat = p_args ->> 'seat' AND d.revoked_seq IS NULL
+       AND (p_kind = 'undelegate' OR d.until <= v_at);
+    IF p_kind = 'delegate' THEN
+        -- Two holders delegating the seat at once: the second finds the first's row here.
+        INSERT INTO tocsin.delegations (crisis, seat, holder, delegate, until, reason, granted_seq, granted_at)
+        VALUES (p_crisis, p_args ->> 'seat', p_actor, p_args ->> 'to',
+                coalesce((p_args ->> 'until')::timestamptz, v_at + make_interval(secs => (p_args ->> 'for')::double precision)),
+                p_args ->> 'reason', p_seq, v_at);
+    END IF;
+EXCEPTION WHEN unique_violation THEN
+    RAISE EXCEPTION 'seat % of crisis % was delegated by another command meanwhile: undelegate it first',
+        p_args ->> 'seat', p_crisis
+        USING ERRCODE = 'TC006';
 END
 $$;

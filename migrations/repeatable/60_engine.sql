@@ -67,17 +67,23 @@ BEGIN
     RETURN QUERY
     WITH w AS (
         SELECT k.crisis, (extract(epoch FROM k.recorded_at) * 1000)::bigint AS at_ms, k.seq, k.kind,
-               k.actor, k.login, k.args, NULL::text AS timer
+               k.actor, k.login, k.args, NULL::text AS timer,
+               (SELECT jsonb_agg(jsonb_build_object('seat', d.seat, 'holder', d.holder) ORDER BY d.seat)
+                  FROM tocsin.delegations d
+                 WHERE d.delegate = k.actor AND d.crisis = k.crisis AND d.granted_seq < k.seq
+                   AND (d.revoked_seq IS NULL OR d.revoked_seq >= k.seq)
+                   AND (d.until IS NULL OR d.until >= k.recorded_at)) AS delegated
           FROM tocsin.commands k
          WHERE k.crisis = ANY (v_ids) AND k.applied_at IS NULL
         UNION ALL
-        SELECT t.crisis, (extract(epoch FROM t.due) * 1000)::bigint, NULL, 'timer', NULL, NULL, NULL, t.key
+        SELECT t.crisis, (extract(epoch FROM t.due) * 1000)::bigint, NULL, 'timer', NULL, NULL, NULL, t.key, NULL
           FROM tocsin.timers t
          WHERE t.crisis = ANY (v_ids) AND t.due <= p_now
     ), per_crisis AS (
         SELECT w.crisis,
                jsonb_agg(jsonb_build_object('at_ms', w.at_ms, 'seq', w.seq, 'kind', w.kind, 'actor', w.actor,
-                                            'login', w.login, 'args', w.args, 'timer', w.timer)
+                                            'login', w.login, 'args', w.args, 'timer', w.timer,
+                                            'delegated', w.delegated)
                          ORDER BY w.at_ms, (w.seq IS NULL), w.seq, w.timer) AS work
           FROM w
          GROUP BY w.crisis
@@ -106,9 +112,12 @@ $$;
 -- deliveries.
 -- An audit event in a person's name must come from that person's command,
 -- applied in this batch (a vote: the vote they cast; an amendment: their
--- amend command, with its reason); events in no one's name are the engine's,
--- under its own role, and never a vote, a completion, an acknowledgement or
--- an amendment, which only people make. The crisis's inputs are written from
+-- amend command, with its reason; a delegation or its end: their command,
+-- with its seat and reason), and a seat's holder named beside a delegate
+-- must have delegated the seat to them (a delegation covering the command);
+-- events in no one's name are the engine's, under its own role, and never a
+-- vote, a completion, an acknowledgement, an amendment or a delegation,
+-- which only people make. The crisis's inputs are written from
 -- its state (an amendment changes them). With p_notify, one NOTIFY
 -- tocsin_applied lists the crises (the store sends it after the commit).
 CREATE OR REPLACE FUNCTION tocsin.commit_batch(p_batch jsonb, p_notify boolean)
@@ -154,18 +163,28 @@ BEGIN
     SELECT (b.x ->> 'crisis')::bigint AS crisis, e ->> 'kind' AS kind, e ->> 'actor' AS actor,
            e ->> 'login' AS login INTO v_forged
       FROM jsonb_array_elements(p_batch) AS b (x), jsonb_array_elements(b.x -> 'audit') AS a (e)
-     WHERE (e ->> 'actor' IS NULL AND e ->> 'kind' IN ('vote', 'completed', 'acked', 'amended'))
+     WHERE (e ->> 'actor' IS NULL
+            AND e ->> 'kind' IN ('vote', 'completed', 'acked', 'amended', 'delegated', 'undelegated'))
         OR (e ->> 'actor' IS NOT NULL
        AND NOT EXISTS (
            SELECT 1
              FROM jsonb_to_recordset(b.x -> 'commands') AS r (seq bigint), tocsin.commands k
             WHERE k.crisis = (b.x ->> 'crisis')::bigint AND k.seq = r.seq AND k.applied_at IS NULL
               AND k.actor = e ->> 'actor' AND k.login = e ->> 'login'
-              AND (e ->> 'kind' NOT IN ('vote', 'amended')
+              AND (e ->> 'kind' NOT IN ('vote', 'amended', 'delegated', 'undelegated')
                    OR (k.kind = 'vote' AND k.args ->> 'vote' = e -> 'detail' ->> 'vote'
                        AND (k.args ->> 'party' IS NULL OR k.args ->> 'party' = e -> 'detail' ->> 'party')
                        AND (k.args ->> 'reason') IS NOT DISTINCT FROM (e -> 'detail' ->> 'reason'))
-                   OR (k.kind = 'amend' AND (k.args ->> 'reason') IS NOT DISTINCT FROM (e -> 'detail' ->> 'reason')))))
+                   OR (k.kind = 'amend' AND (k.args ->> 'reason') IS NOT DISTINCT FROM (e -> 'detail' ->> 'reason'))
+                   OR ((k.kind, e ->> 'kind') IN (('delegate', 'delegated'), ('undelegate', 'undelegated'))
+                       AND k.args ->> 'seat' = e -> 'detail' ->> 'seat'
+                       AND (k.args ->> 'reason') IS NOT DISTINCT FROM (e -> 'detail' ->> 'reason')))
+              -- A holder named beside the actor: a delegation to the actor from that holder covers the command.
+              AND (NOT (e -> 'detail' ? 'holder') OR EXISTS (
+                   SELECT 1 FROM tocsin.delegations d
+                    WHERE d.crisis = k.crisis AND d.seat = e -> 'detail' ->> 'seat' AND d.delegate = k.actor
+                      AND d.holder = e -> 'detail' ->> 'holder' AND d.granted_seq < k.seq
+                      AND (d.revoked_seq IS NULL OR d.revoked_seq >= k.seq)))))
      LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'crisis %: an event % in the name of % (login %) that no command of theirs in the batch asked for',
@@ -256,9 +275,9 @@ BEGIN
     END IF;
 
     IF v_votes THEN
-        INSERT INTO tocsin.votes (crisis, state, party, vote, actor, reason, at)
+        INSERT INTO tocsin.votes (crisis, state, party, vote, actor, holder, reason, at)
         SELECT (b.x ->> 'crisis')::bigint, e ->> 'state', e -> 'detail' ->> 'party', e -> 'detail' ->> 'vote',
-               coalesce(e ->> 'actor', v_engine), e -> 'detail' ->> 'reason',
+               coalesce(e ->> 'actor', v_engine), e -> 'detail' ->> 'holder', e -> 'detail' ->> 'reason',
                to_timestamp((e ->> 'at_ms')::bigint / 1000.0)
           FROM jsonb_array_elements(p_batch) WITH ORDINALITY AS b (x, i),
                jsonb_array_elements(b.x -> 'audit') WITH ORDINALITY AS a (e, n)

@@ -18,8 +18,12 @@ GRANT SELECT ON tocsin.crises, tocsin.commands, tocsin.audit, tocsin.votes, tocs
                 tocsin.escalations, tocsin.action_runs, tocsin.playbooks, tocsin.set_aside
    TO tocsin_admin, tocsin_engine, tocsin_actor, tocsin_observer;
 GRANT SELECT ON tocsin.timers, tocsin.seats, tocsin.observers, tocsin.schema_migrations,
-                tocsin.schema_repeatables
+                tocsin.schema_repeatables, tocsin.delegations
    TO tocsin_admin, tocsin_engine;
+-- Who holds which seat is no secret among actors (actors() lists it): its
+-- history is read by all, and checked by anyone's `audit verify`.
+GRANT SELECT ON tocsin.actor_history, tocsin.actor_history_head
+   TO tocsin_admin, tocsin_engine, tocsin_actor, tocsin_observer;
 -- Addresses are personal data, and a webhook URL a secret: only tocsin_admin
 -- and the engine read contacts and the outbox; others read a crisis's
 -- notifications, redacted, through notifications_of().
@@ -33,7 +37,10 @@ GRANT EXECUTE ON FUNCTION tocsin.acting_role(), tocsin.may_read(name, bigint), t
                           tocsin.audit_verify(bigint),
                           tocsin.audit_canonical(bigint, bigint, timestamptz, text, text, text, text, jsonb),
                           tocsin.audit_hash(text, text), tocsin.notifications_of(bigint),
-                          tocsin.redact_address(text, text), tocsin.status(), tocsin.metrics()
+                          tocsin.redact_address(text, text), tocsin.status(), tocsin.metrics(),
+                          tocsin.delegated_to(name), tocsin.delegations_of(bigint), tocsin.actor_history_verify(),
+                          tocsin.actor_history_canonical(bigint, timestamptz, text, text, text, text, jsonb),
+                          tocsin.actor_history_holdings(), tocsin.actor_holdings()
    TO tocsin_admin, tocsin_engine, tocsin_actor, tocsin_observer;
 GRANT EXECUTE ON FUNCTION tocsin.trigger(text, text, text, text, text[], jsonb, text),
                           tocsin.submit(bigint, text, jsonb, text, boolean), tocsin.actors()

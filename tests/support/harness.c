@@ -408,7 +408,7 @@ void th_expect_tocsin(const char *db, const char *role, int status, const char *
 
 char *th_sql_as(const char *db, const char *role, const char *setup, const char *sql, const char *fail_with)
 {
-    char *info = th_conninfo_as(db, role);
+    char *info = role ? th_conninfo_as(db, role) : strdup(db);
     PGconn *conn = th_connect(info);
     free(info);
     if (setup != NULL) {

@@ -84,7 +84,7 @@ void th_expect_tocsin(const char *db, const char *role, int status, const char *
 
 /*
  * Runs setup (NULL: nothing; it must succeed), then sql, on one connection
- * to db logged in as role. Without fail_with, sql must succeed and its first
+ * to db logged in as role (NULL: the test's own login). Without fail_with, sql must succeed and its first
  * value is returned (NULL for none; free()); with it, sql must fail with an
  * error containing fail_with ("" for any), and NULL is returned.
  */

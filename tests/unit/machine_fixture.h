@@ -96,7 +96,7 @@ static inline void start_with(fixture *f, const char *text, const tc_trigger *tr
     f->pb = compile(text);
     f->inst = tc_instance_new(f->pb);
     tc_error_init(&f->err);
-    tc_actor admin = {"initiator", NULL, 0, 1, NULL};
+    tc_actor admin = {"initiator", NULL, 0, 1, NULL, NULL, 0};
     if (tc_trigger_prepare(f->pb, f->inst, trigger, &admin, 0, &f->err) != 0)
         fail_msg("trigger: %s", f->err.text);
     tc_event ev = {.kind = TC_EVENT_TRIGGER, .actor = admin};
@@ -167,7 +167,7 @@ static inline int act(fixture *f, tc_event ev, tc_ms now)
 }
 
 /* An actor holding one seat ("council/KZ"); role names it. */
-#define ACTOR(role_, seat_) ((tc_actor){(role_), (const char *const[]){(seat_)}, 1, 0, NULL})
+#define ACTOR(role_, seat_) ((tc_actor){(role_), (const char *const[]){(seat_)}, 1, 0, NULL, NULL, 0})
 
 static inline int vote(fixture *f, const char *state, const char *party, tc_vote v, tc_ms now)
 {

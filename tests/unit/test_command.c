@@ -28,7 +28,7 @@ static void test_command_names_round_trip(void **state)
             assert_int_equal(tc_command_kind_parse(name), -1);
         }
     }
-    assert_int_equal(commands, 7);
+    assert_int_equal(commands, 9);
     assert_int_equal(tc_command_kind_parse("timer"), -1);
     assert_int_equal(tc_command_kind_parse(NULL), -1);
     assert_string_equal(tc_event_kind_name((tc_event_kind)TC_EVENT_KIND_COUNT), "?");

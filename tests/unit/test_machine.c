@@ -333,7 +333,7 @@ static void test_machine_cancel_in_every_state_type(void **state)
         tc_event cancel = {
             .kind = TC_EVENT_CANCEL, .actor = ACTOR("stranger", "council/KZ"), .reason = "a mistake"};
         assert_int_equal(act(&f, cancel, M), TC_EPERM);
-        cancel.actor = (tc_actor){"initiator", NULL, 0, 0, NULL}; /* the initiator may */
+        cancel.actor = (tc_actor){"initiator", NULL, 0, 0, NULL, NULL, 0}; /* the initiator may */
         assert_int_equal(act(&f, cancel, M), 0);
         assert_int_equal(f.inst->status, TC_STATUS_CANCELLED);
         assert_string_equal(f.inst->outcome, "cancelled");
@@ -377,7 +377,7 @@ static void test_machine_refuses_text_not_utf8(void **state)
     char *text = fixture_playbook("operations");
     tc_playbook *pb = compile(text);
     tc_instance *inst = tc_instance_new(pb);
-    tc_actor admin = {"admin", NULL, 0, 1, NULL};
+    tc_actor admin = {"admin", NULL, 0, 1, NULL, NULL, 0};
     tc_trigger t = {.title = "\xff"};
     tc_error err;
     tc_error_init(&err);
@@ -393,7 +393,7 @@ static void test_machine_trigger_checks(void **state)
     (void)state;
     char *text = fixture_playbook("operations");
     tc_playbook *pb = compile(text);
-    tc_actor admin = {"admin", NULL, 0, 1, NULL};
+    tc_actor admin = {"admin", NULL, 0, 1, NULL, NULL, 0};
     struct {
         const char *inputs;
         const char *severity;
@@ -480,7 +480,7 @@ static void test_machine_trigger_every_problem_at_once(void **state)
     tc_diags_clear(&problems);
 
     tc_instance *inst = tc_instance_new(pb);
-    tc_actor admin = {"admin", NULL, 0, 1, NULL};
+    tc_actor admin = {"admin", NULL, 0, 1, NULL, NULL, 0};
     t = (tc_trigger){inputs, NULL, "catastrophic", NULL, NULL, 0};
     tc_error err;
     tc_error_init(&err);
@@ -541,7 +541,7 @@ static void test_machine_amend(void **state)
     tc_event ev = {
         .kind = TC_EVENT_AMEND, .actor = ACTOR("duty", "secretariat"), .data = data, .reason = "why"};
     assert_int_equal(act(&f, ev, H), TC_EPERM);
-    ev.actor = (tc_actor){"initiator", NULL, 0, 0, NULL};
+    ev.actor = (tc_actor){"initiator", NULL, 0, 0, NULL, NULL, 0};
     ev.reason = NULL;
     assert_int_equal(act(&f, ev, H), TC_EINVAL);
     assert_string_equal(f.err.text, "an amendment needs a reason (--reason TEXT)");
@@ -578,7 +578,7 @@ static void test_machine_amend(void **state)
     /* An administrator may; a closed crisis may not be amended. */
     json_t *reset = json_pack("{s:n}", "threshold");
     ev = (tc_event){
-        .kind = TC_EVENT_AMEND, .actor = {"admin", NULL, 0, 1, NULL}, .data = reset, .reason = "r"};
+        .kind = TC_EVENT_AMEND, .actor = {"admin", NULL, 0, 1, NULL, NULL, 0}, .data = reset, .reason = "r"};
     assert_int_equal(act(&f, ev, H), 0);
     assert_null(json_object_get(f.inst->inputs, "threshold"));
     f.inst->status = TC_STATUS_CANCELLED;

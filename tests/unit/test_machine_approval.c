@@ -230,15 +230,15 @@ static void test_machine_approval_exclude_initiator_login(void **state)
 {
     (void)state;
     fixture f;
-    start_excluded(&f, (tc_actor){"alice", (const char *const[]){"council/RU"}, 1, 0, "alice"});
+    start_excluded(&f, (tc_actor){"alice", (const char *const[]){"council/RU"}, 1, 0, "alice", NULL, 0});
     assert_string_equal(f.inst->initiator_login, "alice");
 
     tc_event ev = {.kind = TC_EVENT_VOTE, .state = "excluded", .vote = TC_VOTE_APPROVE};
-    ev.actor = (tc_actor){"kz_delegate", (const char *const[]){"council/KZ"}, 1, 0, "alice"};
+    ev.actor = (tc_actor){"kz_delegate", (const char *const[]){"council/KZ"}, 1, 0, "alice", NULL, 0};
     assert_int_equal(act(&f, ev, M), TC_EPERM);
     assert_non_null(strstr(f.err.text, "kz_delegate (logged in as alice) triggered this crisis"));
     /* The delegation's own login may. */
-    ev.actor = (tc_actor){"kz_delegate", (const char *const[]){"council/KZ"}, 1, 0, "kz_delegate"};
+    ev.actor = (tc_actor){"kz_delegate", (const char *const[]){"council/KZ"}, 1, 0, "kz_delegate", NULL, 0};
     assert_int_equal(act(&f, ev, M), 0);
     assert_string_equal(f.inst->outcome, "resolved");
     finish(&f);
@@ -273,7 +273,7 @@ static void test_machine_approval_refusals(void **state)
                         "observer holds no seat that state consensus waits for (it waits for "
                         "council/BY, council/KZ, council/KG, council/RU, council/TJ)");
     /* An actor with two seats must say which. */
-    ev.actor = (tc_actor){"two_hats", (const char *const[]){"council/KZ", "council/RU"}, 2, 0, NULL};
+    ev.actor = (tc_actor){"two_hats", (const char *const[]){"council/KZ", "council/RU"}, 2, 0, NULL, NULL, 0};
     assert_int_equal(act(&f, ev, M), TC_EUSAGE);
     /* --state inferred, --party inferred. */
     ev.actor = ACTOR("kz_delegate", "council/KZ");
@@ -370,6 +370,103 @@ static void test_machine_approval_ladder_tells_non_voters(void **state)
     finish(&f);
 }
 
+/* Delegation: the holder of council/KZ lets a deputy act for it in this crisis; the deputy's vote names
+ * both; the deputy, the holder or an administrator ends it; every refusal. */
+static void test_machine_approval_delegated_seat(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "council", NULL);
+    tc_event ev = {.kind = TC_EVENT_DELEGATE,
+                   .actor = ACTOR("kz_holder", "council/KZ"),
+                   .seat = "council/KZ",
+                   .to = "kz_deputy",
+                   .for_s = 3600,
+                   .reason = "travelling to the summit"};
+    assert_int_equal(act(&f, ev, H), 0);
+    json_t *detail = audit_detail(&f, "delegated");
+    assert_string_equal(json_string_value(json_object_get(detail, "to")), "kz_deputy");
+    assert_string_equal(json_string_value(json_object_get(detail, "until")), "1970-01-01T02:00:00Z");
+    assert_string_equal(f.fx.items[0].actor, "kz_holder");
+    ev.for_s = 0; /* until the crisis closes */
+    assert_int_equal(act(&f, ev, H), 0);
+    assert_true(json_is_null(json_object_get(audit_detail(&f, "delegated"), "until")));
+
+    /* Refusals, each before any change. */
+    tc_event bad = ev;
+    bad.actor = ACTOR("ru_holder", "council/RU");
+    assert_int_equal(act(&f, bad, H), TC_EPERM);
+    assert_string_equal(f.err.text,
+                        "ru_holder does not hold seat council/KZ: only its holder may delegate it");
+    bad = ev;
+    bad.seat = "council/XX";
+    assert_int_equal(act(&f, bad, H), TC_ENOTFOUND);
+    bad.seat = "council";
+    assert_int_equal(act(&f, bad, H), TC_ENOTFOUND);
+    bad.seat = "secretariat/KZ";
+    assert_int_equal(act(&f, bad, H), TC_ENOTFOUND);
+    bad.seat = "navy/KZ";
+    assert_int_equal(act(&f, bad, H), TC_ENOTFOUND);
+    assert_string_equal(f.err.text, "no role navy in playbook council");
+    bad = ev;
+    bad.to = "kz_holder";
+    assert_int_equal(act(&f, bad, H), TC_EINVAL);
+    bad = ev;
+    bad.reason = "";
+    assert_int_equal(act(&f, bad, H), TC_EINVAL);
+    bad = ev;
+    bad.until = "1970-01-01T00:30:00Z";
+    assert_int_equal(act(&f, bad, H), TC_EINVAL);
+    assert_true(strstr(f.err.text, "before it begins") != NULL);
+    bad.until = "tomorrow";
+    assert_int_equal(act(&f, bad, H), TC_EINVAL);
+    bad.until = "1970-01-02T00:00:00Z";
+    bad.for_s = 60;
+    assert_int_equal(act(&f, bad, H), TC_EINVAL);
+    bad = ev;
+    bad.seat = NULL;
+    assert_int_equal(act(&f, bad, H), TC_EINVAL);
+
+    /* The deputy votes for the seat: without the delegation it holds nothing here. */
+    const tc_delegation given[] = {{"council/KZ", "kz_holder"}};
+    tc_event v = {.kind = TC_EVENT_VOTE,
+                  .actor = {"kz_deputy", NULL, 0, 0, "deputy_login", NULL, 0},
+                  .state = "consensus",
+                  .vote = TC_VOTE_APPROVE,
+                  .reason = "for Kazakhstan"};
+    assert_int_equal(act(&f, v, 2 * H), TC_EPERM);
+    v.actor.delegated = given;
+    v.actor.delegated_count = 1;
+    assert_int_equal(act(&f, v, 2 * H), 0);
+    detail = audit_detail(&f, "vote");
+    assert_string_equal(json_string_value(json_object_get(detail, "holder")), "kz_holder");
+    assert_string_equal(json_string_value(json_object_get(detail, "seat")), "council/KZ");
+    /* The holder itself votes: no holder beside it. */
+    v.actor = ACTOR("kz_holder", "council/KZ");
+    v.vote = TC_VOTE_ABSTAIN;
+    assert_int_equal(act(&f, v, 3 * H), 0);
+    assert_null(json_object_get(audit_detail(&f, "vote"), "holder"));
+
+    /* Ending it: a stranger may not; the deputy (naming the holder), the holder, an administrator may. */
+    tc_event end = {.kind = TC_EVENT_UNDELEGATE,
+                    .actor = ACTOR("ru_holder", "council/RU"),
+                    .seat = "council/KZ",
+                    .reason = "back"};
+    assert_int_equal(act(&f, end, 4 * H), TC_EPERM);
+    end.actor = (tc_actor){"kz_deputy", NULL, 0, 0, NULL, given, 1};
+    assert_int_equal(act(&f, end, 4 * H), 0);
+    assert_string_equal(json_string_value(json_object_get(audit_detail(&f, "undelegated"), "holder")),
+                        "kz_holder");
+    end.actor = ACTOR("kz_holder", "council/KZ");
+    assert_int_equal(act(&f, end, 4 * H), 0);
+    assert_null(json_object_get(audit_detail(&f, "undelegated"), "holder"));
+    end.actor = (tc_actor){"admin", NULL, 0, 1, NULL, NULL, 0};
+    assert_int_equal(act(&f, end, 4 * H), 0);
+    end.reason = NULL;
+    assert_int_equal(act(&f, end, 4 * H), TC_EINVAL);
+    finish(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_machine_approval_refusals),
         cmocka_unit_test(test_machine_approval_party_subset),
         cmocka_unit_test(test_machine_approval_ladder_tells_non_voters),
+        cmocka_unit_test(test_machine_approval_delegated_seat),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,7 +8,7 @@
 /* The todo of an actor with seats, role "delegate". */
 static json_t *todo_of(const fixture *f, const char *role, const char *const *seats, size_t count)
 {
-    tc_actor actor = {role, seats, count, 0, NULL};
+    tc_actor actor = {role, seats, count, 0, NULL, NULL, 0};
     json_t *items = json_array();
     size_t n = tc_view_todo(f->pb, f->inst, &actor, items);
     assert_int_equal(n, json_array_size(items));

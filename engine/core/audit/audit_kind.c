@@ -19,6 +19,8 @@ static const char *const names[TC_AUDIT_KIND_COUNT] = {
     [TC_AUDIT_CANCELLED] = "cancelled",
     [TC_AUDIT_CLOSED] = "closed",
     [TC_AUDIT_AMENDED] = "amended",
+    [TC_AUDIT_DELEGATED] = "delegated",
+    [TC_AUDIT_UNDELEGATED] = "undelegated",
     [TC_AUDIT_DELIVERED] = "delivered",
     [TC_AUDIT_DELIVERY_FAILED] = "delivery_failed",
 };

@@ -24,6 +24,10 @@ typedef enum tc_audit_kind {
     TC_AUDIT_CANCELLED,       /* the crisis was cancelled: reason */
     TC_AUDIT_CLOSED,          /* the crisis reached an end: outcome */
     TC_AUDIT_AMENDED,         /* inputs were corrected: old and new (the inputs changed, by name), reason */
+    TC_AUDIT_DELEGATED, /* a seat's holder let another role act for it in this crisis: seat, to, until, reason
+                         */
+    TC_AUDIT_UNDELEGATED, /* a seat's delegation ended before its time: seat, reason, holder (when the
+                             delegate ended it) */
     /* A delivery of a notification (tocsin.notifications) was made, or an attempt failed: notification (its
      * uuid), seat, channel, address (a webhook's to its host), attempt, level, error, retry_at. Written by
      * record_deliveries, not by the machine. */

@@ -82,6 +82,8 @@ static void describe(tc_strbuf *sb, const char *kind, const char *state, const c
     case TC_AUDIT_VOTE: {
         tc_strbuf_addf(sb, "vote %s %s by %s", str(detail, "seat") ? str(detail, "seat") : "?",
                        str(detail, "vote") ? str(detail, "vote") : "?", actor ? actor : "?");
+        if (str(detail, "holder"))
+            tc_strbuf_addf(sb, " for %s", str(detail, "holder"));
         if (str(detail, "changed_from"))
             tc_strbuf_addf(sb, " (was %s)", str(detail, "changed_from"));
         if (str(detail, "reason"))
@@ -91,7 +93,10 @@ static void describe(tc_strbuf *sb, const char *kind, const char *state, const c
     case TC_AUDIT_COMPLETED: {
         const char *seat = str(detail, "seat") ? str(detail, "seat") : "?";
         const char *outcome = str(detail, "outcome") ? str(detail, "outcome") : "done";
-        if (actor != NULL && strcmp(actor, seat) != 0)
+        if (actor != NULL && str(detail, "holder"))
+            tc_strbuf_addf(sb, "completed by %s for %s (%s's seat): %s", actor, seat, str(detail, "holder"),
+                           outcome);
+        else if (actor != NULL && strcmp(actor, seat) != 0)
             tc_strbuf_addf(sb, "completed by %s for %s: %s", actor, seat, outcome);
         else
             tc_strbuf_addf(sb, "completed for %s: %s", seat, outcome);
@@ -189,6 +194,24 @@ static void describe(tc_strbuf *sb, const char *kind, const char *state, const c
         }
         if (str(detail, "reason"))
             tc_strbuf_addf(sb, " (%s)", str(detail, "reason"));
+        break;
+    }
+    case TC_AUDIT_DELEGATED: {
+        tc_strbuf_addf(sb, "seat %s delegated by %s to %s until %s",
+                       str(detail, "seat") ? str(detail, "seat") : "?", actor ? actor : "?",
+                       str(detail, "to") ? str(detail, "to") : "?",
+                       str(detail, "until") ? str(detail, "until") : "the crisis closes");
+        if (str(detail, "reason"))
+            tc_strbuf_addf(sb, ": %s", str(detail, "reason"));
+        break;
+    }
+    case TC_AUDIT_UNDELEGATED: {
+        tc_strbuf_addf(sb, "delegation of seat %s ended by %s",
+                       str(detail, "seat") ? str(detail, "seat") : "?", actor ? actor : "?");
+        if (str(detail, "holder"))
+            tc_strbuf_addf(sb, " (its delegate; the seat is %s's)", str(detail, "holder"));
+        if (str(detail, "reason"))
+            tc_strbuf_addf(sb, ": %s", str(detail, "reason"));
         break;
     }
     case TC_AUDIT_DELIVERED:

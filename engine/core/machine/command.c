@@ -7,18 +7,20 @@ static const struct {
     const char *name;
     int command; /* recorded in tocsin.commands */
 } kinds[TC_EVENT_KIND_COUNT] = {
-    [TC_EVENT_TRIGGER] = {"trigger", 1},   [TC_EVENT_VOTE] = {"vote", 1},
-    [TC_EVENT_COMPLETE] = {"complete", 1}, [TC_EVENT_ACK] = {"ack", 1},
-    [TC_EVENT_ESCALATE] = {"escalate", 1}, [TC_EVENT_CANCEL] = {"cancel", 1},
-    [TC_EVENT_TIMER] = {"timer", 0},       [TC_EVENT_ACTION_RESULT] = {"action_result", 0},
-    [TC_EVENT_AMEND] = {"amend", 1},
+    [TC_EVENT_TRIGGER] = {"trigger", 1},       [TC_EVENT_VOTE] = {"vote", 1},
+    [TC_EVENT_COMPLETE] = {"complete", 1},     [TC_EVENT_ACK] = {"ack", 1},
+    [TC_EVENT_ESCALATE] = {"escalate", 1},     [TC_EVENT_CANCEL] = {"cancel", 1},
+    [TC_EVENT_TIMER] = {"timer", 0},           [TC_EVENT_ACTION_RESULT] = {"action_result", 0},
+    [TC_EVENT_AMEND] = {"amend", 1},           [TC_EVENT_DELEGATE] = {"delegate", 1},
+    [TC_EVENT_UNDELEGATE] = {"undelegate", 1},
 };
 
 /* The arguments, in the order they are written; resolved: the dry run may fill it in. */
 static const struct {
     const char *key;
     int resolved;
-} args_keys[] = {{"state", 1}, {"party", 1}, {"vote", 0}, {"reason", 0}, {"outcome", 0}, {"data", 0}};
+} args_keys[] = {{"state", 1}, {"party", 1}, {"vote", 0}, {"reason", 0}, {"outcome", 0},
+                 {"data", 0},  {"seat", 0},  {"to", 0},   {"until", 0},  {"for", 0}};
 
 const char *tc_event_kind_name(tc_event_kind kind)
 {
@@ -53,6 +55,14 @@ json_t *tc_command_encode(const tc_event *ev)
         json_object_set_new(args, "outcome", json_string(ev->outcome));
     if (ev->data)
         json_object_set(args, "data", ev->data);
+    if (ev->seat)
+        json_object_set_new(args, "seat", json_string(ev->seat));
+    if (ev->to)
+        json_object_set_new(args, "to", json_string(ev->to));
+    if (ev->until)
+        json_object_set_new(args, "until", json_string(ev->until));
+    if (ev->for_s > 0)
+        json_object_set_new(args, "for", json_integer(ev->for_s));
     return args;
 }
 
@@ -70,6 +80,11 @@ void tc_command_decode_args(json_t *args, tc_event *ev)
     ev->reason = str(args, "reason");
     ev->outcome = str(args, "outcome");
     ev->data = json_object_get(args, "data");
+    ev->seat = str(args, "seat");
+    ev->to = str(args, "to");
+    ev->until = str(args, "until");
+    json_t *for_s = json_object_get(args, "for");
+    ev->for_s = json_is_integer(for_s) ? (long long)json_integer_value(for_s) : 0;
 }
 
 int tc_command_decode(const char *name, json_t *args, tc_event *ev, tc_error *err)

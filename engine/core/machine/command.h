@@ -4,7 +4,7 @@
  * call it), which kinds are commands that actors record, and the one codec
  * between a command and the JSON arguments it is recorded with
  * (tocsin.commands.args): {"state", "party", "vote", "reason", "outcome",
- * "data"}, each present only when given.
+ * "data", "seat", "to", "until", "for"}, each present only when given.
  *
  * The client encodes, the engine decodes, the simulator reads its script's
  * arguments with the same decoder. The SQL names the command kinds again (the
@@ -23,7 +23,7 @@
 const char *tc_event_kind_name(tc_event_kind kind);
 
 /* Whether kind is a command: recorded in tocsin.commands (trigger, vote, complete, ack, escalate,
- * cancel, amend), not an event of the engine's own (timer, action_result). */
+ * cancel, amend, delegate, undelegate), not an event of the engine's own (timer, action_result). */
 int tc_event_is_command(tc_event_kind kind);
 
 /* The command kind named name; -1 when name (may be NULL) names no command. */

@@ -80,10 +80,14 @@ void tc__seat_name(const tc_playbook *pb, const tc_state *state, int party, char
 
 int tc__actor_holds(const tc_actor *actor, const char *seat)
 {
-    for (size_t i = 0; i < actor->seat_count; i++)
-        if (strcmp(actor->seats[i], seat) == 0)
-            return 1;
-    return 0;
+    return tc_actor_holds(actor, seat);
+}
+
+void tc__note_holder(const run *r, json_t *detail, const char *seat)
+{
+    const char *holder = tc_actor_holder(&r->ev->actor, seat);
+    if (holder != NULL && detail != NULL)
+        json_object_set_new(detail, "holder", json_string(holder));
 }
 
 static int crisis_has_party(const tc_instance *inst, int party)

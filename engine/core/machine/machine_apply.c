@@ -27,19 +27,22 @@ static int takes(const tc_state *s, tc_event_kind kind)
     case TC_EVENT_CANCEL:
     case TC_EVENT_TIMER:
     case TC_EVENT_AMEND:
+    case TC_EVENT_DELEGATE:
+    case TC_EVENT_UNDELEGATE:
         return 0;
     }
     return 0;
 }
 
-/* Whether the actor holds any seat of the activation (a task's or approval's). */
+/* Whether the actor holds any seat of the activation (a task's or approval's): its own, or (with
+ * delegated) one delegated to it. */
 static int holds_any_seat(const tc_playbook *pb, const tc_state *s, const tc_activation *a,
-                          const tc_actor *actor)
+                          const tc_actor *actor, int delegated)
 {
     for (size_t i = 0; i < a->seat_count; i++) {
         char seat[160];
         tc__seat_name(pb, s, a->seats[i].party, seat, sizeof seat);
-        if (tc__actor_holds(actor, seat))
+        if (delegated ? tc__actor_holds(actor, seat) : tc_actor_holds_own(actor, seat))
             return 1;
     }
     return 0;
@@ -171,7 +174,7 @@ static int resolve_state(const tc_playbook *pb, const tc_instance *inst, const t
         size_t used = strlen(names);
         snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "", s->path);
         if (s->type == TC_STATE_TASK || s->type == TC_STATE_APPROVAL) {
-            if (holds_any_seat(pb, s, a, &ev->actor)) {
+            if (holds_any_seat(pb, s, a, &ev->actor, 1)) {
                 holding++;
                 held = a;
             }
@@ -276,7 +279,7 @@ static int may_escalate(const tc_playbook *pb, const tc_instance *inst, const tc
     for (size_t i = 0; i < inst->active_count; i++) {
         const tc_state *s = &pb->states[inst->active[i].state];
         if ((s->type == TC_STATE_TASK || s->type == TC_STATE_APPROVAL) &&
-            holds_any_seat(pb, s, &inst->active[i], actor))
+            holds_any_seat(pb, s, &inst->active[i], actor, 0)) /* a delegated seat gives no escalation */
             return 1;
     }
     return 0;
@@ -416,6 +419,8 @@ static int apply_command(run *r)
     case TC_EVENT_CANCEL:
     case TC_EVENT_TIMER:
     case TC_EVENT_AMEND:
+    case TC_EVENT_DELEGATE:
+    case TC_EVENT_UNDELEGATE:
         break;
     }
     return tc_error_set(r->err, TC_EFAILED, "internal error: %s is not a command",
@@ -432,11 +437,9 @@ static int check_text(const tc_event *ev, tc_error *err)
 {
     const struct {
         const char *what, *text;
-    } texts[] = {{"the reason", ev->reason},
-                 {"the state", ev->state},
-                 {"the party", ev->party},
-                 {"the outcome", ev->outcome},
-                 {"the actor", ev->actor.role}};
+    } texts[] = {{"the reason", ev->reason},   {"the state", ev->state},      {"the party", ev->party},
+                 {"the outcome", ev->outcome}, {"the actor", ev->actor.role}, {"the seat", ev->seat},
+                 {"the delegate", ev->to},     {"the end", ev->until}};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         if (texts[i].text != NULL && !tc_utf8_valid(texts[i].text, strlen(texts[i].text), NULL))
             return tc_error_set(err, TC_EINVAL, "%s is not valid UTF-8", texts[i].what);
@@ -491,6 +494,12 @@ int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *e
         break;
     case TC_EVENT_AMEND:
         rc = tc__amend(&r);
+        break;
+    case TC_EVENT_DELEGATE:
+        rc = tc__delegate(&r);
+        break;
+    case TC_EVENT_UNDELEGATE:
+        rc = tc__undelegate(&r);
         break;
     case TC_EVENT_VOTE:
     case TC_EVENT_COMPLETE:

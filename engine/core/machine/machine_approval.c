@@ -149,6 +149,7 @@ int tc__approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat
                   seat->party >= 0 ? r->pb->parties[seat->party] : NULL, "reason", ev->reason, "seat", name);
     if (detail != NULL && seat->vote != TC_VOTE_NONE)
         json_object_set_new(detail, "changed_from", json_string(tc_vote_name(seat->vote)));
+    tc__note_holder(r, detail, name);
     free(seat->vote_by);
     free(seat->reason);
     seat->vote = ev->vote;

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "core/machine/actor.h"
 #include "core/machine/approval.h"
 #include "core/machine/machine.h"
 
@@ -41,7 +42,10 @@ int tc__may_trigger(const tc_playbook *pb, const tc_actor *actor);
 
 /* Seats: "council/KZ" or "secretariat". */
 void tc__seat_name(const tc_playbook *pb, const tc_state *state, int party, char *buf, size_t size);
-int tc__actor_holds(const tc_actor *actor, const char *seat);
+int tc__actor_holds(const tc_actor *actor, const char *seat); /* its own or delegated to it */
+/* Adds "holder" to detail when the actor of r acts for seat by delegation: the seat's holder, who
+ * delegated it (a delegate's vote is audited with both names). */
+void tc__note_holder(const run *r, json_t *detail, const char *seat);
 /*
  * The seats a ladder level that names roles tells (docs/architecture.md, "Notifications"): the
  * role that holds the seats of a (the state's activation, or NULL), only for its seats that have
@@ -68,6 +72,9 @@ void tc__inputs_problems(const tc_playbook *pb, json_t *given, const json_t *rep
  * nothing only when problems holds none at all. */
 void tc__amend_problems(const tc_playbook *pb, const tc_instance *inst, json_t *data, tc_diags *problems);
 int tc__amend(run *r);
+/* Delegating a seat for this crisis, and ending it (machine_delegate.c). */
+int tc__delegate(run *r);
+int tc__undelegate(run *r);
 
 /* Parts, one file each. */
 void tc__approval_enter(run *r, tc_activation *a, const tc_state *s); /* machine_approval.c */

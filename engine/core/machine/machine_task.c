@@ -170,10 +170,11 @@ int tc__task_complete(run *r, const tc_state *s, tc_activation *a, tc_seat *seat
     } else {
         json_object_set(r->inst->data, s->path, data);
     }
-    tc__audit(r, TC_AUDIT_COMPLETED, s,
-              json_pack("{s:s?, s:s, s:s, s:o}", "party",
-                        seat->party >= 0 ? r->pb->parties[seat->party] : NULL, "seat", name, "outcome",
-                        outcome, "data", data));
+    json_t *detail =
+        json_pack("{s:s?, s:s, s:s, s:o}", "party", seat->party >= 0 ? r->pb->parties[seat->party] : NULL,
+                  "seat", name, "outcome", outcome, "data", data);
+    tc__note_holder(r, detail, name);
+    tc__audit(r, TC_AUDIT_COMPLETED, s, detail);
 
     if (strcmp(outcome, "done") != 0) {
         tc__leave(r, s, outcome, NULL);
@@ -208,9 +209,10 @@ int tc__task_ack(run *r, const tc_state *s, tc_activation *a, tc_seat *seat)
         return tc_error_set(r->err, TC_ECONFLICT, "seat %s already acknowledged %s", name, s->path);
     seat->acked_by = tc_xstrdup(r->ev->actor.role ? r->ev->actor.role : "");
     seat->acked_at = r->now;
-    tc__audit(r, TC_AUDIT_ACKED, s,
-              json_pack("{s:s?, s:s}", "party", seat->party >= 0 ? r->pb->parties[seat->party] : NULL, "seat",
-                        name));
+    json_t *detail = json_pack("{s:s?, s:s}", "party", seat->party >= 0 ? r->pb->parties[seat->party] : NULL,
+                               "seat", name);
+    tc__note_holder(r, detail, name);
+    tc__audit(r, TC_AUDIT_ACKED, s, detail);
     if (s->escalation != NULL && s->escalation->until == TC_UNTIL_ACK && tc__task_all_acked(a) &&
         a->level < tc__escalation_levels(s)) {
         char purpose[32];

@@ -137,16 +137,18 @@ size_t tc_view_todo(const tc_playbook *pb, const tc_instance *inst, const tc_act
             tc__seat_name(pb, s, seat->party, name, sizeof name);
             if (!tc__actor_holds(actor, name))
                 continue;
+            size_t first = json_array_size(items);
+            const char *holder = tc_actor_holder(actor, name);
             if (s->type == TC_STATE_APPROVAL) {
                 if (seat->vote == TC_VOTE_NONE)
                     append(items, inst, s, a, name, asked_vote(pb, s, a), act_vote(pb, inst, s, seat->party));
-                continue;
+            } else if (!seat->done) {
+                if (s->escalation != NULL && s->escalation->until == TC_UNTIL_ACK && seat->acked_by == NULL)
+                    append(items, inst, s, a, name, asked_task(s, 1), act_task(pb, inst, s, seat->party, 1));
+                append(items, inst, s, a, name, asked_task(s, 0), act_task(pb, inst, s, seat->party, 0));
             }
-            if (seat->done)
-                continue;
-            if (s->escalation != NULL && s->escalation->until == TC_UNTIL_ACK && seat->acked_by == NULL)
-                append(items, inst, s, a, name, asked_task(s, 1), act_task(pb, inst, s, seat->party, 1));
-            append(items, inst, s, a, name, asked_task(s, 0), act_task(pb, inst, s, seat->party, 0));
+            for (size_t k = first; holder != NULL && k < json_array_size(items); k++) /* a delegated seat */
+                json_object_set_new(json_array_get(items, k), "holder", json_string(holder));
         }
     }
     return json_array_size(items) - before;

@@ -342,13 +342,13 @@ static void run_event(sim *s, const sim_event *se)
             s->failed = 1;
             return;
         }
-        ev.actor = (tc_actor){as, seats, n, 0, NULL};
+        ev.actor = (tc_actor){as, seats, n, 0, NULL, NULL, 0};
     } else if (se->kind == TC_EVENT_ESCALATE || se->kind == TC_EVENT_CANCEL || se->kind == TC_EVENT_AMEND) {
-        ev.actor = (tc_actor){"simulate", NULL, 0, 1, NULL};
+        ev.actor = (tc_actor){"simulate", NULL, 0, 1, NULL, NULL, 0};
     } else if (se->kind != TC_EVENT_ACTION_RESULT) {
         implicit_seat(s, se, seat, sizeof seat);
         one[0] = seat;
-        ev.actor = (tc_actor){seat, one, 1, 0, NULL};
+        ev.actor = (tc_actor){seat, one, 1, 0, NULL, NULL, 0};
     }
     tc_command_decode_args(e, &ev); /* the vote is the subject of a vote's key, "vote" */
     switch (se->kind) {
@@ -373,6 +373,8 @@ static void run_event(sim *s, const sim_event *se)
     }
     case TC_EVENT_TRIGGER:
     case TC_EVENT_TIMER:
+    case TC_EVENT_DELEGATE: /* not script events: read_events knows no key for them */
+    case TC_EVENT_UNDELEGATE:
         break;
     }
     const char *command = script_key(se->kind);
@@ -478,8 +480,8 @@ int tc_simulate(const tc_playbook *pb, json_t *script, json_t **out, tc_error *e
         sim_free(&s);
         return tc_error_set(err, TC_ENOMEM, "out of memory");
     }
-    tc_actor trigger_actor = {initiator ? initiator : "simulate", init_seats, init_count, init_list == NULL,
-                              NULL};
+    tc_actor trigger_actor = {
+        initiator ? initiator : "simulate", init_seats, init_count, init_list == NULL, NULL, NULL, 0};
     tc_trigger trigger = {json_object_get(script, "inputs"),
                           NULL,
                           json_string_value(json_object_get(script, "severity")),
