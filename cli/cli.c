@@ -71,8 +71,19 @@ int cli_global_option(int c, const char *arg, cli_globals *globals)
     case CLI_OPT_JSON:
         globals->json = 1;
         return 1;
+    case CLI_OPT_SIGN_WITH:
+        globals->sign_with = arg;
+        return 1;
     }
     return 0;
+}
+
+const char *cli_signing_key(const cli_globals *globals)
+{
+    if (globals->sign_with != NULL)
+        return globals->sign_with;
+    const char *env = getenv("TOCSIN_SIGNING_KEY");
+    return env != NULL && env[0] != '\0' ? env : NULL;
 }
 
 int cli_parse(int argc, char **argv, const cli_command *cmd, const struct option *options,

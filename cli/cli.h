@@ -29,9 +29,10 @@ enum {
 
 /* Options every command takes. */
 typedef struct cli_globals {
-    const char *db; /* --db, else NULL: $TOCSIN_DB or libpq's defaults */
-    const char *as; /* --as ROLE, else NULL */
-    int json;       /* --json */
+    const char *db;        /* --db, else NULL: $TOCSIN_DB or libpq's defaults */
+    const char *as;        /* --as ROLE, else NULL */
+    int json;              /* --json */
+    const char *sign_with; /* --sign-with FILE, else NULL ($TOCSIN_SIGNING_KEY: cli_signing_key) */
 } cli_globals;
 
 typedef struct cli_command {
@@ -42,12 +43,13 @@ typedef struct cli_command {
 } cli_command;
 
 /* getopt_long codes of the global options, past any character. */
-enum { CLI_OPT_DB = 0x100, CLI_OPT_AS, CLI_OPT_JSON, CLI_OPT_HELP, CLI_OPT_FIRST_LOCAL };
+enum { CLI_OPT_DB = 0x100, CLI_OPT_AS, CLI_OPT_JSON, CLI_OPT_HELP, CLI_OPT_SIGN_WITH, CLI_OPT_FIRST_LOCAL };
 
 /* clang-format off */
 #define CLI_GLOBAL_OPTIONS                                                                         \
     {"db", required_argument, NULL, CLI_OPT_DB}, {"as", required_argument, NULL, CLI_OPT_AS},      \
-        {"json", no_argument, NULL, CLI_OPT_JSON}, {"help", no_argument, NULL, 'h'}
+        {"json", no_argument, NULL, CLI_OPT_JSON}, {"help", no_argument, NULL, 'h'},                 \
+        {"sign-with", required_argument, NULL, CLI_OPT_SIGN_WITH}
 /* clang-format on */
 
 /*
@@ -55,6 +57,9 @@ enum { CLI_OPT_DB = 0x100, CLI_OPT_AS, CLI_OPT_JSON, CLI_OPT_HELP, CLI_OPT_FIRST
  * c was a global option (recorded in globals), 0 otherwise.
  */
 int cli_global_option(int c, const char *arg, cli_globals *globals);
+
+/* The signing key file to use: --sign-with, else $TOCSIN_SIGNING_KEY, else NULL. */
+const char *cli_signing_key(const cli_globals *globals);
 
 /*
  * Parses a command's options with getopt_long: options, a NULL-terminated
@@ -115,7 +120,7 @@ extern const cli_command cli_cmd_todo;
 extern const cli_command cli_cmd_engine;
 extern const cli_command cli_cmd_vote, cli_cmd_approve, cli_cmd_reject, cli_cmd_abstain;
 extern const cli_command cli_cmd_complete, cli_cmd_ack, cli_cmd_escalate, cli_cmd_cancel, cli_cmd_amend;
-extern const cli_command cli_cmd_delegate, cli_cmd_undelegate;
+extern const cli_command cli_cmd_delegate, cli_cmd_undelegate, cli_cmd_key;
 extern const cli_command cli_cmd_audit;
 extern const cli_command cli_cmd_report;
 extern const cli_command cli_cmd_watch;

@@ -36,8 +36,8 @@ static const char usage[] =
     "          directly); tocsin audit verify checks it. --json prints\n"
     "          {\"history\": [{\"seq\", \"at\", \"by\", \"login\", \"kind\", \"actor\",\n"
     "          \"detail\", \"prev_hash\", \"hash\"}]}; kind is actor_added,\n"
-    "          login_allowed, seat_granted, seat_revoked, observer_added or\n"
-    "          observer_removed.\n"
+    "          login_allowed, seat_granted, seat_revoked, observer_added,\n"
+    "          observer_removed, key_registered or key_revoked (tocsin key).\n"
     "\n"
     "Names (exit 3 otherwise, nothing stored): ROLE is 1 to 63 bytes of UTF-8\n"
     "without control characters (PostgreSQL would cut a longer one short); a\n"
@@ -107,6 +107,8 @@ static void print_history(json_t *list)
         json_t *detail = json_object_get(h, "detail");
         const char *seat = json_string_value(json_object_get(detail, "seat"));
         const char *org = json_string_value(json_object_get(detail, "organisation"));
+        if (org == NULL) /* a key's change names the key */
+            org = json_string_value(json_object_get(detail, "key_id"));
         printf("%5lld  %s  %-16s %-20s %s%s%s  by %s",
                (long long)json_integer_value(json_object_get(h, "seq")),
                json_string_value(json_object_get(h, "at")), json_string_value(json_object_get(h, "kind")),

@@ -32,6 +32,7 @@ static const cli_command *const commands[] = {
     &cli_cmd_report,
     &cli_cmd_watch,
     &cli_cmd_actor,
+    &cli_cmd_key,
     &cli_cmd_contact,
     &cli_cmd_notifications,
     &cli_cmd_engine,
@@ -60,6 +61,8 @@ static void print_help(void)
         "                 PGHOST, PGDATABASE, ... defaults)\n"
         "  --as ROLE      act as this PostgreSQL role (SET ROLE; the login role must be a member)\n"
         "  --json         print one JSON document instead of text\n"
+        "  --sign-with FILE  sign what you decide (vote, complete, ack; audit head) with\n"
+        "                 the Ed25519 key in FILE (default: $TOCSIN_SIGNING_KEY; tocsin key)\n"
         "  -h, --help     help for tocsin, or for a command: tocsin COMMAND --help\n"
         "  --version      print the version\n"
         "\n"
@@ -102,6 +105,14 @@ int main(int argc, char **argv)
         if (strcmp(opt, "--json") == 0) {
             globals.json = 1;
             i++;
+            continue;
+        }
+        if (strcmp(opt, "--sign-with") == 0 || strncmp(opt, "--sign-with=", 12) == 0) {
+            const char *value = opt[11] == '=' ? opt + 12 : i + 1 < argc ? argv[i + 1] : NULL;
+            if (value == NULL)
+                return cli_usage_error(NULL, "option '--sign-with' needs a FILE");
+            cli_global_option(CLI_OPT_SIGN_WITH, value, &globals);
+            i += opt[11] == '=' ? 1 : 2;
             continue;
         }
         if (strcmp(opt, "--db") == 0 || strcmp(opt, "--as") == 0 || strncmp(opt, "--db=", 5) == 0 ||

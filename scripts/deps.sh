@@ -13,6 +13,7 @@ packages=(
   build-essential cmake pkg-config
   libuv1-dev libjansson-dev libcmocka-dev libpq-dev libcurl4-openssl-dev
   libh2o-dev libssl-dev # the board's HTTP server: h2o built on libuv (h2o.h includes OpenSSL's headers)
+  libsodium-dev # Ed25519 signatures of decisions (engine/sign)
 )
 if [ "${TOCSIN_DEPS:-all}" != build ]; then
   # tests, the private PostgreSQL, the fuzzer; a webhook receiver and an SMTP server on loopback;

@@ -3,8 +3,8 @@ _tocsin()
 {
     local cur prev words cword
     _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; }
-    local commands="migrate playbook simulate trigger list show todo vote approve reject abstain complete ack escalate cancel amend delegate undelegate audit report watch actor contact notifications engine status serve help"
-    local global="--db --as --json --help --version"
+    local commands="migrate playbook simulate trigger list show todo vote approve reject abstain complete ack escalate cancel amend delegate undelegate audit report watch actor key contact notifications engine status serve help"
+    local global="--db --as --json --sign-with --help --version"
     local cmd="" i
     for ((i = 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
@@ -23,7 +23,7 @@ _tocsin()
         --mode) COMPREPLY=($(compgen -W "actual exercise test" -- "$cur")); return ;;
         --status) COMPREPLY=($(compgen -W "active closed cancelled all" -- "$cur")); return ;;
         --tz) COMPREPLY=($(cd /usr/share/zoneinfo 2>/dev/null && compgen -f -- "$cur")); return ;;
-        --script|--dir|--actions-dir) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --script|--dir|--actions-dir|--out|--sign-with) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
     local opts=""
     case $cmd in
@@ -49,6 +49,7 @@ _tocsin()
         engine) opts="--actions-dir --once --id --batch --workers --notify-limit --notify-timeout --smtp --mail-from --board-url --no-deliveries --poll --verbose" ;;
         serve) opts="--listen --verbose" ;;
         actor) opts="add list grant revoke history --seat --observer --login" ;;
+        key) opts="generate register revoke list --out" ;;
         contact) opts="add list remove --email --webhook --format --tz" ;;
         notifications) opts="" ;;
         status) opts="--prometheus" ;;

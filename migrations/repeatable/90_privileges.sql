@@ -24,6 +24,8 @@ GRANT SELECT ON tocsin.timers, tocsin.seats, tocsin.observers, tocsin.schema_mig
 -- history is read by all, and checked by anyone's `audit verify`.
 GRANT SELECT ON tocsin.actor_history, tocsin.actor_history_head
    TO tocsin_admin, tocsin_engine, tocsin_actor, tocsin_observer;
+-- Public keys are public: whoever checks a signature needs them.
+GRANT SELECT ON tocsin.keys TO tocsin_admin, tocsin_engine, tocsin_actor, tocsin_observer;
 -- Addresses are personal data, and a webhook URL a secret: only tocsin_admin
 -- and the engine read contacts and the outbox; others read a crisis's
 -- notifications, redacted, through notifications_of().
@@ -42,11 +44,12 @@ GRANT EXECUTE ON FUNCTION tocsin.acting_role(), tocsin.may_read(name, bigint), t
                           tocsin.actor_history_canonical(bigint, timestamptz, text, text, text, text, jsonb),
                           tocsin.actor_history_holdings(), tocsin.actor_holdings()
    TO tocsin_admin, tocsin_engine, tocsin_actor, tocsin_observer;
+GRANT EXECUTE ON FUNCTION tocsin.key_revoke(name, text) TO tocsin_admin, tocsin_actor, tocsin_observer;
 GRANT EXECUTE ON FUNCTION tocsin.trigger(text, text, text, text, text[], jsonb, text),
                           tocsin.submit(bigint, text, jsonb, text, boolean), tocsin.actors()
    TO tocsin_admin, tocsin_actor, tocsin_observer;
 GRANT EXECUTE ON FUNCTION tocsin.load_playbook_checked(text, jsonb), tocsin.actor_add(name, text[], text[], boolean),
-                          tocsin.actor_seat(name, text, boolean),
+                          tocsin.actor_seat(name, text, boolean), tocsin.key_register(name, text),
                           tocsin.contact_add(text, text, text, text, text), tocsin.contact_remove(text, text)
    TO tocsin_admin;
 GRANT EXECUTE ON FUNCTION tocsin.take(integer, timestamptz, bigint[]), tocsin.commit_batch(jsonb, boolean),
