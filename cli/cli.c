@@ -37,6 +37,9 @@ static const struct {
     {"dir", 0},
     {"actions-dir", 0},
     {"script", 0},
+    {"file", 0},
+    {"keys", 0},
+    {"heads", 0},
 };
 
 int cli_check_text(const char *what, const char *text, size_t max_bytes)

@@ -52,6 +52,13 @@
  * server, silently, and name another role than the one asked for. */
 #define TC_ROLE_MAX_BYTES 63
 
+/* An exported audit that audit verify --file reads (audit export ID, or several concatenated): 256 MiB.
+ * Read whole into memory; a crisis's audit is rarely a megabyte. */
+#define TC_EXPORT_MAX_BYTES 268435456
+
+/* A file of keys (--keys, key list --json) or of published heads (--heads): 16 MiB each. */
+#define TC_KEYS_MAX_BYTES 16777216
+
 /*
  * Checks a text argument: valid UTF-8 (core/base/utf8.h) of at most max_bytes.
  * Returns 0, or TC_EINVAL with err naming it by what ("--reason"): "--reason
