@@ -23,7 +23,7 @@ _tocsin()
         --mode) COMPREPLY=($(compgen -W "actual exercise test" -- "$cur")); return ;;
         --status) COMPREPLY=($(compgen -W "active closed cancelled all" -- "$cur")); return ;;
         --tz) COMPREPLY=($(cd /usr/share/zoneinfo 2>/dev/null && compgen -f -- "$cur")); return ;;
-        --script|--dir|--actions-dir|--out|--sign-with) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --script|--dir|--actions-dir|--out|--sign-with|--file|--keys|--heads) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
     local opts=""
     case $cmd in
@@ -44,7 +44,7 @@ _tocsin()
         amend) opts="--input --inputs --reason --key --wait --no-wait" ;;
         delegate) opts="--seat --to --for --until --reason --key --wait --no-wait" ;;
         undelegate) opts="--seat --reason --key --wait --no-wait" ;;
-        audit) opts="verify --format" ;;
+        audit) opts="verify export head --format --file --keys --heads" ;;
         report) opts="--format" ;;
         engine) opts="--actions-dir --once --id --batch --workers --notify-limit --notify-timeout --smtp --mail-from --board-url --no-deliveries --poll --verbose" ;;
         serve) opts="--listen --verbose" ;;

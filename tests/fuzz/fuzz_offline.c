@@ -23,7 +23,7 @@ static int check(const char *public_key, const char *text, size_t length, const 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    tc_offline_file files[3] = {{"export"}, {"keys"}, {"heads"}};
+    tc_offline_file files[3] = {{.name = "export"}, {.name = "keys"}, {.name = "heads"}};
     const char *p = (const char *)data, *end = p + size;
     for (int i = 0; i < 3 && p <= end; i++) {
         const char *ff = i < 2 ? memchr(p, '\f', (size_t)(end - p)) : NULL;
