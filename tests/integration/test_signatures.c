@@ -224,7 +224,9 @@ static void test_signatures_replayed_or_made_for_another_visit(void **state)
     tc_key_sign(&key, text, strlen(text), signature);
     json_t *sig = json_pack("{s:s, s:s, s:s}", "key_id", key.id, "signed", text, "signature", signature);
     char *sig_text = json_dumps(sig, JSON_COMPACT);
-    PGconn *conn = th_connect(th_conninfo_as(db, kz));
+    char *info = th_conninfo_as(db, kz);
+    PGconn *conn = th_connect(info);
+    free(info);
     const char *params[2] = {second, sig_text};
     PGresult *res =
         PQexecParams(conn,
