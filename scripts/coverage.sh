@@ -25,8 +25,14 @@ esac
 
 scripts/deps.sh
 cmake --preset coverage >/dev/null
-cmake --build --preset coverage -j "$(nproc 2>/dev/null || echo 2)" >/dev/null \
-  || cmake --build --preset coverage -j 1 # rerun serially so the error is readable
+# The unit tests need their own programs and the libraries test_symbols reads; --all needs everything.
+targets=()
+if [ "${labels[0]}" = -L ]; then
+  targets=(--target tocsin_core libtocsin tocsin_board
+           $(ctest --preset coverage -L unit -N | sed -n 's/^ *Test *#[0-9]*: \(test_[a-z_0-9]*\)$/\1/p' | grep -vx test_symbols))
+fi
+cmake --build --preset coverage -j "$(nproc 2>/dev/null || echo 2)" "${targets[@]}" >/dev/null \
+  || cmake --build --preset coverage -j 1 "${targets[@]}" # rerun serially so the error is readable
 
 # Counters from an earlier run would add to this one's.
 find build/coverage -name '*.gcda' -delete
