@@ -28,8 +28,10 @@ targets=("$@")
 
 scripts/deps.sh
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j "$(nproc 2>/dev/null || echo 2)" >/dev/null \
-  || cmake --build --preset fuzz -j 1 # rerun serially so the error is readable
+# The harnesses only (not the binary or the benchmarks).
+build=(--target fuzz_playbook fuzz_simulate fuzz_instance fuzz_condition fuzz_cli seed_instances)
+cmake --build --preset fuzz -j "$(nproc 2>/dev/null || echo 2)" "${build[@]}" >/dev/null \
+  || cmake --build --preset fuzz -j 1 "${build[@]}" # rerun serially so the error is readable
 
 # The seeds, each behind what the harness reads first (fuzz_support.h: the playbook's name).
 corpus=build/fuzz/corpus
