@@ -103,12 +103,12 @@ static void inputs(const tc_playbook *pb, char **args, size_t count)
     json_t *in = tc_inputs_gather(pb, json, (const char *const *)args + (count > 0), count ? count - 1 : 0,
                                   reported, &problems);
     must(json_is_object(in), "the inputs are not an object");
-    tc_trigger trigger = {in, NULL, NULL, NULL, NULL, 0};
+    tc_trigger trigger = {.inputs = in};
     tc_diags more = {0};
     size_t n = tc_trigger_problems(pb, &trigger, reported, &more);
     if (problems.count == 0 && n == 0) {
         tc_instance *inst = tc_instance_new(pb);
-        tc_actor admin = {"fuzz", NULL, 0, 1, NULL};
+        tc_actor admin = {.role = "fuzz", .admin = 1};
         tc_error err;
         tc_error_init(&err);
         must(tc_trigger_prepare(pb, inst, &trigger, &admin, 0, &err) == 0,
@@ -131,8 +131,8 @@ static void complete_data(const tc_playbook *pb, char **args, size_t count)
         return;
     }
     tc_instance *inst = tc_instance_new(pb);
-    tc_actor admin = {"fuzz", NULL, 0, 1, NULL};
-    tc_trigger trigger = {NULL, NULL, NULL, NULL, NULL, 0};
+    tc_actor admin = {.role = "fuzz", .admin = 1};
+    tc_trigger trigger = {.inputs = NULL};
     tc_effects fx = {0};
     tc_event start = {.kind = TC_EVENT_TRIGGER, .actor = admin};
     if (tc_trigger_prepare(pb, inst, &trigger, &admin, 0, NULL) == 0 &&

@@ -139,8 +139,8 @@ static void fuzz_condition(const char *source, json_t *when, json_t *data)
     tc_diags diags = {0};
     if (text != NULL && tc_playbook_compile(text, strlen(text), &pb, &diags, NULL) == 0) {
         tc_instance *inst = tc_instance_new(pb);
-        tc_actor admin = {"fuzz", NULL, 0, 1, NULL};
-        tc_trigger trigger = {NULL, NULL, "severe", NULL, NULL, 0};
+        tc_actor admin = {.role = "fuzz", .admin = 1};
+        tc_trigger trigger = {.severity = "severe"};
         /* Required inputs without a default refuse the trigger: the inputs stay as they are, empty. */
         (void)tc_trigger_prepare(pb, inst, &trigger, &admin, 0, NULL);
         if (json_is_object(data)) {

@@ -81,13 +81,15 @@ static void play(const char *dir, const char *script_path)
     size_t seat_count = 0, party_count = 0;
     const char **seats = tc_json_strings(initiator ? json_object_get(actors, initiator) : NULL, &seat_count);
     const char **party_names = tc_json_strings(parties, &party_count);
-    tc_actor actor = {initiator ? initiator : "simulate", seats, seat_count, initiator == NULL, NULL};
-    tc_trigger trigger = {json_object_get(script, "inputs"),
-                          NULL,
-                          json_string_value(json_object_get(script, "severity")),
-                          json_string_value(json_object_get(script, "mode")),
-                          parties ? party_names : NULL,
-                          party_count};
+    tc_actor actor = {.role = initiator ? initiator : "simulate",
+                      .seats = seats,
+                      .seat_count = seat_count,
+                      .admin = initiator == NULL};
+    tc_trigger trigger = {.inputs = json_object_get(script, "inputs"),
+                          .severity = json_string_value(json_object_get(script, "severity")),
+                          .mode = json_string_value(json_object_get(script, "mode")),
+                          .parties = parties ? party_names : NULL,
+                          .party_count = party_count};
     tc_instance *inst = tc_instance_new(pb);
     tc_effects fx = {0};
     pending list[256];

@@ -78,8 +78,9 @@ static char *evaluate(const char *when, const char *data, const char *tallies, c
         fail_msg("%s does not compile:\n%s", when, problems);
     free(problems);
     tc_instance *inst = tc_instance_new(pb);
-    tc_actor admin = {"test", NULL, 0, 1, NULL};
-    tc_trigger trigger = {NULL, NULL, "severe", NULL, (const char *const[]){"KZ", "TJ"}, 2};
+    tc_actor admin = {.role = "test", .admin = 1};
+    tc_trigger trigger = {
+        .severity = "severe", .parties = (const char *const[]){"KZ", "TJ"}, .party_count = 2};
     assert_int_equal(tc_trigger_prepare(pb, inst, &trigger, &admin, 0, NULL), 0);
     if (data != NULL) {
         json_decref(inst->data);
