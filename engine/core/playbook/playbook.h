@@ -244,7 +244,7 @@ void tc_playbook_free(tc_playbook *playbook);
  */
 json_t *tc_playbook_seats_json(const tc_playbook *playbook);
 
-/* Lookups; NULL or -1 when absent. */
+/* Lookups; NULL or -1 when absent. A NULL name (a JSON value that was not a string) is absent. */
 const tc_state *tc_playbook_state(const tc_playbook *playbook, const char *path);
 int tc_playbook_role(const tc_playbook *playbook, const char *id);
 int tc_playbook_party(const tc_playbook *playbook, const char *id);
