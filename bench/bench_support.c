@@ -184,7 +184,7 @@ void bench_vote(PGconn *conn, int64_t crisis, int party)
                              "approve", "reason", "agreed in capital");
     int64_t seq;
     int duplicate;
-    bench_must(tc_store_submit(conn, crisis, "vote", args, NULL, &seq, &duplicate, &err), &err);
+    bench_must(tc_store_submit(conn, crisis, "vote", args, NULL, NULL, &seq, &duplicate, &err), &err);
     json_decref(args);
 }
 

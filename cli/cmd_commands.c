@@ -17,6 +17,7 @@
 #include "core/instance/crisis_filter.h"
 #include "core/machine/view.h"
 #include "core/playbook/duration.h"
+#include "sign/key.h"
 #include "store/db.h"
 
 enum {
@@ -235,6 +236,24 @@ static int run_command(int argc, char **argv, cli_globals *globals, const cli_co
         }
     }
 
+    /* Votes, completions and acknowledgements are signed with --sign-with or $TOCSIN_SIGNING_KEY; the
+     * other commands sign nothing (an explicit --sign-with on them is a mistake worth saying). */
+    int signs = kind == TC_EVENT_VOTE || kind == TC_EVENT_COMPLETE || kind == TC_EVENT_ACK;
+    tc_signing_key key;
+    const char *key_file = signs ? cli_signing_key(globals) : NULL;
+    if (!signs && globals->sign_with != NULL) {
+        json_decref(o.q.data);
+        return cli_usage_error(cmd, "--sign-with signs votes, completions and acknowledgements, not %s",
+                               cmd->name);
+    }
+    if (key_file != NULL) {
+        if (tc_key_load(key_file, &key, &err) != 0) {
+            json_decref(o.q.data);
+            return cli_fail(&err);
+        }
+        o.q.sign_with = &key;
+    }
+
     PGconn *conn = NULL;
     tc_command_result r = {0};
     rc = tc_db_connect(globals->db, globals->as, &conn, &err);
@@ -247,6 +266,8 @@ static int run_command(int argc, char **argv, cli_globals *globals, const cli_co
     }
     tc_db_close(conn);
     json_decref(o.q.data);
+    if (key_file != NULL)
+        tc_key_wipe(&key);
     if (rc != 0 && r.problems.count > 1) { /* every problem of the data or the inputs, one line each */
         for (size_t i = 0; i < r.problems.count; i++)
             fprintf(stderr, "%s\n", r.problems.items[i].message);
@@ -262,6 +283,12 @@ static int run_command(int argc, char **argv, cli_globals *globals, const cli_co
     tc_command_result_clear(&r);
     return rc;
 }
+
+#define SIGN_OPTION                                                                                          \
+    "  --sign-with FILE   sign it with the Ed25519 key in FILE (default $TOCSIN_SIGNING_KEY; tocsin key):\n" \
+    "                     required by states with \"signatures\": \"required\" (docs/signatures.md); the "   \
+    "key\n"                                                                                                  \
+    "                     must be registered to the acting role; a FILE others may read is exit 3\n"
 
 #define COMMON_OPTIONS                                                                                       \
     "  --key KEY          idempotency key (per role and crisis, at most 256 bytes): repeating the\n"         \
@@ -289,7 +316,8 @@ static const char vote_usage[] =
     "approval closes; the last vote counts, and every vote stays in the audit with\n"
     "the role that cast it. The approval closes the moment its outcome is certain.\n"
     "\n"
-    "Options:\n" STATE_PARTY_OPTIONS "  --reason TEXT      why (kept in the audit)\n" COMMON_OPTIONS
+    "Options:\n" STATE_PARTY_OPTIONS
+    "  --reason TEXT      why (kept in the audit)\n" SIGN_OPTION COMMON_OPTIONS
     "\n"
     "Examples:\n"
     "  tocsin vote 42 approve --reason 'border closures confirmed by the capital'\n"
@@ -304,7 +332,7 @@ static const char complete_usage[] =
     "\n"
     "Options:\n" STATE_PARTY_OPTIONS
     "  --outcome O        done (the default) or one of the task's outcomes\n"
-    "  --data JSON        the outputs, validated against the task's declaration\n" COMMON_OPTIONS
+    "  --data JSON        the outputs, validated against the task's declaration\n" SIGN_OPTION COMMON_OPTIONS
     "\n"
     "Example:\n"
     "  tocsin complete 42 --state operate/border/interdict --data '{\"drugs_seized_kg\": 12.5}'\n";
@@ -315,7 +343,7 @@ static const char ack_usage[] =
     "Acknowledges a seat's part of a task: its escalation ladder (until: ack) stops\n"
     "once every seat of the task has acknowledged.\n"
     "\n"
-    "Options:\n" STATE_PARTY_OPTIONS COMMON_OPTIONS
+    "Options:\n" STATE_PARTY_OPTIONS SIGN_OPTION COMMON_OPTIONS
     "\n"
     "Example:\n"
     "  tocsin ack 42 --state report\n";

@@ -25,6 +25,8 @@ if [ "${TOCSIN_DEPS:-all}" != build ]; then
   packages+=(chromium nodejs)
   # xmllint, which checks show --format cap against the CAP 1.2 schema (tests/data/cap)
   packages+=(libxml2-utils)
+  # gcovr, which measures the branch coverage of engine/core (scripts/coverage.sh)
+  packages+=(gcovr)
   # npm: Debian's package, unless the nodejs installed already carries it (NodeSource's does)
   command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi

@@ -4,11 +4,13 @@
 # the private PostgreSQL, then for each build
 # (release, and debug with AddressSanitizer + UndefinedBehaviorSanitizer)
 # configure, build and run every test (unit and integration) with ctest;
-# then fuzz the playbook compiler for a minute.
+# then measure the branch coverage of engine/core (scripts/coverage.sh) and
+# fuzz the parsers, a minute each (scripts/fuzz.sh).
 #
 #   scripts/test.sh                 everything
 #   scripts/test.sh -L unit         extra arguments go to ctest (here: unit tests only)
 #   TOCSIN_PRESETS=debug scripts/test.sh   only the sanitizer build
+#   TOCSIN_COVERAGE=0 TOCSIN_FUZZ_SECONDS=0 scripts/test.sh   without the coverage and fuzz steps
 #
 # The server keeps running afterwards for quick reruns; scripts/pg.sh stop stops it.
 set -euo pipefail
@@ -34,7 +36,14 @@ for preset in ${TOCSIN_PRESETS:-release debug}; do
   passed=$((passed + $(sed -n 's/.* 0 tests failed out of \([0-9]*\)/\1/p' "$log")))
 done
 
-# The playbook compiler under libFuzzer for a bounded time (TOCSIN_FUZZ_SECONDS=0 skips it).
+# The branch coverage of engine/core by the unit tests, failing below the
+# threshold kept in scripts/coverage.sh (TOCSIN_COVERAGE=0 skips it).
+if [ "${TOCSIN_COVERAGE:-1}" != 0 ] && [ $# -eq 0 ]; then
+  echo "== coverage =="
+  scripts/coverage.sh
+fi
+
+# Each parser under libFuzzer for a bounded time (TOCSIN_FUZZ_SECONDS=0 skips it).
 if [ "${TOCSIN_FUZZ_SECONDS:-60}" -gt 0 ] && [ $# -eq 0 ]; then
   echo "== fuzz =="
   scripts/fuzz.sh "${TOCSIN_FUZZ_SECONDS:-60}"

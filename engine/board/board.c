@@ -48,9 +48,12 @@ int tc_board_parse_listen(const char *text, char *host, size_t size, int *port, 
     if (tc_parse_integer(colon + 1, 1, 65535, &p) != 0)
         return tc_error_set(err, TC_EINVAL, "--listen: the port is a number from 1 to 65535, not '%s'",
                             colon + 1);
-    if ((size_t)(end - start) >= size || end == start)
+    char addr[64]; /* INET6_ADDRSTRLEN (46) and more */
+    if (end == start)
         return tc_error_set(err, TC_EINVAL, "--listen: no address in '%s'", text);
-    char addr[64];
+    if ((size_t)(end - start) >= size || (size_t)(end - start) >= sizeof addr)
+        return tc_error_set(err, TC_EINVAL, "--listen: '%.*s' is not an IPv4 or IPv6 address",
+                            (int)(end - start), start);
     memcpy(addr, start, (size_t)(end - start));
     addr[end - start] = '\0';
     unsigned char probe[sizeof(struct in6_addr)];

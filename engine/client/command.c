@@ -10,6 +10,10 @@
 #include "core/base/json_strings.h"
 #include "core/machine/actor.h"
 #include "core/machine/machine.h"
+#include "core/machine/signature.h"
+#include "core/machine/view.h"
+#include "sign/key.h"
+#include "store/keys.h"
 #include "store/crises.h"
 
 static tc_ms epoch_ms(void)
@@ -47,11 +51,61 @@ static int same_command(const tc_command_request *q, const char *kind, json_t *a
     return same;
 }
 
-/* Runs the command through the core on the crisis as stored; fills the resolved state, party and effects. */
-static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result *out, tc_error *err)
+/*
+ * The signature of the command ev as it would apply to before (the crisis as stored), with q's key:
+ * the signed text of docs/signatures.md, signed, and checked against the key as the database has it
+ * (registered to the acting role, in force), so that a key file that is not the registered key is
+ * refused here, before anything is recorded.
+ */
+static int sign_command(PGconn *conn, const tc_command_request *q, const tc_playbook *pb,
+                        const tc_instance *before, const tc_event *ev, const char *role, json_t **out,
+                        tc_error *err)
+{
+    char sha256[65], seat[160];
+    int rc = tc_store_crisis_playbook_sha256(conn, q->crisis, sha256, err);
+    tc_signed_command c;
+    tc_error why;
+    tc_error_init(&why);
+    if (rc == 0 && tc_signed_command_expect(pb, before, ev, sha256, q->key, &c, seat, &why) != 0)
+        rc = tc_error_set(err, why.code, "cannot sign: %s", why.text);
+    if (rc != 0)
+        return rc;
+    char at[40];
+    c.signed_at = tc_view_time(epoch_ms(), at, sizeof at);
+    char *text = tc_signed_command_text(&c);
+    if (text == NULL)
+        return tc_error_set(err, TC_ENOMEM, "out of memory");
+    char signature[TC_SIGNATURE_TEXT_SIZE], registered[53];
+    tc_key_sign(q->sign_with, text, strlen(text), signature);
+    char *owner = NULL;
+    int found = 0;
+    rc = tc_store_key_in_force(conn, q->sign_with->id, registered, &owner, &found, err);
+    if (rc == 0 && !found)
+        rc = tc_error_set(err, TC_EPERM, "key %s is not registered and in force (tocsin key list)",
+                          q->sign_with->id);
+    else if (rc == 0 && strcmp(owner, role) != 0)
+        rc =
+            tc_error_set(err, TC_EPERM, "key %s is %s's, not %s's: a command is signed by the role that acts",
+                         q->sign_with->id, owner, role);
+    else if (rc == 0 && !tc_key_verify(registered, text, strlen(text), signature))
+        rc = tc_error_set(err, TC_EPERM, "the key file's key is not key %s as registered", q->sign_with->id);
+    if (rc == 0 && (*out = json_pack("{s:s, s:s, s:s}", "key_id", q->sign_with->id, "signed", text,
+                                     "signature", signature)) == NULL)
+        rc = tc_error_set(err, TC_ENOMEM, "out of memory");
+    free(owner);
+    free(text);
+    return rc;
+}
+
+/* Runs the command through the core on the crisis as stored; fills the resolved state, party and effects,
+ * and the signature when the request signs. */
+static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result *out, json_t **signature,
+                   tc_error *err)
 {
     char *source = NULL, *state = NULL, *status = NULL, *role = NULL, *login = NULL;
     json_t *seats = NULL, *delegations = NULL;
+    tc_instance *before = NULL; /* the crisis as stored, for the signature */
+    tc_event signing = {0};
     tc_playbook *pb = NULL;
     tc_instance *inst = NULL;
     tc_effects fx = {0};
@@ -95,10 +149,16 @@ static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result 
                        .seat = q->seat,
                        .to = q->to,
                        .until = q->until,
-                       .for_s = q->for_s};
-        rc = tc_machine_apply(pb, inst, &ev, epoch_ms(), &fx, err);
+                       .for_s = q->for_s,
+                       .signature = q->sign_with != NULL}; /* signed below, once state and seat are known */
+        before = q->sign_with ? tc_instance_copy(pb, inst) : NULL;
+        if (before != NULL)
+            before->id = q->crisis;
+        rc = q->sign_with && before == NULL ? tc_error_set(err, TC_ENOMEM, "out of memory")
+                                            : tc_machine_apply(pb, inst, &ev, epoch_ms(), &fx, err);
         if (rc == TC_EINVAL) /* a refusal leaves the instance as it was: the problems are read from it */
             tc_machine_problems(pb, inst, &ev, &out->problems);
+        signing = ev;
     }
     if (rc == 0) {
         out->effects = json_array();
@@ -118,6 +178,12 @@ static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result 
             }
         }
     }
+    if (rc == 0 && q->sign_with != NULL) {
+        signing.state = out->state;
+        signing.party = out->party;
+        rc = sign_command(conn, q, pb, before, &signing, role, signature, err);
+    }
+    tc_instance_free(before);
     tc_effects_clear(&fx);
     free(names);
     free(delegated);
@@ -159,12 +225,14 @@ int tc_command_run(PGconn *conn, const tc_command_request *q, tc_command_result 
             return rc;
     }
     if (!found) {
-        if ((rc = dry_run(conn, q, out, err)) != 0)
+        json_t *signature = NULL;
+        if ((rc = dry_run(conn, q, out, &signature, err)) != 0)
             return rc;
         json_t *args = arguments(q, out->state ? out->state : q->state, out->party ? out->party : q->party);
-        rc = tc_store_submit(conn, q->crisis, tc_event_kind_name(q->kind), args, q->key, &out->seq,
+        rc = tc_store_submit(conn, q->crisis, tc_event_kind_name(q->kind), args, q->key, signature, &out->seq,
                              &out->duplicate, err);
         json_decref(args);
+        json_decref(signature);
         if (rc != 0)
             return rc;
     }

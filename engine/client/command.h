@@ -27,6 +27,9 @@ typedef struct tc_command_request {
     long long for_s;               /* delegate: for how many seconds (0: not given) */
     const char *key;               /* idempotency key, or NULL */
     int wait_ms;                   /* 0: do not wait */
+    /* vote, complete, ack: sign with this key (docs/signatures.md), or NULL. The key must be registered to
+     * the acting role and in force (TC_EPERM otherwise, before anything is recorded). */
+    const struct tc_signing_key *sign_with;
 } tc_command_request;
 
 typedef struct tc_command_result {

@@ -21,6 +21,7 @@
 #include "core/machine/actor.h"
 #include "core/machine/machine.h"
 #include "core/machine/notice.h"
+#include "sign/command_check.h"
 #include "daemon/log.h"
 #include "store/crises.h"
 #include "store/db.h"
@@ -245,6 +246,14 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
             inst->triggered = 1;
         }
     } else if (rc == 0) {
+        /* A signed command: checked here (libsodium), its verdict is the core's to act on. */
+        char problem[512];
+        if (item->signature != NULL &&
+            (ev.kind == TC_EVENT_VOTE || ev.kind == TC_EVENT_COMPLETE || ev.kind == TC_EVENT_ACK)) {
+            ev.signature =
+                tc_sign_check_command(pb, inst, &ev, item->signature, item->actor, problem, sizeof problem);
+            ev.signature_problem = ev.signature < 0 ? problem : NULL;
+        }
         rc = tc_machine_apply(pb, inst, &ev, item->at, &fx, &err);
     }
     json_decref(seats);
@@ -260,7 +269,20 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
         refuse(t, item, item->kind, &err);
         return 0;
     }
+    size_t first_event = json_array_size(t->audit);
     gather(t, b, pb, inst, item->login, &fx);
+    /* The signature goes with the command's own event (its vote, completion or acknowledgement). */
+    for (size_t i = first_event;
+         item->signature != NULL && ev.signature == 1 && i < json_array_size(t->audit); i++) {
+        json_t *e = json_array_get(t->audit, i);
+        const char *kind = json_string_value(json_object_get(e, "kind"));
+        const char *actor = json_string_value(json_object_get(e, "actor"));
+        if (kind && actor && strcmp(actor, item->actor) == 0 &&
+            (!strcmp(kind, "vote") || !strcmp(kind, "completed") || !strcmp(kind, "acked"))) {
+            json_object_set_new(e, "signature", tc_sign_audited(item->signature));
+            break;
+        }
+    }
     json_array_append_new(t->commands, json_pack("{s:I, s:s, s:n}", "seq", (json_int_t)item->seq, "result",
                                                  "applied", "error"));
     return 0;

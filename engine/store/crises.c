@@ -41,13 +41,16 @@ int tc_store_crisis_trigger(PGconn *conn, const tc_store_trigger *t, int64_t *id
 }
 
 int tc_store_submit(PGconn *conn, int64_t crisis, const char *kind, json_t *args, const char *key,
-                    int64_t *seq, int *duplicate, tc_error *err)
+                    json_t *signature, int64_t *seq, int *duplicate, tc_error *err)
 {
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)crisis);
     char *text = args ? json_dumps(args, JSON_COMPACT) : tc_xstrdup("{}");
-    if (text == NULL)
+    char *signed_ = signature ? json_dumps(signature, JSON_COMPACT) : NULL;
+    if (text == NULL || (signature != NULL && signed_ == NULL)) {
+        free(text);
         return tc_error_set(err, TC_ENOMEM, "out of memory");
+    }
     /*
      * Recorded and committed, then the engines woken by a NOTIFY of its own
      * that does not wait for the WAL flush (migrations/repeatable/50_commands.sql),
@@ -57,12 +60,12 @@ int tc_store_submit(PGconn *conn, int64_t crisis, const char *kind, json_t *args
     int outside = PQtransactionStatus(conn) == PQTRANS_IDLE;
     tc_db_statement statements[4] = {
         {"BEGIN", 0, NULL, NULL, 0},
-        {"SELECT seq, duplicate FROM tocsin.submit($1::bigint, $2, $3::jsonb, $4, $5::boolean)", 5, NULL,
-         NULL, 0},
+        {"SELECT seq, duplicate FROM tocsin.submit($1::bigint, $2, $3::jsonb, $4, $5::boolean, $6::jsonb)", 6,
+         NULL, NULL, 0},
         {"COMMIT", 0, NULL, NULL, 0},
         {NOTIFY_AFTER_COMMIT_SQL, 2, NULL, NULL, 1},
     };
-    const char *submit_params[5] = {id, kind, text, key, outside ? "false" : "true"};
+    const char *submit_params[6] = {id, kind, text, key, outside ? "false" : "true", signed_};
     const char *notify_params[2] = {"tocsin_work", ""};
     statements[1].params = submit_params;
     statements[3].params = notify_params;
@@ -71,6 +74,7 @@ int tc_store_submit(PGconn *conn, int64_t crisis, const char *kind, json_t *args
     int rc =
         tc_db_pipeline(conn, statements + first, count, results + first, "cannot record the command", err);
     free(text);
+    free(signed_);
     if (rc != 0)
         return rc;
     *seq = strtoll(PQgetvalue(results[1], 0, 0), NULL, 10);
@@ -123,6 +127,21 @@ int tc_store_delegated(PGconn *conn, int64_t crisis, int ended, json_t **out, tc
     *out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
     PQclear(res);
     return *out ? 0 : tc_error_set(err, TC_ENOMEM, "out of memory");
+}
+
+int tc_store_crisis_playbook_sha256(PGconn *conn, int64_t crisis, char sha256[65], tc_error *err)
+{
+    PGresult *res =
+        tc_db_crisis_query(conn,
+                           "SELECT p.sha256 FROM tocsin.crises c"
+                           "  JOIN tocsin.playbooks p ON p.name = c.playbook AND p.version = c.version"
+                           " WHERE c.id = $1::bigint",
+                           crisis, "cannot read the crisis's playbook", err);
+    if (res == NULL)
+        return err ? err->code : TC_EFAILED;
+    snprintf(sha256, 65, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return 0;
 }
 
 /* Compiles content, keeping the last few compiled playbooks (list shows many crises of few playbooks). */

@@ -60,6 +60,9 @@ int tc_store_actor(PGconn *conn, char **role, json_t **seats, int *admin, char *
  */
 int tc_store_delegated(PGconn *conn, int64_t crisis, int ended, json_t **out, tc_error *err);
 
+/* The sha256 of the playbook version crisis runs (what a signed command names). TC_ENOTFOUND for none. */
+int tc_store_crisis_playbook_sha256(PGconn *conn, int64_t crisis, char sha256[65], tc_error *err);
+
 /*
  * Waits up to timeout_ms for an engine to apply command seq of crisis (LISTEN
  * tocsin_applied). *state is 1 applied, 2 refused (with *error, caller frees),
@@ -69,9 +72,10 @@ int tc_store_delegated(PGconn *conn, int64_t crisis, int ended, json_t **out, tc
 int tc_store_wait_applied(PGconn *conn, int64_t crisis, int64_t seq, int timeout_ms, int *state, char **error,
                           tc_error *err);
 
-/* Records a command (tocsin.submit). Fills seq and whether the key made it a repeat. */
+/* Records a command (tocsin.submit) with its signature ({"key_id", "signed", "signature"}; NULL: none). Fills
+ * seq and whether the key made it a repeat. */
 int tc_store_submit(PGconn *conn, int64_t crisis, const char *kind, json_t *args, const char *key,
-                    int64_t *seq, int *duplicate, tc_error *err);
+                    json_t *signature, int64_t *seq, int *duplicate, tc_error *err);
 
 /* A crisis as the client needs it to check a command: its playbook source and state text (caller frees). */
 int tc_store_crisis_load(PGconn *conn, int64_t id, char **source, char **state, char **status, tc_error *err);

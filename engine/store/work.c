@@ -91,6 +91,7 @@ void tc_work_items_free(tc_work_item *items, size_t count)
         json_decref(items[i].args);
         free(items[i].timer);
         json_decref(items[i].delegated);
+        json_decref(items[i].signature);
     }
     free(items);
 }
@@ -191,6 +192,8 @@ static int read_work(const char *text, tc_claim *c, tc_error *err)
         item->args = json_is_object(args) ? json_incref(args) : NULL;
         json_t *delegated = json_object_get(w, "delegated");
         item->delegated = json_is_array(delegated) ? json_incref(delegated) : NULL;
+        json_t *signature = json_object_get(w, "signature");
+        item->signature = json_is_object(signature) ? json_incref(signature) : NULL;
         c->item_count++;
     }
     json_decref(work);

@@ -40,8 +40,10 @@ typedef struct tc_work_item {
     char *login;
     json_t *args; /* the command's arguments */
     char *timer;  /* the timer's key */
-    json_t
-        *delegated; /* the seats delegated to the actor that cover the command, [{"seat", "holder"}]; NULL */
+    /* the seats delegated to the actor that cover the command, [{"seat", "holder"}], or NULL */
+    json_t *delegated;
+    /* a signed command's signature, with its key as registered now (take()), or NULL */
+    json_t *signature;
 } tc_work_item;
 
 int tc_store_work_begin(PGconn *conn, tc_error *err);

@@ -4,6 +4,7 @@
 -- Each event's hash is sha256(prev_hash || canonical text), where the
 -- canonical text is PostgreSQL's jsonb text form of
 --   {seq, crisis, at, actor, login, kind, state, detail}
+-- (and signature, for a signed event)
 -- with `at` in UTC with microseconds ("2026-11-27T10:00:00.000000Z"). The
 -- first prev_hash of a crisis is 64 zeros. The hash is computed in the
 -- transaction that writes the event. The crisis row records the seq and hash
@@ -19,13 +20,19 @@ BEGIN
 END
 $$;
 
+-- An event that carries a signature (docs/signatures.md) has it in its
+-- canonical text too: {..., detail, signature}; one without has no such key,
+-- so the events written before signatures existed keep their hashes.
+DROP FUNCTION IF EXISTS tocsin.audit_canonical(bigint, bigint, timestamptz, text, text, text, text, jsonb);
 CREATE OR REPLACE FUNCTION tocsin.audit_canonical(seq bigint, crisis bigint, at timestamptz, actor text, login text,
-                                       kind text, state text, detail jsonb) RETURNS text
+                                       kind text, state text, detail jsonb, signature jsonb DEFAULT NULL)
+RETURNS text
 LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object('seq', seq, 'crisis', crisis,
-                              'at', to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                              'actor', actor, 'login', login, 'kind', kind, 'state', state,
-                              'detail', detail)::text
+    SELECT (jsonb_build_object('seq', seq, 'crisis', crisis,
+                               'at', to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                               'actor', actor, 'login', login, 'kind', kind, 'state', state,
+                               'detail', detail)
+            || CASE WHEN signature IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('signature', signature) END)::text
 $$;
 
 CREATE OR REPLACE FUNCTION tocsin.audit_hash(prev_hash text, canonical text) RETURNS text
@@ -50,7 +57,7 @@ BEGIN
     NEW.prev_hash := coalesce(head.audit_hash, repeat('0', 64));
     NEW.hash := tocsin.audit_hash(NEW.prev_hash,
                                   tocsin.audit_canonical(NEW.seq, NEW.crisis, NEW.at, NEW.actor, NEW.login,
-                                                         NEW.kind, NEW.state, NEW.detail));
+                                                         NEW.kind, NEW.state, NEW.detail, NEW.signature));
     UPDATE tocsin.crises SET audit_seq = NEW.seq, audit_hash = NEW.hash WHERE id = NEW.crisis;
     RETURN NEW;
 END
@@ -89,7 +96,7 @@ BEGIN
         END IF;
         CONTINUE WHEN broken;
         want := tocsin.audit_hash(prev, tocsin.audit_canonical(e.seq, e.crisis, e.at, e.actor, e.login, e.kind,
-                                                               e.state, e.detail));
+                                                               e.state, e.detail, e.signature));
         IF e.prev_hash <> prev OR e.hash <> want THEN
             crisis := e.crisis;
             seq := e.seq;

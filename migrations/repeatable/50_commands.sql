@@ -88,7 +88,9 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION tocsin.submit(p_crisis bigint, p_kind text, p_args jsonb, p_key text, p_notify boolean)
+DROP FUNCTION IF EXISTS tocsin.submit(bigint, text, jsonb, text, boolean);
+CREATE OR REPLACE FUNCTION tocsin.submit(p_crisis bigint, p_kind text, p_args jsonb, p_key text, p_notify boolean,
+                                         p_signature jsonb DEFAULT NULL)
 RETURNS TABLE (seq bigint, duplicate boolean)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, tocsin, pg_temp AS $$
 #variable_conflict use_column
@@ -102,7 +104,7 @@ DECLARE
     v_seat text;
     v_delegation record;
 BEGIN
-    SELECT c.status, c.initiator, c.initiator_login, c.state, c.parties, p.content, p.states INTO v_crisis
+    SELECT c.status, c.initiator, c.initiator_login, c.state, c.parties, p.content, p.states, p.sha256 INTO v_crisis
       FROM tocsin.crises c JOIN tocsin.playbooks p ON p.name = c.playbook AND p.version = c.version
      WHERE c.id = p_crisis;
     IF NOT FOUND OR NOT tocsin.may_read(v_actor, p_crisis) THEN
@@ -156,6 +158,11 @@ BEGIN
                         USING ERRCODE = 'TC005';
                 END IF;
             END IF;
+            -- Signed (docs/signatures.md): required by the state, or given anyway; checked either way.
+            IF p_signature IS NOT NULL OR v_crisis.states -> (p_args ->> 'state') ->> 'signatures' = 'required' THEN
+                PERFORM tocsin.check_signature(p_crisis, v_actor, p_kind, p_args, p_key, v_seat, p_signature,
+                                               v_crisis.state, v_crisis.sha256);
+            END IF;
             -- Four eyes: the person who triggered the crisis, whatever role either was done as.
             IF p_kind = 'vote' AND (v_actor = v_crisis.initiator OR session_user = v_crisis.initiator_login)
                AND coalesce((v_crisis.states -> (p_args ->> 'state') ->> 'exclude_initiator')::boolean, false) THEN
@@ -200,11 +207,15 @@ BEGIN
         ELSIF p_kind NOT IN ('vote', 'complete', 'ack', 'escalate', 'cancel', 'amend') THEN
             RAISE EXCEPTION 'unknown command %', p_kind USING ERRCODE = 'TC003';
         END IF;
+        IF p_signature IS NOT NULL AND p_kind NOT IN ('vote', 'complete', 'ack') THEN
+            RAISE EXCEPTION 'only votes, completions and acknowledgements are signed, not %', p_kind
+                USING ERRCODE = 'TC003';
+        END IF;
 
         -- With a key, a concurrent submit with the same one waits here for the first to commit, inserts
         -- nothing, and goes round to return the first one's command.
-        INSERT INTO tocsin.commands (crisis, kind, actor, login, args, idem_key)
-        VALUES (p_crisis, p_kind, v_actor, session_user, coalesce(p_args, '{}'), p_key)
+        INSERT INTO tocsin.commands (crisis, kind, actor, login, args, idem_key, signature)
+        VALUES (p_crisis, p_kind, v_actor, session_user, coalesce(p_args, '{}'), p_key, p_signature)
         ON CONFLICT (crisis, actor, idem_key) DO NOTHING
         RETURNING commands.seq INTO v_seq;
         EXIT WHEN v_seq IS NOT NULL;
@@ -347,5 +358,97 @@ EXCEPTION WHEN unique_violation THEN
     RAISE EXCEPTION 'seat % of crisis % was delegated by another command meanwhile: undelegate it first',
         p_args ->> 'seat', p_crisis
         USING ERRCODE = 'TC006';
+END
+$$;
+
+-- A signed command (docs/signatures.md): submit() checks here everything but
+-- the Ed25519 signature itself, which PostgreSQL cannot check without an
+-- extension Debian does not ship; the CLI checks it before it submits, and
+-- the engine checks all of it again before it applies the command (a command
+-- whose signature does not hold is refused there, and audited). Here: the
+-- signature's shape, that its key is registered to the acting role and in
+-- force, and that the signed text says exactly this command: crisis,
+-- playbook version, state and its current visit, seat, kind, value, data,
+-- reason and idempotency key. A missing signature where the state requires
+-- one is refused too.
+CREATE OR REPLACE FUNCTION tocsin.check_signature(p_crisis bigint, p_actor name, p_kind text, p_args jsonb, p_key text,
+                                                  p_seat text, p_signature jsonb, p_state jsonb, p_sha256 text)
+RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, tocsin, pg_temp AS $$
+DECLARE
+    v_names text[] := ARRAY['crisis', 'playbook_sha256', 'state', 'visit', 'seat', 'kind', 'value', 'data', 'reason',
+                            'key', 'signed_at'];
+    v_lines text[];
+    v_signed jsonb := '{}';
+    v_key record;
+    v_value jsonb;
+    v_want jsonb;
+    v_name text;
+BEGIN
+    IF p_signature IS NULL THEN
+        RAISE EXCEPTION 'state % takes only signed commands: sign with a registered key of % (tocsin --sign-with FILE)',
+            p_args ->> 'state', p_actor
+            USING ERRCODE = 'TC005';
+    END IF;
+    IF jsonb_typeof(p_signature) <> 'object' OR NOT p_signature ?& ARRAY['key_id', 'signed', 'signature']
+       OR p_signature - ARRAY['key_id', 'signed', 'signature'] <> '{}'::jsonb
+       OR jsonb_typeof(p_signature -> 'signed') <> 'string'
+       OR coalesce(p_signature ->> 'signature', '') !~ '^[A-Za-z0-9+/]{86}==$' THEN
+        RAISE EXCEPTION 'a signature is {"key_id", "signed", "signature"} as docs/signatures.md says' USING ERRCODE = 'TC003';
+    END IF;
+    PERFORM tocsin.check_size('the signed text', octet_length(p_signature ->> 'signed'), 98304);
+    SELECT k.role, k.revoked_at INTO v_key FROM tocsin.keys k WHERE k.key_id = p_signature ->> 'key_id';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'key % is not registered (tocsin key register)', p_signature ->> 'key_id' USING ERRCODE = 'TC005';
+    END IF;
+    IF v_key.role <> p_actor THEN
+        RAISE EXCEPTION 'key % is %''s, not %''s: a command is signed by the role that acts', p_signature ->> 'key_id',
+            v_key.role, p_actor
+            USING ERRCODE = 'TC005';
+    END IF;
+    IF v_key.revoked_at IS NOT NULL THEN
+        RAISE EXCEPTION 'key % of % was revoked at %', p_signature ->> 'key_id', p_actor,
+            to_char(v_key.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            USING ERRCODE = 'TC005';
+    END IF;
+    -- The signed text: its header, the eleven fields in order, a line each, and the final line break.
+    v_lines := string_to_array(p_signature ->> 'signed', E'\n');
+    IF array_length(v_lines, 1) <> 13 OR v_lines[1] <> 'tocsin-command/1' OR v_lines[13] <> '' THEN
+        RAISE EXCEPTION 'the signed text is not a signed command (docs/signatures.md)' USING ERRCODE = 'TC003';
+    END IF;
+    FOR i IN 1 .. 11 LOOP
+        v_name := v_names[i];
+        IF split_part(v_lines[i + 1], ' ', 1) <> v_name THEN
+            RAISE EXCEPTION 'the signed text''s line % is not the field %', i + 1, v_name USING ERRCODE = 'TC003';
+        END IF;
+        BEGIN
+            v_value := substr(v_lines[i + 1], length(v_name) + 2)::jsonb;
+        EXCEPTION WHEN others THEN
+            RAISE EXCEPTION 'the signed text''s % is not JSON', v_name USING ERRCODE = 'TC003';
+        END;
+        v_signed := v_signed || jsonb_build_object(v_name, v_value);
+    END LOOP;
+    FOREACH v_name IN ARRAY v_names[1:10] LOOP
+        v_want := CASE v_name
+            WHEN 'crisis' THEN to_jsonb(p_crisis)
+            WHEN 'playbook_sha256' THEN to_jsonb(p_sha256)
+            WHEN 'state' THEN p_args -> 'state'
+            WHEN 'visit' THEN (SELECT a -> 'visit' FROM jsonb_array_elements(p_state -> 'active') a
+                                WHERE a ->> 'state' = p_args ->> 'state')
+            WHEN 'seat' THEN to_jsonb(p_seat)
+            WHEN 'kind' THEN to_jsonb(p_kind)
+            WHEN 'value' THEN CASE p_kind WHEN 'vote' THEN p_args -> 'vote'
+                                          WHEN 'complete' THEN to_jsonb(coalesce(p_args ->> 'outcome', 'done')) END
+            WHEN 'data' THEN CASE WHEN p_kind = 'complete' AND p_args -> 'data' <> '{}'::jsonb THEN p_args -> 'data' END
+            WHEN 'reason' THEN p_args -> 'reason'
+            WHEN 'key' THEN to_jsonb(p_key)
+        END;
+        IF (v_signed -> v_name) IS DISTINCT FROM coalesce(v_want, 'null'::jsonb)
+           AND NOT (v_name = 'data' AND v_signed -> v_name = '{}'::jsonb AND v_want IS NULL) THEN
+            RAISE EXCEPTION 'the signature does not cover this command: it signs % %, the command''s is %', v_name,
+                v_signed -> v_name, coalesce(v_want, 'null'::jsonb)
+                USING ERRCODE = 'TC005';
+        END IF;
+    END LOOP;
 END
 $$;

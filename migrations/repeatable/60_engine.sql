@@ -4,8 +4,11 @@
 --
 -- take() claims up to p_limit crises with work due by p_now, passing over
 -- those an engine set aside (p_skip), and returns each with its work (pending
--- commands and due timers, in the order to apply them) and, on the first row,
--- the seats of every actor concerned. claim_batch() is the claim itself, a
+-- commands and due timers, in the order to apply them; a command with the
+-- delegations that cover it and, when signed, its signature with what the
+-- engine checks it against: the key as registered now, the idempotency key,
+-- the playbook's sha256) and, on the first row, the seats of every actor
+-- concerned. claim_batch() is the claim itself, a
 -- function of its own so that it is planned for each call's limit and time;
 -- take()'s other statements keep one generic plan for the session. Rows are
 -- locked FOR NO KEY UPDATE SKIP LOCKED: other engines are kept out, but a
@@ -72,18 +75,29 @@ BEGIN
                   FROM tocsin.delegations d
                  WHERE d.delegate = k.actor AND d.crisis = k.crisis AND d.granted_seq < k.seq
                    AND (d.revoked_seq IS NULL OR d.revoked_seq >= k.seq)
-                   AND (d.until IS NULL OR d.until >= k.recorded_at)) AS delegated
+                   AND (d.until IS NULL OR d.until >= k.recorded_at)) AS delegated,
+               CASE WHEN k.signature IS NOT NULL THEN
+                   k.signature || jsonb_build_object('signer', (SELECT jsonb_build_object('role', y.role, 'public_key',
+                                                                                          y.public_key, 'revoked',
+                                                                                          y.revoked_at IS NOT NULL)
+                                                                  FROM tocsin.keys y WHERE y.key_id = k.signature ->> 'key_id'),
+                                                     'idem_key', k.idem_key,
+                                                     'playbook_sha256', (SELECT p.sha256 FROM tocsin.crises c
+                                                                           JOIN tocsin.playbooks p
+                                                                             ON p.name = c.playbook AND p.version = c.version
+                                                                          WHERE c.id = k.crisis))
+               END AS signature
           FROM tocsin.commands k
          WHERE k.crisis = ANY (v_ids) AND k.applied_at IS NULL
         UNION ALL
-        SELECT t.crisis, (extract(epoch FROM t.due) * 1000)::bigint, NULL, 'timer', NULL, NULL, NULL, t.key, NULL
+        SELECT t.crisis, (extract(epoch FROM t.due) * 1000)::bigint, NULL, 'timer', NULL, NULL, NULL, t.key, NULL, NULL
           FROM tocsin.timers t
          WHERE t.crisis = ANY (v_ids) AND t.due <= p_now
     ), per_crisis AS (
         SELECT w.crisis,
                jsonb_agg(jsonb_build_object('at_ms', w.at_ms, 'seq', w.seq, 'kind', w.kind, 'actor', w.actor,
                                             'login', w.login, 'args', w.args, 'timer', w.timer,
-                                            'delegated', w.delegated)
+                                            'delegated', w.delegated, 'signature', w.signature)
                          ORDER BY w.at_ms, (w.seq IS NULL), w.seq, w.timer) AS work
           FROM w
          GROUP BY w.crisis
@@ -164,7 +178,7 @@ BEGIN
            e ->> 'login' AS login INTO v_forged
       FROM jsonb_array_elements(p_batch) AS b (x), jsonb_array_elements(b.x -> 'audit') AS a (e)
      WHERE (e ->> 'actor' IS NULL
-            AND e ->> 'kind' IN ('vote', 'completed', 'acked', 'amended', 'delegated', 'undelegated'))
+            AND (e ->> 'kind' IN ('vote', 'completed', 'acked', 'amended', 'delegated', 'undelegated') OR e ? 'signature'))
         OR (e ->> 'actor' IS NOT NULL
        AND NOT EXISTS (
            SELECT 1
@@ -179,6 +193,9 @@ BEGIN
                    OR ((k.kind, e ->> 'kind') IN (('delegate', 'delegated'), ('undelegate', 'undelegated'))
                        AND k.args ->> 'seat' = e -> 'detail' ->> 'seat'
                        AND (k.args ->> 'reason') IS NOT DISTINCT FROM (e -> 'detail' ->> 'reason')))
+              -- A signature on an event is the one its command came with (vote, completion, acknowledgement).
+              AND (NOT (e ? 'signature') OR (e ->> 'kind' IN ('vote', 'completed', 'acked')
+                                             AND k.signature IS NOT NULL AND k.signature = e -> 'signature'))
               -- A holder named beside the actor: a delegation to the actor from that holder covers the command.
               AND (NOT (e -> 'detail' ? 'holder') OR EXISTS (
                    SELECT 1 FROM tocsin.delegations d
@@ -204,13 +221,13 @@ BEGIN
                coalesce(a.e ->> 'actor', v_engine) AS actor,
                CASE WHEN a.e ->> 'actor' IS NULL THEN session_user ELSE a.e ->> 'login' END AS login,
                a.e ->> 'kind' AS kind, a.e ->> 'state' AS state, coalesce(a.e -> 'detail', '{}') AS detail,
-               a.e -> 'notices' AS notices
+               a.e -> 'notices' AS notices, a.e -> 'signature' AS signature
           FROM jsonb_array_elements(p_batch) AS b (x),
                jsonb_array_elements(b.x -> 'audit') WITH ORDINALITY AS a (e, n)
     ), links AS (
         SELECT e.crisis, e.n, h.seq, h.prev_hash,
                tocsin.audit_hash(h.prev_hash, tocsin.audit_canonical(h.seq, e.crisis, e.at, e.actor, e.login, e.kind,
-                                                                     e.state, e.detail)) COLLATE "C" AS hash
+                                                                     e.state, e.detail, e.signature)) COLLATE "C" AS hash
           FROM events e
           JOIN tocsin.crises c ON c.id = e.crisis,
                LATERAL (SELECT c.audit_seq + 1 AS seq, coalesce(c.audit_hash, repeat('0', 64)) COLLATE "C" AS prev_hash) h
@@ -218,12 +235,12 @@ BEGIN
         UNION ALL
         SELECT e.crisis, e.n, l.seq + 1, l.hash,
                tocsin.audit_hash(l.hash, tocsin.audit_canonical(l.seq + 1, e.crisis, e.at, e.actor, e.login, e.kind,
-                                                                e.state, e.detail)) COLLATE "C"
+                                                                e.state, e.detail, e.signature)) COLLATE "C"
           FROM links l
           JOIN events e ON e.crisis = l.crisis AND e.n = l.n + 1
     ), appended AS (
-        INSERT INTO tocsin.audit (crisis, seq, at, actor, login, kind, state, detail, prev_hash, hash)
-        SELECT l.crisis, l.seq, e.at, e.actor, e.login, e.kind, e.state, e.detail, l.prev_hash, l.hash
+        INSERT INTO tocsin.audit (crisis, seq, at, actor, login, kind, state, detail, signature, prev_hash, hash)
+        SELECT l.crisis, l.seq, e.at, e.actor, e.login, e.kind, e.state, e.detail, e.signature, l.prev_hash, l.hash
           FROM links l
           JOIN events e ON e.crisis = l.crisis AND e.n = l.n
          ORDER BY l.crisis, l.seq

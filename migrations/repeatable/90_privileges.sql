@@ -37,7 +37,7 @@ GRANT SELECT ON tocsin.engines TO tocsin_admin, tocsin_engine;
 -- The functions each calls (those that run as the owner check who calls them).
 GRANT EXECUTE ON FUNCTION tocsin.acting_role(), tocsin.may_read(name, bigint), tocsin.actor(name),
                           tocsin.audit_verify(bigint),
-                          tocsin.audit_canonical(bigint, bigint, timestamptz, text, text, text, text, jsonb),
+                          tocsin.audit_canonical(bigint, bigint, timestamptz, text, text, text, text, jsonb, jsonb),
                           tocsin.audit_hash(text, text), tocsin.notifications_of(bigint),
                           tocsin.redact_address(text, text), tocsin.status(), tocsin.metrics(),
                           tocsin.delegated_to(name), tocsin.delegations_of(bigint), tocsin.actor_history_verify(),
@@ -46,7 +46,7 @@ GRANT EXECUTE ON FUNCTION tocsin.acting_role(), tocsin.may_read(name, bigint), t
    TO tocsin_admin, tocsin_engine, tocsin_actor, tocsin_observer;
 GRANT EXECUTE ON FUNCTION tocsin.key_revoke(name, text) TO tocsin_admin, tocsin_actor, tocsin_observer;
 GRANT EXECUTE ON FUNCTION tocsin.trigger(text, text, text, text, text[], jsonb, text),
-                          tocsin.submit(bigint, text, jsonb, text, boolean), tocsin.actors()
+                          tocsin.submit(bigint, text, jsonb, text, boolean, jsonb), tocsin.actors()
    TO tocsin_admin, tocsin_actor, tocsin_observer;
 GRANT EXECUTE ON FUNCTION tocsin.load_playbook_checked(text, jsonb), tocsin.actor_add(name, text[], text[], boolean),
                           tocsin.actor_seat(name, text, boolean), tocsin.key_register(name, text),

@@ -181,16 +181,24 @@ static void test_delegate_refusals(void **state)
                      (const char *[]){"delegate", id, "--seat", "council/KZ", "--to", deputy, "--for", "soon",
                                       "--reason", "r", NULL},
                      NULL, "--for takes");
+    /* One delegation of a seat at a time. */
+    th_expect_tocsin(db, holder, 0,
+                     (const char *[]){"delegate", id, "--seat", "council/KZ", "--to", deputy, "--for", "PT1H",
+                                      "--reason", "the morning", NULL},
+                     NULL, NULL);
+    th_expect_tocsin(
+        db, holder, 6,
+        (const char *[]){"delegate", id, "--seat", "council/KZ", "--to", other, "--reason", "r", NULL}, NULL,
+        "is delegated to");
+    th_expect_tocsin(
+        db, holder, 0,
+        (const char *[]){"undelegate", id, "--seat", "council/KZ", "--reason", "plans changed", NULL}, NULL,
+        NULL);
     /* A delegation that runs out: acting after it is exit 5, and says so. */
     th_expect_tocsin(db, holder, 0,
                      (const char *[]){"delegate", id, "--seat", "council/KZ", "--to", deputy, "--for", "PT1S",
                                       "--reason", "a short meeting", NULL},
                      NULL, NULL);
-    /* Twice while it runs. */
-    th_expect_tocsin(
-        db, holder, 6,
-        (const char *[]){"delegate", id, "--seat", "council/KZ", "--to", other, "--reason", "r", NULL}, NULL,
-        NULL);
     usleep(1500 * 1000);
     th_expect_tocsin(db, deputy, 5, (const char *[]){"approve", id, NULL}, NULL, "the delegation has ended");
     snprintf(sql, sizeof sql,

@@ -466,6 +466,29 @@ void th_expect_value(const char *db, const char *expected, const char *fmt, ...)
     free(got);
 }
 
+void th_await_value(const char *db, const char *expected, int timeout_ms, const char *fmt, ...)
+{
+    char sql[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    long deadline = th_now_ms() + timeout_ms;
+    for (;;) {
+        char *got = th_query_value(db, sql);
+        int same = got != NULL && strcmp(got, expected) == 0;
+        if (same || th_now_ms() >= deadline) {
+            if (!same)
+                fail_msg("%s\n  expected within %d ms: %s\n  got:      %s", sql, timeout_ms, expected,
+                         got ? got : "(null)");
+            free(got);
+            return;
+        }
+        free(got);
+        th_sleep_ms(50);
+    }
+}
+
 void th_run_ok(const char *db, const char *const *args)
 {
     th_run r;

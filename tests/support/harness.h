@@ -100,6 +100,11 @@ char *th_query_value(const char *conninfo, const char *sql);
 void th_expect_value(const char *db, const char *expected, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Like th_expect_value, but waits up to timeout_ms for the value (an engine's work, say), asking every 50 ms.
+ */
+void th_await_value(const char *db, const char *expected, int timeout_ms, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Runs `tocsin ARGS...` on db and fails the test, with its stderr, unless it exits 0. */
 void th_run_ok(const char *db, const char *const *args);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <glob.h>
 
 #include "read_text.h"
 
@@ -271,6 +272,51 @@ static void test_playbook_examples_compile(void **state)
     }
 }
 
+/*
+ * Every fixture of tests/data/playbooks/invalid is refused by the compiler with exactly the problems its
+ * .expected file lists, one line each as `tocsin playbook validate` prints them ("FILE: WHERE: MESSAGE",
+ * or "FILE: line L, column C: MESSAGE" when the JSON does not parse): the messages are the core's.
+ */
+static void test_playbook_invalid_fixtures(void **state)
+{
+    (void)state;
+    const char *root = getenv("TOCSIN_SOURCE_DIR");
+    assert_non_null(root);
+    char pattern[4096];
+    snprintf(pattern, sizeof pattern, "%s/tests/data/playbooks/invalid/*.json", root);
+    glob_t g;
+    assert_int_equal(glob(pattern, 0, NULL, &g), 0);
+    assert_true(g.gl_pathc >= 70);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        const char *path = g.gl_pathv[i], *name = strrchr(path, '/') + 1;
+        char expected_path[4096];
+        snprintf(expected_path, sizeof expected_path, "%.*s.expected", (int)(strlen(path) - 5), path);
+        char *text = read_text(path), *expected = read_text(expected_path);
+        tc_playbook *pb = NULL;
+        tc_diags diags = {0};
+        tc_error err;
+        tc_error_init(&err);
+        if (tc_playbook_compile(text, strlen(text), &pb, &diags, &err) == 0)
+            fail_msg("%s compiles", name);
+        assert_int_equal(err.code, TC_EINVAL);
+        tc_strbuf got = TC_STRBUF_INIT;
+        for (size_t d = 0; d < diags.count; d++)
+            if (diags.items[d].where != NULL)
+                tc_strbuf_addf(&got, "%s: %s: %s\n", name, diags.items[d].where, diags.items[d].message);
+            else
+                tc_strbuf_addf(&got, "%s: line %d, column %d: %s\n", name, diags.items[d].line,
+                               diags.items[d].column, diags.items[d].message);
+        char *lines = tc_strbuf_take(&got);
+        if (strcmp(lines, expected) != 0)
+            fail_msg("%s:\nexpected:\n%sgot:\n%s", name, expected, lines);
+        free(lines);
+        tc_diags_clear(&diags);
+        free(text);
+        free(expected);
+    }
+    globfree(&g);
+}
+
 /* A chain of 998 tasks with deadlines and ladders, a choice and an end. */
 static char *generated(size_t states)
 {
@@ -354,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_playbook_syntax_error_has_line_and_column),
         cmocka_unit_test(test_playbook_condition_before_the_state_it_reads),
         cmocka_unit_test(test_playbook_examples_compile),
+        cmocka_unit_test(test_playbook_invalid_fixtures),
         cmocka_unit_test(test_playbook_thousand_states),
         cmocka_unit_test(test_playbook_compile_is_deterministic),
         cmocka_unit_test(test_playbook_graph_shows_structure),

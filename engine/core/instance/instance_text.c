@@ -13,8 +13,9 @@
 #include <string.h>
 
 #include "core/base/alloc.h"
-#include "core/instance/instance.h"
 #include "core/base/strbuf.h"
+#include "core/base/utf8.h"
+#include "core/instance/instance.h"
 
 /* ---- writing ---- */
 
@@ -301,6 +302,23 @@ static int peek(scan *s, char c)
     return s->p < s->end && *s->p == c;
 }
 
+/*
+ * Whether the length bytes of a string's source are text as JSON allows it:
+ * no control character unescaped, and UTF-8 (jansson refuses the rest, and
+ * what it could not read it could not write back either).
+ */
+static int plain_text(const char *p, size_t length)
+{
+    int ascii = 1;
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c < 0x20)
+            return 0;
+        ascii &= c < 0x80;
+    }
+    return ascii || tc_utf8_valid(p, length, NULL);
+}
+
 /* A string into buf (size bytes), decoding escapes; returns its length or -1. */
 static long read_string(scan *s, char *buf, size_t size)
 {
@@ -311,7 +329,7 @@ static long read_string(scan *s, char *buf, size_t size)
     const char *quote = memchr(s->p, '"', (size_t)(s->end - s->p));
     if (quote != NULL && memchr(s->p, '\\', (size_t)(quote - s->p)) == NULL) {
         size_t len = (size_t)(quote - s->p);
-        if (len + 1 > size)
+        if (len + 1 > size || !plain_text(s->p, len))
             return s->bad = 1, -1;
         memcpy(buf, s->p, len);
         buf[len] = '\0';
@@ -320,6 +338,8 @@ static long read_string(scan *s, char *buf, size_t size)
     }
     while (s->p < s->end && *s->p != '"') {
         char c = *s->p++;
+        if ((unsigned char)c < 0x20)
+            return s->bad = 1, -1;
         if (c == '\\') {
             if (s->p >= s->end)
                 return s->bad = 1, -1;
@@ -352,7 +372,7 @@ static long read_string(scan *s, char *buf, size_t size)
             return s->bad = 1, -1;
         buf[n++] = c;
     }
-    if (!eat(s, '"'))
+    if (!eat(s, '"') || !tc_utf8_valid(buf, n, NULL))
         return s->bad = 1, -1;
     buf[n] = '\0';
     return (long)n;
@@ -385,8 +405,12 @@ static int64_t read_int(scan *s)
     if (s->p >= s->end || *s->p < '0' || *s->p > '9')
         return s->bad = 1, 0;
     int64_t v = 0;
-    while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
-        v = v * 10 + (*s->p++ - '0');
+    while (s->p < s->end && *s->p >= '0' && *s->p <= '9') {
+        int digit = *s->p++ - '0';
+        if (v > (INT64_MAX - digit) / 10)
+            return s->bad = 1, 0; /* beyond int64, which jansson refuses too */
+        v = v * 10 + digit;
+    }
     if (s->p < s->end && (*s->p == '.' || *s->p == 'e' || *s->p == 'E'))
         return s->bad = 1, 0;
     return negative ? -v : v;
@@ -448,6 +472,24 @@ static json_t *read_json(scan *s)
     return v;
 }
 
+/*
+ * Whether key, one of names (NULL-terminated), comes for the first time in its
+ * object (the bits of *seen). A key given twice is left to the jansson path,
+ * which takes the last, as jsonb does; a key that is not in names is the
+ * caller's to refuse.
+ */
+static int once(scan *s, unsigned *seen, const char *key, const char *const *names)
+{
+    for (unsigned i = 0; names[i] != NULL; i++)
+        if (strcmp(names[i], key) == 0) {
+            if (*seen & (1u << i))
+                return s->bad = 1, 0;
+            *seen |= 1u << i;
+            return 1;
+        }
+    return 1;
+}
+
 /* Iterates over an object's keys: for (key...; next_key(s, key, sizeof key);) */
 static int next_key(scan *s, char *key, size_t size, int *first)
 {
@@ -470,11 +512,14 @@ static int next_key(scan *s, char *key, size_t size, int *first)
 
 static void read_seat(scan *s, const tc_playbook *pb, tc_seat *seat)
 {
+    static const char *const keys[] = {"party",   "vote",    "vote_by", "vote_at",  "reason",   "done",
+                                       "outcome", "done_by", "done_at", "acked_by", "acked_at", NULL};
     char key[32], buf[256];
     int first = 1;
+    unsigned seen = 0;
     buf[0] = '\0';
     seat->party = -1;
-    while (!s->bad && next_key(s, key, sizeof key, &first)) {
+    while (!s->bad && next_key(s, key, sizeof key, &first) && once(s, &seen, key, keys)) {
         if (strcmp(key, "party") == 0) {
             if (peek(s, 'n')) {
                 skip_value(s);
@@ -512,10 +557,13 @@ static void read_seat(scan *s, const tc_playbook *pb, tc_seat *seat)
 
 static void read_activation(scan *s, const tc_playbook *pb, tc_activation *a)
 {
+    static const char *const keys[] = {"state",   "visit", "entered_at", "level", "attempt",
+                                       "running", "seats", "branches",   NULL};
     char key[32], buf[1024];
     int first = 1;
+    unsigned seen = 0;
     const tc_state *state = NULL;
-    while (!s->bad && next_key(s, key, sizeof key, &first)) {
+    while (!s->bad && next_key(s, key, sizeof key, &first) && once(s, &seen, key, keys)) {
         if (strcmp(key, "state") == 0) {
             if (read_string(s, buf, sizeof buf) >= 0 && (state = tc_playbook_state(pb, buf)) != NULL)
                 a->state = state->index;
@@ -581,14 +629,20 @@ int tc_instance_from_text(const tc_playbook *pb, const char *text, size_t length
                           tc_error *err)
 {
     scan s = {text, text + length, 0};
+    static const char *const keys[] = {
+        "v",          "id",        "status",    "outcome",          "severity",
+        "mode",       "parties",   "initiator", "initiator_login",  "title",
+        "inputs",     "data",      "tallies",   "escalation_level", "triggered",
+        "created_at", "closed_at", "visits",    "active",           NULL};
     char key[32], buf[1024];
     int first = 1;
+    unsigned seen = 0;
     buf[0] = '\0';
     tc_instance *inst = tc_instance_new(pb);
     if (inst == NULL)
         return tc_error_set(err, TC_ENOMEM, "out of memory");
 
-    while (!s.bad && next_key(&s, key, sizeof key, &first)) {
+    while (!s.bad && next_key(&s, key, sizeof key, &first) && once(&s, &seen, key, keys)) {
         if (strcmp(key, "v") == 0) {
             s.bad |= read_int(&s) != 1;
         } else if (strcmp(key, "id") == 0) {
@@ -682,6 +736,10 @@ int tc_instance_from_text(const tc_playbook *pb, const char *text, size_t length
         }
     }
     ws(&s);
+    /* v, status, severity and mode are required (the first, the third, the fifth and the sixth keys):
+     * without one of them, the jansson path says what is missing. */
+    if ((seen & 0x35u) != 0x35u)
+        s.bad = 1;
     if (!s.bad && s.p == s.end) {
         *out = inst;
         return 0;

@@ -66,6 +66,11 @@ typedef struct tc_event {
     const char *to;    /* delegate: the role that is to act for the seat */
     const char *until; /* delegate: the end, an ISO 8601 time; NULL with for_s, or for until the close */
     long long for_s;   /* delegate: the end, in seconds from the command; 0 when not given */
+    /* vote, complete, ack: whether it comes signed (docs/signatures.md), as its caller checked it:
+     * 0 not signed, 1 signed with a registered, unrevoked key of the actor over what it does,
+     * -1 signed but not so, signature_problem saying why. */
+    int signature;
+    const char *signature_problem;
 } tc_event;
 
 #endif

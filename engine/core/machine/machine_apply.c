@@ -369,6 +369,23 @@ static int apply_timer(run *r)
     return 0;
 }
 
+/* A signature that does not hold is refused wherever it comes; a state that requires one refuses a
+ * command without it. */
+static int check_signature(run *r, const tc_state *s)
+{
+    const tc_event *ev = r->ev;
+    if (ev->signature < 0)
+        return tc_error_set(r->err, TC_EPERM, "the signature on %s by %s does not hold: %s",
+                            command_name(ev->kind), ev->actor.role ? ev->actor.role : "?",
+                            ev->signature_problem ? ev->signature_problem : "not checked");
+    if (s->signatures_required && ev->signature != 1)
+        return tc_error_set(r->err, TC_EPERM,
+                            "state %s takes only signed commands: sign with a registered key of %s "
+                            "(tocsin --sign-with FILE)",
+                            s->path, ev->actor.role ? ev->actor.role : "the acting role");
+    return 0;
+}
+
 static int apply_command(run *r)
 {
     const tc_event *ev = r->ev;
@@ -381,15 +398,15 @@ static int apply_command(run *r)
 
     switch (ev->kind) {
     case TC_EVENT_VOTE:
-        if ((rc = resolve_seat(r->pb, s, a, ev, &seat, r->err)) != 0)
+        if ((rc = resolve_seat(r->pb, s, a, ev, &seat, r->err)) != 0 || (rc = check_signature(r, s)) != 0)
             return rc;
         return tc__approval_vote(r, s, a, seat);
     case TC_EVENT_COMPLETE:
-        if ((rc = resolve_seat(r->pb, s, a, ev, &seat, r->err)) != 0)
+        if ((rc = resolve_seat(r->pb, s, a, ev, &seat, r->err)) != 0 || (rc = check_signature(r, s)) != 0)
             return rc;
         return tc__task_complete(r, s, a, seat);
     case TC_EVENT_ACK:
-        if ((rc = resolve_seat(r->pb, s, a, ev, &seat, r->err)) != 0)
+        if ((rc = resolve_seat(r->pb, s, a, ev, &seat, r->err)) != 0 || (rc = check_signature(r, s)) != 0)
             return rc;
         return tc__task_ack(r, s, a, seat);
     case TC_EVENT_ESCALATE:

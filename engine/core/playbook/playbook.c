@@ -436,13 +436,13 @@ int tc_playbook_compile(const char *text, size_t length, tc_playbook **out, tc_d
 
 const tc_state *tc_playbook_state(const tc_playbook *playbook, const char *path)
 {
-    int i = playbook->paths ? tc_strindex_get(playbook->paths, path) : -1;
+    int i = playbook->paths && path ? tc_strindex_get(playbook->paths, path) : -1;
     return i >= 0 ? &playbook->states[i] : NULL;
 }
 
 static int find_name(const char *const *names, size_t count, const char *name)
 {
-    for (size_t i = 0; i < count; i++)
+    for (size_t i = 0; name != NULL && i < count; i++)
         if (strcmp(names[i], name) == 0)
             return (int)i;
     return -1;
@@ -450,7 +450,7 @@ static int find_name(const char *const *names, size_t count, const char *name)
 
 int tc_playbook_role(const tc_playbook *playbook, const char *id)
 {
-    for (size_t i = 0; i < playbook->role_count; i++)
+    for (size_t i = 0; id != NULL && i < playbook->role_count; i++)
         if (strcmp(playbook->roles[i].id, id) == 0)
             return (int)i;
     return -1;
@@ -463,7 +463,7 @@ int tc_playbook_party(const tc_playbook *playbook, const char *id)
 
 int tc_playbook_input(const tc_playbook *playbook, const char *name)
 {
-    for (size_t i = 0; i < playbook->input_count; i++)
+    for (size_t i = 0; name != NULL && i < playbook->input_count; i++)
         if (strcmp(playbook->inputs[i].name, name) == 0)
             return (int)i;
     return -1;

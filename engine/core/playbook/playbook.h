@@ -140,6 +140,7 @@ typedef struct tc_state {
     const tc_escalation *escalation; /* NULL when none */
     const tc_transition *next;       /* every outcome the state can produce, nothing else */
     size_t next_count;
+    int signatures_required; /* a task or approval: "signatures": "required" (docs/signatures.md) */
 
     struct {
         int role;
@@ -237,12 +238,13 @@ void tc_playbook_free(tc_playbook *playbook);
 /*
  * What the database needs to check a command's seat without reading the
  * playbook's JSON: for each state that seats act on (tasks and approvals),
- * by path, {"role", "per_party", "exclude_initiator"}. Stored with the
+ * by path, {"role", "per_party", "exclude_initiator"}, and "signatures": "required" where the state
+ * requires them. Stored with the
  * version when it is loaded (tocsin.playbooks.states). NULL when memory ran out.
  */
 json_t *tc_playbook_seats_json(const tc_playbook *playbook);
 
-/* Lookups; NULL or -1 when absent. */
+/* Lookups; NULL or -1 when absent. A NULL name (a JSON value that was not a string) is absent. */
 const tc_state *tc_playbook_state(const tc_playbook *playbook, const char *path);
 int tc_playbook_role(const tc_playbook *playbook, const char *id);
 int tc_playbook_party(const tc_playbook *playbook, const char *id);

@@ -14,6 +14,9 @@ json_t *tc_playbook_seats_json(const tc_playbook *pb)
         json_t *seat =
             json_pack("{s:s, s:b, s:b}", "role", pb->roles[role].id, "per_party", pb->roles[role].per_party,
                       "exclude_initiator", s->type == TC_STATE_APPROVAL && s->approval.exclude_initiator);
+        /* Only when required: the maps of versions loaded before signatures existed stay as they are. */
+        if (seat != NULL && s->signatures_required)
+            json_object_set_new(seat, "signatures", json_string("required"));
         if (seat == NULL || json_object_set_new(states, s->path, seat) != 0) {
             json_decref(states);
             return NULL;

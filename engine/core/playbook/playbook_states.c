@@ -22,9 +22,9 @@ static const char *const type_names[] = {"task",   "approval", "choice", "parall
 /* The keys each type takes, besides "type" and "title" (the table of the format). */
 static const char *const keys_by_type[][10] = {
     [TC_STATE_TASK] = {"deadline", "escalation", "next", "assignee", "parties", "complete", "outcomes",
-                       "outputs"},
-    [TC_STATE_APPROVAL] = {"deadline", "escalation", "next", "approvers", "rule", "veto",
-                           "exclude_initiator"},
+                       "outputs", "signatures"},
+    [TC_STATE_APPROVAL] = {"deadline", "escalation", "next", "approvers", "rule", "veto", "exclude_initiator",
+                           "signatures"},
     [TC_STATE_CHOICE] = {"choices", "otherwise"},
     [TC_STATE_PARALLEL] = {"deadline", "escalation", "next", "branches"},
     [TC_STATE_ACTION] = {"next", "run", "timeout", "retry"},
@@ -736,6 +736,13 @@ static void compile_state(compile_ctx *ctx, tc_state *s, json_t *json)
         tc__get_duration(ctx, json, "deadline", 0, &s->deadline);
     if (type_takes(s->type, "escalation"))
         compile_escalation(ctx, s, json);
+    const char *signatures;
+    if (type_takes(s->type, "signatures") && tc__get_string(ctx, json, "signatures", 0, &signatures) == 1) {
+        if (strcmp(signatures, "required") == 0)
+            s->signatures_required = 1;
+        else if (strcmp(signatures, "optional") != 0)
+            tc__problem_at(ctx, "signatures", "must be \"required\" or \"optional\", not \"%s\"", signatures);
+    }
 
     switch (s->type) {
     case TC_STATE_TASK:

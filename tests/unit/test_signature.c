@@ -1,0 +1,183 @@
+/*
+ * core/machine/signature.c: the signed text of docs/signatures.md, built and
+ * read back; every field compared (a signature of another crisis, visit,
+ * seat, value, data, reason or key does not cover the command); texts that
+ * are not of the form refused; and the machine refusing an unsigned or
+ * badly signed command where the state requires a signature.
+ */
+#include "core/machine/signature.h"
+#include "machine_fixture.h"
+
+static tc_signed_command sample(json_t *data)
+{
+    return (tc_signed_command){.crisis = 42,
+                               .playbook_sha256 = "9f2c",
+                               .state = "council",
+                               .visit = 1,
+                               .seat = "council/KZ",
+                               .kind = "vote",
+                               .value = "approve",
+                               .data = data,
+                               .reason = "line one\nline \"two\"",
+                               .key = NULL,
+                               .signed_at = "2026-12-05T09:14:03.207Z"};
+}
+
+static void test_signature_text_round_trip(void **state)
+{
+    (void)state;
+    tc_signed_command c = sample(NULL);
+    char *text = tc_signed_command_text(&c);
+    assert_string_equal(text,
+                        "tocsin-command/1\n"
+                        "crisis 42\n"
+                        "playbook_sha256 \"9f2c\"\n"
+                        "state \"council\"\n"
+                        "visit 1\n"
+                        "seat \"council/KZ\"\n"
+                        "kind \"vote\"\n"
+                        "value \"approve\"\n"
+                        "data null\n"
+                        "reason \"line one\\nline \\\"two\\\"\"\n"
+                        "key null\n"
+                        "signed_at \"2026-12-05T09:14:03.207Z\"\n");
+    tc_signed_command back;
+    json_t *holder = NULL;
+    tc_error err;
+    tc_error_init(&err);
+    assert_int_equal(tc_signed_command_parse(text, &back, &holder, &err), 0);
+    assert_int_equal(back.crisis, 42);
+    assert_string_equal(back.reason, c.reason);
+    assert_null(back.key);
+    assert_null(back.data);
+    assert_int_equal(tc_signed_command_covers(&back, &c, &err), 0);
+    json_decref(holder);
+    free(text);
+}
+
+static void test_signature_covers_every_field(void **state)
+{
+    (void)state;
+    json_t *data = json_pack("{s:f, s:s}", "drugs_seized_kg", 12.5, "where", "Panj");
+    tc_signed_command want = sample(data), got;
+    want.kind = "complete";
+    want.value = "done";
+    tc_error err;
+    tc_error_init(&err);
+#define DIFFERS(field, value, name)                                                                          \
+    do {                                                                                                     \
+        got = want;                                                                                          \
+        got.field = value;                                                                                   \
+        tc_error_init(&err);                                                                                 \
+        assert_int_equal(tc_signed_command_covers(&got, &want, &err), TC_EPERM);                             \
+        if (strstr(err.text, name) == NULL)                                                                  \
+            fail_msg("%s: %s", name, err.text);                                                              \
+    } while (0)
+    DIFFERS(crisis, 43, "crisis");
+    DIFFERS(playbook_sha256, "0000", "playbook_sha256");
+    DIFFERS(state, "other", "state");
+    DIFFERS(visit, 2, "visit");
+    DIFFERS(seat, "council/RU", "seat");
+    DIFFERS(kind, "ack", "kind");
+    DIFFERS(value, "blocked", "value");
+    DIFFERS(reason, NULL, "reason");
+    DIFFERS(key, "k1", "key");
+    json_t *other = json_pack("{s:f, s:s}", "drugs_seized_kg", 125.0, "where", "Panj");
+    DIFFERS(data, other, "other data");
+    DIFFERS(data, NULL, "other data");
+    /* The same data in another order, and 12.5 written 12.50, is the same data. */
+    json_t *same = json_loads("{\"where\": \"Panj\", \"drugs_seized_kg\": 12.50}", 0, NULL);
+    got = want;
+    got.data = same;
+    assert_int_equal(tc_signed_command_covers(&got, &want, &err), 0);
+    /* signed_at is the signer's and is not compared. */
+    got.signed_at = "1999-01-01T00:00:00.000Z";
+    assert_int_equal(tc_signed_command_covers(&got, &want, &err), 0);
+#undef DIFFERS
+    json_decref(same);
+    json_decref(other);
+    json_decref(data);
+}
+
+static void test_signature_parse_refuses_other_forms(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "",
+        "tocsin-command/2\ncrisis 1\n",
+        "tocsin-command/1\ncrisis 1\n",      /* fields missing */
+        "tocsin-command/1\nkind \"vote\"\n", /* out of order */
+        "tocsin-command/1\ncrisis one\nplaybook_sha256 \"a\"\nstate \"s\"\nvisit 1\nseat \"c\"\nkind "
+        "\"vote\"\n"
+        "value null\ndata null\nreason null\nkey null\nsigned_at \"t\"\n", /* not JSON */
+        "tocsin-command/1\ncrisis 1\nplaybook_sha256 \"a\"\nstate \"s\"\nvisit 1\nseat \"c\"\nkind \"vote\"\n"
+        "value null\ndata null\nreason null\nkey null\nsigned_at \"t\"\nmore 1\n", /* something after */
+        "tocsin-command/1\ncrisis 1\nplaybook_sha256 \"a\"\nstate \"s\"\nvisit 1\nseat \"c\"\nkind \"vote\"\n"
+        "value null\ndata [1]\nreason null\nkey null\nsigned_at \"t\"\n", /* data not an object */
+        "tocsin-command/1\ncrisis 1\nplaybook_sha256 \"a\"\nstate \"s\"\nvisit 1\nseat \"c\"\nkind \"vote\"\n"
+        "value 7\ndata null\nreason null\nkey null\nsigned_at \"t\"\n", /* value not a string */
+        "tocsin-command/1\ncrisis 1\nplaybook_sha256 \"a\"\nstate \"s\"\nvisit 1\nseat \"c\"\nkind \"vote\"\n"
+        "value null\ndata null\nreason null\nkey null\nsigned_at \"t\"", /* no final line break */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        tc_signed_command c;
+        json_t *holder = NULL;
+        tc_error err;
+        tc_error_init(&err);
+        if (tc_signed_command_parse(bad[i], &c, &holder, &err) != TC_EINVAL)
+            fail_msg("accepted text %zu", i);
+        json_decref(holder);
+    }
+}
+
+/* The machine: a state that requires signatures refuses a command without one, or with one that does not
+ * hold, naming why; a signed command on any state applies. */
+static void test_signature_required_by_the_state(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "signed", NULL);
+    tc_event v = {.kind = TC_EVENT_VOTE,
+                  .actor = ACTOR("kz", "council/KZ"),
+                  .state = "decide",
+                  .party = "KZ",
+                  .vote = TC_VOTE_APPROVE};
+    assert_int_equal(act(&f, v, M), TC_EPERM);
+    assert_non_null(strstr(f.err.text, "takes only signed commands"));
+    v.signature = -1;
+    v.signature_problem = "the signature by key 0123 does not verify";
+    assert_int_equal(act(&f, v, M), TC_EPERM);
+    assert_non_null(strstr(f.err.text, "does not verify"));
+    v.signature = 1;
+    assert_int_equal(act(&f, v, M), 0);
+    /* What a signature of this command must say, from the crisis as it stands. */
+    tc_event ru = v;
+    ru.actor = ACTOR("ru", "council/RU");
+    ru.party = "RU";
+    f.inst->id = 7;
+    tc_signed_command want;
+    char seat[160];
+    tc_error err;
+    tc_error_init(&err);
+    assert_int_equal(tc_signed_command_expect(f.pb, f.inst, &ru, "abc", "k", &want, seat, &err), 0);
+    assert_int_equal(want.crisis, 7);
+    assert_string_equal(want.seat, "council/RU");
+    assert_int_equal(want.visit, 1);
+    assert_string_equal(want.value, "approve");
+    assert_string_equal(want.key, "k");
+    ru.state = "report"; /* not active */
+    assert_int_equal(tc_signed_command_expect(f.pb, f.inst, &ru, "abc", NULL, &want, seat, &err),
+                     TC_ENOTFOUND);
+    finish(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_signature_text_round_trip),
+        cmocka_unit_test(test_signature_covers_every_field),
+        cmocka_unit_test(test_signature_parse_refuses_other_forms),
+        cmocka_unit_test(test_signature_required_by_the_state),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
