@@ -14,15 +14,15 @@ int tc_store_audit_export(PGconn *conn, int64_t crisis, json_t **events, tc_erro
     snprintf(text, sizeof text, "%lld", (long long)crisis);
     const char *params[1] = {text};
     /*
-     * canonical is computed here by the function the chain uses, from the row as it is now: an event
-     * edited in place then shows a canonical text whose sha256 is not its hash.
-     * TODO(issue 21, signed commands): once repeatable/30_audit.sql's audit_canonical takes the
-     * signature as its 9th argument (and the chain covers it), pass `signature` here.
+     * canonical is computed here by the function the chain uses, from the row as it is now (its
+     * signature included): an event edited in place then shows a canonical text whose sha256 is not
+     * its hash.
      */
     PGresult *res = tc_db_query(
         conn,
         "SELECT seq, " UTC_US("at") ", actor, login, kind, state, detail::text, prev_hash, hash,"
-        "       tocsin.audit_canonical(seq, crisis, at, actor, login, kind, state, detail), signature::text"
+        "       tocsin.audit_canonical(seq, crisis, at, actor, login, kind, state, detail, signature),"
+        "       signature::text"
         "  FROM tocsin.audit WHERE crisis = $1::bigint ORDER BY seq",
         1, params, "cannot export the audit", err);
     if (res == NULL)

@@ -557,7 +557,7 @@ static int audit_rows(PGconn *conn, int64_t crisis, int64_t after, json_t **even
         tc_db_query(conn,
                     "SELECT seq, to_char(at AT TIME ZONE 'UTC', "
                     "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor, login, kind, state,"
-                    "       detail::text, prev_hash, hash"
+                    "       detail::text, prev_hash, hash, signature::text"
                     "  FROM tocsin.audit WHERE crisis = $1::bigint AND seq > $2::bigint ORDER BY seq",
                     2, params, "cannot read the audit", err);
     if (res == NULL)
@@ -573,15 +573,19 @@ static int audit_rows(PGconn *conn, int64_t crisis, int64_t after, json_t **even
         return 0;
     }
     json_t *list = json_array();
-    for (int i = 0; i < PQntuples(res); i++)
-        json_array_append_new(list, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s?, s:o, s:s, s:s}", "seq",
-                                              (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10), "crisis",
-                                              (json_int_t)crisis, "at", PQgetvalue(res, i, 1), "actor",
-                                              PQgetvalue(res, i, 2), "login", PQgetvalue(res, i, 3), "kind",
-                                              PQgetvalue(res, i, 4), "state",
-                                              PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5), "detail",
-                                              json_loads(PQgetvalue(res, i, 6), 0, NULL), "prev_hash",
-                                              PQgetvalue(res, i, 7), "hash", PQgetvalue(res, i, 8)));
+    for (int i = 0; i < PQntuples(res); i++) {
+        json_t *e = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s?, s:o, s:s, s:s}", "seq",
+                              (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10), "crisis",
+                              (json_int_t)crisis, "at", PQgetvalue(res, i, 1), "actor", PQgetvalue(res, i, 2),
+                              "login", PQgetvalue(res, i, 3), "kind", PQgetvalue(res, i, 4), "state",
+                              PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5), "detail",
+                              json_loads(PQgetvalue(res, i, 6), 0, NULL), "prev_hash", PQgetvalue(res, i, 7),
+                              "hash", PQgetvalue(res, i, 8));
+        /* A signed command's event carries its signature, which the chain's hash covers too. */
+        if (!PQgetisnull(res, i, 9))
+            json_object_set_new(e, "signature", json_loads(PQgetvalue(res, i, 9), 0, NULL));
+        json_array_append_new(list, e);
+    }
     PQclear(res);
     *events = list;
     return 0;

@@ -8,8 +8,10 @@
  * A superuser who edits an event in place is caught by a new export; one who
  * recomputes the whole chain and the crisis's recorded head passes `audit
  * verify` in the database and an export without heads, and is caught by a
- * head published before the edit. Forged heads, heads by a key the keys do
- * not list, a truncated export and bad files fail as they should.
+ * head published before the edit; one who turns a signed approve into a
+ * reject and recomputes the chain is caught by the signature, without any
+ * head. Forged heads, heads by a key the keys do not list, a truncated export
+ * and bad files fail as they should.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -143,6 +145,24 @@ static void superuser_edit(const char *sql)
     th_exec(db, all);
 }
 
+/* The SQL that recomputes crisis id's whole chain from its rows as they are, and its recorded head. */
+static const char *recompute(const char *id)
+{
+    static char sql[1024];
+    snprintf(sql, sizeof sql,
+             "DO $$ DECLARE e record; prev text := repeat('0', 64); h text; BEGIN"
+             "  FOR e IN SELECT * FROM tocsin.audit WHERE crisis = %s ORDER BY seq LOOP"
+             "   h := tocsin.audit_hash(prev, tocsin.audit_canonical(e.seq, e.crisis, e.at, e.actor, e.login,"
+             "                                                  e.kind, e.state, e.detail, e.signature));"
+             "   UPDATE tocsin.audit SET prev_hash = prev, hash = h WHERE crisis = e.crisis AND seq = e.seq;"
+             "   prev := h;"
+             "  END LOOP;"
+             "  UPDATE tocsin.crises SET audit_hash = prev WHERE id = %s;"
+             " END $$",
+             id, id);
+    return sql;
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -150,6 +170,8 @@ static int setup(void **state)
     dir = th_tempdir();
     char path[4096];
     snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/council.json", th_env("TOCSIN_SOURCE_DIR"));
+    th_expect_tocsin(db, NULL, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
+    snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/signed.json", th_env("TOCSIN_SOURCE_DIR"));
     th_expect_tocsin(db, NULL, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
     snprintf(kz, sizeof kz, "off_kz_%ld", (long)getpid());
     snprintf(ru, sizeof ru, "off_ru_%ld", (long)getpid());
@@ -303,17 +325,8 @@ static void test_audit_offline_a_chain_recomputed_whole_needs_a_head(void **stat
     char sql[2048];
     snprintf(sql, sizeof sql,
              "UPDATE tocsin.audit SET detail = jsonb_set(detail, '{reason}', '\"against\"')"
-             " WHERE crisis = %s AND kind = 'vote' AND actor = '%s';"
-             " DO $$ DECLARE e record; prev text := repeat('0', 64); h text; BEGIN"
-             "  FOR e IN SELECT * FROM tocsin.audit WHERE crisis = %s ORDER BY seq LOOP"
-             "   h := tocsin.audit_hash(prev, tocsin.audit_canonical(e.seq, e.crisis, e.at, e.actor, e.login,"
-             "                                                  e.kind, e.state, e.detail));"
-             "   UPDATE tocsin.audit SET prev_hash = prev, hash = h WHERE crisis = e.crisis AND seq = e.seq;"
-             "   prev := h;"
-             "  END LOOP;"
-             "  UPDATE tocsin.crises SET audit_hash = prev WHERE id = %s;"
-             " END $$",
-             id, ru, id, id);
+             " WHERE crisis = %s AND kind = 'vote' AND actor = '%s'; %s",
+             id, ru, recompute(id));
     superuser_edit(sql);
     th_expect_tocsin(db, NULL, 0, (const char *[]){"audit", "verify", id, NULL}, "every chain holds", NULL);
     export_to(id, "after.jsonl");
@@ -478,6 +491,47 @@ static void test_audit_offline_bad_files(void **state)
     free(id);
 }
 
+static void test_audit_offline_a_signed_vote_rewritten_is_caught_without_heads(void **state)
+{
+    (void)state;
+    th_run r;
+    th_tocsin(&r, db, (const char *[]){"trigger", "signed", "--parties", "KZ,RU", NULL});
+    assert_int_equal(r.status, 0);
+    char *id = strndup(r.out, strcspn(r.out, "\n"));
+    th_run_free(&r);
+    th_expect_tocsin(
+        db, kz, 0, (const char *[]){"--sign-with", kz_key, "approve", id, "--reason", "for Kazakhstan", NULL},
+        NULL, NULL);
+    th_expect_tocsin(db, ru, 0,
+                     (const char *[]){"--sign-with", late_key, "approve", id, "--reason", "for Russia", NULL},
+                     NULL, NULL);
+    /* The events carry their signatures, in the export and in audit --format json alike. */
+    th_expect_tocsin(db, NULL, 0, (const char *[]){"audit", id, "--format", "json", NULL},
+                     "\"signature\":{\"key_id\":", NULL);
+    export_to(id, "signed.jsonl");
+    verdict("signed.jsonl", "keys-all.json", NULL, 0, "2 signatures by the keys in force", NULL);
+    verdict("signed.jsonl", NULL, NULL, 0, "2 signatures not checked (no --keys)", NULL);
+    /* The keys as published before RU's key was registered do not vouch for RU's vote. */
+    verdict("signed.jsonl", "keys.json", NULL, 1, NULL, "which is not in");
+
+    /* A superuser turns KZ's approve into a reject and recomputes the whole chain and its head: the
+     * database finds nothing, and no head was published; the signature still says approve. */
+    char sql[2048];
+    snprintf(sql, sizeof sql,
+             "UPDATE tocsin.audit SET detail = jsonb_set(detail, '{vote}', '\"reject\"')"
+             " WHERE crisis = %s AND kind = 'vote' AND actor = '%s'; %s",
+             id, kz, recompute(id));
+    superuser_edit(sql);
+    th_expect_tocsin(db, NULL, 0, (const char *[]){"audit", "verify", id, NULL}, "every chain holds", NULL);
+    export_to(id, "signed-after.jsonl");
+    char want[160];
+    snprintf(want, sizeof want, "(vote by %s, ", kz);
+    verdict("signed-after.jsonl", "keys-all.json", NULL, 1, NULL,
+            "the signed command says value \"approve\", the event \"reject\"");
+    verdict("signed-after.jsonl", "keys-all.json", NULL, 1, NULL, want);
+    free(id);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_audit_offline_forged_and_unknown_heads_fail),
         cmocka_unit_test(test_audit_offline_head_refusals),
         cmocka_unit_test(test_audit_offline_bad_files),
+        cmocka_unit_test(test_audit_offline_a_signed_vote_rewritten_is_caught_without_heads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -26,6 +26,7 @@
 
 #include "core/base/alloc.h"
 #include "core/base/sha256.h"
+#include "core/machine/signature.h"
 #include "core/verify/signed_text.h"
 
 typedef struct key {
@@ -439,12 +440,15 @@ static int check_signature(verifier *v, json_t *e, json_t *signature, const char
                             "%s: its signature does not hold with key %s of %s (forged, or the "
                             "signed text was changed)",
                             what, k->id, k->role);
-    json_t *values = NULL;
+    /* Read back by the engine's own reader (core/machine/signature.h): one home for the form. */
+    tc_signed_command parsed;
+    json_t *fields = NULL;
     tc_error why;
     tc_error_init(&why);
-    if (tc_signed_text_parse(signed_text, strlen(signed_text), TC_COMMAND_HEADER, tc_command_signed_names, 11,
-                             &values, &why) != 0)
+    if (tc_signed_command_parse(signed_text, &parsed, &fields, &why) != 0) {
+        json_decref(fields);
         return tc_error_set(err, TC_EFAILED, "%s: its signed text is not a command's: %s", what, why.text);
+    }
     json_t *detail = json_object_get(e, "detail");
     const char *kind = str(e, "kind");
     const char *command = strcmp(kind, "vote") == 0        ? "vote"
@@ -455,41 +459,42 @@ static int check_signature(verifier *v, json_t *e, json_t *signature, const char
     json_t *visit = json_is_string(state) ? json_object_get(v->visits, json_string_value(state)) : NULL;
     json_t *null = json_null();
     rc = 0;
-    if (!same(json_array_get(values, 0), json_object_get(e, "crisis")))
-        rc = mismatch(what, "crisis", json_array_get(values, 0), json_object_get(e, "crisis"), err);
+    if (!same(json_object_get(fields, "crisis"), json_object_get(e, "crisis")))
+        rc = mismatch(what, "crisis", json_object_get(fields, "crisis"), json_object_get(e, "crisis"), err);
     else if (command == NULL) {
         /* Another kind of event (a refusal) may carry the signature of the command it is about: the
          * signature and its crisis are checked, what it says is the refusal's business. */
-    } else if (!same(json_array_get(values, 2), state))
-        rc = mismatch(what, "state", json_array_get(values, 2), state, err);
-    else if (!same(json_array_get(values, 3), visit ? visit : null))
-        rc = mismatch(what, "visit", json_array_get(values, 3), visit ? visit : null, err);
-    else if (!same(json_array_get(values, 4), json_object_get(detail, "seat")))
-        rc = mismatch(what, "seat", json_array_get(values, 4), json_object_get(detail, "seat"), err);
-    else if (!json_is_string(json_array_get(values, 5)) ||
-             strcmp(json_string_value(json_array_get(values, 5)), command) != 0) {
+    } else if (!same(json_object_get(fields, "state"), state))
+        rc = mismatch(what, "state", json_object_get(fields, "state"), state, err);
+    else if (!same(json_object_get(fields, "visit"), visit ? visit : null))
+        rc = mismatch(what, "visit", json_object_get(fields, "visit"), visit ? visit : null, err);
+    else if (!same(json_object_get(fields, "seat"), json_object_get(detail, "seat")))
+        rc = mismatch(what, "seat", json_object_get(fields, "seat"), json_object_get(detail, "seat"), err);
+    else if (!json_is_string(json_object_get(fields, "kind")) ||
+             strcmp(json_string_value(json_object_get(fields, "kind")), command) != 0) {
         json_t *want = json_string(command);
-        rc = mismatch(what, "kind", json_array_get(values, 5), want, err);
+        rc = mismatch(what, "kind", json_object_get(fields, "kind"), want, err);
         json_decref(want);
     } else {
         json_t *value = strcmp(command, "vote") == 0       ? json_object_get(detail, "vote")
                         : strcmp(command, "complete") == 0 ? json_object_get(detail, "outcome")
                                                            : null;
         json_t *data = json_object_get(detail, "data");
-        json_t *signed_data = json_array_get(values, 7);
+        json_t *signed_data = json_object_get(fields, "data");
         /* A completion without data is audited with {}: signed as null. */
         int data_same = same(signed_data, data ? data : null) ||
                         (json_is_null(signed_data) && json_is_object(data) && json_object_size(data) == 0);
         json_t *reason = json_object_get(detail, "reason");
-        if (!same(json_array_get(values, 6), value ? value : null))
-            rc = mismatch(what, "value", json_array_get(values, 6), value ? value : null, err);
+        if (!same(json_object_get(fields, "value"), value ? value : null))
+            rc = mismatch(what, "value", json_object_get(fields, "value"), value ? value : null, err);
         else if (!data_same)
             rc = mismatch(what, "data", signed_data, data ? data : null, err);
-        else if (strcmp(command, "vote") == 0 && !same(json_array_get(values, 8), reason ? reason : null))
-            rc = mismatch(what, "reason", json_array_get(values, 8), reason ? reason : null, err);
+        else if (strcmp(command, "vote") == 0 &&
+                 !same(json_object_get(fields, "reason"), reason ? reason : null))
+            rc = mismatch(what, "reason", json_object_get(fields, "reason"), reason ? reason : null, err);
     }
     json_decref(null);
-    json_decref(values);
+    json_decref(fields);
     if (rc == 0)
         v->summary.signatures++;
     return rc;

@@ -8,10 +8,6 @@
 
 const char *const tc_head_signed_names[4] = {"crisis", "seq", "hash", "signed_at"};
 
-const char *const tc_command_signed_names[11] = {"crisis",   "playbook_sha256", "state", "visit",  "seat",
-                                                 "kind",     "value",           "data",  "reason", "key",
-                                                 "signed_at"};
-
 int tc_signed_text_parse(const char *text, size_t size, const char *header, const char *const *names,
                          size_t count, json_t **values, tc_error *err)
 {

@@ -1,6 +1,7 @@
 /*
- * The texts that tocsin's Ed25519 signatures cover (docs/signatures.md): a
- * header line (`tocsin-command/1`, `tocsin-head/1`), then one line per field
+ * The text a signed chain head covers (docs/signatures.md, "Heads"), in the
+ * form of a signed command's (core/machine/signature.h): a header line
+ * (`tocsin-head/1`), then one line per field
  * in a fixed order, each the field's name, one space and its value as compact
  * JSON; every line ends in "\n", the last one too.
  *
@@ -37,12 +38,5 @@ char *tc_head_signed_text(long long crisis, long long seq, const char *hash, con
 
 /* The names of a head's signed text after its header, in order (4 of them). */
 extern const char *const tc_head_signed_names[4];
-
-/*
- * The names of a command's signed text (docs/signatures.md, "A signed
- * command") after its header `tocsin-command/1`, in order (11 of them).
- */
-#define TC_COMMAND_HEADER "tocsin-command/1"
-extern const char *const tc_command_signed_names[11];
 
 #endif
