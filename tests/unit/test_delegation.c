@@ -61,9 +61,10 @@ static void test_delegation_codec(void **state)
 static void test_delegation_actor_holds(void **state)
 {
     (void)state;
-    json_t *list = json_loads("[{\"seat\": \"council/KZ\", \"holder\": \"kz\"}, {\"seat\": 7}, {\"holder\": \"x\"},"
-                              " \"junk\", {\"seat\": \"secretariat\", \"holder\": \"duty\"}]",
-                              0, NULL);
+    json_t *list = json_loads(
+        "[{\"seat\": \"council/KZ\", \"holder\": \"kz\"}, {\"seat\": 7}, {\"holder\": \"x\"},"
+        " \"junk\", {\"seat\": \"secretariat\", \"holder\": \"duty\"}]",
+        0, NULL);
     size_t n = 99;
     tc_delegation *d = tc_delegations_read(list, &n);
     assert_non_null(d);
@@ -99,13 +100,16 @@ static char *describe(const char *kind, const char *actor, const char *detail_te
 static void test_delegation_timeline_words(void **state)
 {
     (void)state;
-    char *line = describe("delegated", "kz", "{\"seat\": \"council/KZ\", \"to\": \"dep\", \"until\": null, \"reason\": \"r\"}");
+    char *line = describe("delegated", "kz",
+                          "{\"seat\": \"council/KZ\", \"to\": \"dep\", \"until\": null, \"reason\": \"r\"}");
     assert_non_null(strstr(line, "seat council/KZ delegated by kz to dep until the crisis closes: r"));
     free(line);
-    line = describe("delegated", "kz", "{\"seat\": \"council/KZ\", \"to\": \"dep\", \"until\": \"2026-12-05T18:00:00Z\"}");
+    line = describe("delegated", "kz",
+                    "{\"seat\": \"council/KZ\", \"to\": \"dep\", \"until\": \"2026-12-05T18:00:00Z\"}");
     assert_non_null(strstr(line, "until 2026-12-05T18:00:00Z"));
     free(line);
-    line = describe("undelegated", "dep", "{\"seat\": \"council/KZ\", \"holder\": \"kz\", \"reason\": \"back\"}");
+    line = describe("undelegated", "dep",
+                    "{\"seat\": \"council/KZ\", \"holder\": \"kz\", \"reason\": \"back\"}");
     assert_non_null(strstr(line, "ended by dep (its delegate; the seat is kz's): back"));
     free(line);
     line = describe("undelegated", "kz", "{\"seat\": \"council/KZ\"}");
@@ -115,7 +119,8 @@ static void test_delegation_timeline_words(void **state)
     line = describe("vote", "dep", "{\"seat\": \"council/KZ\", \"vote\": \"approve\", \"holder\": \"kz\"}");
     assert_non_null(strstr(line, "vote council/KZ approve by dep for kz"));
     free(line);
-    line = describe("completed", "dep", "{\"seat\": \"border/KZ\", \"outcome\": \"done\", \"holder\": \"kz\"}");
+    line =
+        describe("completed", "dep", "{\"seat\": \"border/KZ\", \"outcome\": \"done\", \"holder\": \"kz\"}");
     assert_non_null(strstr(line, "completed by dep for border/KZ (kz's seat): done"));
     free(line);
 }
@@ -136,7 +141,8 @@ static void test_delegation_seats_map_names_required_signatures(void **state)
     json_t *seats = tc_playbook_seats_json(pb);
     assert_string_equal(json_string_value(json_object_get(json_object_get(seats, "decide"), "signatures")),
                         "required");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(seats, "decide"), "role")), "council");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(seats, "decide"), "role")),
+                        "council");
     assert_true(json_is_true(json_object_get(json_object_get(seats, "decide"), "per_party")));
     assert_false(json_is_true(json_object_get(json_object_get(seats, "report"), "per_party")));
     assert_null(json_object_get(seats, "done")); /* no seat acts on an end */
@@ -146,7 +152,8 @@ static void test_delegation_seats_map_names_required_signatures(void **state)
     static const char bad[] =
         "{\"format\": \"tocsin-playbook/1\", \"name\": \"x\", \"title\": \"x\", \"parties\": [\"KZ\"],"
         " \"roles\": {\"s\": {\"title\": \"s\"}}, \"start\": \"t\","
-        " \"states\": {\"t\": {\"type\": \"task\", \"assignee\": \"s\", \"signatures\": \"always\", \"next\": \"e\"},"
+        " \"states\": {\"t\": {\"type\": \"task\", \"assignee\": \"s\", \"signatures\": \"always\", "
+        "\"next\": \"e\"},"
         " \"e\": {\"type\": \"end\", \"signatures\": \"required\"}}}";
     tc_diags diags = {0};
     assert_int_not_equal(tc_playbook_compile(bad, strlen(bad), &pb, &diags, NULL), 0);
