@@ -24,6 +24,8 @@ if [ "${TOCSIN_DEPS:-all}" != build ]; then
   packages+=(chromium nodejs)
   # xmllint, which checks show --format cap against the CAP 1.2 schema (tests/data/cap)
   packages+=(libxml2-utils)
+  # failover and pooling (issue 20): scripts/ha.sh's etcd and Patroni, test_pooling's PgBouncer
+  packages+=(etcd-server patroni pgbouncer)
   # npm: Debian's package, unless the nodejs installed already carries it (NodeSource's does)
   command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi
