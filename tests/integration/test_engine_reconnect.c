@@ -120,6 +120,27 @@ static void test_engine_reconnect_after_database_restart(void **state)
  * once, and a service manager that started it with the database was left
  * with no engine.
  */
+/* Whether pid has a handler for sig within ms milliseconds (SigCgt in /proc/PID/status): a signal sent
+ * before the engine watches it would end the process as the default action does, whatever the engine does. */
+static int catches_within(pid_t pid, int sig, int ms)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    for (int waited = 0; waited < ms; waited += 20) {
+        FILE *f = fopen(path, "r");
+        unsigned long long caught = 0;
+        while (f != NULL && fgets(line, sizeof line, f) != NULL)
+            if (sscanf(line, "SigCgt: %llx", &caught) == 1)
+                break;
+        if (f != NULL)
+            fclose(f);
+        if (caught & (1ULL << (sig - 1)))
+            return 1;
+        th_sleep_ms(20);
+    }
+    return 0;
+}
+
 /* The engine a test started and has not collected: an engine that waits for its database never exits
  * on its own, so a failing test must not leave it behind. */
 static th_proc *engine;
@@ -195,7 +216,8 @@ static void test_engine_waits_for_the_database_at_start(void **state)
     /* Stopped while it waits, it exits 0 at once. */
     assert_int_equal(pg("stop"), 0);
     engine = th_tocsin_start(db, (const char *[]){"engine", NULL});
-    th_sleep_ms(500);
+    assert_true(catches_within(th_pid(engine), SIGTERM, 30000));
+    th_sleep_ms(300);
     long before = th_now_ms();
     th_signal(engine, SIGTERM);
     th_wait(engine, &r);
