@@ -38,8 +38,8 @@
 #define ENGINES     2
 #define RUN_SECONDS 120 /* the most a run may take before the test gives up */
 
-static char *dir;    /* the cluster's directory */
-static char *db;     /* its conninfo */
+static char *dir; /* the cluster's directory */
+static char *db;  /* its conninfo */
 static th_proc *engines[ENGINES];
 
 enum { OP_TRIGGER, OP_VOTE, OP_COMPLETE };
@@ -48,9 +48,9 @@ static const char *const parties[] = {"KZ", "RU", "TJ"};
 typedef struct op {
     int crisis; /* index into the run's crises */
     int kind;
-    int party;      /* OP_VOTE: index into parties */
-    char key[64];   /* the idempotency key, the same for every try */
-    int acked;      /* the CLI exited 0 */
+    int party;    /* OP_VOTE: index into parties */
+    char key[64]; /* the idempotency key, the same for every try */
+    int acked;    /* the CLI exited 0 */
     int tries;
     long not_before; /* the next try, th_now_ms() */
     th_proc *proc;   /* the try under way */
@@ -161,7 +161,9 @@ static void add_op(run *r, int crisis, int kind, int party)
     o->kind = kind;
     o->party = party;
     snprintf(o->key, sizeof o->key, "%s-%d-%s%s", r->name, crisis,
-             kind == OP_TRIGGER ? "trigger" : kind == OP_VOTE ? "vote-" : "complete",
+             kind == OP_TRIGGER ? "trigger"
+             : kind == OP_VOTE  ? "vote-"
+                                : "complete",
              kind == OP_VOTE ? parties[party] : "");
 }
 
@@ -189,16 +191,17 @@ static th_proc *send_op(run *r, op *o)
     snprintf(id, sizeof id, "%lld", r->id[o->crisis]);
     o->tries++;
     if (o->kind == OP_TRIGGER)
-        return th_tocsin_start(db, (const char *[]){"trigger", "drill", "--key", o->key, "--input",
-                                                    timer_only(o->crisis) ? "path=timer" : "path=vote", NULL});
+        return th_tocsin_start(db,
+                               (const char *[]){"trigger", "drill", "--key", o->key, "--input",
+                                                timer_only(o->crisis) ? "path=timer" : "path=vote", NULL});
     if (o->kind == OP_VOTE) {
         char role[32];
         snprintf(role, sizeof role, "drill_%s", parties[o->party]);
         return th_tocsin_start(db, (const char *[]){"--as", role, "vote", id, "approve", "--state", "vote",
                                                     "--key", o->key, NULL});
     }
-    return th_tocsin_start(
-        db, (const char *[]){"--as", "drill_sec", "complete", id, "--state", "report", "--key", o->key, NULL});
+    return th_tocsin_start(db, (const char *[]){"--as", "drill_sec", "complete", id, "--state", "report",
+                                                "--key", o->key, NULL});
 }
 
 /* A try ended: acknowledged, or to be sent again (with the same key), or a failure of the test. */
@@ -402,25 +405,25 @@ static void drive(const char *name, const char *disruption)
                 timer_only(c) ? "true" : "false");
     }
     expect_long("0",
-                    "SELECT count(*) FROM unnest(ARRAY[%s]) k(key)"
-                    " WHERE (SELECT count(*) FROM tocsin.commands c"
-                    "         WHERE c.idem_key = k.key AND c.result = 'applied') <> 1",
-                    keys);
+                "SELECT count(*) FROM unnest(ARRAY[%s]) k(key)"
+                " WHERE (SELECT count(*) FROM tocsin.commands c"
+                "         WHERE c.idem_key = k.key AND c.result = 'applied') <> 1",
+                keys);
     char expected[64];
     snprintf(expected, sizeof expected, "%d", CRISES);
     expect_long(expected,
-                    "SELECT count(*) FROM (VALUES %s) w(id, key, timer) JOIN tocsin.crises c ON c.id = w.id"
-                    " WHERE c.trigger_key = w.key AND c.status = 'closed'"
-                    "   AND c.outcome = CASE WHEN w.timer THEN 'lapsed' ELSE 'resolved' END"
-                    "   AND (SELECT count(*) FROM tocsin.votes v WHERE v.crisis = c.id)"
-                    "       = CASE WHEN w.timer THEN 0 ELSE 3 END"
-                    "   AND (SELECT count(*) FILTER (WHERE kind = 'vote') || ' ' ||"
-                    "               count(*) FILTER (WHERE kind = 'completed') || ' ' ||"
-                    "               count(*) FILTER (WHERE kind = 'closed') || ' ' ||"
-                    "               count(*) FILTER (WHERE kind = 'triggered')"
-                    "          FROM tocsin.audit a WHERE a.crisis = c.id)"
-                    "       = CASE WHEN w.timer THEN '0 0 1 1' ELSE '3 1 1 1' END",
-                    ids);
+                "SELECT count(*) FROM (VALUES %s) w(id, key, timer) JOIN tocsin.crises c ON c.id = w.id"
+                " WHERE c.trigger_key = w.key AND c.status = 'closed'"
+                "   AND c.outcome = CASE WHEN w.timer THEN 'lapsed' ELSE 'resolved' END"
+                "   AND (SELECT count(*) FROM tocsin.votes v WHERE v.crisis = c.id)"
+                "       = CASE WHEN w.timer THEN 0 ELSE 3 END"
+                "   AND (SELECT count(*) FILTER (WHERE kind = 'vote') || ' ' ||"
+                "               count(*) FILTER (WHERE kind = 'completed') || ' ' ||"
+                "               count(*) FILTER (WHERE kind = 'closed') || ' ' ||"
+                "               count(*) FILTER (WHERE kind = 'triggered')"
+                "          FROM tocsin.audit a WHERE a.crisis = c.id)"
+                "       = CASE WHEN w.timer THEN '0 0 1 1' ELSE '3 1 1 1' END",
+                ids);
     th_expect_value(db, expected, "SELECT count(*) FROM tocsin.crises WHERE trigger_key LIKE '%s-%%'", name);
     free(keys);
     free(ids);
@@ -441,11 +444,12 @@ static void drive(const char *name, const char *disruption)
     outage(logs, at, &lost, &resumed);
     if (lost < 0 || resumed < 0)
         fail_msg("%s: no outage, or no batch after it, in the engines' logs:\n%s", name, logs[0]);
-    printf("%s: %s of %s: the engines lost it %lld ms later, and committed the first batch on the new "
-           "primary %lld ms after the %s (%lld ms without a primary); %d commands acknowledged (%d crises), "
-           "0 lost, 0 applied twice; %d tries refused as unavailable (exit 7), %d not yet there\n",
-           name, disruption, old, lost - at, resumed - at, strcmp(name, "kill") == 0 ? "kill" : "request",
-           resumed - lost, r->count, CRISES, r->retries_unavailable, r->retries_not_yet);
+    printf(
+        "%s: %s of %s: the engines lost it %lld ms later, and committed the first batch on the new "
+        "primary %lld ms after the %s (%lld ms without a primary); %d commands acknowledged (%d crises), "
+        "0 lost, 0 applied twice; %d tries refused as unavailable (exit 7), %d not yet there\n",
+        name, disruption, old, lost - at, resumed - at, strcmp(name, "kill") == 0 ? "kill" : "request",
+        resumed - lost, r->count, CRISES, r->retries_unavailable, r->retries_not_yet);
     fflush(stdout);
     free(out);
     for (int i = 0; i < ENGINES; i++)

@@ -128,8 +128,9 @@ static void setup(void)
              "verbose = 1\n",
              host, server_port, dbname, host, server_port, dbname, port, dir, dir, dir);
     th_write_file(dir, "pgbouncer.ini", ini);
-    th_write_file(dir, "users.txt",
-                  "\"tocsin\" \"\"\n\"pool_KZ\" \"\"\n\"pool_RU\" \"\"\n\"pool_TJ\" \"\"\n\"pool_sec\" \"\"\n");
+    th_write_file(
+        dir, "users.txt",
+        "\"tocsin\" \"\"\n\"pool_KZ\" \"\"\n\"pool_RU\" \"\"\n\"pool_TJ\" \"\"\n\"pool_sec\" \"\"\n");
     snprintf(cmd, sizeof cmd, "%s /usr/sbin/pgbouncer -d -q '%s/pgbouncer.ini'",
              getuid() == 0 ? "runuser -u postgres --" : "", dir);
     if (system(cmd) != 0)
@@ -183,7 +184,8 @@ static char *ok_through(const char *conninfo, const char *const *args)
     th_run r;
     th_tocsin(&r, conninfo, args);
     if (r.status != 0)
-        fail_msg("tocsin %s %s through pgbouncer: exit %d: %s", args[0], args[1] ? args[1] : "", r.status, r.err);
+        fail_msg("tocsin %s %s through pgbouncer: exit %d: %s", args[0], args[1] ? args[1] : "", r.status,
+                 r.err);
     char *out = r.out;
     r.out = NULL;
     th_run_free(&r);
