@@ -27,6 +27,8 @@ if [ "${TOCSIN_DEPS:-all}" != build ]; then
   packages+=(libxml2-utils)
   # gcovr, which measures the branch coverage of engine/core (scripts/coverage.sh)
   packages+=(gcovr)
+  # failover and pooling (issue 20): scripts/ha.sh's etcd and Patroni, test_pooling's PgBouncer
+  packages+=(etcd-server patroni pgbouncer)
   # npm: Debian's package, unless the nodejs installed already carries it (NodeSource's does)
   command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi

@@ -107,6 +107,23 @@ struct engine {
         int closing;    /* tc_notifier_close called, its callback not yet */
     } notifier;
 
+    /*
+     * Reaching the database when a service starts: it may not be there yet (a
+     * server still starting, a failover under way, no primary that accepts
+     * writes), and the engine waits for it as it does for one it lost, on a
+     * worker thread, with backoff, until it answers; only then does it claim,
+     * listen and beat. What is not the database's absence (no such role, a
+     * database never migrated) stops it with that error. --once does not wait.
+     */
+    struct {
+        uv_work_t work;
+        uv_timer_t timer;   /* the next try */
+        int connecting;     /* a try is under way on a worker thread */
+        tc_backoff backoff; /* core/backoff.h */
+        int rc;
+        tc_error err;
+    } start;
+
     /* The heartbeat in tocsin.engines (daemon/heartbeat.h); NULL with --once. */
     tc_heartbeat *heartbeat;
 
@@ -140,6 +157,7 @@ static void schedule_batch(engine *e);
 static void wake(engine *e);
 static void maybe_finish(engine *e);
 static void start_listen(engine *e);
+static void reach_database(engine *e);
 
 /* Timer callbacks: the engine rides in the timer's data. */
 static void on_batch_timer(uv_timer_t *t)
@@ -150,6 +168,11 @@ static void on_batch_timer(uv_timer_t *t)
 static void on_listen_timer(uv_timer_t *t)
 {
     start_listen(t->data);
+}
+
+static void on_start_timer(uv_timer_t *t)
+{
+    reach_database(t->data);
 }
 
 static void arm_aside_timer(engine *e);
@@ -572,6 +595,74 @@ static void on_listen_poll(uv_poll_t *p, int status, int events)
         wake(e);
 }
 
+/* ---- starting ---- */
+
+/* The database answered: claim what is due, listen, beat, deliver. */
+static void begin_work(engine *e)
+{
+    if (!e->opts.once) {
+        e->heartbeat = tc_heartbeat_start(&e->loop, e->opts.conninfo, e->opts.role, &e->batches.committed);
+        start_listen(e);
+        uint64_t poll = (uint64_t)(e->opts.poll_ms > 0 ? e->opts.poll_ms : TC_ENGINE_POLL * 1000);
+        (void)uv_timer_start(&e->wakeups.safety, on_batch_timer, poll, poll);
+    }
+    wake(e);
+    if (e->notifier.n != NULL)
+        tc_notifier_kick(e->notifier.n); /* deliveries left by an engine that stopped or died */
+}
+
+/* On a worker thread: the first batch's connection, its statements prepared. */
+static void start_work_cb(uv_work_t *w)
+{
+    engine *e = w->data;
+    PGconn **conn = &e->batches.workers[0].conn;
+    tc_error_init(&e->start.err);
+    e->start.rc = tc_db_connect(e->opts.conninfo, e->opts.role, conn, &e->start.err);
+    if (e->start.rc == 0 && (e->start.rc = tc_store_work_prepare(*conn, &e->start.err)) != 0) {
+        tc_db_close(*conn);
+        *conn = NULL;
+    }
+}
+
+static void after_start_work(uv_work_t *w, int status)
+{
+    engine *e = w->data;
+    (void)status;
+    e->start.connecting = 0;
+    if (e->run.stopping) {
+        maybe_finish(e);
+        return;
+    }
+    if (e->start.rc == 0) {
+        if (e->start.backoff.failures > 0)
+            tc_log(TC_LOG_WARN, "database reached: starting", NULL);
+        begin_work(e);
+        return;
+    }
+    if (e->start.rc != TC_EUNAVAIL) { /* not its absence: a role, a schema, a privilege; waiting mends none */
+        e->run.error = e->start.err;
+        e->run.exit_code = e->start.rc;
+        e->run.stopping = 1;
+        maybe_finish(e);
+        return;
+    }
+    tc_ms delay = tc_backoff_fail(&e->start.backoff);
+    char retry[32];
+    snprintf(retry, sizeof retry, "%lldms", (long long)delay);
+    tc_log(TC_LOG_WARN, "database unavailable: waiting for it", "reason", e->start.err.text, "retry_in",
+           retry, NULL);
+    (void)uv_timer_start(&e->start.timer, on_start_timer, (uint64_t)delay, 0);
+}
+
+static void reach_database(engine *e)
+{
+    if (e->run.stopping || e->start.connecting)
+        return;
+    e->start.connecting = 1;
+    e->start.work.data = e;
+    (void)uv_queue_work(&e->loop, &e->start.work, start_work_cb, after_start_work);
+}
+
 /* ---- stopping ---- */
 
 static void close_walk(uv_handle_t *h, void *arg)
@@ -604,7 +695,8 @@ static void notifier_idle(void *data)
 
 static void maybe_finish(engine *e)
 {
-    if (!e->run.stopping || e->run.finished || e->batches.running > 0 || e->listener.connecting)
+    if (!e->run.stopping || e->run.finished || e->batches.running > 0 || e->listener.connecting ||
+        e->start.connecting)
         return;
     if (deliverable_results(e) > 0) {
         schedule_batch(e);
@@ -657,6 +749,7 @@ static void on_signal(uv_signal_t *s, int signum)
     (void)uv_timer_stop(&e->wakeups.safety);
     (void)uv_timer_stop(&e->batches.retry);
     (void)uv_timer_stop(&e->listener.timer);
+    (void)uv_timer_stop(&e->start.timer);
     if (e->notifier.n != NULL)
         tc_notifier_drain(e->notifier.n);
     (void)uv_signal_stop(&e->run.sigint);
@@ -725,6 +818,7 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
     tc_backoff_init(&e->batches.backoff, TC_BACKOFF_MIN_MS, TC_BACKOFF_MAX_MS,
                     e->opts.once ? TC_BACKOFF_ONCE_TRIES : 0);
     tc_backoff_init(&e->listener.backoff, TC_BACKOFF_MIN_MS, TC_BACKOFF_MAX_MS, 0);
+    tc_backoff_init(&e->start.backoff, TC_BACKOFF_MIN_MS, TC_BACKOFF_MAX_MS, 0);
     e->batches.once_now = epoch_ms();
     tc_log_setup(e->opts.id ? e->opts.id : "engine", e->opts.verbose ? TC_LOG_INFO : TC_LOG_WARN);
 
@@ -734,13 +828,17 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
     if (e->opts.once)
         e->batches.count = 1; /* --once follows one chain of consequences; one batch at a time is enough */
 
-    /* Fail fast when the database cannot be reached at all: exit 7 rather than retry for ever. */
-    int rc = tc_db_connect(e->opts.conninfo, e->opts.role, &e->batches.workers[0].conn, err);
-    if (rc == 0 && (rc = tc_store_work_prepare(e->batches.workers[0].conn, err)) != 0)
-        tc_db_close(e->batches.workers[0].conn);
-    if (rc != 0) {
-        free(e);
-        return rc;
+    /* With --once, fail fast when the database cannot be reached: exit 7 rather than wait. A service waits
+     * for it once its loop runs (reach_database). */
+    int rc = 0;
+    if (e->opts.once) {
+        rc = tc_db_connect(e->opts.conninfo, e->opts.role, &e->batches.workers[0].conn, err);
+        if (rc == 0 && (rc = tc_store_work_prepare(e->batches.workers[0].conn, err)) != 0)
+            tc_db_close(e->batches.workers[0].conn);
+        if (rc != 0) {
+            free(e);
+            return rc;
+        }
     }
     /* libcurl's global state, before any thread (the workers') starts. */
     if ((rc = tc_deliver_global_init(err)) != 0) {
@@ -775,8 +873,9 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
     (void)uv_timer_init(&e->loop, &e->run.grace);
     (void)uv_timer_init(&e->loop, &e->wakeups.safety);
     (void)uv_timer_init(&e->loop, &e->aside.timer);
+    (void)uv_timer_init(&e->loop, &e->start.timer);
     e->wakeups.due.data = e->batches.retry.data = e->listener.timer.data = e->run.grace.data =
-        e->wakeups.safety.data = e->aside.timer.data = e;
+        e->wakeups.safety.data = e->aside.timer.data = e->start.timer.data = e;
     watch_signal(e, &e->run.sigint, SIGINT);
     watch_signal(e, &e->run.sigterm, SIGTERM);
     if (!e->run.stopping && !e->opts.no_deliveries) {
@@ -801,16 +900,10 @@ int tc_engine_run(const tc_engine_options *options, tc_error *err)
                e->opts.actions_dir ? e->opts.actions_dir : "(none)", NULL);
         signal(SIGPIPE, SIG_IGN); /* a program that exits before reading its stdin must not kill the engine */
         close_inherited_on_exec();
-        if (!e->opts.once) {
-            e->heartbeat =
-                tc_heartbeat_start(&e->loop, e->opts.conninfo, e->opts.role, &e->batches.committed);
-            start_listen(e);
-            uint64_t poll = (uint64_t)(e->opts.poll_ms > 0 ? e->opts.poll_ms : TC_ENGINE_POLL * 1000);
-            (void)uv_timer_start(&e->wakeups.safety, on_batch_timer, poll, poll);
-        }
-        wake(e);
-        if (e->notifier.n != NULL)
-            tc_notifier_kick(e->notifier.n); /* deliveries left by an engine that stopped or died */
+        if (e->opts.once)
+            begin_work(e);
+        else
+            reach_database(e);
     }
     (void)uv_run(&e->loop, UV_RUN_DEFAULT);
 

@@ -65,7 +65,8 @@ int tc_store_crisis_playbook_sha256(PGconn *conn, int64_t crisis, char sha256[65
 
 /*
  * Waits up to timeout_ms for an engine to apply command seq of crisis (LISTEN
- * tocsin_applied). *state is 1 applied, 2 refused (with *error, caller frees),
+ * tocsin_applied, and a read after 20 ms, 40 ms, ... every second, for where
+ * no notification comes: a transaction pooler). *state is 1 applied, 2 refused (with *error, caller frees),
  * 0 still pending at the timeout (with *error the reason an engine has set
  * the crisis aside, when it has).
  */
