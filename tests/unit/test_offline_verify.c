@@ -510,6 +510,77 @@ static void test_offline_verify_signed_text(void **state)
     free(text);
 }
 
+/* Lines edited after export, one field at a time, and keys whose text is not a key: each named. */
+static void test_offline_verify_each_field_of_a_line(void **state)
+{
+    (void)state;
+    chain c = {.sb = TC_STRBUF_INIT};
+    chain_start(&c, 42);
+    council_vote(&c, 1, &kz_key, "approve", NULL);
+    char *text = tc_strbuf_take(&c.sb);
+    static const struct {
+        const char *from, *to;
+    } edits[] = {
+        {"\"actor\":\"kz\"", "\"actor\":\"ru\""},
+        {"\"kind\":\"entered\"", "\"kind\":\"left\""},
+        {"\"state\":\"council\"", "\"state\":\"decide\""},
+        {"\"seq\":2", "\"seq\":7"},
+        {"\"crisis\":42", "\"crisis\":43"},
+        {"\"prev_hash\":\"0", "\"prev_hash\":\"1"},
+        {"\"login\":\"kz\"", "\"login\":\"root\""},
+        {"\"at\":\"2026", "\"at\":\"2027"},
+    };
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+        char *copy = strdup(text);
+        char *at = strstr(copy, edits[i].from);
+        if (at == NULL)
+            fail_msg("no %s in the export", edits[i].from);
+        size_t from = strlen(edits[i].from), to = strlen(edits[i].to);
+        char *edited = malloc(strlen(copy) + to + 1);
+        memcpy(edited, copy, (size_t)(at - copy));
+        memcpy(edited + (at - copy), edits[i].to, to);
+        strcpy(edited + (at - copy) + to, at + from);
+        tc_offline_summary s;
+        tc_error err;
+        int rc = verify(edited, NULL, NULL, &s, &err);
+        if (rc == 0)
+            fail_msg("an export with %s changed to %s verified", edits[i].from, edits[i].to);
+        free(edited);
+        free(copy);
+    }
+    /* Keys whose public key is not base64 of 32 bytes, in each way it can fail. */
+    static const char *const not_keys[] = {
+        "ed25519:*AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", /* not the alphabet */
+        "ed25519:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=", /* bits left over */
+        "ed25519:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=A=", /* padding inside */
+        "ed25519:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", /* no padding: 33 bytes */
+        "ed25519:AAAA",
+    };
+    for (size_t i = 0; i < sizeof not_keys / sizeof not_keys[0]; i++) {
+        char keys[512];
+        snprintf(
+            keys, sizeof keys,
+            "{\"keys\": [{\"key_id\": \"%s\", \"role\": \"kz\", \"public_key\": \"%s\", \"registered_at\": "
+            "\"2026-12-01T00:00:00Z\", \"revoked_at\": null}]}",
+            kz_key.id, not_keys[i]);
+        expect_failure(text, keys, NULL, TC_EINVAL, "keys.json");
+    }
+    /* Times that are not UTC times as tocsin writes them. */
+    static const char *const not_times[] = {"2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
+                                            "2026-12-01 00:00:00Z", "2026-12-01T24:00:00Z",
+                                            "2026-12-01T00:00:00.5+01:00"};
+    for (size_t i = 0; i < sizeof not_times / sizeof not_times[0]; i++) {
+        char keys[512];
+        snprintf(
+            keys, sizeof keys,
+            "{\"keys\": [{\"key_id\": \"%s\", \"role\": \"kz\", \"public_key\": \"%s\", \"registered_at\": "
+            "\"%s\", \"revoked_at\": null}]}",
+            kz_key.id, kz_key.public_key, not_times[i]);
+        expect_failure(text, keys, NULL, TC_EINVAL, "keys.json");
+    }
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -520,6 +591,7 @@ int main(void)
         cmocka_unit_test(test_offline_verify_chains),
         cmocka_unit_test(test_offline_verify_bad_files),
         cmocka_unit_test(test_offline_verify_signed_text),
+        cmocka_unit_test(test_offline_verify_each_field_of_a_line),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
