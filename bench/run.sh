@@ -78,6 +78,8 @@ echo "| pgbench -N at 1,667 TPS (same runs): due to committed, p99 | ${tail99%% 
 build/release/bench_compile 30 1000
 build/release/bench_machine 5 20000
 build/release/bench_engine "$admin_db" tests/data/playbooks/valid/council.json 3 1000
+# Issue 21: signed votes beside unsigned ones, one engine, as a service and with --once.
+build/release/bench_signed "$admin_db" tests/data/playbooks/valid/council.json tests/data/playbooks/valid/signed.json 5 1000
 build/release/bench_latency "$admin_db" tests/data/playbooks/valid/council.json 10 500 3
 build/release/bench_latency "$admin_db" tests/data/playbooks/valid/council.json 10 100 3
 # Issue 17: 1,000 escalations due at once, each to a webhook on loopback; then scenario 2 beside them

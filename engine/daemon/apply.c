@@ -31,9 +31,11 @@
 
 struct tc_applier {
     int batch_size;
+    int verify_threads; /* threads a batch checks its signatures on (sign/verify_all.h) */
     struct {
         char *key; /* name@version */
         tc_playbook *pb;
+        char sha256[65]; /* the version's, as signed commands name it */
         unsigned long used;
     } cache[CACHE_SIZE];
     unsigned long clock;
@@ -42,8 +44,10 @@ struct tc_applier {
 tc_applier *tc_applier_new(int batch_size)
 {
     tc_applier *ap = tc_xcalloc(1, sizeof *ap);
-    if (ap != NULL)
+    if (ap != NULL) {
         ap->batch_size = batch_size > 0 ? batch_size : 100;
+        ap->verify_threads = tc_key_verify_threads();
+    }
     return ap;
 }
 
@@ -58,8 +62,10 @@ void tc_applier_free(tc_applier *ap)
     free(ap);
 }
 
-/* The compiled playbook name@version: compiled once per engine, playbook versions never change. */
-static tc_playbook *playbook(tc_applier *ap, PGconn *conn, const char *name, int version, tc_error *err)
+/* The compiled playbook name@version, and its sha256 (*sha256 points into the cache): compiled once per
+ * engine, playbook versions never change. */
+static tc_playbook *playbook(tc_applier *ap, PGconn *conn, const char *name, int version, const char **sha256,
+                             tc_error *err)
 {
     char key[128];
     snprintf(key, sizeof key, "%s@%d", name, version);
@@ -67,14 +73,15 @@ static tc_playbook *playbook(tc_applier *ap, PGconn *conn, const char *name, int
     for (int i = 0; i < CACHE_SIZE; i++) {
         if (ap->cache[i].key && strcmp(ap->cache[i].key, key) == 0) {
             ap->cache[i].used = ++ap->clock;
+            *sha256 = ap->cache[i].sha256;
             return ap->cache[i].pb;
         }
         if (ap->cache[i].used < ap->cache[slot].used)
             slot = i;
     }
-    char *source = NULL;
+    char *source = NULL, sha[65];
     tc_playbook *pb = NULL;
-    if (tc_store_playbook_source(conn, name, version, &source, err) != 0)
+    if (tc_store_playbook_source(conn, name, version, &source, sha, err) != 0)
         return NULL;
     tc_diags diags = {0};
     tc_error why;
@@ -94,7 +101,9 @@ static tc_playbook *playbook(tc_applier *ap, PGconn *conn, const char *name, int
     tc_playbook_free(ap->cache[slot].pb);
     ap->cache[slot].key = tc_xstrdup(key);
     ap->cache[slot].pb = pb;
+    memcpy(ap->cache[slot].sha256, sha, sizeof sha);
     ap->cache[slot].used = ++ap->clock;
+    *sha256 = ap->cache[slot].sha256;
     return pb;
 }
 
@@ -182,6 +191,13 @@ static int actor_of(PGconn *conn, json_t *known, const char *role, json_t **seat
     return 0;
 }
 
+/* What a signed command is checked against: the keys of its actor as take() read them. */
+static tc_signed_check signed_check(const tc_batch *b, const tc_work_item *item, const char *sha256)
+{
+    json_t *keys = json_object_get(json_object_get(b->actors, item->actor), "keys");
+    return (tc_signed_check){item->signature, keys, item->actor, item->idem_key, sha256, item->verified};
+}
+
 static void refuse(transition *t, const tc_work_item *item, const char *command, const tc_error *err)
 {
     json_array_append_new(t->audit,
@@ -195,8 +211,9 @@ static void refuse(transition *t, const tc_work_item *item, const char *command,
 }
 
 /* Applies one command or timer to inst; records its result in t. */
-static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, const tc_claim *c,
-                      const tc_work_item *item, transition *t, tc_batch *b, tc_error *fatal)
+static int apply_item(PGconn *conn, const tc_playbook *pb, const char *sha256, tc_instance *inst,
+                      const tc_claim *c, const tc_work_item *item, transition *t, tc_batch *b,
+                      tc_error *fatal)
 {
     tc_effects fx = {0};
     tc_error err;
@@ -250,8 +267,8 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
         char problem[512];
         if (item->signature != NULL &&
             (ev.kind == TC_EVENT_VOTE || ev.kind == TC_EVENT_COMPLETE || ev.kind == TC_EVENT_ACK)) {
-            ev.signature =
-                tc_sign_check_command(pb, inst, &ev, item->signature, item->actor, problem, sizeof problem);
+            tc_signed_check check = signed_check(b, item, sha256);
+            ev.signature = tc_sign_check_command(pb, inst, &ev, &check, problem, sizeof problem);
             ev.signature_problem = ev.signature < 0 ? problem : NULL;
         }
         rc = tc_machine_apply(pb, inst, &ev, item->at, &fx, &err);
@@ -271,7 +288,8 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
     }
     size_t first_event = json_array_size(t->audit);
     gather(t, b, pb, inst, item->login, &fx);
-    /* The signature goes with the command's own event (its vote, completion or acknowledgement). */
+    /* The signature goes with the command's own event (its vote, completion or acknowledgement): the event
+     * names the command, and commit_batch copies the signature it was recorded with. */
     for (size_t i = first_event;
          item->signature != NULL && ev.signature == 1 && i < json_array_size(t->audit); i++) {
         json_t *e = json_array_get(t->audit, i);
@@ -279,7 +297,7 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, tc_instance *inst, co
         const char *actor = json_string_value(json_object_get(e, "actor"));
         if (kind && actor && strcmp(actor, item->actor) == 0 &&
             (!strcmp(kind, "vote") || !strcmp(kind, "completed") || !strcmp(kind, "acked"))) {
-            json_object_set_new(e, "signature", tc_sign_audited(item->signature));
+            json_object_set_new(e, "signature", json_integer(item->seq));
             break;
         }
     }
@@ -314,7 +332,8 @@ static int apply_result(const tc_playbook *pb, tc_instance *inst, const tc_actio
 static int apply_crisis(tc_applier *ap, PGconn *conn, const tc_claim *c, tc_batch *b, int with_results,
                         tc_writes *writes, tc_error *err)
 {
-    tc_playbook *pb = playbook(ap, conn, c->playbook, c->version, err);
+    const char *sha256 = NULL;
+    tc_playbook *pb = playbook(ap, conn, c->playbook, c->version, &sha256, err);
     if (pb == NULL)
         return err ? err->code : TC_EFAILED;
     /* What fails below fails for this crisis, which the loop names; say which playbook it runs. */
@@ -332,7 +351,7 @@ static int apply_crisis(tc_applier *ap, PGconn *conn, const tc_claim *c, tc_batc
         if (b->results[i].crisis == c->id)
             rc = apply_result(pb, inst, &b->results[i], &t, b, &why);
     for (size_t i = 0; rc == 0 && i < c->item_count; i++) {
-        rc = apply_item(conn, pb, inst, c, &c->items[i], &t, b, &why);
+        rc = apply_item(conn, pb, sha256, inst, c, &c->items[i], &t, b, &why);
         b->applied++;
     }
     if (rc != 0)
@@ -446,6 +465,37 @@ static void record_asides(PGconn *conn, tc_batch *b)
                            b->asides[i].until, &b->aside_err);
 }
 
+/*
+ * The signatures of the claimed commands, checked all at once on the
+ * machine's cores before any applies (sign/verify_all.h); what the core then
+ * reads of each is its verdict. Out of memory, they are left to be checked one
+ * by one as they apply.
+ */
+static void verify_signatures(tc_applier *ap, const tc_batch *b, tc_claim *claims, size_t count)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++)
+        for (size_t j = 0; j < claims[i].item_count; j++)
+            n += claims[i].items[j].signature != NULL;
+    tc_key_check *checks = n > 0 ? malloc(n * sizeof *checks) : NULL;
+    if (checks == NULL)
+        return;
+    n = 0;
+    for (size_t i = 0; i < count; i++)
+        for (size_t j = 0; j < claims[i].item_count; j++)
+            if (claims[i].items[j].signature != NULL) {
+                tc_signed_check check = signed_check(b, &claims[i].items[j], NULL);
+                checks[n++] = tc_sign_curve_check(&check);
+            }
+    tc_key_verify_all(checks, n, ap->verify_threads);
+    n = 0;
+    for (size_t i = 0; i < count; i++)
+        for (size_t j = 0; j < claims[i].item_count; j++)
+            if (claims[i].items[j].signature != NULL)
+                claims[i].items[j].verified = checks[n++].verdict;
+    free(checks);
+}
+
 int tc_apply_batch(tc_applier *ap, PGconn *conn, tc_batch *b, tc_error *err)
 {
     tc_claim *claims = NULL;
@@ -471,6 +521,8 @@ int tc_apply_batch(tc_applier *ap, PGconn *conn, tc_batch *b, tc_error *err)
     for (size_t i = 0; i < count; i++)
         if (!has_results(b, claims[i].id))
             touch(b, claims[i].id, claims[i].revision);
+    if (rc == 0)
+        verify_signatures(ap, b, claims, count);
     for (size_t i = 0; rc == 0 && i < count; i++) {
         /* the results of actions were applied first */
         if ((rc = apply_crisis(ap, conn, &claims[i], b, 0, writes, err)) != 0) {

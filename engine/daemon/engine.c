@@ -390,14 +390,17 @@ static void after_work_cb(uv_work_t *w, int status)
      * this batch held, which another batch in flight had to skip.
      */
     size_t limit = (size_t)(b->limit > 0 ? b->limit : e->opts.batch_size);
-    int more = b->claimed >= limit || deliverable_results(e) > 0 || b->result_count > 0 ||
-               e->batches.wakes != k->wakes || (e->opts.once && b->claimed > 0);
+    int full = b->claimed >= limit;
+    int more = full || deliverable_results(e) > 0 || b->result_count > 0 || e->batches.wakes != k->wakes ||
+               (e->opts.once && b->claimed > 0);
     tc_ms next_due = b->next_due;
     int idle = b->claimed == 0 && b->result_count == 0;
     tc_batch_clear(b);
-    if (more)
+    /* A full batch means a backlog: every free worker takes a batch of it, so that one applies while another
+     * waits for the database (a wake alone would leave the others idle until the next notification). */
+    for (int n = 0; more && n < (full ? e->batches.count : 1); n++)
         schedule_batch(e);
-    else
+    if (!more)
         arm_due_timer(e, next_due);
     if (e->opts.once && idle && !more && e->batches.running == 0 &&
         tc_actions_running(e->actions.programs) == 0)

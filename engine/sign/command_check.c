@@ -12,26 +12,39 @@ static const char *str(json_t *o, const char *key)
     return json_string_value(json_object_get(o, key));
 }
 
-int tc_sign_check_command(const tc_playbook *pb, const tc_instance *inst, const tc_event *ev,
-                          json_t *signature, const char *actor, char *problem, size_t size)
+/* The key the signature names, among the actor's: NULL when it is not theirs, or not registered. */
+static json_t *signer(const tc_signed_check *c)
 {
-    json_t *signer = json_object_get(signature, "signer");
-    const char *key_id = str(signature, "key_id"), *text = str(signature, "signed");
-    const char *sig = str(signature, "signature");
-    if (!json_is_object(signer)) {
-        snprintf(problem, size, "key %s is not registered", key_id ? key_id : "(none)");
+    const char *key_id = str(c->signature, "key_id");
+    return key_id ? json_object_get(c->keys, key_id) : NULL;
+}
+
+tc_key_check tc_sign_curve_check(const tc_signed_check *c)
+{
+    return (tc_key_check){str(signer(c), "public_key"), str(c->signature, "signed"),
+                          str(c->signature, "signature"), 0};
+}
+
+int tc_sign_check_command(const tc_playbook *pb, const tc_instance *inst, const tc_event *ev,
+                          const tc_signed_check *c, char *problem, size_t size)
+{
+    json_t *key = signer(c);
+    const char *key_id = str(c->signature, "key_id"), *actor = c->actor ? c->actor : "?";
+    if (!json_is_object(key)) {
+        snprintf(problem, size, "key %s is not registered to %s", key_id ? key_id : "(none)", actor);
         return -1;
     }
-    if (actor == NULL || str(signer, "role") == NULL || strcmp(str(signer, "role"), actor) != 0) {
-        snprintf(problem, size, "key %s is %s's, not %s's", key_id,
-                 str(signer, "role") ? str(signer, "role") : "?", actor ? actor : "?");
-        return -1;
-    }
-    if (json_is_true(json_object_get(signer, "revoked"))) {
+    if (json_is_true(json_object_get(key, "revoked"))) {
         snprintf(problem, size, "key %s of %s has been revoked", key_id, actor);
         return -1;
     }
-    if (text == NULL || !tc_key_verify(str(signer, "public_key"), text, strlen(text), sig)) {
+    int verified = c->verified;
+    if (verified == 0) {
+        tc_key_check curve = tc_sign_curve_check(c);
+        tc_key_verify_all(&curve, 1, 1);
+        verified = curve.verdict;
+    }
+    if (verified < 0) {
         snprintf(problem, size, "the signature by key %s does not verify", key_id);
         return -1;
     }
@@ -40,10 +53,9 @@ int tc_sign_check_command(const tc_playbook *pb, const tc_instance *inst, const 
     char seat[160];
     tc_error err;
     tc_error_init(&err);
-    int rc = tc_signed_command_parse(text, &said, &holder, &err);
+    int rc = tc_signed_command_parse(str(c->signature, "signed"), &said, &holder, &err);
     if (rc == 0)
-        rc = tc_signed_command_expect(pb, inst, ev, str(signature, "playbook_sha256"),
-                                      str(signature, "idem_key"), &want, seat, &err);
+        rc = tc_signed_command_expect(pb, inst, ev, c->playbook_sha256, c->idem_key, &want, seat, &err);
     if (rc == 0)
         rc = tc_signed_command_covers(&said, &want, &err);
     json_decref(holder);
@@ -52,11 +64,4 @@ int tc_sign_check_command(const tc_playbook *pb, const tc_instance *inst, const 
         return -1;
     }
     return 1;
-}
-
-json_t *tc_sign_audited(json_t *signature)
-{
-    return json_pack("{s:O, s:O, s:O}", "key_id", json_object_get(signature, "key_id"), "signed",
-                     json_object_get(signature, "signed"), "signature",
-                     json_object_get(signature, "signature"));
 }

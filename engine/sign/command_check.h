@@ -14,18 +14,26 @@
 #include "core/instance/instance.h"
 #include "core/machine/event.h"
 #include "core/playbook/playbook.h"
+#include "sign/verify_all.h"
+
+/* A signed command, and what it is checked against. */
+typedef struct tc_signed_check {
+    json_t *signature;    /* as recorded: {"key_id", "signed", "signature"} */
+    json_t *keys;         /* the acting role's keys as registered now: {key_id: {"public_key", "revoked"}} */
+    const char *actor;    /* the role that recorded the command */
+    const char *idem_key; /* the idempotency key it was recorded with, or NULL */
+    const char *playbook_sha256; /* of the crisis's playbook version */
+    int verified; /* the curve's verdict when checked already (tc_sign_curve_check): 1 or -1; 0 */
+} tc_signed_check;
 
 /*
- * signature: the command's signature as take() gives it, {"key_id",
- * "signed", "signature", "signer": {"role", "public_key", "revoked"} or
- * null, "idem_key", "playbook_sha256"}; ev the command (its state and party
- * as recorded), actor the role that recorded it. Returns 1 when it holds, -1
- * when it does not, with why in problem (size bytes).
+ * ev: the command (its state and party as recorded). Returns 1 when the
+ * signature holds, -1 when it does not, with why in problem (size bytes).
  */
 int tc_sign_check_command(const tc_playbook *playbook, const tc_instance *inst, const tc_event *ev,
-                          json_t *signature, const char *actor, char *problem, size_t size);
+                          const tc_signed_check *check, char *problem, size_t size);
 
-/* The signature as it is kept with the audit event: {"key_id", "signed", "signature"} (a new reference). */
-json_t *tc_sign_audited(json_t *signature);
+/* The curve's part of check, for tc_key_verify_all: its key, text and signature, each NULL when missing. */
+tc_key_check tc_sign_curve_check(const tc_signed_check *check);
 
 #endif

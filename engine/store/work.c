@@ -92,18 +92,20 @@ void tc_work_items_free(tc_work_item *items, size_t count)
         free(items[i].timer);
         json_decref(items[i].delegated);
         json_decref(items[i].signature);
+        free(items[i].idem_key);
     }
     free(items);
 }
 
-int tc_store_playbook_source(PGconn *conn, const char *name, int version, char **source, tc_error *err)
+int tc_store_playbook_source(PGconn *conn, const char *name, int version, char **source, char sha256[65],
+                             tc_error *err)
 {
     char v[16];
     snprintf(v, sizeof v, "%d", version);
     const char *params[2] = {name, v};
-    PGresult *res =
-        tc_db_query(conn, "SELECT source FROM tocsin.playbooks WHERE name = $1 AND version = $2::integer", 2,
-                    params, "cannot read the playbook", err);
+    PGresult *res = tc_db_query(
+        conn, "SELECT source, sha256 FROM tocsin.playbooks WHERE name = $1 AND version = $2::integer", 2,
+        params, "cannot read the playbook", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
     if (PQntuples(res) == 0) {
@@ -111,6 +113,7 @@ int tc_store_playbook_source(PGconn *conn, const char *name, int version, char *
         return tc_error_set(err, TC_ENOTFOUND, "no playbook %s@%d", name, version);
     }
     *source = tc_xstrdup(PQgetvalue(res, 0, 0));
+    snprintf(sha256, 65, "%s", PQgetvalue(res, 0, 1));
     PQclear(res);
     return *source ? 0 : tc_error_set(err, TC_ENOMEM, "out of memory");
 }
@@ -194,6 +197,8 @@ static int read_work(const char *text, tc_claim *c, tc_error *err)
         item->delegated = json_is_array(delegated) ? json_incref(delegated) : NULL;
         json_t *signature = json_object_get(w, "signature");
         item->signature = json_is_object(signature) ? json_incref(signature) : NULL;
+        const char *idem_key = json_string_value(json_object_get(w, "idem_key"));
+        item->idem_key = idem_key ? tc_xstrdup(idem_key) : NULL;
         c->item_count++;
     }
     json_decref(work);

@@ -42,8 +42,13 @@ typedef struct tc_work_item {
     char *timer;  /* the timer's key */
     /* the seats delegated to the actor that cover the command, [{"seat", "holder"}], or NULL */
     json_t *delegated;
-    /* a signed command's signature, with its key as registered now (take()), or NULL */
+    /* a signed command's signature as recorded, {"key_id", "signed", "signature"}, and its idempotency key;
+     * NULL when unsigned */
     json_t *signature;
+    char *idem_key;
+    /* the Ed25519 check of signature when the batch made it first (sign/verify_all.h): 1 holds, -1 does
+     * not; 0 not made */
+    int verified;
 } tc_work_item;
 
 int tc_store_work_begin(PGconn *conn, tc_error *err);
@@ -68,8 +73,10 @@ void tc_claims_free(tc_claim *claims, size_t count);
 
 void tc_work_items_free(tc_work_item *items, size_t count);
 
-/* The source of playbook name@version (caller frees). */
-int tc_store_playbook_source(PGconn *conn, const char *name, int version, char **source, tc_error *err);
+/* The source of playbook name@version (caller frees) and the sha256 its version is known by (64 hex digits).
+ */
+int tc_store_playbook_source(PGconn *conn, const char *name, int version, char **source, char sha256[65],
+                             tc_error *err);
 
 /* The seats and admin flag of role (caller decrefs seats). */
 int tc_store_role_seats(PGconn *conn, const char *role, json_t **seats, int *admin, tc_error *err);

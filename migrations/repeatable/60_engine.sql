@@ -5,16 +5,22 @@
 -- take() claims up to p_limit crises with work due by p_now, passing over
 -- those an engine set aside (p_skip), and returns each with its work (pending
 -- commands and due timers, in the order to apply them; a command with the
--- delegations that cover it and, when signed, its signature with what the
--- engine checks it against: the key as registered now, the idempotency key,
--- the playbook's sha256) and, on the first row, the seats of every actor
--- concerned. claim_batch() is the claim itself, a
+-- delegations that cover it and, when signed, its signature and idempotency
+-- key) and, on the first row, the seats of every actor concerned and the
+-- keys, as registered now, of those who signed (the engine checks each
+-- signature against them, and the playbook's sha256 it read with the
+-- playbook). What is the same for many commands comes once a batch: a
+-- lookup per command was a third of a signed batch's take(). claim_batch() is the claim itself, a
 -- function of its own so that it is planned for each call's limit and time;
 -- take()'s other statements keep one generic plan for the session. Rows are
 -- locked FOR NO KEY UPDATE SKIP LOCKED: other engines are kept out, but a
 -- command submitted meanwhile to a crisis of the batch does not wait. The
 -- candidates are the crises of the oldest pending commands and the earliest
--- due timers, read in index order, so a claim costs the same with any backlog.
+-- due timers, read in index order, so a claim costs the same with any backlog
+-- (the window is what two batches take: while one holds the first crises of
+-- a backlog, the next claim still finds a full batch behind them; with a
+-- window of one batch's worth the second got a third of a batch, and the two
+-- went in step).
 -- They are taken in turns, the oldest command's crisis, the earliest timer's,
 -- the next command's, and so on: when a thousand deadlines fall due at once,
 -- a vote cast meanwhile goes into the next batch rather than behind them all,
@@ -30,13 +36,13 @@ BEGIN
         SELECT k.crisis, row_number() OVER (ORDER BY min(k.seq)) * 2 AS turn
           FROM (SELECT k.crisis, k.seq FROM tocsin.commands k
                  WHERE k.applied_at IS NULL AND k.crisis <> ALL (p_skip)
-                 ORDER BY k.seq LIMIT p_limit * 8) k
+                 ORDER BY k.seq LIMIT p_limit * 16) k
          GROUP BY k.crisis
     ), due AS (
         SELECT t.crisis, row_number() OVER (ORDER BY min(t.due)) * 2 + 1 AS turn
           FROM (SELECT t.crisis, t.due FROM tocsin.timers t
                  WHERE t.due <= p_now AND t.crisis <> ALL (p_skip)
-                 ORDER BY t.due LIMIT p_limit * 8) t
+                 ORDER BY t.due LIMIT p_limit * 16) t
          GROUP BY t.crisis
     ), candidates AS (
         SELECT w.crisis, min(w.turn) AS turn
@@ -76,34 +82,34 @@ BEGIN
                  WHERE d.delegate = k.actor AND d.crisis = k.crisis AND d.granted_seq < k.seq
                    AND (d.revoked_seq IS NULL OR d.revoked_seq >= k.seq)
                    AND (d.until IS NULL OR d.until >= k.recorded_at)) AS delegated,
-               CASE WHEN k.signature IS NOT NULL THEN
-                   k.signature || jsonb_build_object('signer', (SELECT jsonb_build_object('role', y.role, 'public_key',
-                                                                                          y.public_key, 'revoked',
-                                                                                          y.revoked_at IS NOT NULL)
-                                                                  FROM tocsin.keys y WHERE y.key_id = k.signature ->> 'key_id'),
-                                                     'idem_key', k.idem_key,
-                                                     'playbook_sha256', (SELECT p.sha256 FROM tocsin.crises c
-                                                                           JOIN tocsin.playbooks p
-                                                                             ON p.name = c.playbook AND p.version = c.version
-                                                                          WHERE c.id = k.crisis))
-               END AS signature
+               k.signature, CASE WHEN k.signature IS NOT NULL THEN k.idem_key END AS idem_key
           FROM tocsin.commands k
          WHERE k.crisis = ANY (v_ids) AND k.applied_at IS NULL
         UNION ALL
-        SELECT t.crisis, (extract(epoch FROM t.due) * 1000)::bigint, NULL, 'timer', NULL, NULL, NULL, t.key, NULL, NULL
+        SELECT t.crisis, (extract(epoch FROM t.due) * 1000)::bigint, NULL, 'timer', NULL, NULL, NULL, t.key, NULL, NULL,
+               NULL
           FROM tocsin.timers t
          WHERE t.crisis = ANY (v_ids) AND t.due <= p_now
     ), per_crisis AS (
         SELECT w.crisis,
                jsonb_agg(jsonb_build_object('at_ms', w.at_ms, 'seq', w.seq, 'kind', w.kind, 'actor', w.actor,
                                             'login', w.login, 'args', w.args, 'timer', w.timer,
-                                            'delegated', w.delegated, 'signature', w.signature)
+                                            'delegated', w.delegated, 'signature', w.signature,
+                                            'idem_key', w.idem_key)
                          ORDER BY w.at_ms, (w.seq IS NULL), w.seq, w.timer) AS work
           FROM w
          GROUP BY w.crisis
     ), seats AS (
-        SELECT jsonb_object_agg(r.actor, jsonb_build_object('seats', to_jsonb(a.seats), 'admin', a.admin)) AS actors
-          FROM (SELECT DISTINCT w.actor FROM w WHERE w.actor IS NOT NULL) r,
+        -- An actor who signed a command of the batch comes with their keys as registered now.
+        SELECT jsonb_object_agg(r.actor, jsonb_build_object('seats', to_jsonb(a.seats), 'admin', a.admin)
+                                         || CASE WHEN r.signed THEN jsonb_build_object('keys', (
+                                                SELECT coalesce(jsonb_object_agg(y.key_id, jsonb_build_object(
+                                                           'public_key', y.public_key, 'revoked', y.revoked_at IS NOT NULL)),
+                                                       '{}')
+                                                  FROM tocsin.keys y WHERE y.role = r.actor))
+                                            ELSE '{}' END) AS actors
+          FROM (SELECT w.actor, bool_or(w.signature IS NOT NULL) AS signed FROM w WHERE w.actor IS NOT NULL
+                 GROUP BY w.actor) r,
                LATERAL tocsin.actor(r.actor) a
     )
     SELECT c.id, c.playbook, c.version, c.state, c.revision, c.title, c.severity, c.mode, c.parties,
@@ -193,9 +199,11 @@ BEGIN
                    OR ((k.kind, e ->> 'kind') IN (('delegate', 'delegated'), ('undelegate', 'undelegated'))
                        AND k.args ->> 'seat' = e -> 'detail' ->> 'seat'
                        AND (k.args ->> 'reason') IS NOT DISTINCT FROM (e -> 'detail' ->> 'reason')))
-              -- A signature on an event is the one its command came with (vote, completion, acknowledgement).
+              -- A signature on an event is the one its command came with (vote, completion, acknowledgement):
+              -- the event names the command (its seq), and its signature is copied from it below.
               AND (NOT (e ? 'signature') OR (e ->> 'kind' IN ('vote', 'completed', 'acked')
-                                             AND k.signature IS NOT NULL AND k.signature = e -> 'signature'))
+                                             AND jsonb_typeof(e -> 'signature') = 'number'
+                                             AND k.seq = (e ->> 'signature')::bigint AND k.signature IS NOT NULL))
               -- A holder named beside the actor: a delegation to the actor from that holder covers the command.
               AND (NOT (e -> 'detail' ? 'holder') OR EXISTS (
                    SELECT 1 FROM tocsin.delegations d
@@ -221,7 +229,11 @@ BEGIN
                coalesce(a.e ->> 'actor', v_engine) AS actor,
                CASE WHEN a.e ->> 'actor' IS NULL THEN session_user ELSE a.e ->> 'login' END AS login,
                a.e ->> 'kind' AS kind, a.e ->> 'state' AS state, coalesce(a.e -> 'detail', '{}') AS detail,
-               a.e -> 'notices' AS notices, a.e -> 'signature' AS signature
+               a.e -> 'notices' AS notices,
+               CASE WHEN a.e ? 'signature' THEN
+                   (SELECT k.signature FROM tocsin.commands k
+                     WHERE k.crisis = (b.x ->> 'crisis')::bigint AND k.seq = (a.e ->> 'signature')::bigint) END
+                   AS signature
           FROM jsonb_array_elements(p_batch) AS b (x),
                jsonb_array_elements(b.x -> 'audit') WITH ORDINALITY AS a (e, n)
     ), links AS (

@@ -314,14 +314,27 @@ static void test_privileges_engine_cannot_forge(void **state)
     th_exec(db,
             "INSERT INTO tocsin.commands (crisis, kind, actor, login, args) VALUES"
             " (1, 'vote', 'kz_x', 'kz_x', '{\"state\": \"consensus\", \"vote\": \"approve\"}')");
-    char *seq = th_query_value(db, "SELECT max(seq) FROM tocsin.commands");
+    char *kz_seq = th_query_value(db, "SELECT max(seq) FROM tocsin.commands");
     char commands[128];
-    snprintf(commands, sizeof commands, "[{\"seq\": %s, \"result\": \"applied\", \"error\": null}]", seq);
-    free(seq);
+    snprintf(commands, sizeof commands, "[{\"seq\": %s, \"result\": \"applied\", \"error\": null}]", kz_seq);
     expect_forged_batch(
         "{\"at_ms\": 1, \"actor\": \"kz_x\", \"login\": \"kz_x\", \"kind\": \"vote\", \"state\":"
         " \"consensus\", \"detail\": {\"vote\": \"reject\", \"party\": \"KZ\"}}",
         commands, "no command of theirs");
+    /* Its approve as cast, its event saying signed (the event names the command whose signature commit_batch
+     * copies): refused, an unsigned command has none to give; a signature given whole, as it once was, too.
+     */
+    const char *claimed[] = {NULL,
+                             "{\"key_id\": \"0000000000000000\", \"signed\": \"x\", \"signature\": \"y\"}"};
+    for (int i = 0; i < 2; i++) {
+        char event[512];
+        snprintf(event, sizeof event,
+                 "{\"at_ms\": 1, \"actor\": \"kz_x\", \"login\": \"kz_x\", \"kind\": \"vote\", \"state\":"
+                 " \"consensus\", \"detail\": {\"vote\": \"approve\", \"party\": \"KZ\"}, \"signature\": %s}",
+                 claimed[i] ? claimed[i] : kz_seq);
+        expect_forged_batch(event, commands, "no command of theirs");
+    }
+    free(kz_seq);
     th_exec(db, "DELETE FROM tocsin.commands WHERE actor = 'kz_x'");
     expect("0", "SELECT count(*) FROM tocsin.votes");
     expect("0", "SELECT count(*) FROM tocsin.seats WHERE actor LIKE 'engine_priv_%'");

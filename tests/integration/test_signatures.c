@@ -300,6 +300,67 @@ static void test_signatures_revoked_keys(void **state)
 }
 
 /* A state that does not require signatures takes a signed vote all the same, and checks it. */
+/*
+ * Commands written past submit() by a superuser: the engine checks them on
+ * its own, against the acting role's keys and the playbook version it
+ * applies. KZ's vote signed (over KZ's text) with RU's key is not KZ's key;
+ * one whose text names another version of the playbook does not cover the
+ * command. Both refused and audited, no vote recorded.
+ */
+static void test_signatures_written_past_submit(void **state)
+{
+    (void)state;
+    char *sha = th_query_value(db, "SELECT sha256 FROM tocsin.playbooks WHERE name = 'signed'");
+    char kz_fresh[128]; /* KZ's first key may have been revoked by now */
+    key_for(kz, kz_fresh, sizeof kz_fresh, "kz-fresh");
+    static const char *const reasons[] = {"is not registered to", "it signs playbook_sha256"};
+    for (int i = 0; i < 2; i++) {
+        char *id = trigger("signed");
+        tc_signed_command c = {
+            .crisis = atoll(id),
+            .playbook_sha256 = i ? "0000000000000000000000000000000000000000000000000000000000000000" : sha,
+            .state = "decide",
+            .visit = 1,
+            .seat = "council/KZ",
+            .kind = "vote",
+            .value = "approve",
+            .signed_at = "2026-12-05T09:00:00.000Z"};
+        char *text = tc_signed_command_text(&c), signature[TC_SIGNATURE_TEXT_SIZE];
+        tc_signing_key key;
+        tc_error err;
+        tc_error_init(&err);
+        assert_int_equal(tc_key_load(i ? kz_fresh : ru_key, &key, &err), 0);
+        tc_key_sign(&key, text, strlen(text), signature);
+        json_t *sig = json_pack("{s:s, s:s, s:s}", "key_id", key.id, "signed", text, "signature", signature);
+        char *sig_text = json_dumps(sig, JSON_COMPACT);
+        size_t size = strlen(sig_text) + 512;
+        char *sql = malloc(size);
+        snprintf(sql, size,
+                 "INSERT INTO tocsin.commands (crisis, kind, actor, login, args, signature) VALUES (%s, "
+                 "'vote', '%s',"
+                 " '%s', '{\"state\": \"decide\", \"party\": \"KZ\", \"vote\": \"approve\"}', $sig$%s$sig$);"
+                 " SELECT pg_notify('tocsin_work', '')",
+                 id, kz, kz, sig_text);
+        th_exec(db, sql);
+        th_await_value(db, "refused", 10000,
+                       "SELECT coalesce(max(result), 'pending') FROM tocsin.commands WHERE crisis = %s AND "
+                       "kind = 'vote'",
+                       id);
+        th_expect_value(db, "1",
+                        "SELECT count(*) FROM tocsin.audit WHERE crisis = %s AND kind = 'refused'"
+                        " AND detail ->> 'reason' LIKE '%%%s%%'",
+                        id, reasons[i]);
+        th_expect_value(db, "0", "SELECT count(*) FROM tocsin.votes WHERE crisis = %s", id);
+        tc_key_wipe(&key);
+        json_decref(sig);
+        free(sig_text);
+        free(sql);
+        free(text);
+        free(id);
+    }
+    free(sha);
+}
+
 static void test_signatures_optional(void **state)
 {
     (void)state;
@@ -317,6 +378,7 @@ int main(void)
         cmocka_unit_test(test_signatures_required_and_kept),
         cmocka_unit_test(test_signatures_replayed_or_made_for_another_visit),
         cmocka_unit_test(test_signatures_revoked_keys),
+        cmocka_unit_test(test_signatures_written_past_submit),
         cmocka_unit_test(test_signatures_optional),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

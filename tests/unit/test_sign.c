@@ -18,6 +18,7 @@
 
 #include "core/base/sha256.h"
 #include "sign/key.h"
+#include "sign/verify_all.h"
 
 static char dir[64];
 
@@ -95,6 +96,40 @@ static void test_sign_generate_load_sign_verify(void **state)
     tc_key_wipe(&other);
 }
 
+/* Many signatures checked on several threads: each verdict is its own, whatever the threads. */
+static void test_sign_verify_all_on_threads(void **state)
+{
+    (void)state;
+    char path[128];
+    path_of(path, sizeof path, "many.key");
+    tc_signing_key key;
+    tc_error err;
+    tc_error_init(&err);
+    assert_int_equal(tc_key_generate(path, &key, &err), 0);
+    enum { COUNT = 203 }; /* not a multiple of any thread count */
+    static char texts[COUNT][32], sigs[COUNT][TC_SIGNATURE_TEXT_SIZE];
+    tc_key_check checks[COUNT];
+    for (int i = 0; i < COUNT; i++) {
+        snprintf(texts[i], sizeof texts[i], "text %d", i);
+        tc_key_sign(&key, texts[i], strlen(texts[i]), sigs[i]);
+        if (i % 5 == 1) /* signed, then changed */
+            texts[i][0] = 'T';
+        checks[i] =
+            (tc_key_check){i % 7 == 3 ? NULL : key.public_text, texts[i], i % 11 == 4 ? "short" : sigs[i], 0};
+    }
+    static const int threads[] = {0, 1, 2, 3, 8, 64};
+    for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+        for (int i = 0; i < COUNT; i++)
+            checks[i].verdict = 0;
+        tc_key_verify_all(checks, COUNT, threads[t]);
+        for (int i = 0; i < COUNT; i++)
+            assert_int_equal(checks[i].verdict, i % 5 == 1 || i % 7 == 3 || i % 11 == 4 ? -1 : 1);
+    }
+    tc_key_verify_all(checks, 0, 4); /* nothing to check */
+    assert_true(tc_key_verify_threads() >= 1 && tc_key_verify_threads() <= TC_VERIFY_THREADS_MAX);
+    tc_key_wipe(&key);
+}
+
 static void write_file(const char *path, const char *text, mode_t mode)
 {
     FILE *f = fopen(path, "w");
@@ -153,6 +188,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sign_generate_load_sign_verify),
         cmocka_unit_test(test_sign_refuses_bad_key_files),
+        cmocka_unit_test(test_sign_verify_all_on_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
