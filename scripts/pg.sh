@@ -4,6 +4,8 @@
 #   scripts/pg.sh start     create the cluster if needed and start it (idempotent);
 #                           prints the TOCSIN_DB line to eval on stdout
 #   scripts/pg.sh stop      stop it (idempotent)
+#   scripts/pg.sh crash     stop it as a crash would (pg_ctl -m immediate: no checkpoint,
+#                           recovery from the WAL at the next start); for the fault suite
 #   scripts/pg.sh status    say whether it runs, where, and the TOCSIN_DB to use
 #   scripts/pg.sh env       print the variables to use, for: eval "$(scripts/pg.sh env)"
 #   scripts/pg.sh psql ...  psql as the cluster's superuser
@@ -137,6 +139,15 @@ stop() {
   fi
 }
 
+crash() {
+  if running; then
+    as_server "$bindir/pg_ctl" -D "$data" -m immediate -w stop >/dev/null
+    say "crashed"
+  else
+    say "not running"
+  fi
+}
+
 env_lines() {
   echo "export TOCSIN_DB='$conninfo'"
   echo "export TOCSIN_TEST_DB='$admin_conninfo'"
@@ -146,6 +157,7 @@ cmd=${1:-status}; shift || true
 case "$cmd" in
   start) start ;;
   stop) stop ;;
+  crash) crash ;;
   status)
     if running; then echo "running in $dir"; else echo "not running (directory: $dir)"; fi
     echo "TOCSIN_DB='$conninfo'"
@@ -153,6 +165,6 @@ case "$cmd" in
   env) env_lines ;;
   psql) exec "$bindir/psql" -X -d "$conninfo" "$@" ;;
   destroy) stop; rm -rf "$dir"; say "removed $dir" ;;
-  -h|--help|help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' ;;
+  -h|--help|help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) echo "pg.sh: unknown command '$cmd' (see scripts/pg.sh --help)" >&2; exit 2 ;;
 esac

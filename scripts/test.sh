@@ -29,10 +29,11 @@ for preset in ${TOCSIN_PRESETS:-release debug}; do
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j "$jobs" >/dev/null \
     || cmake --build --preset "$preset" -j 1 # rerun serially so the error is readable
-  # The image test (label docker) builds a container, and the failover test (label ha) runs a Patroni
-  # cluster for a minute: once is enough, in the release pass.
+  # The image test (label docker) builds a container, the failover test (label ha) runs a Patroni
+  # cluster for a minute, and the fault suite's short form (label faults) a minute and more of crises
+  # under faults: once is enough, in the release pass.
   skip=()
-  [ "$preset" = release ] || skip=(-LE 'docker|ha')
+  [ "$preset" = release ] || skip=(-LE 'docker|ha|faults')
   ctest --preset "$preset" "${skip[@]}" "$@" | tee "$log"
   passed=$((passed + $(sed -n 's/.* 0 tests failed out of \([0-9]*\)/\1/p' "$log")))
 done
