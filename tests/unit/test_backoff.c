@@ -25,7 +25,7 @@ static void test_backoff_first_failure_waits_the_minimum(void **state)
 static void test_backoff_doubles_up_to_the_cap(void **state)
 {
     (void)state;
-    static const tc_ms expected[] = {100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600, 30000, 30000, 30000};
+    static const tc_ms expected[] = {100, 200, 400, 800, 1000, 1000, 1000};
     tc_backoff b;
     tc_backoff_init(&b, TC_BACKOFF_MIN_MS, TC_BACKOFF_MAX_MS, 0);
     for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)
