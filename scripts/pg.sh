@@ -130,19 +130,12 @@ start() {
   env_lines
 }
 
+# stop MODE WORD: pg_ctl stop -m MODE (fast: a clean shutdown; immediate: a crash, recovered at the
+# next start), then says WORD.
 stop() {
   if running; then
-    as_server "$bindir/pg_ctl" -D "$data" -m fast -w stop >/dev/null
-    say "stopped"
-  else
-    say "not running"
-  fi
-}
-
-crash() {
-  if running; then
-    as_server "$bindir/pg_ctl" -D "$data" -m immediate -w stop >/dev/null
-    say "crashed"
+    as_server "$bindir/pg_ctl" -D "$data" -m "$1" -w stop >/dev/null
+    say "$2"
   else
     say "not running"
   fi
@@ -156,15 +149,15 @@ env_lines() {
 cmd=${1:-status}; shift || true
 case "$cmd" in
   start) start ;;
-  stop) stop ;;
-  crash) crash ;;
+  stop) stop fast stopped ;;
+  crash) stop immediate crashed ;;
   status)
     if running; then echo "running in $dir"; else echo "not running (directory: $dir)"; fi
     echo "TOCSIN_DB='$conninfo'"
     running ;;
   env) env_lines ;;
   psql) exec "$bindir/psql" -X -d "$conninfo" "$@" ;;
-  destroy) stop; rm -rf "$dir"; say "removed $dir" ;;
+  destroy) stop fast stopped; rm -rf "$dir"; say "removed $dir" ;;
   -h|--help|help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) echo "pg.sh: unknown command '$cmd' (see scripts/pg.sh --help)" >&2; exit 2 ;;
 esac
