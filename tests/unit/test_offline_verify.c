@@ -515,6 +515,66 @@ static void test_offline_verify_signed_text(void **state)
     free(text);
 }
 
+/* Each way a signed text is refused, with its whole message; and a text of no fields. */
+static void test_offline_verify_signed_text_each_way(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        size_t size; /* 0: strlen */
+        const char *why;
+    } bad[] = {
+        {"", 0, "it does not end with a line break"},
+        {"tocsin-head/1\n\0crisis 42\n", 25, "it holds a NUL byte"},
+        {"tocsin-head/10\ncrisis 42\n", 0, "its first line is not tocsin-head/1"},
+        {"tocsin-head/2\ncrisis 42\n", 0, "its first line is not tocsin-head/1"},
+        {"tocsin-head/1\n", 0, "it ends before its \"crisis\" line"},
+        {"tocsin-head/1\ncrisis \n", 0, "line 2 is not \"crisis VALUE\""},
+        {"tocsin-head/1\ncrisis\n", 0, "line 2 is not \"crisis VALUE\""},
+        {"tocsin-head/1\ncrisisX 42\n", 0, "line 2 is not \"crisis VALUE\""},
+        {"tocsin-head/1\ncrisis 42\nseq17\n", 0, "line 3 is not \"seq VALUE\""},
+        {"tocsin-head/1\ncrisis 42\nseq 17\nhash {\"a\": 1, \"a\": 2}\n", 0,
+         "the value of \"hash\" (line 4) is not JSON"},
+        {"tocsin-head/1\ncrisis 42\nseq 17\nhash \"ab\"\nsigned_at \"t\"\n\n", 0,
+         "it has a line after its \"signed_at\" line"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *values = NULL;
+        tc_error err;
+        tc_error_init(&err);
+        size_t size = bad[i].size ? bad[i].size : strlen(bad[i].text);
+        assert_int_equal(
+            tc_signed_text_parse(bad[i].text, size, TC_HEAD_HEADER, tc_head_signed_names, 4, &values, &err),
+            TC_EINVAL);
+        assert_null(values);
+        assert_string_equal(err.text, bad[i].why);
+    }
+    /* A text of no fields: its header alone, and nothing after it. */
+    json_t *values = NULL;
+    tc_error err;
+    tc_error_init(&err);
+    assert_int_equal(tc_signed_text_parse("x/1\n", 4, "x/1", NULL, 0, &values, &err), 0);
+    assert_int_equal(json_array_size(values), 0);
+    json_decref(values);
+    values = NULL;
+    assert_int_equal(tc_signed_text_parse("x/1\ny 1\n", 8, "x/1", NULL, 0, &values, &err), TC_EINVAL);
+    assert_string_equal(err.text, "it has a line after its \"x/1\" line");
+    assert_null(values);
+    /* Values of any JSON, spaces after them; a hash and time not given are written as empty strings. */
+    tc_error_init(&err);
+    const char *text = "tocsin-head/1\ncrisis {\"n\": [1]}  \nseq null\nhash \"a\\u001Bb\"\nsigned_at 1.5\n";
+    assert_int_equal(
+        tc_signed_text_parse(text, strlen(text), TC_HEAD_HEADER, tc_head_signed_names, 4, &values, &err), 0);
+    assert_string_equal(json_string_value(json_array_get(values, 2)),
+                        "a\x1b"
+                        "b");
+    assert_true(json_is_null(json_array_get(values, 1)));
+    json_decref(values);
+    char *none = tc_head_signed_text(1, 2, NULL, NULL);
+    assert_string_equal(none, "tocsin-head/1\ncrisis 1\nseq 2\nhash \"\"\nsigned_at \"\"\n");
+    free(none);
+}
+
 /* Lines edited after export, one field at a time, and keys whose text is not a key: each named. */
 static void test_offline_verify_each_field_of_a_line(void **state)
 {
@@ -664,6 +724,8 @@ static void test_offline_verify_times(void **state)
         "\"2026-12-01T00:x0:00Z\"",
         "\"2026-12-01T00:00-00Z\"",
         "\"2026-12-01T00:00:0xZ\"",
+        "\" 026-12-01T00:00:00Z\"", /* below '0' */
+        "\"2026-12-01T00:00:0/Z\"",
         "\"2026-00-01T00:00:00Z\"", /* no month 0 or 13 */
         "\"2026-13-01T00:00:00Z\"",
         "\"2026-12-00T00:00:00Z\"", /* no day 0, 32, 31 April */
@@ -870,6 +932,8 @@ static void test_offline_verify_bad_heads(void **state)
         {"hash", "\"AB00000000000000000000000000000000000000000000000000000000000000\""},
         {"hash", "\"ab0000000000000000000000000000000000000000000000000000000000000\""},
         {"hash", "\"ag00000000000000000000000000000000000000000000000000000000000000\""},
+        {"hash", "\"/b00000000000000000000000000000000000000000000000000000000000000\""},
+        {"hash", "\"a b0000000000000000000000000000000000000000000000000000000000000\""},
         {"hash", "null"},
         {"signed_at", "\"2026-12-06\""},
         {"key_id", NULL},
@@ -1249,6 +1313,12 @@ static void test_offline_verify_signatures_each_way(void **state)
          "the signed command says kind \"complete\", the event \"ack\""},
         {"acked", "1", "{\"seat\": \"council/KZ\"}", "council", "council", "ack", "null", "null", "null",
          NULL},
+        /* Data that is not an object is not what a signed null stands for. */
+        {"completed", "1", "{\"outcome\": \"done\", \"seat\": \"council/KZ\", \"data\": 5}", "council",
+         "council", "complete", "\"done\"", "null", "null", "the signed command says data null, the event 5"},
+        /* An event of no state (entered with none too): a signature of a state is not its. */
+        {"vote", "1", "{\"vote\": \"approve\", \"seat\": \"council/KZ\"}", NULL, "council", "vote",
+         "\"approve\"", "null", "null", "the signed command says state \"council\", the event null"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         chain c = {.sb = TC_STRBUF_INIT};
@@ -1338,6 +1408,7 @@ int main(void)
         cmocka_unit_test(test_offline_verify_chains),
         cmocka_unit_test(test_offline_verify_bad_files),
         cmocka_unit_test(test_offline_verify_signed_text),
+        cmocka_unit_test(test_offline_verify_signed_text_each_way),
         cmocka_unit_test(test_offline_verify_each_field_of_a_line),
         cmocka_unit_test(test_offline_verify_times),
         cmocka_unit_test(test_offline_verify_bad_keys),
