@@ -1145,6 +1145,27 @@ static void test_offline_verify_broken_chains(void **state)
                    "crisis 42, event 1 (export.jsonl line 3): it follows event 2 (out of order, or twice)");
     free(text);
     free(first);
+    /* A chain whose first events are missing. */
+    c = (chain){.sb = TC_STRBUF_INIT};
+    chain_start(&c, 42);
+    raw_event(&c, entered(2, 42, json_object()), NULL);
+    text = tc_strbuf_take(&c.sb);
+    expect_message(text, NULL, NULL, TC_EFAILED,
+                   "crisis 42, event 2 (export.jsonl line 1): it follows event 0 (events are missing)");
+    free(text);
+    /* A NUL byte escaped in a string (which C would read as the string's end) is not read at all. */
+    c = (chain){.sb = TC_STRBUF_INIT};
+    chain_start(&c, 42);
+    raw_event(&c, entered(1, 42, json_object()), NULL);
+    text = tc_strbuf_take(&c.sb);
+    char *nul = malloc(strlen(text) + 8);
+    char *tocsin = strstr(text, "\"login\":\"tocsin\"");
+    assert_non_null(tocsin);
+    sprintf(nul, "%.*s\"login\":\"toc\\u0000sin\"%s", (int)(tocsin - text), text,
+            tocsin + strlen("\"login\":\"tocsin\""));
+    expect_failure(nul, NULL, NULL, TC_EINVAL, "export.jsonl line 1 is not a JSON object: ");
+    free(nul);
+    free(text);
     /* A chain that does not start from zeros: its own hash holds, its prev_hash does not. */
     c = (chain){.sb = TC_STRBUF_INIT};
     chain_start(&c, 42);
