@@ -21,19 +21,15 @@ int tc_signed_text_parse(const char *text, size_t size, const char *header, cons
         return tc_error_set(err, TC_EINVAL, "its first line is not %s", header);
     line += length + 1;
     json_t *list = json_array();
-    for (size_t i = 0; i <= count; i++) {
+    for (size_t i = 0; i < count; i++) {
         if (line == end) {
-            if (i == count)
-                break;
             json_decref(list);
             return tc_error_set(err, TC_EINVAL, "it ends before its \"%s\" line", names[i]);
         }
         length = (size_t)((const char *)memchr(line, '\n', (size_t)(end - line)) - line);
-        size_t name = i < count ? strlen(names[i]) : 0;
-        if (i == count || length <= name + 1 || memcmp(line, names[i], name) != 0 || line[name] != ' ') {
+        size_t name = strlen(names[i]);
+        if (length <= name + 1 || memcmp(line, names[i], name) != 0 || line[name] != ' ') {
             json_decref(list);
-            if (i == count)
-                return tc_error_set(err, TC_EINVAL, "it has a line after its \"%s\" line", names[count - 1]);
             return tc_error_set(err, TC_EINVAL, "line %zu is not \"%s VALUE\"", i + 2, names[i]);
         }
         /* The value takes the rest of the line: jansson refuses anything but spaces after it. */
@@ -46,6 +42,11 @@ int tc_signed_text_parse(const char *text, size_t size, const char *header, cons
         }
         json_array_append_new(list, value);
         line += length + 1;
+    }
+    if (line != end) {
+        json_decref(list);
+        return tc_error_set(err, TC_EINVAL, "it has a line after its \"%s\" line",
+                            count > 0 ? names[count - 1] : header);
     }
     *values = list;
     return 0;
