@@ -474,6 +474,15 @@ static void test_audit_offline_bad_files(void **state)
     verdict("d.jsonl", "keys-swapped.json", NULL, 3, NULL, "its id is not its public key's");
     free(swapped);
     json_decref(doc);
+    /* A key registered on a day that does not exist (29 February 2026): refused by both, not rolled over. */
+    doc = json_loads(keys, 0, NULL);
+    json_object_set_new(json_array_get(json_object_get(doc, "keys"), 0), "registered_at",
+                        json_string("2026-02-29T10:00:00.000000Z"));
+    swapped = json_dumps(doc, JSON_COMPACT);
+    th_write_file(dir, "keys-no-such-day.json", swapped);
+    verdict("d.jsonl", "keys-no-such-day.json", NULL, 3, NULL, "is not {\"key_id\"");
+    free(swapped);
+    json_decref(doc);
     free(keys);
     /* No such file: 4. Usage: --keys without --file, --file with an ID. */
     th_expect_tocsin(

@@ -37,7 +37,10 @@ const same = (a, b) => {
 const micros = (t) => {
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(t ?? '');
   if (!m) return NaN;
-  return Date.parse(m[1] + 'Z') * 1000 + Number((m[2] ?? '').padEnd(6, '0').slice(0, 6));
+  const ms = Date.parse(m[1] + 'Z');
+  // Date.parse rolls 30 February over into March: a date that does not exist is refused.
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== m[1]) return NaN;
+  return ms * 1000 + Number((m[2] ?? '').padEnd(6, '0').slice(0, 6));
 };
 
 const sha256 = (data) => createHash('sha256').update(data).digest('hex');
