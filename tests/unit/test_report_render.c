@@ -792,6 +792,46 @@ static void test_report_input_of_the_wrong_shape(void **state)
     json_decref(in);
 }
 
+/* An escalation's acts end when the crisis is cancelled, not when another state is left; a vote that
+ * names no choice is shown as none. */
+static void test_report_escalation_until_cancelled(void **state)
+{
+    (void)state;
+    json_t *a = json_array();
+    json_array_append_new(a, ev(1, "2026-11-27T10:00:00Z", "hq", "hq", "entered", "ask", "{\"visit\": 1}"));
+    json_array_append_new(a, ev(2, "2026-11-27T10:10:00Z", NULL, NULL, "escalated", "ask", "{\"level\": 1}"));
+    json_array_append_new(a,
+                          ev(3, "2026-11-27T10:11:00Z", "hq", "hq", "left", "elsewhere", "{\"visit\": 1}"));
+    json_array_append_new(
+        a, ev(4, "2026-11-27T10:12:00Z", "kz", "kz", "vote", "ask", "{\"seat\": \"council/KZ\"}"));
+    json_array_append_new(
+        a, ev(5, "2026-11-27T10:13:00Z", "hq", "hq", "cancelled", NULL, "{\"reason\": \"over\"}"));
+    json_array_append_new(
+        a, ev(6, "2026-11-27T10:14:00Z", "tj", "tj", "vote", "ask", "{\"seat\": \"council/TJ\"}"));
+    json_array_append_new(a, ev(7, "2026-11-27T10:15:00Z", "hq", "hq", "left", "ask", "{\"visit\": 1}"));
+    json_t *in =
+        json_pack("{s:{s:i, s:s, s:[{s:s, s:i, s:s}]}, s:o}", "crisis", "id", 4, "status", "cancelled",
+                  "decisions", "state", "ask", "visit", 1, "outcome", "rejected", "audit", a);
+    json_t *model = tc_report_model(in);
+    json_t *acted = json_object_get(json_array_get(json_object_get(model, "escalations"), 0), "acted");
+    assert_int_equal(json_array_size(acted), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(acted, 0), "actor")), "kz");
+    json_t *cancel = json_object_get(model, "cancel");
+    assert_string_equal(json_string_value(json_object_get(cancel, "reason")), "over");
+    assert_true(json_is_null(json_object_get(
+        json_array_get(json_object_get(json_array_get(json_object_get(model, "decisions"), 0), "votes"), 0),
+        "vote")));
+    json_decref(model);
+    char *md = tc_report_render(in, TC_REPORT_MARKDOWN);
+    has(md, "  - `council/KZ` **(none)** by `kz` at 2026-11-27 10:12:00: no reason given\n");
+    has(md, "  - Acted after: `kz` (vote, 2m 00s later)\n");
+    free(md);
+    char *html = tc_report_render(in, TC_REPORT_HTML);
+    has(html, "<td><span class=\"none\"><span class=\"none\">(none)</span></span></td>");
+    free(html);
+    json_decref(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -807,6 +847,7 @@ int main(void)
         cmocka_unit_test(test_report_times),
         cmocka_unit_test(test_report_durations),
         cmocka_unit_test(test_report_input_of_the_wrong_shape),
+        cmocka_unit_test(test_report_escalation_until_cancelled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
