@@ -124,12 +124,69 @@ static void test_cap_alert_closed_and_defaults(void **state)
     free(xml);
 }
 
+/* Anyone's words in the alert: escaped as XML, and what XML 1.0 may not hold at all left out. */
+static void test_cap_alert_hostile_text(void **state)
+{
+    (void)state;
+    char *xml = alert(
+        "{\"id\": 5, \"playbook\": \"p<x>\", \"version\": 1, \"status\": \"active\", \"mode\": \"actual\","
+        " \"severity\": \"extreme\", \"title\": \"a\\u0001b]]><script>c\\u001bd\\te\", \"created_at\": "
+        "\"2026-12-05T08:00:00Z\", \"parties\": [\"K&Z\"], \"inputs\": {\"<k>\": \"</value><x>\", \"n\": "
+        "null, \"o\": {\"a\": [1, \"'\"]}},"
+        " \"active\": [{\"path\": \"a&b\", \"type\": \"task\", \"title\": \"<t>\", \"deadline\": \"d<\"}]}",
+        1, 1);
+    has(xml, "<urgency>Immediate</urgency>");
+    has(xml, "<severity>Extreme</severity>");
+    has(xml, "<event>p&lt;x&gt;</event>");
+    has(xml, "<headline>ab]]&gt;&lt;script&gt;cd\te</headline>");
+    has(xml, "<restriction>the parties of the crisis: K&amp;Z</restriction>");
+    has(xml, "<valueName>tocsin:input:&lt;k&gt;</valueName>\n      <value>&lt;/value&gt;&lt;x&gt;</value>");
+    has(xml, "<valueName>tocsin:input:n</valueName>\n      <value>null</value>");
+    has(xml,
+        "<valueName>tocsin:input:o</valueName>\n      <value>{&quot;a&quot;:[1,&quot;&#39;&quot;]}</value>");
+    has(xml,
+        "<description>Active, escalation level 0.\na&amp;b (task): &lt;t&gt;; deadline d&lt;</description>");
+    has(xml, "<parameter>\n      <valueName>tocsin:playbook</valueName>\n      <value>p&lt;x&gt;@1</value>");
+    assert_null(strstr(xml, "<script>"));
+    assert_null(strstr(xml, "\x01"));
+    assert_null(strstr(xml, "\x1b"));
+    free(xml);
+}
+
+/* Severities as they come: a capital kept, anything else as it is; an outcome that is no text left out; a
+ * party that is no text is no party (it was printed as "(null)"). */
+static void test_cap_alert_odd_fields(void **state)
+{
+    (void)state;
+    char *xml = alert(
+        "{\"id\": 6, \"status\": \"active\", \"mode\": \"exercise\", \"severity\": \"Severe\", \"parties\": "
+        "[5, \"KZ\", null, \"TJ\"]}",
+        1, 2);
+    has(xml, "<severity>Severe</severity>");
+    has(xml, "<urgency>Expected</urgency>");
+    has(xml, "<restriction>the parties of the crisis: KZ, TJ</restriction>");
+    has(xml, "<areaDesc>KZ, TJ</areaDesc>");
+    assert_null(strstr(xml, "(null)"));
+    free(xml);
+    xml = alert(
+        "{\"id\": 6, \"status\": \"closed\", \"outcome\": null, \"mode\": \"actual\", \"severity\": \"9\", "
+        "\"parties\": [7]}",
+        1, 3);
+    has(xml, "<severity>9</severity>");
+    has(xml, "<description>The crisis is closed.</description>");
+    has(xml, "<restriction>the parties of the crisis:</restriction>");
+    assert_null(strstr(xml, "<area>"));
+    free(xml);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cap_alert_first_message),
         cmocka_unit_test(test_cap_alert_updates_and_cancel),
         cmocka_unit_test(test_cap_alert_closed_and_defaults),
+        cmocka_unit_test(test_cap_alert_hostile_text),
+        cmocka_unit_test(test_cap_alert_odd_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -109,11 +109,100 @@ static void test_contact_notice_payloads(void **state)
     finish(&f);
 }
 
+/* What each seat is asked to do, by the state and seat a notification names. */
+static void test_contact_notice_acts(void **state)
+{
+    (void)state;
+    /* An approval by an office: its seat votes with no --party. */
+    static const char nod[] =
+        "{\"format\": \"tocsin-playbook/1\", \"name\": \"nod\", \"title\": \"Nod\", \"parties\": [\"KZ\"], "
+        "\"roles\": {\"secretariat\": {\"title\": \"Secretariat\"}}, \"start\": \"nod\", \"states\": "
+        "{\"nod\": "
+        "{\"type\": \"approval\", \"title\": \"Nod it through\", \"approvers\": {\"role\": \"secretariat\"}, "
+        "\"rule\": \"any\", \"next\": {\"approved\": \"yes\", \"rejected\": \"no\"}}, \"yes\": {\"type\": "
+        "\"end\"}, \"no\": {\"type\": \"end\"}}}";
+    static const struct {
+        const char *playbook, *inputs, *state, *seat;
+        const char *act, *asked, *state_title, *deadline; /* NULL: null */
+    } cases[] = {
+        {"council", NULL, "consensus", "council/KZ",
+         "tocsin vote 12 approve|reject|abstain --state consensus --party KZ", "vote on consensus",
+         "consensus", "1970-01-02T00:00:00Z"},
+        /* The council's role without a party, or a role whose name only begins like it: not a seat of it. */
+        {"council", NULL, "consensus", "council", "tocsin show 12", "follow consensus", "consensus",
+         "1970-01-02T00:00:00Z"},
+        {"council", NULL, "consensus", "councillor/KZ", "tocsin show 12", "follow consensus", "consensus",
+         "1970-01-02T00:00:00Z"},
+        {"council", NULL, "consensus", "secretariat", "tocsin show 12", "follow consensus", "consensus",
+         "1970-01-02T00:00:00Z"},
+        /* A state not active has no deadline to tell. */
+        {"council", NULL, "majority", "council/TJ",
+         "tocsin vote 12 approve|reject|abstain --state majority --party TJ", "vote on majority", "majority",
+         NULL},
+        {"council", NULL, "approved", "council/KZ", "tocsin show 12", "follow approved", "approved", NULL},
+        /* No state, or one the playbook does not have. */
+        {"council", NULL, NULL, "secretariat", "tocsin show 12", "follow the crisis", NULL, NULL},
+        {"council", NULL, "nowhere", "council/KZ", "tocsin show 12", "follow nowhere", "nowhere", NULL},
+        /* An office (a role of no parties): its seat is the role, never ROLE/PARTY. */
+        {"deadline", NULL, "report", "secretariat", "tocsin complete 12 --state report", "complete Report",
+         "Report", "1970-01-02T00:00:00Z"},
+        {"deadline", NULL, "report", "secretariat/KZ", "tocsin show 12", "follow Report", "Report",
+         "1970-01-02T00:00:00Z"},
+        /* A task of a role of parties, active, with no deadline. */
+        {"operations", "{\"path\": \"patrol\"}", "patrol", "border/KZ",
+         "tocsin complete 12 --state patrol --party KZ", "complete patrol", "patrol", NULL},
+        {nod, NULL, "nod", "secretariat", "tocsin vote 12 approve|reject|abstain --state nod",
+         "vote on Nod it through", "Nod it through", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fixture f;
+        if (cases[i].playbook[0] == '{')
+            start(&f, cases[i].playbook);
+        else
+            start_named(&f, cases[i].playbook, cases[i].inputs);
+        f.inst->id = 12;
+        json_t *detail = json_pack("{s:s, s:[s, i]}", "why", "vote requested", "seats", cases[i].seat, 5);
+        json_t *out = tc_notice_payloads(f.pb, f.inst, cases[i].state, detail);
+        assert_int_equal(json_object_size(out), 1); /* 5 is no seat */
+        json_t *p = json_object_get(out, cases[i].seat);
+        assert_non_null(p);
+        if (strcmp(json_string_value(json_object_get(p, "act")), cases[i].act) != 0)
+            fail_msg("case %zu: act %s", i, json_string_value(json_object_get(p, "act")));
+        assert_string_equal(json_string_value(json_object_get(p, "asked")), cases[i].asked);
+        const char *expect[][2] = {{"state", cases[i].state},
+                                   {"state_title", cases[i].state_title},
+                                   {"deadline", cases[i].deadline}};
+        for (size_t k = 0; k < 3; k++) {
+            json_t *v = json_object_get(p, expect[k][0]);
+            if (expect[k][1] == NULL ? !json_is_null(v)
+                                     : !json_is_string(v) || strcmp(json_string_value(v), expect[k][1]) != 0)
+                fail_msg("case %zu: %s", i, expect[k][0]);
+        }
+        assert_int_equal(json_integer_value(json_object_get(p, "level")),
+                         0); /* no level: not an escalation */
+        assert_true(json_is_null(json_object_get(p, "severity")));
+        assert_string_equal(json_string_value(json_object_get(p, "why")), "vote requested");
+        json_decref(out);
+        json_decref(detail);
+        finish(&f);
+    }
+    /* A detail with no seats tells no one. */
+    fixture f;
+    start_named(&f, "council", NULL);
+    json_t *detail = json_pack("{s:s}", "why", "escalated");
+    json_t *out = tc_notice_payloads(f.pb, f.inst, "consensus", detail);
+    assert_int_equal(json_object_size(out), 0);
+    json_decref(out);
+    json_decref(detail);
+    finish(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_contact_addresses),
         cmocka_unit_test(test_contact_notice_payloads),
+        cmocka_unit_test(test_contact_notice_acts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -439,6 +439,254 @@ static void test_notify_message_dates_and_addresses(void **state)
     assert_false(tc_notify_id_ok("0b5e1a4c+7d2f-4e8a-9c3b-1f2e3d4c5b6a"));
 }
 
+/* The words of a notice that says less than the contract's keys, or says them oddly, in each channel. */
+typedef struct words_case {
+    const char *notice; /* JSON text */
+    const char *deadline_local, *board;
+    const char *subject; /* the e-mail's, decoded */
+    const char *slack;   /* Slack's whole text */
+    const char *body;    /* the e-mail's whole body, decoded */
+} words_case;
+
+static const words_case words[] = {
+    /* Nothing at all: still a notification, of a crisis. */
+    {"{}", NULL, NULL, "Notification, no deadline - a crisis",
+     "*Notification, no deadline - a crisis*\nEscalation level 0",
+     "Notification, no deadline - a crisis.\n\nCrisis:     \nAsked:      Notification\nDeadline:   none\n"
+     "Escalation: level 0 (not an escalation)\nSeverity:   not given\n\n-- \ntocsin, delivery " ID "\n"},
+    /* A crisis id that is no integer, a seat that is empty, a state with no title, a deadline with seconds,
+     * a test, a board link with what Slack must not read as markup. */
+    {"{\"crisis\": \"12\", \"title\": \"Flood\", \"state\": \"report\", \"seat\": \"\", \"why\": \"task "
+     "assigned\", "
+     "\"level\": 1, \"mode\": \"test\", \"severity\": \"high\", \"deadline\": \"2026-12-05T06:30:15Z\"}",
+     NULL, "https://board.example.org/?a=1&b=<2>",
+     "[TEST] Task assigned (level 1): report, by 2026-12-05 06:30:15 UTC - a crisis, Flood",
+     "*[TEST]* *Task assigned (level 1): report, by 2026-12-05 06:30:15 UTC - a crisis, Flood*\nEscalation "
+     "level 1 · severity high"
+     "\nBoard: https://board.example.org/?a=1&amp;b=&lt;2&gt;",
+     "TEST - this is a test, not a real crisis.\n\nTask assigned (level 1): report, by 2026-12-05 06:30:15 "
+     "UTC - a "
+     "crisis, Flood.\n\nCrisis:     Flood\nAsked:      Task assigned (level 1): report\nDeadline:   "
+     "2026-12-05 "
+     "06:30:15 UTC\nEscalation: level 1\nSeverity:   high\nState:      report\nMode:       test\n\nOn the "
+     "board: "
+     "https://board.example.org/?a=1&b=<2>\n\n-- \ntocsin, delivery " ID "\n"},
+    /* Every key, in an actual crisis: no prefix, DEL as a space; the state named by its title, then its path.
+     */
+    {"{\"crisis\": 3, \"title\": \"Qu\\u007fake\", \"playbook\": \"quake@2\", \"state\": \"operate/border\", "
+     "\"state_title\": "
+     "\"Close the border\", \"seat\": \"border/KZ\", \"why\": \"escalated\", \"level\": 2, \"severity\": "
+     "\"extreme\", "
+     "\"mode\": \"actual\", \"deadline\": \"2026-12-05 06:30\", \"act\": \"tocsin complete 3 --state "
+     "operate/border "
+     "--party KZ\"}",
+     "07:30 CET", NULL,
+     "Escalated (level 2) for border/KZ: Close the border, by 2026-12-05 06:30 UTC (07:30 CET) - crisis 3, "
+     "Qu ake",
+     "*Escalated (level 2) for border/KZ: Close the border, by 2026-12-05 06:30 UTC (07:30 CET) - crisis 3, "
+     "Qu ake*"
+     "\nEscalation level 2 · severity extreme · playbook quake@2\nTo act: `tocsin complete 3 --state "
+     "operate/border "
+     "--party KZ`",
+     "Escalated (level 2) for border/KZ: Close the border, by 2026-12-05 06:30 UTC (07:30 CET) - crisis 3, "
+     "Qu ake.\n\nTo act, run:\n\n    tocsin complete 3 --state operate/border --party KZ\n\nCrisis:     3, "
+     "Qu ake\nAsked:      Escalated (level 2) for border/KZ: Close the border\nDeadline:   2026-12-05 06:30 "
+     "UTC "
+     "(07:30 CET)\nEscalation: level 2\nSeverity:   extreme\nState:      Close the border (operate/border)\n"
+     "Playbook:   quake@2\nMode:       actual\n\n-- \ntocsin, delivery " ID "\n"},
+};
+
+static void test_notify_message_words_of_partial_notices(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        const words_case *c = &words[i];
+        tc_notify_extra extra = {ID, c->deadline_local, c->board};
+        json_t *n = json_loads(c->notice, 0, NULL);
+        assert_non_null(n);
+        char *m = email(json_incref(n), &extra);
+        char *v = header_value(m, "Subject");
+        if (strcmp(v, c->subject) != 0)
+            fail_msg("case %zu: subject\n %s\nnot\n %s", i, v, c->subject);
+        free(v);
+        char *body = body_of(m);
+        if (strcmp(body, c->body) != 0)
+            fail_msg("case %zu: body\n%s\nnot\n%s", i, body, c->body);
+        free(body);
+        free(m);
+        char *hook = webhook(n, &extra, "slack");
+        json_t *doc = json_loads(hook, 0, NULL);
+        assert_non_null(doc);
+        if (strcmp(json_string_value(json_object_get(doc, "text")), c->slack) != 0)
+            fail_msg("case %zu: slack\n%s\nnot\n%s", i, json_string_value(json_object_get(doc, "text")),
+                     c->slack);
+        json_decref(doc);
+        free(hook);
+    }
+}
+
+/* A deadline as the message says it: ISO 8601 shortened to the minute (seconds when not 0), anything else as
+ * given, whole. */
+static void test_notify_message_deadlines(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *deadline, *shown;
+    } cases[] = {
+        {"2026-12-05T06:30:00Z", "2026-12-05 06:30 UTC"},
+        {"2026-12-05T06:30:00.000+00:00", "2026-12-05 06:30 UTC"},
+        {"2026-12-05T06:30:59Z", "2026-12-05 06:30:59 UTC"},
+        {"2026-12-05 06:30", "2026-12-05 06:30 UTC"},
+        {"2026-12-05T06:30:5", "2026-12-05 06:30 UTC"},
+        {"2026-12-05T06:30-07", "2026-12-05 06:30 UTC"},
+        {"2026-12-05T06:30:x5Z", "2026-12-05 06:30 UTC"},
+        {"2026-12-05X06:30:00Z", "2026-12-05X06:30:00Z"},
+        {"20x6-12-05T06:30:00Z", "20x6-12-05T06:30:00Z"},
+        {"2026/12-05T06:30:00Z", "2026/12-05T06:30:00Z"},
+        {"2026-1x-05T06:30:00Z", "2026-1x-05T06:30:00Z"},
+        {"2026-12/05T06:30:00Z", "2026-12/05T06:30:00Z"},
+        {"2026-12-x5T06:30:00Z", "2026-12-x5T06:30:00Z"},
+        {"2026-12-05T0x:30:00Z", "2026-12-05T0x:30:00Z"},
+        {"2026-12-05T06-30:00Z", "2026-12-05T06-30:00Z"},
+        {"2026-12-05T06:3x:00Z", "2026-12-05T06:3x:00Z"},
+        {"tomorrow", "tomorrow"},
+        /* Longer than the 40 bytes kept for an ISO time, with characters of three bytes: whole, never cut
+         * inside a character (which made Slack's text invalid UTF-8: json_string() refused it, and the
+         * body was {}). */
+        {"before the third day of the month of Décembre, at dawn, ≈ 06:30 local time",
+         "before the third day of the month of Décembre, at dawn, ≈ 06:30 local time"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *n = json_pack("{s:s}", "deadline", cases[i].deadline);
+        char *hook = webhook(json_incref(n), &plain, "slack");
+        json_t *doc = json_loads(hook, 0, NULL);
+        assert_non_null(doc);
+        char expected[300];
+        snprintf(expected, sizeof expected, "*Notification, by %s - a crisis*\nEscalation level 0",
+                 cases[i].shown);
+        const char *text = json_string_value(json_object_get(doc, "text"));
+        if (text == NULL || strcmp(text, expected) != 0)
+            fail_msg("%s: %s", cases[i].deadline, hook);
+        json_decref(doc);
+        free(hook);
+        char *m = email(n, &plain);
+        char *body = body_of(m);
+        snprintf(expected, sizeof expected, "\nDeadline:   %s\n", cases[i].shown);
+        if (strstr(body, expected) == NULL)
+            fail_msg("%s: %s", cases[i].deadline, body);
+        free(body);
+        free(m);
+    }
+}
+
+/* Keys of the wrong type are null in the webhook's JSON (level 0), as missing ones are. */
+static void test_notify_message_json_of_wrong_types(void **state)
+{
+    (void)state;
+    json_t *n =
+        json_pack("{s:s, s:i, s:s, s:b, s:[]}", "crisis", "12", "title", 5, "level", "2", "act", 1, "seat");
+    char *body = webhook(n, &plain, "json");
+    assert_string_equal(body, "{\"id\":\"" ID
+                              "\",\"crisis\":null,\"title\":null,\"playbook\":null,\"state\":null,"
+                              "\"state_title\":null,\"seat\":null,\"why\":null,\"level\":0,\"severity\":null,"
+                              "\"mode\":null,\"deadline\":null,\"act\":null}");
+    free(body);
+}
+
+/* Each refusal, with its words. */
+static void test_notify_message_refusals(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    tc_error err;
+    json_t *n = notice("actual", "t", NULL, 0);
+    json_t *array = json_array();
+    tc_notify_extra no_id = {NULL, NULL, NULL};
+    tc_error_init(&err);
+    assert_int_equal(tc_notify_webhook_body(n, &no_id, "json", &out, &err), TC_EINVAL);
+    assert_string_equal(err.text, "delivery id (none) is not a uuid");
+    tc_error_init(&err);
+    assert_int_equal(tc_notify_webhook_body(array, &no_id, "json", &out, &err), TC_EINVAL);
+    assert_string_equal(err.text, "notification of delivery (none) is not a JSON object");
+    tc_error_init(&err);
+    assert_int_equal(tc_notify_webhook_body(n, &plain, NULL, &out, &err), TC_EINVAL);
+    assert_string_equal(err.text, "webhook format (none) of delivery " ID " is not json or slack");
+    tc_error_init(&err);
+    assert_int_equal(tc_notify_email(array, &plain, &mail, &out, &err), TC_EINVAL);
+    assert_string_equal(err.text, "notification of delivery " ID " is not a JSON object");
+    tc_error_init(&err);
+    assert_int_equal(tc_notify_email(array, &no_id, &mail, &out, &err), TC_EINVAL);
+    assert_string_equal(err.text, "notification of delivery (none) is not a JSON object");
+    tc_error_init(&err);
+    assert_int_equal(tc_notify_email(n, &no_id, &mail, &out, &err), TC_EINVAL);
+    assert_string_equal(err.text, "delivery id (none) is not a uuid");
+    tc_notify_mail bad_from = {"tocsin", "am@example.org", 0};
+    tc_error_init(&err);
+    assert_int_equal(tc_notify_email(n, &plain, &bad_from, &out, &err), TC_EINVAL);
+    assert_string_equal(err.text, "mail-from address of delivery " ID " is not an e-mail address");
+    tc_error_init(&err);
+    assert_int_equal(tc_notify_webhook_body(NULL, &plain, "slack", &out, &err), TC_EINVAL);
+    tc_error_init(&err);
+    assert_int_equal(tc_notify_email(NULL, &plain, &mail, &out, &err), TC_EINVAL);
+    assert_string_equal(err.text, "notification of delivery " ID " is not a JSON object");
+    assert_null(out);
+    json_decref(array);
+    json_decref(n);
+}
+
+/* Header fields at their edges: no value, a name too long for a word's room, what is not a character. */
+static void test_notify_message_header_edges(void **state)
+{
+    (void)state;
+    tc_strbuf sb = TC_STRBUF_INIT;
+    tc_mime_header(&sb, "X-None", NULL);
+    tc_mime_header(&sb, "X-Controls",
+                   "a\x7f"
+                   "b\tc");
+    char *text = tc_strbuf_take(&sb);
+    assert_string_equal(text, "X-None: \r\nX-Controls: a b c\r\n");
+    free(text);
+    /* A name of 70 characters leaves no room: one character per word, each word whole. */
+    char name[71];
+    memset(name, 'N', 70);
+    name[70] = '\0';
+    tc_mime_header(&sb, name, "éé");
+    text = tc_strbuf_take(&sb);
+    char expected[200];
+    snprintf(expected, sizeof expected, "%s: =?UTF-8?B?w6k=?=\r\n =?UTF-8?B?w6k=?=\r\n", name);
+    assert_string_equal(text, expected);
+    free(text);
+    /* Bytes that are not UTF-8 are not passed on as they are. */
+    tc_mime_header(&sb, "X", "a\xff");
+    text = tc_strbuf_take(&sb);
+    assert_null(strchr(text, '\xff'));
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        assert_true(*p < 0x80);
+    free(text);
+}
+
+static void test_notify_message_date_and_address_edges(void **state)
+{
+    (void)state;
+    char date[TC_MIME_DATE_SIZE];
+    tc_mime_date(-86400000, date); /* before the epoch: the epoch */
+    assert_string_equal(date, "Thu, 01 Jan 1970 00:00:00 +0000");
+    tc_mime_date(INT64_MAX, date); /* past year 9999: its last second */
+    assert_string_equal(date, "Fri, 31 Dec 9999 23:59:59 +0000");
+    assert_false(tc_mime_address_ok(NULL));
+    assert_false(tc_mime_address_ok("am@"));
+    assert_false(tc_mime_address_ok("am@exa(mple).org"));
+    char longest[300] = "a@";
+    memset(longest + 2, 'x', 252);
+    longest[254] = '\0';
+    assert_true(tc_mime_address_ok(longest)); /* 254 characters */
+    longest[254] = 'x';
+    longest[255] = '\0';
+    assert_false(tc_mime_address_ok(longest));
+    assert_false(tc_notify_id_ok(NULL));
+    assert_false(tc_notify_id_ok("0b5e1a4c-7d2f-4e8a-9c3b-1f2e3d4c5b6g"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -452,6 +700,12 @@ int main(void)
         cmocka_unit_test(test_notify_message_rfc2047_words),
         cmocka_unit_test(test_notify_message_quoted_printable),
         cmocka_unit_test(test_notify_message_dates_and_addresses),
+        cmocka_unit_test(test_notify_message_words_of_partial_notices),
+        cmocka_unit_test(test_notify_message_deadlines),
+        cmocka_unit_test(test_notify_message_json_of_wrong_types),
+        cmocka_unit_test(test_notify_message_refusals),
+        cmocka_unit_test(test_notify_message_header_edges),
+        cmocka_unit_test(test_notify_message_date_and_address_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

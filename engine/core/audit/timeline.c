@@ -12,11 +12,13 @@ static const char *str(json_t *detail, const char *key)
     return json_string_value(json_object_get(detail, key));
 }
 
-static void join_strings(tc_strbuf *sb, json_t *list)
+/* A list's strings joined by sep; "?" for an item that is not a string. */
+static void join_strings(tc_strbuf *sb, json_t *list, const char *sep)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(list, i, v) tc_strbuf_addf(sb, "%s%s", i ? ", " : "", json_string_value(v));
+    json_array_foreach(list, i, v)
+        tc_strbuf_addf(sb, "%s%s", i ? sep : "", json_is_string(v) ? json_string_value(v) : "?");
 }
 
 void tc_timeline_offset(tc_strbuf *sb, tc_ms offset)
@@ -31,7 +33,7 @@ static void describe(tc_strbuf *sb, const char *kind, const char *state, const c
     tc_strbuf_add(sb, " ");
     int k = tc_audit_kind_parse(kind);
     if (k < 0) {
-        tc_strbuf_add(sb, kind);
+        tc_strbuf_add(sb, kind ? kind : "?"); /* an event with no kind (a report's input may lack it) */
         return;
     }
     switch ((tc_audit_kind)k) {
@@ -39,7 +41,7 @@ static void describe(tc_strbuf *sb, const char *kind, const char *state, const c
         tc_strbuf_addf(sb, "triggered by %s (severity %s, mode %s, parties ", actor ? actor : "?",
                        str(detail, "severity") ? str(detail, "severity") : "?",
                        str(detail, "mode") ? str(detail, "mode") : "?");
-        join_strings(sb, json_object_get(detail, "parties"));
+        join_strings(sb, json_object_get(detail, "parties"), ", ");
         tc_strbuf_add(sb, ")");
         break;
     }
@@ -127,13 +129,13 @@ static void describe(tc_strbuf *sb, const char *kind, const char *state, const c
             tc_strbuf_addf(sb, " (%s)", str(detail, "reason"));
         if (json_array_size(json_object_get(detail, "notify")) > 0) {
             tc_strbuf_add(sb, ": notify ");
-            join_strings(sb, json_object_get(detail, "notify"));
+            join_strings(sb, json_object_get(detail, "notify"), ", ");
         }
         break;
     }
     case TC_AUDIT_NOTIFIED: {
         tc_strbuf_addf(sb, "notified (%s): ", str(detail, "why") ? str(detail, "why") : "?");
-        join_strings(sb, json_object_get(detail, "seats"));
+        join_strings(sb, json_object_get(detail, "seats"), ", ");
         break;
     }
     case TC_AUDIT_TIMEOUT: {
@@ -145,10 +147,7 @@ static void describe(tc_strbuf *sb, const char *kind, const char *state, const c
     case TC_AUDIT_ACTION_STARTED: {
         tc_strbuf_addf(sb, "action started (attempt %lld): ",
                        (long long)json_integer_value(json_object_get(detail, "attempt")));
-        size_t i;
-        json_t *v;
-        json_array_foreach(json_object_get(detail, "argv"), i, v)
-            tc_strbuf_addf(sb, "%s%s", i ? " " : "", json_string_value(v));
+        join_strings(sb, json_object_get(detail, "argv"), " ");
         break;
     }
     case TC_AUDIT_ACTION_FINISHED: {

@@ -108,8 +108,9 @@ char *tc_cap_alert(json_t *show, const tc_cap_facts *f)
     tc_strbuf_add(&sub, "the parties of the crisis:");
     size_t i;
     json_t *p;
-    json_array_foreach(json_object_get(show, "parties"), i, p)
-        tc_strbuf_addf(&sub, "%s %s", i ? "," : "", json_string_value(p));
+    size_t named = 0; /* the parties that are strings: anything else is no party's name */
+    json_array_foreach(json_object_get(show, "parties"), i, p) if (json_is_string(p))
+        tc_strbuf_addf(&sub, "%s %s", named++ ? "," : "", json_string_value(p));
     element(&sb, 1, "restriction", sub.text ? sub.text : "");
     if (strcmp(msg_type, "Alert") != 0) {
         char references[512];
@@ -158,8 +159,9 @@ char *tc_cap_alert(json_t *show, const tc_cap_facts *f)
         free(text);
     }
     tc_strbuf_release(&sub);
-    json_array_foreach(json_object_get(show, "parties"), i, p)
-        tc_strbuf_addf(&sub, "%s%s", i ? ", " : "", json_string_value(p));
+    named = 0;
+    json_array_foreach(json_object_get(show, "parties"), i, p) if (json_is_string(p))
+        tc_strbuf_addf(&sub, "%s%s", named++ ? ", " : "", json_string_value(p));
     if (sub.text != NULL && sub.text[0] != '\0') {
         tc_strbuf_add(&sb, "    <area>\n");
         element(&sb, 3, "areaDesc", sub.text);

@@ -24,7 +24,8 @@ typedef struct view {
     int has_crisis;
     json_int_t level;
     char *title, *playbook, *state, *state_title, *seat, *why, *severity, *mode, *deadline, *act;
-    char deadline_utc[40]; /* "2026-12-05 06:30 UTC", or the deadline as given when it is not ISO 8601 */
+    char deadline_utc[40];      /* "2026-12-05 06:30 UTC" when the deadline is ISO 8601 */
+    const char *deadline_shown; /* deadline_utc, or the deadline as given (whole) when it is not ISO 8601 */
 } view;
 
 /* A copy of the notice's string key with control characters as spaces, or NULL. jansson's strings are UTF-8.
@@ -49,9 +50,12 @@ static int digits(const char *s, size_t n)
     return 1;
 }
 
-/* "2026-12-05T06:30:00Z" (or with a fraction, or +00:00) as "2026-12-05 06:30 UTC"; seconds only when not 0.
+/*
+ * "2026-12-05T06:30:00Z" (or with a fraction, or +00:00) as "2026-12-05 06:30 UTC" in out (seconds only
+ * when not 0), and out; iso itself when it is not such a time (never copied into out: cut at out's size,
+ * it could end inside a character, and Slack's JSON text would then be refused as not UTF-8).
  */
-static void format_deadline(const char *iso, char *out, size_t size)
+static const char *format_deadline(const char *iso, char *out, size_t size)
 {
     size_t n = strlen(iso);
     if (n >= 16 && digits(iso, 4) && iso[4] == '-' && digits(iso + 5, 2) && iso[7] == '-' &&
@@ -60,9 +64,9 @@ static void format_deadline(const char *iso, char *out, size_t size)
         int seconds = n >= 19 && iso[16] == ':' && digits(iso + 17, 2) && memcmp(iso + 17, "00", 2) != 0;
         snprintf(out, size, "%.10s %.5s%s%.*s UTC", iso, iso + 11, seconds ? ":" : "", seconds ? 2 : 0,
                  iso + 17);
-        return;
+        return out;
     }
-    snprintf(out, size, "%s", iso);
+    return iso;
 }
 
 static void view_read(view *v, const json_t *notice)
@@ -83,7 +87,7 @@ static void view_read(view *v, const json_t *notice)
     v->deadline = text_of(notice, "deadline");
     v->act = text_of(notice, "act");
     if (v->deadline)
-        format_deadline(v->deadline, v->deadline_utc, sizeof v->deadline_utc);
+        v->deadline_shown = format_deadline(v->deadline, v->deadline_utc, sizeof v->deadline_utc);
 }
 
 static void view_free(view *v)
@@ -126,7 +130,7 @@ static void add_by(tc_strbuf *sb, const view *v, const tc_notify_extra *extra)
         tc_strbuf_add(sb, ", no deadline");
         return;
     }
-    tc_strbuf_addf(sb, ", by %s", v->deadline_utc);
+    tc_strbuf_addf(sb, ", by %s", v->deadline_shown);
     if (extra->deadline_local)
         tc_strbuf_addf(sb, " (%s)", extra->deadline_local);
 }
@@ -281,7 +285,7 @@ static char *email_text(const view *v, const tc_notify_extra *extra)
     add_asked(&sb, v);
     tc_strbuf_add(&sb, "\nDeadline:   ");
     if (v->deadline) {
-        tc_strbuf_add(&sb, v->deadline_utc);
+        tc_strbuf_add(&sb, v->deadline_shown);
         if (extra->deadline_local)
             tc_strbuf_addf(&sb, " (%s)", extra->deadline_local);
     } else {

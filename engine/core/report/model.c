@@ -45,11 +45,26 @@ static long long days_from_civil(long long y, unsigned m, unsigned d)
     return era * 146097 + (long long)doe - 719468;
 }
 
+/* The number written by the n digits at p. */
+static int number_at(const char *p, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++)
+        v = v * 10 + (p[i] - '0');
+    return v;
+}
+
 int tc__report_time(const char *iso, long long *ms)
 {
-    int y, mo, d, h, mi, s, n = 0;
-    if (iso == NULL || sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &n) != 6 || n != 19)
+    /* Digits where digits go (the NUL of a shorter text fails the test before anything past it is read). */
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    if (iso == NULL)
         return -1;
+    for (int i = 0; i < 19; i++)
+        if (shape[i] == 'd' ? !(iso[i] >= '0' && iso[i] <= '9') : iso[i] != shape[i])
+            return -1;
+    int y = number_at(iso, 4), mo = number_at(iso + 5, 2), d = number_at(iso + 8, 2);
+    int h = number_at(iso + 11, 2), mi = number_at(iso + 14, 2), s = number_at(iso + 17, 2);
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
         return -1;
     long long frac = 0;
@@ -136,6 +151,8 @@ static long find_event(json_t *audit, size_t from, const char *kind, const char 
 /* Whether state is inside (or is) scope: "operate/border/interdict" is inside "operate". */
 static int within(const char *state, const char *scope)
 {
+    if (scope == NULL)
+        return 0; /* an escalation of no state (not one the machine records): no state is inside it */
     size_t n = strlen(scope);
     return state != NULL && strncmp(state, scope, n) == 0 && (state[n] == '\0' || state[n] == '/');
 }
@@ -368,7 +385,7 @@ static json_t *timeline(json_t *crisis, json_t *audit)
         long long at;
         if (start >= 0 && tc__report_time(str(e, "at"), &at) == 0 && at >= start)
             tc_timeline_offset(&offset, at - start);
-        json_t *o = json_pack("{s:O, s:o, s:s, s:o, s:o, s:s}", "seq", json_object_get(e, "seq"), "at",
+        json_t *o = json_pack("{s:O?, s:o, s:s, s:o, s:o, s:s}", "seq", json_object_get(e, "seq"), "at",
                               str_or_null(str(e, "at")), "offset", offset.text ? offset.text : "", "actor",
                               str_or_null(str(e, "actor")), "login", str_or_null(str(e, "login")), "text",
                               text.text ? text.text : "");
