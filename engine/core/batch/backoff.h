@@ -14,9 +14,9 @@
 
 #include "core/playbook/duration.h"
 
-#define TC_BACKOFF_MIN_MS     100   /* a failed batch, or listener, is retried after 100 ms, */
-#define TC_BACKOFF_MAX_MS     1000  /* then 200 ms, 400 ms, 800 ms, at most 1 s (a failover is seconds) */
-#define TC_BACKOFF_ONCE_TRIES 5     /* engine --once gives up at the fifth failure in a row */
+#define TC_BACKOFF_MIN_MS     100  /* a failed batch, or listener, is retried after 100 ms, */
+#define TC_BACKOFF_MAX_MS     1000 /* then 200 ms, 400 ms, 800 ms, at most 1 s (a failover is seconds) */
+#define TC_BACKOFF_ONCE_TRIES 5    /* engine --once gives up at the fifth failure in a row */
 
 typedef struct tc_backoff {
     tc_ms min, max; /* the first delay, and the longest */
