@@ -272,16 +272,18 @@ static void test_refusals_states(void **state)
            "'rejected': 'e'}, 'choices': []}"),
          "$.states.s.choices: not allowed on an approval state\n"},
         /* next */
-        {S("{'type': 'wait', 'duration': 'PT1M'}"),
-         "$.states.s: missing key 'next'\n$.states.s: no end state can be reached from here\n"
-         "$.states.e: no path from the start state 's' leads here\n"},
+        /* a missing or malformed next is one problem, not followed by what it makes unreachable or unmapped
+         */
+        {S("{'type': 'wait', 'duration': 'PT1M'}"), "$.states.s: missing key 'next'\n"},
         {S("{'type': 'wait', 'duration': 'PT1M', 'next': 3}"),
-         "$.states.s.next: expected a state id, or an object mapping each outcome to a state id\n"
-         "$.states.s.next: no next state for outcome 'done'\n$.states.s: no end state can be reached from "
-         "here\n"
-         "$.states.e: no path from the start state 's' leads here\n"},
+         "$.states.s.next: expected a state id, or an object mapping each outcome to a state id\n"},
         {S("{'type': 'wait', 'duration': 'PT1M', 'next': {'done': 3}}"),
-         "$.states.s.next.done: expected a state id\n$.states.s.next: no next state for outcome 'done'\n"},
+         "$.states.s.next.done: expected a state id\n"},
+        {S("{'type': 'task', 'assignee': 'office', 'deadline': 'PT1H', 'next': {'done': 'e', 'timeout': "
+           "['e']}}"),
+         "$.states.s.next.timeout: expected a state id\n"},
+        {S("{'type': 'action', 'run': ['x'], 'next': null}"),
+         "$.states.s.next: expected a state id, or an object mapping each outcome to a state id\n"},
         {S("{'type': 'wait', 'duration': 'PT1M', 'next': {'done': 'e', 'ok': 'e'}}"),
          "$.states.s.next.ok: a wait state cannot produce outcome 'ok'\n"},
         {S("{'type': 'approval', 'approvers': {'role': 'office'}, 'rule': 'any', 'next': {'approved': 'e', "
@@ -461,6 +463,33 @@ static void test_refusals_approvals(void **state)
          "$.states.s.rule.fraction: expected a fraction 'p/q' with 1 <= p <= q, such as '2/3'\n"},
         {APPROVAL(COUNCIL ", 'rule': {'kind': 'majority', 'fraction': '1/1001'}"),
          "$.states.s.rule.fraction: expected a fraction 'p/q' with 1 <= p <= q, such as '2/3'\n"},
+        {APPROVAL(COUNCIL ", 'rule': {'kind': 'majority', 'fraction': ' 2/3'}"),
+         "$.states.s.rule.fraction: expected a fraction 'p/q' with 1 <= p <= q, such as '2/3'\n"},
+        {APPROVAL(COUNCIL ", 'rule': {'kind': 'majority', 'fraction': '+2/3'}"),
+         "$.states.s.rule.fraction: expected a fraction 'p/q' with 1 <= p <= q, such as '2/3'\n"},
+        {APPROVAL(COUNCIL ", 'rule': {'kind': 'majority', 'fraction': '2/ 3'}"),
+         "$.states.s.rule.fraction: expected a fraction 'p/q' with 1 <= p <= q, such as '2/3'\n"},
+        {APPROVAL(COUNCIL ", 'rule': {'kind': 'majority', 'fraction': '2/+3'}"),
+         "$.states.s.rule.fraction: expected a fraction 'p/q' with 1 <= p <= q, such as '2/3'\n"},
+        {APPROVAL(COUNCIL ", 'rule': {'kind': 'majority', 'fraction': '99999999999/3'}"),
+         "$.states.s.rule.fraction: expected a fraction 'p/q' with 1 <= p <= q, such as '2/3'\n"},
+        {APPROVAL(COUNCIL ", 'rule': {'kind': 'majority', 'fraction': '2/3/4'}"),
+         "$.states.s.rule.fraction: expected a fraction 'p/q' with 1 <= p <= q, such as '2/3'\n"},
+        {APPROVAL(COUNCIL ", 'rule': {'kind': 'majority', 'fraction': '/3'}"),
+         "$.states.s.rule.fraction: expected a fraction 'p/q' with 1 <= p <= q, such as '2/3'\n"},
+        {APPROVAL(COUNCIL ", 'rule': {'kind': 'majority', 'fraction': '2/'}"),
+         "$.states.s.rule.fraction: expected a fraction 'p/q' with 1 <= p <= q, such as '2/3'\n"},
+        {APPROVAL(COUNCIL ", 'rule': {'kind': 'majority', 'fraction': '12345/20000'}"),
+         "$.states.s.rule.fraction: expected a fraction 'p/q' with 1 <= p <= q, such as '2/3'\n"},
+        {APPROVAL(COUNCIL ", 'rule': {'kind': 'majority', 'fraction': '999/1000'}"), ""},
+        /* without parties the number of seats is unknown: only the missing parties are reported */
+        {APPROVAL("'approvers': {'role': 'council'}, 'rule': {'kind': 'quorum', 'min': 2}"),
+         "$.states.s.approvers: role 'council' has a seat per party, so the approval needs 'parties' ('all' "
+         "or a "
+         "list)\n"},
+        {APPROVAL(
+             "'approvers': {'role': 'council', 'parties': 'some'}, 'rule': {'kind': 'quorum', 'min': 2}"),
+         "$.states.s.approvers.parties: expected 'all' or a non-empty array of parties\n"},
         /* veto */
         {APPROVAL(COUNCIL ", 'rule': 'majority', 'veto': 'RU'"),
          "$.states.s.veto: expected an array of parties\n"},
@@ -607,6 +636,100 @@ static void test_refusals_actions(void **state)
     CHECK(cases);
 }
 
+/* ---- sizes the compiler must not cap ---- */
+
+/* A task with n outcomes of its own besides done, each mapped to the end. */
+static char *many_outcomes(size_t n)
+{
+    tc_strbuf sb = TC_STRBUF_INIT;
+    tc_strbuf_add(&sb, "{" HEAD ", " PARTIES ", " ROLES
+                       ", 'start': 's', 'states': {'s': {'type': 'task', "
+                       "'assignee': 'office', 'outcomes': [");
+    for (size_t i = 0; i < n; i++)
+        tc_strbuf_addf(&sb, "%s'o%zu'", i ? ", " : "", i);
+    tc_strbuf_add(&sb, "], 'next': {'done': 'e'");
+    for (size_t i = 0; i < n; i++)
+        tc_strbuf_addf(&sb, ", 'o%zu': 'e'", i);
+    tc_strbuf_add(&sb, "}}, 'e': {'type': 'end'}}}");
+    char *quoted = tc_strbuf_take(&sb), *text = unquote(quoted);
+    free(quoted);
+    return text;
+}
+
+static void test_task_with_many_outcomes(void **state)
+{
+    (void)state;
+    /* Regression: the outcomes a state can produce were kept in 64 slots, so outcome 62 on was refused. */
+    char *text = many_outcomes(100), *got = problems(text);
+    assert_string_equal(got, "");
+    free(got);
+    free(text);
+}
+
+/*
+ * Choice a has n ways that lead to the end and then one to choice b, whose
+ * otherwise goes back to a: a loop of choices however many ways come before.
+ */
+static char *loop_after_many_choices(size_t n)
+{
+    tc_strbuf sb = TC_STRBUF_INIT;
+    tc_strbuf_add(&sb, "{" HEAD ", " PARTIES ", " ROLES
+                       ", 'start': 'a', 'states': {'a': {'type': 'choice', "
+                       "'choices': [");
+    for (size_t i = 0; i < n; i++)
+        tc_strbuf_add(&sb, "{'when': false, 'next': 'e'}, ");
+    tc_strbuf_add(&sb,
+                  "{'when': true, 'next': 'b'}], 'otherwise': 'e'}, 'b': {'type': 'choice', 'choices': "
+                  "[{'when': false, 'next': 'e'}], 'otherwise': 'a'}, 'e': {'type': 'end'}}}");
+    char *quoted = tc_strbuf_take(&sb), *text = unquote(quoted);
+    free(quoted);
+    return text;
+}
+
+static void test_choice_loop_after_many_choices(void **state)
+{
+    (void)state;
+    static const char loop[] =
+        "$.states.a: choices loop without waiting (a -> b -> a): one of them must lead out\n";
+    for (size_t n = 0; n <= 100; n += 50) {
+        /* Regression: only the first 64 ways out of a choice were followed, so the loop went unseen. */
+        char *text = loop_after_many_choices(n), *got = problems(text);
+        assert_string_equal(got, loop);
+        free(got);
+        free(text);
+    }
+}
+
+/* A chain of n choices, each leading to the next, the last to the end e; and e1, an end nothing reaches. */
+static char *chain_of_choices(size_t n)
+{
+    tc_strbuf sb = TC_STRBUF_INIT;
+    tc_strbuf_add(&sb, "{" HEAD ", " PARTIES ", " ROLES ", 'start': 'c0', 'states': {");
+    for (size_t i = 0; i < n; i++)
+        tc_strbuf_addf(&sb,
+                       "'c%zu':{'type':'choice','choices':[{'when':true,'next':'e'}],'otherwise':'%s%zu'},",
+                       i, i + 1 < n ? "c" : "e", i + 1 < n ? i + 1 : 0);
+    tc_strbuf_add(&sb, "'e0': {'type': 'end'}, 'e': {'type': 'end'}, 'e1': {'type': 'end'}}}");
+    char *quoted = tc_strbuf_take(&sb), *text = unquote(quoted);
+    free(quoted);
+    return text;
+}
+
+static void test_long_chain_of_choices(void **state)
+{
+    (void)state;
+    /*
+     * Regression: the search for loops of choices recursed once per choice of a chain, with over a
+     * kilobyte of stack each, and a playbook within the limit of 1 MiB holds some 12,000 choices.
+     */
+    char *text = chain_of_choices(12000);
+    assert_true(strlen(text) < 1048576);
+    char *got = problems(text);
+    assert_string_equal(got, "$.states.e1: no path from the start state \"c0\" leads here\n");
+    free(got);
+    free(text);
+}
+
 /* Fails, showing the whole text, when needle is not in text. */
 static void assert_has(const char *text, const char *needle)
 {
@@ -731,12 +854,20 @@ static void test_unusual_playbook_drawn(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_refusals_top_level),     cmocka_unit_test(test_refusals_inputs),
-        cmocka_unit_test(test_refusals_states),        cmocka_unit_test(test_refusals_tasks),
-        cmocka_unit_test(test_refusals_escalation),    cmocka_unit_test(test_refusals_approvals),
-        cmocka_unit_test(test_refusals_choices),       cmocka_unit_test(test_refusals_parallels),
-        cmocka_unit_test(test_refusals_actions),       cmocka_unit_test(test_unusual_playbook_compiles),
+        cmocka_unit_test(test_refusals_top_level),
+        cmocka_unit_test(test_refusals_inputs),
+        cmocka_unit_test(test_refusals_states),
+        cmocka_unit_test(test_refusals_tasks),
+        cmocka_unit_test(test_refusals_escalation),
+        cmocka_unit_test(test_refusals_approvals),
+        cmocka_unit_test(test_refusals_choices),
+        cmocka_unit_test(test_refusals_parallels),
+        cmocka_unit_test(test_refusals_actions),
+        cmocka_unit_test(test_unusual_playbook_compiles),
         cmocka_unit_test(test_unusual_playbook_drawn),
+        cmocka_unit_test(test_task_with_many_outcomes),
+        cmocka_unit_test(test_choice_loop_after_many_choices),
+        cmocka_unit_test(test_long_chain_of_choices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
