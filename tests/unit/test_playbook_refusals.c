@@ -158,6 +158,19 @@ static void test_refusals_top_level(void **state)
          "$.parties[3]: 'a23456789012345678901234567890123' is not a valid party name (letters, digits, _ "
          "and -, up to 32)\n"},
         {WITH("'observers': 'UNODC'"), "$.observers: expected an array\n"},
+        /* keys that are plain words (a letter or _, then letters, digits or _) are not quoted */
+        {WITH("'A': 1, '_x': 2, 'Ab_9': 3, '9a': 4, 'a-b': 5"),
+         "$.A: unknown key\n$._x: unknown key\n$.Ab_9: unknown key\n$[`9a`]: unknown key\n$[`a-b`]: unknown "
+         "key\n"},
+        {"{'format': 'tocsin-playbook/1', 'name': 'a_b', 'title': 'T', " PARTIES ", " ROLES ", " ONE_END "}",
+         "$.name: 'a_b' is not a valid name (a-z, 0-9 and -, starting with a letter or digit, up to 63)\n"},
+        {"{'format': 'tocsin-playbook/1', 'name': 'Ab', 'title': 'T', " PARTIES ", " ROLES ", " ONE_END "}",
+         "$.name: 'Ab' is not a valid name (a-z, 0-9 and -, starting with a letter or digit, up to 63)\n"},
+        {"{" HEAD ", " PARTIES
+         ", 'roles': {'o': {'title': 'O', 'per_party': false}}, 'start': 's', 'states': "
+         "{'s': {'type': 'end'}, 'a~': {'type': 'end'}, 'aB': {'type': 'end'}}}",
+         "$.states[`a~`]: 'a~' is not a valid state id (a-z, 0-9 and _, starting with a letter, up to 63)\n"
+         "$.states.aB: 'aB' is not a valid state id (a-z, 0-9 and _, starting with a letter, up to 63)\n"},
         {WITH("'observers': ['UN ODC']"),
          "$.observers[0]: 'UN ODC' is not a valid observer name (letters, digits, _ and -, up to 32)\n"},
         /* roles: a bad id, a role that is not an object, an unknown key, per_party not a boolean */
@@ -202,6 +215,10 @@ static void test_refusals_inputs(void **state)
               "'default': 2}}"),
          "$.inputs.x.default: 11 is out of the range from min to max\n"
          "$.inputs.y.default: 0.25 is out of the range from min to max\n"},
+        {WITH("'inputs': {'x': {'type': 'integer', 'max': 10, 'default': 10}, 'y': {'type': 'number', 'min': "
+              "0.5, "
+              "'default': 7}, 'z': {'type': 'number', 'default': -1}}"),
+         ""},
         {WITH("'inputs': {'x': {'type': 'string', 'enum': []}, 'y': {'type': 'string', 'enum': 'a'}}"),
          "$.inputs.x.enum: expected a non-empty array of allowed values\n"
          "$.inputs.y.enum: expected a non-empty array of allowed values\n"},
@@ -265,6 +282,22 @@ static void test_refusals_states(void **state)
          "$.states.s.next: not allowed on an end state\n$.states.s.run: not allowed on an end state\n"},
         {S("{'type': 'action', 'run': ['x'], 'next': {'ok': 'e', 'failed': 'e'}, 'duration': 'PT1M'}"),
          "$.states.s.duration: not allowed on an action state\n"},
+        {S("{'type': 'task', 'assignee': 'office', 'run': ['x'], 'next': 'e'}"),
+         "$.states.s.run: not allowed on a task state\n"},
+        /* a next names a state of its own machine: a path into a parallel is not one */
+        {PB("'s': {'type': 'wait', 'duration': 'PT1M', 'next': 'p/b/x'}, 'p': {'type': 'parallel', "
+            "'branches': "
+            "{'b': {'start': 'x', 'states': {'x': {'type': 'end'}}}}, 'next': 'e'}, 'e': {'type': 'end'}"),
+         "$.states.s.next: unknown state 'p/b/x'\n"},
+        {S("{'type': 'approval', 'approvers': {'role': 'office'}, 'rule': 'any', 'next': {'approved': 'e', "
+           "'rejected': 'e', 'timeout': 'e'}}"),
+         "$.states.s.next.timeout: the state has no 'deadline', so it cannot time out\n"},
+        {S("{'type': 'task', 'assignee': 'office', 'next': {'done': 'e', 'failed': 'e'}}"),
+         "$.states.s.next.failed: a task state cannot produce outcome 'failed'\n"},
+        {S("{'type': 'approval', 'approvers': {'role': 'office'}, 'rule': 'any', 'next': {'done': 'e'}}"),
+         "$.states.s.next.done: an approval state cannot produce outcome 'done'\n"
+         "$.states.s.next: no next state for outcome 'approved'\n$.states.s.next: no next state for outcome "
+         "'rejected'\n"},
         {S("{'type': 'parallel', 'branches': {'b': {'start': 'x', 'states': {'x': {'type': 'end'}}}}, "
            "'next': 'e', 'assignee': 'office'}"),
          "$.states.s.assignee: not allowed on a parallel state\n"},
@@ -308,6 +341,30 @@ static void test_refusals_states(void **state)
         /* wait */
         {S("{'type': 'wait', 'duration': 'P1Y', 'next': 'e'}"),
          "$.states.s.duration: 'P1Y': years and months are not allowed (their length varies)\n"},
+#define WAIT(duration) S("{'type': 'wait', 'duration': '" duration "', 'next': 'e'}")
+#define NOT_ISO(duration)                                                                                    \
+    "$.states.s.duration: '" duration "': not an ISO 8601 duration such as PT30M, P1DT12H or P2W\n"
+#define TOO_LONG(duration) "$.states.s.duration: '" duration "': too long (at most 100 years)\n"
+        {WAIT("PX"), NOT_ISO("PX")},
+        {WAIT("P1"), NOT_ISO("P1")},
+        {WAIT("PT1.S"), NOT_ISO("PT1.S")},
+        {WAIT("PT1.5M"), NOT_ISO("PT1.5M")},
+        {WAIT("PT1HT1M"), NOT_ISO("PT1HT1M")},
+        {WAIT("PT1S1M"), NOT_ISO("PT1S1M")},
+        {WAIT("P1W2D"), NOT_ISO("P1W2D")},
+        {WAIT("P1D1W"), NOT_ISO("P1D1W")},
+        {WAIT("P1H"), NOT_ISO("P1H")},
+        {WAIT("PT1.2345S"), "$.states.s.duration: 'PT1.2345S': seconds may have at most three decimals\n"},
+        {WAIT("P99999999999999999999D"), TOO_LONG("P99999999999999999999D")},
+        {WAIT("P5229W"), TOO_LONG("P5229W")},
+        {WAIT("P36600DT1S"), TOO_LONG("P36600DT1S")},
+        {WAIT("P36600D"), ""},
+        {WAIT("P5228W"), ""},
+        {WAIT("PT0.001S"), ""},
+        {WAIT("P1DT2H3M4.5S"), ""},
+#undef WAIT
+#undef NOT_ISO
+#undef TOO_LONG
     };
     CHECK(cases);
 }
@@ -482,6 +539,13 @@ static void test_refusals_approvals(void **state)
         {APPROVAL(COUNCIL ", 'rule': {'kind': 'majority', 'fraction': '12345/20000'}"),
          "$.states.s.rule.fraction: expected a fraction 'p/q' with 1 <= p <= q, such as '2/3'\n"},
         {APPROVAL(COUNCIL ", 'rule': {'kind': 'majority', 'fraction': '999/1000'}"), ""},
+        {APPROVAL(COUNCIL ", 'rule': {'kind': 'majority', 'fraction': '2:3'}"),
+         "$.states.s.rule.fraction: expected a fraction 'p/q' with 1 <= p <= q, such as '2/3'\n"},
+        {APPROVAL(COUNCIL ", 'rule': {'kind': 'majority', 'fraction': '1/0'}"),
+         "$.states.s.rule.fraction: expected a fraction 'p/q' with 1 <= p <= q, such as '2/3'\n"},
+        /* the position of a veto party that is not an approver skips what is not a party */
+        {APPROVAL("'approvers': {'role': 'office'}, 'rule': 'any', 'veto': [1, 'KZ']"),
+         "$.states.s.veto[0]: expected a party\n$.states.s.veto[1]: party 'KZ' is not among the approvers\n"},
         /* without parties the number of seats is unknown: only the missing parties are reported */
         {APPROVAL("'approvers': {'role': 'council'}, 'rule': {'kind': 'quorum', 'min': 2}"),
          "$.states.s.approvers: role 'council' has a seat per party, so the approval needs 'parties' ('all' "
@@ -537,6 +601,12 @@ static void test_refusals_choices(void **state)
             " 'e': {'type': 'end'}"),
          "$.states.a: choices loop without waiting (a -> b -> c -> a): one of them must lead out\n"},
         /* choices that lead to each other through a wait are fine */
+        {PB("'s': {'type': 'choice', 'choices': [{'when': true, 'next': 'a'}], 'otherwise': 'b'},"
+            " 'a': {'type': 'choice', 'choices': [{'when': true, 'next': 'c'}], 'otherwise': 'e'},"
+            " 'b': {'type': 'choice', 'choices': [{'when': true, 'next': 'c'}], 'otherwise': 'e'},"
+            " 'c': {'type': 'choice', 'choices': [{'when': true, 'next': 'e'}], 'otherwise': 'e'},"
+            " 'e': {'type': 'end'}"),
+         ""},
         {PB("'s': {'type': 'choice', 'choices': [{'when': true, 'next': 'w'}], 'otherwise': 'e'},"
             " 'w': {'type': 'wait', 'duration': 'PT1M', 'next': 's'}, 'e': {'type': 'end'}"),
          ""},
@@ -553,6 +623,8 @@ static void test_refusals_parallels(void **state)
         {S("{'type': 'parallel', 'branches': [], 'next': 'e'}"), "$.states.s.branches: expected an object\n"},
         {S("{'type': 'parallel', 'branches': {}, 'next': 'e'}"),
          "$.states.s.branches: a parallel needs at least one branch\n"},
+        {S("{'type': 'parallel', 'branches': {'b': {'start': 'x', 'states': []}}, 'next': 'e'}"),
+         "$.states.s.branches.b.states: expected an object\n"},
         {S("{'type': 'parallel', 'branches': {'B': " END_X ", 'c': 1, 'd': {'start': 'x'}, "
            "'f': {'states': {'x': {'type': 'end'}}, 'end': 1}, 'g': {'start': 1, 'states': {'x': {'type': "
            "'end'}}}}, 'next': 'e'}"),
@@ -607,6 +679,11 @@ static void test_refusals_actions(void **state)
          "$.states.s.run[0]: expected a string\n$.states.s.run[1]: expected a string\n"},
         /* arguments after the program may be anything */
         {ACTION("'run': ['notify_1.sh', '-x', '../y', 'a b']"), ""},
+        {ACTION("'run': ['Notify-2.SH']"), ""},
+        {ACTION("'run': ['']"),
+         "$.states.s.run[0]: '' must be a bare program name in the actions directory: letters, digits, '_', "
+         "'-' "
+         "and '.', not starting with '-' or '.' (at most 255)\n"},
         {ACTION(
              "'run': ['a23456789012345678901234567890123456789012345678901234567890123456789012345678901234"
              "56789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
@@ -728,6 +805,77 @@ static void test_long_chain_of_choices(void **state)
     assert_string_equal(got, "$.states.e1: no path from the start state \"c0\" leads here\n");
     free(got);
     free(text);
+}
+
+/* ---- paths longer than the compiler keeps ---- */
+
+static void test_long_keys_in_paths(void **state)
+{
+    (void)state;
+    /* A key that must be quoted is cut to its first 248 characters. */
+    char quoted_key[400], plain_key[1200], text[2000];
+    memset(quoted_key, 'q', sizeof quoted_key - 1);
+    quoted_key[0] = ' ';
+    quoted_key[sizeof quoted_key - 1] = '\0';
+    snprintf(text, sizeof text, "{\"%s\": 1, \"format\": \"tocsin-playbook/1\"}", quoted_key);
+    char *got = problems(text), expected[1100];
+    snprintf(expected, sizeof expected, "$['%.248s']: unknown key\n$: missing key \"name\"\n", quoted_key);
+    assert_true(strncmp(got, expected, strlen(expected)) == 0);
+    free(got);
+
+    /* A plain key that does not fit the path's 1,023 characters is cut there. */
+    memset(plain_key, 'k', sizeof plain_key - 1);
+    plain_key[sizeof plain_key - 1] = '\0';
+    snprintf(text, sizeof text, "{\"%s\": 1, \"format\": \"tocsin-playbook/1\"}", plain_key);
+    got = problems(text);
+    snprintf(expected, sizeof expected, "$.%.1021s: unknown key\n", plain_key);
+    assert_true(strncmp(got, expected, strlen(expected)) == 0);
+    free(got);
+}
+
+/* ---- the small functions of the playbook's API ---- */
+
+static void test_playbook_api_edges(void **state)
+{
+    (void)state;
+    /* workflows/playbook.schema.json is told apart from a playbook, and so is what is not JSON */
+    static const char schema[] = "{\"$schema\": \"https://json-schema.org/draft/2020-12/schema\"}";
+    assert_true(tc_playbook_is_json_schema(schema, strlen(schema)));
+    static const char other[] = "{\"$schema\": \"https://example.org/schema\"}";
+    assert_false(tc_playbook_is_json_schema(other, strlen(other)));
+    static const char number[] = "{\"$schema\": 1}";
+    assert_false(tc_playbook_is_json_schema(number, strlen(number)));
+    assert_false(tc_playbook_is_json_schema("{", 1));
+    assert_false(tc_playbook_is_json_schema("[]", 2));
+
+    /* names, and "?" for what is out of range */
+    assert_string_equal(tc_state_type_name(TC_STATE_WAIT), "wait");
+    assert_string_equal(tc_state_type_name((tc_state_type)7), "?");
+    assert_string_equal(tc_severity_name(TC_SEVERITY_EXTREME), "extreme");
+    assert_string_equal(tc_severity_name((tc_severity)5), "?");
+    assert_string_equal(tc_mode_name(TC_MODE_TEST), "test");
+    assert_string_equal(tc_mode_name((tc_mode)3), "?");
+    assert_string_equal(tc_value_type_name(TC_VALUE_PARTY), "party");
+    assert_string_equal(tc_value_type_name((tc_value_type)5), "?");
+    assert_string_equal(tc_rule_kind_name(TC_RULE_SILENCE), "silence");
+    assert_string_equal(tc_rule_kind_name((tc_rule_kind)6), "?");
+    assert_int_equal(tc_severity_parse("minor"), TC_SEVERITY_MINOR);
+    assert_int_equal(tc_severity_parse(NULL), -1);
+    assert_int_equal(tc_severity_parse("Minor"), -1);
+    assert_int_equal(tc_mode_parse("exercise"), TC_MODE_EXERCISE);
+    assert_int_equal(tc_mode_parse(NULL), -1);
+
+    /* lookups of what a playbook does not have */
+    tc_playbook *pb = compile_ok(S("{'type': 'wait', 'duration': 'PT1M', 'next': 'e'}"));
+    assert_null(tc_playbook_state(pb, NULL));
+    assert_null(tc_playbook_state(pb, "x"));
+    assert_int_equal(tc_playbook_role(pb, NULL), -1);
+    assert_int_equal(tc_playbook_party(pb, NULL), -1);
+    assert_int_equal(tc_playbook_input(pb, "x"), -1);
+    assert_null(tc_state_next(pb, tc_playbook_state(pb, "s"), "ok"));
+    assert_string_equal(tc_state_next(pb, tc_playbook_state(pb, "s"), "done")->path, "e");
+    tc_playbook_free(pb);
+    tc_playbook_free(NULL);
 }
 
 /* Fails, showing the whole text, when needle is not in text. */
@@ -868,6 +1016,8 @@ int main(void)
         cmocka_unit_test(test_task_with_many_outcomes),
         cmocka_unit_test(test_choice_loop_after_many_choices),
         cmocka_unit_test(test_long_chain_of_choices),
+        cmocka_unit_test(test_long_keys_in_paths),
+        cmocka_unit_test(test_playbook_api_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
