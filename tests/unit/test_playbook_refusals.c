@@ -125,6 +125,15 @@ static tc_playbook *compile_ok(const char *quoted)
     return pb;
 }
 
+/* Fails, showing the whole text, when needle is not in text. */
+static void assert_has(const char *text, const char *needle)
+{
+    if (strstr(text, needle) == NULL) {
+        fprintf(stderr, "%s\n", text); /* cmocka cuts long messages */
+        fail_msg("not found: %s", needle);
+    }
+}
+
 /* ---- the top level ---- */
 
 static void test_refusals_top_level(void **state)
@@ -878,15 +887,6 @@ static void test_playbook_api_edges(void **state)
     tc_playbook_free(NULL);
 }
 
-/* Fails, showing the whole text, when needle is not in text. */
-static void assert_has(const char *text, const char *needle)
-{
-    if (strstr(text, needle) == NULL) {
-        fprintf(stderr, "%s\n", text); /* cmocka cuts long messages */
-        fail_msg("not found: %s", needle);
-    }
-}
-
 /* ---- valid but unusual playbooks: the values they compile to, and their drawing ---- */
 
 static const char unusual[] =
@@ -999,24 +999,67 @@ static void test_unusual_playbook_drawn(void **state)
     tc_playbook_free(pb);
 }
 
+/* The other side of the drawing's branches: no fraction, veto or exclusion, no retries, no repeat. */
+static void test_plain_playbook_drawn(void **state)
+{
+    (void)state;
+    tc_strbuf sb = TC_STRBUF_INIT;
+    tc_strbuf_add(&sb, "{" HEAD ", " PARTIES ", " ROLES
+                       ", 'start': 's', 'states': {'s': {'type': 'task', "
+                       "'title': 'Two\\nlines', 'assignee': 'office', 'escalation': {'levels': [");
+    for (int i = 1; i <= 30; i++)
+        tc_strbuf_addf(&sb, "%s{'after': 'PT%dM', 'notify': ['office', 'council']}", i > 1 ? ", " : "", i);
+    tc_strbuf_add(&sb,
+                  "]}, 'next': 'vote'},"
+                  " 'vote': {'type': 'approval', 'approvers': {'role': 'office'}, 'rule': 'majority', "
+                  "'escalation': {'levels': [{'after': 'PT1M', 'notify': ['office']}]}, 'next': {'approved': "
+                  "'veto', 'rejected': 'e'}},"
+                  " 'veto': {'type': 'approval', 'approvers': {'role': 'council', 'parties': 'all'}, 'rule': "
+                  "'consensus', 'veto': ['KZ', 'RU'], 'next': {'approved': 'route', 'rejected': 'e'}},"
+                  " 'route': {'type': 'choice', 'choices': [{'when': {'and': [{'or': [true, false]}, "
+                  "{'==': [{'var': 'crisis.mode'}, 'test']}]}, 'next': 'run'}], 'otherwise': 'run'},"
+                  " 'run': {'type': 'action', 'run': ['notify'], 'next': {'ok': 'e', 'failed': 'e'}},"
+                  " 'e': {'type': 'end'}}}");
+    char *text = tc_strbuf_take(&sb);
+    tc_playbook *pb = compile_ok(text);
+    free(text);
+    char *dot = tc_playbook_graph(pb, TC_GRAPH_DOT);
+    /* a label stops at 24 lines: the title, the task and 22 of the 30 levels */
+    assert_has(dot, "label=\"Two\\nlines (s)\\ntask: office\\nlevel 1 at PT1M: notify office, council\\n");
+    assert_has(dot, "\\nlevel 22 at PT22M: notify office, council\"];");
+    assert_null(strstr(dot, "level 23"));
+    assert_has(dot, "label=\"vote\\napproval: majority by office\\nlevel 1 at PT1M: notify office\"];");
+    assert_has(dot, "label=\"veto\\napproval: consensus by council of every party\\nveto: KZ, RU\"];");
+    assert_has(dot, "label=\"run\\nrun: notify\\ntimeout PT30S\"];");
+    assert_has(dot, "label=\"e\\nend: resolved\"];");
+    assert_has(dot, "[label=\"when (true or false) and crisis.mode == \\\"test\\\"\"];");
+    free(dot);
+    char *mermaid = tc_playbook_graph(pb, TC_GRAPH_MERMAID);
+    /* a line break inside a line is a space in Mermaid */
+    assert_has(mermaid,
+               "n0(\"Two lines (s)<br/>task: office<br/>level 1 at PT1M: notify office, council<br/>");
+    free(mermaid);
+    tc_playbook_free(pb);
+
+    /* a condition that is missing is drawn as "?" */
+    tc_strbuf what = TC_STRBUF_INIT;
+    tc_cond_describe(&what, NULL);
+    char *described = tc_strbuf_take(&what);
+    assert_string_equal(described, "?");
+    free(described);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_refusals_top_level),
-        cmocka_unit_test(test_refusals_inputs),
-        cmocka_unit_test(test_refusals_states),
-        cmocka_unit_test(test_refusals_tasks),
-        cmocka_unit_test(test_refusals_escalation),
-        cmocka_unit_test(test_refusals_approvals),
-        cmocka_unit_test(test_refusals_choices),
-        cmocka_unit_test(test_refusals_parallels),
-        cmocka_unit_test(test_refusals_actions),
-        cmocka_unit_test(test_unusual_playbook_compiles),
-        cmocka_unit_test(test_unusual_playbook_drawn),
-        cmocka_unit_test(test_task_with_many_outcomes),
-        cmocka_unit_test(test_choice_loop_after_many_choices),
-        cmocka_unit_test(test_long_chain_of_choices),
-        cmocka_unit_test(test_long_keys_in_paths),
+        cmocka_unit_test(test_refusals_top_level),      cmocka_unit_test(test_refusals_inputs),
+        cmocka_unit_test(test_refusals_states),         cmocka_unit_test(test_refusals_tasks),
+        cmocka_unit_test(test_refusals_escalation),     cmocka_unit_test(test_refusals_approvals),
+        cmocka_unit_test(test_refusals_choices),        cmocka_unit_test(test_refusals_parallels),
+        cmocka_unit_test(test_refusals_actions),        cmocka_unit_test(test_unusual_playbook_compiles),
+        cmocka_unit_test(test_unusual_playbook_drawn),  cmocka_unit_test(test_plain_playbook_drawn),
+        cmocka_unit_test(test_task_with_many_outcomes), cmocka_unit_test(test_choice_loop_after_many_choices),
+        cmocka_unit_test(test_long_chain_of_choices),   cmocka_unit_test(test_long_keys_in_paths),
         cmocka_unit_test(test_playbook_api_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
