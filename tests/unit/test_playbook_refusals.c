@@ -357,6 +357,7 @@ static void test_refusals_states(void **state)
         {WAIT("PX"), NOT_ISO("PX")},
         {WAIT("P1"), NOT_ISO("P1")},
         {WAIT("PT1.S"), NOT_ISO("PT1.S")},
+        {WAIT("PT1.5"), NOT_ISO("PT1.5")},
         {WAIT("PT1.5M"), NOT_ISO("PT1.5M")},
         {WAIT("PT1HT1M"), NOT_ISO("PT1HT1M")},
         {WAIT("PT1S1M"), NOT_ISO("PT1S1M")},
@@ -816,6 +817,45 @@ static void test_long_chain_of_choices(void **state)
     free(text);
 }
 
+static void test_long_loop_of_choices(void **state)
+{
+    (void)state;
+    /* Sixteen choices of 63-character ids in a loop: the chain is cut before the message's 1,023 characters.
+     */
+    char ids[16][64];
+    tc_strbuf sb = TC_STRBUF_INIT;
+    tc_strbuf_add(&sb, "{" HEAD ", " PARTIES ", " ROLES ", 'start': '");
+    for (int i = 0; i < 16; i++) {
+        snprintf(ids[i], sizeof ids[i], "c%02d", i);
+        memset(ids[i] + 3, 'x', 60);
+        ids[i][63] = '\0';
+    }
+    tc_strbuf_addf(&sb, "%s', 'states': {", ids[0]);
+    for (int i = 0; i < 16; i++)
+        tc_strbuf_addf(
+            &sb, "'%s': {'type': 'choice', 'choices': [{'when': true, 'next': 'e'}], 'otherwise': '%s'}, ",
+            ids[i], ids[(i + 1) % 16]);
+    tc_strbuf_add(&sb, "'e': {'type': 'end'}}}");
+    char *quoted = tc_strbuf_take(&sb), *text = unquote(quoted);
+    free(quoted);
+    tc_diags diags = {0};
+    tc_playbook *pb = NULL;
+    assert_int_equal(tc_playbook_compile(text, strlen(text), &pb, &diags, NULL), TC_EINVAL);
+    assert_int_equal(diags.count, 1);
+    char where[80], start[200];
+    snprintf(where, sizeof where, "$.states.%s", ids[0]);
+    assert_string_equal(diags.items[0].where, where);
+    snprintf(start, sizeof start, "choices loop without waiting (%s -> %s -> ", ids[0], ids[1]);
+    assert_true(strncmp(diags.items[0].message, start, strlen(start)) == 0);
+    /* the chain stops after fifteen ids, and the message is cut at 1,023 bytes, within the fifteenth */
+    assert_non_null(strstr(diags.items[0].message, ids[13]));
+    assert_null(strstr(diags.items[0].message, ids[15]));
+    assert_int_equal(strlen(diags.items[0].message), 1023);
+    assert_true(strncmp(diags.items[0].message + 1023 - 55, ids[14], 55) == 0);
+    tc_diags_clear(&diags);
+    free(text);
+}
+
 /* ---- paths longer than the compiler keeps ---- */
 
 static void test_long_keys_in_paths(void **state)
@@ -1059,8 +1099,8 @@ int main(void)
         cmocka_unit_test(test_refusals_actions),        cmocka_unit_test(test_unusual_playbook_compiles),
         cmocka_unit_test(test_unusual_playbook_drawn),  cmocka_unit_test(test_plain_playbook_drawn),
         cmocka_unit_test(test_task_with_many_outcomes), cmocka_unit_test(test_choice_loop_after_many_choices),
-        cmocka_unit_test(test_long_chain_of_choices),   cmocka_unit_test(test_long_keys_in_paths),
-        cmocka_unit_test(test_playbook_api_edges),
+        cmocka_unit_test(test_long_chain_of_choices),   cmocka_unit_test(test_long_loop_of_choices),
+        cmocka_unit_test(test_long_keys_in_paths),      cmocka_unit_test(test_playbook_api_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
