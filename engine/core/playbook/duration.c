@@ -8,8 +8,9 @@
 
 static const char not_iso[] = "not an ISO 8601 duration such as PT30M, P1DT12H or P2W";
 
-/* Reads digits (and, if fraction_ok, up to three decimals) as thousandths. */
-static int read_number(const char **p, int fraction_ok, int64_t *thousandths, const char **why)
+/* Reads digits and up to three decimals as thousandths (only seconds may have decimals: the caller checks).
+ */
+static int read_number(const char **p, int64_t *thousandths, const char **why)
 {
     const char *s = *p;
     int64_t whole = 0;
@@ -24,8 +25,6 @@ static int read_number(const char **p, int fraction_ok, int64_t *thousandths, co
     }
     int64_t fraction = 0;
     if (*s == '.') {
-        if (!fraction_ok)
-            return TC_EINVAL;
         s++;
         int digits = 0;
         while (*s >= '0' && *s <= '9') {
@@ -78,7 +77,7 @@ int tc_duration_parse(const char *text, tc_ms *ms, const char **why)
         }
         int64_t thousandths;
         const char *start = p;
-        if (read_number(&p, 1, &thousandths, why) != 0)
+        if (read_number(&p, &thousandths, why) != 0)
             return TC_EINVAL;
         if (*p == '\0')
             return TC_EINVAL;
@@ -92,9 +91,8 @@ int tc_duration_parse(const char *text, tc_ms *ms, const char **why)
             u++;
         if (u == sizeof units / sizeof units[0])
             return TC_EINVAL;
+        /* only seconds have decimals; without them, any other unit's thousandths are whole */
         if (unit != 'S' && memchr(start, '.', (size_t)(p - start)) != NULL)
-            return TC_EINVAL;
-        if (unit == 'S' ? 0 : thousandths % 1000 != 0)
             return TC_EINVAL;
         if (unit == 'W')
             weeks = 1;

@@ -16,15 +16,15 @@
 
 #define TYPE_INVALID ((tc_state_type)-1)
 
+/* Room for every outcome a state can produce: its task outcomes and three more. */
 typedef struct outcome_set {
-    const char *names[64];
+    const char **names;
     size_t count;
 } outcome_set;
 
 static void add(outcome_set *set, const char *name)
 {
-    if (set->count < sizeof set->names / sizeof set->names[0])
-        set->names[set->count++] = name;
+    set->names[set->count++] = name;
 }
 
 static int has(const outcome_set *set, const char *name)
@@ -97,12 +97,15 @@ static void explain_impossible(compile_ctx *ctx, const tc_state *s, const char *
 
 static void check_outcomes(compile_ctx *ctx, const tc_state *s)
 {
-    outcome_set set;
+    json_t *next = json_object_get(ctx->state_json[s->index], "next");
+    /* A next that is missing, or neither a state id nor an object, is its own problem already. */
     if (s->type == TYPE_INVALID || s->type == TC_STATE_CHOICE || s->type == TC_STATE_END ||
-        json_object_get(ctx->state_json[s->index], "next") == NULL)
+        !(json_is_string(next) || json_is_object(next)))
         return;
+    outcome_set set = {
+        tc_xcalloc(3 + (s->type == TC_STATE_TASK ? s->task.outcome_count : 0), sizeof *set.names), 0};
     produced(s, json_object_get(ctx->state_json[s->index], "deadline") != NULL, &set);
-    int plain = json_is_string(json_object_get(ctx->state_json[s->index], "next"));
+    int plain = json_is_string(next);
 
     tc__where_pop(ctx, 0);
     snprintf(ctx->where, sizeof ctx->where, "%s", s->where);
@@ -120,12 +123,14 @@ static void check_outcomes(compile_ctx *ctx, const tc_state *s)
         }
     }
     for (size_t i = 0; i < set.count; i++) {
-        int mapped = 0;
+        /* An outcome whose target is not a state id is mapped all the same: that is its problem. */
+        int mapped = json_is_object(next) && json_object_get(next, set.names[i]) != NULL;
         for (size_t j = 0; j < s->next_count; j++)
             mapped |= strcmp(s->next[j].outcome, set.names[i]) == 0;
         if (!mapped)
             tc__problem(ctx, "no next state for outcome \"%s\"", set.names[i]);
     }
+    free(set.names);
     tc__where_pop(ctx, 1);
 }
 
@@ -179,6 +184,10 @@ static int machine_is_whole(compile_ctx *ctx, const tc_machine *m)
         }
         json_t *next = json_object_get(json, "next");
         if (next != NULL && s->next_count != (json_is_string(next) ? 1 : json_object_size(next)))
+            return 0;
+        /* every type but choice and end needs a next, and a next that is a state id or an object */
+        if (s->type != TC_STATE_CHOICE && s->type != TC_STATE_END && !json_is_string(next) &&
+            !json_is_object(next))
             return 0;
     }
     return 1;
@@ -248,48 +257,57 @@ static void check_machine(compile_ctx *ctx, tc_machine *m, unsigned char *reache
     tc__where_pop(ctx, 1);
 }
 
+/* The i-th way out of choice s: its choices in order, then otherwise (i == count); -1 when unresolved. */
+static int choice_target(const tc_state *s, size_t i)
+{
+    return i < s->choice.count ? s->choice.choices[i].target : s->choice.otherwise;
+}
+
 /*
  * Choices never wait, so a loop made only of choices would spin for ever when
  * none of its conditions holds. Depth-first over choice-to-choice edges,
- * colouring states 1 (on the path) and 2 (done).
+ * colouring states 1 (on the path) and 2 (done). The path is an explicit
+ * stack (path[d] the state, way[d] its next way out to try): a chain of
+ * thousands of choices must not exhaust the C stack.
  */
-static int choice_loop(compile_ctx *ctx, int index, unsigned char *colour, int *path, int depth)
+static int choice_loop(compile_ctx *ctx, int root, unsigned char *colour, int *path, size_t *way)
 {
-    const tc_state *s = &ctx->states[index];
-    int edges[1 + 64 * 2];
-    colour[index] = 1;
-    path[depth] = index;
-    int n = 0;
-    for (size_t i = 0; i < s->choice.count && n < 64; i++)
-        if (s->choice.choices[i].target >= 0)
-            edges[n++] = s->choice.choices[i].target;
-    if (s->choice.otherwise >= 0)
-        edges[n++] = s->choice.otherwise;
-    for (int i = 0; i < n; i++) {
-        const tc_state *t = &ctx->states[edges[i]];
-        if (t->type != TC_STATE_CHOICE)
+    int depth = 0;
+    colour[root] = 1;
+    path[0] = root;
+    way[0] = 0;
+    while (depth >= 0) {
+        const tc_state *s = &ctx->states[path[depth]];
+        if (way[depth] > s->choice.count) {
+            colour[s->index] = 2;
+            depth--;
             continue;
-        if (colour[t->index] == 1) {
-            char chain[TC_WHERE_MAX] = "";
-            size_t used = 0;
-            int from = depth;
-            while (from > 0 && path[from] != t->index)
-                from--;
-            for (int k = from; k <= depth && used < sizeof chain - 80; k++)
-                used +=
-                    (size_t)snprintf(chain + used, sizeof chain - used, "%s -> ", ctx->states[path[k]].id);
-            snprintf(chain + used, sizeof chain - used, "%s", t->id);
-            tc__where_pop(ctx, 0);
-            snprintf(ctx->where, sizeof ctx->where, "%s", t->where);
-            ctx->where_len = strlen(ctx->where);
-            tc__problem(ctx, "choices loop without waiting (%s): one of them must lead out", chain);
-            tc__where_pop(ctx, 1);
-            return 1;
         }
-        if (colour[t->index] == 0 && choice_loop(ctx, t->index, colour, path, depth + 1))
-            return 1;
+        int target = choice_target(s, way[depth]++);
+        if (target < 0 || ctx->states[target].type != TC_STATE_CHOICE || colour[target] == 2)
+            continue;
+        const tc_state *t = &ctx->states[target];
+        if (colour[target] == 0) {
+            colour[target] = 1;
+            path[++depth] = target;
+            way[depth] = 0;
+            continue;
+        }
+        char chain[TC_WHERE_MAX] = "";
+        size_t used = 0;
+        int from = depth;
+        while (from > 0 && path[from] != t->index)
+            from--;
+        for (int k = from; k <= depth && used < sizeof chain - 80; k++)
+            used += (size_t)snprintf(chain + used, sizeof chain - used, "%s -> ", ctx->states[path[k]].id);
+        snprintf(chain + used, sizeof chain - used, "%s", t->id);
+        tc__where_pop(ctx, 0);
+        snprintf(ctx->where, sizeof ctx->where, "%s", t->where);
+        ctx->where_len = strlen(ctx->where);
+        tc__problem(ctx, "choices loop without waiting (%s): one of them must lead out", chain);
+        tc__where_pop(ctx, 1);
+        return 1;
     }
-    colour[index] = 2;
     return 0;
 }
 
@@ -297,16 +315,14 @@ static void check_choice_loops(compile_ctx *ctx)
 {
     unsigned char *colour = tc_xcalloc(ctx->state_count + 1, 1);
     int *path = tc_xcalloc(ctx->state_count + 1, sizeof *path);
-    if (colour == NULL || path == NULL) {
-        ctx->oom = 1;
-    } else {
-        for (size_t i = 0; i < ctx->state_count; i++)
-            if (ctx->states[i].type == TC_STATE_CHOICE && colour[i] == 0 &&
-                choice_loop(ctx, (int)i, colour, path, 0))
-                break;
-    }
+    size_t *way = tc_xcalloc(ctx->state_count + 1, sizeof *way);
+    for (size_t i = 0; i < ctx->state_count; i++)
+        if (ctx->states[i].type == TC_STATE_CHOICE && colour[i] == 0 &&
+            choice_loop(ctx, (int)i, colour, path, way))
+            break;
     free(colour);
     free(path);
+    free(way);
 }
 
 void tc__check_graph(compile_ctx *ctx)
@@ -317,18 +333,15 @@ void tc__check_graph(compile_ctx *ctx)
     for (size_t i = 0; i < n; i++)
         if (edge_capacity(&ctx->states[i]) > most_edges)
             most_edges = edge_capacity(&ctx->states[i]);
+    /* tc_xcalloc never returns NULL (core/base/alloc.h): it aborts when memory runs out. */
     unsigned char *reached = tc_xcalloc(n + 1, 1), *ends = tc_xcalloc(n + 1, 1);
     int *stack = tc_xcalloc(n + 1, sizeof *stack), *edges = tc_xcalloc(most_edges, sizeof *edges);
-    if (reached == NULL || ends == NULL || stack == NULL || edges == NULL) {
-        ctx->oom = 1;
-    } else {
-        /* Innermost machines first: a parallel's outcomes depend on its branches. */
-        for (size_t i = ctx->machine_count; i-- > 0;) {
-            tc_machine *m = ctx->machines[i];
-            for (size_t j = 0; j < m->count; j++)
-                check_outcomes(ctx, &ctx->states[m->states[j]]);
-            check_machine(ctx, m, reached, ends, stack, edges);
-        }
+    /* Innermost machines first: a parallel's outcomes depend on its branches. */
+    for (size_t i = ctx->machine_count; i-- > 0;) {
+        tc_machine *m = ctx->machines[i];
+        for (size_t j = 0; j < m->count; j++)
+            check_outcomes(ctx, &ctx->states[m->states[j]]);
+        check_machine(ctx, m, reached, ends, stack, edges);
     }
     free(reached);
     free(ends);

@@ -476,6 +476,22 @@ static void compile_task(compile_ctx *ctx, tc_state *s, json_t *json)
     }
 }
 
+/*
+ * Reads 1 to 4 decimal digits at *text (no sign, no space: sscanf's %d would
+ * take " +2" and overflow on many digits), advancing past them.
+ */
+static int small_number(const char **text, int *out)
+{
+    int digits = 0;
+    *out = 0;
+    for (; **text >= '0' && **text <= '9'; (*text)++) {
+        if (++digits > 4)
+            return 0;
+        *out = *out * 10 + (**text - '0');
+    }
+    return digits > 0;
+}
+
 static void compile_rule(compile_ctx *ctx, tc_state *s, json_t *json, size_t seats)
 {
     static const char *const kinds[] = {"any",    "unanimous", "consensus", "majority",
@@ -523,12 +539,12 @@ static void compile_rule(compile_ctx *ctx, tc_state *s, json_t *json, size_t sea
         tc__problem_at(ctx, "min", "only a quorum takes \"min\"");
     }
     if (json_is_object(rule) && tc__get_member(ctx, rule, "fraction", 0, &value) == 1) {
-        int p = 0, q = 0, used = 0;
-        const char *text = json_string_value(value);
+        int p = 0, q = 0;
+        const char *text = json_string_value(value), *c = text;
         if (found >= 0 && found != TC_RULE_MAJORITY)
             tc__problem_at(ctx, "fraction", "only a majority takes \"fraction\"");
-        else if (text == NULL || sscanf(text, "%d/%d%n", &p, &q, &used) != 2 || text[used] != '\0' || p < 1 ||
-                 q < 1 || p > q || q > 1000)
+        else if (text == NULL || !small_number(&c, &p) || *c++ != '/' || !small_number(&c, &q) ||
+                 *c != '\0' || p < 1 || q < 1 || p > q || q > 1000)
             tc__problem_at(ctx, "fraction", "expected a fraction \"p/q\" with 1 <= p <= q, such as \"2/3\"");
         else
             s->approval.rule.numerator = p, s->approval.rule.denominator = q;
@@ -560,7 +576,10 @@ static void compile_approval(compile_ctx *ctx, tc_state *s, json_t *json)
         tc__check_keys(ctx, approvers, approver_keys, NULL, NULL);
         s->approval.role = role_of(ctx, approvers, "role");
         seat_parties(ctx, approvers, s->approval.role, &s->approval.parties, "approval");
-        seats = s->approval.role < 0 ? 0 : s->approval.parties.count ? s->approval.parties.count : 1;
+        /* A per-party role whose parties are missing or wrong has no seats to count rules against. */
+        seats = s->approval.role < 0                         ? 0
+                : ctx->pb->roles[s->approval.role].per_party ? s->approval.parties.count
+                                                             : 1;
         tc__where_pop(ctx, mark);
     }
     compile_rule(ctx, s, json, seats);
