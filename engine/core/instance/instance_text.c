@@ -42,6 +42,10 @@ static void put_string(tc_strbuf *sb, const char *s)
             tc_strbuf_addn(sb, "\\t", 2);
         } else if (*p == '\r') {
             tc_strbuf_addn(sb, "\\r", 2);
+        } else if (*p == '\b') {
+            tc_strbuf_addn(sb, "\\b", 2);
+        } else if (*p == '\f') {
+            tc_strbuf_addn(sb, "\\f", 2);
         } else {
             char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
             tc_strbuf_addn(sb, esc, 6);
@@ -603,20 +607,26 @@ static void read_activation(scan *s, const tc_playbook *pb, tc_activation *a)
         } else if (strcmp(key, "branches") == 0 && state != NULL && state->type == TC_STATE_PARALLEL) {
             int inner = 1;
             char name[128];
+            size_t named = 0;
             a->branch_count = state->parallel.count;
-            if ((a->branch_outcomes = tc_xcalloc(a->branch_count, sizeof *a->branch_outcomes)) == NULL) {
-                s->bad = 1;
-                break;
-            }
+            a->branch_outcomes = tc_xcalloc(a->branch_count, sizeof *a->branch_outcomes);
+            char *seen_branch = tc_xcalloc(a->branch_count, 1);
             while (!s->bad && next_key(s, name, sizeof name, &inner)) {
                 size_t b = 0;
                 while (b < a->branch_count && strcmp(state->parallel.branches[b]->name, name) != 0)
                     b++;
-                if (b == a->branch_count || a->branch_outcomes[b] != NULL)
+                if (b == a->branch_count || seen_branch[b]) {
                     s->bad = 1;
-                else
+                } else {
+                    seen_branch[b] = 1;
+                    named++;
                     a->branch_outcomes[b] = read_string_copy(s);
+                }
             }
+            free(seen_branch);
+            /* Every branch once, one not ended as null: the JSON reader refuses the rest. */
+            if (named != a->branch_count)
+                s->bad = 1;
         } else {
             s->bad = 1; /* anything else: the jansson path */
         }
