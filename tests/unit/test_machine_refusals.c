@@ -339,6 +339,128 @@ static void test_refusals_tally(void **state)
     finish(&f);
 }
 
+/* Delegating a seat and ending a delegation: each part of the command checked, in order, with its words;
+ * the end as a time, a while, or the close. */
+static void test_refusals_delegation(void **state)
+{
+    (void)state;
+    fixture f;
+    start(&f, playbook_text);
+    f.inst->id = 9;
+    static const struct {
+        const char *seat, *to, *reason, *until;
+        long long for_s;
+        int code;
+        const char *message;
+    } cases[] = {
+        {NULL, "deputy", "r", NULL, 0, TC_EINVAL, "a delegation names its seat (--seat ROLE/PARTY)"},
+        {"", "deputy", "r", NULL, 0, TC_EINVAL, "a delegation names its seat (--seat ROLE/PARTY)"},
+        {"border/KZ", NULL, "r", NULL, 0, TC_EINVAL,
+         "a delegation names the role that is to act (--to ROLE)"},
+        {"border/KZ", "", "r", NULL, 0, TC_EINVAL, "a delegation names the role that is to act (--to ROLE)"},
+        {"border/KZ", "deputy", NULL, NULL, 0, TC_EINVAL, "a delegation needs a reason (--reason TEXT)"},
+        {"border/KZ", "deputy", "", NULL, 0, TC_EINVAL, "a delegation needs a reason (--reason TEXT)"},
+        {"/KZ", "deputy", "r", NULL, 0, TC_EINVAL,
+         "invalid seat \"/KZ\": a playbook role, optionally /PARTY"},
+        {"navy/KZ", "deputy", "r", NULL, 0, TC_ENOTFOUND, "no role navy in playbook refusals"},
+        {"secretariat/KZ", "deputy", "r", NULL, 0, TC_ENOTFOUND,
+         "role secretariat is an office: its seat is secretariat, without a party"},
+        {"border", "deputy", "r", NULL, 0, TC_ENOTFOUND,
+         "crisis 9 has no seat border (role border has one per party: border/PARTY)"},
+        {"border/RU", "deputy", "r", NULL, 0, TC_ENOTFOUND,
+         "crisis 9 has no seat border/RU (role border has one per party: border/PARTY)"},
+        {"border/AM", "deputy", "r", NULL, 0, TC_EPERM,
+         "kz does not hold seat border/AM: only its holder may "
+         "delegate it"},
+        {"border/KZ", "kz", "r", NULL, 0, TC_EINVAL,
+         "kz holds seat border/KZ already: delegate it to another role"},
+        {"border/KZ", "deputy", "r", "1970-01-02", 60, TC_EINVAL,
+         "a delegation ends at one time: --for or --until, not both"},
+        {"border/KZ", "deputy", "r", "tomorrow", 0, TC_EINVAL,
+         "the end of the delegation, \"tomorrow\", is not an ISO 8601 time"},
+        {"border/KZ", "deputy", "r", NULL, -1, TC_EINVAL, "a delegation lasts from a second to a year"},
+        {"border/KZ", "deputy", "r", NULL, 366LL * 24 * 3600 + 1, TC_EINVAL,
+         "a delegation lasts from a second to a year"},
+        {"border/KZ", "deputy", "r", "1970-01-01T00:30Z", 0, TC_EINVAL,
+         "the delegation would end (1970-01-01T00:30Z) before it begins"},
+        {"border/KZ", "deputy", "r", "1970-01-01T01:00Z", 0, TC_EINVAL,
+         "the delegation would end (1970-01-01T01:00Z) before it begins"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tc_event ev = {.kind = TC_EVENT_DELEGATE,
+                       .actor = ACTOR("kz", "border/KZ"),
+                       .seat = cases[i].seat,
+                       .to = cases[i].to,
+                       .reason = cases[i].reason,
+                       .until = cases[i].until,
+                       .for_s = cases[i].for_s};
+        assert_int_equal(act(&f, ev, H), cases[i].code);
+        if (strcmp(f.err.text, cases[i].message) != 0)
+            fail_msg("case %zu: %s", i, f.err.text);
+    }
+    /* Until a time, for a while (a year at most), until the close; the audit says which. */
+    tc_event ev = {.kind = TC_EVENT_DELEGATE,
+                   .actor = ACTOR("kz", "border/KZ"),
+                   .seat = "border/KZ",
+                   .to = "deputy",
+                   .reason = "leave",
+                   .until = "1970-01-01T01:00:00.001Z"};
+    assert_int_equal(act(&f, ev, H), 0);
+    assert_string_equal(json_string_value(json_object_get(audit_detail(&f, "delegated"), "until")),
+                        "1970-01-01T01:00:00.001Z");
+    ev.until = NULL;
+    ev.for_s = 366LL * 24 * 3600;
+    assert_int_equal(act(&f, ev, H), 0);
+    assert_string_equal(json_string_value(json_object_get(audit_detail(&f, "delegated"), "until")),
+                        "1971-01-02T01:00:00Z");
+    ev.for_s = 0;
+    ev.actor.role = NULL; /* the engine on the holder's behalf */
+    assert_int_equal(act(&f, ev, H), 0);
+    assert_true(json_is_null(json_object_get(audit_detail(&f, "delegated"), "until")));
+    assert_string_equal(json_string_value(json_object_get(audit_detail(&f, "delegated"), "to")), "deputy");
+
+    /* Ending it: the seat and a reason; the holder, the delegate (noted as acting for the holder) or an
+     * administrator, nobody else. */
+    tc_event end = {.kind = TC_EVENT_UNDELEGATE, .actor = ACTOR("am", "border/AM"), .reason = "back"};
+    assert_int_equal(act(&f, end, 2 * H), TC_EINVAL);
+    assert_string_equal(f.err.text, "undelegate names the seat (--seat ROLE/PARTY)");
+    end.seat = "";
+    assert_int_equal(act(&f, end, 2 * H), TC_EINVAL);
+    end.seat = "border/KZ";
+    end.reason = "";
+    assert_int_equal(act(&f, end, 2 * H), TC_EINVAL);
+    assert_string_equal(f.err.text, "ending a delegation needs a reason (--reason TEXT)");
+    end.reason = NULL;
+    assert_int_equal(act(&f, end, 2 * H), TC_EINVAL);
+    end.reason = "back";
+    end.seat = "navy";
+    assert_int_equal(act(&f, end, 2 * H), TC_ENOTFOUND);
+    assert_string_equal(f.err.text, "no role navy in playbook refusals");
+    end.seat = "border/KZ";
+    assert_int_equal(act(&f, end, 2 * H), TC_EPERM);
+    assert_string_equal(f.err.text,
+                        "am may not end the delegation of seat border/KZ (its holder, its delegate "
+                        "and administrators may)");
+    end.actor.role = NULL;
+    assert_int_equal(act(&f, end, 2 * H), TC_EPERM);
+    assert_string_equal(f.err.text,
+                        "? may not end the delegation of seat border/KZ (its holder, its delegate "
+                        "and administrators may)");
+    static const tc_delegation held[] = {{"border/KZ", "kz"}};
+    end.actor = (tc_actor){"deputy", NULL, 0, 0, NULL, held, 1};
+    assert_int_equal(act(&f, end, 2 * H), 0);
+    json_t *detail = audit_detail(&f, "undelegated");
+    assert_string_equal(json_string_value(json_object_get(detail, "holder")), "kz");
+    assert_string_equal(json_string_value(json_object_get(detail, "reason")), "back");
+    end.actor = (tc_actor){"root", NULL, 0, 1, NULL, NULL, 0};
+    assert_int_equal(act(&f, end, 2 * H), 0);
+    assert_null(json_object_get(audit_detail(&f, "undelegated"), "holder"));
+    end.actor = ACTOR("kz", "border/KZ");
+    assert_int_equal(act(&f, end, 2 * H), 0);
+    assert_int_equal(audits(&f, "undelegated", NULL), 1);
+    finish(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_refusals_permissions),   cmocka_unit_test(test_refusals_closed_and_not_started),
         cmocka_unit_test(test_refusals_timers),        cmocka_unit_test(test_refusals_signatures),
         cmocka_unit_test(test_refusals_text_not_utf8), cmocka_unit_test(test_refusals_tally),
+        cmocka_unit_test(test_refusals_delegation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
