@@ -461,6 +461,104 @@ static void test_refusals_delegation(void **state)
     finish(&f);
 }
 
+/* An action's results as they come: an attempt's failure without a word of outcome, a result carrying its
+ * program's detail, data that is not an object, timers of an attempt that is over. */
+static void test_refusals_action_results(void **state)
+{
+    (void)state;
+    fixture f;
+    char *text = fixture_playbook("operations");
+    json_t *inputs = json_pack("{s:s}", "path", "alert");
+    start_with(&f, text, &(tc_trigger){.inputs = inputs});
+    json_decref(inputs);
+    free(text);
+    /* A retry timer while the attempt runs, and a result for another attempt: nothing happens. */
+    assert_int_equal(fire(&f, "alert#1:retry", 1000), 0);
+    assert_int_equal(f.fx.count, 0);
+    tc_event result = {.kind = TC_EVENT_ACTION_RESULT, .state = "alert", .attempt = 2, .outcome = "ok"};
+    assert_int_equal(act(&f, result, 1000), 0);
+    assert_int_equal(f.fx.count, 0);
+    /* No outcome is a failure; the program's detail goes into the audit. */
+    json_t *detail = json_pack("{s:i, s:s}", "exit", 3, "tail", "no route");
+    result = (tc_event){.kind = TC_EVENT_ACTION_RESULT, .state = "alert", .attempt = 1, .detail = detail};
+    assert_int_equal(act(&f, result, 2000), 0);
+    json_t *finished = audit_detail(&f, "action_finished");
+    assert_string_equal(json_string_value(json_object_get(finished, "outcome")), "failed");
+    assert_string_equal(json_string_value(json_object_get(finished, "tail")), "no route");
+    assert_int_equal(json_integer_value(json_object_get(finished, "retry_at_ms")), 12000);
+    json_decref(detail);
+    /* The timeout of an attempt that has ended is stale. */
+    assert_int_equal(fire(&f, "alert#1:timeout", 60000), 0);
+    assert_int_equal(f.fx.count, 0);
+    assert_int_equal(fire(&f, "alert#1:retry", 12000), 0);
+    assert_int_equal(effects_of(&f, TC_EFFECT_ACTION_START), 1);
+    /* ok with data that is not an object: the state moves on, no data kept. */
+    json_t *data = json_pack("[i]", 1);
+    result = (tc_event){
+        .kind = TC_EVENT_ACTION_RESULT, .state = "alert", .attempt = 2, .outcome = "ok", .data = data};
+    assert_int_equal(act(&f, result, 13000), 0);
+    assert_null(json_object_get(f.inst->data, "alert"));
+    assert_int_equal(f.inst->status, TC_STATUS_CLOSED);
+    json_decref(data);
+    finish(&f);
+}
+
+/* Amendments: what is not an object or names nothing, a null that returns an input to its default or
+ * removes one without, an empty reason, an actor without a role. */
+static void test_refusals_amend(void **state)
+{
+    (void)state;
+    fixture f;
+    char *text = fixture_playbook("operations");
+    json_t *inputs = json_pack("{s:s, s:f}", "path", "pause", "threshold", 3.0);
+    start_with(&f, text, &(tc_trigger){.inputs = inputs});
+    json_decref(inputs);
+    free(text);
+    f.inst->id = 5;
+    tc_event ev = {.kind = TC_EVENT_AMEND, .actor = {NULL, NULL, 0, 0, NULL, NULL, 0}, .reason = "r"};
+    json_t *empty = json_object(), *list = json_pack("[s]", "path");
+    ev.data = empty;
+    assert_int_equal(act(&f, ev, M), TC_EPERM);
+    assert_string_equal(f.err.text,
+                        "? may not amend crisis 5 (only its initiator initiator and administrators may)");
+    ev.actor = (tc_actor){"initiator", NULL, 0, 0, NULL, NULL, 0};
+    ev.reason = "";
+    assert_int_equal(act(&f, ev, M), TC_EINVAL);
+    assert_string_equal(f.err.text, "an amendment needs a reason (--reason TEXT)");
+    ev.reason = "r";
+    assert_int_equal(act(&f, ev, M), TC_EINVAL);
+    assert_string_equal(f.err.text, "an amendment needs at least one input (--input K=V or --inputs JSON)");
+    ev.data = list;
+    assert_int_equal(act(&f, ev, M), TC_EINVAL);
+    assert_string_equal(f.err.text, "an amendment needs at least one input (--input K=V or --inputs JSON)");
+    /* path back to its default, threshold (no default) removed, an unknown name given null is refused. */
+    json_t *data = json_pack("{s:n, s:n}", "path", "threshold");
+    ev.data = data;
+    assert_int_equal(act(&f, ev, M), 0);
+    assert_string_equal(json_string_value(json_object_get(f.inst->inputs, "path")), "assess");
+    assert_null(json_object_get(f.inst->inputs, "threshold"));
+    json_t *amended = audit_detail(&f, "amended");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(amended, "old"), "path")), "pause");
+    assert_true(json_is_null(json_object_get(json_object_get(amended, "new"), "threshold")));
+    json_t *unknown = json_pack("{s:n}", "weather");
+    ev.data = unknown;
+    assert_int_equal(act(&f, ev, M), TC_EINVAL);
+    assert_string_equal(f.err.text, "the amendment changes nothing: the crisis has these values already");
+    /* Given as it is, with another change: only the change is audited. */
+    json_t *mixed = json_pack("{s:s, s:i}", "path", "assess", "threshold", 4);
+    ev.data = mixed;
+    assert_int_equal(act(&f, ev, M), 0);
+    amended = audit_detail(&f, "amended");
+    assert_int_equal(json_object_size(json_object_get(amended, "new")), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(amended, "new"), "threshold")), 4);
+    json_decref(mixed);
+    json_decref(unknown);
+    json_decref(data);
+    json_decref(list);
+    json_decref(empty);
+    finish(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -468,7 +566,8 @@ int main(void)
         cmocka_unit_test(test_refusals_permissions),   cmocka_unit_test(test_refusals_closed_and_not_started),
         cmocka_unit_test(test_refusals_timers),        cmocka_unit_test(test_refusals_signatures),
         cmocka_unit_test(test_refusals_text_not_utf8), cmocka_unit_test(test_refusals_tally),
-        cmocka_unit_test(test_refusals_delegation),
+        cmocka_unit_test(test_refusals_delegation),    cmocka_unit_test(test_refusals_action_results),
+        cmocka_unit_test(test_refusals_amend),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
