@@ -394,8 +394,6 @@ static char *read_string_copy(scan *s)
     if (n < 0)
         return NULL;
     char *copy = tc_xmalloc((size_t)n + 1);
-    if (copy == NULL)
-        return s->bad = 1, NULL;
     memcpy(copy, buf, (size_t)n + 1);
     return copy;
 }
@@ -585,19 +583,16 @@ static void read_activation(scan *s, const tc_playbook *pb, tc_activation *a)
             a->running = read_bool(s);
         } else if (strcmp(key, "seats") == 0) {
             size_t capacity = 8;
-            if (!eat(s, '[') || (a->seats = tc_xcalloc(capacity, sizeof *a->seats)) == NULL) {
+            if (!eat(s, '[')) {
                 s->bad = 1;
                 break;
             }
+            a->seats = tc_xcalloc(capacity, sizeof *a->seats);
             while (!s->bad && !eat(s, ']')) {
                 if (a->seat_count > 0 && !eat(s, ','))
                     s->bad = 1;
                 if (a->seat_count == capacity) {
                     tc_seat *more = tc_xrealloc(a->seats, 2 * capacity * sizeof *more);
-                    if (more == NULL) {
-                        s->bad = 1;
-                        break;
-                    }
                     memset(more + capacity, 0, capacity * sizeof *more);
                     a->seats = more;
                     capacity *= 2;
@@ -649,8 +644,6 @@ int tc_instance_from_text(const tc_playbook *pb, const char *text, size_t length
     unsigned seen = 0;
     buf[0] = '\0';
     tc_instance *inst = tc_instance_new(pb);
-    if (inst == NULL)
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
 
     while (!s.bad && next_key(&s, key, sizeof key, &first) && once(&s, &seen, key, keys)) {
         if (strcmp(key, "v") == 0) {
@@ -729,12 +722,7 @@ int tc_instance_from_text(const tc_playbook *pb, const char *text, size_t length
                     s.bad = 1;
                 if (inst->active_count == inst->active_capacity) {
                     size_t capacity = inst->active_capacity ? 2 * inst->active_capacity : 4;
-                    tc_activation *more = tc_xrealloc(inst->active, capacity * sizeof *more);
-                    if (more == NULL) {
-                        s.bad = 1;
-                        break;
-                    }
-                    inst->active = more;
+                    inst->active = tc_xrealloc(inst->active, capacity * sizeof *inst->active);
                     inst->active_capacity = capacity;
                 }
                 tc_activation *a = &inst->active[inst->active_count++];
