@@ -352,6 +352,51 @@ static void test_view_decisions_partial_events(void **state)
     finish(&f);
 }
 
+/* A seat delegated to the actor: its items name the holder the actor acts for; a titled state is asked by
+ * its title. Sorting one item, or items that differ only in milliseconds or not at all. */
+static void test_view_todo_delegated_titled_and_sorted(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", NULL);
+    static const tc_delegation held[] = {{"secretariat", "duty"}};
+    tc_actor deputy = {"deputy", NULL, 0, 0, NULL, held, 1};
+    json_t *items = json_array();
+    assert_int_equal(tc_view_todo(f.pb, f.inst, &deputy, items), 2);
+    assert_string_equal(field(items, 0, "holder"), "duty");
+    assert_string_equal(field(items, 1, "holder"), "duty");
+    assert_string_equal(field(items, 0, "asked"),
+                        "acknowledge: assess (its escalation stops once every seat has acknowledged)");
+    json_decref(items);
+    finish(&f);
+
+    start_named(&f, "deadline", NULL);
+    static const char *const seats[] = {"secretariat"};
+    items = todo_of(&f, "holder", seats, 1);
+    assert_int_equal(json_array_size(items), 1);
+    assert_string_equal(field(items, 0, "asked"), "complete: Report");
+    assert_null(json_object_get(json_array_get(items, 0), "holder"));
+    json_decref(items);
+    finish(&f);
+
+    items = json_array();
+    tc_view_todo_sort(items);
+    assert_int_equal(json_array_size(items), 0);
+    json_array_append_new(items, item(5, "2026-12-05T10:00:00.500Z", "b"));
+    tc_view_todo_sort(items);
+    assert_int_equal(json_array_size(items), 1);
+    json_array_append_new(items, item(5, "2026-12-05T10:00:00.250Z", "b"));
+    json_array_append_new(items, item(5, "2026-12-05T10:00:00.250Z", "a"));
+    json_array_append_new(items, item(5, "2026-12-05T10:00:00.250Z", "a"));
+    tc_view_todo_sort(items);
+    assert_string_equal(field(items, 0, "path"), "a");
+    assert_string_equal(field(items, 1, "path"), "a");
+    assert_string_equal(field(items, 2, "path"), "b");
+    assert_string_equal(field(items, 2, "deadline"), "2026-12-05T10:00:00.250Z");
+    assert_string_equal(field(items, 3, "deadline"), "2026-12-05T10:00:00.500Z");
+    json_decref(items);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,6 +409,7 @@ int main(void)
         cmocka_unit_test(test_view_decisions),
         cmocka_unit_test(test_view_active_seats_actions_and_parallels),
         cmocka_unit_test(test_view_decisions_partial_events),
+        cmocka_unit_test(test_view_todo_delegated_titled_and_sorted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
