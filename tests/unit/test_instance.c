@@ -385,6 +385,8 @@ static void test_instance_shapes_jansson_decides(void **state)
          "\"a\":\"y\""},
         /* seats that are not an array: none. */
         {HEAD ",\"active\":[{\"state\":\"report\",\"seats\":{}}]}", "{\"state\":\"report\",\"visit\":0"},
+        /* visits that are not an object: none. */
+        {HEAD ",\"visits\":[1],\"done\":1}", "\"visits\":{},\"active\":[]"},
         /* Numbers as jsonb may print them, with a sign or not. */
         {HEAD ",\"id\":-0,\"created_at\":0}", "\"inputs\":{},\"data\":{},\"visits\""},
     };
@@ -450,6 +452,10 @@ static void test_instance_refusals_name_the_field(void **state)
         {HEAD ",\"inputs\":{\"a\":}}", NULL},
         {HEAD ",\"inputs\":{\"a\":[1,2}}", NULL},
         {HEAD ",\"inputs\":5}", FIT "inputs"},
+        /* Several fields wrong: the first the reader meets is named. */
+        {HEAD ",\"title\":5,\"id\":\"x\",\"closed_at\":[]}", FIT "id"},
+        {HEAD ",\"active\":[{\"state\":\"nowhere\"},{\"state\":\"report\",\"visit\":\"x\"}]}",
+         FIT "unknown state"},
         {HEAD ",\"inputs\":\"{}\"}", FIT "inputs"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -468,6 +474,33 @@ static void test_instance_refusals_name_the_field(void **state)
 #undef FIT
 }
 
+/* Text that is not UTF-8 cannot be written as JSON: tc_instance_to_json gives NULL, whichever field holds
+ * it, and so does a copy (the machine refuses such text before it comes this far). */
+static void test_instance_to_json_refuses_text_not_utf8(void **state)
+{
+    const tc_playbook *pb = *state;
+    static const char text[] = HEAD ",\"active\":[{\"state\":\"report\",\"seats\":[{\"party\":\"KZ\"}]}]}";
+    for (int field = 0; field < 3; field++) {
+        tc_instance *inst = NULL;
+        assert_int_equal(tc_instance_from_text(pb, text, strlen(text), &inst, NULL), 0);
+        char **target = field == 0   ? &inst->title
+                        : field == 1 ? &inst->active[0].seats[0].vote_by
+                                     : &inst->active[0].seats[0].acked_by;
+        *target = strdup("caf\xe9");
+        assert_null(tc_instance_to_json(pb, inst));
+        assert_null(tc_instance_copy(pb, inst));
+        free(*target);
+        *target = strdup("caf\xc3\xa9");
+        json_t *json = tc_instance_to_json(pb, inst);
+        assert_non_null(json);
+        tc_instance *copy = tc_instance_copy(pb, inst);
+        assert_non_null(copy);
+        tc_instance_free(copy);
+        json_decref(json);
+        tc_instance_free(inst);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -484,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_instance_many_seats_and_activations),
         cmocka_unit_test(test_instance_shapes_jansson_decides),
         cmocka_unit_test(test_instance_refusals_name_the_field),
+        cmocka_unit_test(test_instance_to_json_refuses_text_not_utf8),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
