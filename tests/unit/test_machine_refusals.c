@@ -559,6 +559,41 @@ static void test_refusals_amend(void **state)
     finish(&f);
 }
 
+/* Who may escalate when the playbook names nobody: the initiator, the engine, a holder of a seat an active
+ * state waits for, not one who acts for such a seat by delegation, nor a seat that has nothing asked of it.
+ */
+static void test_refusals_escalation_by_default(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", "{\"path\": \"patrol\"}");
+    tc_event esc = {.kind = TC_EVENT_ESCALATE, .state = "patrol"};
+    static const tc_delegation held[] = {{"border/KZ", "kz"}};
+    esc.actor = (tc_actor){"deputy", NULL, 0, 0, NULL, held, 1};
+    assert_int_equal(act(&f, esc, M), TC_EPERM);
+    assert_string_equal(f.err.text,
+                        "deputy may not escalate crises of playbook operations (only administrators, "
+                        "its initiator and holders of a seat an active state waits for may)");
+    esc.actor = ACTOR("sec", "secretariat");
+    assert_int_equal(act(&f, esc, M), TC_EPERM);
+    esc.actor = (tc_actor){"initiator", NULL, 0, 0, NULL, NULL, 0};
+    assert_int_equal(act(&f, esc, M), 0);
+    assert_int_equal(f.inst->escalation_level, 1);
+    /* patrol's ladder has one level: none left, whoever asks. */
+    esc.actor = (tc_actor){0};
+    assert_int_equal(act(&f, esc, 2 * M), TC_ECONFLICT);
+    assert_string_equal(f.err.text, "state patrol has no escalation level left (reached 1 of 1)");
+    /* A bare id of a state that is not active; an actor with two seats of the state must choose one. */
+    tc_event ack = {.kind = TC_EVENT_ACK, .actor = ACTOR("x", "border/KZ"), .state = "close"};
+    assert_int_equal(act(&f, ack, 2 * M), TC_ECONFLICT);
+    assert_string_equal(f.err.text, "state close is not active (active: patrol (task))");
+    ack.state = "patrol";
+    ack.actor = (tc_actor){NULL, (const char *const[]){"border/KZ", "border/RU"}, 2, 0, NULL, NULL, 0};
+    assert_int_equal(act(&f, ack, 2 * M), TC_EUSAGE);
+    assert_string_equal(f.err.text, "? holds several seats of state patrol: choose one with --party");
+    finish(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -567,7 +602,7 @@ int main(void)
         cmocka_unit_test(test_refusals_timers),        cmocka_unit_test(test_refusals_signatures),
         cmocka_unit_test(test_refusals_text_not_utf8), cmocka_unit_test(test_refusals_tally),
         cmocka_unit_test(test_refusals_delegation),    cmocka_unit_test(test_refusals_action_results),
-        cmocka_unit_test(test_refusals_amend),
+        cmocka_unit_test(test_refusals_amend),         cmocka_unit_test(test_refusals_escalation_by_default),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
