@@ -167,6 +167,10 @@ static void test_trigger_party_subsets(void **state)
         {(const char *const[]){"KZ", "AM"},
          2,
          {"these parties leave approval solo with no seat: it needs RU"}},
+        {(const char *const[]){"RU"},
+         1,
+         {"these parties leave task one with no seat: it needs KZ",
+          "these parties leave approval vote with no seat: it needs one of AM, KZ"}},
         {(const char *const[]){NULL}, 0, {"a crisis needs at least one party"}},
         {(const char *const[]){"KZ", "AM", "RU"}, 3, {NULL}},
     };
