@@ -130,12 +130,32 @@ static void test_approval_silence(void **state)
     check(&rule, rows, sizeof rows / sizeof rows[0]);
 }
 
+/* The approvals each rule needs of N seats (what a closing approval's audit calls "needed"). */
+static void test_approval_threshold(void **state)
+{
+    (void)state;
+    static const struct {
+        tc_rule rule;
+        int seats, needed;
+    } cases[] = {
+        {{TC_RULE_ANY, 0, 0, 0}, 6, 1},       {{TC_RULE_UNANIMOUS, 0, 0, 0}, 6, 6},
+        {{TC_RULE_CONSENSUS, 0, 0, 0}, 5, 5}, {{TC_RULE_MAJORITY, 0, 0, 0}, 4, 3},
+        {{TC_RULE_QUORUM, 3, 0, 0}, 6, 3},    {{TC_RULE_SILENCE, 0, 0, 0}, 6, 0},
+        {{TC_RULE_MAJORITY, 0, 3, 4}, 6, 5},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (tc_approval_threshold(&cases[i].rule, cases[i].seats) != cases[i].needed)
+            fail_msg("%s of %d seats: %d, expected %d", tc_rule_kind_name(cases[i].rule.kind), cases[i].seats,
+                     tc_approval_threshold(&cases[i].rule, cases[i].seats), cases[i].needed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_approval_any),       cmocka_unit_test(test_approval_unanimous),
         cmocka_unit_test(test_approval_consensus), cmocka_unit_test(test_approval_majority),
         cmocka_unit_test(test_approval_quorum),    cmocka_unit_test(test_approval_silence),
+        cmocka_unit_test(test_approval_threshold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -139,6 +139,15 @@ static void test_condition_comparisons(void **state)
     expect("{\"<\": [null, 1]}", NULL, "false");
     expect("{\"<\": [1, \"2\"]}", NULL, "false");
     expect("{\">=\": [true, false]}", NULL, "false");
+    /* One side null (a missing input), the other not; a string against a number, both ways. */
+    expect("{\"==\": [1, {\"var\": \"inputs.note\"}]}", NULL, "false");
+    expect("{\"!=\": [{\"var\": \"inputs.note\"}, \"x\"]}", NULL, "true");
+    expect("{\"<\": [\"2\", 1]}", NULL, "false");
+    expect("{\">\": [\"2\", 1]}", NULL, "false");
+    expect("{\"<=\": [1.5, {\"var\": \"inputs.kg\"}]}", NULL, "true");
+    expect("{\"<=\": [\"b\", \"a\"]}", NULL, "false");
+    expect("{\">=\": [{\"var\": \"inputs.count\"}, 3.5]}", NULL, "false");
+    expect("{\">\": [{\"var\": \"inputs.note\"}, 0]}", NULL, "false");
 }
 
 static void test_condition_logic(void **state)
@@ -158,6 +167,12 @@ static void test_condition_logic(void **state)
     expect("{\"in\": [{\"var\": \"inputs.level\"}, [\"low\", \"high\"]]}", NULL, "true");
     expect("{\"in\": [3.0, [1, 2, 3]]}", NULL, "true");
     expect("[1, {\"var\": \"inputs.note\"}, \"x\"]", NULL, "[1,null,\"x\"]");
+    /* in: a null among the values is equal to a missing input only; neither a string nor a list. */
+    expect("{\"in\": [{\"var\": \"inputs.note\"}, [1, null]]}", NULL, "true");
+    expect("{\"in\": [1, [null, \"1\"]]}", NULL, "false");
+    expect("{\"in\": [\"a\", 5]}", NULL, "false");
+    expect("{\"in\": [\"a\", {\"var\": \"inputs.note\"}]}", NULL, "false");
+
     expect("null", NULL, "null");
     expect("\"text\"", NULL, "\"text\"");
 }
@@ -184,6 +199,11 @@ static void test_condition_crisis_and_data(void **state)
     expect("{\"var\": [\"data.review.summary\", \"none\"]}", data, "\"contained\"");
     expect("{\"var\": [\"data.report.AM.n\", 0]}", data, "0");
     expect("{\"var\": [\"inputs.note\"]}", NULL, "null");
+    /* A value reported as null reads as null, and the default stands in for it. */
+    expect("{\"var\": \"data.report.AM.n\"}", data, "null");
+    expect("{\"var\": [\"data.report.AM.n\", \"none\"]}", data, "\"none\"");
+    expect("{\"var\": [\"data.report.TJ.n\", 0]}", data, "3");
+    expect("{\"var\": \"data.report.*.what\"}", data, "[\"flood\"]");
 }
 
 static void test_condition_aggregates(void **state)
@@ -242,6 +262,7 @@ static void test_condition_refused(void **state)
         {"{\"~\": [1, 2]}", "unknown operator \"~\""},
         {"{\"==\": [1]}", "\"==\" takes 2 operands"},
         {"{\"!\": [1, 2]}", "\"!\" takes 1 operand"},
+        {"{\"or\": []}", "\"or\" takes at least 1 operand"},
         {"{\"var\": []}", "expected {\"var\": \"path\"} or {\"var\": [\"path\", default]}"},
         {"{\"var\": 5}", "expected a variable path such as \"inputs.requesting_state\""},
         {"{\"var\": \"inputs\"}", "expected inputs.<name>, not \"inputs\""},

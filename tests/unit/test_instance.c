@@ -233,6 +233,274 @@ static void test_instance_spacing_and_refusals(void **state)
     }
 }
 
+/* What the text reader refuses, the JSON reader refuses too, with the same words: returns them. */
+static const char *refusal(const tc_playbook *pb, const char *text)
+{
+    static char message[512];
+    tc_instance *inst = NULL;
+    tc_error err;
+    tc_error_init(&err);
+    if (tc_instance_from_text(pb, text, strlen(text), &inst, &err) == 0)
+        fail_msg("accepted: %s", text);
+    assert_null(inst);
+    snprintf(message, sizeof message, "%s", err.text);
+    json_t *json = json_loads(text, 0, NULL);
+    if (json != NULL) {
+        tc_error_init(&err);
+        assert_int_equal(tc_instance_from_json(pb, json, &inst, &err), TC_EINVAL);
+        assert_string_equal(err.text, message);
+        json_decref(json);
+    }
+    return message;
+}
+
+/* The text writer writes what jansson's compact dump of tc_instance_to_json writes, whatever the values. */
+static void assert_writers_agree(const tc_playbook *pb, const char *text)
+{
+    tc_instance *inst = NULL;
+    assert_int_equal(tc_instance_from_text(pb, text, strlen(text), &inst, NULL), 0);
+    json_t *tree = tc_instance_to_json(pb, inst);
+    char *compact = json_dumps(tree, JSON_COMPACT);
+    char *fast = tc_instance_to_text(pb, inst);
+    assert_string_equal(fast, compact);
+    tc_instance *copy = tc_instance_copy(pb, inst);
+    assert_non_null(copy);
+    char *again = tc_instance_to_text(pb, copy);
+    assert_string_equal(again, fast);
+    free(again);
+    tc_instance_free(copy);
+    free(fast);
+    free(compact);
+    json_decref(tree);
+    tc_instance_free(inst);
+}
+
+/* Every kind of value in inputs, data and tallies, negative numbers, and every character a string escapes:
+ * written as jansson writes them, and read back the same by both readers. The text writer wrote a
+ * backspace and a form feed as \u0008 and \u000c, where jansson writes \b and \f: the two writers
+ * differed on a title with either. */
+static void test_instance_values_of_every_kind(void **state)
+{
+    const tc_playbook *pb = *state;
+    const char *text = HEAD
+        ",\"outcome\":\"x\",\"initiator\":\"a\\r\\u0001\\\\b\",\"initiator_login\":\"ivanov\","
+        "\"title\":\"tab\\tquote\\\" slash\\/ bell\\b feed\\f\","
+        "\"inputs\":{\"list\":[1,-2,[],{},[true,false,null]],\"real\":-1.5e3,\"s\":\"a,}]\\\"b\"},"
+        "\"data\":{\"empty\":[],\"n\":-9223372036854775807},\"tallies\":{\"vote\":{\"approve\":1}},"
+        "\"escalation_level\":-2,\"created_at\":-5,\"closed_at\":7,\"visits\":{\"report\":1,\"both\":-1},"
+        "\"active\":[{\"state\":\"report\",\"visit\":1,\"entered_at\":-5,\"level\":2,\"seats\":["
+        "{\"party\":\"KZ\",\"vote\":\"approve\",\"vote_by\":\"k\",\"vote_at\":1,\"reason\":null,"
+        "\"done\":true,\"outcome\":\"done\",\"done_by\":\"k\",\"done_at\":2,\"acked_by\":\"k\","
+        "\"acked_at\":3},{\"party\":null,\"done\":false,\"vote\":\"abstain\"}],\"attempt\":3,"
+        "\"running\":false},{\"state\":\"both\",\"running\":true,\"branches\":{\"b\":null,\"a\":\"x\"}}]}";
+    char *read = read_both(pb, text);
+    assert_non_null(read);
+    assert_non_null(strstr(read, "\"initiator\":\"a\\r\\u0001\\\\b\""));
+    assert_non_null(strstr(read, "\"title\":\"tab\\tquote\\\" slash/ bell\\b feed\\f\""));
+    assert_non_null(strstr(read, "\"list\":[1,-2,[],{},[true,false,null]]"));
+    assert_non_null(strstr(read, "\"real\":-1500.0"));
+    assert_non_null(strstr(read, "\"tallies\":{\"vote\":{\"approve\":1}}"));
+    assert_non_null(strstr(read, "\"created_at\":-5"));
+    assert_non_null(strstr(read, "\"visits\":{\"report\":1,\"both\":-1}"));
+    assert_non_null(strstr(read, "{\"party\":null,\"vote\":\"abstain\"}"));
+    assert_non_null(strstr(read, "\"branches\":{\"a\":\"x\",\"b\":null}"));
+    assert_writers_agree(pb, read);
+    free(read);
+}
+
+/* Strings the fast reader leaves to jansson: \u escapes, keys longer than it reads, escaped text longer
+ * than its buffer; both read them alike. */
+static void test_instance_strings_left_to_jansson(void **state)
+{
+    const tc_playbook *pb = *state;
+    char *text = read_both(pb, HEAD ",\"title\":\"caf\\u00e9\",\"a_key_longer_than_thirty_two_bytes\":1}");
+    assert_non_null(strstr(text, "\"title\":\"caf\xc3\xa9\""));
+    free(text);
+    /* 1,100 bytes of title, escaped: longer than the fast reader's buffer. */
+    char long_text[1400];
+    int n = snprintf(long_text, sizeof long_text, "%s,\"title\":\"\\\"", HEAD);
+    memset(long_text + n, 'y', 1100);
+    strcpy(long_text + n + 1100, "\"}");
+    text = read_both(pb, long_text);
+    assert_non_null(text);
+    json_t *json = json_loads(text, 0, NULL);
+    assert_int_equal(strlen(json_string_value(json_object_get(json, "title"))), 1101);
+    json_decref(json);
+    free(text);
+    /* An unescaped title of 1,100 bytes, a seat's party name too long for its buffer. */
+    n = snprintf(long_text, sizeof long_text, "%s,\"title\":\"", HEAD);
+    memset(long_text + n, 'z', 1100);
+    strcpy(long_text + n + 1100, "\"}");
+    text = read_both(pb, long_text);
+    assert_non_null(text);
+    free(text);
+    n = snprintf(long_text, sizeof long_text, "%s,\"active\":[{\"state\":\"report\",\"seats\":[{\"party\":\"",
+                 HEAD);
+    memset(long_text + n, 'K', 300);
+    strcpy(long_text + n + 300, "\"}]}]}");
+    assert_string_equal(refusal(pb, long_text),
+                        "stored crisis state does not fit playbook readers: unknown party");
+}
+
+/* Nine seats and five activations: more than the readers' first allocations. */
+static void test_instance_many_seats_and_activations(void **state)
+{
+    const tc_playbook *pb = *state;
+    char text[2048];
+    int n = snprintf(text, sizeof text, "%s,\"active\":[{\"state\":\"report\",\"seats\":[", HEAD);
+    for (int i = 0; i < 9; i++)
+        n += snprintf(text + n, sizeof text - (size_t)n, "%s{\"party\":\"%s\",\"done_at\":%d}", i ? "," : "",
+                      i % 2 ? "TJ" : "KZ", i + 1);
+    n += snprintf(text + n, sizeof text - (size_t)n, "]}");
+    static const char *const states[] = {"both", "both/a/wa", "both/b/wb", "closed", "both/a/ea"};
+    for (int i = 0; i < 5; i++)
+        n +=
+            snprintf(text + n, sizeof text - (size_t)n, ",{\"state\":\"%s\",\"visit\":%d}", states[i], i + 1);
+    snprintf(text + n, sizeof text - (size_t)n, "]}");
+    char *read = read_both(pb, text);
+    assert_non_null(read);
+    assert_non_null(strstr(read, "{\"party\":\"KZ\",\"done_at\":9}]"));
+    assert_non_null(strstr(read, "{\"state\":\"both/a/ea\",\"visit\":5,\"entered_at\":0}]}"));
+    assert_writers_agree(pb, read);
+    free(read);
+}
+
+/* Shapes the fast reader does not take but JSON allows, read by jansson as it reads them. */
+static void test_instance_shapes_jansson_decides(void **state)
+{
+    const tc_playbook *pb = *state;
+    static const struct {
+        const char *text, *contains;
+    } cases[] = {
+        /* More parties than the playbook has: the JSON reader takes the first ones. */
+        {HEAD ",\"parties\":[\"TJ\",\"KZ\",\"TJ\"]}", "\"parties\":[\"TJ\",\"KZ\"]"},
+        /* A boolean that is not one: not true. */
+        {HEAD ",\"triggered\":\"yes\",\"active\":[{\"state\":\"both\",\"running\":1,\"branches\":"
+              "{\"a\":null,\"b\":null}}]}",
+         "{\"state\":\"both\",\"visit\":0,\"entered_at\":0,\"branches\":"},
+        {HEAD ",\"triggered\":false}", "\"parties\":[\"KZ\",\"TJ\"],\"inputs\""},
+        /* branches before state; a branch named twice (the last wins). */
+        {HEAD ",\"active\":[{\"branches\":{\"a\":\"x\",\"b\":null},\"state\":\"both\"}]}", "\"a\":\"x\""},
+        {HEAD ",\"active\":[{\"state\":\"both\",\"branches\":{\"a\":\"x\",\"a\":\"y\",\"b\":null}}]}",
+         "\"a\":\"y\""},
+        /* seats that are not an array: none. */
+        {HEAD ",\"active\":[{\"state\":\"report\",\"seats\":{}}]}", "{\"state\":\"report\",\"visit\":0"},
+        /* visits that are not an object: none. */
+        {HEAD ",\"visits\":[1],\"done\":1}", "\"visits\":{},\"active\":[]"},
+        /* Numbers as jsonb may print them, with a sign or not. */
+        {HEAD ",\"id\":-0,\"created_at\":0}", "\"inputs\":{},\"data\":{},\"visits\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = read_both(pb, cases[i].text);
+        if (text == NULL)
+            fail_msg("case %zu refused: %s", i, cases[i].text);
+        if (strstr(text, cases[i].contains) == NULL)
+            fail_msg("case %zu: %s", i, text);
+        free(text);
+    }
+}
+
+/* Every field of the wrong type or form is refused by both readers, naming the field. */
+static void test_instance_refusals_name_the_field(void **state)
+{
+    const tc_playbook *pb = *state;
+#define FIT "stored crisis state does not fit playbook readers: "
+    static const struct {
+        const char *text, *message;
+    } cases[] = {
+        {HEAD ",\"title\":5}", FIT "title"},
+        {HEAD ",\"outcome\":[]}", FIT "outcome"},
+        {HEAD ",\"initiator\":true}", FIT "initiator"},
+        {HEAD ",\"initiator_login\":{}}", FIT "initiator_login"},
+        {HEAD ",\"id\":\"7\"}", FIT "id"},
+        {HEAD ",\"created_at\":1.5}", FIT "created_at"},
+        {HEAD ",\"closed_at\":1e3}", FIT "closed_at"},
+        {HEAD ",\"escalation_level\":1E3}", FIT "escalation_level"},
+        {HEAD ",\"data\":5}", FIT "data"},
+        {HEAD ",\"tallies\":\"x\"}", FIT "tallies"},
+        {HEAD ",\"inputs\":null}", FIT "inputs"},
+        {HEAD ",\"visits\":{\"report\":\"1\"}}", FIT "visits"},
+        {HEAD ",\"visits\":{\"report\":-}}", NULL},
+        {HEAD ",\"parties\":[5]}", FIT "unknown party"},
+        {HEAD ",\"parties\":[\"KZ\" \"TJ\"]}", NULL},
+        {HEAD ",\"parties\":\"KZ\"}", NULL}, /* not a list: read as none by JSON; see below */
+        {"{\"v\":1,\"status\":5,\"severity\":\"minor\",\"mode\":\"actual\"}", FIT "status"},
+        {"{\"v\":1,\"status\":\"closed\",\"severity\":7,\"mode\":\"actual\"}", FIT "severity or mode"},
+        {"{\"v\":1,\"status\":\"closed\",\"severity\":\"minor\",\"mode\":\"drill\"}", FIT "severity or mode"},
+        {"{\"v\":\"1\",\"status\":\"closed\",\"severity\":\"minor\",\"mode\":\"actual\"}",
+         "stored crisis state is not a tocsin instance of version 1"},
+        {"{\"v\":1 \"status\":\"closed\"}", NULL},
+        {"{\"v\" 1}", NULL},
+        {"{\"v\":1,\"status\":\"closed\",\"title\":\"unterminated}", NULL},
+        {"{\"v\":1,\"status\":\"closed\",\"title\":\"ends in a backslash\\", NULL},
+        {HEAD ",\"active\":[{\"state\":\"report\",\"seats\":[{\"party\":5}]}]}", FIT "unknown party"},
+        {HEAD ",\"active\":[{\"state\":\"report\",\"seats\":[{\"party\":\"KZ\",\"vote\":5}]}]}", FIT "vote"},
+        {HEAD ",\"active\":[{\"state\":\"report\",\"seats\":[{\"party\":\"KZ\",\"vote_at\":\"1\"}]}]}",
+         FIT "vote_at"},
+        {HEAD ",\"active\":[{\"state\":\"report\",\"seats\":[{\"party\":\"KZ\",\"acked_by\":1}]}]}",
+         FIT "acked_by"},
+        {HEAD ",\"active\":[{\"state\":\"report\",\"seats\":[{\"party\":\"KZ\"}{\"party\":\"TJ\"}]}]}", NULL},
+        {HEAD ",\"active\":[{\"state\":\"report\",\"visit\":\"1\"}]}", FIT "visit"},
+        {HEAD ",\"active\":[{\"state\":\"report\",\"level\":true}]}", FIT "level"},
+        {HEAD ",\"active\":[{\"state\":\"report\",\"attempt\":[]}]}", FIT "attempt"},
+        {HEAD ",\"active\":[{\"state\":\"report\"}{\"state\":\"both\"}]}", NULL},
+        {HEAD ",\"active\":[5]}", FIT "unknown state"},
+        /* A branch left out: the text reader took it as not ended; the JSON reader refused it. */
+        {HEAD ",\"active\":[{\"state\":\"both\",\"branches\":{\"a\":null}}]}", FIT "branches"},
+        {HEAD ",\"active\":[{\"state\":\"both\",\"branches\":{\"a\":null,\"a\":\"x\"}}]}", FIT "branches"},
+        {HEAD ",\"active\":[{\"state\":\"both\",\"branches\":{\"a\":1,\"b\":null}}]}", FIT "a"},
+        {HEAD ",\"inputs\":{\"a\":}}", NULL},
+        {HEAD ",\"inputs\":{\"a\":[1,2}}", NULL},
+        {HEAD ",\"inputs\":5}", FIT "inputs"},
+        /* Several fields wrong: the first the reader meets is named. */
+        {HEAD ",\"title\":5,\"id\":\"x\",\"closed_at\":[]}", FIT "id"},
+        {HEAD ",\"active\":[{\"state\":\"nowhere\"},{\"state\":\"report\",\"visit\":\"x\"}]}",
+         FIT "unknown state"},
+        {HEAD ",\"inputs\":\"{}\"}", FIT "inputs"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (cases[i].message == NULL && strcmp(cases[i].text, HEAD ",\"parties\":\"KZ\"}") == 0) {
+            char *text = read_both(pb, cases[i].text);
+            assert_non_null(strstr(text, "\"parties\":[]"));
+            free(text);
+            continue;
+        }
+        const char *said = refusal(pb, cases[i].text);
+        if (cases[i].message != NULL && strcmp(said, cases[i].message) != 0)
+            fail_msg("case %zu: %s\n  said: %s", i, cases[i].text, said);
+        if (cases[i].message == NULL && strncmp(said, "stored crisis state is not JSON: ", 33) != 0)
+            fail_msg("case %zu: %s\n  said: %s", i, cases[i].text, said);
+    }
+#undef FIT
+}
+
+/* Text that is not UTF-8 cannot be written as JSON: tc_instance_to_json gives NULL, whichever field holds
+ * it, and so does a copy (the machine refuses such text before it comes this far). */
+static void test_instance_to_json_refuses_text_not_utf8(void **state)
+{
+    const tc_playbook *pb = *state;
+    static const char text[] = HEAD ",\"active\":[{\"state\":\"report\",\"seats\":[{\"party\":\"KZ\"}]}]}";
+    for (int field = 0; field < 3; field++) {
+        tc_instance *inst = NULL;
+        assert_int_equal(tc_instance_from_text(pb, text, strlen(text), &inst, NULL), 0);
+        char **target = field == 0   ? &inst->title
+                        : field == 1 ? &inst->active[0].seats[0].vote_by
+                                     : &inst->active[0].seats[0].acked_by;
+        *target = strdup("caf\xe9");
+        assert_null(tc_instance_to_json(pb, inst));
+        assert_null(tc_instance_copy(pb, inst));
+        free(*target);
+        *target = strdup("caf\xc3\xa9");
+        json_t *json = tc_instance_to_json(pb, inst);
+        assert_non_null(json);
+        tc_instance *copy = tc_instance_copy(pb, inst);
+        assert_non_null(copy);
+        tc_instance_free(copy);
+        json_decref(json);
+        tc_instance_free(inst);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +512,12 @@ int main(void)
         cmocka_unit_test(test_instance_activation_without_state),
         cmocka_unit_test(test_instance_branches),
         cmocka_unit_test(test_instance_spacing_and_refusals),
+        cmocka_unit_test(test_instance_values_of_every_kind),
+        cmocka_unit_test(test_instance_strings_left_to_jansson),
+        cmocka_unit_test(test_instance_many_seats_and_activations),
+        cmocka_unit_test(test_instance_shapes_jansson_decides),
+        cmocka_unit_test(test_instance_refusals_name_the_field),
+        cmocka_unit_test(test_instance_to_json_refuses_text_not_utf8),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

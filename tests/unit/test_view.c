@@ -261,6 +261,142 @@ static void test_view_decisions(void **state)
     finish(&f);
 }
 
+/* show's seats: a task's done, outcome, by and at, its acknowledgements; an approval's votes with their
+ * reasons; an action's attempt; a parallel shows through its branches only. */
+static void test_view_active_seats_actions_and_parallels(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", "{\"path\": \"patrol\"}");
+    assert_int_equal(complete(&f, "patrol", "KZ", NULL, json_pack("{s:i}", "seized_kg", 1), M), 0);
+    tc_event ack = {.kind = TC_EVENT_ACK, .actor = ACTOR("ru", "border/RU"), .state = "patrol"};
+    assert_int_equal(act(&f, ack, 2 * M + 250), 0);
+    json_t *active = tc_view_active(f.pb, f.inst, 0);
+    json_t *seats = json_object_get(json_array_get(active, 0), "seats");
+    assert_int_equal(json_array_size(seats), 3);
+    char *text = json_dumps(seats, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(
+        text,
+        "[{\"acked_at\":null,\"acked_by\":null,\"at\":null,\"by\":null,\"done\":false,"
+        "\"outcome\":null,\"party\":\"AM\",\"role\":\"border\"},"
+        "{\"acked_at\":null,\"acked_by\":null,\"at\":\"1970-01-01T00:01:00Z\",\"by\":\"border/KZ\","
+        "\"done\":true,\"outcome\":\"done\",\"party\":\"KZ\",\"role\":\"border\"},"
+        "{\"acked_at\":\"1970-01-01T00:02:00.250Z\",\"acked_by\":\"ru\",\"at\":null,\"by\":null,"
+        "\"done\":false,\"outcome\":null,\"party\":\"RU\",\"role\":\"border\"}]");
+    free(text);
+    json_decref(active);
+    finish(&f);
+
+    start_named(&f, "operations", "{\"path\": \"operate\"}");
+    active = tc_view_active(f.pb, f.inst, 0);
+    assert_int_equal(json_array_size(active), 3); /* close, call, note: not the two parallels */
+    assert_string_equal(json_string_value(json_object_get(json_array_get(active, 0), "path")),
+                        "operate/border/close");
+    json_t *call = json_array_get(active, 1);
+    assert_string_equal(json_string_value(json_object_get(call, "type")), "action");
+    assert_int_equal(json_integer_value(json_object_get(call, "attempt")), 1);
+    assert_true(json_is_null(json_object_get(call, "deadline")));
+    assert_null(json_object_get(call, "seats"));
+    assert_null(json_object_get(call, "outcomes"));
+    json_decref(active);
+    finish(&f);
+
+    start_named(&f, "council", NULL);
+    tc_event v = {.kind = TC_EVENT_VOTE,
+                  .actor = ACTOR("kz", "council/KZ"),
+                  .state = "consensus",
+                  .vote = TC_VOTE_ABSTAIN,
+                  .reason = "no mandate"};
+    assert_int_equal(act(&f, v, 3 * M), 0);
+    active = tc_view_active(f.pb, f.inst, 0);
+    json_t *kz = json_array_get(json_object_get(json_array_get(active, 0), "seats"), 2);
+    text = json_dumps(kz, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(text,
+                        "{\"at\":\"1970-01-01T00:03:00Z\",\"by\":\"kz\",\"party\":\"KZ\",\"reason\":\"no "
+                        "mandate\",\"role\":\"council\",\"vote\":\"abstain\"}");
+    free(text);
+    json_t *tally = json_object_get(json_array_get(active, 0), "tally");
+    assert_int_equal(json_integer_value(json_object_get(tally, "abstain")), 1);
+    assert_int_equal(json_integer_value(json_object_get(tally, "pending")), 5);
+    assert_null(json_object_get(json_array_get(active, 0), "veto")); /* no veto party */
+    json_decref(active);
+    finish(&f);
+
+    char buf[40];
+    assert_string_equal(tc_view_time(1250, buf, sizeof buf), "1970-01-01T00:00:01.250Z");
+    assert_string_equal(tc_view_time(60000, buf, sizeof buf), "1970-01-01T00:01:00Z");
+}
+
+/* Decisions read from the audit as stored: an event without its time or visit says null; states unknown
+ * to the playbook (an older version's) and tallies that are not objects are left out. */
+static void test_view_decisions_partial_events(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "council", NULL);
+    json_t *events = json_loads(
+        "[{\"state\": \"gone\", \"detail\": {\"tally\": {}}},"
+        " {\"detail\": {\"tally\": {}}},"
+        " {\"state\": \"consensus\", \"detail\": {\"tally\": [1]}},"
+        " {\"state\": \"majority\", \"detail\": {\"tally\": {\"approve\": 1}}}]",
+        0, NULL);
+    json_t *decisions = tc_view_decisions(f.pb, events);
+    assert_int_equal(json_array_size(decisions), 1);
+    char *text = json_dumps(json_array_get(decisions, 0), JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(text,
+                        "{\"at\":null,\"outcome\":null,\"rule\":\"majority\",\"state\":\"majority\","
+                        "\"tally\":{\"approve\":1},\"title\":null,\"visit\":null}");
+    free(text);
+    json_decref(decisions);
+    json_decref(events);
+    finish(&f);
+}
+
+/* A seat delegated to the actor: its items name the holder the actor acts for; a titled state is asked by
+ * its title. Sorting one item, or items that differ only in milliseconds or not at all. */
+static void test_view_todo_delegated_titled_and_sorted(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", NULL);
+    static const tc_delegation held[] = {{"secretariat", "duty"}};
+    tc_actor deputy = {"deputy", NULL, 0, 0, NULL, held, 1};
+    json_t *items = json_array();
+    assert_int_equal(tc_view_todo(f.pb, f.inst, &deputy, items), 2);
+    assert_string_equal(field(items, 0, "holder"), "duty");
+    assert_string_equal(field(items, 1, "holder"), "duty");
+    assert_string_equal(field(items, 0, "asked"),
+                        "acknowledge: assess (its escalation stops once every seat has acknowledged)");
+    json_decref(items);
+    finish(&f);
+
+    start_named(&f, "deadline", NULL);
+    static const char *const seats[] = {"secretariat"};
+    items = todo_of(&f, "holder", seats, 1);
+    assert_int_equal(json_array_size(items), 1);
+    assert_string_equal(field(items, 0, "asked"), "complete: Report");
+    assert_null(json_object_get(json_array_get(items, 0), "holder"));
+    json_decref(items);
+    finish(&f);
+
+    items = json_array();
+    tc_view_todo_sort(items);
+    assert_int_equal(json_array_size(items), 0);
+    json_array_append_new(items, item(5, "2026-12-05T10:00:00.500Z", "b"));
+    tc_view_todo_sort(items);
+    assert_int_equal(json_array_size(items), 1);
+    json_array_append_new(items, item(5, "2026-12-05T10:00:00.250Z", "b"));
+    json_array_append_new(items, item(5, "2026-12-05T10:00:00.250Z", "a"));
+    json_array_append_new(items, item(5, "2026-12-05T10:00:00.250Z", "a"));
+    tc_view_todo_sort(items);
+    assert_string_equal(field(items, 0, "path"), "a");
+    assert_string_equal(field(items, 1, "path"), "a");
+    assert_string_equal(field(items, 2, "path"), "b");
+    assert_string_equal(field(items, 2, "deadline"), "2026-12-05T10:00:00.250Z");
+    assert_string_equal(field(items, 3, "deadline"), "2026-12-05T10:00:00.500Z");
+    json_decref(items);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +407,9 @@ int main(void)
         cmocka_unit_test(test_view_todo_sort_most_urgent_first),
         cmocka_unit_test(test_view_active_next_escalation_and_title),
         cmocka_unit_test(test_view_decisions),
+        cmocka_unit_test(test_view_active_seats_actions_and_parallels),
+        cmocka_unit_test(test_view_decisions_partial_events),
+        cmocka_unit_test(test_view_todo_delegated_titled_and_sorted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

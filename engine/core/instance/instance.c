@@ -9,19 +9,12 @@
 tc_instance *tc_instance_new(const tc_playbook *playbook)
 {
     tc_instance *inst = tc_xcalloc(1, sizeof *inst);
-    if (inst == NULL)
-        return NULL;
     inst->state_count = playbook->state_count;
     inst->visits = tc_xcalloc(playbook->state_count ? playbook->state_count : 1, sizeof *inst->visits);
     inst->inputs = json_object();
     inst->data = json_object();
     inst->tallies = json_object();
     inst->parties = tc_xcalloc(playbook->party_count ? playbook->party_count : 1, sizeof *inst->parties);
-    if (inst->visits == NULL || inst->inputs == NULL || inst->data == NULL || inst->tallies == NULL ||
-        inst->parties == NULL) {
-        tc_instance_free(inst);
-        return NULL;
-    }
     return inst;
 }
 

@@ -85,8 +85,8 @@ typedef struct tc_instance {
 
 /*
  * A new crisis of playbook, not yet triggered: status active, no active state.
- * The fields of the trigger are filled by tc_trigger_prepare(). NULL when out
- * of memory.
+ * The fields of the trigger are filled by tc_trigger_prepare(). Never NULL:
+ * out of memory aborts (core/base/alloc.h).
  */
 tc_instance *tc_instance_new(const tc_playbook *playbook);
 

@@ -154,10 +154,7 @@ static char *get_string_copy(reader *r, json_t *o, const char *key)
         fail(r, key);
         return NULL;
     }
-    char *copy = tc_xstrdup(json_string_value(v));
-    if (copy == NULL)
-        fail(r, "out of memory");
-    return copy;
+    return tc_xstrdup(json_string_value(v));
 }
 
 static tc_ms get_ms(reader *r, json_t *o, const char *key)
@@ -215,10 +212,6 @@ static void read_activation(reader *r, json_t *o, tc_activation *a)
     json_t *seats = json_object_get(o, "seats");
     if (json_array_size(seats) > 0) {
         a->seats = tc_xcalloc(json_array_size(seats), sizeof *a->seats);
-        if (a->seats == NULL) {
-            fail(r, "out of memory");
-            return;
-        }
         a->seat_count = json_array_size(seats);
         for (size_t i = 0; i < a->seat_count; i++)
             read_seat(r, json_array_get(seats, i), &a->seats[i]);
@@ -230,10 +223,6 @@ static void read_activation(reader *r, json_t *o, tc_activation *a)
             return;
         }
         a->branch_outcomes = tc_xcalloc(state->parallel.count, sizeof *a->branch_outcomes);
-        if (a->branch_outcomes == NULL) {
-            fail(r, "out of memory");
-            return;
-        }
         a->branch_count = state->parallel.count;
         for (size_t i = 0; i < a->branch_count; i++)
             a->branch_outcomes[i] = get_string_copy(r, branches, state->parallel.branches[i]->name);
@@ -247,8 +236,6 @@ int tc_instance_from_json(const tc_playbook *pb, json_t *json, tc_instance **out
         return tc_error_set(err, TC_EINVAL, "stored crisis state is not a tocsin instance of version %d",
                             FORMAT_VERSION);
     tc_instance *inst = tc_instance_new(pb);
-    if (inst == NULL)
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
 
     inst->id = get_ms(&r, json, "id");
     const char *status = json_string_value(json_object_get(json, "status"));
@@ -283,8 +270,6 @@ int tc_instance_from_json(const tc_playbook *pb, json_t *json, tc_instance **out
         }
         json_decref(*targets[i]);
         *targets[i] = json_deep_copy(v);
-        if (*targets[i] == NULL)
-            fail(&r, "out of memory");
     }
     inst->escalation_level = (int)get_ms(&r, json, "escalation_level");
     inst->triggered = json_is_true(json_object_get(json, "triggered"));
@@ -306,11 +291,8 @@ int tc_instance_from_json(const tc_playbook *pb, json_t *json, tc_instance **out
     size_t n = json_array_size(active);
     if (n > 0) {
         inst->active = tc_xcalloc(n, sizeof *inst->active);
-        if (inst->active == NULL)
-            fail(&r, "out of memory");
-        else
-            inst->active_capacity = n;
-        for (size_t i = 0; inst->active && i < n && !r.failed; i++) {
+        inst->active_capacity = n;
+        for (size_t i = 0; i < n && !r.failed; i++) {
             read_activation(&r, json_array_get(active, i), &inst->active[i]);
             inst->active_count++;
         }

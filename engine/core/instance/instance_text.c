@@ -42,6 +42,10 @@ static void put_string(tc_strbuf *sb, const char *s)
             tc_strbuf_addn(sb, "\\t", 2);
         } else if (*p == '\r') {
             tc_strbuf_addn(sb, "\\r", 2);
+        } else if (*p == '\b') {
+            tc_strbuf_addn(sb, "\\b", 2);
+        } else if (*p == '\f') {
+            tc_strbuf_addn(sb, "\\f", 2);
         } else {
             char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
             tc_strbuf_addn(sb, esc, 6);
@@ -390,8 +394,6 @@ static char *read_string_copy(scan *s)
     if (n < 0)
         return NULL;
     char *copy = tc_xmalloc((size_t)n + 1);
-    if (copy == NULL)
-        return s->bad = 1, NULL;
     memcpy(copy, buf, (size_t)n + 1);
     return copy;
 }
@@ -581,19 +583,16 @@ static void read_activation(scan *s, const tc_playbook *pb, tc_activation *a)
             a->running = read_bool(s);
         } else if (strcmp(key, "seats") == 0) {
             size_t capacity = 8;
-            if (!eat(s, '[') || (a->seats = tc_xcalloc(capacity, sizeof *a->seats)) == NULL) {
+            if (!eat(s, '[')) {
                 s->bad = 1;
                 break;
             }
+            a->seats = tc_xcalloc(capacity, sizeof *a->seats);
             while (!s->bad && !eat(s, ']')) {
                 if (a->seat_count > 0 && !eat(s, ','))
                     s->bad = 1;
                 if (a->seat_count == capacity) {
                     tc_seat *more = tc_xrealloc(a->seats, 2 * capacity * sizeof *more);
-                    if (more == NULL) {
-                        s->bad = 1;
-                        break;
-                    }
                     memset(more + capacity, 0, capacity * sizeof *more);
                     a->seats = more;
                     capacity *= 2;
@@ -603,20 +602,26 @@ static void read_activation(scan *s, const tc_playbook *pb, tc_activation *a)
         } else if (strcmp(key, "branches") == 0 && state != NULL && state->type == TC_STATE_PARALLEL) {
             int inner = 1;
             char name[128];
+            size_t named = 0;
             a->branch_count = state->parallel.count;
-            if ((a->branch_outcomes = tc_xcalloc(a->branch_count, sizeof *a->branch_outcomes)) == NULL) {
-                s->bad = 1;
-                break;
-            }
+            a->branch_outcomes = tc_xcalloc(a->branch_count, sizeof *a->branch_outcomes);
+            char *seen_branch = tc_xcalloc(a->branch_count, 1);
             while (!s->bad && next_key(s, name, sizeof name, &inner)) {
                 size_t b = 0;
                 while (b < a->branch_count && strcmp(state->parallel.branches[b]->name, name) != 0)
                     b++;
-                if (b == a->branch_count || a->branch_outcomes[b] != NULL)
+                if (b == a->branch_count || seen_branch[b]) {
                     s->bad = 1;
-                else
+                } else {
+                    seen_branch[b] = 1;
+                    named++;
                     a->branch_outcomes[b] = read_string_copy(s);
+                }
             }
+            free(seen_branch);
+            /* Every branch once, one not ended as null: the JSON reader refuses the rest. */
+            if (named != a->branch_count)
+                s->bad = 1;
         } else {
             s->bad = 1; /* anything else: the jansson path */
         }
@@ -639,8 +644,6 @@ int tc_instance_from_text(const tc_playbook *pb, const char *text, size_t length
     unsigned seen = 0;
     buf[0] = '\0';
     tc_instance *inst = tc_instance_new(pb);
-    if (inst == NULL)
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
 
     while (!s.bad && next_key(&s, key, sizeof key, &first) && once(&s, &seen, key, keys)) {
         if (strcmp(key, "v") == 0) {
@@ -719,12 +722,7 @@ int tc_instance_from_text(const tc_playbook *pb, const char *text, size_t length
                     s.bad = 1;
                 if (inst->active_count == inst->active_capacity) {
                     size_t capacity = inst->active_capacity ? 2 * inst->active_capacity : 4;
-                    tc_activation *more = tc_xrealloc(inst->active, capacity * sizeof *more);
-                    if (more == NULL) {
-                        s.bad = 1;
-                        break;
-                    }
-                    inst->active = more;
+                    inst->active = tc_xrealloc(inst->active, capacity * sizeof *inst->active);
                     inst->active_capacity = capacity;
                 }
                 tc_activation *a = &inst->active[inst->active_count++];

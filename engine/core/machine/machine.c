@@ -166,11 +166,7 @@ void tc__notify(run *r, const tc_state *state, const char *why, int level, json_
     if (detail != NULL && level > 0)
         json_object_set_new(detail, "level", json_integer(level));
     tc__audit(r, TC_AUDIT_NOTIFIED, state, json_deep_copy(detail));
-    tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_NOTIFY, why, state ? state->path : NULL, detail);
-    if (e == NULL)
-        r->failed = 1;
-    else
-        e->at = r->now;
+    tc_effects_add(r->fx, TC_EFFECT_NOTIFY, why, state ? state->path : NULL, detail)->at = r->now;
     json_decref(seats);
 }
 
@@ -181,12 +177,7 @@ static tc_activation *activate(run *r, const tc_state *s, int visit)
     tc_instance *inst = r->inst;
     if (inst->active_count == inst->active_capacity) {
         size_t capacity = inst->active_capacity ? 2 * inst->active_capacity : 4;
-        tc_activation *active = tc_xrealloc(inst->active, capacity * sizeof *active);
-        if (active == NULL) {
-            r->failed = 1;
-            return NULL;
-        }
-        inst->active = active;
+        inst->active = tc_xrealloc(inst->active, capacity * sizeof *inst->active);
         inst->active_capacity = capacity;
     }
     tc_activation *a = &inst->active[inst->active_count++];
@@ -247,10 +238,8 @@ void tc__interrupt(run *r, tc_activation *a, const char *why)
     }
     if (s->type == TC_STATE_ACTION && a->running) {
         tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_ACTION_KILL, why, s->path, NULL);
-        if (e == NULL || (e->key = tc__action_key(r, s, a->visit)) == NULL)
-            r->failed = 1;
-        else
-            e->at = r->now;
+        e->key = tc__action_key(r, s, a->visit);
+        e->at = r->now;
     }
     clear_timers(r, s, a);
     if (why != NULL)
@@ -268,17 +257,11 @@ void tc__close_crisis(run *r, tc_status status, const char *outcome, json_t *det
     inst->status = status;
     free(inst->outcome);
     inst->outcome = tc_xstrdup(outcome);
-    if (inst->outcome == NULL)
-        r->failed = 1;
     inst->closed_at = r->now;
     tc__audit(r, status == TC_STATUS_CANCELLED ? TC_AUDIT_CANCELLED : TC_AUDIT_CLOSED, NULL, detail);
-    tc_effect *e =
-        tc_effects_add(r->fx, TC_EFFECT_CLOSED, status == TC_STATUS_CANCELLED ? "cancelled" : "closed", NULL,
-                       json_pack("{s:s}", "outcome", outcome));
-    if (e == NULL)
-        r->failed = 1;
-    else
-        e->at = r->now;
+    tc_effects_add(r->fx, TC_EFFECT_CLOSED, status == TC_STATUS_CANCELLED ? "cancelled" : "closed", NULL,
+                   json_pack("{s:s}", "outcome", outcome))
+        ->at = r->now;
 }
 
 /* A branch reached an end: record it, and leave the parallel when every branch has. */
@@ -289,9 +272,8 @@ static void branch_ended(run *r, const tc_state *end)
     if (p == NULL)
         return;
     for (size_t b = 0; b < parallel->parallel.count; b++)
-        if (parallel->parallel.branches[b] == end->machine && p->branch_outcomes[b] == NULL &&
-            (p->branch_outcomes[b] = tc_xstrdup(end->end.outcome)) == NULL)
-            r->failed = 1;
+        if (parallel->parallel.branches[b] == end->machine && p->branch_outcomes[b] == NULL)
+            p->branch_outcomes[b] = tc_xstrdup(end->end.outcome);
     int failed = 0;
     for (size_t b = 0; b < p->branch_count; b++) {
         if (p->branch_outcomes[b] == NULL)
@@ -338,8 +320,7 @@ void tc__enter(run *r, const tc_state *s)
         break;
     }
 
-    if ((a = activate(r, s, visit)) == NULL)
-        return;
+    a = activate(r, s, visit);
     if (s->deadline > 0)
         tc__timer_set(r, s, visit, "deadline", r->now + s->deadline);
     if (s->escalation != NULL)
@@ -363,10 +344,6 @@ void tc__enter(run *r, const tc_state *s)
     case TC_STATE_PARALLEL:
         a->branch_count = s->parallel.count;
         a->branch_outcomes = tc_xcalloc(s->parallel.count, sizeof *a->branch_outcomes);
-        if (a->branch_outcomes == NULL) {
-            r->failed = 1;
-            return;
-        }
         /* a may move as branches activate their states: enter by index only. */
         for (size_t b = 0; b < s->parallel.count && !r->failed; b++) {
             if (r->inst->status != TC_STATUS_ACTIVE || tc_instance_activation(r->inst, s->index) == NULL)

@@ -22,10 +22,7 @@ void tc__action_start(run *r, const tc_state *s, tc_activation *a)
     tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_ACTION_START, "start", s->path,
                                   json_pack("{s:o, s:i, s:I, s:i}", "argv", argv, "attempt", a->attempt,
                                             "timeout_ms", (json_int_t)s->action.timeout, "visit", a->visit));
-    if (e == NULL || (e->key = tc__action_key(r, s, a->visit)) == NULL) {
-        r->failed = 1;
-        return;
-    }
+    e->key = tc__action_key(r, s, a->visit);
     e->at = r->now;
     tc__timer_set(r, s, a->visit, "timeout", r->now + s->action.timeout);
 }
@@ -78,10 +75,7 @@ void tc__action_timer(run *r, const tc_state *s, tc_activation *a, const char *p
         if (!a->running)
             return;
         tc_effect *e = tc_effects_add(r->fx, TC_EFFECT_ACTION_KILL, "timeout", s->path, NULL);
-        if (e == NULL || (e->key = tc__action_key(r, s, a->visit)) == NULL) {
-            r->failed = 1;
-            return;
-        }
+        e->key = tc__action_key(r, s, a->visit);
         e->at = r->now;
         attempt_failed(
             r, s, a,

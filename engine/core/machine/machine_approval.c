@@ -14,23 +14,18 @@ static int crisis_has(const tc_instance *inst, int party)
     return 0;
 }
 
-int tc__make_seats(run *r, tc_activation *a, const tc_party_list *parties)
+void tc__make_seats(run *r, tc_activation *a, const tc_party_list *parties)
 {
     size_t n = parties->count ? parties->count : 1;
     a->seats = tc_xcalloc(n, sizeof *a->seats);
-    if (a->seats == NULL) {
-        r->failed = 1;
-        return -1;
-    }
     if (parties->count == 0) {
         a->seats[0].party = -1;
         a->seat_count = 1;
-        return 0;
+        return;
     }
     for (size_t i = 0; i < parties->count; i++)
         if (crisis_has(r->inst, parties->index[i]))
             a->seats[a->seat_count++].party = parties->index[i];
-    return 0;
 }
 
 json_t *tc__seat_list(run *r, const tc_state *s, const tc_activation *a)
@@ -107,8 +102,7 @@ static void record_tally(run *r, const tc_state *s, const tc_tally *t)
 
 void tc__approval_enter(run *r, tc_activation *a, const tc_state *s)
 {
-    if (tc__make_seats(r, a, &s->approval.parties) != 0)
-        return;
+    tc__make_seats(r, a, &s->approval.parties);
     tc__notify(r, s, "vote requested", 0, tc__seat_list(r, s, a));
 }
 

@@ -57,7 +57,7 @@ json_t *tc__notify_seats(const tc_playbook *pb, const tc_instance *inst, const t
 void tc__notify(run *r, const tc_state *state, const char *why, int level, json_t *seats);
 
 /* Seats of a task or approval: one per party of the list in the crisis, or one office seat. */
-int tc__make_seats(run *r, tc_activation *a, const tc_party_list *parties);
+void tc__make_seats(run *r, tc_activation *a, const tc_party_list *parties);
 json_t *tc__seat_list(run *r, const tc_state *s, const tc_activation *a);
 
 /* Checks a value against an input or output field; what ("input", "output") names it in err. */

@@ -7,8 +7,7 @@
 
 void tc__task_enter(run *r, tc_activation *a, const tc_state *s)
 {
-    if (tc__make_seats(r, a, &s->task.parties) != 0)
-        return;
+    tc__make_seats(r, a, &s->task.parties);
     json_object_del(r->inst->data, s->path); /* a new visit reports afresh */
     tc__notify(r, s, "task assigned", 0, tc__seat_list(r, s, a));
 }
