@@ -46,20 +46,10 @@ static char *path_of(const char *name)
     return p;
 }
 
-/* Generates a key file in dir: its public key (the last line printed). */
+/* Generates a key file in dir: its public key. */
 static char *generate(const char *name, char *path, size_t size)
 {
-    snprintf(path, size, "%s/%s", dir, name);
-    th_run r;
-    th_tocsin(&r, db, (const char *[]){"key", "generate", "--out", path, NULL});
-    assert_int_equal(r.status, 0);
-    char *end = r.out + strlen(r.out);
-    while (end > r.out && end[-1] == '\n')
-        *--end = '\0';
-    char *last = strrchr(r.out, '\n');
-    char *public_key = strdup(last ? last + 1 : r.out);
-    th_run_free(&r);
-    return public_key;
+    return th_key_generate(db, dir, name, path, size);
 }
 
 /* Runs tocsin ARGS on db (as role) and writes its stdout to dir/name, failing unless it exits 0. */

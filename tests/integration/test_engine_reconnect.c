@@ -56,6 +56,30 @@ static int count_closed(const char *db)
     return n;
 }
 
+/* The engine a test started and has not collected: an engine that waits for its database never exits
+ * on its own, so a failing test must not leave it behind. */
+static th_proc *engine;
+
+/* After a test, passed or failed: no engine and no cluster left. */
+static int stop_all(void **state)
+{
+    (void)state;
+    if (engine != NULL) {
+        th_run r;
+        th_signal(engine, SIGKILL);
+        th_wait(engine, &r);
+        th_run_free(&r);
+        engine = NULL;
+    }
+    if (dir != NULL) {
+        pg("destroy");
+        th_rmtree(dir);
+        free(dir);
+        dir = NULL;
+    }
+    return 0;
+}
+
 static void test_engine_reconnect_after_database_restart(void **state)
 {
     (void)state;
@@ -73,7 +97,7 @@ static void test_engine_reconnect_after_database_restart(void **state)
     run_ok(db, (const char *[]){"playbook", "load", playbook, NULL});
     run_ok(db, (const char *[]){"trigger", "council", "--no-wait", NULL});
 
-    th_proc *engine = th_tocsin_start(db, (const char *[]){"engine", "--verbose", NULL});
+    engine = th_tocsin_start(db, (const char *[]){"engine", "--verbose", NULL});
     th_sleep_ms(1500);
     assert_int_equal(pg("stop"), 0);
     th_sleep_ms(1500); /* the engine notices and retries */
@@ -101,6 +125,7 @@ static void test_engine_reconnect_after_database_restart(void **state)
     th_signal(engine, SIGTERM);
     th_run r;
     th_wait(engine, &r);
+    engine = NULL;
     assert_int_equal(r.status, 0);
     assert_true(th_contains(r.err, "database unavailable") ||
                 th_contains(r.err, "lost the listening connection"));
@@ -108,9 +133,6 @@ static void test_engine_reconnect_after_database_restart(void **state)
     assert_int_equal(closed, 1);
     assert_int_equal(count_closed(db), 0);
     free(db);
-    pg("destroy");
-    th_rmtree(dir);
-    free(dir);
 }
 
 /*
@@ -137,30 +159,6 @@ static int catches_within(pid_t pid, int sig, int ms)
         if (caught & (1ULL << (sig - 1)))
             return 1;
         th_sleep_ms(20);
-    }
-    return 0;
-}
-
-/* The engine a test started and has not collected: an engine that waits for its database never exits
- * on its own, so a failing test must not leave it behind. */
-static th_proc *engine;
-
-/* After a test, passed or failed: no engine and no cluster left. */
-static int stop_all(void **state)
-{
-    (void)state;
-    if (engine != NULL) {
-        th_run r;
-        th_signal(engine, SIGKILL);
-        th_wait(engine, &r);
-        th_run_free(&r);
-        engine = NULL;
-    }
-    if (dir != NULL) {
-        pg("destroy");
-        th_rmtree(dir);
-        free(dir);
-        dir = NULL;
     }
     return 0;
 }
@@ -239,7 +237,7 @@ static void test_engine_waits_for_the_database_at_start(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_engine_reconnect_after_database_restart),
+        cmocka_unit_test_teardown(test_engine_reconnect_after_database_restart, stop_all),
         cmocka_unit_test_teardown(test_engine_waits_for_the_database_at_start, stop_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

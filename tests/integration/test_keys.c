@@ -49,21 +49,10 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-/* Generates FILE in the test's directory: its public key (the last line printed). */
+/* Generates FILE in the test's directory: its public key. */
 static char *generate(const char *name, char *path, size_t size)
 {
-    snprintf(path, size, "%s/%s", dir, name);
-    th_run r;
-    th_tocsin(&r, db, (const char *[]){"key", "generate", "--out", path, NULL});
-    assert_int_equal(r.status, 0);
-    char *last = r.out + strlen(r.out);
-    while (last > r.out && last[-1] == '\n')
-        *--last = '\0';
-    while (last > r.out && last[-1] != '\n')
-        last--;
-    char *public_key = strdup(last);
-    th_run_free(&r);
-    return public_key;
+    return th_key_generate(db, dir, name, path, size);
 }
 
 static void test_keys_generate_register_revoke(void **state)

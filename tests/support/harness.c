@@ -349,6 +349,22 @@ char *th_tempdir(void)
     return strdup(path);
 }
 
+char *th_key_generate(const char *db, const char *dir, const char *name, char *path, size_t size)
+{
+    snprintf(path, size, "%s/%s", dir, name);
+    th_run r;
+    th_tocsin(&r, db, (const char *[]){"key", "generate", "--out", path, NULL});
+    if (r.status != 0)
+        fail_msg("tocsin key generate --out %s: exit %d: %s", path, r.status, r.err);
+    char *end = r.out + strlen(r.out);
+    while (end > r.out && end[-1] == '\n')
+        *--end = '\0';
+    char *last = strrchr(r.out, '\n');
+    char *public_key = strdup(last ? last + 1 : r.out);
+    th_run_free(&r);
+    return public_key;
+}
+
 void th_rmtree(const char *dir)
 {
     /* Test directories are flat: files directly inside dir. */

@@ -116,6 +116,13 @@ char *th_tempdir(void);
 void th_rmtree(const char *dir);
 void th_write_file(const char *dir, const char *name, const char *text);
 
+/*
+ * `tocsin key generate --out DIR/NAME` (on db, which it does not need):
+ * the key file's path into path (size bytes), and its public key, the last
+ * line printed (free()); fails the test unless it exits 0.
+ */
+char *th_key_generate(const char *db, const char *dir, const char *name, char *path, size_t size);
+
 /* The whole of a file as NUL-terminated text (free()); fails the test when it cannot be read. */
 char *th_read_file(const char *path);
 
