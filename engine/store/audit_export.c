@@ -4,55 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "store/crises.h"
 #include "store/db.h"
-
-#define UTC_US(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 int tc_store_audit_export(PGconn *conn, int64_t crisis, json_t **events, tc_error *err)
 {
-    char text[24];
-    snprintf(text, sizeof text, "%lld", (long long)crisis);
-    const char *params[1] = {text};
-    /*
-     * canonical is computed here by the function the chain uses, from the row as it is now (its
-     * signature included): an event edited in place then shows a canonical text whose sha256 is not
-     * its hash.
-     */
-    PGresult *res = tc_db_query(
-        conn,
-        "SELECT seq, " UTC_US("at") ", actor, login, kind, state, detail::text, prev_hash, hash,"
-        "       tocsin.audit_canonical(seq, crisis, at, actor, login, kind, state, detail, signature),"
-        "       signature::text"
-        "  FROM tocsin.audit WHERE crisis = $1::bigint ORDER BY seq",
-        1, params, "cannot export the audit", err);
-    if (res == NULL)
-        return err ? err->code : TC_EFAILED;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        PGresult *exists = tc_db_crisis_query(conn, "SELECT 1 FROM tocsin.crises WHERE id = $1::bigint",
-                                              crisis, "cannot read the crisis", err);
-        if (exists == NULL)
-            return err ? err->code : TC_EFAILED;
-        PQclear(exists);
-        *events = json_array();
-        return 0;
-    }
-    json_t *list = json_array();
-    for (int i = 0; i < PQntuples(res); i++) {
-        json_t *e = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s?, s:o, s:s, s:s, s:s}", "seq",
-                              (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10), "crisis",
-                              (json_int_t)crisis, "at", PQgetvalue(res, i, 1), "actor", PQgetvalue(res, i, 2),
-                              "login", PQgetvalue(res, i, 3), "kind", PQgetvalue(res, i, 4), "state",
-                              PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5), "detail",
-                              json_loads(PQgetvalue(res, i, 6), 0, NULL), "prev_hash", PQgetvalue(res, i, 7),
-                              "hash", PQgetvalue(res, i, 8), "canonical", PQgetvalue(res, i, 9));
-        if (!PQgetisnull(res, i, 10))
-            json_object_set_new(e, "signature", json_loads(PQgetvalue(res, i, 10), 0, NULL));
-        json_array_append_new(list, e);
-    }
-    PQclear(res);
-    *events = list;
-    return 0;
+    return tc_store_audit_rows(conn, crisis, 0, 1, events, err);
 }
 
 static int heads(PGconn *conn, int64_t crisis, json_t **out, tc_error *err)

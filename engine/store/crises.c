@@ -530,11 +530,9 @@ int tc_store_command_by_key(PGconn *conn, int64_t crisis, const char *key, int *
     return 0;
 }
 
-static int audit_rows(PGconn *conn, int64_t crisis, int64_t after, json_t **events, tc_error *err);
-
 int tc_store_audit(PGconn *conn, int64_t crisis, json_t **events, tc_error *err)
 {
-    return audit_rows(conn, crisis, 0, events, err);
+    return tc_store_audit_rows(conn, crisis, 0, 0, events, err);
 }
 
 int tc_store_audit_since(PGconn *conn, int64_t crisis, int64_t after, json_t **events, char **status,
@@ -543,7 +541,7 @@ int tc_store_audit_since(PGconn *conn, int64_t crisis, int64_t after, json_t **e
     char text[24];
     snprintf(text, sizeof text, "%lld", (long long)crisis);
     const char *params[1] = {text};
-    int rc = audit_rows(conn, crisis, after, events, err);
+    int rc = tc_store_audit_rows(conn, crisis, after, 0, events, err);
     if (rc != 0)
         return rc;
     PGresult *res = tc_db_query(conn, "SELECT status FROM tocsin.crises WHERE id = $1::bigint", 1, params,
@@ -557,19 +555,31 @@ int tc_store_audit_since(PGconn *conn, int64_t crisis, int64_t after, json_t **e
     return 0;
 }
 
-static int audit_rows(PGconn *conn, int64_t crisis, int64_t after, json_t **events, tc_error *err)
+#define AUDIT_COLUMNS                                                                                        \
+    "seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor, login, kind, state,"   \
+    " detail::text, prev_hash, hash, signature::text"
+
+int tc_store_audit_rows(PGconn *conn, int64_t crisis, int64_t after, int canonical, json_t **events,
+                        tc_error *err)
 {
     char text[24], since[24];
     snprintf(text, sizeof text, "%lld", (long long)crisis);
     snprintf(since, sizeof since, "%lld", (long long)after);
     const char *params[2] = {text, since};
+    /*
+     * canonical is computed by the function the chain uses, from the row as it is now (its signature
+     * included): an event edited in place then shows a canonical text whose sha256 is not its hash.
+     */
     PGresult *res =
         tc_db_query(conn,
-                    "SELECT seq, to_char(at AT TIME ZONE 'UTC', "
-                    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor, login, kind, state,"
-                    "       detail::text, prev_hash, hash, signature::text"
-                    "  FROM tocsin.audit WHERE crisis = $1::bigint AND seq > $2::bigint ORDER BY seq",
-                    2, params, "cannot read the audit", err);
+                    canonical ? "SELECT " AUDIT_COLUMNS
+                                ", tocsin.audit_canonical(seq, crisis, at, actor, login, kind, state,"
+                                " detail, signature) FROM tocsin.audit WHERE crisis = $1::bigint AND seq > "
+                                "$2::bigint ORDER BY seq"
+                              : "SELECT " AUDIT_COLUMNS
+                                " FROM tocsin.audit WHERE crisis = $1::bigint AND seq > $2::bigint"
+                                " ORDER BY seq",
+                    2, params, canonical ? "cannot export the audit" : "cannot read the audit", err);
     if (res == NULL)
         return err ? err->code : TC_EFAILED;
     if (PQntuples(res) == 0 && after == 0) {
@@ -591,6 +601,8 @@ static int audit_rows(PGconn *conn, int64_t crisis, int64_t after, json_t **even
                               PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5), "detail",
                               json_loads(PQgetvalue(res, i, 6), 0, NULL), "prev_hash", PQgetvalue(res, i, 7),
                               "hash", PQgetvalue(res, i, 8));
+        if (canonical)
+            json_object_set_new(e, "canonical", json_string(PQgetvalue(res, i, 10)));
         /* A signed command's event carries its signature, which the chain's hash covers too. */
         if (!PQgetisnull(res, i, 9))
             json_object_set_new(e, "signature", json_loads(PQgetvalue(res, i, 9), 0, NULL));

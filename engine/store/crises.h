@@ -92,6 +92,12 @@ int tc_store_command_by_key(PGconn *conn, int64_t crisis, const char *key, int *
  * "prev_hash", "hash"}]. */
 int tc_store_audit(PGconn *conn, int64_t crisis, json_t **events, tc_error *err);
 
+/* The events of crisis after seq `after`, oldest first, as tc_store_audit has them (with "signature" where
+ * an event has one) and, with canonical, the text PostgreSQL hashes for each (tocsin.audit_canonical).
+ * TC_ENOTFOUND when the crisis does not exist or the role may not read it (after 0). */
+int tc_store_audit_rows(PGconn *conn, int64_t crisis, int64_t after, int canonical, json_t **events,
+                        tc_error *err);
+
 /* The events after seq `after`, and the crisis's status now (caller frees). */
 int tc_store_audit_since(PGconn *conn, int64_t crisis, int64_t after, json_t **events, char **status,
                          tc_error *err);
