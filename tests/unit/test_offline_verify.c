@@ -324,11 +324,10 @@ static void test_offline_verify_a_completion_without_data_signs_null(void **stat
     free(keys);
 }
 
-/* A head of crisis at seq with hash, signed by k: its line. */
-static char *head_line(const test_key *k, long long crisis, long long seq, const char *hash,
-                       const char *signed_at)
+/* A head whose signature holds over the text given. */
+static char *head_signing(const test_key *k, long long crisis, long long seq, const char *hash,
+                          const char *signed_at, const char *text)
 {
-    char *text = tc_head_signed_text(crisis, seq, hash, signed_at);
     char sig[TC_SHA256_HEX_LENGTH];
     fake_sign(k->public_key, text, sig);
     json_t *h =
@@ -336,6 +335,15 @@ static char *head_line(const test_key *k, long long crisis, long long seq, const
                   "hash", hash, "signed_at", signed_at, "key_id", k->id, "signed", text, "signature", sig);
     char *line = json_dumps(h, JSON_COMPACT);
     json_decref(h);
+    return line;
+}
+
+/* A head of crisis at seq with hash, signed by k: its line. */
+static char *head_line(const test_key *k, long long crisis, long long seq, const char *hash,
+                       const char *signed_at)
+{
+    char *text = tc_head_signed_text(crisis, seq, hash, signed_at);
+    char *line = head_signing(k, crisis, seq, hash, signed_at, text);
     free(text);
     return line;
 }
@@ -890,20 +898,6 @@ static char *head_with(const char *good, const char *field, const char *value)
         json_object_del(h, field);
     else
         json_object_set_new(h, field, json_loads(value, JSON_DECODE_ANY, NULL));
-    char *line = json_dumps(h, JSON_COMPACT);
-    json_decref(h);
-    return line;
-}
-
-/* A head whose signature holds over the text given. */
-static char *head_signing(const test_key *k, long long crisis, long long seq, const char *hash,
-                          const char *signed_at, const char *text)
-{
-    char sig[TC_SHA256_HEX_LENGTH];
-    fake_sign(k->public_key, text, sig);
-    json_t *h =
-        json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "crisis", (json_int_t)crisis, "seq", (json_int_t)seq,
-                  "hash", hash, "signed_at", signed_at, "key_id", k->id, "signed", text, "signature", sig);
     char *line = json_dumps(h, JSON_COMPACT);
     json_decref(h);
     return line;
