@@ -110,17 +110,13 @@ static void chain_start(chain *c, long long crisis)
 /* When the events that event() appends happened. */
 static const char *event_at = "2026-12-05T09:14:03.214511Z";
 
-/* Appends an event: its canonical text is jansson's (any JSON text will do), its hash over it. */
-static void event(chain *c, const char *actor, const char *kind, const char *state, json_t *detail,
-                  json_t *signature)
+/* A line of an export whose canonical text is given as it is (NULL: the line's own fields, as event() writes
+ * them), its hash computed over it after c's last; e is taken. */
+static void raw_event(chain *c, json_t *e, const char *canonical)
 {
-    c->seq++;
-    json_t *e = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s?, s:o}", "seq", (json_int_t)c->seq, "crisis",
-                          (json_int_t)c->crisis, "at", event_at, "actor", actor, "login", actor, "kind", kind,
-                          "state", state, "detail", detail);
-    if (signature != NULL)
-        json_object_set_new(e, "signature", signature);
-    char *canonical = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
+    char *own = canonical ? NULL : json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
+    if (canonical == NULL)
+        canonical = own;
     tc_sha256 ctx;
     uint8_t digest[TC_SHA256_LENGTH];
     tc_sha256_init(&ctx);
@@ -137,9 +133,22 @@ static void event(chain *c, const char *actor, const char *kind, const char *sta
     tc_strbuf_addf(&c->sb, "%s\n", line);
     memcpy(c->prev, hash, sizeof hash);
     memcpy(c->last, hash, sizeof hash);
+    c->seq++;
     free(line);
-    free(canonical);
+    free(own);
     json_decref(e);
+}
+
+/* Appends an event: its canonical text is jansson's (any JSON text will do), its hash over it. */
+static void event(chain *c, const char *actor, const char *kind, const char *state, json_t *detail,
+                  json_t *signature)
+{
+    json_t *e = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s?, s:o}", "seq", (json_int_t)c->seq + 1,
+                          "crisis", (json_int_t)c->crisis, "at", event_at, "actor", actor, "login", actor,
+                          "kind", kind, "state", state, "detail", detail);
+    if (signature != NULL)
+        json_object_set_new(e, "signature", signature);
+    raw_event(c, e, NULL);
 }
 
 /* A command's signature object, its text as docs/signatures.md writes it. */
@@ -1021,35 +1030,6 @@ static void test_offline_verify_bad_heads(void **state)
     free(good);
     free(text);
     free(keys);
-}
-
-/* A line of an export whose canonical text is given as it is (NULL: the line's own fields, as event() writes
- * them), its hash computed over it after c's last; e is taken. */
-static void raw_event(chain *c, json_t *e, const char *canonical)
-{
-    char *own = canonical ? NULL : json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
-    if (canonical == NULL)
-        canonical = own;
-    tc_sha256 ctx;
-    uint8_t digest[TC_SHA256_LENGTH];
-    tc_sha256_init(&ctx);
-    tc_sha256_update(&ctx, c->prev, 64);
-    tc_sha256_update(&ctx, canonical, strlen(canonical));
-    tc_sha256_final(&ctx, digest);
-    char hash[TC_SHA256_HEX_LENGTH];
-    for (int i = 0; i < TC_SHA256_LENGTH; i++)
-        snprintf(hash + 2 * i, 3, "%02x", digest[i]);
-    json_object_set_new(e, "prev_hash", json_string(c->prev));
-    json_object_set_new(e, "hash", json_string(hash));
-    json_object_set_new(e, "canonical", json_string(canonical));
-    char *line = json_dumps(e, JSON_COMPACT);
-    tc_strbuf_addf(&c->sb, "%s\n", line);
-    memcpy(c->prev, hash, sizeof hash);
-    memcpy(c->last, hash, sizeof hash);
-    c->seq++;
-    free(line);
-    free(own);
-    json_decref(e);
 }
 
 /* An event's fields (no hashes): entered state x with detail. */
