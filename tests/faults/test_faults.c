@@ -2,7 +2,7 @@
  * The fault suite (issue 20, part 3): crises driven by many CLIs at once
  * while the engines and the database are hurt, then the books checked.
  *
- * The load: crises of the failover drill (tests/data/failover/drill.json),
+ * The load: the drill's (tests/support/drill.h): crises of tests/data/failover/drill.json,
  * each triggered, voted on by three council seats and completed by the
  * secretariat (every sixth ends by a timer alone), by up to PARALLEL CLI
  * processes at a time. Each command carries an idempotency key and is sent
@@ -32,7 +32,6 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,27 +41,13 @@
 
 #include <cmocka.h>
 
-#include "harness.h"
+#include "drill.h"
 
 #define MAX_ENGINES 8
 /* What the engines are known by in pg_stat_activity: PGAPPNAME outranks their fallback_application_name. */
 #define ENGINE_APP "tocsin faults engine"
 
-enum { OP_TRIGGER, OP_VOTE, OP_COMPLETE };
 enum { FAULT_KILL, FAULT_TERMINATE, FAULT_KILL_AGAIN, FAULT_RESTART, FAULTS };
-static const char *const parties[] = {"KZ", "RU", "TJ"};
-
-typedef struct op {
-    int crisis; /* index into the crises */
-    int first;  /* the index of the crisis's trigger in ops */
-    int kind;
-    int party;    /* OP_VOTE: index into parties */
-    char key[48]; /* the idempotency key, the same for every try */
-    int acked;    /* the CLI exited 0 */
-    int tries;
-    long not_before; /* the next try, th_now_ms() */
-    th_proc *proc;   /* the try under way */
-} op;
 
 static struct {
     int crises, parallel, engines, every_ms, ha, seconds;
@@ -72,22 +57,15 @@ static char *dir; /* the cluster's directory */
 static char *db;  /* its conninfo */
 static th_proc *engines[MAX_ENGINES];
 static int generation; /* engines started so far, for their ids */
-static long long *ids; /* crisis ids, once triggered */
-static op *ops;
-static int count;
+static th_drill *drill;
 static struct {
-    int kills, terminations, terminated, restarts, failovers, unavailable, not_yet, disorder;
+    int kills, terminations, terminated, restarts, failovers, disorder;
 } seen;
 
 static int setting(const char *name, int fallback)
 {
     const char *v = getenv(name);
     return v != NULL && *v != '\0' ? atoi(v) : fallback;
-}
-
-static int timer_only(int crisis)
-{
-    return crisis % 6 == 5;
 }
 
 /* Runs scripts/NAME.sh COMMAND on the suite's own cluster, its output kept in the directory's faults.err. */
@@ -164,17 +142,7 @@ static int group_setup(void **state)
         snprintf(db, 4400, "host=%s/run port=5432 user=tocsin dbname=tocsin", dir);
     }
     fprintf(stderr, "the cluster started in %ld ms\n", th_now_ms() - began);
-    char playbook[4096];
-    snprintf(playbook, sizeof playbook, "%s/tests/data/failover/drill.json", th_env("TOCSIN_SOURCE_DIR"));
-    th_run_ok(db, (const char *[]){"migrate", NULL});
-    th_run_ok(db, (const char *[]){"playbook", "load", playbook, NULL});
-    for (size_t i = 0; i < 3; i++) {
-        char role[32], seat[32];
-        snprintf(role, sizeof role, "drill_%s", parties[i]);
-        snprintf(seat, sizeof seat, "council/%s", parties[i]);
-        th_run_ok(db, (const char *[]){"actor", "add", role, "--seat", seat, NULL});
-    }
-    th_run_ok(db, (const char *[]){"actor", "add", "drill_sec", "--seat", "secretariat", NULL});
+    th_drill_prepare(db);
     return 0;
 }
 
@@ -204,83 +172,10 @@ static int group_teardown(void **state)
         free(dir);
         dir = NULL;
     }
+    th_drill_free(drill);
+    drill = NULL;
     free(db);
-    free(ops);
-    free(ids);
     return 0;
-}
-
-static void add_op(int crisis, int first, int kind, int party)
-{
-    op *o = &ops[count++];
-    memset(o, 0, sizeof *o);
-    o->crisis = crisis;
-    o->first = first;
-    o->kind = kind;
-    o->party = party;
-    snprintf(o->key, sizeof o->key, "faults-%d-%s%s", crisis,
-             kind == OP_TRIGGER ? "trigger"
-             : kind == OP_VOTE  ? "vote-"
-                                : "complete",
-             kind == OP_VOTE ? parties[party] : "");
-}
-
-/* Whether o may be sent: what it acts on was acknowledged (the trigger; for the completion, the votes). */
-static int ready(const op *o)
-{
-    if (o->kind == OP_TRIGGER)
-        return 1;
-    if (!ops[o->first].acked)
-        return 0;
-    if (o->kind == OP_VOTE)
-        return 1;
-    for (int i = 1; i <= 3; i++)
-        if (!ops[o->first + i].acked)
-            return 0;
-    return 1;
-}
-
-static th_proc *send_op(op *o)
-{
-    char id[24];
-    snprintf(id, sizeof id, "%lld", ids[o->crisis]);
-    o->tries++;
-    if (o->kind == OP_TRIGGER)
-        return th_tocsin_start(db,
-                               (const char *[]){"trigger", "drill", "--key", o->key, "--input",
-                                                timer_only(o->crisis) ? "path=timer" : "path=vote", NULL});
-    if (o->kind == OP_VOTE) {
-        char role[32];
-        snprintf(role, sizeof role, "drill_%s", parties[o->party]);
-        return th_tocsin_start(db, (const char *[]){"--as", role, "vote", id, "approve", "--state", "vote",
-                                                    "--key", o->key, NULL});
-    }
-    return th_tocsin_start(db, (const char *[]){"--as", "drill_sec", "complete", id, "--state", "report",
-                                                "--key", o->key, NULL});
-}
-
-/* A try ended: acknowledged, or to be sent again with the same key, or a failure of the test. */
-static void collect(op *o)
-{
-    th_run res;
-    th_wait(o->proc, &res);
-    o->proc = NULL;
-    if (res.status == 0) {
-        o->acked = 1;
-        if (o->kind == OP_TRIGGER)
-            ids[o->crisis] = atoll(res.out);
-    } else if (res.status == 7) {
-        seen.unavailable++;
-        o->not_before = th_now_ms() + 200;
-    } else if (res.status == 6 && o->kind != OP_TRIGGER) {
-        /* The crisis is not in that state yet: its trigger or votes are recorded, not yet applied
-         * (a CLI that waited 5 s acknowledges a command recorded and pending). Nothing was recorded. */
-        seen.not_yet++;
-        o->not_before = th_now_ms() + 300;
-    } else {
-        fail_msg("%s (try %d): exit %d: %s", o->key, o->tries, res.status, res.err);
-    }
-    th_run_free(&res);
 }
 
 /* Terminates the engines' backends; how many there were, or -1 when the database did not answer. */
@@ -343,65 +238,22 @@ static void hurt(int which, pid_t *busy, int *failover_due)
     }
 }
 
-/* th_expect_value for statements longer than its buffer. */
-static void expect_long(const char *expected, const char *sql)
-{
-    char *got = th_query_value(db, sql);
-    if (got == NULL || strcmp(got, expected) != 0)
-        fail_msg("%.2000s\n  expected: %s\n  got:      %s", sql, expected, got ? got : "(null)");
-    free(got);
-}
-
+/* The drill's books (th_drill_check_books), and what the faults could break besides. */
 static void check_books(void)
 {
-    /* Every acknowledged command recorded once and applied once, under its key. */
-    size_t size = (size_t)count * 64 + 256;
-    char *sql = malloc(size + 512), *p = sql;
-    p += sprintf(p, "SELECT count(*) FROM unnest(ARRAY[");
-    for (int i = 0; i < count; i++)
-        p += sprintf(p, "%s'%s'", i ? "," : "", ops[i].key);
-    sprintf(p,
-            "]) k(key) WHERE (SELECT count(*) FROM tocsin.commands c"
-            " WHERE c.idem_key = k.key AND c.result = 'applied') <> 1");
-    expect_long("0", sql);
-    th_expect_value(db, "0", "SELECT count(*) FROM tocsin.commands WHERE result IS DISTINCT FROM 'applied'");
+    th_drill_check_books(drill);
 
-    /* Each trigger's crisis the one its CLI printed, closed with the outcome its path leads to. */
-    free(sql);
-    sql = malloc((size_t)cfg.crises * 64 + 1024);
-    p = sql;
-    p += sprintf(p, "SELECT count(*) FROM (VALUES ");
-    for (int c = 0; c < cfg.crises; c++)
-        p += sprintf(p, "%s(%lld,'faults-%d-trigger',%s)", c ? "," : "", ids[c], c,
-                     timer_only(c) ? "true" : "false");
-    sprintf(p,
-            ") w(id, key, timer) JOIN tocsin.crises c ON c.id = w.id"
-            " WHERE c.trigger_key = w.key AND c.status = 'closed'"
-            "   AND c.outcome = CASE WHEN w.timer THEN 'lapsed' ELSE 'resolved' END"
-            "   AND (SELECT count(*) FROM tocsin.votes v WHERE v.crisis = c.id)"
-            "       = CASE WHEN w.timer THEN 0 ELSE 3 END");
+    /* No crisis besides the drill's (none triggered twice), nothing pending. */
     char expected[32];
     snprintf(expected, sizeof expected, "%d", cfg.crises);
-    expect_long(expected, sql);
-    free(sql);
-
-    /* No crisis stuck: every one closed, nothing pending. */
     th_expect_value(db, expected, "SELECT count(*) FROM tocsin.crises");
-    th_expect_value(db, "0", "SELECT count(*) FROM tocsin.crises WHERE status <> 'closed'");
     th_expect_value(db, "0", "SELECT count(*) FROM tocsin.commands WHERE applied_at IS NULL");
 
-    /* No event twice: one trigger, one close, one completion and one vote per seat per crisis. */
+    /* No event twice, across every crisis and actor. */
     th_expect_value(db, "0",
                     "SELECT count(*) FROM (SELECT crisis, kind, actor FROM tocsin.audit"
                     " WHERE kind IN ('triggered', 'vote', 'completed', 'closed')"
                     " GROUP BY crisis, kind, actor HAVING count(*) > 1) twice");
-    th_expect_value(
-        db, "0",
-        "SELECT count(*) FROM tocsin.crises c WHERE (SELECT count(*) FILTER (WHERE kind = 'vote')"
-        " || ' ' || count(*) FILTER (WHERE kind = 'completed') || ' ' || count(*) FILTER (WHERE kind "
-        "= 'closed') || ' ' || count(*) FILTER (WHERE kind = 'triggered') FROM tocsin.audit a"
-        " WHERE a.crisis = c.id) <> CASE WHEN c.outcome = 'lapsed' THEN '0 0 1 1' ELSE '3 1 1 1' "
-        "END");
 
     /*
      * In order: a crisis's completion, sent only once its votes were acknowledged, after them in its
@@ -429,55 +281,22 @@ static void check_books(void)
                        "         WHERE a.crisis = c.id AND a.kind IN ('vote', 'completed'))");
     seen.disorder = disorder ? atoi(disorder) : -1;
     free(disorder);
-
-    th_run v;
-    th_tocsin(&v, db, (const char *[]){"audit", "verify", NULL});
-    if (v.status != 0)
-        fail_msg("audit verify: exit %d: %s%s", v.status, v.out, v.err);
-    th_run_free(&v);
 }
 
 static void test_faults_books_balance(void **state)
 {
     (void)state;
-    ids = calloc((size_t)cfg.crises, sizeof *ids);
-    ops = calloc((size_t)cfg.crises * 5, sizeof *ops);
-    for (int c = 0; c < cfg.crises; c++) {
-        int first = count;
-        add_op(c, first, OP_TRIGGER, 0);
-        if (!timer_only(c)) {
-            for (int p = 0; p < 3; p++)
-                add_op(c, first, OP_VOTE, p);
-            add_op(c, first, OP_COMPLETE, 0);
-        }
-    }
+    drill = th_drill_new(db, "faults", cfg.crises);
     for (int i = 0; i < cfg.engines; i++)
         start_engine(i);
 
     long start = th_now_ms(), next_fault = start + cfg.every_ms;
-    int acked = 0, running = 0, faults = 0, failover_due = 0, failover_done = !cfg.ha;
-    int lowest = 0; /* no op below it is waiting */
+    int faults = 0, failover_due = 0, failover_done = !cfg.ha;
     pid_t busy = 0; /* a restart or failover under way */
-    while (acked < count) {
+    while (drill->acked < drill->count) {
         if (th_now_ms() - start > cfg.seconds * 1000L)
-            fail_msg("%d of %d commands acknowledged after %d s", acked, count, cfg.seconds);
-        for (int i = lowest; i < count; i++) {
-            op *o = &ops[i];
-            if (o->proc != NULL && !th_alive(th_pid(o->proc))) {
-                collect(o);
-                running--;
-                acked += o->acked;
-            }
-        }
-        while (lowest < count && ops[lowest].acked)
-            lowest++;
-        for (int i = lowest; i < count && running < cfg.parallel; i++) {
-            op *o = &ops[i];
-            if (o->acked || o->proc != NULL || o->not_before > th_now_ms() || !ready(o))
-                continue;
-            o->proc = send_op(o);
-            running++;
-        }
+            fail_msg("%d of %d commands acknowledged after %d s", drill->acked, drill->count, cfg.seconds);
+        th_drill_step(drill, cfg.parallel, NULL, NULL);
         if (busy > 0) {
             int status;
             if (waitpid(busy, &status, WNOHANG) == busy) {
@@ -486,7 +305,7 @@ static void test_faults_books_balance(void **state)
                     fail_msg("a restart or failover failed (see %s/faults.err)", dir);
             }
         } else if (th_now_ms() >= next_fault) {
-            if (!failover_done && acked >= count / 3)
+            if (!failover_done && drill->acked >= drill->count / 3)
                 failover_due = failover_done = 1;
             hurt(faults++, &busy, &failover_due);
             next_fault = th_now_ms() + cfg.every_ms;
@@ -498,16 +317,8 @@ static void test_faults_books_balance(void **state)
     long acked_ms = th_now_ms() - start;
 
     /* The timers of the last crises, and what the last kills left to another engine, still to run. */
-    char *open = NULL;
-    for (int i = 0; i < 600; i++) {
-        free(open);
-        open = th_query_value(db, "SELECT count(*) FROM tocsin.crises WHERE status <> 'closed'");
-        if (open != NULL && strcmp(open, "0") == 0)
-            break;
-        th_sleep_ms(100);
-    }
+    th_drill_await_closed(drill, 60000);
     long closed_ms = th_now_ms() - start;
-    free(open);
     stop_engines(1);
     check_books();
     printf(
@@ -516,8 +327,8 @@ static void test_faults_books_balance(void **state)
         " (immediate), %d failovers; %d tries refused as unavailable (exit 7), %d not yet there;"
         " every command acknowledged after %ld ms, every crisis closed after %ld ms;"
         " %d crises whose concurrent votes were applied in another order than their seq\n",
-        cfg.crises, count, seen.kills, seen.terminations, seen.terminated, seen.restarts, seen.failovers,
-        seen.unavailable, seen.not_yet, acked_ms, closed_ms, seen.disorder);
+        cfg.crises, drill->count, seen.kills, seen.terminations, seen.terminated, seen.restarts,
+        seen.failovers, drill->unavailable, drill->not_yet, acked_ms, closed_ms, seen.disorder);
     fflush(stdout);
 }
 

@@ -6,9 +6,8 @@
  * paused by timers and completed, the primary's postmaster is killed with
  * SIGKILL (one run) or switched over as planned (the other).
  *
- * The CLIs act as clients should: each command carries an idempotency key,
- * and a command that ended with "database unavailable" (exit 7) is sent
- * again with the same key until it is acknowledged. Then: every command
+ * The load is the drill's (tests/support/drill.h): CLIs that send a command
+ * again, with the same idempotency key, until it is acknowledged. Then: every command
  * acknowledged is recorded once and applied once (its key's row, the votes,
  * the audit's events), every crisis reaches its end, every chain verifies,
  * and the time from the kill (or the switchover's request) to the first batch
@@ -20,7 +19,6 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +29,7 @@
 
 #include <cmocka.h>
 
-#include "harness.h"
+#include "drill.h"
 
 #define CRISES   24 /* per run; every sixth ends by a timer alone */
 #define PARALLEL 8  /* CLIs at once */
@@ -43,34 +41,6 @@
 static char *dir; /* the cluster's directory */
 static char *db;  /* its conninfo */
 static th_proc *engines[ENGINES];
-
-enum { OP_TRIGGER, OP_VOTE, OP_COMPLETE };
-static const char *const parties[] = {"KZ", "RU", "TJ"};
-
-typedef struct op {
-    int crisis; /* index into the run's crises */
-    int kind;
-    int party;    /* OP_VOTE: index into parties */
-    char key[64]; /* the idempotency key, the same for every try */
-    int acked;    /* the CLI exited 0 */
-    int tries;
-    long not_before; /* the next try, th_now_ms() */
-    th_proc *proc;   /* the try under way */
-} op;
-
-typedef struct run {
-    const char *name;
-    long long id[CRISES]; /* crisis ids, once triggered */
-    op ops[CRISES * 5];
-    int count;
-    int retries_unavailable; /* tries that ended with exit 7 */
-    int retries_not_yet;     /* tries refused because the crisis was not there yet (exit 6) */
-} run;
-
-static int timer_only(int crisis)
-{
-    return crisis % 6 == 5;
-}
 
 static void ha(const char *command)
 {
@@ -106,17 +76,7 @@ static int group_setup(void **state)
              "host=127.0.0.1,127.0.0.1,127.0.0.1 port=%d,%d,%d user=tocsin dbname=tocsin "
              "target_session_attrs=read-write passfile=%s/pgpass",
              atoi(port) + 11, atoi(port) + 12, atoi(port) + 13, dir);
-    char playbook[4096];
-    snprintf(playbook, sizeof playbook, "%s/tests/data/failover/drill.json", th_env("TOCSIN_SOURCE_DIR"));
-    th_run_ok(db, (const char *[]){"migrate", NULL});
-    th_run_ok(db, (const char *[]){"playbook", "load", playbook, NULL});
-    for (size_t i = 0; i < 3; i++) {
-        char role[32], seat[32];
-        snprintf(role, sizeof role, "drill_%s", parties[i]);
-        snprintf(seat, sizeof seat, "council/%s", parties[i]);
-        th_run_ok(db, (const char *[]){"actor", "add", role, "--seat", seat, NULL});
-    }
-    th_run_ok(db, (const char *[]){"actor", "add", "drill_sec", "--seat", "secretariat", NULL});
+    th_drill_prepare(db);
     return 0;
 }
 
@@ -153,81 +113,6 @@ static int group_teardown(void **state)
     free(db);
     db = NULL;
     return 0;
-}
-
-static void add_op(run *r, int crisis, int kind, int party)
-{
-    op *o = &r->ops[r->count++];
-    memset(o, 0, sizeof *o);
-    o->crisis = crisis;
-    o->kind = kind;
-    o->party = party;
-    snprintf(o->key, sizeof o->key, "%s-%d-%s%s", r->name, crisis,
-             kind == OP_TRIGGER ? "trigger"
-             : kind == OP_VOTE  ? "vote-"
-                                : "complete",
-             kind == OP_VOTE ? parties[party] : "");
-}
-
-/* Whether o may be sent: what it acts on was acknowledged. */
-static int ready(const run *r, const op *o)
-{
-    if (o->kind == OP_TRIGGER)
-        return 1;
-    const op *trigger = &r->ops[0];
-    while (trigger->crisis != o->crisis || trigger->kind != OP_TRIGGER)
-        trigger++;
-    if (!trigger->acked)
-        return 0;
-    if (o->kind == OP_VOTE)
-        return 1;
-    for (int i = 1; i <= 3; i++)
-        if (!trigger[i].acked)
-            return 0;
-    return 1;
-}
-
-static th_proc *send_op(run *r, op *o)
-{
-    char id[24];
-    snprintf(id, sizeof id, "%lld", r->id[o->crisis]);
-    o->tries++;
-    if (o->kind == OP_TRIGGER)
-        return th_tocsin_start(db,
-                               (const char *[]){"trigger", "drill", "--key", o->key, "--input",
-                                                timer_only(o->crisis) ? "path=timer" : "path=vote", NULL});
-    if (o->kind == OP_VOTE) {
-        char role[32];
-        snprintf(role, sizeof role, "drill_%s", parties[o->party]);
-        return th_tocsin_start(db, (const char *[]){"--as", role, "vote", id, "approve", "--state", "vote",
-                                                    "--key", o->key, NULL});
-    }
-    return th_tocsin_start(db, (const char *[]){"--as", "drill_sec", "complete", id, "--state", "report",
-                                                "--key", o->key, NULL});
-}
-
-/* A try ended: acknowledged, or to be sent again (with the same key), or a failure of the test. */
-static void collect(run *r, op *o)
-{
-    th_run res;
-    th_wait(o->proc, &res);
-    o->proc = NULL;
-    if (res.status == 0) {
-        o->acked = 1;
-        if (o->kind == OP_TRIGGER)
-            r->id[o->crisis] = atoll(res.out);
-    } else if (res.status == 7) {
-        r->retries_unavailable++;
-        o->not_before = th_now_ms() + 200;
-    } else if (res.status == 6 && o->kind != OP_TRIGGER) {
-        /* The crisis is not in that state yet: its trigger or its votes are recorded, not yet applied
-         * (a CLI that waited 5 s acknowledges a command recorded and pending). Nothing was recorded. */
-        r->retries_not_yet++;
-        o->not_before = th_now_ms() + 300;
-    } else {
-        fail_msg("%s (try %d): exit %d: %s", o->key, o->tries, res.status, res.err);
-    }
-    th_run_free(&res);
 }
 
 /* Runs a child shell command without waiting; its stdout goes to out. */
@@ -294,39 +179,22 @@ static void outage(char **logs, long long ms, long long *lost, long long *resume
 }
 
 /* th_expect_value for statements longer than its buffer. */
-static void expect_long(const char *expected, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void expect_long(const char *expected, const char *fmt, ...)
+/* The last third of the crises start once the disruption is over (a switchover takes seconds before the
+ * primary goes), so that there is work for the new primary. */
+typedef struct disruption {
+    int started;
+    pid_t pid; /* scripts/ha.sh under way */
+} disruption;
+
+static int held_for_later(const th_drill_op *o, void *arg)
 {
-    static char sql[65536];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    assert_true(n > 0 && (size_t)n < sizeof sql);
-    char *got = th_query_value(db, sql);
-    if (got == NULL || strcmp(got, expected) != 0)
-        fail_msg("%s\n  expected: %s\n  got:      %s", sql, expected, got ? got : "(null)");
-    free(got);
+    const disruption *dis = arg;
+    return o->crisis >= CRISES * 2 / 3 && (!dis->started || dis->pid > 0);
 }
 
-/*
- * Drives the load of one run and disrupts the primary (scripts/ha.sh
- * kill-primary or switchover) once a third of its commands are
- * acknowledged, holding the last third of the crises back until the
- * disruption is over, then checks the database as the issue asks.
- */
-static void drive(const char *name, const char *disruption)
+static void drive(const char *name, const char *what)
 {
-    run *r = calloc(1, sizeof *r);
-    r->name = name;
-    for (int c = 0; c < CRISES; c++) {
-        add_op(r, c, OP_TRIGGER, 0);
-        if (!timer_only(c)) {
-            for (int p = 0; p < 3; p++)
-                add_op(r, c, OP_VOTE, p);
-            add_op(r, c, OP_COMPLETE, 0);
-        }
-    }
+    th_drill *d = th_drill_new(db, name, CRISES);
     for (int i = 0; i < ENGINES; i++) {
         char id[32];
         snprintf(id, sizeof id, "%s-%d", name, i);
@@ -334,119 +202,47 @@ static void drive(const char *name, const char *disruption)
     }
 
     char ha_cmd[4200], ha_out[4200];
-    snprintf(ha_cmd, sizeof ha_cmd, "'%s/scripts/ha.sh' %s", th_env("TOCSIN_SOURCE_DIR"), disruption);
+    snprintf(ha_cmd, sizeof ha_cmd, "'%s/scripts/ha.sh' %s", th_env("TOCSIN_SOURCE_DIR"), what);
     snprintf(ha_out, sizeof ha_out, "%s/%s.out", dir, name);
-    pid_t disrupting = 0;
-    int disrupted = 0;
+    disruption dis = {0};
     long start = th_now_ms();
-    int acked = 0, running = 0;
-    while (acked < r->count) {
+    while (d->acked < d->count) {
         if (th_now_ms() - start > RUN_SECONDS * 1000)
-            fail_msg("%s: %d of %d commands acknowledged after %d s", name, acked, r->count, RUN_SECONDS);
-        for (int i = 0; i < r->count; i++) {
-            op *o = &r->ops[i];
-            if (o->proc != NULL && !th_alive(th_pid(o->proc))) {
-                collect(r, o);
-                running--;
-                acked += o->acked;
-            }
+            fail_msg("%s: %d of %d commands acknowledged after %d s", name, d->acked, d->count, RUN_SECONDS);
+        th_drill_step(d, PARALLEL, held_for_later, &dis);
+        if (!dis.started && d->acked >= d->count / 3) {
+            dis.pid = spawn_shell(ha_cmd, ha_out);
+            dis.started = 1;
         }
-        for (int i = 0; i < r->count && running < PARALLEL; i++) {
-            op *o = &r->ops[i];
-            if (o->acked || o->proc != NULL || o->not_before > th_now_ms() || !ready(r, o))
-                continue;
-            /* The last third of the crises start once the disruption is over (a switchover takes seconds
-             * before the primary goes), so that there is work for the new primary. */
-            if (o->crisis >= CRISES * 2 / 3 && (!disrupted || disrupting > 0))
-                continue;
-            o->proc = send_op(r, o);
-            running++;
-        }
-        if (!disrupted && acked >= r->count / 3) {
-            disrupting = spawn_shell(ha_cmd, ha_out);
-            disrupted = 1;
-        }
-        if (disrupting > 0) {
+        if (dis.pid > 0) {
             int status;
-            if (waitpid(disrupting, &status, WNOHANG) == disrupting) {
-                disrupting = 0;
+            if (waitpid(dis.pid, &status, WNOHANG) == dis.pid) {
+                dis.pid = 0;
                 if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                    fail_msg("scripts/ha.sh %s failed (see %s/ha.err)", disruption, dir);
+                    fail_msg("scripts/ha.sh %s failed (see %s/ha.err)", what, dir);
             }
         }
         th_sleep_ms(10);
     }
-    while (disrupting > 0 && waitpid(disrupting, &(int){0}, 0) < 0 && errno == EINTR)
+    while (dis.pid > 0 && waitpid(dis.pid, &(int){0}, 0) < 0 && errno == EINTR)
         ;
     fprintf(stderr, "%s: every command acknowledged after %ld ms\n", name, th_now_ms() - start);
 
     /* Every crisis reaches its end: the timers of the pauses fire on the new primary too. */
-    char *open = NULL;
-    for (int i = 0; i < 300; i++) {
-        free(open);
-        open = th_query_value(db, "SELECT count(*) FROM tocsin.crises WHERE status <> 'closed'");
-        if (open != NULL && strcmp(open, "0") == 0)
-            break;
-        th_sleep_ms(100);
-    }
+    int closed = th_drill_await_closed(d, 30000);
     fprintf(stderr, "%s: every crisis closed after %ld ms\n", name, th_now_ms() - start);
     char *logs[ENGINES] = {NULL};
     stop_engines(logs);
-    if (open == NULL || strcmp(open, "0") != 0)
-        fail_msg("%s: %s crises did not reach their end; engine log:\n%s", name, open ? open : "?", logs[0]);
-    free(open);
-
-    /*
-     * Each acknowledged command is recorded once and applied once: its key's
-     * row, applied; a trigger's crisis, the one the CLI printed; each crisis's
-     * votes, completion and end, once each in its records and in its audit.
-     * (In a few statements: a connection costs a try of each node.)
-     */
-    char *keys = calloc((size_t)r->count, 80), *ids = calloc(CRISES, 80);
-    for (int i = 0; i < r->count; i++) {
-        const op *o = &r->ops[i];
-        sprintf(keys + strlen(keys), "%s'%s'", i ? "," : "", o->key);
-    }
-    for (int c = 0; c < CRISES; c++) {
-        sprintf(ids + strlen(ids), "%s(%lld,'%s-%d-trigger',%s)", c ? "," : "", r->id[c], name, c,
-                timer_only(c) ? "true" : "false");
-    }
-    expect_long("0",
-                "SELECT count(*) FROM unnest(ARRAY[%s]) k(key)"
-                " WHERE (SELECT count(*) FROM tocsin.commands c"
-                "         WHERE c.idem_key = k.key AND c.result = 'applied') <> 1",
-                keys);
-    char expected[64];
-    snprintf(expected, sizeof expected, "%d", CRISES);
-    expect_long(expected,
-                "SELECT count(*) FROM (VALUES %s) w(id, key, timer) JOIN tocsin.crises c ON c.id = w.id"
-                " WHERE c.trigger_key = w.key AND c.status = 'closed'"
-                "   AND c.outcome = CASE WHEN w.timer THEN 'lapsed' ELSE 'resolved' END"
-                "   AND (SELECT count(*) FROM tocsin.votes v WHERE v.crisis = c.id)"
-                "       = CASE WHEN w.timer THEN 0 ELSE 3 END"
-                "   AND (SELECT count(*) FILTER (WHERE kind = 'vote') || ' ' ||"
-                "               count(*) FILTER (WHERE kind = 'completed') || ' ' ||"
-                "               count(*) FILTER (WHERE kind = 'closed') || ' ' ||"
-                "               count(*) FILTER (WHERE kind = 'triggered')"
-                "          FROM tocsin.audit a WHERE a.crisis = c.id)"
-                "       = CASE WHEN w.timer THEN '0 0 1 1' ELSE '3 1 1 1' END",
-                ids);
-    th_expect_value(db, expected, "SELECT count(*) FROM tocsin.crises WHERE trigger_key LIKE '%s-%%'", name);
-    free(keys);
-    free(ids);
-    th_expect_value(db, "0", "SELECT count(*) FROM tocsin.commands WHERE result IS DISTINCT FROM 'applied'");
-    th_run v;
-    th_tocsin(&v, db, (const char *[]){"audit", "verify", NULL});
-    if (v.status != 0)
-        fail_msg("%s: audit verify: exit %d: %s%s", name, v.status, v.out, v.err);
-    th_run_free(&v);
+    if (!closed)
+        fail_msg("%s: crises did not reach their end; engine log:\n%s", name, logs[0]);
+    th_drill_check_books(d);
 
     /* The figure: from the disruption to the first batch committed after it, on the new primary. */
     char *out = th_read_file(ha_out);
     char old[32] = "";
     long long at = 0;
     if (sscanf(out, "%31s %lld", old, &at) != 2)
-        fail_msg("scripts/ha.sh %s printed %s", disruption, out);
+        fail_msg("scripts/ha.sh %s printed %s", what, out);
     long long lost, resumed;
     outage(logs, at, &lost, &resumed);
     if (lost < 0 || resumed < 0)
@@ -455,13 +251,13 @@ static void drive(const char *name, const char *disruption)
         "%s: %s of %s: the engines lost it %lld ms later, and committed the first batch on the new "
         "primary %lld ms after the %s (%lld ms without a primary); %d commands acknowledged (%d crises), "
         "0 lost, 0 applied twice; %d tries refused as unavailable (exit 7), %d not yet there\n",
-        name, disruption, old, lost - at, resumed - at, strcmp(name, "kill") == 0 ? "kill" : "request",
-        resumed - lost, r->count, CRISES, r->retries_unavailable, r->retries_not_yet);
+        name, what, old, lost - at, resumed - at, strcmp(name, "kill") == 0 ? "kill" : "request",
+        resumed - lost, d->count, CRISES, d->unavailable, d->not_yet);
     fflush(stdout);
     free(out);
     for (int i = 0; i < ENGINES; i++)
         free(logs[i]);
-    free(r);
+    th_drill_free(d);
 }
 
 static void test_failover_primary_killed(void **state)
