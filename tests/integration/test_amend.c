@@ -28,9 +28,7 @@ static int setup(void **state)
 {
     (void)state;
     db = th_db_create();
-    char path[4096];
-    snprintf(path, sizeof path, "%s/workflows/border-incident.json", th_env("TOCSIN_SOURCE_DIR"));
-    th_expect_tocsin(db, NULL, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
+    th_playbook_load(db, "workflows/border-incident.json");
     snprintf(post, sizeof post, "post_%ld", (long)getpid());
     snprintf(other, sizeof other, "authority_%ld", (long)getpid());
     th_expect_tocsin(db, NULL, 0,

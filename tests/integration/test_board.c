@@ -246,11 +246,8 @@ static int setup(void **state)
     long pid = (long)getpid();
     snprintf(kz, sizeof kz, "board_kz_%ld", pid);
     snprintf(observer, sizeof observer, "board_unodc_%ld", pid);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/council.json", th_env("TOCSIN_SOURCE_DIR"));
-    th_run_ok(db, (const char *[]){"playbook", "load", path, NULL});
-    snprintf(path, sizeof path, "%s/workflows/counter-narcotics.json", th_env("TOCSIN_SOURCE_DIR"));
-    th_run_ok(db, (const char *[]){"playbook", "load", path, NULL});
+    th_playbook_load(db, "tests/data/playbooks/valid/council.json");
+    th_playbook_load(db, "workflows/counter-narcotics.json");
     th_run_ok(db, (const char *[]){"actor", "add", kz, "--seat", "council/KZ", "--login", NULL});
     th_run_ok(db, (const char *[]){"actor", "add", observer, "--observer", "UNODC", "--login", NULL});
     sql("ALTER ROLE %s PASSWORD '%s'", kz, "kz-secret: with spaces & symbols");

@@ -59,8 +59,7 @@ static void test_board_browser_sign_in_and_live_vote(void **state)
     char *db = th_db_create();
     char kz[64], path[4096], sql[256], listen[32], url[64];
     snprintf(kz, sizeof kz, "browser_kz_%ld", (long)getpid());
-    snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/council.json", th_env("TOCSIN_SOURCE_DIR"));
-    th_run_ok(db, (const char *[]){"playbook", "load", path, NULL});
+    th_playbook_load(db, "tests/data/playbooks/valid/council.json");
     th_run_ok(db, (const char *[]){"actor", "add", kz, "--seat", "council/KZ", "--login", NULL});
     snprintf(sql, sizeof sql, "ALTER ROLE %s PASSWORD '%s'; GRANT tocsin_password_login TO %s", kz, password,
              kz);

@@ -26,9 +26,7 @@ static int setup(void **state)
     setenv("TOCSIN_CAP_SENDER", "ops@secretariat.example.org", 1);
     db = th_db_create();
     dir = th_tempdir();
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/council.json", th_env("TOCSIN_SOURCE_DIR"));
-    th_run_ok(db, (const char *[]){"playbook", "load", path, NULL});
+    th_playbook_load(db, "tests/data/playbooks/valid/council.json");
     th_exec(db, "INSERT INTO tocsin.seats VALUES (current_user, 'council/KZ')");
     th_run_ok(db, (const char *[]){"trigger", "council", "--title", "Incursion <near> Panj & \"post 12\"\x01",
                                    "--severity", "severe", "--no-wait", NULL});

@@ -30,9 +30,7 @@ static int setup(void **state)
 {
     (void)state;
     db = th_db_create();
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/council.json", th_env("TOCSIN_SOURCE_DIR"));
-    th_expect_tocsin(db, NULL, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
+    th_playbook_load(db, "tests/data/playbooks/valid/council.json");
     snprintf(holder, sizeof holder, "kz_holder_%ld", (long)getpid());
     snprintf(deputy, sizeof deputy, "kz_deputy_%ld", (long)getpid());
     snprintf(other, sizeof other, "ru_holder_%ld", (long)getpid());

@@ -56,13 +56,9 @@ static int setup(void **state)
     snprintf(observer, sizeof observer, "observer_priv_%ld", pid);
     snprintf(engine_role, sizeof engine_role, "engine_priv_%ld", pid);
     snprintf(admin, sizeof admin, "admin_priv_%ld", pid);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/council.json", th_env("TOCSIN_SOURCE_DIR"));
-    expect_run(NULL, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
-    snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/fast.json", th_env("TOCSIN_SOURCE_DIR"));
-    expect_run(NULL, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
-    snprintf(path, sizeof path, "%s/workflows/counter-narcotics.json", th_env("TOCSIN_SOURCE_DIR"));
-    expect_run(NULL, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
+    th_playbook_load(db, "tests/data/playbooks/valid/council.json");
+    th_playbook_load(db, "tests/data/playbooks/valid/fast.json");
+    th_playbook_load(db, "workflows/counter-narcotics.json");
     expect_run(NULL, 0, (const char *[]){"actor", "add", kz, "--seat", "council/KZ", "--login", NULL}, NULL,
                NULL);
     expect_run(NULL, 0, (const char *[]){"actor", "add", observer, "--observer", "INTERPOL", "--login", NULL},

@@ -50,11 +50,8 @@ static int setup(void **state)
     snprintf(observer, sizeof observer, "unodc_liaison_%ld", pid);
     snprintf(outsider, sizeof outsider, "outsider_%ld", pid);
     snprintf(person, sizeof person, "alice_%ld", pid);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/council.json", th_env("TOCSIN_SOURCE_DIR"));
-    expect_run(NULL, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
-    snprintf(path, sizeof path, "%s/workflows/counter-narcotics.json", th_env("TOCSIN_SOURCE_DIR"));
-    expect_run(NULL, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
+    th_playbook_load(db, "tests/data/playbooks/valid/council.json");
+    th_playbook_load(db, "workflows/counter-narcotics.json");
     expect_run(NULL, 0, (const char *[]){"actor", "add", kz, "--seat", "council/KZ", "--login", NULL},
                "created", NULL);
     expect_run(NULL, 0, (const char *[]){"actor", "add", ru, "--seat", "council/RU", "--login", NULL}, NULL,

@@ -48,11 +48,8 @@ static int setup(void **state)
 {
     (void)state;
     db = th_db_create();
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/signed.json", th_env("TOCSIN_SOURCE_DIR"));
-    th_expect_tocsin(db, NULL, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
-    snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/council.json", th_env("TOCSIN_SOURCE_DIR"));
-    th_expect_tocsin(db, NULL, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
+    th_playbook_load(db, "tests/data/playbooks/valid/signed.json");
+    th_playbook_load(db, "tests/data/playbooks/valid/council.json");
     snprintf(kz, sizeof kz, "sig_kz_%ld", (long)getpid());
     snprintf(ru, sizeof ru, "sig_ru_%ld", (long)getpid());
     snprintf(duty, sizeof duty, "sig_duty_%ld", (long)getpid());

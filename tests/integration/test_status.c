@@ -35,9 +35,7 @@
 static char *council_db(void)
 {
     char *db = th_db_create();
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/council.json", th_env("TOCSIN_SOURCE_DIR"));
-    th_run_ok(db, (const char *[]){"playbook", "load", path, NULL});
+    th_playbook_load(db, "tests/data/playbooks/valid/council.json");
     return db;
 }
 

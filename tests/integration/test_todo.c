@@ -68,11 +68,8 @@ static int setup(void **state)
     snprintf(kz, sizeof kz, "todo_kz_%ld", pid);
     snprintf(am, sizeof am, "todo_am_%ld", pid);
     snprintf(observer, sizeof observer, "todo_unodc_%ld", pid);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tests/data/playbooks/valid/council.json", th_env("TOCSIN_SOURCE_DIR"));
-    expect_run(NULL, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
-    snprintf(path, sizeof path, "%s/workflows/counter-narcotics.json", th_env("TOCSIN_SOURCE_DIR"));
-    expect_run(NULL, 0, (const char *[]){"playbook", "load", path, NULL}, NULL, NULL);
+    th_playbook_load(db, "tests/data/playbooks/valid/council.json");
+    th_playbook_load(db, "workflows/counter-narcotics.json");
     expect_run(
         NULL, 0,
         (const char *[]){"actor", "add", kz, "--seat", "council/KZ", "--seat", "council/RU", "--login", NULL},

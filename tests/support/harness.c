@@ -514,6 +514,13 @@ void th_run_ok(const char *db, const char *const *args)
     th_run_free(&r);
 }
 
+void th_playbook_load(const char *db, const char *path)
+{
+    char full[4096];
+    snprintf(full, sizeof full, "%s/%s", th_env("TOCSIN_SOURCE_DIR"), path);
+    th_run_ok(db, (const char *[]){"playbook", "load", full, NULL});
+}
+
 /* Runs promtool check metrics on text; fails the test unless it passes (or when promtool is missing). */
 void th_expect_promtool_passes(const char *text)
 {

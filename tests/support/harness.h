@@ -108,6 +108,10 @@ void th_await_value(const char *db, const char *expected, int timeout_ms, const 
 /* Runs `tocsin ARGS...` on db and fails the test, with its stderr, unless it exits 0. */
 void th_run_ok(const char *db, const char *const *args);
 
+/* Loads the playbook at path, relative to the source tree (tests/data/..., workflows/...), into db; fails the
+ * test unless it loads. */
+void th_playbook_load(const char *db, const char *path);
+
 /* Runs sql, failing the test unless it succeeds. */
 void th_exec(const char *conninfo, const char *sql);
 
