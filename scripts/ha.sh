@@ -44,29 +44,11 @@ say() { echo "ha.sh: $*" >&2; }
 
 case "$nodes" in 2|3) ;; *) die "TOCSIN_HA_NODES must be 2 or 3" ;; esac
 
-if [ "$(id -u)" -eq 0 ]; then
-  server_user=${TOCSIN_PGUSER:-postgres}
-  id "$server_user" >/dev/null 2>&1 || die "user $server_user does not exist; set TOCSIN_PGUSER to an unprivileged user"
-  as_server() { runuser -u "$server_user" -- "$@"; }
-else
-  server_user=$(id -un)
-  as_server() { "$@"; }
-fi
+# as_server, servers_dir, server_bindir
+. "$repo/scripts/lib/servers.sh"
 
-choose_dir() {
-  if [ -n "${TOCSIN_HADIR:-}" ]; then echo "$TOCSIN_HADIR"; return; fi
-  local d="$repo/.ha"
-  if [ ${#d} -lt 70 ] && as_server test -x "$repo" 2>/dev/null; then
-    echo "$d"; return
-  fi
-  echo "${TMPDIR:-/tmp}/tocsin-ha-$(echo -n "$repo" | cksum | cut -d' ' -f1)"
-}
-dir=$(choose_dir)
-
-bindir=""
-for d in /usr/lib/postgresql/15/bin $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
-  [ -x "$d/initdb" ] && { bindir=$d; break; }
-done
+dir=$(servers_dir "${TOCSIN_HADIR:-}" ha 70)
+bindir=$(server_bindir) || bindir=""
 
 etcd_port=$base
 etcd_peer=$((base + 1))
@@ -100,7 +82,8 @@ daemon() {
 }
 
 write_config() {
-  local i=$1 secret=$2 node="$dir/node$i"
+  local i=$1 secret=$2
+  local node="$dir/node$i"
   as_server mkdir -p "$node/run"
   as_server chmod 700 "$node"
   as_server tee "$node/patroni.yml" >/dev/null <<YAML

@@ -30,46 +30,17 @@ sock_port=${TOCSIN_PGPORT:-5432}
 die() { echo "pg.sh: $*" >&2; exit 1; }
 say() { echo "pg.sh: $*" >&2; }
 
-find_bindir() {
-  local d
-  if command -v pg_config >/dev/null 2>&1; then
-    d=$(pg_config --bindir)
-    [ -x "$d/initdb" ] && { echo "$d"; return; }
-  fi
-  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
-    [ -x "$d/initdb" ] && { echo "$d"; return; }
-  done
-  die "cannot find the PostgreSQL server binaries (initdb); run scripts/deps.sh"
-}
+# as_server, servers_dir, server_bindir
+. "$repo/scripts/lib/servers.sh"
 
-# as_server CMD...: run a command as the user that owns the cluster.
-if [ "$(id -u)" -eq 0 ]; then
-  server_user=${TOCSIN_PGUSER:-postgres}
-  id "$server_user" >/dev/null 2>&1 || die "user $server_user does not exist; set TOCSIN_PGUSER to an unprivileged user"
-  as_server() { runuser -u "$server_user" -- "$@"; }
-else
-  server_user=$(id -un)
-  as_server() { "$@"; }
-fi
-
-# The cluster directory: inside the checkout unless the server user cannot reach
-# it (a checkout under /root, say) or the socket path would be too long.
-choose_dir() {
-  if [ -n "${TOCSIN_PGDIR:-}" ]; then echo "$TOCSIN_PGDIR"; return; fi
-  local d="$repo/.pg"
-  if [ ${#d} -lt 80 ] && as_server test -x "$repo" 2>/dev/null; then
-    echo "$d"; return
-  fi
-  echo "${TMPDIR:-/tmp}/tocsin-pg-$(echo -n "$repo" | cksum | cut -d' ' -f1)"
-}
-dir=$(choose_dir)
+dir=$(servers_dir "${TOCSIN_PGDIR:-}" pg 80)
 data="$dir/data"
 sock="$dir/run"
 log="$dir/server.log"
 conninfo="host=$sock port=$sock_port user=tocsin dbname=${TOCSIN_PGDATABASE:-tocsin}"
 admin_conninfo="host=$sock port=$sock_port user=tocsin dbname=postgres"
 
-bindir=$(find_bindir)
+bindir=$(server_bindir) || die "cannot find the PostgreSQL server binaries (initdb); run scripts/deps.sh"
 
 running() { [ -f "$data/postmaster.pid" ] && as_server "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 
