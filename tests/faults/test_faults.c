@@ -117,10 +117,9 @@ static int group_setup(void **state)
     assert_true(cfg.crises > 0 && cfg.parallel > 0 && cfg.every_ms > 0);
     assert_true(cfg.engines >= 2 && cfg.engines <= MAX_ENGINES);
 
-    dir = th_tempdir();
-    char cmd[4200];
-    snprintf(cmd, sizeof cmd, "chmod 755 '%s'", dir); /* the servers run as postgres when we are root */
-    assert_int_equal(system(cmd), 0);
+    dir = th_server_tempdir();
+    char errors[4200]; /* what the scripts said */
+    snprintf(errors, sizeof errors, "%s/faults.err", dir);
     db = malloc(4400);
     long began = th_now_ms();
     if (cfg.ha) {
@@ -131,14 +130,14 @@ static int group_setup(void **state)
         setenv("TOCSIN_HA_PORT", text, 1);
         setenv("TOCSIN_HA_NODES", "3", 1);
         if (script("ha", "start") != 0)
-            fail_msg("scripts/ha.sh start failed: %s", th_read_file(strcat(strcpy(cmd, dir), "/faults.err")));
+            fail_msg("scripts/ha.sh start failed: %s", th_read_file(errors));
         snprintf(db, 4400,
                  "host=127.0.0.1,127.0.0.1,127.0.0.1 port=%d,%d,%d user=tocsin dbname=tocsin "
                  "target_session_attrs=read-write passfile=%s/pgpass",
                  port + 11, port + 12, port + 13, dir);
     } else {
         if (script("pg", "start") != 0)
-            fail_msg("scripts/pg.sh start failed: %s", th_read_file(strcat(strcpy(cmd, dir), "/faults.err")));
+            fail_msg("scripts/pg.sh start failed: %s", th_read_file(errors));
         snprintf(db, 4400, "host=%s/run port=5432 user=tocsin dbname=tocsin", dir);
     }
     fprintf(stderr, "the cluster started in %ld ms\n", th_now_ms() - began);
@@ -211,10 +210,7 @@ static void hurt(int which, pid_t *busy, int *failover_due)
     case FAULT_KILL: /* an engine killed mid-batch, another started in its place */
     case FAULT_KILL_AGAIN: {
         int i = (which / FAULTS + (which % FAULTS == FAULT_KILL_AGAIN)) % cfg.engines;
-        th_run r;
-        th_signal(engines[i], SIGKILL);
-        th_wait(engines[i], &r);
-        th_run_free(&r);
+        th_end(engines[i], SIGKILL);
         start_engine(i);
         seen.kills++;
         break;

@@ -271,10 +271,7 @@ static int teardown(void **state)
 {
     (void)state;
     stop_board(board);
-    th_signal(engine, SIGTERM);
-    th_run r;
-    th_wait(engine, &r);
-    th_run_free(&r);
+    th_end(engine, SIGTERM);
     th_db_drop(db);
     sql("DROP ROLE IF EXISTS %s, %s", kz, observer);
     curl_global_cleanup();

@@ -568,10 +568,7 @@ static void test_commands_actor_with_71_seats(void **state)
     assert_string_equal(initiated, "2");
     free(initiated);
 
-    th_signal(engine, SIGTERM);
-    th_run r;
-    th_wait(engine, &r);
-    th_run_free(&r);
+    th_end(engine, SIGTERM);
     th_db_drop(db);
     snprintf(sql, sizeof sql, "DROP ROLE IF EXISTS %s", role);
     th_exec(th_env("TOCSIN_TEST_DB"), sql);

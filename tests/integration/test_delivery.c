@@ -321,10 +321,7 @@ static void test_delivery_left_by_a_killed_engine_is_made_by_the_next(void **sta
     th_proc *engine = th_tocsin_start(db, (const char *[]){"engine", "--smtp", smtp_url, NULL});
     /* The webhook's request has reached the receiver, which holds it: the delivery is in flight. */
     wait_for_a_request();
-    th_signal(engine, SIGKILL);
-    th_run r;
-    th_wait(engine, &r);
-    th_run_free(&r);
+    th_end(engine, SIGKILL);
     th_expect_value(db, "queued 0",
                     "SELECT concat_ws(' ', status, attempts) FROM tocsin.notifications"
                     " WHERE seat = 'council/RU'");

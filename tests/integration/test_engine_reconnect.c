@@ -65,10 +65,7 @@ static int stop_all(void **state)
 {
     (void)state;
     if (engine != NULL) {
-        th_run r;
-        th_signal(engine, SIGKILL);
-        th_wait(engine, &r);
-        th_run_free(&r);
+        th_end(engine, SIGKILL);
         engine = NULL;
     }
     if (dir != NULL) {
@@ -83,11 +80,7 @@ static int stop_all(void **state)
 static void test_engine_reconnect_after_database_restart(void **state)
 {
     (void)state;
-    dir = th_tempdir();
-    /* The server runs as postgres when we are root: it must be able to enter the directory. */
-    char chmod_cmd[4200];
-    snprintf(chmod_cmd, sizeof chmod_cmd, "chmod 755 '%s'", dir);
-    assert_int_equal(system(chmod_cmd), 0);
+    dir = th_server_tempdir();
     assert_int_equal(pg("start"), 0);
     char *db = conninfo();
     char playbook[4096];
@@ -166,10 +159,7 @@ static int catches_within(pid_t pid, int sig, int ms)
 static void test_engine_waits_for_the_database_at_start(void **state)
 {
     (void)state;
-    dir = th_tempdir();
-    char chmod_cmd[4200];
-    snprintf(chmod_cmd, sizeof chmod_cmd, "chmod 755 '%s'", dir);
-    assert_int_equal(system(chmod_cmd), 0);
+    dir = th_server_tempdir();
     assert_int_equal(pg("start"), 0);
     char *db = conninfo();
     char playbook[4096];

@@ -58,10 +58,7 @@ static void ha(const char *command)
 static int group_setup(void **state)
 {
     (void)state;
-    dir = th_tempdir();
-    char cmd[4200];
-    snprintf(cmd, sizeof cmd, "chmod 755 '%s'", dir); /* the servers run as postgres when we are root */
-    assert_int_equal(system(cmd), 0);
+    dir = th_server_tempdir();
     /* Ports of our own: other tests, other build trees and other checkouts may run a cluster too. */
     char port[16];
     snprintf(port, sizeof port, "%d", 20000 + (int)(getpid() % 250) * 40);
@@ -178,7 +175,6 @@ static void outage(char **logs, long long ms, long long *lost, long long *resume
     }
 }
 
-/* th_expect_value for statements longer than its buffer. */
 /* The last third of the crises start once the disruption is over (a switchover takes seconds before the
  * primary goes), so that there is work for the new primary. */
 typedef struct disruption {

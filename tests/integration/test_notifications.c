@@ -225,10 +225,7 @@ static void test_notifications_outbox_survives_an_engine_killed_after_its_commit
         escalated = NULL;
         th_sleep_ms(10);
     }
-    th_signal(engine, SIGKILL);
-    th_run r;
-    th_wait(engine, &r);
-    th_run_free(&r);
+    th_end(engine, SIGKILL);
     assert_non_null(escalated);
     free(escalated);
     /* The deliveries were committed with the escalation: queued for whoever delivers next. */

@@ -154,10 +154,7 @@ static int teardown(void **state)
 {
     (void)state;
     if (engine != NULL) {
-        th_run r;
-        th_signal(engine, SIGKILL);
-        th_wait(engine, &r);
-        th_run_free(&r);
+        th_end(engine, SIGKILL);
         engine = NULL;
     }
     pid_t pid = dir ? pgbouncer_pid() : 0;

@@ -73,10 +73,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    th_signal(engine, SIGTERM);
-    th_run r;
-    th_wait(engine, &r);
-    th_run_free(&r);
+    th_end(engine, SIGTERM);
     th_db_drop(db);
     char sql[512];
     snprintf(sql, sizeof sql, "DROP ROLE IF EXISTS %s, %s, %s, %s, %s", kz, ru, observer, outsider, person);

@@ -154,6 +154,14 @@ void th_stop(th_proc *proc)
     th_run_free(&r);
 }
 
+void th_end(th_proc *proc, int sig)
+{
+    th_signal(proc, sig);
+    th_run r;
+    th_wait(proc, &r);
+    th_run_free(&r);
+}
+
 pid_t th_pid(const th_proc *proc)
 {
     return proc->pid;
@@ -347,6 +355,14 @@ char *th_tempdir(void)
     if (mkdtemp(path) == NULL)
         fail_msg("mkdtemp: %s", strerror(errno));
     return strdup(path);
+}
+
+char *th_server_tempdir(void)
+{
+    char *dir = th_tempdir();
+    if (chmod(dir, 0755) != 0)
+        fail_msg("chmod %s: %s", dir, strerror(errno));
+    return dir;
 }
 
 char *th_key_generate(const char *db, const char *dir, const char *name, char *path, size_t size)

@@ -44,6 +44,9 @@ void th_run_free(th_run *run);
 /* Sends sig to a started process. */
 void th_signal(th_proc *proc, int sig);
 
+/* Sends sig to a started process, waits for it and forgets how it ended: for a teardown. */
+void th_end(th_proc *proc, int sig);
+
 /* Stops it as an operator would (SIGTERM), waits, and fails the test unless it exited 0. */
 void th_stop(th_proc *proc);
 
@@ -118,6 +121,9 @@ void th_exec(const char *conninfo, const char *sql);
 /* A new empty directory under $TMPDIR; free() the path after th_rmtree. */
 char *th_tempdir(void);
 void th_rmtree(const char *dir);
+/* The same, which a server started as another user (postgres, when the tests run as root) may enter: for
+ * a cluster of the test's own (scripts/pg.sh, scripts/ha.sh) inside it. */
+char *th_server_tempdir(void);
 void th_write_file(const char *dir, const char *name, const char *text);
 
 /*
