@@ -334,10 +334,14 @@ static void batch_failed(engine *e, worker *k)
     }
     /* With --once nobody waits: the backoff gives up after a few tries, and the engine says why. */
     tc_ms delay = tc_backoff_fail(&e->batches.backoff);
-    char retry[32];
-    snprintf(retry, sizeof retry, "%lldms", (long long)(delay >= 0 ? delay : 0));
-    tc_log(unavailable ? TC_LOG_WARN : TC_LOG_ERROR, unavailable ? "database unavailable" : "batch failed",
-           "reason", k->err.text, "retry_in", delay >= 0 ? retry : "never (giving up)", NULL);
+    if (delay < 0 || tc_backoff_worth_logging(e->batches.backoff.failures)) {
+        char retry[32], failures[16];
+        snprintf(retry, sizeof retry, "%lldms", (long long)(delay >= 0 ? delay : 0));
+        snprintf(failures, sizeof failures, "%d", e->batches.backoff.failures);
+        tc_log(unavailable ? TC_LOG_WARN : TC_LOG_ERROR,
+               unavailable ? "database unavailable" : "batch failed", "reason", k->err.text, "retry_in",
+               delay >= 0 ? retry : "never (giving up)", "failures", failures, NULL);
+    }
     tc_batch_clear(b);
     if (delay < 0) {
         e->run.error = k->err;
@@ -364,6 +368,11 @@ static void after_work_cb(uv_work_t *w, int status)
     if (k->rc != 0) {
         batch_failed(e, k);
         return;
+    }
+    if (e->batches.backoff.failures > 0) { /* the end of an outage, which was logged: say so */
+        char failures[16];
+        snprintf(failures, sizeof failures, "%d", e->batches.backoff.failures);
+        tc_log(TC_LOG_WARN, "batches applied again", "failures", failures, NULL);
     }
     tc_backoff_succeed(&e->batches.backoff);
     if (b->claimed > 0 || b->result_count > 0)
@@ -443,8 +452,6 @@ static void schedule_batch(engine *e)
     /* Results of crises set aside wait in the engine until they are due again. */
     size_t capacity = e->actions.result_capacity ? e->actions.result_capacity : 16;
     tc_action_result *held = tc_xcalloc(capacity, sizeof *held);
-    if (held == NULL)
-        return; /* out of memory: the next wake tries again */
     /* Taking a failed batch apart, one crisis a batch: the results of one crisis, and no claim with them. */
     size_t held_count = 0;
     int64_t only = 0;
@@ -513,12 +520,21 @@ static void listen_work_cb(uv_work_t *w)
 
 static void on_listen_poll(uv_poll_t *p, int status, int events);
 
-/* Listening failed or stopped: try again after the backoff (core/backoff.h), unless stopping. */
-static void retry_listen(engine *e)
+/*
+ * Listening failed (why, for the log, with its reason; NULL when it was
+ * logged already) or stopped: try again after the backoff (core/backoff.h),
+ * unless stopping.
+ */
+static void retry_listen(engine *e, const char *why, const char *reason)
 {
+    tc_ms delay = tc_backoff_fail(&e->listener.backoff);
+    if (why != NULL && tc_backoff_worth_logging(e->listener.backoff.failures)) {
+        char failures[16];
+        snprintf(failures, sizeof failures, "%d", e->listener.backoff.failures);
+        tc_log(TC_LOG_WARN, why, "reason", reason, "failures", failures, NULL);
+    }
     if (!e->run.stopping)
-        (void)uv_timer_start(&e->listener.timer, on_listen_timer,
-                             (uint64_t)tc_backoff_fail(&e->listener.backoff), 0);
+        (void)uv_timer_start(&e->listener.timer, on_listen_timer, (uint64_t)delay, 0);
     maybe_finish(e);
 }
 
@@ -527,7 +543,7 @@ static void listen_closed(uv_handle_t *h)
     engine *e = h->data;
     tc_db_close(e->listener.conn);
     e->listener.conn = NULL;
-    retry_listen(e);
+    retry_listen(e, NULL, NULL);
 }
 
 static void after_listen_work(uv_work_t *w, int status)
@@ -536,8 +552,7 @@ static void after_listen_work(uv_work_t *w, int status)
     (void)status;
     e->listener.connecting = 0;
     if (e->listener.conn == NULL) {
-        tc_log(TC_LOG_WARN, "cannot listen for work", "reason", e->listener.err.text, NULL);
-        retry_listen(e);
+        retry_listen(e, "cannot listen for work", e->listener.err.text);
         return;
     }
     if (e->run.stopping) {
@@ -548,10 +563,9 @@ static void after_listen_work(uv_work_t *w, int status)
     }
     int rc = uv_poll_init(&e->loop, &e->listener.poll, PQsocket(e->listener.conn));
     if (rc != 0) { /* the handle is not initialised: nothing to close but the connection */
-        tc_log(TC_LOG_WARN, "cannot watch the listening connection", "reason", uv_strerror(rc), NULL);
         tc_db_close(e->listener.conn);
         e->listener.conn = NULL;
-        retry_listen(e);
+        retry_listen(e, "cannot watch the listening connection", uv_strerror(rc));
         return;
     }
     e->listener.poll.data = e;
@@ -561,8 +575,10 @@ static void after_listen_work(uv_work_t *w, int status)
         return;
     }
     e->listener.polling = 1;
+    char failures[16];
+    snprintf(failures, sizeof failures, "%d", e->listener.backoff.failures);
+    tc_log(TC_LOG_INFO, "listening for work", "failures", failures, NULL);
     tc_backoff_succeed(&e->listener.backoff);
-    tc_log(TC_LOG_INFO, "listening for work", NULL);
     wake(e); /* anything recorded while we were not listening */
 }
 
@@ -650,10 +666,13 @@ static void after_start_work(uv_work_t *w, int status)
         return;
     }
     tc_ms delay = tc_backoff_fail(&e->start.backoff);
-    char retry[32];
-    snprintf(retry, sizeof retry, "%lldms", (long long)delay);
-    tc_log(TC_LOG_WARN, "database unavailable: waiting for it", "reason", e->start.err.text, "retry_in",
-           retry, NULL);
+    if (tc_backoff_worth_logging(e->start.backoff.failures)) {
+        char retry[32], failures[16];
+        snprintf(retry, sizeof retry, "%lldms", (long long)delay);
+        snprintf(failures, sizeof failures, "%d", e->start.backoff.failures);
+        tc_log(TC_LOG_WARN, "database unavailable: waiting for it", "reason", e->start.err.text, "retry_in",
+               retry, "failures", failures, NULL);
+    }
     (void)uv_timer_start(&e->start.timer, on_start_timer, (uint64_t)delay, 0);
 }
 

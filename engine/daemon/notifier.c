@@ -265,8 +265,12 @@ static void after_work_cb(uv_work_t *w, int status)
         tc_db_close(l->conn);
         l->conn = NULL;
         tc_ms delay = tc_backoff_fail(&n->backoff);
-        tc_log(TC_LOG_WARN, l->job == JOB_TAKE ? "cannot take deliveries" : "cannot record deliveries",
-               "reason", l->err.text, NULL);
+        if (tc_backoff_worth_logging(n->backoff.failures)) {
+            char failures[16];
+            snprintf(failures, sizeof failures, "%d", n->backoff.failures);
+            tc_log(TC_LOG_WARN, l->job == JOB_TAKE ? "cannot take deliveries" : "cannot record deliveries",
+                   "reason", l->err.text, "failures", failures, NULL);
+        }
         if (!n->draining && !n->closing)
             (void)uv_timer_start(&n->timer, on_timer, (uint64_t)(delay > 0 ? delay : 0), 0);
         if (l->job == JOB_TAKE && n->opts.once)

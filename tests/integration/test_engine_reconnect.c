@@ -156,6 +156,15 @@ static int catches_within(pid_t pid, int sig, int ms)
     return 0;
 }
 
+/* How many times needle occurs in text. */
+static int occurrences(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
 static void test_engine_waits_for_the_database_at_start(void **state)
 {
     (void)state;
@@ -171,7 +180,7 @@ static void test_engine_waits_for_the_database_at_start(void **state)
     assert_int_equal(pg("stop"), 0);
 
     engine = th_tocsin_start(db, (const char *[]){"engine", "--verbose", NULL});
-    th_sleep_ms(1500);
+    th_sleep_ms(2500); /* tries at 0, 0.1, 0.3, 0.7, 1.5 and 2.5 s: five or six failures */
     assert_true(th_alive(th_pid(engine))); /* it waits: it did not exit */
     assert_int_equal(pg("start"), 0);
 
@@ -198,6 +207,11 @@ static void test_engine_waits_for_the_database_at_start(void **state)
         !th_contains(r.err, "database reached"))
         fail_msg("engine started before the database: exit %d, cancelled %s, log:\n%s", r.status,
                  cancelled ? cancelled : "(none)", r.err);
+    /* Of the five or more failures, the first three were logged, each with its number (then one in
+     * thirty: test_backoff). */
+    if (occurrences(r.err, "waiting for it") != 3 || !th_contains(r.err, "failures=3") ||
+        th_contains(r.err, "failures=4"))
+        fail_msg("the tries to reach the database were not logged as the first three: %s", r.err);
     th_run_free(&r);
     free(cancelled);
 

@@ -83,6 +83,27 @@ static void test_backoff_delay_of_the_nth_failure(void **state)
                      INT64_MAX); /* doubling stops at the cap */
 }
 
+/* An outage logged at its start, then once in a while: the first three failures, then every thirtieth. */
+static void test_backoff_logs_the_start_of_an_outage_then_a_line_in_thirty(void **state)
+{
+    (void)state;
+    int logged = 0;
+    for (int failure = 1; failure <= 3600; failure++) {
+        int worth = tc_backoff_worth_logging(failure);
+        logged += worth;
+        if (failure <= 3)
+            assert_true(worth);
+        else
+            assert_int_equal(worth, failure % 30 == 0);
+    }
+    assert_int_equal(logged, 3 + 120); /* an hour at the 1 s cap */
+    assert_false(tc_backoff_worth_logging(4));
+    assert_false(tc_backoff_worth_logging(29));
+    assert_true(tc_backoff_worth_logging(30));
+    assert_false(tc_backoff_worth_logging(31));
+    assert_true(tc_backoff_worth_logging(60));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -91,6 +112,7 @@ int main(void)
         cmocka_unit_test(test_backoff_starts_over_after_a_success),
         cmocka_unit_test(test_backoff_gives_up_at_the_last_try),
         cmocka_unit_test(test_backoff_delay_of_the_nth_failure),
+        cmocka_unit_test(test_backoff_logs_the_start_of_an_outage_then_a_line_in_thirty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

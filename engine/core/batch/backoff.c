@@ -29,3 +29,8 @@ void tc_backoff_succeed(tc_backoff *b)
 {
     b->failures = 0;
 }
+
+int tc_backoff_worth_logging(int failure)
+{
+    return failure <= TC_BACKOFF_LOG_FIRST || failure % TC_BACKOFF_LOG_EVERY == 0;
+}

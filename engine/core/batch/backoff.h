@@ -17,6 +17,8 @@
 #define TC_BACKOFF_MIN_MS     100  /* a failed batch, or listener, is retried after 100 ms, */
 #define TC_BACKOFF_MAX_MS     1000 /* then 200 ms, 400 ms, 800 ms, at most 1 s (a failover is seconds) */
 #define TC_BACKOFF_ONCE_TRIES 5    /* engine --once gives up at the fifth failure in a row */
+#define TC_BACKOFF_LOG_FIRST  3    /* the first three failures of a run are logged, */
+#define TC_BACKOFF_LOG_EVERY  30   /* then one in thirty: at the cap, a line each half minute */
 
 typedef struct tc_backoff {
     tc_ms min, max; /* the first delay, and the longest */
@@ -36,6 +38,15 @@ tc_ms tc_backoff_fail(tc_backoff *b);
 
 /* A success: the next failure is the first again. */
 void tc_backoff_succeed(tc_backoff *b);
+
+/*
+ * Whether the failure-th failure in a row deserves a line in the log: the
+ * first TC_BACKOFF_LOG_FIRST, then every TC_BACKOFF_LOG_EVERY-th. An outage
+ * of an hour is then some 120 lines per retrying loop rather than 3,600,
+ * and its start and its course still show; a retry that gives up is the
+ * caller's to log whatever this says.
+ */
+int tc_backoff_worth_logging(int failure);
 
 /* The delay of the n-th failure in a row (n >= 1): min * 2^(n-1), at most max (no overflow). */
 tc_ms tc_backoff_delay(tc_ms min, tc_ms max, int n);
