@@ -196,6 +196,16 @@ static void test_refusals_top_level(void **state)
         {"{" HEAD ", " PARTIES ", " ROLES ", 'start': 1, 'states': {'s': {'type': 'end'}}}",
          "$.start: expected a string\n"},
         {"{" HEAD ", " PARTIES ", " ROLES ", 'start': 's', 'states': []}", "$.states: expected an object\n"},
+        /* a key that starts past z is quoted; an id with a character before 0 is not an id */
+        {WITH("'~x': 1, '{': 2"), "$[`~x`]: unknown key\n$[`{`]: unknown key\n"},
+        {"{" HEAD ", " PARTIES ", 'roles': {'on-call': {'title': 'O'}, 'o': {'title': 'O'}}, " ONE_END "}",
+         "$.roles[`on-call`]: 'on-call' is not a valid role id (a-z, 0-9 and _, starting with a letter, up "
+         "to "
+         "63)\n"},
+        /* every problem is kept, past the first eight */
+        {WITH("'k1': 1, 'k2': 2, 'k3': 3, 'k4': 4, 'k5': 5, 'k6': 6, 'k7': 7, 'k8': 8, 'k9': 9"),
+         "$.k1: unknown key\n$.k2: unknown key\n$.k3: unknown key\n$.k4: unknown key\n$.k5: unknown key\n"
+         "$.k6: unknown key\n$.k7: unknown key\n$.k8: unknown key\n$.k9: unknown key\n"},
     };
     CHECK(cases);
 }
@@ -624,6 +634,48 @@ static void test_refusals_choices(void **state)
     CHECK(cases);
 }
 
+/*
+ * A choice r whose first condition is w, after s, a task with a seat per party that reports n.
+ * The compiler's other refusals of conditions are in test_condition.
+ */
+#define WHEN(w)                                                                                              \
+    PB("'s': {'type': 'task', 'assignee': 'council', 'parties': 'all', 'outputs': {'n': {'type': "           \
+       "'number'}}, 'next': 'r'}, 'r': {'type': 'choice', 'choices': [{'when': " w                           \
+       ", 'next': 'e'}], "                                                                                   \
+       "'otherwise': 'e'}, 'e': {'type': 'end'}")
+#define AT_VAR "$.states.r.choices[0].when.var: "
+#define A64    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+static void test_refusals_conditions(void **state)
+{
+    (void)state;
+    static const refusal cases[] = {
+        {WHEN("{'var': 'crisis.severity.x'}"),
+         AT_VAR "unknown crisis attribute in 'crisis.severity.x' (crisis.severity, crisis.mode or "
+                "crisis.parties)\n"},
+        {WHEN("{'var': 'approval.s.vote'}"),
+         AT_VAR "expected approval.<state>.approve, .reject or .abstain, not 'approval.s.vote'\n"},
+        {WHEN("{'var': 'data'}"),
+         AT_VAR "unknown variable 'data' (it starts with inputs., data., crisis. or approval.)\n"},
+        {WHEN("{'var': ['inputs.x', 1, 2]}"),
+         AT_VAR "expected {'var': 'path'} or {'var': ['path', default]}\n"},
+        /* more parts than any variable has, or a part longer than any name */
+        {WHEN("{'var': 'data.s.KZ.n.x.y'}"), AT_VAR
+         "unknown variable 'data.s.KZ.n.x.y' (more than 5 parts, or a part of 256 characters or more)\n"},
+        {WHEN("{'var': 'data.s." A64 A64 A64 A64 "'}"),
+         AT_VAR "unknown variable 'data.s." A64 A64 A64 A64
+                "' (more than 5 parts, or a part of 256 characters or more)\n"},
+        {WHEN("{'var': 'data.s." A64 A64 A64
+              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'}"),
+         AT_VAR "task 's' has a seat per party: write data.s.<party>." A64 A64 A64
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa or data.s.*." A64 A64 A64
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"},
+        /* the whole data of a task with a seat per party, every party's */
+        {WHEN("{'==': [{'var': 'data.s'}, 1]}"), ""},
+    };
+    CHECK(cases);
+}
+
 static void test_refusals_parallels(void **state)
 {
     (void)state;
@@ -925,6 +977,13 @@ static void test_playbook_api_edges(void **state)
     assert_string_equal(tc_state_next(pb, tc_playbook_state(pb, "s"), "done")->path, "e");
     tc_playbook_free(pb);
     tc_playbook_free(NULL);
+
+    /* the names of operators, and of the two kinds of condition that have none in JSON Logic */
+    assert_string_equal(tc_cond_op_name(TC_COND_GE), ">=");
+    assert_string_equal(tc_cond_op_name(TC_COND_VAR), "var");
+    assert_string_equal(tc_cond_op_name(TC_COND_LITERAL), "literal");
+    assert_string_equal(tc_cond_op_name(TC_COND_ARRAY), "array");
+    assert_string_equal(tc_cond_op_name((tc_cond_op)-1), "?");
 }
 
 /* ---- valid but unusual playbooks: the values they compile to, and their drawing ---- */
@@ -1039,6 +1098,21 @@ static void test_unusual_playbook_drawn(void **state)
     tc_playbook_free(pb);
 }
 
+/* A task every party must complete, and an escalation that repeats until the task is done. */
+static void test_escalation_until_done_drawn(void **state)
+{
+    (void)state;
+    tc_playbook *pb = compile_ok(S(
+        "{'type': 'task', 'assignee': 'council', 'parties': 'all', 'complete': 'all', 'escalation': "
+        "{'levels': [{'after': 'PT1M', 'notify': ['office']}], 'repeat': 2, 'until': 'done'}, 'next': 'e'}"));
+    char *dot = tc_playbook_graph(pb, TC_GRAPH_DOT);
+    assert_has(dot,
+               "label=\"s\\ntask: council of every party\\nlevel 1 at PT1M: notify office\\nrepeat 2 "
+               "more times\"];");
+    free(dot);
+    tc_playbook_free(pb);
+}
+
 /* The other side of the drawing's branches: no fraction, veto or exclusion, no retries, no repeat. */
 static void test_plain_playbook_drawn(void **state)
 {
@@ -1092,15 +1166,26 @@ static void test_plain_playbook_drawn(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_refusals_top_level),      cmocka_unit_test(test_refusals_inputs),
-        cmocka_unit_test(test_refusals_states),         cmocka_unit_test(test_refusals_tasks),
-        cmocka_unit_test(test_refusals_escalation),     cmocka_unit_test(test_refusals_approvals),
-        cmocka_unit_test(test_refusals_choices),        cmocka_unit_test(test_refusals_parallels),
-        cmocka_unit_test(test_refusals_actions),        cmocka_unit_test(test_unusual_playbook_compiles),
-        cmocka_unit_test(test_unusual_playbook_drawn),  cmocka_unit_test(test_plain_playbook_drawn),
-        cmocka_unit_test(test_task_with_many_outcomes), cmocka_unit_test(test_choice_loop_after_many_choices),
-        cmocka_unit_test(test_long_chain_of_choices),   cmocka_unit_test(test_long_loop_of_choices),
-        cmocka_unit_test(test_long_keys_in_paths),      cmocka_unit_test(test_playbook_api_edges),
+        cmocka_unit_test(test_refusals_top_level),
+        cmocka_unit_test(test_refusals_inputs),
+        cmocka_unit_test(test_refusals_states),
+        cmocka_unit_test(test_refusals_tasks),
+        cmocka_unit_test(test_refusals_escalation),
+        cmocka_unit_test(test_refusals_approvals),
+        cmocka_unit_test(test_refusals_choices),
+        cmocka_unit_test(test_refusals_conditions),
+        cmocka_unit_test(test_refusals_parallels),
+        cmocka_unit_test(test_refusals_actions),
+        cmocka_unit_test(test_unusual_playbook_compiles),
+        cmocka_unit_test(test_unusual_playbook_drawn),
+        cmocka_unit_test(test_plain_playbook_drawn),
+        cmocka_unit_test(test_task_with_many_outcomes),
+        cmocka_unit_test(test_choice_loop_after_many_choices),
+        cmocka_unit_test(test_long_chain_of_choices),
+        cmocka_unit_test(test_long_loop_of_choices),
+        cmocka_unit_test(test_long_keys_in_paths),
+        cmocka_unit_test(test_playbook_api_edges),
+        cmocka_unit_test(test_escalation_until_done_drawn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

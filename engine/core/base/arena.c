@@ -40,23 +40,28 @@ void tc_arena_free(tc_arena *arena)
     free(arena);
 }
 
+/*
+ * a + b, or SIZE_MAX when that would wrap: a request that large is one that
+ * tc_xmalloc cannot meet, so it aborts there with the others, rather than
+ * wrap into a small chunk that the caller would then overrun.
+ */
+static size_t saturating_add(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
 void *tc_arena_alloc(tc_arena *arena, size_t size)
 {
     const size_t align = alignof(max_align_t);
-    size_t need = (size + align - 1) & ~(align - 1);
-    if (need < size)
-        return NULL;
+    /* Rounded up to the alignment; SIZE_MAX when rounding would wrap. */
+    size_t need = size > SIZE_MAX - (align - 1) ? SIZE_MAX : (size + align - 1) & ~(align - 1);
 
     chunk *c = arena->head;
     if (c == NULL || c->size - c->used < need) {
         size_t chunk_size = c ? 2 * c->size : FIRST_CHUNK;
         if (chunk_size < need)
             chunk_size = need;
-        if (chunk_size > SIZE_MAX - sizeof(chunk))
-            return NULL;
-        chunk *fresh = tc_xmalloc(sizeof(chunk) + chunk_size);
-        if (fresh == NULL)
-            return NULL;
+        chunk *fresh = tc_xmalloc(saturating_add(sizeof(chunk), chunk_size));
         fresh->next = c;
         fresh->size = chunk_size;
         fresh->used = 0;
@@ -71,19 +76,15 @@ void *tc_arena_alloc(tc_arena *arena, size_t size)
 
 void *tc_arena_array(tc_arena *arena, size_t count, size_t size)
 {
-    if (size != 0 && count > SIZE_MAX / size)
-        return NULL;
-    size_t bytes = count * size;
+    size_t bytes = size != 0 && count > SIZE_MAX / size ? SIZE_MAX : count * size;
     return tc_arena_alloc(arena, bytes > 0 ? bytes : 1);
 }
 
 char *tc_arena_strndup(tc_arena *arena, const char *s, size_t n)
 {
     char *copy = tc_arena_alloc(arena, n + 1);
-    if (copy != NULL) {
-        memcpy(copy, s, n);
-        copy[n] = '\0';
-    }
+    memcpy(copy, s, n);
+    copy[n] = '\0';
     return copy;
 }
 

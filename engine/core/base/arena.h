@@ -12,19 +12,25 @@
 
 typedef struct tc_arena tc_arena;
 
-/* A new, empty arena, or NULL when out of memory. */
+/*
+ * Memory comes from tc_xmalloc (core/base/alloc.h): none of these returns
+ * NULL. A request no memory could hold (a size near SIZE_MAX, or a count
+ * times a size that overflows) aborts like any other that cannot be met.
+ */
+
+/* A new, empty arena. */
 tc_arena *tc_arena_new(void);
 
 /* Frees the arena and everything allocated from it; NULL is a no-op. */
 void tc_arena_free(tc_arena *arena);
 
-/* size bytes, zeroed and aligned for any type, or NULL when out of memory. */
+/* size bytes, zeroed and aligned for any type. */
 void *tc_arena_alloc(tc_arena *arena, size_t size);
 
-/* count elements of size bytes, zeroed; NULL on overflow or out of memory. */
+/* count elements of size bytes, zeroed. */
 void *tc_arena_array(tc_arena *arena, size_t count, size_t size);
 
-/* A copy of s (NULL gives NULL), or NULL when out of memory. */
+/* A copy of s; NULL gives NULL. */
 char *tc_arena_strdup(tc_arena *arena, const char *s);
 
 /* A copy of the first n bytes of s, NUL-terminated. */

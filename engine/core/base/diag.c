@@ -7,39 +7,33 @@
 #include <string.h>
 
 #include "core/base/alloc.h"
-#include "core/base/error.h"
 
-int tc_diags_add(tc_diags *diags, const char *where, int line, int column, const char *fmt, ...)
+void tc_diags_add(tc_diags *diags, const char *where, int line, int column, const char *fmt, ...)
 {
     if (diags->count == diags->capacity) {
-        size_t capacity = diags->capacity ? 2 * diags->capacity : 8;
-        tc_diag *items = tc_xrealloc(diags->items, capacity * sizeof *items);
-        if (items == NULL)
-            return TC_ENOMEM;
-        diags->items = items;
-        diags->capacity = capacity;
+        diags->capacity = diags->capacity ? 2 * diags->capacity : 8;
+        diags->items = tc_xrealloc(diags->items, diags->capacity * sizeof *diags->items);
     }
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    char *message = n >= 0 ? tc_xmalloc((size_t)n + 1) : NULL;
-    char *copy = where ? tc_xstrdup(where) : NULL;
-    if (message == NULL || (where != NULL && copy == NULL)) {
-        free(message);
-        free(copy);
-        return TC_ENOMEM;
+    char *message;
+    if (n >= 0) {
+        message = tc_xmalloc((size_t)n + 1);
+        va_start(ap, fmt);
+        vsnprintf(message, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    } else {
+        /* The arguments could not be printed (a wide string not in the locale, say): keep the problem. */
+        message = tc_xstrdup(fmt);
     }
-    va_start(ap, fmt);
-    vsnprintf(message, (size_t)n + 1, fmt, ap);
-    va_end(ap);
 
     tc_diag *d = &diags->items[diags->count++];
-    d->where = copy;
+    d->where = where ? tc_xstrdup(where) : NULL;
     d->line = line;
     d->column = column;
     d->message = message;
-    return 0;
 }
 
 void tc_diags_clear(tc_diags *diags)

@@ -22,8 +22,12 @@ typedef struct tc_diags {
     size_t capacity;
 } tc_diags;
 
-/* Appends a problem; where may be NULL. Returns 0 or TC_ENOMEM. */
-int tc_diags_add(tc_diags *diags, const char *where, int line, int column, const char *fmt, ...)
+/*
+ * Appends a problem; where may be NULL. Memory comes from tc_xmalloc, which
+ * aborts when it runs out (core/base/alloc.h), so this cannot fail. When the
+ * arguments cannot be printed (vsnprintf fails), the message is fmt itself.
+ */
+void tc_diags_add(tc_diags *diags, const char *where, int line, int column, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
 /* Frees every item, leaving an empty list. NULL is a no-op. */

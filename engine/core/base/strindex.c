@@ -4,8 +4,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "core/base/error.h"
-
 typedef struct slot {
     const char *key; /* NULL when empty */
     int value;
@@ -29,15 +27,13 @@ static uint64_t hash(const char *s)
 tc_strindex *tc_strindex_new(tc_arena *arena, size_t expected)
 {
     tc_strindex *index = tc_arena_alloc(arena, sizeof *index);
-    if (index == NULL)
-        return NULL;
     size_t size = 16;
     while (size < 2 * expected)
         size *= 2;
     index->arena = arena;
     index->size = size;
     index->slots = tc_arena_array(arena, size, sizeof(slot));
-    return index->slots ? index : NULL;
+    return index;
 }
 
 static slot *find(slot *slots, size_t size, const char *key)
@@ -54,8 +50,6 @@ int tc_strindex_put(tc_strindex *index, const char *key, int value)
         /* The old table stays in the arena; indexes are built once, so little is wasted. */
         size_t size = 2 * index->size;
         slot *slots = tc_arena_array(index->arena, size, sizeof(slot));
-        if (slots == NULL)
-            return TC_ENOMEM;
         for (size_t i = 0; i < index->size; i++)
             if (index->slots[i].key != NULL)
                 *find(slots, size, index->slots[i].key) = index->slots[i];

@@ -12,12 +12,12 @@
 
 typedef struct tc_strindex tc_strindex;
 
-/* A new index for about expected keys, or NULL when out of memory. */
+/* A new index for about expected keys (from the arena, which never fails). */
 tc_strindex *tc_strindex_new(tc_arena *arena, size_t expected);
 
 /*
- * Adds key -> value. Returns 0, 1 when the key was already there (its value is
- * left as it was), or TC_ENOMEM.
+ * Adds key -> value. Returns 0, or 1 when the key was already there (its
+ * value is left as it was).
  */
 int tc_strindex_put(tc_strindex *index, const char *key, int value);
 

@@ -6,7 +6,8 @@
  *
  * The compiler never stops at the first problem. A helper that finds one
  * reports it and returns a "not usable" result; the caller carries on with the
- * next key. Only memory exhaustion (ctx->oom) ends compilation early.
+ * next key. Memory never runs out here: the arena and the list of problems
+ * allocate through tc_x* (core/base/alloc.h), which abort instead.
  */
 #ifndef TC_CORE_COMPILE_H
 #define TC_CORE_COMPILE_H
@@ -24,7 +25,6 @@ typedef struct compile_ctx {
     tc_arena *arena;
     tc_diags *diags; /* where problems go; never NULL inside the compiler */
     int problems;    /* how many were reported */
-    int oom;         /* memory ran out: stop */
     char where[TC_WHERE_MAX];
     size_t where_len;
 
@@ -47,10 +47,7 @@ void tc__problem(compile_ctx *ctx, const char *fmt, ...) __attribute__((format(p
 /* Reports a problem at the current path plus key. */
 void tc__problem_at(compile_ctx *ctx, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Records that memory ran out; returns NULL for convenience. */
-void *tc__out_of_memory(compile_ctx *ctx);
-
-/* Allocation from the playbook's arena; on failure they set ctx->oom. */
+/* Allocation from the playbook's arena (never NULL; a NULL s gives NULL). */
 void *tc__carve(compile_ctx *ctx, size_t count, size_t size);
 char *tc__carve_string(compile_ctx *ctx, const char *s);
 
@@ -75,7 +72,7 @@ int tc__get_object(compile_ctx *ctx, json_t *obj, const char *key, int required,
 int tc__get_array(compile_ctx *ctx, json_t *obj, const char *key, int required, json_t **out);
 int tc__get_duration(compile_ctx *ctx, json_t *obj, const char *key, int required, tc_ms *out);
 
-/* Name patterns of the format. */
+/* Name patterns of the format; s is a string, never NULL. */
 int tc__is_id(const char *s);         /* [a-z][a-z0-9_]{0,62}: roles, states, inputs, fields, outcomes */
 int tc__is_slug(const char *s);       /* [a-z0-9][a-z0-9-]{0,62}: playbook names */
 int tc__is_party_name(const char *s); /* [A-Za-z0-9_-]{1,32}: parties, observers */

@@ -15,6 +15,16 @@ static int plain_key(const char *key)
     return 1;
 }
 
+/*
+ * Accounts for the n characters snprintf wanted to add where room was left: a
+ * path too long for ctx->where is cut. Each format has characters of its own
+ * besides a key's, so n is never 0, and %s of bytes never fails.
+ */
+static void where_grow(compile_ctx *ctx, int n, size_t room)
+{
+    ctx->where_len = (size_t)n < room ? ctx->where_len + (size_t)n : sizeof ctx->where - 1;
+}
+
 size_t tc__where_push_key(compile_ctx *ctx, const char *key)
 {
     size_t before = ctx->where_len;
@@ -37,8 +47,7 @@ size_t tc__where_push_key(compile_ctx *ctx, const char *key)
         quoted[q] = '\0';
         n = snprintf(ctx->where + ctx->where_len, room, "['%s']", quoted);
     }
-    if (n > 0)
-        ctx->where_len = (size_t)n < room ? ctx->where_len + (size_t)n : sizeof ctx->where - 1;
+    where_grow(ctx, n, room);
     return before;
 }
 
@@ -46,9 +55,7 @@ size_t tc__where_push_index(compile_ctx *ctx, size_t index)
 {
     size_t before = ctx->where_len;
     size_t room = sizeof ctx->where - ctx->where_len;
-    int n = snprintf(ctx->where + ctx->where_len, room, "[%zu]", index);
-    if (n > 0)
-        ctx->where_len = (size_t)n < room ? ctx->where_len + (size_t)n : sizeof ctx->where - 1;
+    where_grow(ctx, snprintf(ctx->where + ctx->where_len, room, "[%zu]", index), room);
     return before;
 }
 
@@ -63,8 +70,7 @@ static void report(compile_ctx *ctx, const char *fmt, va_list ap)
     char message[1024];
     vsnprintf(message, sizeof message, fmt, ap);
     ctx->problems++;
-    if (tc_diags_add(ctx->diags, ctx->where, 0, 0, "%s", message) != 0)
-        ctx->oom = 1;
+    tc_diags_add(ctx->diags, ctx->where, 0, 0, "%s", message);
 }
 
 void tc__problem(compile_ctx *ctx, const char *fmt, ...)
@@ -85,32 +91,21 @@ void tc__problem_at(compile_ctx *ctx, const char *key, const char *fmt, ...)
     tc__where_pop(ctx, mark);
 }
 
-void *tc__out_of_memory(compile_ctx *ctx)
-{
-    ctx->oom = 1;
-    return NULL;
-}
-
 void *tc__carve(compile_ctx *ctx, size_t count, size_t size)
 {
-    void *p = tc_arena_array(ctx->arena, count, size);
-    return p ? p : tc__out_of_memory(ctx);
+    return tc_arena_array(ctx->arena, count, size);
 }
 
 char *tc__carve_string(compile_ctx *ctx, const char *s)
 {
-    char *p = tc_arena_strdup(ctx->arena, s);
-    return p || !s ? p : tc__out_of_memory(ctx);
+    return tc_arena_strdup(ctx->arena, s);
 }
 
 void tc__check_keys(compile_ctx *ctx, json_t *obj, const char *const *allowed,
                     const char *(*describe)(const char *key, void *arg), void *arg)
 {
-    const char *key;
-    json_t *value;
-    json_object_foreach(obj, key, value)
-    {
-        (void)value;
+    for (void *it = json_object_iter(obj); it != NULL; it = json_object_iter_next(obj, it)) {
+        const char *key = json_object_iter_key(it);
         size_t i = 0;
         while (allowed[i] != NULL && strcmp(allowed[i], key) != 0)
             i++;
@@ -133,7 +128,10 @@ int tc__get_member(compile_ctx *ctx, json_t *obj, const char *key, int required,
     return 1;
 }
 
-/* The start of every typed getter: presence, then a type test. */
+/*
+ * The start of every typed getter: presence, then a type test. The value is
+ * there, so the test is json_typeof (jansson's json_is_* test for NULL too).
+ */
 #define TYPED(test, expected)                                                                                \
     json_t *value;                                                                                           \
     int present = tc__get_member(ctx, obj, key, required, &value);                                           \
@@ -146,22 +144,22 @@ int tc__get_member(compile_ctx *ctx, json_t *obj, const char *key, int required,
 
 int tc__get_string(compile_ctx *ctx, json_t *obj, const char *key, int required, const char **out)
 {
-    TYPED(json_is_string(value), "a string");
+    TYPED(json_typeof(value) == JSON_STRING, "a string");
     *out = json_string_value(value);
     return 1;
 }
 
 int tc__get_bool(compile_ctx *ctx, json_t *obj, const char *key, int required, int *out)
 {
-    TYPED(json_is_boolean(value), "true or false");
-    *out = json_is_true(value);
+    TYPED(json_typeof(value) == JSON_TRUE || json_typeof(value) == JSON_FALSE, "true or false");
+    *out = json_typeof(value) == JSON_TRUE;
     return 1;
 }
 
 int tc__get_int(compile_ctx *ctx, json_t *obj, const char *key, int required, long long min, long long max,
                 long long *out)
 {
-    TYPED(json_is_integer(value), "an integer");
+    TYPED(json_typeof(value) == JSON_INTEGER, "an integer");
     long long v = json_integer_value(value);
     if (v < min || v > max) {
         tc__problem_at(ctx, key, "must be between %lld and %lld", min, max);
@@ -173,21 +171,21 @@ int tc__get_int(compile_ctx *ctx, json_t *obj, const char *key, int required, lo
 
 int tc__get_object(compile_ctx *ctx, json_t *obj, const char *key, int required, json_t **out)
 {
-    TYPED(json_is_object(value), "an object");
+    TYPED(json_typeof(value) == JSON_OBJECT, "an object");
     *out = value;
     return 1;
 }
 
 int tc__get_array(compile_ctx *ctx, json_t *obj, const char *key, int required, json_t **out)
 {
-    TYPED(json_is_array(value), "an array");
+    TYPED(json_typeof(value) == JSON_ARRAY, "an array");
     *out = value;
     return 1;
 }
 
 int tc__get_duration(compile_ctx *ctx, json_t *obj, const char *key, int required, tc_ms *out)
 {
-    TYPED(json_is_string(value), "an ISO 8601 duration such as \"PT4H\"");
+    TYPED(json_typeof(value) == JSON_STRING, "an ISO 8601 duration such as \"PT4H\"");
     const char *why;
     if (tc_duration_parse(json_string_value(value), out, &why) != 0) {
         tc__problem_at(ctx, key, "\"%s\": %s", json_string_value(value), why);
@@ -199,7 +197,7 @@ int tc__get_duration(compile_ctx *ctx, json_t *obj, const char *key, int require
 static int matches(const char *s, int (*first)(int c), int (*rest)(int c), size_t max)
 {
     size_t n = 0;
-    if (s == NULL || !first((unsigned char)*s))
+    if (!first((unsigned char)*s))
         return 0;
     for (; *s; s++, n++)
         if (n >= max || (n > 0 && !rest((unsigned char)*s)))

@@ -21,12 +21,10 @@ static const char *const *compile_names(compile_ctx *ctx, json_t *array, const c
     const char **names = tc__carve(ctx, n, sizeof *names);
     tc_strindex *seen = tc_strindex_new(ctx->arena, n);
     size_t kept = 0;
-    if (names == NULL || seen == NULL)
-        return tc__out_of_memory(ctx);
     for (size_t i = 0; i < n; i++) {
         json_t *item = json_array_get(array, i);
         size_t mark = tc__where_push_index(ctx, i);
-        if (!json_is_string(item)) {
+        if (json_typeof(item) != JSON_STRING) {
             tc__problem(ctx, "expected a string");
         } else if (!tc__is_party_name(json_string_value(item))) {
             tc__problem(ctx, "\"%s\" is not a valid %s name (letters, digits, _ and -, up to 32)",
@@ -35,8 +33,8 @@ static const char *const *compile_names(compile_ctx *ctx, json_t *array, const c
             tc__problem(ctx, "duplicate %s \"%s\"", what, json_string_value(item));
         } else {
             names[kept] = tc__carve_string(ctx, json_string_value(item));
-            if (index != NULL && names[kept] != NULL && tc_strindex_put(index, names[kept], (int)kept) < 0)
-                ctx->oom = 1;
+            if (index != NULL)
+                tc_strindex_put(index, names[kept], (int)kept);
             kept++;
         }
         tc__where_pop(ctx, mark);
@@ -50,17 +48,14 @@ static void compile_roles(compile_ctx *ctx, json_t *roles)
     static const char *const keys[] = {"title", "per_party", NULL};
     size_t n = json_object_size(roles), i = 0;
     tc_role *out = tc__carve(ctx, n, sizeof *out);
-    const char *id;
-    json_t *role;
-    if (out == NULL)
-        return;
-    json_object_foreach(roles, id, role)
-    {
+    for (void *it = json_object_iter(roles); it != NULL; it = json_object_iter_next(roles, it)) {
+        const char *id = json_object_iter_key(it);
+        json_t *role = json_object_iter_value(it);
         size_t mark = tc__where_push_key(ctx, id);
         if (!tc__is_id(id)) {
             tc__problem(
                 ctx, "\"%s\" is not a valid role id (a-z, 0-9 and _, starting with a letter, up to 63)", id);
-        } else if (!json_is_object(role)) {
+        } else if (json_typeof(role) != JSON_OBJECT) {
             tc__problem(ctx, "expected an object");
         } else {
             tc_role *r = &out[i];
@@ -69,8 +64,7 @@ static void compile_roles(compile_ctx *ctx, json_t *roles)
             tc__get_bool(ctx, role, "per_party", 0, &r->per_party);
             r->id = tc__carve_string(ctx, id);
             r->title = tc__carve_string(ctx, r->title);
-            if (r->id != NULL && tc_strindex_put(ctx->roles, r->id, (int)i) < 0)
-                ctx->oom = 1;
+            tc_strindex_put(ctx->roles, r->id, (int)i);
             i++;
         }
         tc__where_pop(ctx, mark);
@@ -79,20 +73,27 @@ static void compile_roles(compile_ctx *ctx, json_t *roles)
     ctx->pb->role_count = i;
 }
 
-/* Whether value has the field's type (and names a party, for party fields). */
+/* Whether value, which is there (jansson's json_is_number tests for NULL too), is a number. */
+static int is_number(const json_t *value)
+{
+    return json_typeof(value) == JSON_INTEGER || json_typeof(value) == JSON_REAL;
+}
+
+/* Whether value (there) has the field's type (and names a party, for party fields). */
 static int value_fits(compile_ctx *ctx, const tc_field *field, json_t *value)
 {
     switch (field->type) {
     case TC_VALUE_STRING:
-        return json_is_string(value);
+        return json_typeof(value) == JSON_STRING;
     case TC_VALUE_INTEGER:
-        return json_is_integer(value);
+        return json_typeof(value) == JSON_INTEGER;
     case TC_VALUE_NUMBER:
-        return json_is_number(value);
+        return is_number(value);
     case TC_VALUE_BOOLEAN:
-        return json_is_boolean(value);
+        return json_typeof(value) == JSON_TRUE || json_typeof(value) == JSON_FALSE;
     case TC_VALUE_PARTY:
-        return json_is_string(value) && tc_strindex_get(ctx->parties, json_string_value(value)) >= 0;
+        return json_typeof(value) == JSON_STRING &&
+               tc_strindex_get(ctx->parties, json_string_value(value)) >= 0;
     }
     return 0;
 }
@@ -142,7 +143,7 @@ void tc__compile_field(compile_ctx *ctx, json_t *json, tc_field *field, int is_i
     for (int b = 0; b < 2; b++) {
         if (tc__get_member(ctx, json, bounds[b], 0, &value) != 1)
             continue;
-        if (!json_is_number(value)) {
+        if (!is_number(value)) {
             tc__problem_at(ctx, bounds[b], "expected a number");
         } else if (!numeric && (int)field->type >= 0) {
             tc__problem_at(ctx, bounds[b], "only integer and number fields have bounds");
@@ -158,7 +159,7 @@ void tc__compile_field(compile_ctx *ctx, json_t *json, tc_field *field, int is_i
         tc__problem_at(ctx, "max", "must not be below min");
 
     if (tc__get_member(ctx, json, "enum", 0, &value) == 1) {
-        if (!json_is_array(value) || json_array_size(value) == 0) {
+        if (json_typeof(value) != JSON_ARRAY || json_array_size(value) == 0) {
             tc__problem_at(ctx, "enum", "expected a non-empty array of allowed values");
         } else {
             field->enum_values = value;
@@ -182,12 +183,13 @@ void tc__compile_field(compile_ctx *ctx, json_t *json, tc_field *field, int is_i
                    !json_equal(json_array_get(field->enum_values, i), value))
                 i++;
             if (i == json_array_size(field->enum_values)) {
+                /* json_dumps fails only when memory runs out, which aborts (core/base/alloc.h). */
                 char *text = json_dumps(value, JSON_ENCODE_ANY);
-                tc__problem_at(ctx, "default", "%s is not one of the enum values", text ? text : "the value");
+                tc__problem_at(ctx, "default", "%s is not one of the enum values", text);
                 free(text);
             }
-        } else if (json_is_number(value) && ((field->has_min && json_number_value(value) < field->min) ||
-                                             (field->has_max && json_number_value(value) > field->max))) {
+        } else if (is_number(value) && ((field->has_min && json_number_value(value) < field->min) ||
+                                        (field->has_max && json_number_value(value) > field->max))) {
             tc__problem_at(ctx, "default", "%g is out of the range from min to max",
                            json_number_value(value));
         }
@@ -198,23 +200,19 @@ static void compile_inputs(compile_ctx *ctx, json_t *inputs)
 {
     size_t n = json_object_size(inputs), i = 0;
     tc_field *out = tc__carve(ctx, n, sizeof *out);
-    const char *name;
-    json_t *input;
-    if (out == NULL)
-        return;
-    json_object_foreach(inputs, name, input)
-    {
+    for (void *it = json_object_iter(inputs); it != NULL; it = json_object_iter_next(inputs, it)) {
+        const char *name = json_object_iter_key(it);
+        json_t *input = json_object_iter_value(it);
         size_t mark = tc__where_push_key(ctx, name);
         if (!tc__is_id(name)) {
             tc__problem(ctx, "\"%s\" is not a valid input name (a-z, 0-9 and _, starting with a letter)",
                         name);
-        } else if (!json_is_object(input)) {
+        } else if (json_typeof(input) != JSON_OBJECT) {
             tc__problem(ctx, "expected an object");
         } else {
             tc__compile_field(ctx, input, &out[i], 1);
             out[i].name = tc__carve_string(ctx, name);
-            if (out[i].name != NULL && tc_strindex_put(ctx->inputs, out[i].name, (int)i) < 0)
-                ctx->oom = 1;
+            tc_strindex_put(ctx->inputs, out[i].name, (int)i);
             i++;
         }
         tc__where_pop(ctx, mark);
@@ -226,21 +224,20 @@ static void compile_inputs(compile_ctx *ctx, json_t *inputs)
 void tc__compile_role_list(compile_ctx *ctx, json_t *array, tc_role_list *out)
 {
     out->given = 1;
-    if (!json_is_array(array)) {
+    if (json_typeof(array) != JSON_ARRAY) {
         tc__problem(ctx, "expected an array of role ids");
         return;
     }
     int *index = tc__carve(ctx, json_array_size(array), sizeof *index);
-    if (index == NULL)
-        return;
     for (size_t i = 0; i < json_array_size(array); i++) {
         json_t *item = json_array_get(array, i);
         size_t mark = tc__where_push_index(ctx, i);
-        int role = json_is_string(item) ? tc_strindex_get(ctx->roles, json_string_value(item)) : -1;
-        if (!json_is_string(item))
+        const char *id = json_string_value(item); /* NULL when not a string */
+        int role = id ? tc_strindex_get(ctx->roles, id) : -1;
+        if (id == NULL)
             tc__problem(ctx, "expected a role id");
         else if (role < 0)
-            tc__problem(ctx, "unknown role \"%s\"", json_string_value(item));
+            tc__problem(ctx, "unknown role \"%s\"", id);
         else
             index[out->count++] = role;
         tc__where_pop(ctx, mark);
@@ -251,10 +248,8 @@ void tc__compile_role_list(compile_ctx *ctx, json_t *array, tc_role_list *out)
 void tc__compile_party_list(compile_ctx *ctx, json_t *value, tc_party_list *out)
 {
     size_t n = ctx->pb->party_count;
-    if (json_is_string(value) && strcmp(json_string_value(value), "all") == 0) {
+    if (json_typeof(value) == JSON_STRING && strcmp(json_string_value(value), "all") == 0) {
         int *index = tc__carve(ctx, n, sizeof *index);
-        if (index == NULL)
-            return;
         for (size_t i = 0; i < n; i++)
             index[i] = (int)i;
         out->all = 1;
@@ -262,26 +257,24 @@ void tc__compile_party_list(compile_ctx *ctx, json_t *value, tc_party_list *out)
         out->count = n;
         return;
     }
-    if (!json_is_array(value) || json_array_size(value) == 0) {
+    if (json_typeof(value) != JSON_ARRAY || json_array_size(value) == 0) {
         tc__problem(ctx, "expected \"all\" or a non-empty array of parties");
         return;
     }
     int *index = tc__carve(ctx, json_array_size(value), sizeof *index);
-    if (index == NULL)
-        return;
     for (size_t i = 0; i < json_array_size(value); i++) {
-        json_t *item = json_array_get(value, i);
+        const char *name = json_string_value(json_array_get(value, i)); /* NULL when not a string */
         size_t mark = tc__where_push_index(ctx, i);
-        int party = json_is_string(item) ? tc_strindex_get(ctx->parties, json_string_value(item)) : -1;
+        int party = name ? tc_strindex_get(ctx->parties, name) : -1;
         int duplicate = 0;
         for (size_t j = 0; j < out->count; j++)
             duplicate |= index[j] == party;
-        if (!json_is_string(item))
+        if (name == NULL)
             tc__problem(ctx, "expected a party");
         else if (party < 0)
-            tc__problem(ctx, "unknown party \"%s\"", json_string_value(item));
+            tc__problem(ctx, "unknown party \"%s\"", name);
         else if (duplicate)
-            tc__problem(ctx, "duplicate party \"%s\"", json_string_value(item));
+            tc__problem(ctx, "duplicate party \"%s\"", name);
         else
             index[out->count++] = party;
         tc__where_pop(ctx, mark);
@@ -380,22 +373,16 @@ int tc_playbook_compile(const char *text, size_t length, tc_playbook **out, tc_d
     ctx.diags = diags ? diags : &local;
     json_t *doc = json_loadb(text, length, JSON_REJECT_DUPLICATES, &jerr);
     if (doc == NULL) {
-        if (tc_diags_add(ctx.diags, NULL, jerr.line, jerr.column, "%s", jerr.text) != 0)
-            rc = tc_error_set(err, TC_ENOMEM, "out of memory");
-        else
-            rc = tc_error_set(err, TC_EINVAL, "not valid JSON: line %d, column %d: %s", jerr.line,
-                              jerr.column, jerr.text);
+        tc_diags_add(ctx.diags, NULL, jerr.line, jerr.column, "%s", jerr.text);
+        rc = tc_error_set(err, TC_EINVAL, "not valid JSON: line %d, column %d: %s", jerr.line, jerr.column,
+                          jerr.text);
         tc_diags_clear(&local);
         return rc;
     }
 
+    /* Memory never runs out here: the arena and the diagnostics abort instead (core/base/alloc.h). */
     tc_arena *arena = tc_arena_new();
-    tc_playbook *pb = arena ? tc_arena_alloc(arena, sizeof *pb) : NULL;
-    if (pb == NULL) {
-        tc_arena_free(arena);
-        json_decref(doc);
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
-    }
+    tc_playbook *pb = tc_arena_alloc(arena, sizeof *pb);
     pb->arena = arena;
     pb->source = doc;
     ctx.arena = arena;
@@ -405,24 +392,19 @@ int tc_playbook_compile(const char *text, size_t length, tc_playbook **out, tc_d
     ctx.roles = tc_strindex_new(arena, 16);
     ctx.parties = tc_strindex_new(arena, 16);
     ctx.inputs = tc_strindex_new(arena, 16);
-    if (ctx.roles == NULL || ctx.parties == NULL || ctx.inputs == NULL)
-        ctx.oom = 1;
 
-    if (!json_is_object(doc))
+    if (json_typeof(doc) != JSON_OBJECT) {
         tc__problem(&ctx, "expected an object (a playbook is one JSON object)");
-    if (!ctx.oom && json_is_object(doc))
+    } else {
         compile_top(&ctx, doc);
-    if (!ctx.oom && json_is_object(doc))
         tc__compile_states(&ctx, doc);
-    if (!ctx.oom && json_is_object(doc))
         tc__check_graph(&ctx);
+    }
     free(ctx.state_json);
     free(ctx.machines);
     pb->paths = ctx.paths;
 
-    if (ctx.oom)
-        rc = tc_error_set(err, TC_ENOMEM, "out of memory");
-    else if (ctx.problems > 0)
+    if (ctx.problems > 0)
         rc = tc_error_set(err, TC_EINVAL, "the playbook has %d problem%s", ctx.problems,
                           ctx.problems == 1 ? "" : "s");
     if (rc != 0) {
@@ -436,7 +418,8 @@ int tc_playbook_compile(const char *text, size_t length, tc_playbook **out, tc_d
 
 const tc_state *tc_playbook_state(const tc_playbook *playbook, const char *path)
 {
-    int i = playbook->paths && path ? tc_strindex_get(playbook->paths, path) : -1;
+    /* Every compiled playbook has paths: a playbook without states does not compile. */
+    int i = path ? tc_strindex_get(playbook->paths, path) : -1;
     return i >= 0 ? &playbook->states[i] : NULL;
 }
 

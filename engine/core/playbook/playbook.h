@@ -221,7 +221,7 @@ typedef struct tc_playbook {
  * the compiled playbook. When the text is not a valid playbook the call
  * returns TC_EINVAL and diags (when not NULL) receives every problem found,
  * each with its JSON path (or, for a syntax error, its line and column).
- * TC_ENOMEM when memory runs out.
+ * Memory running out aborts (core/base/alloc.h): there is no other error.
  */
 int tc_playbook_compile(const char *text, size_t length, tc_playbook **out, tc_diags *diags, tc_error *err);
 
@@ -240,7 +240,8 @@ void tc_playbook_free(tc_playbook *playbook);
  * playbook's JSON: for each state that seats act on (tasks and approvals),
  * by path, {"role", "per_party", "exclude_initiator"}, and "signatures": "required" where the state
  * requires them. Stored with the
- * version when it is loaded (tocsin.playbooks.states). NULL when memory ran out.
+ * version when it is loaded (tocsin.playbooks.states). Never NULL: memory
+ * running out aborts (core/base/alloc.h).
  */
 json_t *tc_playbook_seats_json(const tc_playbook *playbook);
 

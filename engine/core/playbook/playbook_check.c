@@ -77,8 +77,8 @@ static void produced(const tc_state *s, int has_deadline, outcome_set *set)
     }
 }
 
-/* Why s cannot produce outcome: the most helpful phrase we can give. */
-static void explain_impossible(compile_ctx *ctx, const tc_state *s, const char *outcome)
+/* Why s cannot produce outcome (plain: its next is a state id): the most helpful phrase we can give. */
+static void explain_impossible(compile_ctx *ctx, const tc_state *s, const char *outcome, int plain)
 {
     if (strcmp(outcome, "timeout") == 0 && s->type == TC_STATE_APPROVAL &&
         s->approval.rule.kind == TC_RULE_SILENCE)
@@ -87,8 +87,7 @@ static void explain_impossible(compile_ctx *ctx, const tc_state *s, const char *
         tc__problem(ctx, "the state has no \"deadline\", so it cannot time out");
     else if (strcmp(outcome, "failed") == 0 && s->type == TC_STATE_PARALLEL)
         tc__problem(ctx, "no branch can reach an end whose outcome is \"failed\"");
-    else if (strcmp(outcome, "done") == 0 && s->next_count == 1 &&
-             json_is_string(json_object_get(ctx->state_json[s->index], "next")))
+    else if (strcmp(outcome, "done") == 0 && plain)
         tc__problem(ctx, "%s state cannot produce outcome \"done\" (a plain next means {\"done\": ...})",
                     tc__a_state_type(s->type));
     else
@@ -98,14 +97,17 @@ static void explain_impossible(compile_ctx *ctx, const tc_state *s, const char *
 static void check_outcomes(compile_ctx *ctx, const tc_state *s)
 {
     json_t *next = json_object_get(ctx->state_json[s->index], "next");
-    /* A next that is missing, or neither a state id nor an object, is its own problem already. */
-    if (s->type == TYPE_INVALID || s->type == TC_STATE_CHOICE || s->type == TC_STATE_END ||
-        !(json_is_string(next) || json_is_object(next)))
+    /*
+     * A next that is missing, or neither a state id nor an object, is its own
+     * problem already; so is one on a choice or an end, which take none (they
+     * produce no outcome, so it is not compiled and nothing more is said).
+     */
+    if (s->type == TYPE_INVALID || !(json_is_string(next) || json_is_object(next)))
         return;
     outcome_set set = {
         tc_xcalloc(3 + (s->type == TC_STATE_TASK ? s->task.outcome_count : 0), sizeof *set.names), 0};
     produced(s, json_object_get(ctx->state_json[s->index], "deadline") != NULL, &set);
-    int plain = json_is_string(next);
+    int plain = json_typeof(next) == JSON_STRING;
 
     tc__where_pop(ctx, 0);
     snprintf(ctx->where, sizeof ctx->where, "%s", s->where);
@@ -115,16 +117,16 @@ static void check_outcomes(compile_ctx *ctx, const tc_state *s)
         if (has(&set, s->next[i].outcome))
             continue;
         if (plain) {
-            explain_impossible(ctx, s, s->next[i].outcome);
+            explain_impossible(ctx, s, s->next[i].outcome, plain);
         } else {
             size_t inner = tc__where_push_key(ctx, s->next[i].outcome);
-            explain_impossible(ctx, s, s->next[i].outcome);
+            explain_impossible(ctx, s, s->next[i].outcome, plain);
             tc__where_pop(ctx, inner);
         }
     }
     for (size_t i = 0; i < set.count; i++) {
         /* An outcome whose target is not a state id is mapped all the same: that is its problem. */
-        int mapped = json_is_object(next) && json_object_get(next, set.names[i]) != NULL;
+        int mapped = !plain && json_object_get(next, set.names[i]) != NULL;
         for (size_t j = 0; j < s->next_count; j++)
             mapped |= strcmp(s->next[j].outcome, set.names[i]) == 0;
         if (!mapped)
@@ -134,21 +136,20 @@ static void check_outcomes(compile_ctx *ctx, const tc_state *s)
     tc__where_pop(ctx, 1);
 }
 
-/* Calls visit(target) for each state s can go to directly. */
+/*
+ * Fills targets with the states s can go to directly; returns how many. Only
+ * states of whole machines are asked (machine_is_whole): every type is known
+ * and every target resolved.
+ */
 static int for_each_edge(const tc_state *s, int *targets)
 {
     int n = 0;
-    if (s->type == TYPE_INVALID)
-        return 0;
     for (size_t i = 0; i < s->next_count; i++)
-        if (s->next[i].target >= 0)
-            targets[n++] = s->next[i].target;
+        targets[n++] = s->next[i].target;
     if (s->type == TC_STATE_CHOICE) {
         for (size_t i = 0; i < s->choice.count; i++)
-            if (s->choice.choices[i].target >= 0)
-                targets[n++] = s->choice.choices[i].target;
-        if (s->choice.otherwise >= 0)
-            targets[n++] = s->choice.otherwise;
+            targets[n++] = s->choice.choices[i].target;
+        targets[n++] = s->choice.otherwise;
     }
     return n;
 }
@@ -174,16 +175,16 @@ static int machine_is_whole(compile_ctx *ctx, const tc_machine *m)
         for (size_t j = 0; j < s->next_count; j++)
             if (s->next[j].target < 0)
                 return 0;
+        /* Every item of "choices" is counted, an unusable one with target -1. */
         if (s->type == TC_STATE_CHOICE) {
-            if (s->choice.otherwise < 0 ||
-                s->choice.count != json_array_size(json_object_get(json, "choices")))
+            if (s->choice.otherwise < 0)
                 return 0;
             for (size_t j = 0; j < s->choice.count; j++)
                 if (s->choice.choices[j].target < 0)
                     return 0;
         }
         json_t *next = json_object_get(json, "next");
-        if (next != NULL && s->next_count != (json_is_string(next) ? 1 : json_object_size(next)))
+        if (next != NULL && s->next_count != (json_typeof(next) == JSON_STRING ? 1 : json_object_size(next)))
             return 0;
         /* every type but choice and end needs a next, and a next that is a state id or an object */
         if (s->type != TC_STATE_CHOICE && s->type != TC_STATE_END && !json_is_string(next) &&
@@ -347,6 +348,5 @@ void tc__check_graph(compile_ctx *ctx)
     free(ends);
     free(stack);
     free(edges);
-    if (!ctx->oom)
-        check_choice_loops(ctx);
+    check_choice_loops(ctx);
 }

@@ -99,7 +99,11 @@ static void resolve_var(compile_ctx *ctx, tc_cond *c)
 {
     char seg[5][TC_WHERE_MAX / 4];
     int n = split(c->var.text, seg, 5);
-    if (n >= 1 && strcmp(seg[0], "inputs") == 0) {
+    if (n < 0) {
+        /* Deeper than data.<state>.<party>.<field>.<more>, or a part no name can be. */
+        tc__problem(ctx, "unknown variable \"%s\" (more than 5 parts, or a part of %d characters or more)",
+                    c->var.text, TC_WHERE_MAX / 4);
+    } else if (strcmp(seg[0], "inputs") == 0) {
         c->var.kind = TC_VAR_INPUT;
         if (n != 2)
             tc__problem(ctx, "expected inputs.<name>, not \"%s\"", c->var.text);
@@ -107,7 +111,7 @@ static void resolve_var(compile_ctx *ctx, tc_cond *c)
             tc__problem(ctx, "unknown input \"%s\"", seg[1]);
         else
             c->var.name = tc__carve_string(ctx, seg[1]);
-    } else if (n >= 1 && strcmp(seg[0], "crisis") == 0) {
+    } else if (strcmp(seg[0], "crisis") == 0) {
         c->var.kind = TC_VAR_CRISIS;
         if (n != 2 || (strcmp(seg[1], "severity") && strcmp(seg[1], "mode") && strcmp(seg[1], "parties")))
             tc__problem(ctx,
@@ -115,7 +119,7 @@ static void resolve_var(compile_ctx *ctx, tc_cond *c)
                         c->var.text);
         else
             c->var.name = tc__carve_string(ctx, seg[1]);
-    } else if (n >= 1 && strcmp(seg[0], "approval") == 0) {
+    } else if (strcmp(seg[0], "approval") == 0) {
         c->var.kind = TC_VAR_APPROVAL;
         int index = n == 3 ? tc_strindex_get(ctx->paths, seg[1]) : -1;
         if (n != 3 || (strcmp(seg[2], "approve") && strcmp(seg[2], "reject") && strcmp(seg[2], "abstain")))
@@ -142,7 +146,7 @@ static const tc_cond *compile_var(compile_ctx *ctx, tc_cond *c, json_t *arg)
 {
     json_t *path = arg;
     c->op = TC_COND_VAR;
-    if (json_is_array(arg)) {
+    if (json_typeof(arg) == JSON_ARRAY) {
         if (json_array_size(arg) < 1 || json_array_size(arg) > 2) {
             tc__problem(ctx, "expected {\"var\": \"path\"} or {\"var\": [\"path\", default]}");
             return c;
@@ -150,27 +154,25 @@ static const tc_cond *compile_var(compile_ctx *ctx, tc_cond *c, json_t *arg)
         path = json_array_get(arg, 0);
         c->var.fallback = json_array_get(arg, 1);
     }
-    if (!json_is_string(path)) {
+    if (json_typeof(path) != JSON_STRING) {
         tc__problem(ctx, "expected a variable path such as \"inputs.requesting_state\"");
         return c;
     }
     c->var.text = tc__carve_string(ctx, json_string_value(path));
     c->var.state = -1;
-    if (c->var.text != NULL)
-        resolve_var(ctx, c);
+    resolve_var(ctx, c);
     return c;
 }
 
+/* json is there: a choice's "when", an operand or an item of an array. */
 const tc_cond *tc__compile_condition(compile_ctx *ctx, json_t *json)
 {
     tc_cond *c = tc__carve(ctx, 1, sizeof *c);
-    if (c == NULL)
-        return NULL;
 
-    if (json_is_array(json)) {
+    if (json_typeof(json) == JSON_ARRAY) {
         const tc_cond **items = tc__carve(ctx, json_array_size(json), sizeof *items);
         c->op = TC_COND_ARRAY;
-        for (size_t i = 0; items != NULL && i < json_array_size(json); i++) {
+        for (size_t i = 0; i < json_array_size(json); i++) {
             size_t mark = tc__where_push_index(ctx, i);
             items[c->argc++] = tc__compile_condition(ctx, json_array_get(json, i));
             tc__where_pop(ctx, mark);
@@ -178,7 +180,7 @@ const tc_cond *tc__compile_condition(compile_ctx *ctx, json_t *json)
         c->args = items;
         return c;
     }
-    if (!json_is_object(json)) {
+    if (json_typeof(json) != JSON_OBJECT) {
         c->op = TC_COND_LITERAL;
         c->literal = json;
         return c;
@@ -205,20 +207,20 @@ const tc_cond *tc__compile_condition(compile_ctx *ctx, json_t *json)
     }
 
     /* Operands: an array of them, or one operand on its own ({"!": {"var": ...}}). */
-    size_t argc = json_is_array(arg) ? json_array_size(arg) : 1;
+    int listed = json_typeof(arg) == JSON_ARRAY;
+    size_t argc = listed ? json_array_size(arg) : 1;
     c->op = operators[op].op;
     if ((int)argc < operators[op].min_args ||
         (operators[op].max_args >= 0 && (int)argc > operators[op].max_args)) {
+        const char *plural = operators[op].min_args == 1 ? "" : "s";
         if (operators[op].min_args == operators[op].max_args)
-            tc__problem(ctx, "\"%s\" takes %d operand%s", name, operators[op].min_args,
-                        operators[op].min_args == 1 ? "" : "s");
+            tc__problem(ctx, "\"%s\" takes %d operand%s", name, operators[op].min_args, plural);
         else
-            tc__problem(ctx, "\"%s\" takes at least %d operand%s", name, operators[op].min_args,
-                        operators[op].min_args == 1 ? "" : "s");
+            tc__problem(ctx, "\"%s\" takes at least %d operand%s", name, operators[op].min_args, plural);
     }
     const tc_cond **args = tc__carve(ctx, argc, sizeof *args);
-    for (size_t i = 0; args != NULL && i < argc; i++) {
-        if (json_is_array(arg)) {
+    for (size_t i = 0; i < argc; i++) {
+        if (listed) {
             size_t inner = tc__where_push_index(ctx, i);
             args[c->argc++] = tc__compile_condition(ctx, json_array_get(arg, i));
             tc__where_pop(ctx, inner);

@@ -1,6 +1,11 @@
 /*
  * Graph output. Labels are built once as lines of plain text, then escaped
  * for the target language, so DOT and Mermaid say the same things.
+ *
+ * The playbook compiled, so every reference in it resolves (roles, targets,
+ * starts, operands). Memory never runs out: tc_strbuf_take and json_dumps
+ * return NULL only when it does, and allocation aborts instead
+ * (core/base/alloc.h).
  */
 #include "core/playbook/playbook_graph.h"
 
@@ -19,7 +24,7 @@ typedef struct label {
 static void line(label *l, tc_strbuf *sb)
 {
     char *text = tc_strbuf_take(sb);
-    if (l->count < MAX_LINES && text != NULL)
+    if (l->count < MAX_LINES)
         l->lines[l->count++] = text;
     else
         free(text);
@@ -34,8 +39,6 @@ static void label_free(label *l)
 
 static void describe_seats(tc_strbuf *sb, const tc_playbook *pb, int role, const tc_party_list *parties)
 {
-    if (role < 0)
-        return;
     tc_strbuf_add(sb, pb->roles[role].id);
     if (parties->all) {
         tc_strbuf_add(sb, " of every party");
@@ -55,12 +58,12 @@ void tc_cond_describe(tc_strbuf *sb, const tc_cond *c)
     switch (c->op) {
     case TC_COND_LITERAL: {
         char *text = json_dumps(c->literal, JSON_ENCODE_ANY | JSON_COMPACT);
-        tc_strbuf_add(sb, text ? text : "?");
+        tc_strbuf_add(sb, text);
         free(text);
         return;
     }
     case TC_COND_VAR:
-        tc_strbuf_add(sb, c->var.text ? c->var.text : "?");
+        tc_strbuf_add(sb, c->var.text);
         return;
     case TC_COND_ARRAY:
         tc_strbuf_add(sb, "[");
@@ -73,14 +76,14 @@ void tc_cond_describe(tc_strbuf *sb, const tc_cond *c)
         return;
     case TC_COND_NOT:
         tc_strbuf_add(sb, "not ");
-        tc_cond_describe(sb, c->argc ? c->args[0] : NULL);
+        tc_cond_describe(sb, c->args[0]);
         return;
     case TC_COND_SUM:
     case TC_COND_COUNT:
     case TC_COND_MIN:
     case TC_COND_MAX:
         tc_strbuf_addf(sb, "%s(", tc_cond_op_name(c->op));
-        tc_cond_describe(sb, c->argc ? c->args[0] : NULL);
+        tc_cond_describe(sb, c->args[0]);
         tc_strbuf_add(sb, ")");
         return;
     case TC_COND_AND:
@@ -96,8 +99,7 @@ void tc_cond_describe(tc_strbuf *sb, const tc_cond *c)
         for (size_t i = 0; i < c->argc; i++) {
             if (i)
                 tc_strbuf_addf(sb, " %s ", tc_cond_op_name(c->op));
-            int paren =
-                group && c->args[i] && (c->args[i]->op == TC_COND_AND || c->args[i]->op == TC_COND_OR);
+            int paren = group && (c->args[i]->op == TC_COND_AND || c->args[i]->op == TC_COND_OR);
             if (paren)
                 tc_strbuf_add(sb, "(");
             tc_cond_describe(sb, c->args[i]);
@@ -232,7 +234,7 @@ static void dot_label(tc_strbuf *sb, const label *l)
     for (size_t i = 0; i < l->count; i++)
         tc_strbuf_addf(&sb_text, "%s%s", i ? "\n" : "", l->lines[i]);
     char *text = tc_strbuf_take(&sb_text);
-    dot_quote(sb, text ? text : "");
+    dot_quote(sb, text);
     free(text);
 }
 
@@ -262,7 +264,7 @@ static char *wrapped(const char *text, size_t width)
 {
     char *copy = tc_xstrdup(text);
     size_t since = 0;
-    for (char *p = copy; p && *p; p++, since++)
+    for (char *p = copy; *p; p++, since++)
         if (*p == ' ' && since >= width) {
             *p = '\n';
             since = 0;
@@ -281,7 +283,7 @@ static void dot_edge(tc_strbuf *sb, const char *from, const char *to, const char
     if (text != NULL) {
         char *lines = wrapped(text, 40);
         tc_strbuf_add(sb, "label=");
-        dot_quote(sb, lines ? lines : text);
+        dot_quote(sb, lines);
         free(lines);
     }
     if (style != NULL)
@@ -307,8 +309,6 @@ static void dot_state(tc_strbuf *sb, const tc_playbook *pb, const tc_state *s, i
     tc_strbuf join = TC_STRBUF_INIT;
     tc_strbuf_addf(&join, "%s/join", s->path);
     char *join_name = tc_strbuf_take(&join);
-    if (join_name == NULL)
-        return;
     tc_strbuf_add(sb, "  ");
     dot_quote(sb, join_name);
     tc_strbuf_add(sb, " [shape=box, style=filled, fillcolor=\"#e5e7eb\", height=0.2, label=");
@@ -323,8 +323,7 @@ static void dot_state(tc_strbuf *sb, const tc_playbook *pb, const tc_state *s, i
         tc_strbuf_add(sb, ";\n");
         dot_machine(sb, pb, branch, depth + 1);
         tc_strbuf_add(sb, "  }\n");
-        if (branch->start >= 0)
-            dot_edge(sb, s->path, pb->states[branch->start].path, branch->name, "style=dashed");
+        dot_edge(sb, s->path, pb->states[branch->start].path, branch->name, "style=dashed");
         for (size_t i = 0; i < branch->count; i++) {
             const tc_state *end = &pb->states[branch->states[i]];
             if (end->type == TC_STATE_END)
@@ -339,8 +338,6 @@ static void dot_edges(tc_strbuf *sb, const tc_playbook *pb, const tc_state *s)
     tc_strbuf from = TC_STRBUF_INIT;
     tc_strbuf_addf(&from, "%s%s", s->path, s->type == TC_STATE_PARALLEL ? "/join" : "");
     char *origin = tc_strbuf_take(&from);
-    if (origin == NULL)
-        return;
     for (size_t i = 0; i < s->next_count; i++)
         dot_edge(sb, origin, pb->states[s->next[i].target].path, s->next[i].outcome,
                  strcmp(s->next[i].outcome, "timeout") == 0 ? "color=\"#b91c1c\", fontcolor=\"#b91c1c\""
@@ -351,7 +348,7 @@ static void dot_edges(tc_strbuf *sb, const tc_playbook *pb, const tc_state *s)
             tc_strbuf_add(&when, "when ");
             tc_cond_describe(&when, s->choice.choices[i].when);
             char *text = tc_strbuf_take(&when);
-            dot_edge(sb, origin, pb->states[s->choice.choices[i].target].path, text ? text : "when", NULL);
+            dot_edge(sb, origin, pb->states[s->choice.choices[i].target].path, text, NULL);
             free(text);
         }
         dot_edge(sb, origin, pb->states[s->choice.otherwise].path, "otherwise", "style=dotted");
@@ -375,7 +372,7 @@ static void dot(tc_strbuf *sb, const tc_playbook *pb)
     tc_strbuf title = TC_STRBUF_INIT;
     tc_strbuf_addf(&title, "%s (%s)", pb->title, pb->name);
     char *text = tc_strbuf_take(&title);
-    dot_quote(sb, text ? text : pb->name);
+    dot_quote(sb, text);
     free(text);
     tc_strbuf_add(sb,
                   ";\n  node [fontname=\"Helvetica\", fontsize=11];\n"
@@ -449,7 +446,7 @@ static void mermaid_machine(tc_strbuf *sb, const tc_playbook *pb, const tc_machi
             tc_strbuf inner = TC_STRBUF_INIT;
             tc_strbuf_addf(&inner, "%s  ", indent);
             char *deeper = tc_strbuf_take(&inner);
-            mermaid_machine(sb, pb, branch, deeper ? deeper : "  ");
+            mermaid_machine(sb, pb, branch, deeper);
             free(deeper);
             tc_strbuf_addf(sb, "%send\n", indent);
         }
@@ -483,7 +480,7 @@ static void mermaid_edges(tc_strbuf *sb, const tc_playbook *pb, const tc_state *
             tc_strbuf_add(&when, "when ");
             tc_cond_describe(&when, s->choice.choices[i].when);
             char *text = tc_strbuf_take(&when);
-            mermaid_edge(sb, from, s->choice.choices[i].target, text ? text : "when", "-->");
+            mermaid_edge(sb, from, s->choice.choices[i].target, text, "-->");
             free(text);
         }
         mermaid_edge(sb, from, s->choice.otherwise, "otherwise", "-.->");

@@ -16,7 +16,10 @@ typedef enum tc_graph_format { TC_GRAPH_DOT, TC_GRAPH_MERMAID } tc_graph_format;
 /* The graph as text, owned by the caller (free()), or NULL when out of memory. */
 char *tc_playbook_graph(const tc_playbook *playbook, tc_graph_format format);
 
-/* Appends a condition in a readable infix form: inputs.level == "severe" and count(...) > 2. */
+/*
+ * Appends a condition of a compiled playbook in a readable infix form:
+ * inputs.level == "severe" and count(...) > 2. NULL appends "?".
+ */
 void tc_cond_describe(tc_strbuf *sb, const tc_cond *cond);
 
 #endif

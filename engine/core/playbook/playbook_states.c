@@ -19,7 +19,7 @@
 static const char *const type_names[] = {"task",   "approval", "choice", "parallel",
                                          "action", "wait",     "end",    NULL};
 
-/* The keys each type takes, besides "type" and "title" (the table of the format). */
+/* The keys each type takes, besides "type" and "title", which every type takes (the table of the format). */
 static const char *const keys_by_type[][10] = {
     [TC_STATE_TASK] = {"deadline", "escalation", "next", "assignee", "parties", "complete", "outcomes",
                        "outputs", "signatures"},
@@ -32,10 +32,9 @@ static const char *const keys_by_type[][10] = {
     [TC_STATE_END] = {"outcome"},
 };
 
+/* Whether a state of type takes key, which is neither "type" nor "title". */
 static int type_takes(tc_state_type type, const char *key)
 {
-    if (strcmp(key, "type") == 0 || strcmp(key, "title") == 0)
-        return 1;
     for (const char *const *k = keys_by_type[type]; *k != NULL; k++)
         if (strcmp(*k, key) == 0)
             return 1;
@@ -70,21 +69,16 @@ static void check_state_keys(compile_ctx *ctx, json_t *json, tc_state_type type)
 static size_t count_states(json_t *states, size_t *machines)
 {
     size_t n = 0;
-    const char *id;
-    json_t *state;
     (*machines)++;
-    json_object_foreach(states, id, state)
-    {
+    for (void *it = json_object_iter(states); it != NULL; it = json_object_iter_next(states, it)) {
+        json_t *state = json_object_iter_value(it);
         n++;
         json_t *branches = json_object_get(state, "branches");
         const char *type = json_string_value(json_object_get(state, "type"));
         if (type == NULL || strcmp(type, "parallel") != 0 || !json_is_object(branches))
             continue;
-        const char *name;
-        json_t *branch;
-        json_object_foreach(branches, name, branch)
-        {
-            json_t *inner = json_object_get(branch, "states");
+        for (void *b = json_object_iter(branches); b != NULL; b = json_object_iter_next(branches, b)) {
+            json_t *inner = json_object_get(json_object_iter_value(b), "states");
             if (json_is_object(inner))
                 n += count_states(inner, machines);
         }
@@ -105,34 +99,28 @@ static void declare_branches(compile_ctx *ctx, tc_state *s, json_t *json)
     if (json_object_size(branches) == 0)
         tc__problem(ctx, "a parallel needs at least one branch");
     const tc_machine **list = tc__carve(ctx, json_object_size(branches), sizeof *list);
-    const char *name;
-    json_t *branch;
-    json_object_foreach(branches, name, branch)
-    {
+    for (void *it = json_object_iter(branches); it != NULL; it = json_object_iter_next(branches, it)) {
+        const char *name = json_object_iter_key(it);
+        json_t *branch = json_object_iter_value(it);
         size_t inner_mark = tc__where_push_key(ctx, name);
         json_t *inner;
         if (!tc__is_id(name)) {
             tc__problem(ctx, "\"%s\" is not a valid branch name (a-z, 0-9 and _, starting with a letter)",
                         name);
-        } else if (!json_is_object(branch)) {
+        } else if (json_typeof(branch) != JSON_OBJECT) {
             tc__problem(ctx, "expected an object with \"start\" and \"states\"");
         } else {
             tc__check_keys(ctx, branch, branch_keys, NULL, NULL);
             if (tc__get_object(ctx, branch, "states", 1, &inner) == 1) {
                 size_t states_mark = tc__where_push_key(ctx, "states");
                 char *inner_prefix = tc_arena_alloc(ctx->arena, strlen(s->path) + strlen(name) + 3);
-                if (inner_prefix == NULL) {
-                    ctx->oom = 1;
-                    return;
-                }
                 sprintf(inner_prefix, "%s/%s/", s->path, name);
                 tc_machine *m = declare_machine(ctx, inner, name, inner_prefix, s);
                 tc__where_pop(ctx, states_mark);
-                if (m != NULL && list != NULL)
-                    list[s->parallel.count++] = m;
+                list[s->parallel.count++] = m;
                 /* the branch's start is checked here, where the branch object is at hand */
                 const char *start;
-                if (m != NULL && tc__get_string(ctx, branch, "start", 1, &start) == 1) {
+                if (tc__get_string(ctx, branch, "start", 1, &start) == 1) {
                     char path[TC_WHERE_MAX];
                     snprintf(path, sizeof path, "%s%s", inner_prefix, start);
                     m->start = tc_strindex_get(ctx->paths, path);
@@ -144,8 +132,6 @@ static void declare_branches(compile_ctx *ctx, tc_state *s, json_t *json)
             }
         }
         tc__where_pop(ctx, inner_mark);
-        if (ctx->oom)
-            return;
     }
     tc__where_pop(ctx, mark);
     s->parallel.branches = list;
@@ -156,8 +142,6 @@ static tc_machine *declare_machine(compile_ctx *ctx, json_t *states, const char 
 {
     tc_machine *m = tc__carve(ctx, 1, sizeof *m);
     int *members = tc__carve(ctx, json_object_size(states), sizeof *members);
-    if (m == NULL || members == NULL)
-        return NULL;
     m->name = tc__carve_string(ctx, name);
     m->prefix = prefix;
     m->parent = parent;
@@ -167,22 +151,19 @@ static tc_machine *declare_machine(compile_ctx *ctx, json_t *states, const char 
     if (json_object_size(states) == 0)
         tc__problem(ctx, "expected at least one state");
 
-    const char *id;
-    json_t *json;
-    json_object_foreach(states, id, json)
-    {
+    for (void *it = json_object_iter(states); it != NULL; it = json_object_iter_next(states, it)) {
+        const char *id = json_object_iter_key(it);
+        json_t *json = json_object_iter_value(it);
         size_t mark = tc__where_push_key(ctx, id);
         if (!tc__is_id(id)) {
             tc__problem(
                 ctx, "\"%s\" is not a valid state id (a-z, 0-9 and _, starting with a letter, up to 63)", id);
-        } else if (!json_is_object(json)) {
+        } else if (json_typeof(json) != JSON_OBJECT) {
             tc__problem(ctx, "expected an object");
         } else {
             int index = (int)ctx->state_count++;
             tc_state *s = &ctx->states[index];
             char *path = tc_arena_alloc(ctx->arena, strlen(prefix) + strlen(id) + 1);
-            if (path == NULL)
-                return tc__out_of_memory(ctx);
             sprintf(path, "%s%s", prefix, id);
             s->index = index;
             s->id = path + strlen(prefix);
@@ -192,8 +173,7 @@ static tc_machine *declare_machine(compile_ctx *ctx, json_t *states, const char 
             s->type = TYPE_INVALID;
             ctx->state_json[index] = json;
             members[m->count++] = index;
-            if (tc_strindex_put(ctx->paths, path, index) < 0)
-                return tc__out_of_memory(ctx);
+            tc_strindex_put(ctx->paths, path, index);
 
             const char *type;
             if (tc__get_string(ctx, json, "type", 1, &type) == 1) {
@@ -210,8 +190,6 @@ static tc_machine *declare_machine(compile_ctx *ctx, json_t *states, const char 
                 declare_branches(ctx, s, json);
         }
         tc__where_pop(ctx, mark);
-        if (ctx->oom)
-            return NULL;
     }
     return m;
 }
@@ -240,24 +218,21 @@ static void compile_next(compile_ctx *ctx, tc_state *s, json_t *json)
     if (tc__get_member(ctx, json, "next", 1, &next) != 1)
         return;
     size_t mark = tc__where_push_key(ctx, "next");
-    if (json_is_string(next)) {
+    if (json_typeof(next) == JSON_STRING) {
         tc_transition *t = tc__carve(ctx, 1, sizeof *t);
-        if (t != NULL) {
-            t->outcome = s->type == TC_STATE_ACTION ? "ok" : "done";
-            t->target = resolve(ctx, s, json_string_value(next));
-            s->next = t;
-            s->next_count = 1;
-        }
-    } else if (json_is_object(next)) {
+        t->outcome = s->type == TC_STATE_ACTION ? "ok" : "done";
+        t->target = resolve(ctx, s, json_string_value(next));
+        s->next = t;
+        s->next_count = 1;
+    } else if (json_typeof(next) == JSON_OBJECT) {
         tc_transition *list = tc__carve(ctx, json_object_size(next), sizeof *list);
-        const char *outcome;
-        json_t *target;
-        json_object_foreach(next, outcome, target)
-        {
+        for (void *it = json_object_iter(next); it != NULL; it = json_object_iter_next(next, it)) {
+            const char *outcome = json_object_iter_key(it);
+            json_t *target = json_object_iter_value(it);
             size_t inner = tc__where_push_key(ctx, outcome);
-            if (!json_is_string(target)) {
+            if (json_typeof(target) != JSON_STRING) {
                 tc__problem(ctx, "expected a state id");
-            } else if (list != NULL) {
+            } else {
                 tc_transition *t = &list[s->next_count++];
                 t->outcome = tc__carve_string(ctx, outcome);
                 t->target = resolve(ctx, s, json_string_value(target));
@@ -280,8 +255,6 @@ static void compile_escalation(compile_ctx *ctx, tc_state *s, json_t *json)
         return;
     size_t mark = tc__where_push_key(ctx, "escalation");
     tc_escalation *e = tc__carve(ctx, 1, sizeof *e);
-    if (e == NULL)
-        return;
     tc__check_keys(ctx, esc, keys, NULL, NULL);
 
     if (tc__get_array(ctx, esc, "levels", 1, &levels) == 1) {
@@ -291,12 +264,12 @@ static void compile_escalation(compile_ctx *ctx, tc_state *s, json_t *json)
         tc_level *list = tc__carve(ctx, json_array_size(levels), sizeof *list);
         tc_ms previous = 0;
         char previous_text[40] = "";
-        for (size_t i = 0; list != NULL && i < json_array_size(levels); i++) {
+        for (size_t i = 0; i < json_array_size(levels); i++) {
             json_t *level = json_array_get(levels, i);
             size_t level_mark = tc__where_push_index(ctx, i);
             tc_level *l = &list[i];
             l->severity = -1;
-            if (!json_is_object(level)) {
+            if (json_typeof(level) != JSON_OBJECT) {
                 tc__problem(ctx, "expected an object with \"after\" and \"notify\"");
                 tc__where_pop(ctx, level_mark);
                 continue;
@@ -312,7 +285,7 @@ static void compile_escalation(compile_ctx *ctx, tc_state *s, json_t *json)
             }
             if (tc__get_member(ctx, level, "notify", 1, &notify) == 1) {
                 size_t notify_mark = tc__where_push_key(ctx, "notify");
-                if (json_is_array(notify) && json_array_size(notify) == 0)
+                if (json_typeof(notify) == JSON_ARRAY && json_array_size(notify) == 0)
                     tc__problem(ctx, "expected at least one role to notify");
                 else
                     tc__compile_role_list(ctx, notify, &l->notify);
@@ -329,7 +302,7 @@ static void compile_escalation(compile_ctx *ctx, tc_state *s, json_t *json)
             tc__where_pop(ctx, level_mark);
         }
         e->levels = list;
-        e->level_count = list ? json_array_size(levels) : 0;
+        e->level_count = json_array_size(levels);
         tc__where_pop(ctx, levels_mark);
     }
 
@@ -404,11 +377,11 @@ static void compile_task(compile_ctx *ctx, tc_state *s, json_t *json)
         size_t mark = tc__where_push_key(ctx, "complete");
         if (seats == 0 && s->task.role >= 0 && !ctx->pb->roles[s->task.role].per_party) {
             tc__problem(ctx, "only a task with a seat per party can say how many must complete");
-        } else if (json_is_string(value) && strcmp(json_string_value(value), "all") == 0) {
+        } else if (json_typeof(value) == JSON_STRING && strcmp(json_string_value(value), "all") == 0) {
             s->task.complete = TC_COMPLETE_ALL;
-        } else if (json_is_string(value) && strcmp(json_string_value(value), "any") == 0) {
+        } else if (json_typeof(value) == JSON_STRING && strcmp(json_string_value(value), "any") == 0) {
             s->task.complete = TC_COMPLETE_ANY;
-        } else if (json_is_object(value)) {
+        } else if (json_typeof(value) == JSON_OBJECT) {
             static const char *const keys[] = {"min", NULL};
             long long min;
             tc__check_keys(ctx, value, keys, NULL, NULL);
@@ -427,7 +400,7 @@ static void compile_task(compile_ctx *ctx, tc_state *s, json_t *json)
     if (tc__get_array(ctx, json, "outcomes", 0, &value) == 1) {
         size_t mark = tc__where_push_key(ctx, "outcomes");
         const char **list = tc__carve(ctx, json_array_size(value), sizeof *list);
-        for (size_t i = 0; list != NULL && i < json_array_size(value); i++) {
+        for (size_t i = 0; i < json_array_size(value); i++) {
             json_t *item = json_array_get(value, i);
             size_t item_mark = tc__where_push_index(ctx, i);
             const char *name = json_string_value(item);
@@ -454,17 +427,16 @@ static void compile_task(compile_ctx *ctx, tc_state *s, json_t *json)
     if (tc__get_object(ctx, json, "outputs", 0, &value) == 1) {
         size_t mark = tc__where_push_key(ctx, "outputs");
         tc_field *fields = tc__carve(ctx, json_object_size(value), sizeof *fields);
-        const char *name;
-        json_t *field;
-        json_object_foreach(value, name, field)
-        {
+        for (void *it = json_object_iter(value); it != NULL; it = json_object_iter_next(value, it)) {
+            const char *name = json_object_iter_key(it);
+            json_t *field = json_object_iter_value(it);
             size_t field_mark = tc__where_push_key(ctx, name);
             if (!tc__is_id(name))
                 tc__problem(ctx, "\"%s\" is not a valid output name (a-z, 0-9 and _, starting with a letter)",
                             name);
-            else if (!json_is_object(field))
+            else if (json_typeof(field) != JSON_OBJECT)
                 tc__problem(ctx, "expected an object");
-            else if (fields != NULL) {
+            else {
                 tc_field *f = &fields[s->task.output_count++];
                 tc__compile_field(ctx, field, f, 0);
                 f->name = tc__carve_string(ctx, name);
@@ -502,9 +474,10 @@ static void compile_rule(compile_ctx *ctx, tc_state *s, json_t *json, size_t sea
     if (tc__get_member(ctx, json, "rule", 1, &rule) != 1)
         return;
     size_t mark = tc__where_push_key(ctx, "rule");
-    if (json_is_string(rule)) {
+    int is_object = json_typeof(rule) == JSON_OBJECT;
+    if (json_typeof(rule) == JSON_STRING) {
         kind = json_string_value(rule);
-    } else if (json_is_object(rule)) {
+    } else if (is_object) {
         tc__check_keys(ctx, rule, keys, NULL, NULL);
         tc__get_string(ctx, rule, "kind", 1, &kind);
     } else {
@@ -515,7 +488,7 @@ static void compile_rule(compile_ctx *ctx, tc_state *s, json_t *json, size_t sea
         if (strcmp(kinds[k], kind) == 0)
             found = k;
     if (kind != NULL && found < 0) {
-        if (json_is_object(rule))
+        if (is_object)
             tc__problem_at(ctx, "kind",
                            "unknown rule \"%s\" (any, unanimous, consensus, majority, quorum or silence)",
                            kind);
@@ -528,17 +501,17 @@ static void compile_rule(compile_ctx *ctx, tc_state *s, json_t *json, size_t sea
     json_t *value;
     if (found == TC_RULE_QUORUM) {
         long long min;
-        if (!json_is_object(rule))
+        if (!is_object)
             tc__problem(ctx, "a quorum needs its threshold: {\"kind\": \"quorum\", \"min\": k}");
         else if (tc__get_int(ctx, rule, "min", 1, 1, 1000000, &min) == 1) {
             s->approval.rule.min = (int)min;
             if (seats > 0 && (size_t)min > seats)
                 tc__problem_at(ctx, "min", "must be between 1 and %zu (the number of seats)", seats);
         }
-    } else if (json_is_object(rule) && json_object_get(rule, "min") != NULL && found >= 0) {
+    } else if (is_object && json_object_get(rule, "min") != NULL && found >= 0) {
         tc__problem_at(ctx, "min", "only a quorum takes \"min\"");
     }
-    if (json_is_object(rule) && tc__get_member(ctx, rule, "fraction", 0, &value) == 1) {
+    if (is_object && tc__get_member(ctx, rule, "fraction", 0, &value) == 1) {
         int p = 0, q = 0;
         const char *text = json_string_value(value), *c = text;
         if (found >= 0 && found != TC_RULE_MAJORITY)
@@ -593,7 +566,7 @@ static void compile_approval(compile_ctx *ctx, tc_state *s, json_t *json)
         size_t mark = tc__where_push_key(ctx, "veto");
         if (silence) {
             tc__problem(ctx, "veto cannot be used with the silence rule (any reject already breaks silence)");
-        } else if (!json_is_array(veto)) {
+        } else if (json_typeof(veto) != JSON_ARRAY) {
             tc__problem(ctx, "expected an array of parties");
         } else {
             tc__compile_party_list(ctx, veto, &s->approval.veto);
@@ -624,13 +597,13 @@ static void compile_choice(compile_ctx *ctx, tc_state *s, json_t *json)
         if (json_array_size(choices) == 0)
             tc__problem(ctx, "expected at least one choice");
         tc_choice *list = tc__carve(ctx, json_array_size(choices), sizeof *list);
-        for (size_t i = 0; list != NULL && i < json_array_size(choices); i++) {
+        for (size_t i = 0; i < json_array_size(choices); i++) {
             json_t *choice = json_array_get(choices, i), *when;
             const char *next;
             size_t item_mark = tc__where_push_index(ctx, i);
             tc_choice *c = &list[s->choice.count++];
             c->target = -1;
-            if (!json_is_object(choice)) {
+            if (json_typeof(choice) != JSON_OBJECT) {
                 tc__problem(ctx, "expected an object with \"when\" and \"next\"");
             } else {
                 tc__check_keys(ctx, choice, keys, NULL, NULL);
@@ -714,7 +687,7 @@ static void compile_action(compile_ctx *ctx, tc_state *s, json_t *json)
         if (n == 0)
             tc__problem(ctx,
                         "expected the program and its arguments, such as [\"notify-members\", \"--urgent\"]");
-        for (size_t i = 0; argv != NULL && i < n; i++) {
+        for (size_t i = 0; i < n; i++) {
             const char *arg = json_string_value(json_array_get(run, i));
             size_t item_mark = tc__where_push_index(ctx, i);
             if (arg == NULL)
@@ -811,16 +784,10 @@ void tc__compile_states(compile_ctx *ctx, json_t *doc)
     ctx->state_json = tc_xcalloc(total ? total : 1, sizeof *ctx->state_json);
     ctx->machines = tc_xcalloc(machines, sizeof *ctx->machines);
     ctx->paths = tc_strindex_new(ctx->arena, total);
-    if (ctx->states == NULL || ctx->state_json == NULL || ctx->machines == NULL || ctx->paths == NULL) {
-        ctx->oom = 1;
-        return;
-    }
 
     size_t mark = tc__where_push_key(ctx, "states");
     tc_machine *root = declare_machine(ctx, states, NULL, "", NULL);
     tc__where_pop(ctx, mark);
-    if (root == NULL)
-        return;
     ctx->pb->root = root;
     ctx->pb->states = ctx->states;
     ctx->pb->state_count = ctx->state_count;
@@ -833,7 +800,7 @@ void tc__compile_states(compile_ctx *ctx, json_t *doc)
         }
     }
 
-    for (size_t i = 0; i < ctx->state_count && !ctx->oom; i++) {
+    for (size_t i = 0; i < ctx->state_count; i++) {
         tc_state *s = &ctx->states[i];
         /* Problems inside a state are reported under its own path. */
         snprintf(ctx->where, sizeof ctx->where, "%s", s->where);
@@ -841,7 +808,7 @@ void tc__compile_states(compile_ctx *ctx, json_t *doc)
         compile_state(ctx, s, ctx->state_json[i]);
         tc__where_pop(ctx, 1);
     }
-    for (size_t i = 0; i < ctx->state_count && !ctx->oom; i++) {
+    for (size_t i = 0; i < ctx->state_count; i++) {
         tc_state *s = &ctx->states[i];
         if (s->type != TC_STATE_CHOICE)
             continue;
