@@ -23,20 +23,26 @@ static tc_ms epoch_ms(void)
     return (tc_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The event the request asks for, in state and for party (the request's own, or as resolved); no actor. */
+static tc_event requested_event(const tc_command_request *q, const char *state, const char *party)
+{
+    return (tc_event){.kind = q->kind,
+                      .state = state,
+                      .party = party,
+                      .vote = q->vote,
+                      .reason = q->reason,
+                      .outcome = q->outcome,
+                      .data = q->data,
+                      .seat = q->seat,
+                      .to = q->to,
+                      .until = q->until,
+                      .for_s = q->for_s};
+}
+
 /* The arguments recorded with the command, as the operator gave them and as resolved. */
 static json_t *arguments(const tc_command_request *q, const char *state, const char *party)
 {
-    tc_event ev = {.kind = q->kind,
-                   .state = state,
-                   .party = party,
-                   .vote = q->vote,
-                   .reason = q->reason,
-                   .outcome = q->outcome,
-                   .data = q->data,
-                   .seat = q->seat,
-                   .to = q->to,
-                   .until = q->until,
-                   .for_s = q->for_s};
+    tc_event ev = requested_event(q, state, party);
     return tc_command_encode(&ev);
 }
 
@@ -138,19 +144,9 @@ static int dry_run(PGconn *conn, const tc_command_request *q, tc_command_result 
         rc = tc_error_set(err, TC_ENOMEM, "out of memory");
     if (rc == 0) {
         inst->id = q->crisis;
-        tc_event ev = {.kind = q->kind,
-                       .actor = {role, names, count, admin, login, delegated, delegated_count},
-                       .state = q->state,
-                       .party = q->party,
-                       .vote = q->vote,
-                       .reason = q->reason,
-                       .outcome = q->outcome,
-                       .data = q->data,
-                       .seat = q->seat,
-                       .to = q->to,
-                       .until = q->until,
-                       .for_s = q->for_s,
-                       .signature = q->sign_with != NULL}; /* signed below, once state and seat are known */
+        tc_event ev = requested_event(q, q->state, q->party);
+        ev.actor = (tc_actor){role, names, count, admin, login, delegated, delegated_count};
+        ev.signature = q->sign_with != NULL; /* signed below, once state and seat are known */
         before = q->sign_with ? tc_instance_copy(pb, inst) : NULL;
         if (before != NULL)
             before->id = q->crisis;
