@@ -179,6 +179,21 @@ static void test_cap_alert_odd_fields(void **state)
     free(xml);
 }
 
+/* A severity that starts with no lower-case letter, even one past 'z', is left as it is; a title or a
+ * deadline that is null is left out of the description. */
+static void test_cap_alert_severity_and_nulls(void **state)
+{
+    (void)state;
+    char *xml = alert(
+        "{\"id\": 6, \"status\": \"active\", \"mode\": \"actual\", \"severity\": \"~odd\", "
+        "\"parties\": [], \"active\": [{\"path\": \"ask\", \"type\": \"approval\", \"title\": null, "
+        "\"deadline\": null}]}",
+        1, 4);
+    has(xml, "<severity>~odd</severity>");
+    has(xml, "<description>Active, escalation level 0.\nask (approval)</description>");
+    free(xml);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +202,7 @@ int main(void)
         cmocka_unit_test(test_cap_alert_closed_and_defaults),
         cmocka_unit_test(test_cap_alert_hostile_text),
         cmocka_unit_test(test_cap_alert_odd_fields),
+        cmocka_unit_test(test_cap_alert_severity_and_nulls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,6 +55,7 @@ static void test_time_parse_each_part(void **state)
     assert_int_equal(parsed("2025-12-05T11:59:60Z"), NOW); /* the leap second reads as the next */
     assert_int_equal(parsed("2025-12-05T00:00+23:59"), NOW - (tc_ms)(12 * 3600 + 23 * 3600 + 59 * 60) * 1000);
     assert_int_equal(parsed("2000-02-29"), (tc_ms)951782400000);
+    assert_int_equal(parsed("2023-02-28"), (tc_ms)1677542400000);
     assert_int_equal(parsed("9999-12-31"), (tc_ms)253402214400000);
     static const char *const bad[] = {
         "2025/12/05",

@@ -207,6 +207,25 @@ static void test_health_status_text(void **state)
     free(text);
     tc_health_status_clear(&s);
 
+    /* Host and pid hidden from this reader, a clock that puts the last beat ahead (no negative age), batches
+     * in the plural; counts whose ages are unknown are said without them (the timers were "none overdue"). */
+    s = two_engines(0);
+    s.engines[1].seen_ms_ago = -1500;
+    s.engines[1].batches = 7;
+    s.pending_commands = 2;
+    s.oldest_pending_ms = -1;
+    s.overdue_timers = 1;
+    s.most_overdue_ms = -1;
+    text = tc_health_status_text(&s);
+    assert_non_null(strstr(text,
+                           "  5d41402a-0000-4000-8000-000000000002, tocsin 0.1.0, started "
+                           "2026-11-27T12:00:00.000Z, seen 0s ago, 7 batches\n"));
+    assert_null(strstr(text, " on "));
+    assert_non_null(strstr(text, "commands: 2 pending\n"));
+    assert_non_null(strstr(text, "timers: 1 overdue (due and not fired)\n"));
+    free(text);
+    tc_health_status_clear(&s);
+
     /* No engine has ever registered. */
     text = tc_health_status_text(&s);
     assert_true(strncmp(text, "no engine is alive", 18) == 0);

@@ -501,6 +501,129 @@ static void test_instance_to_json_refuses_text_not_utf8(void **state)
     }
 }
 
+/* The head of a crisis without its parties, for the cases of parties that the fast reader reads first. */
+#define HEAD0 "{\"v\":1,\"status\":\"active\",\"severity\":\"minor\",\"mode\":\"actual\""
+
+/*
+ * The text reader's edges, byte by byte: escapes it decodes itself (\b, \f, \/), escaped text longer than
+ * its buffer or not UTF-8 once decoded, a skipped value with an escaped quote, keys it does not know or
+ * meets twice inside a seat or an activation, parties and activations of the wrong shape, and text cut
+ * short inside every kind of value. Each is read by both readers alike, or refused by both.
+ */
+static void test_instance_text_edges(void **state)
+{
+    const tc_playbook *pb = *state;
+    static const struct {
+        const char *text, *contains;
+    } read[] = {
+        {HEAD ",\"title\":\"b\\bf\\fs\\/\"}", "\"title\":\"b\\bf\\fs/\""},
+        {HEAD ",\"inputs\":{\"s\":\"x\\\"}y\"}}", "\"inputs\":{\"s\":\"x\\\"}y\"}"},
+        {HEAD ",\"active\":[{\"state\":\"report\",\"seats\":[{\"party\":\"KZ\",\"extra\":1}]}]}",
+         "\"seats\":[{\"party\":\"KZ\"}]"},
+        {HEAD ",\"active\":[{\"state\":\"report\",\"visit\":1,\"visit\":2}]}", "\"visit\":2"},
+        {HEAD ",\"active\":[{\"state\":\"report\",\"extra\":1}]}", "\"active\":[{\"state\":\"report\""},
+        {HEAD ",\"active\":{}}", "\"active\":[]"},
+        {HEAD0 ",\"parties\":\"KZ\"}", "\"parties\":[]"},
+        {HEAD0 ",\"parties\":[\"TJ\",\"KZ\",\"TJ\"]}", "\"parties\":[\"TJ\",\"KZ\"]"},
+    };
+    for (size_t i = 0; i < sizeof read / sizeof read[0]; i++) {
+        char *text = read_both(pb, read[i].text);
+        if (text == NULL || strstr(text, read[i].contains) == NULL)
+            fail_msg("case %zu: %s\n  read: %s", i, read[i].text, text ? text : "(refused)");
+        free(text);
+    }
+
+    static const struct {
+        const char *text, *message; /* NULL: not JSON */
+    } refused[] = {
+        {HEAD0 ",\"parties\":[5]}", "stored crisis state does not fit playbook readers: unknown party"},
+        {HEAD0 ",\"parties\":[\"KZ\" \"TJ\"]}", NULL},
+        {HEAD ",\"title\":\"\\n\xff\"}", NULL},
+        {HEAD ",\"inputs\":5 }", "stored crisis state does not fit playbook readers: inputs"},
+        {HEAD ",\"inputs\":5]}", NULL},
+        {HEAD ",\"inputs\":5,\"id\":1}", "stored crisis state does not fit playbook readers: inputs"},
+        /* Cut short. */
+        {HEAD ",\"id\":", NULL},
+        {HEAD ",\"id\":-", NULL},
+        {HEAD ",\"id\":5", NULL},
+        {HEAD ",\"triggered\":tr", NULL},
+        {HEAD ",\"triggered\":fals", NULL},
+        {HEAD ",\"inputs\":5", NULL},
+        {HEAD ",\"inputs\":{\"a\":[1", NULL},
+        {HEAD ",\"inputs\":{\"a\":\"xx", NULL},
+        {HEAD ",\"active\":[{\"state\":\"report\",\"seats\":[{\"party\":", NULL},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        const char *said = refusal(pb, refused[i].text);
+        if (refused[i].message != NULL ? strcmp(said, refused[i].message) != 0
+                                       : strncmp(said, "stored crisis state is not JSON: ", 33) != 0)
+            fail_msg("case %zu: %s\n  said: %s", i, refused[i].text, said);
+    }
+
+    /* 4,200 bytes of escaped title: more than the fast reader's buffer of a string, left to jansson. */
+    size_t n = strlen(HEAD ",\"title\":\"\\n");
+    char *long_text = malloc(n + 4200 + 3);
+    memcpy(long_text, HEAD ",\"title\":\"\\n", n);
+    memset(long_text + n, 'y', 4200);
+    strcpy(long_text + n + 4200, "\"}");
+    char *text = read_both(pb, long_text);
+    assert_non_null(text);
+    json_t *json = json_loads(text, 0, NULL);
+    assert_int_equal(strlen(json_string_value(json_object_get(json, "title"))), 4201);
+    json_decref(json);
+    free(text);
+    free(long_text);
+}
+
+/* Fields at their default given as null, a crisis that is no object, and names of values out of range. */
+static void test_instance_nulls_and_names(void **state)
+{
+    const tc_playbook *pb = *state;
+    char *text = read_both(pb, HEAD
+                           ",\"created_at\":null,\"title\":null,\"active\":[{\"state\":\"report\","
+                           "\"seats\":[{\"party\":\"KZ\",\"vote_at\":null}]}]}");
+    assert_non_null(strstr(text, "\"seats\":[{\"party\":\"KZ\"}]"));
+    assert_null(strstr(text, "created_at"));
+    free(text);
+
+    tc_instance *inst = NULL;
+    tc_error err;
+    tc_error_init(&err);
+    assert_int_equal(tc_instance_from_json(pb, NULL, &inst, &err), TC_EINVAL);
+    assert_string_equal(err.text, "stored crisis state is not a tocsin instance of version 1");
+    assert_null(inst);
+
+    assert_string_equal(tc_status_name(TC_STATUS_CANCELLED), "cancelled");
+    assert_string_equal(tc_status_name((tc_status)3), "?");
+    assert_string_equal(tc_vote_name(TC_VOTE_ABSTAIN), "abstain");
+    assert_string_equal(tc_vote_name((tc_vote)4), "?");
+}
+
+/* A playbook of no parties: a crisis of it has none, and is read and written all the same. */
+static void test_instance_of_a_playbook_without_parties(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "{\"format\": \"tocsin-playbook/1\", \"name\": \"alone\", \"title\": \"Alone\","
+        " \"parties\": [], \"roles\": {\"hq\": {\"title\": \"HQ\"}}, \"start\": \"done\","
+        " \"states\": {\"done\": {\"type\": \"end\"}}}";
+    tc_playbook *pb = NULL;
+    tc_error err;
+    tc_error_init(&err);
+    if (tc_playbook_compile(text, strlen(text), &pb, NULL, &err) != 0)
+        fail_msg("%s", err.text);
+    tc_instance *inst = tc_instance_new(pb);
+    assert_int_equal(inst->party_count, 0);
+    char *written = tc_instance_to_text(pb, inst);
+    assert_non_null(strstr(written, "\"parties\":[]"));
+    char *read = read_both(pb, written);
+    assert_string_equal(read, written);
+    free(read);
+    free(written);
+    tc_instance_free(inst);
+    tc_playbook_free(pb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -518,6 +641,9 @@ int main(void)
         cmocka_unit_test(test_instance_shapes_jansson_decides),
         cmocka_unit_test(test_instance_refusals_name_the_field),
         cmocka_unit_test(test_instance_to_json_refuses_text_not_utf8),
+        cmocka_unit_test(test_instance_text_edges),
+        cmocka_unit_test(test_instance_nulls_and_names),
+        cmocka_unit_test(test_instance_of_a_playbook_without_parties),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -590,6 +590,10 @@ static void test_offline_verify_signed_text_each_way(void **state)
     char *none = tc_head_signed_text(1, 2, NULL, NULL);
     assert_string_equal(none, "tocsin-head/1\ncrisis 1\nseq 2\nhash \"\"\nsigned_at \"\"\n");
     free(none);
+    /* Text that is not UTF-8 is no JSON string: written as an empty one, as a missing text is. */
+    none = tc_head_signed_text(1, 2, "\xff", "\xc0\xaf");
+    assert_string_equal(none, "tocsin-head/1\ncrisis 1\nseq 2\nhash \"\"\nsigned_at \"\"\n");
+    free(none);
 }
 
 /* Lines edited after export, one field at a time, and keys whose text is not a key: each named. */

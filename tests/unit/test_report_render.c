@@ -832,6 +832,103 @@ static void test_report_escalation_until_cancelled(void **state)
     json_decref(in);
 }
 
+/*
+ * The edges of the model: an escalation that no one has left yet (its acts run to the end of the record),
+ * told by its ladder, whose roles are not a list, notified first in another state, then with no seats, then
+ * twice (the first with seats counts); a state whose name only starts with the escalated one's is not
+ * inside it; parties that are not strings are skipped; a completion of no data; fields that come in reverse
+ * order are sorted; a sum that needs all 17 digits to read back; a vote of no actor (its login is not
+ * shown as someone else's) and of an empty choice; a reason that starts with a space.
+ */
+static void test_report_edges_of_the_model(void **state)
+{
+    (void)state;
+    json_t *a = json_array();
+    json_array_append_new(a, ev(1, "2026-11-27T10:00:00Z", "hq", "hq", "entered", "ask", "{\"visit\": 1}"));
+    json_array_append_new(a, ev(2, "2026-11-27T10:01:00Z", NULL, "kz_login", "vote", "ask",
+                                "{\"seat\": \"council/KZ\", \"vote\": \"\", \"reason\": \" padded\"}"));
+    json_array_append_new(a, ev(3, "2026-11-27T10:02:00Z", "hq", "hq", "left", "ask", "{\"visit\": 1}"));
+    json_array_append_new(a, ev(4, "2026-11-27T10:03:00Z", "hq", "hq", "escalated", "ops",
+                                "{\"level\": 1, \"manual\": false, \"notify\": \"council\"}"));
+    json_array_append_new(a, ev(5, "2026-11-27T10:03:00Z", "hq", "hq", "notified", "elsewhere",
+                                "{\"level\": 1, \"seats\": [\"x/KZ\"]}"));
+    json_array_append_new(a, ev(6, "2026-11-27T10:03:00Z", "hq", "hq", "notified", "ops", "{\"level\": 1}"));
+    json_array_append_new(a, ev(7, "2026-11-27T10:03:00Z", "hq", "hq", "notified", "ops",
+                                "{\"level\": 1, \"seats\": [\"council/KZ\"]}"));
+    json_array_append_new(a, ev(8, "2026-11-27T10:03:00Z", "hq", "hq", "notified", "ops",
+                                "{\"level\": 1, \"seats\": [\"council/TJ\"]}"));
+    json_array_append_new(
+        a, ev(9, "2026-11-27T10:04:00Z", "ru", "ru", "completed", "opsx", "{\"seat\": \"s/RU\"}"));
+    json_array_append_new(a, ev(10, "2026-11-27T10:05:00Z", "tj", "tj", "completed", "ops/sub",
+                                "{\"party\": \"TJ\", \"seat\": \"s/TJ\", \"data\": {\"c\": 1, \"b\": 0.1}}"));
+    json_array_append_new(a, ev(11, "2026-11-27T10:06:00Z", "kz", "kz", "completed", "ops",
+                                "{\"party\": \"KZ\", \"seat\": \"s/KZ\", \"data\": {\"a\": 2, \"b\": 0.2, "
+                                "\"d\": 3, \"note\": \"x\", \"flag\": true}}"));
+    json_array_append_new(a, ev(12, "2026-11-27T10:07:00Z", "kg", "kg", "completed", "ops",
+                                "{\"party\": \"KG\", \"seat\": \"s/KG\"}"));
+    json_t *in = json_pack("{s:{s:i, s:s, s:[s,i,s], s:[{s:s, s:i, s:s}]}, s:o}", "crisis", "id", 9, "status",
+                           "active", "parties", "KZ", 5, "TJ", "decisions", "state", "ask", "visit", 1,
+                           "outcome", "approved", "audit", a);
+    json_t *model = tc_report_model(in);
+    json_t *esc = json_array_get(json_object_get(model, "escalations"), 0);
+    assert_false(json_is_true(json_object_get(esc, "manual")));
+    assert_true(json_is_null(json_object_get(esc, "by")));
+    assert_int_equal(json_array_size(json_object_get(esc, "notify")), 0);
+    json_t *notified = json_object_get(esc, "notified");
+    assert_int_equal(json_array_size(notified), 1);
+    assert_string_equal(json_string_value(json_array_get(notified, 0)), "council/KZ");
+    json_t *acted = json_object_get(esc, "acted");
+    assert_int_equal(json_array_size(acted), 3); /* tj inside, kz and kg on it; not ru of "opsx" */
+    assert_string_equal(json_string_value(json_object_get(json_array_get(acted, 0), "actor")), "tj");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(acted, 2), "actor")), "kg");
+    json_t *out = json_object_get(model, "outputs");
+    char *fields = json_dumps(json_object_get(out, "fields"), JSON_COMPACT);
+    assert_string_equal(fields, "[\"a\",\"b\",\"c\",\"d\"]");
+    free(fields);
+    json_t *parties = json_object_get(out, "parties");
+    assert_int_equal(json_array_size(parties), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(parties, 2), "party")), "KG");
+    json_t *entries = json_object_get(out, "entries");
+    assert_int_equal(json_array_size(entries), 4);
+    assert_true(json_is_null(json_object_get(json_array_get(entries, 3), "data")));
+    assert_true(json_number_value(json_object_get(json_object_get(out, "total"), "b")) == 0.1 + 0.2);
+    json_decref(model);
+
+    char *md = tc_report_render(in, TC_REPORT_MARKDOWN);
+    has(md,
+        "- `ops` level 1 at 2026-11-27 10:03:00, by its ladder\n  - Notified: `council/KZ`\n"
+        "  - Acted after: `tj` (completed, 2m 00s later), `kz` (completed, 3m 00s later), `kg` (completed, "
+        "4m 00s later)\n");
+    has(md,
+        "| Party | Tasks | `a` | `b` | `c` | `d` |\n|---|--:|--:|--:|--:|--:|\n"
+        "| `KZ` | 1 | 2 | 0.2 |  | 3 |\n| `TJ` | 1 |  | 0.1 | 1 |  |\n| `KG` | 1 |  |  |  |  |\n"
+        "| **Total** | 3 | **2** | **0.30000000000000004** | **1** | **3** |\n");
+    has(md,
+        "- `ops` `s/KZ` by `kz` at 2026-11-27 10:06:00: `a` 2, `b` 0.2, `d` 3, `flag` `true`, `note` `x`\n");
+    has(md, "- `ops` `s/KG` by `kg` at 2026-11-27 10:07:00: no outputs\n");
+    /* An empty choice is said to be empty; a reason that starts with a space is padded, and so kept. */
+    has(md, "  - `council/KZ` **(empty)** by (none) at 2026-11-27 10:01:00: `  padded `\n");
+    free(md);
+
+    char *html = tc_report_render(in, TC_REPORT_HTML);
+    has(html,
+        "<td>its ladder</td><td><code>council/KZ</code></td><td><code>tj</code> completed, 2m 00s "
+        "later<br><code>kz</code> completed, 3m 00s later<br><code>kg</code> completed, 4m 00s later</td>");
+    has(html,
+        "<tr class=\"total\"><td>Total</td><td class=\"n\">3</td><td class=\"n\">2</td><td "
+        "class=\"n\">0.30000000000000004</td><td class=\"n\">1</td><td class=\"n\">3</td></tr>");
+    has(html,
+        "<code>a</code> 2<br><code>b</code> 0.2<br><code>d</code> 3<br><code>flag</code> "
+        "<code>true</code><br><code>note</code> x</td>");
+    /* A vote of no actor: its login is not shown as someone the actor logged in as. */
+    has(html,
+        "<td><code><span class=\"none\">(none)</span></code></td><td><span class=\"when\">2026-11-27 "
+        "10:01:00</span></td><td class=\"reason\"> padded</td>");
+    assert_null(strstr(html, "kz_login"));
+    free(html);
+    json_decref(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -848,6 +945,7 @@ int main(void)
         cmocka_unit_test(test_report_durations),
         cmocka_unit_test(test_report_input_of_the_wrong_shape),
         cmocka_unit_test(test_report_escalation_until_cancelled),
+        cmocka_unit_test(test_report_edges_of_the_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

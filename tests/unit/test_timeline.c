@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "core/audit/audit_kind.h"
 #include "core/audit/timeline.h"
 
 typedef struct line_case {
@@ -200,11 +201,24 @@ static void test_timeline_offsets(void **state)
     }
 }
 
+/* Every kind's name reads back as that kind; a value past the last kind is named "?", and no name is parsed
+ * as a kind that is not one. */
+static void test_timeline_kind_names(void **state)
+{
+    (void)state;
+    for (int k = 0; k < TC_AUDIT_KIND_COUNT; k++)
+        assert_int_equal(tc_audit_kind_parse(tc_audit_kind_name((tc_audit_kind)k)), k);
+    assert_string_equal(tc_audit_kind_name((tc_audit_kind)TC_AUDIT_KIND_COUNT), "?");
+    assert_int_equal(tc_audit_kind_parse("?"), -1);
+    assert_int_equal(tc_audit_kind_parse(NULL), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timeline_words_of_every_kind),
         cmocka_unit_test(test_timeline_offsets),
+        cmocka_unit_test(test_timeline_kind_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

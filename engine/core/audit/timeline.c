@@ -15,10 +15,10 @@ static const char *str(json_t *detail, const char *key)
 /* A list's strings joined by sep; "?" for an item that is not a string. */
 static void join_strings(tc_strbuf *sb, json_t *list, const char *sep)
 {
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v)
-        tc_strbuf_addf(sb, "%s%s", i ? sep : "", json_is_string(v) ? json_string_value(v) : "?");
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        const char *s = json_string_value(json_array_get(list, i));
+        tc_strbuf_addf(sb, "%s%s", i ? sep : "", s ? s : "?");
+    }
 }
 
 void tc_timeline_offset(tc_strbuf *sb, tc_ms offset)
@@ -104,8 +104,9 @@ static void describe(tc_strbuf *sb, const char *kind, const char *state, const c
             tc_strbuf_addf(sb, "completed for %s: %s", seat, outcome);
         json_t *data = json_object_get(detail, "data");
         if (json_object_size(data) > 0) {
+            /* A dump of an object cannot fail (jansson holds nothing it cannot write). */
             char *text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
-            tc_strbuf_addf(sb, " %s", text ? text : "");
+            tc_strbuf_addf(sb, " %s", text);
             free(text);
         }
         break;
@@ -177,16 +178,15 @@ static void describe(tc_strbuf *sb, const char *kind, const char *state, const c
     }
     case TC_AUDIT_AMENDED: {
         tc_strbuf_addf(sb, "amended by %s:", actor ? actor : "?");
-        const char *key;
-        json_t *value;
+        json_t *changed = json_object_get(detail, "new");
         int first = 1;
-        json_object_foreach(json_object_get(detail, "new"), key, value)
-        {
+        for (void *it = json_object_iter(changed); it != NULL; it = json_object_iter_next(changed, it)) {
+            const char *key = json_object_iter_key(it);
+            /* NULL for a field that had no value before; the new value is always there. */
             char *was = json_dumps(json_object_get(json_object_get(detail, "old"), key),
                                    JSON_ENCODE_ANY | JSON_COMPACT);
-            char *now = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
-            tc_strbuf_addf(sb, "%s %s %s -> %s", first ? "" : ",", key, was ? was : "(none)",
-                           now ? now : "?");
+            char *now = json_dumps(json_object_iter_value(it), JSON_ENCODE_ANY | JSON_COMPACT);
+            tc_strbuf_addf(sb, "%s %s %s -> %s", first ? "" : ",", key, was ? was : "(none)", now);
             free(was);
             free(now);
             first = 0;

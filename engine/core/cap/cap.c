@@ -57,10 +57,9 @@ static void describe(tc_strbuf *sb, json_t *show)
     }
     tc_strbuf_addf(sb, "Active, escalation level %lld.",
                    (long long)json_integer_value(json_object_get(show, "escalation_level")));
-    size_t i;
-    json_t *a;
-    json_array_foreach(json_object_get(show, "active"), i, a)
-    {
+    json_t *active = json_object_get(show, "active");
+    for (size_t i = 0; i < json_array_size(active); i++) {
+        json_t *a = json_array_get(active, i);
         tc_strbuf_addf(sb, "\n%s (%s)", str(a, "path"), str(a, "type"));
         if (json_is_string(json_object_get(a, "title")))
             tc_strbuf_addf(sb, ": %s", str(a, "title"));
@@ -106,12 +105,12 @@ char *tc_cap_alert(json_t *show, const tc_cap_facts *f)
     element(&sb, 1, "scope", "Restricted");
     tc_strbuf sub = TC_STRBUF_INIT;
     tc_strbuf_add(&sub, "the parties of the crisis:");
-    size_t i;
-    json_t *p;
+    json_t *parties = json_object_get(show, "parties");
     size_t named = 0; /* the parties that are strings: anything else is no party's name */
-    json_array_foreach(json_object_get(show, "parties"), i, p) if (json_is_string(p))
-        tc_strbuf_addf(&sub, "%s %s", named++ ? "," : "", json_string_value(p));
-    element(&sb, 1, "restriction", sub.text ? sub.text : "");
+    for (size_t i = 0; i < json_array_size(parties); i++)
+        if (json_string_value(json_array_get(parties, i)) != NULL)
+            tc_strbuf_addf(&sub, "%s %s", named++ ? "," : "", json_string_value(json_array_get(parties, i)));
+    element(&sb, 1, "restriction", sub.text);
     if (strcmp(msg_type, "Alert") != 0) {
         char references[512];
         snprintf(references, sizeof references, "%s,%s,%s", f->sender, first, f->first_sent);
@@ -137,8 +136,8 @@ char *tc_cap_alert(json_t *show, const tc_cap_facts *f)
     element(&sb, 2, "senderName", "tocsin");
     element(&sb, 2, "headline", str(show, "title"));
     tc_strbuf_release(&sub);
-    describe(&sub, show);
-    element(&sb, 2, "description", sub.text ? sub.text : "");
+    describe(&sub, show); /* never empty: it says at least whether the crisis is active */
+    element(&sb, 2, "description", sub.text);
     char instruction[64];
     snprintf(instruction, sizeof instruction, "tocsin show %lld", id);
     element(&sb, 2, "instruction", instruction);
@@ -147,22 +146,23 @@ char *tc_cap_alert(json_t *show, const tc_cap_facts *f)
     tc_strbuf_release(&sub);
     tc_strbuf_addf(&sub, "%s@%lld", str(show, "playbook"),
                    (long long)json_integer_value(json_object_get(show, "version")));
-    parameter(&sb, "tocsin:playbook", sub.text ? sub.text : "");
-    const char *key;
-    json_t *value;
-    json_object_foreach(json_object_get(show, "inputs"), key, value)
-    {
+    parameter(&sb, "tocsin:playbook", sub.text);
+    json_t *inputs = json_object_get(show, "inputs");
+    for (void *it = json_object_iter(inputs); it != NULL; it = json_object_iter_next(inputs, it)) {
+        json_t *value = json_object_iter_value(it);
         tc_strbuf_release(&sub);
-        tc_strbuf_addf(&sub, "tocsin:input:%s", key);
-        char *text = json_is_string(value) ? NULL : json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
-        parameter(&sb, sub.text ? sub.text : "", text ? text : json_string_value(value));
+        tc_strbuf_addf(&sub, "tocsin:input:%s", json_object_iter_key(it));
+        char *text =
+            json_typeof(value) == JSON_STRING ? NULL : json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
+        parameter(&sb, sub.text, text ? text : json_string_value(value));
         free(text);
     }
     tc_strbuf_release(&sub);
     named = 0;
-    json_array_foreach(json_object_get(show, "parties"), i, p) if (json_is_string(p))
-        tc_strbuf_addf(&sub, "%s%s", named++ ? ", " : "", json_string_value(p));
-    if (sub.text != NULL && sub.text[0] != '\0') {
+    for (size_t i = 0; i < json_array_size(parties); i++)
+        if (json_string_value(json_array_get(parties, i)) != NULL)
+            tc_strbuf_addf(&sub, "%s%s", named++ ? ", " : "", json_string_value(json_array_get(parties, i)));
+    if (named > 0) {
         tc_strbuf_add(&sb, "    <area>\n");
         element(&sb, 3, "areaDesc", sub.text);
         tc_strbuf_add(&sb, "    </area>\n");

@@ -117,11 +117,15 @@ char *tc_health_status_text(const tc_health_status *status)
         tc_strbuf_add(&sb, " ago");
     }
     tc_strbuf_add(&sb, "\n");
-    if (status->overdue_timers > 0 && status->most_overdue_ms >= 0) {
-        tc_strbuf_addf(&sb, "timers: %lld overdue (due and not fired), the most overdue ",
-                       (long long)status->overdue_timers);
-        add_span(&sb, status->most_overdue_ms);
-        tc_strbuf_add(&sb, " late\n");
+    if (status->overdue_timers > 0) {
+        /* The count even when the age is unknown (-1): "none overdue" would deny the count. */
+        tc_strbuf_addf(&sb, "timers: %lld overdue (due and not fired)", (long long)status->overdue_timers);
+        if (status->most_overdue_ms >= 0) {
+            tc_strbuf_add(&sb, ", the most overdue ");
+            add_span(&sb, status->most_overdue_ms);
+            tc_strbuf_add(&sb, " late");
+        }
+        tc_strbuf_add(&sb, "\n");
     } else {
         tc_strbuf_add(&sb, "timers: none overdue\n");
     }

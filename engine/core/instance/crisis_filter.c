@@ -15,11 +15,15 @@ void tc_crisis_filter_init(tc_crisis_filter *f)
     f->limit = TC_CRISIS_LIST_DEFAULT;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil): no libc zone. */
+/*
+ * Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil): no libc zone.
+ * Its years are 1970 to 9999 (tc_time_parse refuses the rest), so the era needs no rounding of negative
+ * years.
+ */
 static long long days_from_civil(int y, int m, int d)
 {
     y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
+    long long era = y / 400;
     long long yoe = y - era * 400;
     long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
     long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
@@ -74,8 +78,9 @@ int tc_time_parse(const char *text, tc_ms *out)
         }
     }
     static const int month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (*p != '\0' || y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > month_days[mo - 1] ||
-        h > 23 || mi > 59 || s > 60)
+    /* Four digits of year: never past 9999. */
+    if (*p != '\0' || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > month_days[mo - 1] || h > 23 || mi > 59 ||
+        s > 60)
         return TC_EINVAL;
     if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
         return TC_EINVAL;

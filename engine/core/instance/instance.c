@@ -10,11 +10,12 @@ tc_instance *tc_instance_new(const tc_playbook *playbook)
 {
     tc_instance *inst = tc_xcalloc(1, sizeof *inst);
     inst->state_count = playbook->state_count;
-    inst->visits = tc_xcalloc(playbook->state_count ? playbook->state_count : 1, sizeof *inst->visits);
+    /* tc_xcalloc takes a count of 0 (a playbook of no parties). */
+    inst->visits = tc_xcalloc(playbook->state_count, sizeof *inst->visits);
     inst->inputs = json_object();
     inst->data = json_object();
     inst->tallies = json_object();
-    inst->parties = tc_xcalloc(playbook->party_count ? playbook->party_count : 1, sizeof *inst->parties);
+    inst->parties = tc_xcalloc(playbook->party_count, sizeof *inst->parties);
     return inst;
 }
 
@@ -59,10 +60,10 @@ void tc_instance_free(tc_instance *inst)
 
 tc_instance *tc_instance_copy(const tc_playbook *playbook, const tc_instance *instance)
 {
-    tc_instance *copy = NULL;
+    tc_instance *copy = NULL; /* stays NULL when either step fails: from_json writes it only on success */
     json_t *json = tc_instance_to_json(playbook, instance);
-    if (json != NULL && tc_instance_from_json(playbook, json, &copy, NULL) != 0)
-        copy = NULL;
+    if (json != NULL)
+        tc_instance_from_json(playbook, json, &copy, NULL);
     json_decref(json);
     return copy;
 }

@@ -64,7 +64,7 @@ static json_t *activation_to_json(const tc_playbook *pb, const tc_activation *a)
         bad |= set(o, "level", json_integer(a->level));
     if (a->seat_count > 0) {
         json_t *seats = json_array();
-        for (size_t i = 0; seats && i < a->seat_count; i++)
+        for (size_t i = 0; i < a->seat_count; i++)
             bad |= json_array_append_new(seats, seat_to_json(pb, &a->seats[i]));
         bad |= set(o, "seats", seats);
     }
@@ -74,7 +74,7 @@ static json_t *activation_to_json(const tc_playbook *pb, const tc_activation *a)
         bad |= set(o, "running", json_true());
     if (a->branch_count > 0) {
         json_t *branches = json_object();
-        for (size_t i = 0; branches && i < a->branch_count; i++)
+        for (size_t i = 0; i < a->branch_count; i++)
             bad |= set(branches, state->parallel.branches[i]->name,
                        a->branch_outcomes[i] ? json_string(a->branch_outcomes[i]) : json_null());
         bad |= set(o, "branches", branches);
@@ -89,11 +89,13 @@ static json_t *activation_to_json(const tc_playbook *pb, const tc_activation *a)
 json_t *tc_instance_to_json(const tc_playbook *pb, const tc_instance *inst)
 {
     json_t *o = json_object(), *parties = json_array(), *visits = json_object(), *active = json_array();
-    int bad = o == NULL || parties == NULL || visits == NULL || active == NULL;
+    int bad = 0;
 
-    for (size_t i = 0; !bad && i < inst->party_count; i++)
+    /* The names of parties and states are the playbook's (UTF-8, as it was read from JSON): only the
+     * crisis's own text can fail to be a JSON string, in an activation or below. */
+    for (size_t i = 0; i < inst->party_count; i++)
         bad |= json_array_append_new(parties, json_string(pb->parties[inst->parties[i]]));
-    for (size_t i = 0; !bad && i < inst->state_count; i++)
+    for (size_t i = 0; i < inst->state_count; i++)
         if (inst->visits[i])
             bad |= set(visits, pb->states[i].path, json_integer(inst->visits[i]));
     for (size_t i = 0; !bad && i < inst->active_count; i++)
@@ -148,9 +150,9 @@ static int fail(reader *r, const char *what)
 static char *get_string_copy(reader *r, json_t *o, const char *key)
 {
     json_t *v = json_object_get(o, key);
-    if (v == NULL || json_is_null(v))
+    if (v == NULL || json_typeof(v) == JSON_NULL)
         return NULL;
-    if (!json_is_string(v)) {
+    if (json_typeof(v) != JSON_STRING) {
         fail(r, key);
         return NULL;
     }
@@ -160,9 +162,9 @@ static char *get_string_copy(reader *r, json_t *o, const char *key)
 static tc_ms get_ms(reader *r, json_t *o, const char *key)
 {
     json_t *v = json_object_get(o, key);
-    if (v == NULL || json_is_null(v))
+    if (v == NULL || json_typeof(v) == JSON_NULL)
         return 0;
-    if (!json_is_integer(v))
+    if (json_typeof(v) != JSON_INTEGER)
         return fail(r, key);
     return json_integer_value(v);
 }
@@ -178,7 +180,8 @@ static int party_index(reader *r, const char *name)
 static void read_seat(reader *r, json_t *o, tc_seat *s)
 {
     json_t *party = json_object_get(o, "party");
-    s->party = party == NULL || json_is_null(party) ? -1 : party_index(r, json_string_value(party));
+    s->party =
+        party == NULL || json_typeof(party) == JSON_NULL ? -1 : party_index(r, json_string_value(party));
     json_t *vote = json_object_get(o, "vote");
     if (vote != NULL) {
         int v = tc_vote_parse(json_string_value(vote));
@@ -264,7 +267,7 @@ int tc_instance_from_json(const tc_playbook *pb, json_t *json, tc_instance **out
         json_t *v = json_object_get(json, objects[i]);
         if (v == NULL)
             continue;
-        if (!json_is_object(v)) {
+        if (json_typeof(v) != JSON_OBJECT) {
             fail(&r, objects[i]);
             continue;
         }
@@ -276,12 +279,11 @@ int tc_instance_from_json(const tc_playbook *pb, json_t *json, tc_instance **out
     inst->created_at = get_ms(&r, json, "created_at");
     inst->closed_at = get_ms(&r, json, "closed_at");
 
-    const char *path;
-    json_t *count;
-    json_object_foreach(json_object_get(json, "visits"), path, count)
-    {
-        const tc_state *s = tc_playbook_state(pb, path);
-        if (s == NULL || !json_is_integer(count))
+    json_t *visits = json_object_get(json, "visits");
+    for (void *it = json_object_iter(visits); it != NULL; it = json_object_iter_next(visits, it)) {
+        const tc_state *s = tc_playbook_state(pb, json_object_iter_key(it));
+        json_t *count = json_object_iter_value(it);
+        if (s == NULL || json_typeof(count) != JSON_INTEGER)
             fail(&r, "visits");
         else
             inst->visits[s->index] = (int)json_integer_value(count);

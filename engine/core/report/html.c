@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/base/alloc.h"
 #include "core/base/markup.h"
 #include "core/input/printable.h"
 #include "core/report/report.h"
@@ -84,24 +83,31 @@ static void when(tc_strbuf *sb, const char *iso)
     tc_strbuf_add(sb, "</span>");
 }
 
+/* seconds is never NULL: the model writes every "seconds" it holds, null when it knows none. */
 static void duration(tc_strbuf *sb, json_t *seconds)
 {
-    if (json_is_integer(seconds))
+    if (json_typeof(seconds) == JSON_INTEGER)
         tc__report_duration(sb, (long long)json_integer_value(seconds));
     else
         tc_strbuf_add(sb, "<span class=\"none\">-</span>");
 }
 
+/* A value of a task's outputs (never NULL). */
 static void value(tc_strbuf *sb, json_t *v)
 {
-    if (json_is_number(v)) {
+    switch (json_typeof(v)) {
+    case JSON_INTEGER:
+    case JSON_REAL:
         tc__report_number(sb, v);
-    } else if (json_is_string(v)) {
+        break;
+    case JSON_STRING:
         text(sb, json_string_value(v));
-    } else {
+        break;
+    default: {
         char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
         code(sb, t);
         free(t);
+    }
     }
 }
 
@@ -123,7 +129,7 @@ static void banner(tc_strbuf *sb, json_t *model)
     } else if (status != NULL && strcmp(status, "cancelled") == 0) {
         json_t *c = json_object_get(model, "cancel");
         tc_strbuf_add(sb, "<p class=\"banner cancelled\"><strong>This crisis was cancelled</strong>");
-        if (json_is_object(c)) {
+        if (json_typeof(c) == JSON_OBJECT) { /* the model's "cancel" is an object or null, never missing */
             tc_strbuf_add(sb, " by ");
             code(sb, str(c, "by"));
             tc_strbuf_add(sb, " at ");
@@ -145,13 +151,11 @@ static void summary(tc_strbuf *sb, json_t *model)
     tc_strbuf_addf(sb, ", version %lld</td></tr>\n",
                    (long long)json_integer_value(json_object_get(crisis, "version")));
     fact(sb, "Parties");
-    size_t i;
-    json_t *p;
-    json_array_foreach(json_object_get(crisis, "parties"), i, p)
-    {
+    json_t *parties = json_object_get(crisis, "parties");
+    for (size_t i = 0; i < json_array_size(parties); i++) {
         if (i)
             tc_strbuf_add(sb, ", ");
-        text(sb, json_string_value(p));
+        text(sb, json_string_value(json_array_get(parties, i)));
     }
     tc_strbuf_add(sb, "</td></tr>\n");
     fact(sb, "Mode");
@@ -198,10 +202,9 @@ static void timeline(tc_strbuf *sb, json_t *model)
     tc_strbuf_add(sb,
                   "<section><h2>Timeline</h2>\n<table>\n<thead><tr><th class=\"n\">#</th><th>Time (UTC)</th>"
                   "<th class=\"n\">Since trigger</th><th>Actor</th><th>Event</th></tr></thead>\n<tbody>\n");
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(model, "timeline"), i, e)
-    {
+    json_t *lines = json_object_get(model, "timeline");
+    for (size_t i = 0; i < json_array_size(lines); i++) {
+        json_t *e = json_array_get(lines, i);
         tc_strbuf_addf(sb, "<tr><td class=\"n\">%lld</td><td>",
                        (long long)json_integer_value(json_object_get(e, "seq")));
         when(sb, str(e, "at"));
@@ -239,10 +242,8 @@ static void decisions(tc_strbuf *sb, json_t *model)
     json_t *list = json_object_get(model, "decisions");
     if (json_array_size(list) == 0)
         tc_strbuf_add(sb, "<p class=\"none\">No approval was decided.</p>\n");
-    size_t i, j;
-    json_t *d, *v;
-    json_array_foreach(list, i, d)
-    {
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        json_t *d = json_array_get(list, i);
         json_t *t = json_object_get(d, "tally");
         tc_strbuf_add(sb, "<div class=\"decision\"><h3>");
         code(sb, str(d, "state"));
@@ -276,8 +277,8 @@ static void decisions(tc_strbuf *sb, json_t *model)
         tc_strbuf_add(sb,
                       "<table><thead><tr><th>Seat</th><th>Vote</th><th>Cast by</th><th>Time (UTC)</th>"
                       "<th>Reason</th></tr></thead><tbody>\n");
-        json_array_foreach(votes, j, v)
-        {
+        for (size_t j = 0; j < json_array_size(votes); j++) {
+            json_t *v = json_array_get(votes, j);
             tc_strbuf_add(sb, "<tr><td>");
             code(sb, str(v, "seat"));
             tc_strbuf_add(sb, "</td><td>");
@@ -323,17 +324,15 @@ static void escalations(tc_strbuf *sb, json_t *model)
     tc_strbuf_add(sb,
                   "<table><thead><tr><th>State</th><th class=\"n\">Level</th><th>Time (UTC)</th><th>How</th>"
                   "<th>Notified</th><th>Acted after</th></tr></thead><tbody>\n");
-    size_t i, j;
-    json_t *e, *x;
-    json_array_foreach(list, i, e)
-    {
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        json_t *e = json_array_get(list, i);
         tc_strbuf_add(sb, "<tr><td>");
         code(sb, str(e, "state"));
         tc_strbuf_addf(sb, "</td><td class=\"n\">%lld</td><td>",
                        (long long)json_integer_value(json_object_get(e, "level")));
         when(sb, str(e, "at"));
         tc_strbuf_add(sb, "</td><td>");
-        if (json_is_true(json_object_get(e, "manual"))) {
+        if (json_typeof(json_object_get(e, "manual")) == JSON_TRUE) { /* the model writes true or false */
             tc_strbuf_add(sb, "by ");
             code(sb, str(e, "by"));
             if (str(e, "reason")) {
@@ -354,24 +353,23 @@ static void escalations(tc_strbuf *sb, json_t *model)
             seats = json_object_get(e, "notify");
         if (json_array_size(seats) == 0)
             tc_strbuf_add(sb, "<span class=\"none\">no one</span>");
-        json_array_foreach(seats, j, x)
-        {
+        for (size_t j = 0; j < json_array_size(seats); j++) {
             if (j)
                 tc_strbuf_add(sb, ", ");
-            code(sb, json_string_value(x));
+            code(sb, json_string_value(json_array_get(seats, j)));
         }
         tc_strbuf_add(sb, "</td><td>");
         json_t *acted = json_object_get(e, "acted");
         if (json_array_size(acted) == 0)
             tc_strbuf_add(sb, "<span class=\"none\">no one</span>");
-        json_array_foreach(acted, j, x)
-        {
+        for (size_t j = 0; j < json_array_size(acted); j++) {
+            json_t *x = json_array_get(acted, j);
             if (j)
                 tc_strbuf_add(sb, "<br>");
             code(sb, str(x, "actor"));
             tc_strbuf_add(sb, " ");
             text(sb, str(x, "kind"));
-            if (json_is_integer(json_object_get(x, "seconds"))) {
+            if (json_typeof(json_object_get(x, "seconds")) == JSON_INTEGER) {
                 tc_strbuf_add(sb, ", ");
                 duration(sb, json_object_get(x, "seconds"));
                 tc_strbuf_add(sb, " later");
@@ -387,31 +385,28 @@ static void outputs(tc_strbuf *sb, json_t *model)
     json_t *out = json_object_get(model, "outputs");
     json_t *fields = json_object_get(out, "fields");
     json_t *parties = json_object_get(out, "parties");
-    size_t i, j;
-    json_t *f, *p;
     tc_strbuf_add(sb, "<section><h2>Task outputs</h2>\n");
     if (json_array_size(parties) > 0) {
         tc_strbuf_add(sb,
                       "<p>Numeric outputs of each party's tasks, summed per party and in total.</p>\n"
                       "<table><thead><tr><th>Party</th><th class=\"n\">Tasks</th>");
-        json_array_foreach(fields, j, f)
-        {
+        for (size_t j = 0; j < json_array_size(fields); j++) {
             tc_strbuf_add(sb, "<th class=\"n\">");
-            text(sb, json_string_value(f));
+            text(sb, json_string_value(json_array_get(fields, j)));
             tc_strbuf_add(sb, "</th>");
         }
         tc_strbuf_add(sb, "</tr></thead><tbody>\n");
         long long tasks = 0;
-        json_array_foreach(parties, i, p)
-        {
+        for (size_t i = 0; i < json_array_size(parties); i++) {
+            json_t *p = json_array_get(parties, i);
             tc_strbuf_add(sb, "<tr><td>");
             text(sb, str(p, "party"));
             tc_strbuf_addf(sb, "</td><td class=\"n\">%lld</td>",
                            (long long)json_integer_value(json_object_get(p, "tasks")));
             tasks += json_integer_value(json_object_get(p, "tasks"));
-            json_array_foreach(fields, j, f)
-            {
-                json_t *sum = json_object_get(json_object_get(p, "sums"), json_string_value(f));
+            for (size_t j = 0; j < json_array_size(fields); j++) {
+                json_t *sum =
+                    json_object_get(json_object_get(p, "sums"), json_string_value(json_array_get(fields, j)));
                 tc_strbuf_add(sb, "<td class=\"n\">");
                 if (sum != NULL)
                     tc__report_number(sb, sum);
@@ -420,12 +415,11 @@ static void outputs(tc_strbuf *sb, json_t *model)
             tc_strbuf_add(sb, "</tr>\n");
         }
         tc_strbuf_addf(sb, "<tr class=\"total\"><td>Total</td><td class=\"n\">%lld</td>", tasks);
-        json_array_foreach(fields, j, f)
-        {
-            json_t *sum = json_object_get(json_object_get(out, "total"), json_string_value(f));
+        for (size_t j = 0; j < json_array_size(fields); j++) {
+            /* Every field has a total: the model lists a field when it adds it to the total. */
             tc_strbuf_add(sb, "<td class=\"n\">");
-            if (sum != NULL)
-                tc__report_number(sb, sum);
+            tc__report_number(sb, json_object_get(json_object_get(out, "total"),
+                                                  json_string_value(json_array_get(fields, j))));
             tc_strbuf_add(sb, "</td>");
         }
         tc_strbuf_add(sb, "</tr>\n</tbody></table>\n");
@@ -440,8 +434,8 @@ static void outputs(tc_strbuf *sb, json_t *model)
         "<h3>Every task's outputs</h3>\n<p class=\"meta\">The last report of each seat; tasks of no "
         "party are listed, not summed.</p>\n<table><thead><tr><th>Task</th><th>Seat</th>"
         "<th>Reported by</th><th>Time (UTC)</th><th>Outputs</th></tr></thead><tbody>\n");
-    json_array_foreach(entries, i, p)
-    {
+    for (size_t i = 0; i < json_array_size(entries); i++) {
+        json_t *p = json_array_get(entries, i);
         tc_strbuf_add(sb, "<tr><td>");
         code(sb, str(p, "state"));
         tc_strbuf_add(sb, "</td><td>");
@@ -451,22 +445,19 @@ static void outputs(tc_strbuf *sb, json_t *model)
         tc_strbuf_add(sb, "</td><td>");
         when(sb, str(p, "at"));
         tc_strbuf_add(sb, "</td><td class=\"reason\">");
-        json_t *data = json_object_get(p, "data");
-        char *sorted = json_dumps(data ? data : json_null(), JSON_ENCODE_ANY | JSON_SORT_KEYS);
-        json_t *ordered = sorted ? json_loads(sorted, JSON_DECODE_ANY, NULL) : NULL;
+        /* The model's data (an object or null, never missing), read back in the order of its sorted keys. */
+        char *sorted = json_dumps(json_object_get(p, "data"), JSON_ENCODE_ANY | JSON_SORT_KEYS);
+        json_t *ordered = json_loads(sorted, JSON_DECODE_ANY, NULL);
         free(sorted);
         if (json_object_size(ordered) == 0)
             tc_strbuf_add(sb, "<span class=\"none\">none</span>");
-        const char *key;
-        json_t *v;
         int first = 1;
-        json_object_foreach(ordered, key, v)
-        {
+        for (void *it = json_object_iter(ordered); it != NULL; it = json_object_iter_next(ordered, it)) {
             if (!first)
                 tc_strbuf_add(sb, "<br>");
-            code(sb, key);
+            code(sb, json_object_iter_key(it));
             tc_strbuf_add(sb, " ");
-            value(sb, v);
+            value(sb, json_object_iter_value(it));
             first = 0;
         }
         json_decref(ordered);
@@ -477,7 +468,8 @@ static void outputs(tc_strbuf *sb, json_t *model)
 
 static void audit(tc_strbuf *sb, json_t *model)
 {
-    int ok = json_is_true(json_object_get(model, "verified"));
+    int ok =
+        json_typeof(json_object_get(model, "verified")) == JSON_TRUE; /* the model writes true or false */
     tc_strbuf_add(sb, "<section><h2>Audit</h2>\n<table class=\"facts\">\n");
     fact(sb, "Events");
     tc_strbuf_addf(sb, "%lld</td></tr>\n",
@@ -488,10 +480,9 @@ static void audit(tc_strbuf *sb, json_t *model)
     tc_strbuf_add(sb, "</span></td></tr>\n");
     fact(sb, "Chain verifies");
     tc_strbuf_add(sb, ok ? "<span class=\"ok\">yes</span>" : "<span class=\"bad\">no</span>");
-    size_t i;
-    json_t *b;
-    json_array_foreach(json_object_get(model, "broken"), i, b)
-    {
+    json_t *broken = json_object_get(model, "broken");
+    for (size_t i = 0; i < json_array_size(broken); i++) {
+        json_t *b = json_array_get(broken, i);
         tc_strbuf_addf(
             sb, "<br>broken at event %lld: ", (long long)json_integer_value(json_object_get(b, "seq")));
         text(sb, str(b, "problem"));
@@ -526,6 +517,5 @@ char *tc__report_html(json_t *model)
     tc_strbuf_add(&sb, "<footer>Report made by tocsin at ");
     when(&sb, str(model, "generated_at"));
     tc_strbuf_add(&sb, " UTC.</footer>\n</body>\n</html>\n");
-    char *out = tc_strbuf_take(&sb);
-    return out ? out : tc_xstrdup("");
+    return tc_strbuf_take(&sb); /* never NULL: the allocator aborts when memory runs out */
 }

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/base/alloc.h"
 #include "core/input/printable.h"
 #include "core/report/report.h"
 #include "core/report/report_internal.h"
@@ -46,7 +45,7 @@ static void code_span(tc_strbuf *sb, const char *text, int cell)
     }
     tc_strbuf safe = TC_STRBUF_INIT;
     tc_printable_add(&safe, text);
-    const char *t = safe.text ? safe.text : "";
+    const char *t = safe.text; /* not NULL: text is not empty, nor is what is printed of it */
     size_t fence = longest_backticks(t) + 1;
     size_t n = strlen(t);
     /* CommonMark strips one space from each end when both ends have one: pad when an end is a space or a
@@ -87,16 +86,22 @@ static void when(tc_strbuf *sb, const char *iso)
     tc__report_when(sb, iso);
 }
 
+/* A value of a task's outputs (never NULL). */
 static void value(tc_strbuf *sb, json_t *v)
 {
-    if (json_is_number(v)) {
+    switch (json_typeof(v)) {
+    case JSON_INTEGER:
+    case JSON_REAL:
         tc__report_number(sb, v);
-    } else if (json_is_string(v)) {
+        break;
+    case JSON_STRING:
         code(sb, json_string_value(v));
-    } else {
+        break;
+    default: {
         char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
         code(sb, text);
         free(text);
+    }
     }
 }
 
@@ -113,7 +118,7 @@ static void banner(tc_strbuf *sb, json_t *model)
     } else if (status != NULL && strcmp(status, "cancelled") == 0) {
         json_t *c = json_object_get(model, "cancel");
         tc_strbuf_add(sb, "> **This crisis was cancelled**");
-        if (json_is_object(c)) {
+        if (json_typeof(c) == JSON_OBJECT) { /* the model's "cancel" is an object or null, never missing */
             tc_strbuf_add(sb, " by ");
             code(sb, str(c, "by"));
             tc_strbuf_add(sb, " at ");
@@ -134,13 +139,11 @@ static void summary(tc_strbuf *sb, json_t *model)
     code(sb, str(crisis, "playbook"));
     tc_strbuf_addf(
         sb, ", version %lld\n- Parties: ", (long long)json_integer_value(json_object_get(crisis, "version")));
-    size_t i;
-    json_t *p;
-    json_array_foreach(json_object_get(crisis, "parties"), i, p)
-    {
+    json_t *parties = json_object_get(crisis, "parties");
+    for (size_t i = 0; i < json_array_size(parties); i++) {
         if (i)
             tc_strbuf_add(sb, ", ");
-        code(sb, json_string_value(p));
+        code(sb, json_string_value(json_array_get(parties, i)));
     }
     tc_strbuf_add(sb, "\n- Mode: ");
     code(sb, str(crisis, "mode"));
@@ -175,16 +178,16 @@ static void summary(tc_strbuf *sb, json_t *model)
 static void timeline(tc_strbuf *sb, json_t *model)
 {
     tc_strbuf block = TC_STRBUF_INIT;
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(model, "timeline"), i, e)
-    {
+    json_t *lines = json_object_get(model, "timeline");
+    for (size_t i = 0; i < json_array_size(lines); i++) {
+        json_t *e = json_array_get(lines, i);
+        /* The model writes every line's offset ("" when unknown) and text. */
         tc_strbuf_addf(&block, "%4lld  ", (long long)json_integer_value(json_object_get(e, "seq")));
         when(&block, str(e, "at"));
-        tc_strbuf_addf(&block, "  %-12s ", str(e, "offset") ? str(e, "offset") : "");
+        tc_strbuf_addf(&block, "  %-12s ", str(e, "offset"));
         tc_printable_add(&block, str(e, "actor") ? str(e, "actor") : "?");
         tc_strbuf_add(&block, "  ");
-        tc_strbuf_add(&block, str(e, "text") ? str(e, "text") : "");
+        tc_strbuf_add(&block, str(e, "text"));
         tc_strbuf_add(&block, "\n");
     }
     tc_strbuf_add(sb, "## Timeline\n\nTimes in UTC; the offset is from the trigger.\n\n");
@@ -208,10 +211,8 @@ static void decisions(tc_strbuf *sb, json_t *model)
     json_t *list = json_object_get(model, "decisions");
     if (json_array_size(list) == 0)
         tc_strbuf_add(sb, "No approval was decided.\n\n");
-    size_t i;
-    json_t *d;
-    json_array_foreach(list, i, d)
-    {
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        json_t *d = json_array_get(list, i);
         tc_strbuf_add(sb, "### ");
         code(sb, str(d, "state"));
         tc_strbuf_addf(sb, " (visit %lld): ", (long long)json_integer_value(json_object_get(d, "visit")));
@@ -234,7 +235,8 @@ static void decisions(tc_strbuf *sb, json_t *model)
         when(sb, str(d, "opened_at"));
         tc_strbuf_add(sb, ", decided ");
         when(sb, str(d, "decided_at"));
-        if (json_is_integer(json_object_get(d, "seconds"))) {
+        if (json_typeof(json_object_get(d, "seconds")) ==
+            JSON_INTEGER) { /* null when unknown, never missing */
             tc_strbuf_add(sb, ": ");
             tc__report_duration(sb, (long long)json_integer_value(json_object_get(d, "seconds")));
             tc_strbuf_add(sb, " from opening to decision");
@@ -244,10 +246,8 @@ static void decisions(tc_strbuf *sb, json_t *model)
         if (json_array_size(votes) == 0)
             tc_strbuf_add(sb, " none (decided by its deadline)");
         tc_strbuf_add(sb, "\n");
-        size_t j;
-        json_t *v;
-        json_array_foreach(votes, j, v)
-        {
+        for (size_t j = 0; j < json_array_size(votes); j++) {
+            json_t *v = json_array_get(votes, j);
             tc_strbuf_add(sb, "  - ");
             code(sb, str(v, "seat"));
             tc_strbuf_add(sb, " **");
@@ -288,15 +288,13 @@ static void escalations(tc_strbuf *sb, json_t *model)
     json_t *list = json_object_get(model, "escalations");
     if (json_array_size(list) == 0)
         tc_strbuf_add(sb, "None.\n\n");
-    size_t i, j;
-    json_t *e, *x;
-    json_array_foreach(list, i, e)
-    {
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        json_t *e = json_array_get(list, i);
         tc_strbuf_add(sb, "- ");
         code(sb, str(e, "state"));
         tc_strbuf_addf(sb, " level %lld at ", (long long)json_integer_value(json_object_get(e, "level")));
         when(sb, str(e, "at"));
-        if (json_is_true(json_object_get(e, "manual"))) {
+        if (json_typeof(json_object_get(e, "manual")) == JSON_TRUE) { /* the model writes true or false */
             tc_strbuf_add(sb, ", by ");
             code(sb, str(e, "by"));
             if (str(e, "reason")) {
@@ -316,23 +314,23 @@ static void escalations(tc_strbuf *sb, json_t *model)
             seats = json_object_get(e, "notify");
         if (json_array_size(seats) == 0)
             tc_strbuf_add(sb, "no one");
-        json_array_foreach(seats, j, x)
-        {
+        for (size_t j = 0; j < json_array_size(seats); j++) {
             if (j)
                 tc_strbuf_add(sb, ", ");
-            code(sb, json_string_value(x));
+            code(sb, json_string_value(json_array_get(seats, j)));
         }
         tc_strbuf_add(sb, "\n  - Acted after: ");
         json_t *acted = json_object_get(e, "acted");
         if (json_array_size(acted) == 0)
             tc_strbuf_add(sb, "no one");
-        json_array_foreach(acted, j, x)
-        {
+        for (size_t j = 0; j < json_array_size(acted); j++) {
+            json_t *x = json_array_get(acted, j);
             if (j)
                 tc_strbuf_add(sb, ", ");
             code(sb, str(x, "actor"));
-            tc_strbuf_addf(sb, " (%s", str(x, "kind") ? str(x, "kind") : "?");
-            if (json_is_integer(json_object_get(x, "seconds"))) {
+            /* The model writes each act's kind, and its seconds (null when unknown). */
+            tc_strbuf_addf(sb, " (%s", str(x, "kind"));
+            if (json_typeof(json_object_get(x, "seconds")) == JSON_INTEGER) {
                 tc_strbuf_add(sb, ", ");
                 tc__report_duration(sb, (long long)json_integer_value(json_object_get(x, "seconds")));
                 tc_strbuf_add(sb, " later");
@@ -350,31 +348,29 @@ static void outputs(tc_strbuf *sb, json_t *model)
     json_t *out = json_object_get(model, "outputs");
     json_t *fields = json_object_get(out, "fields");
     json_t *parties = json_object_get(out, "parties");
-    size_t i, j;
-    json_t *f, *p;
     tc_strbuf_add(sb, "## Task outputs\n\n");
     if (json_array_size(parties) > 0) {
         tc_strbuf_add(
             sb, "Numeric outputs of each party's tasks, summed per party and in total:\n\n| Party | Tasks |");
-        json_array_foreach(fields, j, f)
-        {
+        for (size_t j = 0; j < json_array_size(fields); j++) {
             tc_strbuf_add(sb, " ");
-            code_span(sb, json_string_value(f), 1);
+            code_span(sb, json_string_value(json_array_get(fields, j)), 1);
             tc_strbuf_add(sb, " |");
         }
         tc_strbuf_add(sb, "\n|---|--:|");
-        json_array_foreach(fields, j, f) tc_strbuf_add(sb, "--:|");
+        for (size_t j = 0; j < json_array_size(fields); j++)
+            tc_strbuf_add(sb, "--:|");
         tc_strbuf_add(sb, "\n");
         long long tasks = 0;
-        json_array_foreach(parties, i, p)
-        {
+        for (size_t i = 0; i < json_array_size(parties); i++) {
+            json_t *p = json_array_get(parties, i);
             tc_strbuf_add(sb, "| ");
             code_span(sb, str(p, "party"), 1);
             tc_strbuf_addf(sb, " | %lld |", (long long)json_integer_value(json_object_get(p, "tasks")));
             tasks += json_integer_value(json_object_get(p, "tasks"));
-            json_array_foreach(fields, j, f)
-            {
-                json_t *sum = json_object_get(json_object_get(p, "sums"), json_string_value(f));
+            for (size_t j = 0; j < json_array_size(fields); j++) {
+                json_t *sum =
+                    json_object_get(json_object_get(p, "sums"), json_string_value(json_array_get(fields, j)));
                 tc_strbuf_add(sb, " ");
                 if (sum != NULL)
                     tc__report_number(sb, sum);
@@ -383,12 +379,11 @@ static void outputs(tc_strbuf *sb, json_t *model)
             tc_strbuf_add(sb, "\n");
         }
         tc_strbuf_addf(sb, "| **Total** | %lld |", tasks);
-        json_array_foreach(fields, j, f)
-        {
-            json_t *sum = json_object_get(json_object_get(out, "total"), json_string_value(f));
+        for (size_t j = 0; j < json_array_size(fields); j++) {
+            /* Every field has a total: the model lists a field when it adds it to the total. */
             tc_strbuf_add(sb, " **");
-            if (sum != NULL)
-                tc__report_number(sb, sum);
+            tc__report_number(sb, json_object_get(json_object_get(out, "total"),
+                                                  json_string_value(json_array_get(fields, j))));
             tc_strbuf_add(sb, "** |");
         }
         tc_strbuf_add(sb, "\n\n");
@@ -400,8 +395,8 @@ static void outputs(tc_strbuf *sb, json_t *model)
     }
     tc_strbuf_add(
         sb, "Every task's outputs (the last report of each seat; tasks of no party are not summed):\n\n");
-    json_array_foreach(entries, i, p)
-    {
+    for (size_t i = 0; i < json_array_size(entries); i++) {
+        json_t *p = json_array_get(entries, i);
         tc_strbuf_add(sb, "- ");
         code(sb, str(p, "state"));
         tc_strbuf_add(sb, " ");
@@ -411,22 +406,19 @@ static void outputs(tc_strbuf *sb, json_t *model)
         tc_strbuf_add(sb, " at ");
         when(sb, str(p, "at"));
         tc_strbuf_add(sb, ":");
-        const char *key;
-        json_t *v;
-        int first = 1;
-        json_t *data = json_object_get(p, "data");
+        json_t *data = json_object_get(p, "data"); /* an object or null, never missing */
         if (json_object_size(data) == 0)
             tc_strbuf_add(sb, " no outputs");
         /* In the order of the sorted keys, so that the report does not depend on a hash table. */
-        char *sorted = json_dumps(data ? data : json_null(), JSON_ENCODE_ANY | JSON_SORT_KEYS);
-        json_t *ordered = sorted ? json_loads(sorted, JSON_DECODE_ANY, NULL) : NULL;
+        char *sorted = json_dumps(data, JSON_ENCODE_ANY | JSON_SORT_KEYS);
+        json_t *ordered = json_loads(sorted, JSON_DECODE_ANY, NULL);
         free(sorted);
-        json_object_foreach(ordered, key, v)
-        {
+        int first = 1;
+        for (void *it = json_object_iter(ordered); it != NULL; it = json_object_iter_next(ordered, it)) {
             tc_strbuf_add(sb, first ? " " : ", ");
-            code(sb, key);
+            code(sb, json_object_iter_key(it));
             tc_strbuf_add(sb, " ");
-            value(sb, v);
+            value(sb, json_object_iter_value(it));
             first = 0;
         }
         json_decref(ordered);
@@ -441,12 +433,12 @@ static void audit(tc_strbuf *sb, json_t *model)
     tc_strbuf_addf(sb, "- Events: %lld\n- Final hash: ",
                    (long long)json_integer_value(json_object_get(model, "audit_events")));
     code(sb, str(model, "audit_hash"));
-    int ok = json_is_true(json_object_get(model, "verified"));
+    int ok =
+        json_typeof(json_object_get(model, "verified")) == JSON_TRUE; /* the model writes true or false */
     tc_strbuf_addf(sb, "\n- Chain verifies: %s\n", ok ? "yes" : "**no**");
-    size_t i;
-    json_t *b;
-    json_array_foreach(json_object_get(model, "broken"), i, b)
-    {
+    json_t *broken = json_object_get(model, "broken");
+    for (size_t i = 0; i < json_array_size(broken); i++) {
+        json_t *b = json_array_get(broken, i);
         tc_strbuf_addf(
             sb, "  - broken at event %lld: ", (long long)json_integer_value(json_object_get(b, "seq")));
         word(sb, str(b, "problem"));
@@ -471,6 +463,5 @@ char *tc__report_markdown(json_t *model)
     tc_strbuf_add(&sb, "Report made by tocsin at ");
     when(&sb, str(model, "generated_at"));
     tc_strbuf_add(&sb, " UTC.\n");
-    char *text = tc_strbuf_take(&sb);
-    return text ? text : tc_xstrdup("");
+    return tc_strbuf_take(&sb); /* never NULL: the allocator aborts when memory runs out */
 }

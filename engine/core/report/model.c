@@ -116,16 +116,17 @@ void tc__report_when(tc_strbuf *sb, const char *iso)
 
 void tc__report_number(tc_strbuf *sb, json_t *number)
 {
-    if (json_is_integer(number)) {
+    if (json_typeof(number) == JSON_INTEGER) { /* never NULL: a sum the model holds */
         tc_strbuf_addf(sb, "%lld", (long long)json_integer_value(number));
         return;
     }
     double v = json_number_value(number);
     char buf[40];
-    /* The shortest of %.15g..%.17g that reads back as v: 0.1 + 0.2 prints 0.3, not 0.30000000000000004. */
-    for (int precision = 15; precision <= 17; precision++) {
+    /* The shortest of %.15g..%.17g that reads back as v: 40 + 0.1 prints 40.1, not 40.100000000000001;
+     * 17 digits always read back. */
+    for (int precision = 15;; precision++) {
         snprintf(buf, sizeof buf, "%.*g", precision, v);
-        if (strtod(buf, NULL) == v)
+        if (precision == 17 || strtod(buf, NULL) == v)
             break;
     }
     tc_strbuf_add(sb, buf);
@@ -170,10 +171,9 @@ static json_t *vote_of(json_t *e)
 static json_t *decisions(json_t *crisis, json_t *audit)
 {
     json_t *list = json_array();
-    size_t i;
-    json_t *dec;
-    json_array_foreach(json_object_get(crisis, "decisions"), i, dec)
-    {
+    json_t *all = json_object_get(crisis, "decisions");
+    for (size_t i = 0; i < json_array_size(all); i++) {
+        json_t *dec = json_array_get(all, i);
         const char *state = str(dec, "state");
         json_int_t visit = json_integer_value(json_object_get(dec, "visit"));
         long opened = find_event(audit, 0, "entered", state, visit);
@@ -200,10 +200,8 @@ static json_t *decisions(json_t *crisis, json_t *audit)
 static json_t *escalations(json_t *audit)
 {
     json_t *list = json_array();
-    size_t i;
-    json_t *e;
-    json_array_foreach(audit, i, e)
-    {
+    for (size_t i = 0; i < json_array_size(audit); i++) {
+        json_t *e = json_array_get(audit, i);
         if (!same(str(e, "kind"), "escalated"))
             continue;
         const char *state = str(e, "state");
@@ -229,9 +227,8 @@ static json_t *escalations(json_t *audit)
                 continue;
             const char *actor = str(f, "actor");
             int seen = 0;
-            size_t k;
-            json_t *a;
-            json_array_foreach(acted, k, a) seen |= same(str(a, "actor"), actor);
+            for (size_t k = 0; k < json_array_size(acted); k++)
+                seen |= same(str(json_array_get(acted, k), "actor"), actor);
             if (seen || actor == NULL)
                 continue;
             long long seconds = seconds_between(str(e, "at"), str(f, "at"));
@@ -262,7 +259,7 @@ static void add_to(json_t *sums, const char *field, json_t *number)
     json_t *sum = json_object_get(sums, field);
     if (sum == NULL) {
         json_object_set_new(sums, field, json_copy(number));
-    } else if (json_is_integer(sum) && json_is_integer(number)) {
+    } else if (json_typeof(sum) == JSON_INTEGER && json_typeof(number) == JSON_INTEGER) {
         json_integer_set(sum, json_integer_value(sum) + json_integer_value(number));
     } else {
         json_object_set_new(sums, field, json_real(json_number_value(sum) + json_number_value(number)));
@@ -274,10 +271,8 @@ static json_t *outputs(json_t *crisis, json_t *audit)
     /* The last completion of each seat of each task: a task done again replaces its data. */
     json_t *entries = json_array();
     json_t *last = json_object(); /* "state\nseat" -> index in entries */
-    size_t i;
-    json_t *e;
-    json_array_foreach(audit, i, e)
-    {
+    for (size_t i = 0; i < json_array_size(audit); i++) {
+        json_t *e = json_array_get(audit, i);
         if (!same(str(e, "kind"), "completed"))
             continue;
         json_t *d = json_object_get(e, "detail");
@@ -286,8 +281,6 @@ static json_t *outputs(json_t *crisis, json_t *audit)
                                   "party", str_or_null(str(d, "party")), "seat", str_or_null(str(d, "seat")),
                                   "actor", str_or_null(str(e, "actor")), "at", str_or_null(str(e, "at")),
                                   "data", json_is_object(data) ? data : json_null());
-        if (entry == NULL)
-            continue;
         tc_strbuf key = TC_STRBUF_INIT;
         tc_strbuf_addf(&key, "%s\n%s", str(e, "state") ? str(e, "state") : "",
                        str(d, "seat") ? str(d, "seat") : "");
@@ -305,13 +298,14 @@ static json_t *outputs(json_t *crisis, json_t *audit)
     /* Per party, in the crisis's order of parties (then any other a completion names). */
     json_t *per_party = json_object(); /* party -> {"party", "sums", "tasks"} */
     json_t *order = json_array();
-    json_t *p;
-    json_array_foreach(json_object_get(crisis, "parties"), i, p) if (json_is_string(p))
-        json_array_append(order, p);
+    json_t *named = json_object_get(crisis, "parties");
+    for (size_t i = 0; i < json_array_size(named); i++)
+        if (json_string_value(json_array_get(named, i)) != NULL) /* a party that is not a string is skipped */
+            json_array_append(order, json_array_get(named, i));
     json_t *fields = json_object();
     json_t *total = json_object();
-    json_array_foreach(entries, i, e)
-    {
+    for (size_t i = 0; i < json_array_size(entries); i++) {
+        json_t *e = json_array_get(entries, i);
         const char *party = str(e, "party");
         if (party == NULL)
             continue; /* a task of no party: listed, not added (a consolidated figure would count twice) */
@@ -319,20 +313,19 @@ static json_t *outputs(json_t *crisis, json_t *audit)
         if (row == NULL) {
             row = json_pack("{s:s, s:o, s:i}", "party", party, "sums", json_object(), "tasks", 0);
             json_object_set_new(per_party, party, row);
-            size_t k;
-            json_t *q;
             int listed = 0;
-            json_array_foreach(order, k, q) listed |= same(json_string_value(q), party);
+            for (size_t k = 0; k < json_array_size(order); k++)
+                listed |= same(json_string_value(json_array_get(order, k)), party);
             if (!listed)
                 json_array_append_new(order, json_string(party));
         }
         json_object_set_new(row, "tasks",
                             json_integer(json_integer_value(json_object_get(row, "tasks")) + 1));
-        const char *field;
-        json_t *value;
-        json_object_foreach(json_object_get(e, "data"), field, value)
-        {
-            if (!json_is_number(value))
+        json_t *data = json_object_get(e, "data");
+        for (void *it = json_object_iter(data); it != NULL; it = json_object_iter_next(data, it)) {
+            const char *field = json_object_iter_key(it);
+            json_t *value = json_object_iter_value(it);
+            if (json_typeof(value) != JSON_INTEGER && json_typeof(value) != JSON_REAL)
                 continue;
             add_to(json_object_get(row, "sums"), field, value);
             add_to(total, field, value);
@@ -340,16 +333,14 @@ static json_t *outputs(json_t *crisis, json_t *audit)
         }
     }
     json_t *parties = json_array();
-    json_array_foreach(order, i, p)
-    {
-        json_t *row = json_object_get(per_party, json_string_value(p));
+    for (size_t i = 0; i < json_array_size(order); i++) {
+        json_t *row = json_object_get(per_party, json_string_value(json_array_get(order, i)));
         if (row != NULL)
             json_array_append(parties, row);
     }
     json_t *names = json_array();
-    const char *field;
-    json_t *value;
-    json_object_foreach(fields, field, value) json_array_append_new(names, json_string(field));
+    for (void *it = json_object_iter(fields); it != NULL; it = json_object_iter_next(fields, it))
+        json_array_append_new(names, json_string(json_object_iter_key(it)));
     /* Sorted, so that the columns do not depend on the order of a hash table. */
     size_t n = json_array_size(names);
     for (size_t a = 1; a < n; a++)
@@ -374,10 +365,8 @@ static json_t *timeline(json_t *crisis, json_t *audit)
     if (tc__report_time(str(crisis, "created_at"), &start) != 0 &&
         tc__report_time(str(json_array_get(audit, 0), "at"), &start) != 0)
         start = -1;
-    size_t i;
-    json_t *e;
-    json_array_foreach(audit, i, e)
-    {
+    for (size_t i = 0; i < json_array_size(audit); i++) {
+        json_t *e = json_array_get(audit, i);
         tc_strbuf text = TC_STRBUF_INIT;
         tc_timeline_describe(&text, str(e, "kind"), str(e, "state"), str(e, "actor"),
                              json_object_get(e, "detail"));
@@ -385,14 +374,15 @@ static json_t *timeline(json_t *crisis, json_t *audit)
         long long at;
         if (start >= 0 && tc__report_time(str(e, "at"), &at) == 0 && at >= start)
             tc_timeline_offset(&offset, at - start);
-        json_t *o = json_pack("{s:O?, s:o, s:s, s:o, s:o, s:s}", "seq", json_object_get(e, "seq"), "at",
-                              str_or_null(str(e, "at")), "offset", offset.text ? offset.text : "", "actor",
-                              str_or_null(str(e, "actor")), "login", str_or_null(str(e, "login")), "text",
-                              text.text ? text.text : "");
+        /* The text is never empty (it starts with the state, or "crisis") and is printable ASCII or UTF-8
+         * (core/input/printable.h), so the pack cannot fail. */
+        json_array_append_new(list,
+                              json_pack("{s:O?, s:o, s:s, s:o, s:o, s:s}", "seq", json_object_get(e, "seq"),
+                                        "at", str_or_null(str(e, "at")), "offset",
+                                        offset.text ? offset.text : "", "actor", str_or_null(str(e, "actor")),
+                                        "login", str_or_null(str(e, "login")), "text", text.text));
         tc_strbuf_release(&text);
         tc_strbuf_release(&offset);
-        if (o != NULL)
-            json_array_append_new(list, o);
     }
     return list;
 }

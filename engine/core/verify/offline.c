@@ -164,13 +164,18 @@ static int base64_decode(const char *s, unsigned char *out, size_t out_size)
     return n == out_size && (bits & ((1u << count) - 1)) == 0 ? 0 : -1;
 }
 
+static int is_number(json_type type)
+{
+    return type == JSON_INTEGER || type == JSON_REAL;
+}
+
 /* Whether a and b are the same JSON value, numbers compared as numbers (1 and 1.0 alike). */
 static int same(const json_t *a, const json_t *b)
 {
     if (a == NULL || b == NULL)
         return a == b;
-    if (json_is_number(a) && json_is_number(b)) {
-        if (json_is_integer(a) && json_is_integer(b))
+    if (is_number(json_typeof(a)) && is_number(json_typeof(b))) {
+        if (json_typeof(a) == JSON_INTEGER && json_typeof(b) == JSON_INTEGER)
             return json_integer_value(a) == json_integer_value(b);
         return json_number_value(a) == json_number_value(b);
     }
@@ -190,13 +195,10 @@ static int same(const json_t *a, const json_t *b)
     case JSON_OBJECT: {
         if (json_object_size(a) != json_object_size(b))
             return 0;
-        const char *name;
-        json_t *value;
-        json_object_foreach((json_t *)a, name, value)
-        {
-            if (!same(value, json_object_get(b, name)))
+        for (void *it = json_object_iter((json_t *)a); it != NULL;
+             it = json_object_iter_next((json_t *)a, it))
+            if (!same(json_object_iter_value(it), json_object_get(b, json_object_iter_key(it))))
                 return 0;
-        }
         return 1;
     }
     default: /* true, false, null: their type says it all */
@@ -231,9 +233,10 @@ static int positive(const json_t *object, const char *name, long long *out)
 
 /* ---- the keys ---- */
 
+/* id is never NULL: keys, heads and signatures without one are refused before they are looked up. */
 static const key *find_key(const verifier *v, const char *id)
 {
-    for (size_t i = 0; id != NULL && i < v->key_count; i++)
+    for (size_t i = 0; i < v->key_count; i++)
         if (strcmp(v->keys[i].id, id) == 0)
             return &v->keys[i];
     return NULL;
@@ -337,14 +340,13 @@ static int read_head(verifier *v, json_t *doc, long long line, tc_error *err)
     if (tc_signed_text_parse(signed_text, strlen(signed_text), TC_HEAD_HEADER, tc_head_signed_names, 4,
                              &values, &why) != 0)
         return tc_error_set(err, TC_EFAILED, "%s: its signed text is not a head's: %s", what, why.text);
-    int ok = json_is_integer(json_array_get(values, 0)) &&
-             json_integer_value(json_array_get(values, 0)) == h.crisis &&
-             json_is_integer(json_array_get(values, 1)) &&
-             json_integer_value(json_array_get(values, 1)) == h.seq &&
-             json_is_string(json_array_get(values, 2)) &&
-             strcmp(json_string_value(json_array_get(values, 2)), h.hash) == 0 &&
-             json_is_string(json_array_get(values, 3)) &&
-             strcmp(json_string_value(json_array_get(values, 3)), h.signed_at) == 0;
+    /* The four values the parse found, none of them NULL. */
+    json_t *crisis = json_array_get(values, 0), *seq = json_array_get(values, 1),
+           *hash = json_array_get(values, 2), *signed_at = json_array_get(values, 3);
+    int ok = json_typeof(crisis) == JSON_INTEGER && json_integer_value(crisis) == h.crisis &&
+             json_typeof(seq) == JSON_INTEGER && json_integer_value(seq) == h.seq &&
+             json_typeof(hash) == JSON_STRING && strcmp(json_string_value(hash), h.hash) == 0 &&
+             json_typeof(signed_at) == JSON_STRING && strcmp(json_string_value(signed_at), h.signed_at) == 0;
     json_decref(values);
     if (!ok)
         return tc_error_set(err, TC_EFAILED, "%s: its signed text says another crisis, seq, hash or time",
@@ -458,7 +460,9 @@ static int check_signature(verifier *v, json_t *e, json_t *signature, const char
                           : strcmp(kind, "acked") == 0     ? "ack"
                                                            : NULL;
     json_t *state = json_object_get(e, "state");
-    json_t *visit = json_is_string(state) ? json_object_get(v->visits, json_string_value(state)) : NULL;
+    /* The line was read first: its state is a string or null, never missing. */
+    json_t *visit =
+        json_typeof(state) == JSON_STRING ? json_object_get(v->visits, json_string_value(state)) : NULL;
     json_t *null = json_null();
     rc = 0;
     if (!same(json_object_get(fields, "crisis"), json_object_get(e, "crisis")))
@@ -482,9 +486,12 @@ static int check_signature(verifier *v, json_t *e, json_t *signature, const char
                                                            : null;
         json_t *data = json_object_get(detail, "data");
         json_t *signed_data = json_object_get(fields, "data");
-        /* A completion without data is audited with {}: signed as null. */
+        /* A completion without data is audited with {}: signed as null. The signed text always has its data
+         * (an object or null: the parse refuses anything else); an event without data is the same as a
+         * null, so the second test only sees data that is there. */
         int data_same = same(signed_data, data ? data : null) ||
-                        (json_is_null(signed_data) && json_is_object(data) && json_object_size(data) == 0);
+                        (json_typeof(signed_data) == JSON_NULL && json_typeof(data) == JSON_OBJECT &&
+                         json_object_size(data) == 0);
         json_t *reason = json_object_get(detail, "reason");
         if (!same(json_object_get(fields, "value"), value ? value : null))
             rc = mismatch(what, "value", json_object_get(fields, "value"), value ? value : null, err);
@@ -536,7 +543,7 @@ static int read_event(verifier *v, json_t *e, long long line, tc_error *err)
         str(e, "actor") == NULL || str(e, "login") == NULL || str(e, "kind") == NULL ||
         !(json_is_string(state) || json_is_null(state)) || json_object_get(e, "detail") == NULL ||
         !is_hex64(prev_hash) || !is_hex64(hash) || canonical == NULL ||
-        !(signature == NULL || json_is_object(signature)))
+        !(signature == NULL || json_typeof(signature) == JSON_OBJECT))
         return tc_error_set(
             err, TC_EINVAL,
             "%s line %lld is not an audit event: {\"seq\", \"crisis\", \"at\", \"actor\", "
@@ -613,7 +620,7 @@ static int read_event(verifier *v, json_t *e, long long line, tc_error *err)
     if (signature != NULL && (rc = check_signature(v, e, signature, what, err)) != 0)
         return rc;
     /* A signed command names the visit of its state: the last entered event of it says which. */
-    if (strcmp(str(e, "kind"), "entered") == 0 && json_is_string(state) &&
+    if (strcmp(str(e, "kind"), "entered") == 0 && json_typeof(state) == JSON_STRING &&
         json_is_integer(json_object_get(json_object_get(e, "detail"), "visit")))
         json_object_set(v->visits, json_string_value(state),
                         json_object_get(json_object_get(e, "detail"), "visit"));
