@@ -16,6 +16,9 @@
 
 #define DEFAULT_UNTIL  ((tc_ms)400 * 86400 * 1000)
 #define MAX_ITERATIONS 1000000
+/* Actions ended ok at once after one command, the machine's own bound on transitions (TC_MAX_STEPS): only
+ * a loop of actions goes past it, which in virtual time never waits (each ends as soon as it starts). */
+#define MAX_ENDED_AT_ONCE 10000
 
 typedef struct sim_event {
     tc_ms at;
@@ -288,7 +291,11 @@ static void apply(sim *s, const tc_event *ev, const char *command, const char *s
     take_effects(s, &fx);
 
     /* Actions the script does not name end ok at once. */
-    while (s->ready_count > 0 && !s->failed) {
+    for (int ended = 0; s->ready_count > 0 && !s->failed; ended++) {
+        if (ended == MAX_ENDED_AT_ONCE) {
+            s->failed = 1;
+            break;
+        }
         char *path = s->ready[0];
         int attempt = s->ready_attempt[0];
         memmove(s->ready, s->ready + 1, (s->ready_count - 1) * sizeof *s->ready);
