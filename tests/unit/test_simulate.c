@@ -245,13 +245,14 @@ static char *parallel_playbook(int n, const char *state_json)
 
 #define FAST "tests/data/playbooks/valid/fast.json"
 
-/* A playbook whose action leads back to itself when it ends ok. */
+/* A playbook of two actions, the second of which leads back to itself when it ends ok. */
 static const char loop_playbook[] =
     "{\"format\": \"tocsin-playbook/1\", \"name\": \"loop\", \"title\": \"Loop\", \"parties\": [\"KZ\"], "
-    "\"roles\": {\"secretariat\": {\"title\": \"Secretariat\"}}, \"start\": \"again\", "
-    "\"states\": {\"again\": {\"type\": \"action\", \"run\": [\"go\"], \"next\": {\"ok\": \"again\", "
-    "\"failed\": "
-    "\"done\"}}, \"done\": {\"type\": \"end\"}}}";
+    "\"roles\": {\"secretariat\": {\"title\": \"Secretariat\"}}, \"start\": \"first\", "
+    "\"states\": {\"first\": {\"type\": \"action\", \"run\": [\"prepare\"], \"next\": {\"ok\": \"again\", "
+    "\"failed\": \"done\"}}, \"again\": {\"type\": \"action\", \"run\": [\"go\"], \"next\": {\"ok\": "
+    "\"again\", "
+    "\"failed\": \"done\"}}, \"done\": {\"type\": \"end\"}}}";
 
 static size_t count(const char *text, const char *needle)
 {
@@ -302,18 +303,29 @@ static void test_simulate_unscripted_actions_end_ok(void **state)
     free(text);
 }
 
-/* An action the script names waits for the script, each time it starts; after the crisis closes, the script's
- * action results come too late and change nothing. */
+/* An action the script names waits for the script, each time it starts, and its own timeout (PT30S by
+ * default) does not run; after the crisis closes, the script's action results come too late and change
+ * nothing. */
 static void test_simulate_scripted_actions_wait(void **state)
 {
     (void)state;
     expect_play(loop_playbook,
-                "{\"events\": [{\"at\": \"PT1M\", \"action\": \"again\", \"outcome\": \"ok\"}, "
+                "{\"events\": [{\"at\": \"PT10S\", \"action\": \"first\", \"outcome\": \"ok\"}, "
+                "{\"at\": \"PT20S\", \"action\": \"first\", \"outcome\": \"ok\"}, "
+                "{\"at\": \"PT30S\", \"ack\": \"again\"}, "
+                "{\"at\": \"PT1M\", \"action\": \"again\", \"outcome\": \"ok\"}, "
                 "{\"at\": \"PT2M\", \"action\": \"again\", \"outcome\": \"failed\"}, "
                 "{\"at\": \"PT3M\", \"action\": \"again\", \"outcome\": \"ok\"}]}",
                 "+00:00:00 crisis triggered by simulate (severity unknown, mode actual, parties KZ)\n"
-                "+00:00:00 again entered\n"
-                "+00:00:00 again action started (attempt 1): go\n"
+                "+00:00:00 first entered\n"
+                "+00:00:00 first action started (attempt 1): prepare\n"
+                "+00:00:10 first action finished (attempt 1): ok\n"
+                "+00:00:10 first left: ok\n"
+                "+00:00:10 again entered\n"
+                "+00:00:10 again action started (attempt 1): go\n"
+                "+00:00:20 first refused action: state first is not active (active: again (action))\n"
+                "+00:00:30 again refused ack: state again (action) does not take an acknowledgement (it "
+                "takes no command: the engine moves it on)\n"
                 "+00:01:00 again action finished (attempt 1): ok\n"
                 "+00:01:00 again left: ok\n"
                 "+00:01:00 again entered (visit 2)\n"
@@ -343,7 +355,7 @@ static void test_simulate_refused_commands_are_recorded(void **state)
         FAST,
         "{\"events\": [{\"at\": \"PT1.5S\", \"action\": \"nowhere\", \"outcome\": \"ok\"}, "
         "{\"at\": \"P0D\", \"action\": \"alert\", \"outcome\": \"ok\"}, "
-        "{\"at\": \"PT0.2S\", \"ack\": \"alert\"}, {\"at\": \"PT0.2S\", \"vote\": \"approve\"}, "
+        "{\"at\": \"PT0S\", \"ack\": \"alert\"}, {\"at\": \"PT0.2S\", \"vote\": \"approve\"}, "
         "{\"at\": \"PT0.1S\", \"escalate\": \"report\"}, "
         "{\"at\": \"PT0.1S\", \"amend\": \"typo\", \"data\": {\"path\": \"x\"}}, "
         "{\"at\": \"PT1.5S\", \"cancel\": \"drill over\"}]}",
@@ -353,10 +365,10 @@ static void test_simulate_refused_commands_are_recorded(void **state)
         "+00:00:00 report entered\n"
         "+00:00:00 report notified (task assigned): secretariat\n"
         "+00:00:00 alert refused action: state alert is not active (active: report (task))\n"
+        "+00:00:00 alert refused ack: state alert is not active (active: report (task))\n"
         "+00:00:00 report escalated to level 1 by simulate, severity raised to severe: notify council\n"
         "+00:00:00 report notified (escalated): council/KZ, council/RU\n"
         "+00:00:00 crisis amended by simulate: path \"report\" -> \"x\" (typo)\n"
-        "+00:00:00 alert refused ack: state alert is not active (active: report (task))\n"
         "+00:00:00 crisis refused vote: no active state takes a vote (active: report (task))\n"
         "+00:00:01 nowhere refused action: no state nowhere in playbook fast (active: report (task))\n"
         "+00:00:01 crisis cancelled by simulate: drill over\n"

@@ -96,12 +96,10 @@ static int read_events(sim *s, json_t *events, tc_error *err)
     };
     size_t n = json_array_size(events);
     s->events = tc_xcalloc(n ? n : 1, sizeof *s->events);
-    if (s->events == NULL)
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         json_t *e = json_array_get(events, i);
         sim_event *se = &s->events[i];
-        if (!json_is_object(e))
+        if (json_typeof(e) != JSON_OBJECT) /* e is there: i < n */
             return tc_error_set(err, TC_EINVAL, "script: $.events[%zu]: expected an object", i);
         if (parse_at(json_object_get(e, "at"), &se->at) != 0)
             return tc_error_set(
@@ -120,10 +118,8 @@ static int read_events(sim *s, json_t *events, tc_error *err)
             return tc_error_set(
                 err, TC_EINVAL,
                 "script: $.events[%zu]: expected one of vote, complete, ack, escalate, action, cancel", i);
-        const char *key;
-        json_t *value;
-        json_object_foreach(e, key, value)
-        {
+        for (void *it = json_object_iter(e); it != NULL; it = json_object_iter_next(e, it)) {
+            const char *key = json_object_iter_key(it);
             int ok = strcmp(key, script_key(kinds[found].kind)) == 0;
             for (const char *const *a = kinds[found].allowed; *a; a++)
                 ok |= strcmp(*a, key) == 0;
@@ -141,7 +137,7 @@ static int read_events(sim *s, json_t *events, tc_error *err)
         static const char *const strings[] = {"state", "party", "reason", "as", "outcome"};
         for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++) {
             json_t *v = json_object_get(e, strings[k]);
-            if (v != NULL && !json_is_string(v))
+            if (v != NULL && json_typeof(v) != JSON_STRING)
                 return tc_error_set(err, TC_EINVAL, "script: $.events[%zu].%s: expected a string", i,
                                     strings[k]);
         }
@@ -174,7 +170,7 @@ static void add_line(sim *s, const char *kind, const char *state, const char *ac
     timeline_t(&t, s->now);
     json_t *line = json_pack("{s:o, s:s, s:s?, s:s?, s:O}", "t", t, "kind", kind, "state", state, "actor",
                              actor, "detail", detail ? detail : json_null());
-    if (line == NULL || json_array_append_new(s->timeline, line) != 0)
+    if (json_array_append_new(s->timeline, line) != 0) /* line is NULL when json_pack refused its strings */
         s->failed = 1;
 }
 
@@ -186,16 +182,17 @@ static int named_later(const sim *s, const char *path)
     return 0;
 }
 
-/* Whether key is the timeout or retry timer of an action the script ends itself. */
-static int is_scripted_timer(const sim *s, const char *key)
+/*
+ * Whether the timer set by e is the timeout of an action the script ends itself. Such an action has no retry
+ * timer: a failure the script gives is final (run_event).
+ */
+static int is_scripted_timer(const sim *s, const tc_effect *e)
 {
-    const char *hash = strrchr(key, '#');
-    const char *colon = hash ? strchr(hash, ':') : NULL;
-    if (colon == NULL || (strcmp(colon, ":timeout") != 0 && strcmp(colon, ":retry") != 0))
+    const char *purpose = strrchr(e->key, ':'); /* keys are "path#visit:purpose" (core/machine/machine.c) */
+    if (strcmp(purpose, ":timeout") != 0)
         return 0;
     for (size_t i = 0; i < s->scripted_count; i++)
-        if (strlen(s->scripted[i]) == (size_t)(hash - key) &&
-            strncmp(s->scripted[i], key, (size_t)(hash - key)) == 0)
+        if (strcmp(s->scripted[i], e->state) == 0) /* the state's path */
             return 1;
     return 0;
 }
@@ -209,16 +206,11 @@ static void take_effects(sim *s, tc_effects *fx)
             add_line(s, e->name, e->state, e->actor, e->detail);
             break;
         case TC_EFFECT_TIMER_SET:
-            if (is_scripted_timer(s, e->key))
+            if (is_scripted_timer(s, e))
                 break;
             if (s->timer_count == s->timer_capacity) {
                 size_t capacity = s->timer_capacity ? 2 * s->timer_capacity : 32;
-                sim_timer *timers = tc_xrealloc(s->timers, capacity * sizeof *timers);
-                if (timers == NULL) {
-                    s->failed = 1;
-                    break;
-                }
-                s->timers = timers;
+                s->timers = tc_xrealloc(s->timers, capacity * sizeof *s->timers);
                 s->timer_capacity = capacity;
             }
             s->timers[s->timer_count++] = (sim_timer){e->key, e->due, s->timer_seq++};
@@ -243,16 +235,8 @@ static void take_effects(sim *s, tc_effects *fx)
             } else {
                 if (s->ready_count == s->ready_capacity) {
                     size_t capacity = s->ready_capacity ? 2 * s->ready_capacity : 8;
-                    char **ready = tc_xrealloc(s->ready, capacity * sizeof *ready);
-                    int *attempts = ready ? tc_xrealloc(s->ready_attempt, capacity * sizeof *attempts) : NULL;
-                    if (ready != NULL)
-                        s->ready = ready;
-                    if (attempts != NULL)
-                        s->ready_attempt = attempts;
-                    if (ready == NULL || attempts == NULL) {
-                        s->failed = 1;
-                        break;
-                    }
+                    s->ready = tc_xrealloc(s->ready, capacity * sizeof *s->ready);
+                    s->ready_attempt = tc_xrealloc(s->ready_attempt, capacity * sizeof *s->ready_attempt);
                     s->ready_capacity = capacity;
                 }
                 s->ready_attempt[s->ready_count] =
@@ -345,10 +329,6 @@ static void run_event(sim *s, const sim_event *se)
     if (as != NULL) {
         size_t n = 0;
         seats = tc_json_strings(json_object_get(s->actors, as), &n); /* strings: check_script saw to it */
-        if (seats == NULL) {
-            s->failed = 1;
-            return;
-        }
         ev.actor = (tc_actor){as, seats, n, 0, NULL, NULL, 0};
     } else if (se->kind == TC_EVENT_ESCALATE || se->kind == TC_EVENT_CANCEL || se->kind == TC_EVENT_AMEND) {
         ev.actor = (tc_actor){"simulate", NULL, 0, 1, NULL, NULL, 0};
@@ -376,7 +356,7 @@ static void run_event(sim *s, const sim_event *se)
         const tc_state *st = tc_playbook_state(s->pb, se->subject);
         const tc_activation *a = st ? tc_instance_activation(s->inst, st->index) : NULL;
         ev.attempt = a ? a->attempt : 0;
-        ev.final = ev.outcome && strcmp(ev.outcome, "failed") == 0;
+        ev.final = strcmp(ev.outcome, "failed") == 0; /* "ok" or "failed": read_events saw to it */
         break;
     }
     case TC_EVENT_TRIGGER:
@@ -404,12 +384,10 @@ static int check_script(json_t *script, tc_error *err)
 {
     static const char *const keys[] = {"inputs", "parties", "severity", "mode", "initiator",
                                        "actors", "events",  "until",    NULL};
-    const char *key;
-    json_t *value;
-    if (!json_is_object(script))
+    if (!json_is_object(script)) /* script may be NULL */
         return tc_error_set(err, TC_EINVAL, "script: expected a JSON object");
-    json_object_foreach(script, key, value)
-    {
+    for (void *it = json_object_iter(script); it != NULL; it = json_object_iter_next(script, it)) {
+        const char *key = json_object_iter_key(it);
         int ok = 0;
         for (const char *const *k = keys; *k; k++)
             ok |= strcmp(*k, key) == 0;
@@ -419,22 +397,23 @@ static int check_script(json_t *script, tc_error *err)
     if (!json_is_array(json_object_get(script, "events")))
         return tc_error_set(err, TC_EINVAL, "script: $.events: expected an array of events");
     json_t *actors = json_object_get(script, "actors");
-    if (actors != NULL && !json_is_object(actors))
+    if (actors != NULL && json_typeof(actors) != JSON_OBJECT)
         return tc_error_set(err, TC_EINVAL, "script: $.actors: expected an object of actor -> [seats]");
-    json_object_foreach(actors, key, value)
-    {
-        if (!json_is_array(value))
+    for (void *it = json_object_iter(actors); it != NULL; it = json_object_iter_next(actors, it)) {
+        const char *key = json_object_iter_key(it);
+        json_t *value = json_object_iter_value(it);
+        if (json_typeof(value) != JSON_ARRAY)
             return tc_error_set(err, TC_EINVAL, "script: $.actors.%s: expected an array of seats", key);
         for (size_t i = 0; i < json_array_size(value); i++)
-            if (!json_is_string(json_array_get(value, i)))
+            if (json_typeof(json_array_get(value, i)) != JSON_STRING)
                 return tc_error_set(err, TC_EINVAL, "script: $.actors.%s[%zu]: expected a seat (a string)",
                                     key, i);
     }
     json_t *parties = json_object_get(script, "parties");
-    if (parties != NULL && !json_is_array(parties))
+    if (parties != NULL && json_typeof(parties) != JSON_ARRAY)
         return tc_error_set(err, TC_EINVAL, "script: $.parties: expected an array of parties");
     for (size_t i = 0; i < json_array_size(parties); i++)
-        if (!json_is_string(json_array_get(parties, i)))
+        if (json_typeof(json_array_get(parties, i)) != JSON_STRING)
             return tc_error_set(err, TC_EINVAL, "script: $.parties[%zu]: expected a string", i);
     return 0;
 }
@@ -466,10 +445,6 @@ int tc_simulate(const tc_playbook *pb, json_t *script, json_t **out, tc_error *e
     s.actors = json_object_get(script, "actors");
     s.timeline = json_array();
     s.inst = tc_instance_new(pb);
-    if (s.timeline == NULL || s.inst == NULL) {
-        sim_free(&s);
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
-    }
     if ((rc = read_events(&s, json_object_get(script, "events"), err)) != 0) {
         sim_free(&s);
         return rc;
@@ -482,12 +457,6 @@ int tc_simulate(const tc_playbook *pb, json_t *script, json_t **out, tc_error *e
     const char *initiator = json_string_value(json_object_get(script, "initiator"));
     json_t *init_list = initiator ? json_object_get(s.actors, initiator) : NULL;
     const char **init_seats = tc_json_strings(init_list, &init_count);
-    if (party_names == NULL || init_seats == NULL) {
-        free(party_names);
-        free(init_seats);
-        sim_free(&s);
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
-    }
     tc_actor trigger_actor = {
         initiator ? initiator : "simulate", init_seats, init_count, init_list == NULL, NULL, NULL, 0};
     tc_trigger trigger = {json_object_get(script, "inputs"),
