@@ -82,7 +82,6 @@ static void test_contact_refusals(void **state)
     char local[80], label[80], host[300], zone[80];
     memset(local, 'a', 65);
     strcpy(local + 65, "@mfa.kz"); /* a local part of 65 */
-    memset(label, 'b', 64);
     strcpy(label, "a@");
     memset(label + 2, 'b', 64);
     strcpy(label + 66, ".kz"); /* a label of 64 */
