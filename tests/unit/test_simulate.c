@@ -226,21 +226,31 @@ static void test_simulate_refuses_bad_scripts(void **state)
     tc_playbook_free(pb);
 }
 
-/* A playbook of one parallel state with n branches, each the one state state_json then an end. */
-static char *parallel_playbook(int n, const char *state_json)
+/* A playbook of one parallel state with n branches, each the one state state_json then an end; after an
+ * action when after_action. */
+static char *parallel_playbook_after(int n, const char *state_json, int after_action)
 {
     tc_strbuf sb = TC_STRBUF_INIT;
-    tc_strbuf_add(
+    tc_strbuf_addf(
         &sb,
-        "{\"format\": \"tocsin-playbook/1\", \"name\": \"wide\", \"title\": \"Wide\", \"parties\": [\"KZ\"], "
-        "\"roles\": {\"secretariat\": {\"title\": \"Secretariat\"}}, \"start\": \"all\", "
-        "\"states\": {\"all\": {\"type\": \"parallel\", \"branches\": {");
+        "{\"format\": \"tocsin-playbook/1\", \"name\": \"wide\", \"title\": \"Wide\", \"parties\": "
+        "[\"KZ\"], \"roles\": {\"secretariat\": {\"title\": \"Secretariat\"}}, \"start\": \"%s\", "
+        "\"states\": {%s\"all\": {\"type\": \"parallel\", \"branches\": {",
+        after_action ? "first" : "all",
+        after_action ? "\"first\": {\"type\": \"action\", \"run\": [\"go\"], \"next\": {\"ok\": \"all\", "
+                       "\"failed\": \"done\"}}, "
+                     : "");
     for (int i = 0; i < n; i++)
         tc_strbuf_addf(&sb,
                        "%s\"b%d\": {\"start\": \"s\", \"states\": {\"s\": %s, \"end\": {\"type\": \"end\"}}}",
                        i ? ", " : "", i, state_json);
     tc_strbuf_add(&sb, "}, \"next\": {\"done\": \"done\"}}, \"done\": {\"type\": \"end\"}}}");
     return tc_strbuf_take(&sb);
+}
+
+static char *parallel_playbook(int n, const char *state_json)
+{
+    return parallel_playbook_after(n, state_json, 0);
 }
 
 #define FAST "tests/data/playbooks/valid/fast.json"
@@ -426,6 +436,21 @@ static void test_simulate_many_timers(void **state)
     free(text);
 }
 
+/* More transitions in one event than the machine takes (a parallel of 5001 branches of two states each):
+ * the run fails, whether the trigger or an action the simulator ends makes them. */
+static void test_simulate_too_many_transitions_fails(void **state)
+{
+    (void)state;
+    static const char choice[] =
+        "{\"type\": \"choice\", \"choices\": [{\"when\": true, \"next\": \"end\"}], \"otherwise\": \"end\"}";
+    for (int after_action = 0; after_action < 2; after_action++) {
+        char *text = parallel_playbook_after(5001, choice, after_action);
+        expect_play(text, "{\"events\": []}",
+                    "error -1: the simulation failed (out of memory, or a loop that never waits)\n");
+        free(text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -437,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_simulate_refused_commands_are_recorded),
         cmocka_unit_test(test_simulate_fractional_seconds),
         cmocka_unit_test(test_simulate_many_timers),
+        cmocka_unit_test(test_simulate_too_many_transitions_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

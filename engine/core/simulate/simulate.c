@@ -253,13 +253,19 @@ static void take_effects(sim *s, tc_effects *fx)
     tc_effects_clear(fx);
 }
 
+/* Whether the machine failed rather than refused: the run cannot go on from where it stopped. */
+static int machine_failed(int rc)
+{
+    return rc == TC_ENOMEM || rc == TC_EFAILED;
+}
+
 static void apply(sim *s, const tc_event *ev, const char *command, const char *state)
 {
     tc_effects fx = {0};
     tc_error err;
     tc_error_init(&err);
     int rc = tc_machine_apply(s->pb, s->inst, ev, s->now, &fx, &err);
-    if (rc == TC_ENOMEM || rc == TC_EFAILED) {
+    if (machine_failed(rc)) {
         s->failed = 1;
         tc_effects_clear(&fx);
         return;
@@ -287,10 +293,12 @@ static void apply(sim *s, const tc_event *ev, const char *command, const char *s
         s->ready_count--;
         tc_event done = {.kind = TC_EVENT_ACTION_RESULT, .state = path, .outcome = "ok", .attempt = attempt};
         tc_effects more = {0};
-        if (tc_machine_apply(s->pb, s->inst, &done, s->now, &more, &err) == 0)
+        rc = tc_machine_apply(s->pb, s->inst, &done, s->now, &more, &err);
+        if (rc == 0)
             take_effects(s, &more);
-        else
+        else /* refused: the action is no longer active; failed: the run stops, as for a command */
             tc_effects_clear(&more);
+        s->failed |= machine_failed(rc);
         free(path);
     }
 }
