@@ -451,6 +451,30 @@ static void test_simulate_too_many_transitions_fails(void **state)
     }
 }
 
+/* Every action the script names waits for it, however many (65 here, each named at PT1M): none times out at
+ * PT30S, its default timeout. */
+static void test_simulate_many_scripted_actions(void **state)
+{
+    (void)state;
+    char *text = parallel_playbook(
+        65, "{\"type\": \"action\", \"run\": [\"go\"], \"next\": {\"ok\": \"end\", \"failed\": \"end\"}}");
+    tc_strbuf script = TC_STRBUF_INIT;
+    tc_strbuf_add(&script, "{\"events\": [");
+    for (int i = 0; i < 65; i++)
+        tc_strbuf_addf(&script, "%s{\"at\": \"PT1M\", \"action\": \"all/b%d/s\", \"outcome\": \"ok\"}",
+                       i ? ", " : "", i);
+    tc_strbuf_add(&script, "]}");
+    char *script_text = tc_strbuf_take(&script);
+    char *got = play(text, script_text);
+    assert_int_equal(count(got, "+00:01:00 all/b"), 3 * 65); /* action finished, left, end entered */
+    assert_int_equal(count(got, "action finished (attempt 1): ok\n"), 65);
+    assert_null(strstr(got, "+00:00:30"));
+    assert_non_null(strstr(got, "status closed, outcome resolved"));
+    free(got);
+    free(script_text);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_simulate_refused_commands_are_recorded),
         cmocka_unit_test(test_simulate_fractional_seconds),
         cmocka_unit_test(test_simulate_many_timers),
+        cmocka_unit_test(test_simulate_many_scripted_actions),
         cmocka_unit_test(test_simulate_too_many_transitions_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

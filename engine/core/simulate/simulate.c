@@ -46,8 +46,8 @@ typedef struct sim {
     char **ready;       /* actions to end ok at once: "path" */
     int *ready_attempt; /* their attempts */
     size_t ready_count, ready_capacity;
-    const char *scripted[64]; /* actions the script ends itself: their own timeouts do not run */
-    size_t scripted_count;
+    const char **scripted; /* paths of actions the script ends itself: their own timeouts do not run */
+    size_t scripted_count, scripted_capacity;
     tc_ms now;
     int failed;
 } sim;
@@ -230,8 +230,13 @@ static void take_effects(sim *s, tc_effects *fx)
                 size_t k = 0;
                 while (k < s->scripted_count && strcmp(s->scripted[k], e->state) != 0)
                     k++;
-                if (k == s->scripted_count && s->scripted_count < 64)
-                    s->scripted[s->scripted_count++] = e->state;
+                if (k == s->scripted_count) {
+                    if (s->scripted_count == s->scripted_capacity) {
+                        s->scripted_capacity = s->scripted_capacity ? 2 * s->scripted_capacity : 16;
+                        s->scripted = tc_xrealloc(s->scripted, s->scripted_capacity * sizeof *s->scripted);
+                    }
+                    s->scripted[s->scripted_count++] = e->state; /* the playbook's: it outlives the run */
+                }
             } else {
                 if (s->ready_count == s->ready_capacity) {
                     size_t capacity = s->ready_capacity ? 2 * s->ready_capacity : 8;
@@ -436,6 +441,7 @@ static void sim_free(sim *s)
     free(s->ready);
     free(s->ready_attempt);
     free(s->events);
+    free(s->scripted);
     tc_instance_free(s->inst);
     json_decref(s->timeline);
 }
