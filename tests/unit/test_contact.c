@@ -75,6 +75,77 @@ static void test_contact_addresses(void **state)
     assert_int_equal(tc_contact_tz_check("", &err), TC_EINVAL);
 }
 
+/* Each refusal, with its message; the edges of each rule (lengths, the characters either side of a range). */
+static void test_contact_refusals(void **state)
+{
+    (void)state;
+    char local[80], label[80], host[300], zone[80];
+    memset(local, 'a', 65);
+    strcpy(local + 65, "@mfa.kz"); /* a local part of 65 */
+    strcpy(label, "a@");
+    memset(label + 2, 'b', 64);
+    strcpy(label + 66, ".kz"); /* a label of 64 */
+    strcpy(host, "https://");
+    memset(host + 8, 'h', 250);
+    strcpy(host + 258, "/a b");
+    memset(zone, 'Z', 65);
+    zone[65] = '\0';
+    static const char email_rule[] = "\": NAME@DOMAIN, no spaces or display name";
+    static const char url_rule[] =
+        "/…: a host (no user:password@), then a path of printable characters without spaces";
+    static const char tz_rule[] = "\": an IANA name such as Europe/Moscow";
+    char long_host_error[400];
+    snprintf(long_host_error, sizeof long_host_error, "invalid webhook URL %.200s%s", host, url_rule);
+    const struct {
+        int (*check)(const char *, tc_error *);
+        const char *text, *error; /* NULL: taken */
+    } cases[] = {
+        {tc_contact_email_check, "a{b}|c~@x.kz", NULL}, /* atext past 'z' */
+        {tc_contact_email_check, "\xff@x.kz", "an e-mail address is not valid UTF-8 (byte 1)"},
+        {tc_contact_email_check, local, "invalid e-mail address \""},
+        {tc_contact_email_check, label, "invalid e-mail address \""},
+        {tc_contact_email_check, "duty@mfa-.kz", "invalid e-mail address \"duty@mfa-.kz\": NAME@DOMAIN"},
+        {tc_contact_webhook_check, "https://example.org?x=1", NULL},
+        {tc_contact_webhook_check, "https://example.org#top", NULL},
+        {tc_contact_webhook_check, "https://x/\xff", "a webhook URL is not valid UTF-8 (byte 11)"},
+        {tc_contact_webhook_check, "https://x/a\x7f", "invalid webhook URL https://x/…: a host"},
+        {tc_contact_webhook_check, "ftp://x/y",
+         "invalid webhook URL: it must start with http:// or https://"},
+        {tc_contact_webhook_check, host, long_host_error}, /* the host cut at 200 bytes */
+        {tc_contact_format_check, NULL, NULL},
+        {tc_contact_format_check, "json", NULL},
+        {tc_contact_format_check, "xml", "unknown --format \"xml\": json or slack"},
+        {tc_contact_tz_check, "utc", NULL},
+        {tc_contact_tz_check, "America/Port_of_Spain", NULL},
+        {tc_contact_tz_check, "Etc/GMT-3", NULL},
+        {tc_contact_tz_check, NULL, "unknown time zone \"\": an IANA name such as Europe/Moscow"},
+        {tc_contact_tz_check, "~x", "unknown time zone \"~x\""},
+        {tc_contact_tz_check, "[x", "unknown time zone \"[x\""},
+        {tc_contact_tz_check, "1x", "unknown time zone \"1x\""},
+        {tc_contact_tz_check, "Europe/Mos cow", "unknown time zone \"Europe/Mos cow\""},
+        {tc_contact_tz_check, "Europe/Moscow;", "unknown time zone \"Europe/Moscow;\""},
+        {tc_contact_tz_check, zone + 1, NULL}, /* 64 */
+        {tc_contact_tz_check, zone, "unknown time zone \""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tc_error err;
+        tc_error_init(&err);
+        int rc = cases[i].check(cases[i].text, &err);
+        if (cases[i].error == NULL
+                ? rc != 0
+                : rc != TC_EINVAL || strncmp(err.text, cases[i].error, strlen(cases[i].error)) != 0)
+            fail_msg("case %zu: %d %s", i, rc, err.text);
+    }
+    /* The whole messages. */
+    tc_error err;
+    tc_error_init(&err);
+    assert_int_equal(tc_contact_email_check(local, &err), TC_EINVAL);
+    assert_non_null(strstr(err.text, email_rule));
+    tc_error_init(&err);
+    assert_int_equal(tc_contact_tz_check(zone, &err), TC_EINVAL);
+    assert_non_null(strstr(err.text, tz_rule));
+}
+
 static void test_contact_notice_payloads(void **state)
 {
     (void)state;
@@ -201,6 +272,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_contact_addresses),
+        cmocka_unit_test(test_contact_refusals),
         cmocka_unit_test(test_contact_notice_payloads),
         cmocka_unit_test(test_contact_notice_acts),
     };

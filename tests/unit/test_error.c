@@ -34,6 +34,10 @@ static void test_error_text_is_one_line(void **state)
     tc_error_set(&err, TC_EUNAVAIL, "cannot connect: %s",
                  "connection failed: No such file\n\tIs the server running?\n");
     assert_string_equal(err.text, "cannot connect: connection failed: No such file Is the server running?");
+    /* Leading whitespace goes too. */
+    tc_error_init(&err);
+    tc_error_set(&err, TC_EFAILED, "%s", " \n\tnot indented  ");
+    assert_string_equal(err.text, "not indented");
 }
 
 static void test_error_long_text_is_cut(void **state)
@@ -68,6 +72,13 @@ static void test_error_names(void **state)
     assert_string_equal(tc_strerror(TC_OK), "success");
     assert_string_equal(tc_strerror(TC_EINVAL), "invalid input");
     assert_string_equal(tc_strerror(TC_EUNAVAIL), "database unavailable");
+    assert_string_equal(tc_strerror(TC_EFAILED), "failed");
+    assert_string_equal(tc_strerror(TC_EUSAGE), "usage error");
+    assert_string_equal(tc_strerror(TC_ENOTFOUND), "not found");
+    assert_string_equal(tc_strerror(TC_EPERM), "permission denied");
+    assert_string_equal(tc_strerror(TC_ECONFLICT), "conflict");
+    assert_string_equal(tc_strerror(TC_ENOMEM), "out of memory");
+    assert_string_equal(tc_strerror(TC_EIO), "input/output error");
     assert_string_equal(tc_strerror(12345), "unknown error");
 }
 

@@ -43,9 +43,11 @@ static void test_limits_utf8(void **state)
         {"\xed\xbf\xbf", 0, 0, 0},     /* U+DFFF */
         {"\xf4\x90\x80\x80", 0, 0, 0}, /* U+110000 */
         {"\xf5\x80\x80\x80", 0, 0, 0},
-        {"abc\xe2\x82", 0, 0, 3},  /* cut short */
-        {"\xe2\x28\xa1", 0, 0, 0}, /* a second byte that does not continue */
-        {"a\0b", 3, 0, 1},         /* NUL: PostgreSQL and jansson refuse it */
+        {"abc\xe2\x82", 0, 0, 3},      /* cut short */
+        {"\xe2\x28\xa1", 0, 0, 0},     /* a second byte that does not continue */
+        {"a\xe2\x82\x28", 0, 0, 1},    /* nor a third: below the continuation bytes */
+        {"\xf0\x90\x80\xc0", 0, 0, 0}, /* nor a fourth: above them */
+        {"a\0b", 3, 0, 1},             /* NUL: PostgreSQL and jansson refuse it */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t length = cases[i].length ? cases[i].length : strlen(cases[i].text), bad = 99;
@@ -128,6 +130,9 @@ static void test_limits_text_and_json(void **state)
     json_t *v = json_pack("{s:i, s:[i, s, b, n]}", "a", 1, "b", 2, "x\"y\n\x01", 0);
     assert_int_equal(tc_json_size(v), strlen("{\"a\": 1, \"b\": [2, \"x\\\"y\\n\\u0001\", false, null]}"));
     json_decref(v);
+    v = json_string("\b\f\r\t\\"); /* "\b\f\r\t\\" */
+    assert_int_equal(tc_json_size(v), 12);
+    json_decref(v);
     v = json_real(1e300); /* numeric prints a 1 and 300 zeros */
     assert_true(tc_json_size(v) >= 301);
     json_decref(v);
@@ -179,6 +184,14 @@ static void test_limits_actor_names(void **state)
     assert_int_equal(tc_organisation_check("UN ODC", NULL), TC_EINVAL);
     assert_int_equal(tc_organisation_check("a/b", NULL), TC_EINVAL);
     assert_int_equal(tc_organisation_check("123456789012345678901234567890123", NULL), TC_EINVAL);
+    tc_error_init(&err);
+    assert_int_equal(tc_organisation_check("UN\xff", &err), TC_EINVAL);
+    assert_string_equal(err.text, "an organisation is not valid UTF-8 (byte 3)");
+    tc_error_init(&err);
+    assert_int_equal(tc_organisation_check("UN ODC", &err), TC_EINVAL);
+    assert_string_equal(err.text, "'UN ODC' is not an organisation: 1 to 32 of A-Z, a-z, 0-9, _ and -");
+    assert_int_equal(tc_seat_name_check("{council", NULL), TC_EINVAL); /* past 'z' */
+    assert_int_equal(tc_seat_name_check("council/{KZ", NULL), TC_EINVAL);
 
     assert_int_equal(tc_role_name_check("kz_delegate", NULL), 0);
     assert_int_equal(tc_role_name_check("d\xc3\xa9l\xc3\xa9gu\xc3\xa9 KZ", NULL), 0);
@@ -190,7 +203,13 @@ static void test_limits_actor_names(void **state)
         TC_EINVAL);
     assert_string_equal(err.text, "a role name is 64 bytes, more than the 63 allowed");
     assert_int_equal(tc_role_name_check("", NULL), TC_EINVAL);
-    assert_int_equal(tc_role_name_check("a\nb", NULL), TC_EINVAL);
+    tc_error_init(&err);
+    assert_int_equal(tc_role_name_check("a\nb", &err), TC_EINVAL);
+    assert_string_equal(err.text, "a role name cannot contain control characters");
+    assert_int_equal(tc_role_name_check("a\x7f", NULL), TC_EINVAL); /* DEL */
+    tc_error_init(&err);
+    assert_int_equal(tc_role_name_check("", &err), TC_EINVAL);
+    assert_string_equal(err.text, "a role name cannot be empty");
     assert_int_equal(tc_role_name_check("\xff", NULL), TC_EINVAL);
 }
 

@@ -31,6 +31,8 @@ static void test_migration_plan_name_parse(void **state)
     assert_int_equal(v, 1);
     assert_int_equal(tc_migration_name_parse("0420_audit-chain.sql", &v), 0);
     assert_int_equal(v, 420);
+    assert_int_equal(tc_migration_name_parse("012_Baseline-2_x.sql", &v), 0);
+    assert_int_equal(v, 12);
 
     v = -1;
     assert_int_equal(tc_migration_name_parse("01_short.sql", &v), TC_EINVAL);
@@ -40,6 +42,12 @@ static void test_migration_plan_name_parse(void **state)
     assert_int_equal(tc_migration_name_parse("001_in it.sql", &v), TC_EINVAL);
     assert_int_equal(tc_migration_name_parse("abc_init.sql", &v), TC_EINVAL);
     assert_int_equal(tc_migration_name_parse("1234567890_too_long.sql", &v), TC_EINVAL);
+    assert_int_equal(tc_migration_name_parse("", &v), TC_EINVAL);
+    assert_int_equal(tc_migration_name_parse("01.sql", &v), TC_EINVAL);
+    /* The characters either side of the label's ranges: '~' past z, '[' between Z and a, ':' past 9. */
+    assert_int_equal(tc_migration_name_parse("012_a~.sql", &v), TC_EINVAL);
+    assert_int_equal(tc_migration_name_parse("012_a[.sql", &v), TC_EINVAL);
+    assert_int_equal(tc_migration_name_parse("012_a:.sql", &v), TC_EINVAL);
     assert_int_equal(v, -1); /* not written on failure */
 }
 
@@ -56,6 +64,47 @@ static void test_migration_plan_sort_and_duplicates(void **state)
     tc_migration dup[2] = {file(2, "002_y.sql", "y"), file(2, "002_x.sql", "x")};
     assert_int_equal(tc_migration_files_sort(dup, 2, &err), TC_EINVAL);
     assert_string_equal(err.text, "migrations 002_x.sql and 002_y.sql have the same number");
+
+    /* None, or one: nothing to sort or to compare. */
+    assert_int_equal(tc_migration_files_sort(NULL, 0, &err), 0);
+    assert_int_equal(tc_migration_files_sort(files, 1, &err), 0);
+    assert_string_equal(files[0].name, "001_a.sql");
+}
+
+static void test_migration_plan_nothing_at_all(void **state)
+{
+    (void)state;
+    tc_migration_entry *e = NULL;
+    size_t n = 99;
+    assert_int_equal(tc_migration_compare(NULL, 0, NULL, 0, &e, &n, NULL), 0);
+    assert_int_equal(n, 0);
+    assert_non_null(e); /* still the caller's to free */
+    assert_int_equal(tc_migration_verdict(e, n, NULL), 0);
+    free(e);
+}
+
+/* A record between two files that no file has: the database went further, then these files skipped it. */
+static void test_migration_plan_unknown_between_files(void **state)
+{
+    (void)state;
+    tc_migration files[2] = {file(1, "001_a.sql", "a"), file(3, "003_c.sql", "c")};
+    tc_migration middle = file(2, "002_gone.sql", "gone");
+    tc_migration_record records[3] = {record_of(&files[0]), record_of(&middle), record_of(&files[1])};
+    tc_migration_entry *e;
+    size_t n;
+    tc_error err;
+    tc_error_init(&err);
+    assert_int_equal(tc_migration_compare(files, 2, records, 3, &e, &n, NULL), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(e[0].state, TC_MIGRATION_APPLIED);
+    assert_int_equal(e[1].state, TC_MIGRATION_UNKNOWN);
+    assert_ptr_equal(e[1].record, &records[1]);
+    assert_int_equal(e[2].state, TC_MIGRATION_APPLIED);
+    assert_int_equal(tc_migration_verdict(e, n, &err), TC_ECONFLICT);
+    assert_string_equal(err.text,
+                        "the database has migration 002_gone.sql, which this tocsin does not know; use "
+                        "a newer tocsin");
+    free(e);
 }
 
 static void test_migration_plan_fresh_database_is_all_pending(void **state)
@@ -168,6 +217,7 @@ static void test_migration_plan_state_names(void **state)
     assert_string_equal(tc_migration_state_name(TC_MIGRATION_EDITED), "edited");
     assert_string_equal(tc_migration_state_name(TC_MIGRATION_UNKNOWN), "unknown");
     assert_string_equal(tc_migration_state_name(TC_MIGRATION_OUT_OF_ORDER), "out of order");
+    assert_string_equal(tc_migration_state_name((tc_migration_state)99), "?");
 }
 
 /* A baseline folds two old files: a database that recorded both counts it as applied; one that recorded one
@@ -217,6 +267,41 @@ static void test_migration_plan_fold(void **state)
     assert_string_equal(unrelated[0].name, "001_a.sql");
 }
 
+/* Lines that only look like folds are not folds; the last line may end without a newline; the folds may
+ * be listed in any order (the baseline's record takes when and by whom from the newest folded one); records
+ * that no fold names are kept. */
+static void test_migration_plan_fold_lines(void **state)
+{
+    (void)state;
+    tc_migration old1 = file(1, "001_a.sql", "CREATE TABLE a ();\n"),
+                 old2 = file(2, "002_b.sql", "CREATE TABLE b ();\n"),
+                 later = file(3, "003_c.sql", "CREATE TABLE c ();\n"),
+                 longer = file(4, "004_longer.sql", "CREATE TABLE d ();\n");
+    char base_sql[1024];
+    snprintf(base_sql, sizeof base_sql,
+             "-- tocsin:folds 001_a.sql\n"     /* no sha256 */
+             "-- tocsin:folds 001_a.sql abc\n" /* not a sha256 */
+             "-- tocsin:folds \n"
+             "-- tocsin:folds 002_b.sql %s\n"
+             "CREATE TABLE a ();\n"
+             "-- tocsin:folds 001_a.sql %s",
+             old2.sha256, old1.sha256);
+    tc_migration files[3] = {file(2, "002_baseline.sql", base_sql), later, longer};
+    tc_migration_record records[4] = {record_of(&old1), record_of(&old2), record_of(&later),
+                                      record_of(&longer)};
+    records[0].applied_at = "2026-11-28T10:00:00Z";
+    size_t count = 4;
+    tc_error err;
+    tc_error_init(&err);
+    assert_int_equal(tc_migration_fold(files, 3, records, &count, &err), 0);
+    assert_int_equal(count, 3);
+    assert_string_equal(records[0].name, "002_baseline.sql");
+    assert_int_equal(records[0].version, 2);
+    assert_string_equal(records[0].applied_at, "2026-11-27T10:00:00Z"); /* 002_b.sql's, not 001_a.sql's */
+    assert_string_equal(records[1].name, "003_c.sql");
+    assert_string_equal(records[2].name, "004_longer.sql");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +315,9 @@ int main(void)
         cmocka_unit_test(test_migration_plan_first_problem_wins),
         cmocka_unit_test(test_migration_plan_state_names),
         cmocka_unit_test(test_migration_plan_fold),
+        cmocka_unit_test(test_migration_plan_nothing_at_all),
+        cmocka_unit_test(test_migration_plan_unknown_between_files),
+        cmocka_unit_test(test_migration_plan_fold_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

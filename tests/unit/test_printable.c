@@ -59,6 +59,17 @@ static void test_printable_escapes_what_a_terminal_acts_on(void **state)
     expect_printable("bad \xff\xfe utf-8 \xc3", "bad \\xff\\xfe utf-8 \\xc3"); /* not UTF-8, cut short */
     expect_printable("overlong \xc0\xaf surrogate \xed\xa0\x80",
                      "overlong \\xc0\\xaf surrogate \\xed\\xa0\\x80");
+    expect_printable(
+        "\xc3"
+        "A",
+        "\\xc3A"); /* a lead byte that nothing continues */
+    expect_printable("\xe0\x80\x80 \xf0\x80\x80\x80 \xf4\x90\x80\x80", /* overlong, overlong, past U+10FFFF */
+                     "\\xe0\\x80\\x80 \\xf0\\x80\\x80\\x80 \\xf4\\x90\\x80\\x80");
+    /* ARABIC LETTER MARK, LEFT-TO-RIGHT and RIGHT-TO-LEFT MARK; the characters either side of the ranges
+     * of embeddings and isolates pass. */
+    expect_printable("\xd8\x9c\xe2\x80\x8e\xe2\x80\x8f", "\\u061c\\u200e\\u200f");
+    expect_printable("\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa",
+                     "\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa");
 }
 
 static void test_printable_tail_and_timeline(void **state)
@@ -84,12 +95,29 @@ static void test_printable_tail_and_timeline(void **state)
     json_decref(detail);
 }
 
+/* Nothing to escape: an empty buffer, or nothing appended since from; and a buffer whose builder gave up
+ * (failed) is left as it is. */
+static void test_printable_tail_of_nothing(void **state)
+{
+    (void)state;
+    tc_strbuf sb = TC_STRBUF_INIT;
+    tc_printable_tail(&sb, 0);
+    assert_null(sb.text);
+    tc_strbuf_add(&sb, "a\n");
+    tc_printable_tail(&sb, sb.length);
+    assert_string_equal(sb.text, "a\n");
+    sb.failed = 1;
+    tc_printable_tail(&sb, 0);
+    assert_string_equal(sb.text, "a\n");
+    assert_null(tc_strbuf_take(&sb));
+}
+
 static void test_printable_json_escapes_every_string(void **state)
 {
     (void)state;
     json_t *doc =
         json_pack("{s:s, s:[s, {s:s}], s:i}", "title", "a\x1b[2Jb", "list", "ok", "deep", "x\ny", "n", 5);
-    assert_int_equal(tc_printable_json(doc), 0);
+    tc_printable_json(doc);
     char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
     assert_string_equal(text,
                         "{\"list\":[\"ok\",{\"deep\":\"x\\\\ny\"}],\"n\":5,\"title\":\"a\\\\x1b[2Jb\"}");
@@ -103,6 +131,7 @@ int main(void)
         cmocka_unit_test(test_printable_passes_text_unchanged),
         cmocka_unit_test(test_printable_escapes_what_a_terminal_acts_on),
         cmocka_unit_test(test_printable_tail_and_timeline),
+        cmocka_unit_test(test_printable_tail_of_nothing),
         cmocka_unit_test(test_printable_json_escapes_every_string),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

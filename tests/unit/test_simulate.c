@@ -71,6 +71,53 @@ static char *render(json_t *result)
     return tc_strbuf_take(&sb);
 }
 
+/* Plays script on the playbook playbook_text: the result rendered, or "error N: text" when refused. */
+static char *play(const char *playbook_text, const char *script_text)
+{
+    tc_playbook *pb = NULL;
+    tc_error err;
+    tc_error_init(&err);
+    tc_diags diags = {0};
+    if (tc_playbook_compile(playbook_text, strlen(playbook_text), &pb, &diags, &err) != 0)
+        fail_msg("the playbook does not compile: %s: %s", diags.count ? diags.items[0].where : "",
+                 diags.count ? diags.items[0].message : err.text);
+    json_error_t error;
+    json_t *script = json_loads(script_text, 0, &error), *result = NULL;
+    if (script == NULL)
+        fail_msg("the script is not JSON: %s", error.text);
+    int rc = tc_simulate(pb, script, &result, &err);
+    char *got;
+    if (rc == 0) {
+        got = render(result);
+    } else {
+        tc_strbuf sb = TC_STRBUF_INIT;
+        tc_strbuf_addf(&sb, "error %d: %s\n", rc, err.text);
+        got = tc_strbuf_take(&sb);
+    }
+    json_decref(result);
+    json_decref(script);
+    tc_playbook_free(pb);
+    return got;
+}
+
+static void expect_play(const char *playbook_text, const char *script_text, const char *expected)
+{
+    char *got = play(playbook_text, script_text);
+    if (strcmp(got, expected) != 0) {
+        /* Printed whole: fail_msg would cut a long timeline short. */
+        printf("%s\nexpected:\n%sgot:\n%s", script_text, expected, got);
+        fail();
+    }
+    free(got);
+}
+
+static void expect_play_file(const char *playbook, const char *script_text, const char *expected)
+{
+    char *text = read_text(source_path(playbook));
+    expect_play(text, script_text, expected);
+    free(text);
+}
+
 static void test_simulate_scenarios(void **state)
 {
     (void)state;
@@ -121,6 +168,7 @@ static void test_simulate_refuses_bad_scripts(void **state)
         {"[]", "script: expected a JSON object"},
         {"{\"events\": [], \"extra\": 1}", "script: $.extra: unknown key"},
         {"{}", "script: $.events: expected an array of events"},
+        {"{\"events\": {}}", "script: $.events: expected an array of events"},
         {"{\"events\": [], \"actors\": []}", "script: $.actors: expected an object of actor -> [seats]"},
         {"{\"events\": [], \"actors\": {\"a\": \"x\"}}", "script: $.actors.a: expected an array of seats"},
         {"{\"events\": [], \"actors\": {\"a\": [1]}}", "script: $.actors.a[0]: expected a seat (a string)"},
@@ -147,6 +195,8 @@ static void test_simulate_refuses_bad_scripts(void **state)
          "script: $.events[0].vote: approve, reject or abstain"},
         {"{\"events\": [{\"at\": \"PT1M\", \"action\": \"alert_services\", \"outcome\": \"late\"}]}",
          "script: $.events[0].outcome: ok or failed"},
+        {"{\"events\": [{\"at\": \"PT1M\", \"action\": \"alert_services\"}]}",
+         "script: $.events[0].outcome: ok or failed"},
         {"{\"events\": [], \"inputs\": {\"casualties\": \"many\"}}",
          "input sector is required (and 2 more problems)"},
         {"{\"events\": [], \"initiator\": \"kz\", \"actors\": {\"kz\": [\"council/KZ\"]}}",
@@ -166,7 +216,263 @@ static void test_simulate_refuses_bad_scripts(void **state)
             fail_msg("%s:\nexpected: %s\ngot:      %s", cases[i].script, cases[i].error, err.text);
         json_decref(script);
     }
+    /* No script at all (one that did not parse, say). */
+    tc_error err;
+    tc_error_init(&err);
+    json_t *result = NULL;
+    assert_int_equal(tc_simulate(pb, NULL, &result, &err), TC_EINVAL);
+    assert_string_equal(err.text, "script: expected a JSON object");
+    assert_null(result);
     tc_playbook_free(pb);
+}
+
+/* A playbook of one parallel state with n branches, each the one state state_json then an end; after an
+ * action when after_action. */
+static char *parallel_playbook_after(int n, const char *state_json, int after_action)
+{
+    tc_strbuf sb = TC_STRBUF_INIT;
+    tc_strbuf_addf(
+        &sb,
+        "{\"format\": \"tocsin-playbook/1\", \"name\": \"wide\", \"title\": \"Wide\", \"parties\": "
+        "[\"KZ\"], \"roles\": {\"secretariat\": {\"title\": \"Secretariat\"}}, \"start\": \"%s\", "
+        "\"states\": {%s\"all\": {\"type\": \"parallel\", \"branches\": {",
+        after_action ? "first" : "all",
+        after_action ? "\"first\": {\"type\": \"action\", \"run\": [\"go\"], \"next\": {\"ok\": \"all\", "
+                       "\"failed\": \"done\"}}, "
+                     : "");
+    for (int i = 0; i < n; i++)
+        tc_strbuf_addf(&sb,
+                       "%s\"b%d\": {\"start\": \"s\", \"states\": {\"s\": %s, \"end\": {\"type\": \"end\"}}}",
+                       i ? ", " : "", i, state_json);
+    tc_strbuf_add(&sb, "}, \"next\": {\"done\": \"done\"}}, \"done\": {\"type\": \"end\"}}}");
+    return tc_strbuf_take(&sb);
+}
+
+static char *parallel_playbook(int n, const char *state_json)
+{
+    return parallel_playbook_after(n, state_json, 0);
+}
+
+#define FAST "tests/data/playbooks/valid/fast.json"
+
+/* A playbook of two actions, the second of which leads back to itself when it ends ok. */
+static const char loop_playbook[] =
+    "{\"format\": \"tocsin-playbook/1\", \"name\": \"loop\", \"title\": \"Loop\", \"parties\": [\"KZ\"], "
+    "\"roles\": {\"secretariat\": {\"title\": \"Secretariat\"}}, \"start\": \"first\", "
+    "\"states\": {\"first\": {\"type\": \"action\", \"run\": [\"prepare\"], \"next\": {\"ok\": \"again\", "
+    "\"failed\": \"done\"}}, \"again\": {\"type\": \"action\", \"run\": [\"go\"], \"next\": {\"ok\": "
+    "\"again\", "
+    "\"failed\": \"done\"}}, \"done\": {\"type\": \"end\"}}}";
+
+static size_t count(const char *text, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* An action the script does not name ends ok as soon as it starts: at the first attempt, retry or not. */
+static void test_simulate_unscripted_actions_end_ok(void **state)
+{
+    (void)state;
+    expect_play_file(
+        FAST, "{\"inputs\": {\"path\": \"alert\"}, \"events\": []}",
+        "+00:00:00 crisis triggered by simulate (severity unknown, mode actual, parties KZ, RU)\n"
+        "+00:00:00 route entered\n"
+        "+00:00:00 route chose alert (condition 1)\n"
+        "+00:00:00 alert entered\n"
+        "+00:00:00 alert action started (attempt 1): ok-action --level 2\n"
+        "+00:00:00 alert action finished (attempt 1): ok\n"
+        "+00:00:00 alert left: ok\n"
+        "+00:00:00 done entered\n"
+        "+00:00:00 crisis closed: resolved\n"
+        "status closed, outcome resolved, severity unknown, escalation level 0\n");
+    expect_play_file(
+        FAST, "{\"inputs\": {\"path\": \"flaky\"}, \"events\": []}",
+        "+00:00:00 crisis triggered by simulate (severity unknown, mode actual, parties KZ, RU)\n"
+        "+00:00:00 route entered\n"
+        "+00:00:00 route chose flaky (condition 2)\n"
+        "+00:00:00 flaky entered\n"
+        "+00:00:00 flaky action started (attempt 1): flaky-action\n"
+        "+00:00:00 flaky action finished (attempt 1): ok\n"
+        "+00:00:00 flaky left: ok\n"
+        "+00:00:00 done entered\n"
+        "+00:00:00 crisis closed: resolved\n"
+        "status closed, outcome resolved, severity unknown, escalation level 0\n");
+
+    /* Nine actions start at once (more than the simulator first makes room for): each ends ok. */
+    char *text = parallel_playbook(
+        9, "{\"type\": \"action\", \"run\": [\"go\"], \"next\": {\"ok\": \"end\", \"failed\": \"end\"}}");
+    char *got = play(text, "{\"events\": []}");
+    assert_int_equal(count(got, "action started (attempt 1): go\n"), 9);
+    assert_int_equal(count(got, "action finished (attempt 1): ok\n"), 9);
+    assert_non_null(strstr(got, "+00:00:00 all left: done\n"));
+    assert_non_null(strstr(got, "status closed, outcome resolved"));
+    free(got);
+    free(text);
+}
+
+/* An action the script names waits for the script, each time it starts, and its own timeout (PT30S by
+ * default) does not run; after the crisis closes, the script's action results come too late and change
+ * nothing. */
+static void test_simulate_scripted_actions_wait(void **state)
+{
+    (void)state;
+    expect_play(loop_playbook,
+                "{\"events\": [{\"at\": \"PT10S\", \"action\": \"first\", \"outcome\": \"ok\"}, "
+                "{\"at\": \"PT20S\", \"action\": \"first\", \"outcome\": \"ok\"}, "
+                "{\"at\": \"PT30S\", \"ack\": \"again\"}, "
+                "{\"at\": \"PT1M\", \"action\": \"again\", \"outcome\": \"ok\"}, "
+                "{\"at\": \"PT2M\", \"action\": \"again\", \"outcome\": \"failed\"}, "
+                "{\"at\": \"PT3M\", \"action\": \"again\", \"outcome\": \"ok\"}]}",
+                "+00:00:00 crisis triggered by simulate (severity unknown, mode actual, parties KZ)\n"
+                "+00:00:00 first entered\n"
+                "+00:00:00 first action started (attempt 1): prepare\n"
+                "+00:00:10 first action finished (attempt 1): ok\n"
+                "+00:00:10 first left: ok\n"
+                "+00:00:10 again entered\n"
+                "+00:00:10 again action started (attempt 1): go\n"
+                "+00:00:20 first refused action: state first is not active (active: again (action))\n"
+                "+00:00:30 again refused ack: state again (action) does not take an acknowledgement (it "
+                "takes no command: the engine moves it on)\n"
+                "+00:01:00 again action finished (attempt 1): ok\n"
+                "+00:01:00 again left: ok\n"
+                "+00:01:00 again entered (visit 2)\n"
+                "+00:01:00 again action started (attempt 1): go\n"
+                "+00:02:00 again action finished (attempt 1): failed\n"
+                "+00:02:00 again left: failed\n"
+                "+00:02:00 done entered\n"
+                "+00:02:00 crisis closed: resolved\n"
+                "status closed, outcome resolved, severity unknown, escalation level 0\n");
+}
+
+/* A loop of actions none of which the script names never lets virtual time pass: the run stops, failed. */
+static void test_simulate_loop_of_actions_fails(void **state)
+{
+    (void)state;
+    expect_play(loop_playbook, "{\"events\": []}",
+                "error -1: the simulation failed (out of memory, or a loop that never waits)\n");
+}
+
+/* Commands that cannot apply are recorded as refused and the run goes on; events apply in time order, those
+ * at the same instant in script order. Without "as", a command acts with the seat of its state's role, or as
+ * "simulate" when the state has none (an action) or is not named (a vote without "state"). */
+static void test_simulate_refused_commands_are_recorded(void **state)
+{
+    (void)state;
+    expect_play_file(
+        FAST,
+        "{\"events\": [{\"at\": \"PT1.5S\", \"action\": \"nowhere\", \"outcome\": \"ok\"}, "
+        "{\"at\": \"P0D\", \"action\": \"alert\", \"outcome\": \"ok\"}, "
+        "{\"at\": \"PT0S\", \"ack\": \"alert\"}, {\"at\": \"PT0.2S\", \"vote\": \"approve\"}, "
+        "{\"at\": \"PT0.1S\", \"escalate\": \"report\"}, "
+        "{\"at\": \"PT0.1S\", \"amend\": \"typo\", \"data\": {\"path\": \"x\"}}, "
+        "{\"at\": \"PT1.5S\", \"cancel\": \"drill over\"}]}",
+        "+00:00:00 crisis triggered by simulate (severity unknown, mode actual, parties KZ, RU)\n"
+        "+00:00:00 route entered\n"
+        "+00:00:00 route chose report (otherwise)\n"
+        "+00:00:00 report entered\n"
+        "+00:00:00 report notified (task assigned): secretariat\n"
+        "+00:00:00 alert refused action: state alert is not active (active: report (task))\n"
+        "+00:00:00 alert refused ack: state alert is not active (active: report (task))\n"
+        "+00:00:00 report escalated to level 1 by simulate, severity raised to severe: notify council\n"
+        "+00:00:00 report notified (escalated): council/KZ, council/RU\n"
+        "+00:00:00 crisis amended by simulate: path \"report\" -> \"x\" (typo)\n"
+        "+00:00:00 crisis refused vote: no active state takes a vote (active: report (task))\n"
+        "+00:00:01 nowhere refused action: no state nowhere in playbook fast (active: report (task))\n"
+        "+00:00:01 crisis cancelled by simulate: drill over\n"
+        "status cancelled, outcome cancelled, severity severe, escalation level 1\n");
+
+    /* A role with a seat per party and no "party": the role's bare name, which holds none of its seats. */
+    const char *per_party =
+        "{\"format\": \"tocsin-playbook/1\", \"name\": \"p\", \"title\": \"P\", \"parties\": [\"KZ\", "
+        "\"RU\"], "
+        "\"roles\": {\"council\": {\"title\": \"Council\", \"per_party\": true}}, \"start\": \"consult\", "
+        "\"states\": {\"consult\": {\"type\": \"task\", \"assignee\": \"council\", \"parties\": \"all\", "
+        "\"next\": {\"done\": \"done\"}}, \"done\": {\"type\": \"end\"}}}";
+    expect_play(per_party, "{\"events\": [{\"at\": \"PT1M\", \"complete\": \"consult\"}]}",
+                "+00:00:00 crisis triggered by simulate (severity unknown, mode actual, parties KZ, RU)\n"
+                "+00:00:00 consult entered\n"
+                "+00:00:00 consult notified (task assigned): council/KZ, council/RU\n"
+                "+00:01:00 consult refused complete: council holds no seat that state consult waits for (it "
+                "waits for council/KZ, council/RU)\n"
+                "status active, outcome none, severity unknown, escalation level 0\n"
+                "still active: consult\n");
+}
+
+/* The timeline's "t" is in seconds, with a fraction when the instant has one. */
+static void test_simulate_fractional_seconds(void **state)
+{
+    (void)state;
+    tc_playbook *pb = compile_file(source_path(FAST));
+    json_t *script = json_loads("{\"events\": [{\"at\": \"PT1.5S\", \"cancel\": \"drill over\"}]}", 0, NULL);
+    json_t *result = NULL;
+    assert_int_equal(tc_simulate(pb, script, &result, NULL), 0);
+    json_t *timeline = json_object_get(result, "timeline");
+    json_t *last = json_array_get(timeline, json_array_size(timeline) - 1);
+    assert_string_equal(json_string_value(json_object_get(last, "kind")), "cancelled");
+    assert_true(json_is_real(json_object_get(last, "t")));
+    assert_true(json_real_value(json_object_get(last, "t")) == 1.5);
+    assert_true(json_is_integer(json_object_get(json_array_get(timeline, 0), "t")));
+    json_decref(result);
+    json_decref(script);
+    tc_playbook_free(pb);
+}
+
+/* Many timers at once (more than the simulator first makes room for): every deadline passes in its turn. */
+static void test_simulate_many_timers(void **state)
+{
+    (void)state;
+    char *text = parallel_playbook(33,
+                                   "{\"type\": \"task\", \"assignee\": \"secretariat\", \"deadline\": "
+                                   "\"PT1H\", \"next\": {\"done\": \"end\", \"timeout\": \"end\"}}");
+    char *got = play(text, "{\"events\": []}");
+    assert_int_equal(count(got, "+01:00:00 all/b"), 3 * 33); /* deadline passed, left, end entered */
+    assert_int_equal(count(got, "deadline passed\n"), 33);
+    assert_non_null(strstr(got, "+01:00:00 all left: done\n"));
+    assert_non_null(strstr(got, "status closed, outcome resolved"));
+    free(got);
+    free(text);
+}
+
+/* More transitions in one event than the machine takes (a parallel of 5001 branches of two states each):
+ * the run fails, whether the trigger or an action the simulator ends makes them. */
+static void test_simulate_too_many_transitions_fails(void **state)
+{
+    (void)state;
+    static const char choice[] =
+        "{\"type\": \"choice\", \"choices\": [{\"when\": true, \"next\": \"end\"}], \"otherwise\": \"end\"}";
+    for (int after_action = 0; after_action < 2; after_action++) {
+        char *text = parallel_playbook_after(5001, choice, after_action);
+        expect_play(text, "{\"events\": []}",
+                    "error -1: the simulation failed (out of memory, or a loop that never waits)\n");
+        free(text);
+    }
+}
+
+/* Every action the script names waits for it, however many (65 here, each named at PT1M): none times out at
+ * PT30S, its default timeout. */
+static void test_simulate_many_scripted_actions(void **state)
+{
+    (void)state;
+    char *text = parallel_playbook(
+        65, "{\"type\": \"action\", \"run\": [\"go\"], \"next\": {\"ok\": \"end\", \"failed\": \"end\"}}");
+    tc_strbuf script = TC_STRBUF_INIT;
+    tc_strbuf_add(&script, "{\"events\": [");
+    for (int i = 0; i < 65; i++)
+        tc_strbuf_addf(&script, "%s{\"at\": \"PT1M\", \"action\": \"all/b%d/s\", \"outcome\": \"ok\"}",
+                       i ? ", " : "", i);
+    tc_strbuf_add(&script, "]}");
+    char *script_text = tc_strbuf_take(&script);
+    char *got = play(text, script_text);
+    assert_int_equal(count(got, "+00:01:00 all/b"), 3 * 65); /* action finished, left, end entered */
+    assert_int_equal(count(got, "action finished (attempt 1): ok\n"), 65);
+    assert_null(strstr(got, "+00:00:30"));
+    assert_non_null(strstr(got, "status closed, outcome resolved"));
+    free(got);
+    free(script_text);
+    free(text);
 }
 
 int main(void)
@@ -174,6 +480,14 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_simulate_scenarios),
         cmocka_unit_test(test_simulate_refuses_bad_scripts),
+        cmocka_unit_test(test_simulate_unscripted_actions_end_ok),
+        cmocka_unit_test(test_simulate_scripted_actions_wait),
+        cmocka_unit_test(test_simulate_loop_of_actions_fails),
+        cmocka_unit_test(test_simulate_refused_commands_are_recorded),
+        cmocka_unit_test(test_simulate_fractional_seconds),
+        cmocka_unit_test(test_simulate_many_timers),
+        cmocka_unit_test(test_simulate_many_scripted_actions),
+        cmocka_unit_test(test_simulate_too_many_transitions_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,6 +37,9 @@ static void test_text_keeps_valid_text(void **state)
     CHECK("\xC2\x80\xDF\xBF\xE0\xA0\x80\xED\x9F\xBF\xEE\x80\x80\xEF\xBF\xBF\xF0\x90\x80\x80\xF4\x8F\xBF\xBF",
           "\xC2\x80\xDF\xBF\xE0\xA0\x80\xED\x9F\xBF\xEE\x80\x80\xEF\xBF\xBF\xF0\x90\x80\x80\xF4\x8F\xBF\xBF");
     check(NULL, 0, "");
+    char *out = tc_text_sanitize("ab\0", 3, NULL); /* the length is optional */
+    assert_string_equal(out, "ab" R);
+    free(out);
 }
 
 static void test_text_replaces_nul(void **state)

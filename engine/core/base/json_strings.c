@@ -9,8 +9,6 @@ const char **tc_json_strings(const json_t *array, size_t *count)
 {
     size_t n = json_array_size(array);
     const char **strings = tc_xmalloc((n ? n : 1) * sizeof *strings);
-    if (strings == NULL)
-        return NULL;
     for (size_t i = 0; i < n; i++)
         strings[i] = json_string_value(json_array_get(array, i));
     *count = n;

@@ -13,7 +13,8 @@
  * A new array of the strings of array, in order, borrowed from it (they live
  * as long as array holds them); an element that is not a string is NULL.
  * *count is the array's size (0 when array is NULL or not an array). Returns
- * the array, which the caller frees with free(), or NULL when out of memory.
+ * the array, which the caller frees with free(); never NULL (running out of
+ * memory aborts: core/base/alloc.h).
  */
 const char **tc_json_strings(const json_t *array, size_t *count);
 

@@ -17,12 +17,7 @@ static int grow(tc_strbuf *sb, size_t extra)
     size_t capacity = sb->capacity ? sb->capacity : 256;
     while (capacity < sb->length + extra + 1)
         capacity *= 2;
-    char *text = tc_xrealloc(sb->text, capacity);
-    if (text == NULL) {
-        sb->failed = 1;
-        return -1;
-    }
-    sb->text = text;
+    sb->text = tc_xrealloc(sb->text, capacity);
     sb->capacity = capacity;
     return 0;
 }

@@ -29,7 +29,7 @@ void tc_strbuf_addn_slow(tc_strbuf *sb, const char *text, size_t n);
 /* Appends n bytes; inline, since serialisers call it for every token. */
 static inline void tc_strbuf_addn(tc_strbuf *sb, const char *text, size_t n)
 {
-    if (sb->length + n < sb->capacity) {
+    if (sb->length + n < sb->capacity && !sb->failed) { /* failed: the slow path does nothing */
         memcpy(sb->text + sb->length, text, n);
         sb->length += n;
         sb->text[sb->length] = '\0';

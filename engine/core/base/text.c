@@ -84,8 +84,6 @@ char *tc_text_sanitize(const char *bytes, size_t n, size_t *length)
     const unsigned char *in = (const unsigned char *)bytes;
     size_t len = n ? sanitize(in, n, NULL) : 0;
     char *text = tc_xmalloc(len + 1);
-    if (text == NULL)
-        return NULL;
     if (n)
         sanitize(in, n, text);
     text[len] = '\0';

@@ -46,23 +46,21 @@ static size_t real_size(double value)
 
 size_t tc_json_size(const json_t *value)
 {
-    size_t size = 0, i;
-    const char *key;
-    json_t *item;
+    size_t size = 0;
     switch (json_typeof(value)) {
     case JSON_OBJECT:
         size = 2;
-        json_object_foreach((json_t *)value, key, item)
-        {
-            size += (size > 2 ? 2 : 0) + string_size(key, strlen(key)) + 2 + tc_json_size(item);
+        for (void *it = json_object_iter((json_t *)value); it != NULL;
+             it = json_object_iter_next((json_t *)value, it)) {
+            const char *key = json_object_iter_key(it);
+            size += (size > 2 ? 2 : 0) + string_size(key, strlen(key)) + 2 +
+                    tc_json_size(json_object_iter_value(it));
         }
         return size;
     case JSON_ARRAY:
         size = 2;
-        json_array_foreach(value, i, item)
-        {
-            size += (i > 0 ? 2 : 0) + tc_json_size(item);
-        }
+        for (size_t i = 0; i < json_array_size(value); i++)
+            size += (i > 0 ? 2 : 0) + tc_json_size(json_array_get(value, i));
         return size;
     case JSON_STRING:
         return string_size(json_string_value(value), json_string_length(value));

@@ -2,7 +2,6 @@
 #include "core/input/number.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 
 #include "core/base/error.h"
@@ -47,8 +46,9 @@ int tc_parse_real(const char *text, double *out)
         return TC_EINVAL;
     errno = 0;
     double value = strtod(text, NULL);
-    /* ERANGE: overflow (inf) or underflow (zero or a denormal: the digits said otherwise). */
-    if (errno == ERANGE || !isfinite(value))
+    /* ERANGE: overflow (inf) or underflow (zero or a denormal: the digits said otherwise). Nothing else is
+     * infinite: the digits above leave no "inf" or "nan" for strtod to read. */
+    if (errno == ERANGE)
         return TC_EINVAL;
     *out = value;
     return 0;

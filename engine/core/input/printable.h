@@ -26,8 +26,8 @@ void tc_printable_tail(tc_strbuf *sb, size_t from);
 /*
  * Escapes every string value inside value (objects and arrays, deeply), in
  * place: for a command's text output, which prints fields of a document it
- * read. Returns 0, or -1 when memory ran out (strings already escaped stay so).
+ * read.
  */
-int tc_printable_json(json_t *value);
+void tc_printable_json(json_t *value);
 
 #endif

@@ -16,6 +16,9 @@
 
 #define DEFAULT_UNTIL  ((tc_ms)400 * 86400 * 1000)
 #define MAX_ITERATIONS 1000000
+/* Actions ended ok at once after one command, the machine's own bound on transitions (TC_MAX_STEPS): only
+ * a loop of actions goes past it, which in virtual time never waits (each ends as soon as it starts). */
+#define MAX_ENDED_AT_ONCE 10000
 
 typedef struct sim_event {
     tc_ms at;
@@ -43,8 +46,8 @@ typedef struct sim {
     char **ready;       /* actions to end ok at once: "path" */
     int *ready_attempt; /* their attempts */
     size_t ready_count, ready_capacity;
-    const char *scripted[64]; /* actions the script ends itself: their own timeouts do not run */
-    size_t scripted_count;
+    const char **scripted; /* paths of actions the script ends itself: their own timeouts do not run */
+    size_t scripted_count, scripted_capacity;
     tc_ms now;
     int failed;
 } sim;
@@ -93,12 +96,10 @@ static int read_events(sim *s, json_t *events, tc_error *err)
     };
     size_t n = json_array_size(events);
     s->events = tc_xcalloc(n ? n : 1, sizeof *s->events);
-    if (s->events == NULL)
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         json_t *e = json_array_get(events, i);
         sim_event *se = &s->events[i];
-        if (!json_is_object(e))
+        if (json_typeof(e) != JSON_OBJECT) /* e is there: i < n */
             return tc_error_set(err, TC_EINVAL, "script: $.events[%zu]: expected an object", i);
         if (parse_at(json_object_get(e, "at"), &se->at) != 0)
             return tc_error_set(
@@ -117,10 +118,8 @@ static int read_events(sim *s, json_t *events, tc_error *err)
             return tc_error_set(
                 err, TC_EINVAL,
                 "script: $.events[%zu]: expected one of vote, complete, ack, escalate, action, cancel", i);
-        const char *key;
-        json_t *value;
-        json_object_foreach(e, key, value)
-        {
+        for (void *it = json_object_iter(e); it != NULL; it = json_object_iter_next(e, it)) {
+            const char *key = json_object_iter_key(it);
             int ok = strcmp(key, script_key(kinds[found].kind)) == 0;
             for (const char *const *a = kinds[found].allowed; *a; a++)
                 ok |= strcmp(*a, key) == 0;
@@ -138,7 +137,7 @@ static int read_events(sim *s, json_t *events, tc_error *err)
         static const char *const strings[] = {"state", "party", "reason", "as", "outcome"};
         for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++) {
             json_t *v = json_object_get(e, strings[k]);
-            if (v != NULL && !json_is_string(v))
+            if (v != NULL && json_typeof(v) != JSON_STRING)
                 return tc_error_set(err, TC_EINVAL, "script: $.events[%zu].%s: expected a string", i,
                                     strings[k]);
         }
@@ -171,7 +170,7 @@ static void add_line(sim *s, const char *kind, const char *state, const char *ac
     timeline_t(&t, s->now);
     json_t *line = json_pack("{s:o, s:s, s:s?, s:s?, s:O}", "t", t, "kind", kind, "state", state, "actor",
                              actor, "detail", detail ? detail : json_null());
-    if (line == NULL || json_array_append_new(s->timeline, line) != 0)
+    if (json_array_append_new(s->timeline, line) != 0) /* line is NULL when json_pack refused its strings */
         s->failed = 1;
 }
 
@@ -183,16 +182,17 @@ static int named_later(const sim *s, const char *path)
     return 0;
 }
 
-/* Whether key is the timeout or retry timer of an action the script ends itself. */
-static int is_scripted_timer(const sim *s, const char *key)
+/*
+ * Whether the timer set by e is the timeout of an action the script ends itself. Such an action has no retry
+ * timer: a failure the script gives is final (run_event).
+ */
+static int is_scripted_timer(const sim *s, const tc_effect *e)
 {
-    const char *hash = strrchr(key, '#');
-    const char *colon = hash ? strchr(hash, ':') : NULL;
-    if (colon == NULL || (strcmp(colon, ":timeout") != 0 && strcmp(colon, ":retry") != 0))
+    const char *purpose = strrchr(e->key, ':'); /* keys are "path#visit:purpose" (core/machine/machine.c) */
+    if (strcmp(purpose, ":timeout") != 0)
         return 0;
     for (size_t i = 0; i < s->scripted_count; i++)
-        if (strlen(s->scripted[i]) == (size_t)(hash - key) &&
-            strncmp(s->scripted[i], key, (size_t)(hash - key)) == 0)
+        if (strcmp(s->scripted[i], e->state) == 0) /* the state's path */
             return 1;
     return 0;
 }
@@ -206,16 +206,11 @@ static void take_effects(sim *s, tc_effects *fx)
             add_line(s, e->name, e->state, e->actor, e->detail);
             break;
         case TC_EFFECT_TIMER_SET:
-            if (is_scripted_timer(s, e->key))
+            if (is_scripted_timer(s, e))
                 break;
             if (s->timer_count == s->timer_capacity) {
                 size_t capacity = s->timer_capacity ? 2 * s->timer_capacity : 32;
-                sim_timer *timers = tc_xrealloc(s->timers, capacity * sizeof *timers);
-                if (timers == NULL) {
-                    s->failed = 1;
-                    break;
-                }
-                s->timers = timers;
+                s->timers = tc_xrealloc(s->timers, capacity * sizeof *s->timers);
                 s->timer_capacity = capacity;
             }
             s->timers[s->timer_count++] = (sim_timer){e->key, e->due, s->timer_seq++};
@@ -235,21 +230,18 @@ static void take_effects(sim *s, tc_effects *fx)
                 size_t k = 0;
                 while (k < s->scripted_count && strcmp(s->scripted[k], e->state) != 0)
                     k++;
-                if (k == s->scripted_count && s->scripted_count < 64)
-                    s->scripted[s->scripted_count++] = e->state;
+                if (k == s->scripted_count) {
+                    if (s->scripted_count == s->scripted_capacity) {
+                        s->scripted_capacity = s->scripted_capacity ? 2 * s->scripted_capacity : 16;
+                        s->scripted = tc_xrealloc(s->scripted, s->scripted_capacity * sizeof *s->scripted);
+                    }
+                    s->scripted[s->scripted_count++] = e->state; /* the playbook's: it outlives the run */
+                }
             } else {
                 if (s->ready_count == s->ready_capacity) {
                     size_t capacity = s->ready_capacity ? 2 * s->ready_capacity : 8;
-                    char **ready = tc_xrealloc(s->ready, capacity * sizeof *ready);
-                    int *attempts = ready ? tc_xrealloc(s->ready_attempt, capacity * sizeof *attempts) : NULL;
-                    if (ready != NULL)
-                        s->ready = ready;
-                    if (attempts != NULL)
-                        s->ready_attempt = attempts;
-                    if (ready == NULL || attempts == NULL) {
-                        s->failed = 1;
-                        break;
-                    }
+                    s->ready = tc_xrealloc(s->ready, capacity * sizeof *s->ready);
+                    s->ready_attempt = tc_xrealloc(s->ready_attempt, capacity * sizeof *s->ready_attempt);
                     s->ready_capacity = capacity;
                 }
                 s->ready_attempt[s->ready_count] =
@@ -266,13 +258,19 @@ static void take_effects(sim *s, tc_effects *fx)
     tc_effects_clear(fx);
 }
 
+/* Whether the machine failed rather than refused: the run cannot go on from where it stopped. */
+static int machine_failed(int rc)
+{
+    return rc == TC_ENOMEM || rc == TC_EFAILED;
+}
+
 static void apply(sim *s, const tc_event *ev, const char *command, const char *state)
 {
     tc_effects fx = {0};
     tc_error err;
     tc_error_init(&err);
     int rc = tc_machine_apply(s->pb, s->inst, ev, s->now, &fx, &err);
-    if (rc == TC_ENOMEM || rc == TC_EFAILED) {
+    if (machine_failed(rc)) {
         s->failed = 1;
         tc_effects_clear(&fx);
         return;
@@ -288,7 +286,11 @@ static void apply(sim *s, const tc_event *ev, const char *command, const char *s
     take_effects(s, &fx);
 
     /* Actions the script does not name end ok at once. */
-    while (s->ready_count > 0 && !s->failed) {
+    for (int ended = 0; s->ready_count > 0 && !s->failed; ended++) {
+        if (ended == MAX_ENDED_AT_ONCE) {
+            s->failed = 1;
+            break;
+        }
         char *path = s->ready[0];
         int attempt = s->ready_attempt[0];
         memmove(s->ready, s->ready + 1, (s->ready_count - 1) * sizeof *s->ready);
@@ -296,10 +298,12 @@ static void apply(sim *s, const tc_event *ev, const char *command, const char *s
         s->ready_count--;
         tc_event done = {.kind = TC_EVENT_ACTION_RESULT, .state = path, .outcome = "ok", .attempt = attempt};
         tc_effects more = {0};
-        if (tc_machine_apply(s->pb, s->inst, &done, s->now, &more, &err) == 0)
+        rc = tc_machine_apply(s->pb, s->inst, &done, s->now, &more, &err);
+        if (rc == 0)
             take_effects(s, &more);
-        else
+        else /* refused: the action is no longer active; failed: the run stops, as for a command */
             tc_effects_clear(&more);
+        s->failed |= machine_failed(rc);
         free(path);
     }
 }
@@ -338,10 +342,6 @@ static void run_event(sim *s, const sim_event *se)
     if (as != NULL) {
         size_t n = 0;
         seats = tc_json_strings(json_object_get(s->actors, as), &n); /* strings: check_script saw to it */
-        if (seats == NULL) {
-            s->failed = 1;
-            return;
-        }
         ev.actor = (tc_actor){as, seats, n, 0, NULL, NULL, 0};
     } else if (se->kind == TC_EVENT_ESCALATE || se->kind == TC_EVENT_CANCEL || se->kind == TC_EVENT_AMEND) {
         ev.actor = (tc_actor){"simulate", NULL, 0, 1, NULL, NULL, 0};
@@ -369,7 +369,7 @@ static void run_event(sim *s, const sim_event *se)
         const tc_state *st = tc_playbook_state(s->pb, se->subject);
         const tc_activation *a = st ? tc_instance_activation(s->inst, st->index) : NULL;
         ev.attempt = a ? a->attempt : 0;
-        ev.final = ev.outcome && strcmp(ev.outcome, "failed") == 0;
+        ev.final = strcmp(ev.outcome, "failed") == 0; /* "ok" or "failed": read_events saw to it */
         break;
     }
     case TC_EVENT_TRIGGER:
@@ -397,12 +397,10 @@ static int check_script(json_t *script, tc_error *err)
 {
     static const char *const keys[] = {"inputs", "parties", "severity", "mode", "initiator",
                                        "actors", "events",  "until",    NULL};
-    const char *key;
-    json_t *value;
-    if (!json_is_object(script))
+    if (!json_is_object(script)) /* script may be NULL */
         return tc_error_set(err, TC_EINVAL, "script: expected a JSON object");
-    json_object_foreach(script, key, value)
-    {
+    for (void *it = json_object_iter(script); it != NULL; it = json_object_iter_next(script, it)) {
+        const char *key = json_object_iter_key(it);
         int ok = 0;
         for (const char *const *k = keys; *k; k++)
             ok |= strcmp(*k, key) == 0;
@@ -412,22 +410,23 @@ static int check_script(json_t *script, tc_error *err)
     if (!json_is_array(json_object_get(script, "events")))
         return tc_error_set(err, TC_EINVAL, "script: $.events: expected an array of events");
     json_t *actors = json_object_get(script, "actors");
-    if (actors != NULL && !json_is_object(actors))
+    if (actors != NULL && json_typeof(actors) != JSON_OBJECT)
         return tc_error_set(err, TC_EINVAL, "script: $.actors: expected an object of actor -> [seats]");
-    json_object_foreach(actors, key, value)
-    {
-        if (!json_is_array(value))
+    for (void *it = json_object_iter(actors); it != NULL; it = json_object_iter_next(actors, it)) {
+        const char *key = json_object_iter_key(it);
+        json_t *value = json_object_iter_value(it);
+        if (json_typeof(value) != JSON_ARRAY)
             return tc_error_set(err, TC_EINVAL, "script: $.actors.%s: expected an array of seats", key);
         for (size_t i = 0; i < json_array_size(value); i++)
-            if (!json_is_string(json_array_get(value, i)))
+            if (json_typeof(json_array_get(value, i)) != JSON_STRING)
                 return tc_error_set(err, TC_EINVAL, "script: $.actors.%s[%zu]: expected a seat (a string)",
                                     key, i);
     }
     json_t *parties = json_object_get(script, "parties");
-    if (parties != NULL && !json_is_array(parties))
+    if (parties != NULL && json_typeof(parties) != JSON_ARRAY)
         return tc_error_set(err, TC_EINVAL, "script: $.parties: expected an array of parties");
     for (size_t i = 0; i < json_array_size(parties); i++)
-        if (!json_is_string(json_array_get(parties, i)))
+        if (json_typeof(json_array_get(parties, i)) != JSON_STRING)
             return tc_error_set(err, TC_EINVAL, "script: $.parties[%zu]: expected a string", i);
     return 0;
 }
@@ -442,6 +441,7 @@ static void sim_free(sim *s)
     free(s->ready);
     free(s->ready_attempt);
     free(s->events);
+    free(s->scripted);
     tc_instance_free(s->inst);
     json_decref(s->timeline);
 }
@@ -459,10 +459,6 @@ int tc_simulate(const tc_playbook *pb, json_t *script, json_t **out, tc_error *e
     s.actors = json_object_get(script, "actors");
     s.timeline = json_array();
     s.inst = tc_instance_new(pb);
-    if (s.timeline == NULL || s.inst == NULL) {
-        sim_free(&s);
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
-    }
     if ((rc = read_events(&s, json_object_get(script, "events"), err)) != 0) {
         sim_free(&s);
         return rc;
@@ -475,12 +471,6 @@ int tc_simulate(const tc_playbook *pb, json_t *script, json_t **out, tc_error *e
     const char *initiator = json_string_value(json_object_get(script, "initiator"));
     json_t *init_list = initiator ? json_object_get(s.actors, initiator) : NULL;
     const char **init_seats = tc_json_strings(init_list, &init_count);
-    if (party_names == NULL || init_seats == NULL) {
-        free(party_names);
-        free(init_seats);
-        sim_free(&s);
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
-    }
     tc_actor trigger_actor = {
         initiator ? initiator : "simulate", init_seats, init_count, init_list == NULL, NULL, NULL, 0};
     tc_trigger trigger = {json_object_get(script, "inputs"),
