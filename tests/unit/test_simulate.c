@@ -351,8 +351,11 @@ static void test_simulate_scripted_actions_wait(void **state)
 static void test_simulate_loop_of_actions_fails(void **state)
 {
     (void)state;
-    expect_play(loop_playbook, "{\"events\": []}",
-                "error -1: the simulation failed (out of memory, or a loop that never waits)\n");
+    expect_play(
+        loop_playbook, "{\"events\": []}",
+        "error -1: the simulation failed: 10000 actions ended at once without virtual time passing (the "
+        "last: again): a loop of actions the script does not name never waits; name one in an "
+        "\"action\" event\n");
 }
 
 /* Commands that cannot apply are recorded as refused and the run goes on; events apply in time order, those
@@ -445,8 +448,10 @@ static void test_simulate_too_many_transitions_fails(void **state)
         "{\"type\": \"choice\", \"choices\": [{\"when\": true, \"next\": \"end\"}], \"otherwise\": \"end\"}";
     for (int after_action = 0; after_action < 2; after_action++) {
         char *text = parallel_playbook_after(5001, choice, after_action);
-        expect_play(text, "{\"events\": []}",
-                    "error -1: the simulation failed (out of memory, or a loop that never waits)\n");
+        expect_play(
+            text, "{\"events\": []}",
+            "error -1: the simulation failed: state all/b4999/end: more than 10000 transitions in one "
+            "event (a loop of choices?)\n");
         free(text);
     }
 }
@@ -475,6 +480,28 @@ static void test_simulate_many_scripted_actions(void **state)
     free(text);
 }
 
+/* A task whose deadline of a second leads back to it, for two days: more steps than a run takes (20,000). The
+ * run fails and says so, rather than print the first hours as if they were the whole. */
+static void test_simulate_too_long_a_run_fails(void **state)
+{
+    (void)state;
+    static const char ticking[] =
+        "{\"format\": \"tocsin-playbook/1\", \"name\": \"tick\", \"title\": \"Tick\", \"parties\": [\"KZ\"], "
+        "\"roles\": {\"secretariat\": {\"title\": \"Secretariat\"}}, \"start\": \"tick\", "
+        "\"states\": {\"tick\": {\"type\": \"task\", \"title\": \"Tick\", \"assignee\": \"secretariat\", "
+        "\"deadline\": \"PT1S\", \"next\": {\"done\": \"done\", \"timeout\": \"tick\"}}, "
+        "\"done\": {\"type\": \"end\"}}}";
+    expect_play(
+        ticking, "{\"events\": [], \"until\": \"P2D\"}",
+        "error -1: the simulation failed: 20000 events and timers by +20000 s, before its end: a timer "
+        "repeats too often for so long (shorten \"until\")\n");
+    /* Five hours are 18,000 of them: it runs to its end. */
+    char *got = play(ticking, "{\"events\": [], \"until\": \"PT5H\"}");
+    assert_non_null(strstr(got, "status active"));
+    assert_int_equal(count(got, "tick deadline passed"), 18000);
+    free(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +515,7 @@ int main(void)
         cmocka_unit_test(test_simulate_many_timers),
         cmocka_unit_test(test_simulate_many_scripted_actions),
         cmocka_unit_test(test_simulate_too_many_transitions_fails),
+        cmocka_unit_test(test_simulate_too_long_a_run_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,8 +14,10 @@
 #include "core/base/json_strings.h"
 #include "core/machine/machine.h"
 
-#define DEFAULT_UNTIL  ((tc_ms)400 * 86400 * 1000)
-#define MAX_ITERATIONS 1000000
+#define DEFAULT_UNTIL ((tc_ms)400 * 86400 * 1000)
+/* Events and timers a run takes at most: a year of hourly escalations is 8,760 timers; past this the timeline
+ * is no longer something to read, and its memory grows by some 200 bytes a line. */
+#define MAX_ITERATIONS 20000
 /* Actions ended ok at once after one command, the machine's own bound on transitions (TC_MAX_STEPS): only
  * a loop of actions goes past it, which in virtual time never waits (each ends as soon as it starts). */
 #define MAX_ENDED_AT_ONCE 10000
@@ -50,7 +52,20 @@ typedef struct sim {
     size_t scripted_count, scripted_capacity;
     tc_ms now;
     int failed;
+    tc_error why; /* what failed: the machine's error, or the simulator's own */
 } sim;
+
+/* The run cannot go on: why says what stopped it (rc's name when it says nothing); the first reason is kept.
+ */
+static void sim_fail(sim *s, int rc, const tc_error *why)
+{
+    if (!s->failed) {
+        s->why = *why;
+        if (s->why.text[0] == '\0')
+            snprintf(s->why.text, sizeof s->why.text, "%s", tc_strerror(rc));
+    }
+    s->failed = 1;
+}
 
 static int parse_at(json_t *value, tc_ms *at)
 {
@@ -170,8 +185,12 @@ static void add_line(sim *s, const char *kind, const char *state, const char *ac
     timeline_t(&t, s->now);
     json_t *line = json_pack("{s:o, s:s, s:s?, s:s?, s:O}", "t", t, "kind", kind, "state", state, "actor",
                              actor, "detail", detail ? detail : json_null());
-    if (json_array_append_new(s->timeline, line) != 0) /* line is NULL when json_pack refused its strings */
-        s->failed = 1;
+    if (json_array_append_new(s->timeline, line) != 0) { /* line is NULL when json_pack refused its strings */
+        tc_error why = {0};
+        tc_error_set(&why, TC_EFAILED, "a line of the timeline could not be written (%s of %s)", kind,
+                     state ? state : "the crisis");
+        sim_fail(s, TC_EFAILED, &why);
+    }
 }
 
 static int named_later(const sim *s, const char *path)
@@ -271,7 +290,7 @@ static void apply(sim *s, const tc_event *ev, const char *command, const char *s
     tc_error_init(&err);
     int rc = tc_machine_apply(s->pb, s->inst, ev, s->now, &fx, &err);
     if (machine_failed(rc)) {
-        s->failed = 1;
+        sim_fail(s, rc, &err);
         tc_effects_clear(&fx);
         return;
     }
@@ -288,7 +307,12 @@ static void apply(sim *s, const tc_event *ev, const char *command, const char *s
     /* Actions the script does not name end ok at once. */
     for (int ended = 0; s->ready_count > 0 && !s->failed; ended++) {
         if (ended == MAX_ENDED_AT_ONCE) {
-            s->failed = 1;
+            tc_error why = {0};
+            tc_error_set(&why, TC_EFAILED,
+                         "%d actions ended at once without virtual time passing (the last: %s): a loop of "
+                         "actions the script does not name never waits; name one in an \"action\" event",
+                         MAX_ENDED_AT_ONCE, s->ready[0]);
+            sim_fail(s, TC_EFAILED, &why);
             break;
         }
         char *path = s->ready[0];
@@ -298,12 +322,14 @@ static void apply(sim *s, const tc_event *ev, const char *command, const char *s
         s->ready_count--;
         tc_event done = {.kind = TC_EVENT_ACTION_RESULT, .state = path, .outcome = "ok", .attempt = attempt};
         tc_effects more = {0};
+        tc_error_init(&err);
         rc = tc_machine_apply(s->pb, s->inst, &done, s->now, &more, &err);
         if (rc == 0)
             take_effects(s, &more);
         else /* refused: the action is no longer active; failed: the run stops, as for a command */
             tc_effects_clear(&more);
-        s->failed |= machine_failed(rc);
+        if (machine_failed(rc))
+            sim_fail(s, rc, &err);
         free(path);
     }
 }
@@ -491,7 +517,8 @@ int tc_simulate(const tc_playbook *pb, json_t *script, json_t **out, tc_error *e
         return rc == TC_EPERM ? tc_error_set(err, TC_EINVAL, "script: the initiator may not trigger") : rc;
     }
 
-    for (int iterations = 0; !s.failed && iterations < MAX_ITERATIONS; iterations++) {
+    int iterations = 0;
+    for (; !s.failed && iterations < MAX_ITERATIONS; iterations++) {
         int have_event = s.next_event < s.event_count;
         int have_timer = s.timer_count > 0 && s.inst->status == TC_STATUS_ACTIVE;
         if (!have_event && !have_timer)
@@ -513,10 +540,18 @@ int tc_simulate(const tc_playbook *pb, json_t *script, json_t **out, tc_error *e
             free(key);
         }
     }
+    if (!s.failed && iterations == MAX_ITERATIONS) { /* not at its end: a timeline cut short is no answer */
+        tc_error why = {0};
+        tc_error_set(&why, TC_EFAILED,
+                     "%d events and timers by +%lld s, before its end: a timer repeats too often for so "
+                     "long (shorten \"until\")",
+                     MAX_ITERATIONS, (long long)(s.now / 1000));
+        sim_fail(&s, TC_EFAILED, &why);
+    }
     if (s.failed) {
+        int rc_failed = tc_error_set(err, TC_EFAILED, "the simulation failed: %s", s.why.text);
         sim_free(&s);
-        return tc_error_set(err, TC_EFAILED,
-                            "the simulation failed (out of memory, or a loop that never waits)");
+        return rc_failed;
     }
 
     json_t *active = json_array();
