@@ -293,6 +293,82 @@ static void test_machine_action_retries_and_timeouts(void **state)
     finish(&f);
 }
 
+/* An action retried after ten thousand days: the backoff stops doubling once it passes half the longest
+ * duration a playbook can give (a hundred years), so it never overflows. */
+static void test_machine_action_backoff_stops_doubling(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "{\"format\": \"tocsin-playbook/1\", \"name\": \"slow\", \"title\": \"Slow\", \"parties\": "
+        "[\"AM\"],\n"
+        " \"roles\": {\"sec\": {\"title\": \"S\"}}, \"start\": \"call\",\n"
+        " \"states\": {\"call\": {\"type\": \"action\", \"run\": [\"notify\"], \"timeout\": \"PT1M\",\n"
+        "                     \"retry\": {\"max\": 5, \"backoff\": \"P10000D\"}, \"next\": {\"ok\": "
+        "\"done\", "
+        "\"failed\": \"done\"}},\n"
+        "            \"done\": {\"type\": \"end\"}}}\n";
+    const tc_ms day = 24 * H;
+    fixture f;
+    start(&f, text);
+    tc_event failed = {.kind = TC_EVENT_ACTION_RESULT, .state = "call", .outcome = "failed", .attempt = 1};
+    assert_int_equal(act(&f, failed, M), 0);
+    assert_int_equal(timer_due(&f, "call#1:retry"), M + 10000 * day);
+    tc_ms now = M + 10000 * day;
+    assert_int_equal(fire(&f, "call#1:retry", now), 0);
+    failed.attempt = 2;
+    assert_int_equal(act(&f, failed, now + M), 0);
+    assert_int_equal(timer_due(&f, "call#1:retry"), now + M + 20000 * day);
+    now += M + 20000 * day;
+    assert_int_equal(fire(&f, "call#1:retry", now), 0);
+    failed.attempt = 3;
+    assert_int_equal(act(&f, failed, now + M), 0);
+    /* 20,000 days is past half of 36,600: not doubled again to 40,000. */
+    assert_int_equal(timer_due(&f, "call#1:retry"), now + M + 20000 * day);
+    json_t *finished = audit_detail(&f, "action_finished");
+    assert_int_equal(json_integer_value(json_object_get(finished, "retry_at_ms")), now + M + 20000 * day);
+    finish(&f);
+}
+
+/* An action waiting for its retry is cancelled: there is no program to kill, only the retry timer to clear.
+ */
+static void test_machine_action_cancelled_between_attempts(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", "{\"path\": \"alert\"}");
+    tc_event failed = {.kind = TC_EVENT_ACTION_RESULT, .state = "alert", .outcome = "failed", .attempt = 1};
+    assert_int_equal(act(&f, failed, 5000), 0);
+    tc_actor admin = {"initiator", NULL, 0, 1, NULL, NULL, 0};
+    tc_event cancel = {.kind = TC_EVENT_CANCEL, .actor = admin};
+    assert_int_equal(act(&f, cancel, 6000), 0);
+    assert_int_equal(effects_of(&f, TC_EFFECT_ACTION_KILL), 0);
+    int cleared = 0;
+    for (size_t i = 0; i < f.fx.count; i++)
+        cleared +=
+            f.fx.items[i].kind == TC_EFFECT_TIMER_CLEAR && strcmp(f.fx.items[i].key, "alert#1:retry") == 0;
+    assert_int_equal(cleared, 1);
+    assert_int_equal(f.inst->status, TC_STATUS_CANCELLED);
+    finish(&f);
+}
+
+/* The effects list: names of its kinds (an unknown one is "?"), and clearing nothing. */
+static void test_machine_effects_list(void **state)
+{
+    (void)state;
+    assert_string_equal(tc_effect_kind_name(TC_EFFECT_AUDIT), "audit");
+    assert_string_equal(tc_effect_kind_name(TC_EFFECT_CLOSED), "closed");
+    assert_string_equal(tc_effect_kind_name((tc_effect_kind)(TC_EFFECT_CLOSED + 1)), "?");
+    tc_effects_clear(NULL);
+    tc_effects fx = {0};
+    for (int i = 0; i < 40; i++) /* past the first 16, and 32 */
+        tc_effects_add(&fx, TC_EFFECT_NOTIFY, "n", NULL, json_integer(i))->at = i;
+    assert_int_equal(fx.count, 40);
+    assert_int_equal(json_integer_value(fx.items[39].detail), 39);
+    tc_effects_clear(&fx);
+    assert_int_equal(fx.count, 0);
+    assert_null(fx.items);
+}
+
 static void test_machine_choice_with_missing_values(void **state)
 {
     (void)state;
@@ -697,6 +773,9 @@ int main(void)
         cmocka_unit_test(test_machine_is_deterministic),
         cmocka_unit_test(test_machine_instance_text_reads_jsonb_style),
         cmocka_unit_test(test_machine_instance_json_is_checked),
+        cmocka_unit_test(test_machine_action_backoff_stops_doubling),
+        cmocka_unit_test(test_machine_action_cancelled_between_attempts),
+        cmocka_unit_test(test_machine_effects_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
