@@ -467,7 +467,6 @@ int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *e
                      tc_error *err)
 {
     run r = {pb, inst, ev, fx, err, now, ev->actor.role, 0, 0};
-    size_t first_effect = fx->count;
     int rc = check_text(ev, err);
     if (rc != 0)
         return rc;
@@ -526,11 +525,7 @@ int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *e
         rc = apply_command(&r);
         break;
     }
-    if (rc == 0 && r.failed) {
-        rc = err && err->code ? err->code : tc_error_set(err, TC_ENOMEM, "out of memory");
-        (void)first_effect;
-    }
-    return rc;
+    return rc != 0 ? rc : r.failed;
 }
 
 size_t tc_machine_problems(const tc_playbook *pb, const tc_instance *inst, const tc_event *ev,

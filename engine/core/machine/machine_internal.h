@@ -12,7 +12,8 @@
 #include "core/machine/approval.h"
 #include "core/machine/machine.h"
 
-/* Transitions one event may cause before the machine gives up (a loop of choices). */
+/* Transitions one event may cause before the machine gives up (the compiler refuses loops of choices,
+ * but a playbook of 1 MiB can chain some 12,000). */
 #define TC_MAX_STEPS 10000
 
 typedef struct run {
@@ -24,7 +25,7 @@ typedef struct run {
     tc_ms now;
     const char *actor; /* the acting role, or NULL */
     int steps;
-    int failed; /* out of memory, or too many steps: stop */
+    int failed; /* 0, or the code of the step that failed (too many steps, no next state): stop */
 } run;
 
 /* Effects. tc__audit takes detail. */
