@@ -6,6 +6,7 @@
  * missing data, cancel in every state type, triggers, and determinism.
  */
 #include "machine_fixture.h"
+#include "core/machine/view.h"
 
 static void test_machine_task_outputs_and_outcomes(void **state)
 {
@@ -173,6 +174,124 @@ static void notified_seats(const fixture *f, char *buf, size_t size)
     buf[0] = '\0';
     json_array_foreach(seats, i, seat) n +=
         (size_t)snprintf(buf + n, size - n, "%s%s", i ? "," : "", json_string_value(seat));
+}
+
+/* Ladders on a parallel, on a task until acknowledged (two levels) and on a task until done. */
+static const char ladders_text[] =
+    "{\"format\": \"tocsin-playbook/1\", \"name\": \"ladders\", \"title\": \"Ladders\", \"parties\": "
+    "[\"AM\", \"KZ\"],\n"
+    " \"roles\": {\"sec\": {\"title\": \"S\"}, \"council\": {\"title\": \"C\", \"per_party\": true}},\n"
+    " \"start\": \"both\", \"states\": {\n"
+    "  \"both\": {\"type\": \"parallel\", \"next\": \"acked\",\n"
+    "           \"escalation\": {\"levels\": [{\"after\": \"PT1H\", \"notify\": [\"council\", \"sec\"]}]},\n"
+    "           \"branches\": {\"a\": {\"start\": \"t\", \"states\": {\"t\": {\"type\": \"task\", "
+    "\"assignee\": "
+    "\"sec\", \"next\": \"e\"},\n"
+    "                                                   \"e\": {\"type\": \"end\"}}}}},\n"
+    "  \"acked\": {\"type\": \"task\", \"assignee\": \"council\", \"parties\": \"all\", \"next\": \"done\",\n"
+    "            \"escalation\": {\"levels\": [{\"after\": \"PT1H\", \"notify\": [\"council\"]},\n"
+    "                                      {\"after\": \"PT2H\", \"notify\": [\"council\"]}]}},\n"
+    "  \"done\": {\"type\": \"task\", \"assignee\": \"council\", \"parties\": \"all\", \"next\": \"end\",\n"
+    "           \"escalation\": {\"levels\": [{\"after\": \"PT1H\", \"notify\": [\"council\"]}], \"until\": "
+    "\"done\"}},\n"
+    "  \"end\": {\"type\": \"end\"}}}\n";
+
+static void test_machine_escalation_ladders_at_their_ends(void **state)
+{
+    (void)state;
+    fixture f;
+    tc_trigger am = {.parties = (const char *const[]){"AM"}, .party_count = 1};
+    start_with(&f, ladders_text, &am);
+    /* A parallel's ladder tells a per-party role's seats for the crisis's parties (AM, not KZ). */
+    assert_int_equal(fire(&f, "both#1:level1", H), 0);
+    json_t *seats = json_object_get(audit_detail(&f, "notified"), "seats");
+    assert_int_equal(json_array_size(seats), 2);
+    assert_string_equal(json_string_value(json_array_get(seats, 0)), "council/AM");
+    assert_string_equal(json_string_value(json_array_get(seats, 1)), "sec");
+    assert_int_equal(complete(&f, "both/a/t", NULL, NULL, NULL, H + M), 0);
+    assert_true(is_active(&f, "acked"));
+
+    /* Escalated by hand to its last level, then acknowledged: no timer is left to clear. */
+    tc_event esc = {.kind = TC_EVENT_ESCALATE, .actor = {"admin", NULL, 0, 1}, .state = "acked"};
+    assert_int_equal(act(&f, esc, H + 2 * M), 0);
+    assert_int_equal(act(&f, esc, H + 3 * M), 0);
+    assert_int_equal(f.inst->escalation_level, 2);
+    tc_event ack = {.kind = TC_EVENT_ACK, .actor = ACTOR("council/AM", "council/AM"), .state = "acked"};
+    assert_int_equal(act(&f, ack, H + 4 * M), 0);
+    assert_int_equal(effects_of(&f, TC_EFFECT_TIMER_CLEAR), 0);
+    assert_int_equal(complete(&f, "acked", "AM", NULL, NULL, H + 5 * M), 0);
+    assert_true(is_active(&f, "done"));
+
+    /* Until done, an acknowledgement does not stop the ladder; but its seat has acted, and the level
+     * reached tells nobody. */
+    ack.state = "done";
+    assert_int_equal(act(&f, ack, H + 6 * M), 0);
+    json_t *active = tc_view_active(f.pb, f.inst, 0);
+    json_t *next = json_object_get(json_array_get(active, 0), "next_escalation");
+    assert_int_equal(json_integer_value(json_object_get(next, "level")), 1);
+    assert_int_equal(json_array_size(json_object_get(next, "seats")), 0); /* as things stand: nobody */
+    json_decref(active);
+    assert_int_equal(fire(&f, "done#1:level1", 2 * H + 5 * M), 0);
+    assert_int_equal(audits(&f, "escalated", "done"), 1);
+    assert_int_equal(audits(&f, "notified", NULL), 0);
+    assert_int_equal(effects_of(&f, TC_EFFECT_NOTIFY), 0);
+    /* At the end of its ladder, show says no next level. */
+    active = tc_view_active(f.pb, f.inst, 0);
+    assert_int_equal(json_array_size(active), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(active, 0), "escalation_level")), 1);
+    assert_true(json_is_null(json_object_get(json_array_get(active, 0), "next_escalation")));
+    json_decref(active);
+    finish(&f);
+
+    /* Every seat acknowledged, then escalated by hand: the level after it is not scheduled. */
+    start_with(&f, ladders_text, &am);
+    assert_int_equal(complete(&f, "both/a/t", NULL, NULL, NULL, M), 0);
+    ack.state = "acked";
+    assert_int_equal(act(&f, ack, 2 * M), 0);
+    assert_int_equal(effects_of(&f, TC_EFFECT_TIMER_CLEAR), 1); /* the ladder stops */
+    assert_int_equal(act(&f, esc, 3 * M), 0);
+    assert_int_equal(audits(&f, "escalated", "acked"), 1);
+    assert_int_equal(effects_of(&f, TC_EFFECT_TIMER_SET), 0);
+    finish(&f);
+}
+
+/* A task every seat of which must complete, by a minimum that is all of them; an office that approves, with
+ * the initiator excluded. */
+static const char seats_text[] =
+    "{\"format\": \"tocsin-playbook/1\", \"name\": \"seats\", \"title\": \"Seats\", \"parties\": [\"AM\", "
+    "\"KZ\"],\n"
+    " \"roles\": {\"sec\": {\"title\": \"S\"}, \"council\": {\"title\": \"C\", \"per_party\": true}},\n"
+    " \"start\": \"report\", \"states\": {\n"
+    "  \"report\": {\"type\": \"task\", \"assignee\": \"council\", \"parties\": \"all\", \"complete\": "
+    "{\"min\": 2},\n"
+    "             \"next\": \"sign\"},\n"
+    "  \"sign\": {\"type\": \"approval\", \"approvers\": {\"role\": \"sec\"}, \"rule\": \"any\", "
+    "\"exclude_initiator\": "
+    "true,\n"
+    "           \"next\": {\"approved\": \"end\", \"rejected\": \"end\"}},\n"
+    "  \"end\": {\"type\": \"end\"}}}\n";
+
+static void test_machine_task_minimum_of_all_seats_and_an_office_vote(void **state)
+{
+    (void)state;
+    fixture f;
+    start(&f, seats_text);
+    assert_int_equal(complete(&f, "report", "AM", NULL, NULL, M), 0);
+    assert_true(is_active(&f, "report")); /* one of the two it needs */
+    assert_int_equal(complete(&f, "report", "KZ", NULL, NULL, 2 * M), 0);
+    assert_true(is_active(&f, "sign"));
+    /* The office's holder, logged in as someone (the initiator was not): not the initiator, its vote counts.
+     */
+    tc_event v = {.kind = TC_EVENT_VOTE,
+                  .actor = {"sec", (const char *const[]){"sec"}, 1, 0, "duty-officer", NULL, 0},
+                  .state = "sign",
+                  .vote = TC_VOTE_APPROVE};
+    assert_int_equal(act(&f, v, 3 * M), 0);
+    json_t *vote = audit_detail(&f, "vote");
+    assert_string_equal(json_string_value(json_object_get(vote, "seat")), "sec");
+    assert_true(json_is_null(json_object_get(vote, "party"))); /* an office has none */
+    assert_string_equal(f.inst->outcome, "resolved");          /* an end's outcome when it names none */
+    finish(&f);
 }
 
 static void test_machine_escalation_tells_only_seats_that_have_not_acted(void **state)
@@ -776,6 +895,8 @@ int main(void)
         cmocka_unit_test(test_machine_action_backoff_stops_doubling),
         cmocka_unit_test(test_machine_action_cancelled_between_attempts),
         cmocka_unit_test(test_machine_effects_list),
+        cmocka_unit_test(test_machine_escalation_ladders_at_their_ends),
+        cmocka_unit_test(test_machine_task_minimum_of_all_seats_and_an_office_vote),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

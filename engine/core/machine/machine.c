@@ -121,8 +121,9 @@ json_t *tc__notify_seats(const tc_playbook *pb, const tc_instance *inst, const t
                                                       : -1;
     for (size_t i = 0; i < roles->count; i++) {
         const tc_role *role = &pb->roles[roles->index[i]];
-        /* The role that holds the state's seats is told only for those that have not acted. */
-        if (a != NULL && roles->index[i] == own_role && a->seat_count > 0) {
+        /* The role that holds the state's seats is told only for those that have not acted (a task or
+         * approval has a seat at least: a trigger that leaves it none is refused). */
+        if (roles->index[i] == own_role) {
             for (size_t k = 0; k < a->seat_count; k++) {
                 if (seat_acted(state, &a->seats[k]))
                     continue;
