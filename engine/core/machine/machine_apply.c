@@ -302,9 +302,7 @@ int tc__may_trigger(const tc_playbook *pb, const tc_actor *actor)
     if (pb->permit_trigger.given)
         return holds_role(pb, actor, &pb->permit_trigger);
     tc_role_list all = {0, NULL, 0};
-    int *index = tc_xmalloc((pb->role_count ? pb->role_count : 1) * sizeof *index);
-    if (index == NULL)
-        return 0;
+    int *index = tc_xmalloc(pb->role_count * sizeof *index);
     for (size_t i = 0; i < pb->role_count; i++)
         index[i] = (int)i;
     all.index = index;
@@ -422,7 +420,7 @@ static int apply_command(run *r)
                 snprintf(who, sizeof who, ", its initiator and holders of a seat an active state waits for");
             return tc_error_set(r->err, TC_EPERM,
                                 "%s may not escalate crises of playbook %s (only administrators%s may)",
-                                ev->actor.role ? ev->actor.role : "?", r->pb->name, who);
+                                ev->actor.role, r->pb->name, who); /* the engine (no role) may */
         }
         if (a->level >= tc__escalation_levels(s))
             return tc_error_set(r->err, TC_ECONFLICT,
