@@ -341,6 +341,11 @@ static void test_refusals_tally(void **state)
 
 /* Delegating a seat and ending a delegation: each part of the command checked, in order, with its words;
  * the end as a time, a while, or the close. */
+/* A role name longer than any seat (160 bytes): 170 letters. */
+#define LONG_ROLE                                                                                            \
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"                  \
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
 static void test_refusals_delegation(void **state)
 {
     (void)state;
@@ -362,7 +367,11 @@ static void test_refusals_delegation(void **state)
         {"border/KZ", "deputy", "", NULL, 0, TC_EINVAL, "a delegation needs a reason (--reason TEXT)"},
         {"/KZ", "deputy", "r", NULL, 0, TC_EINVAL,
          "invalid seat \"/KZ\": a playbook role, optionally /PARTY"},
+        {LONG_ROLE "/KZ", "deputy", "r", NULL, 0, TC_EINVAL,
+         "invalid seat \"" LONG_ROLE "/KZ\": a playbook role, optionally /PARTY"},
         {"navy/KZ", "deputy", "r", NULL, 0, TC_ENOTFOUND, "no role navy in playbook refusals"},
+        {"secretariat", "deputy", "r", NULL, 0, TC_EPERM,
+         "kz does not hold seat secretariat: only its holder may delegate it"},
         {"secretariat/KZ", "deputy", "r", NULL, 0, TC_ENOTFOUND,
          "role secretariat is an office: its seat is secretariat, without a party"},
         {"border", "deputy", "r", NULL, 0, TC_ENOTFOUND,
@@ -598,6 +607,30 @@ static void test_refusals_escalation_by_default(void **state)
 }
 
 /*
+ * Commands the machine works out for itself or refuses on the way: an action's result that names no state,
+ * a completion by one who holds no seat of it, a cancel by nobody in particular.
+ */
+static void test_refusals_inferred_and_anonymous(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", "{\"path\": \"alert\"}");
+    tc_event result = {.kind = TC_EVENT_ACTION_RESULT, .outcome = "ok", .attempt = 1};
+    assert_int_equal(act(&f, result, M), 0); /* the one action active */
+    assert_int_equal(audits(&f, "action_finished", "alert"), 1);
+    finish(&f);
+
+    start_named(&f, "operations", NULL);
+    tc_event done = {.kind = TC_EVENT_COMPLETE, .actor = ACTOR("x", "navy/KZ"), .state = "assess"};
+    assert_int_equal(act(&f, done, M), TC_EPERM);
+    assert_string_equal(f.err.text, "x holds no seat that state assess waits for (it waits for secretariat)");
+    tc_event cancel = {.kind = TC_EVENT_CANCEL, .actor = {NULL, NULL, 0, 0, NULL, NULL, 0}};
+    assert_int_equal(act(&f, cancel, M), TC_EPERM);
+    assert_string_equal(f.err.text, "? may not cancel this crisis (its initiator may)");
+    finish(&f);
+}
+
+/*
  * A playbook whose states are a chain of n choices (c0 to c<n-1>, each false, otherwise the next) from the
  * start, or, with parallel, from the start of a parallel's first branch, its second a task.
  */
@@ -733,6 +766,7 @@ int main(void)
         cmocka_unit_test(test_refusals_escalation_by_default),
         cmocka_unit_test(test_refusals_chain_of_choices_too_long),
         cmocka_unit_test(test_refusals_crisis_without_initiator),
+        cmocka_unit_test(test_refusals_inferred_and_anonymous),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
