@@ -203,6 +203,13 @@ static void test_machine_escalation_ladders_at_their_ends(void **state)
     tc_trigger am = {.parties = (const char *const[]){"AM"}, .party_count = 1};
     start_with(&f, ladders_text, &am);
     /* A parallel's ladder tells a per-party role's seats for the crisis's parties (AM, not KZ). */
+    /* Escalating a parallel is for a holder of a seat some active state waits for: not council/AM. */
+    tc_event by_council = {
+        .kind = TC_EVENT_ESCALATE, .actor = ACTOR("council", "council/AM"), .state = "both"};
+    assert_int_equal(act(&f, by_council, M), TC_EPERM);
+    assert_string_equal(f.err.text,
+                        "council may not escalate crises of playbook ladders (only administrators, "
+                        "its initiator and holders of a seat an active state waits for may)");
     assert_int_equal(fire(&f, "both#1:level1", H), 0);
     json_t *seats = json_object_get(audit_detail(&f, "notified"), "seats");
     assert_int_equal(json_array_size(seats), 2);
@@ -276,6 +283,9 @@ static void test_machine_task_minimum_of_all_seats_and_an_office_vote(void **sta
     (void)state;
     fixture f;
     start(&f, seats_text);
+    tc_event esc = {.kind = TC_EVENT_ESCALATE, .actor = {"admin", NULL, 0, 1, NULL, NULL, 0}};
+    assert_int_equal(act(&f, esc, M), TC_ECONFLICT);
+    assert_string_equal(f.err.text, "no active state takes an escalation (active: report (task))");
     assert_int_equal(complete(&f, "report", "AM", NULL, NULL, M), 0);
     assert_true(is_active(&f, "report")); /* one of the two it needs */
     assert_int_equal(complete(&f, "report", "KZ", NULL, NULL, 2 * M), 0);
@@ -721,7 +731,51 @@ static void test_machine_complete_every_problem_at_once(void **state)
     /* Not a completion, or no task to complete: nothing to say here (apply says why). */
     ev.state = "nowhere";
     assert_int_equal(tc_machine_problems(f.pb, f.inst, &ev, &problems), 0);
+    ev.state = NULL;
+    ev.outcome = "nope";
+    assert_int_equal(tc_machine_problems(f.pb, f.inst, &ev, &problems), 1);
+    assert_string_equal(problems.items[0].message,
+                        "task assess has no outcome nope (valid: done, needs_info)");
+    tc_diags_clear(&problems);
+    tc_event other = {.kind = TC_EVENT_VOTE, .actor = ACTOR("duty", "secretariat"), .vote = TC_VOTE_APPROVE};
+    assert_int_equal(tc_machine_problems(f.pb, f.inst, &other, &problems), 0);
+    /* A crisis over: neither a completion nor an amendment has anything to check. */
+    f.inst->status = TC_STATUS_CLOSED;
+    assert_int_equal(tc_machine_problems(f.pb, f.inst, &ev, &problems), 0);
+    other = (tc_event){.kind = TC_EVENT_AMEND, .actor = ACTOR("initiator", "initiator"), .data = data};
+    assert_int_equal(tc_machine_problems(f.pb, f.inst, &other, &problems), 0);
     json_decref(data);
+    finish(&f);
+
+    /* Not triggered yet: no state is active, and a completion has nothing to check either. */
+    memset(&f, 0, sizeof f);
+    char *text = fixture_playbook("operations");
+    f.pb = compile(text);
+    free(text);
+    f.inst = tc_instance_new(f.pb);
+    ev = (tc_event){.kind = TC_EVENT_COMPLETE, .actor = ACTOR("duty", "secretariat"), .state = "assess"};
+    assert_int_equal(tc_machine_problems(f.pb, f.inst, &ev, &problems), 0);
+    assert_int_equal(problems.count, 0);
+    finish(&f);
+}
+
+/* A silence procedure every seat has approved waits for its deadline: a vote from anyone else is refused
+ * with the words that nobody is waited for. */
+static void test_machine_silence_every_seat_has_acted(void **state)
+{
+    (void)state;
+    fixture f;
+    char *text = fixture_playbook("council");
+    json_t *inputs = json_pack("{s:s}", "rule", "silence");
+    tc_trigger t = {.inputs = inputs, .parties = (const char *const[]){"KZ"}, .party_count = 1};
+    start_with(&f, text, &t);
+    json_decref(inputs);
+    free(text);
+    assert_int_equal(vote(&f, "silence", "KZ", TC_VOTE_APPROVE, H), 0);
+    assert_true(is_active(&f, "silence"));
+    tc_event v = {.kind = TC_EVENT_VOTE, .actor = ACTOR("x", "council/AM"), .vote = TC_VOTE_APPROVE};
+    assert_int_equal(act(&f, v, 2 * H), TC_EPERM);
+    assert_string_equal(f.err.text, "x holds no seat that state silence waits for (every seat has acted)");
     finish(&f);
 }
 
@@ -897,6 +951,7 @@ int main(void)
         cmocka_unit_test(test_machine_effects_list),
         cmocka_unit_test(test_machine_escalation_ladders_at_their_ends),
         cmocka_unit_test(test_machine_task_minimum_of_all_seats_and_an_office_vote),
+        cmocka_unit_test(test_machine_silence_every_seat_has_acted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
