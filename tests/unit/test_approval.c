@@ -149,13 +149,31 @@ static void test_approval_threshold(void **state)
                      tc_approval_threshold(&cases[i].rule, cases[i].seats), cases[i].needed);
 }
 
+/*
+ * tc_approval_holds_at_deadline on its own, for counts tc_approval_decide would have closed already: a
+ * veto cast never holds, nor a consensus with a rejection or with no approval.
+ */
+static void test_approval_holds_at_deadline_alone(void **state)
+{
+    (void)state;
+    tc_rule any = {TC_RULE_ANY, 0, 0, 0}, consensus = {TC_RULE_CONSENSUS, 0, 0, 0};
+    tc_tally vetoed = {3, 1, 0, 0, 1, 0};
+    assert_false(tc_approval_holds_at_deadline(&any, &vetoed));
+    vetoed.veto_cast = 0;
+    assert_true(tc_approval_holds_at_deadline(&any, &vetoed));
+    tc_tally rejected = {3, 1, 0, 0, 0, 0}, abstained = {0, 0, 4, 0, 0, 0}, agreed = {1, 0, 3, 0, 0, 0};
+    assert_false(tc_approval_holds_at_deadline(&consensus, &rejected));
+    assert_false(tc_approval_holds_at_deadline(&consensus, &abstained));
+    assert_true(tc_approval_holds_at_deadline(&consensus, &agreed));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_approval_any),       cmocka_unit_test(test_approval_unanimous),
         cmocka_unit_test(test_approval_consensus), cmocka_unit_test(test_approval_majority),
         cmocka_unit_test(test_approval_quorum),    cmocka_unit_test(test_approval_silence),
-        cmocka_unit_test(test_approval_threshold),
+        cmocka_unit_test(test_approval_threshold), cmocka_unit_test(test_approval_holds_at_deadline_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

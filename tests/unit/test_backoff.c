@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 
 #include <cmocka.h>
@@ -104,6 +105,19 @@ static void test_backoff_logs_the_start_of_an_outage_then_a_line_in_thirty(void 
     assert_true(tc_backoff_worth_logging(60));
 }
 
+/* A count of failures that cannot grow any further stays there (no overflow): the longest pause. */
+static void test_backoff_failures_stop_counting_at_int_max(void **state)
+{
+    (void)state;
+    tc_backoff b;
+    tc_backoff_init(&b, TC_BACKOFF_MIN_MS, TC_BACKOFF_MAX_MS, 0);
+    b.failures = INT_MAX - 1;
+    assert_int_equal(tc_backoff_fail(&b), TC_BACKOFF_MAX_MS);
+    assert_int_equal(b.failures, INT_MAX);
+    assert_int_equal(tc_backoff_fail(&b), TC_BACKOFF_MAX_MS);
+    assert_int_equal(b.failures, INT_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -113,6 +127,7 @@ int main(void)
         cmocka_unit_test(test_backoff_gives_up_at_the_last_try),
         cmocka_unit_test(test_backoff_delay_of_the_nth_failure),
         cmocka_unit_test(test_backoff_logs_the_start_of_an_outage_then_a_line_in_thirty),
+        cmocka_unit_test(test_backoff_failures_stop_counting_at_int_max),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,6 +32,8 @@ static void test_command_names_round_trip(void **state)
     assert_int_equal(tc_command_kind_parse("timer"), -1);
     assert_int_equal(tc_command_kind_parse(NULL), -1);
     assert_string_equal(tc_event_kind_name((tc_event_kind)TC_EVENT_KIND_COUNT), "?");
+    assert_false(tc_event_is_command((tc_event_kind)TC_EVENT_KIND_COUNT));
+    assert_false(tc_event_is_command((tc_event_kind)-1));
 }
 
 static void test_command_audit_names_round_trip(void **state)
@@ -85,6 +87,9 @@ static void test_command_codec_round_trip(void **state)
     tc_error_init(&err);
     assert_int_equal(tc_command_decode("timer", NULL, &back, &err), TC_EINVAL);
     assert_string_equal(err.text, "unknown command timer");
+    tc_error_init(&err);
+    assert_int_equal(tc_command_decode(NULL, NULL, &back, &err), TC_EINVAL);
+    assert_string_equal(err.text, "unknown command (none)");
     json_decref(data);
 }
 

@@ -148,6 +148,10 @@ static void test_condition_comparisons(void **state)
     expect("{\"<=\": [\"b\", \"a\"]}", NULL, "false");
     expect("{\">=\": [{\"var\": \"inputs.count\"}, 3.5]}", NULL, "false");
     expect("{\">\": [{\"var\": \"inputs.note\"}, 0]}", NULL, "false");
+    expect("{\"<\": [1, {\"var\": \"inputs.note\"}]}", NULL, "false");
+    expect("{\"<=\": [{\"var\": \"inputs.note\"}, null]}", NULL, "false"); /* null is not ordered */
+    expect("{\"==\": [{\"var\": \"inputs.note\"}, \"x\"]}", NULL, "false");
+    expect("{\"==\": [[1, null], [1.0, null]]}", NULL, "false"); /* inside arrays, 1 and 1.0 differ */
 }
 
 static void test_condition_logic(void **state)
@@ -172,6 +176,10 @@ static void test_condition_logic(void **state)
     expect("{\"in\": [1, [null, \"1\"]]}", NULL, "false");
     expect("{\"in\": [\"a\", 5]}", NULL, "false");
     expect("{\"in\": [\"a\", {\"var\": \"inputs.note\"}]}", NULL, "false");
+    expect("{\"in\": [{\"var\": \"inputs.note\"}, \"abc\"]}", NULL, "false");
+    expect("{\"in\": [null, [1, null]]}", NULL, "true");
+    expect("{\"in\": [[1], [[1], 2]]}", NULL, "true");
+    expect("{\"in\": [\"a\", []]}", NULL, "false");
 
     expect("null", NULL, "null");
     expect("\"text\"", NULL, "\"text\"");
@@ -227,6 +235,11 @@ static void test_condition_aggregates(void **state)
     expect("{\"count\": \"x\"}", NULL, "0");
     expect("{\"min\": 5}", NULL, "null");
     expect("{\"sum\": [[1, \"2\", 3]]}", NULL, "4");
+    /* A missing list (an input not given) counts and sums to 0, and has no least or greatest. */
+    expect("{\"sum\": {\"var\": \"inputs.note\"}}", NULL, "0");
+    expect("{\"count\": {\"var\": \"inputs.note\"}}", NULL, "0");
+    expect("{\"max\": {\"var\": \"inputs.note\"}}", NULL, "null");
+    expect("{\"min\": [[null, true, 2, 1.5]]}", NULL, "1.5");
 }
 
 static void test_condition_approvals(void **state)

@@ -63,7 +63,7 @@ static void test_delegation_actor_holds(void **state)
     (void)state;
     json_t *list = json_loads(
         "[{\"seat\": \"council/KZ\", \"holder\": \"kz\"}, {\"seat\": 7}, {\"holder\": \"x\"},"
-        " \"junk\", {\"seat\": \"secretariat\", \"holder\": \"duty\"}]",
+        " \"junk\", {\"seat\": \"secretariat\", \"holder\": \"duty\"}, {\"seat\": \"council/AM\"}]",
         0, NULL);
     size_t n = 99;
     tc_delegation *d = tc_delegations_read(list, &n);

@@ -6,6 +6,7 @@
  * missing data, cancel in every state type, triggers, and determinism.
  */
 #include "machine_fixture.h"
+#include "core/machine/view.h"
 
 static void test_machine_task_outputs_and_outcomes(void **state)
 {
@@ -175,6 +176,134 @@ static void notified_seats(const fixture *f, char *buf, size_t size)
         (size_t)snprintf(buf + n, size - n, "%s%s", i ? "," : "", json_string_value(seat));
 }
 
+/* Ladders on a parallel, on a task until acknowledged (two levels) and on a task until done. */
+static const char ladders_text[] =
+    "{\"format\": \"tocsin-playbook/1\", \"name\": \"ladders\", \"title\": \"Ladders\", \"parties\": "
+    "[\"AM\", \"KZ\"],\n"
+    " \"roles\": {\"sec\": {\"title\": \"S\"}, \"council\": {\"title\": \"C\", \"per_party\": true}},\n"
+    " \"start\": \"both\", \"states\": {\n"
+    "  \"both\": {\"type\": \"parallel\", \"next\": \"acked\",\n"
+    "           \"escalation\": {\"levels\": [{\"after\": \"PT1H\", \"notify\": [\"council\", \"sec\"]}]},\n"
+    "           \"branches\": {\"a\": {\"start\": \"t\", \"states\": {\"t\": {\"type\": \"task\", "
+    "\"assignee\": "
+    "\"sec\", \"next\": \"e\"},\n"
+    "                                                   \"e\": {\"type\": \"end\"}}}}},\n"
+    "  \"acked\": {\"type\": \"task\", \"assignee\": \"council\", \"parties\": \"all\", \"next\": \"done\",\n"
+    "            \"escalation\": {\"levels\": [{\"after\": \"PT1H\", \"notify\": [\"council\"]},\n"
+    "                                      {\"after\": \"PT2H\", \"notify\": [\"council\"]}]}},\n"
+    "  \"done\": {\"type\": \"task\", \"assignee\": \"council\", \"parties\": \"all\", \"next\": \"end\",\n"
+    "           \"escalation\": {\"levels\": [{\"after\": \"PT1H\", \"notify\": [\"council\"]}], \"until\": "
+    "\"done\"}},\n"
+    "  \"end\": {\"type\": \"end\"}}}\n";
+
+static void test_machine_escalation_ladders_at_their_ends(void **state)
+{
+    (void)state;
+    fixture f;
+    tc_trigger am = {.parties = (const char *const[]){"AM"}, .party_count = 1};
+    start_with(&f, ladders_text, &am);
+    /* A parallel's ladder tells a per-party role's seats for the crisis's parties (AM, not KZ). */
+    /* Escalating a parallel is for a holder of a seat some active state waits for: not council/AM. */
+    tc_event by_council = {
+        .kind = TC_EVENT_ESCALATE, .actor = ACTOR("council", "council/AM"), .state = "both"};
+    assert_int_equal(act(&f, by_council, M), TC_EPERM);
+    assert_string_equal(f.err.text,
+                        "council may not escalate crises of playbook ladders (only administrators, "
+                        "its initiator and holders of a seat an active state waits for may)");
+    assert_int_equal(fire(&f, "both#1:level1", H), 0);
+    json_t *seats = json_object_get(audit_detail(&f, "notified"), "seats");
+    assert_int_equal(json_array_size(seats), 2);
+    assert_string_equal(json_string_value(json_array_get(seats, 0)), "council/AM");
+    assert_string_equal(json_string_value(json_array_get(seats, 1)), "sec");
+    assert_int_equal(complete(&f, "both/a/t", NULL, NULL, NULL, H + M), 0);
+    assert_true(is_active(&f, "acked"));
+
+    /* Escalated by hand to its last level, then acknowledged: no timer is left to clear. */
+    tc_event esc = {.kind = TC_EVENT_ESCALATE, .actor = {"admin", NULL, 0, 1}, .state = "acked"};
+    assert_int_equal(act(&f, esc, H + 2 * M), 0);
+    assert_int_equal(act(&f, esc, H + 3 * M), 0);
+    assert_int_equal(f.inst->escalation_level, 2);
+    tc_event ack = {.kind = TC_EVENT_ACK, .actor = ACTOR("council/AM", "council/AM"), .state = "acked"};
+    assert_int_equal(act(&f, ack, H + 4 * M), 0);
+    assert_int_equal(effects_of(&f, TC_EFFECT_TIMER_CLEAR), 0);
+    assert_int_equal(complete(&f, "acked", "AM", NULL, NULL, H + 5 * M), 0);
+    assert_true(is_active(&f, "done"));
+
+    /* Until done, an acknowledgement does not stop the ladder; but its seat has acted, and the level
+     * reached tells nobody. */
+    ack.state = "done";
+    assert_int_equal(act(&f, ack, H + 6 * M), 0);
+    json_t *active = tc_view_active(f.pb, f.inst, 0);
+    json_t *next = json_object_get(json_array_get(active, 0), "next_escalation");
+    assert_int_equal(json_integer_value(json_object_get(next, "level")), 1);
+    assert_int_equal(json_array_size(json_object_get(next, "seats")), 0); /* as things stand: nobody */
+    json_decref(active);
+    assert_int_equal(fire(&f, "done#1:level1", 2 * H + 5 * M), 0);
+    assert_int_equal(audits(&f, "escalated", "done"), 1);
+    assert_int_equal(audits(&f, "notified", NULL), 0);
+    assert_int_equal(effects_of(&f, TC_EFFECT_NOTIFY), 0);
+    /* At the end of its ladder, show says no next level. */
+    active = tc_view_active(f.pb, f.inst, 0);
+    assert_int_equal(json_array_size(active), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(active, 0), "escalation_level")), 1);
+    assert_true(json_is_null(json_object_get(json_array_get(active, 0), "next_escalation")));
+    json_decref(active);
+    finish(&f);
+
+    /* Every seat acknowledged, then escalated by hand: the level after it is not scheduled. */
+    start_with(&f, ladders_text, &am);
+    assert_int_equal(complete(&f, "both/a/t", NULL, NULL, NULL, M), 0);
+    ack.state = "acked";
+    assert_int_equal(act(&f, ack, 2 * M), 0);
+    assert_int_equal(effects_of(&f, TC_EFFECT_TIMER_CLEAR), 1); /* the ladder stops */
+    assert_int_equal(act(&f, esc, 3 * M), 0);
+    assert_int_equal(audits(&f, "escalated", "acked"), 1);
+    assert_int_equal(effects_of(&f, TC_EFFECT_TIMER_SET), 0);
+    finish(&f);
+}
+
+/* A task every seat of which must complete, by a minimum that is all of them; an office that approves, with
+ * the initiator excluded. */
+static const char seats_text[] =
+    "{\"format\": \"tocsin-playbook/1\", \"name\": \"seats\", \"title\": \"Seats\", \"parties\": [\"AM\", "
+    "\"KZ\"],\n"
+    " \"roles\": {\"sec\": {\"title\": \"S\"}, \"council\": {\"title\": \"C\", \"per_party\": true}},\n"
+    " \"start\": \"report\", \"states\": {\n"
+    "  \"report\": {\"type\": \"task\", \"assignee\": \"council\", \"parties\": \"all\", \"complete\": "
+    "{\"min\": 2},\n"
+    "             \"next\": \"sign\"},\n"
+    "  \"sign\": {\"type\": \"approval\", \"approvers\": {\"role\": \"sec\"}, \"rule\": \"any\", "
+    "\"exclude_initiator\": "
+    "true,\n"
+    "           \"next\": {\"approved\": \"end\", \"rejected\": \"end\"}},\n"
+    "  \"end\": {\"type\": \"end\"}}}\n";
+
+static void test_machine_task_minimum_of_all_seats_and_an_office_vote(void **state)
+{
+    (void)state;
+    fixture f;
+    start(&f, seats_text);
+    tc_event esc = {.kind = TC_EVENT_ESCALATE, .actor = {"admin", NULL, 0, 1, NULL, NULL, 0}};
+    assert_int_equal(act(&f, esc, M), TC_ECONFLICT);
+    assert_string_equal(f.err.text, "no active state takes an escalation (active: report (task))");
+    assert_int_equal(complete(&f, "report", "AM", NULL, NULL, M), 0);
+    assert_true(is_active(&f, "report")); /* one of the two it needs */
+    assert_int_equal(complete(&f, "report", "KZ", NULL, NULL, 2 * M), 0);
+    assert_true(is_active(&f, "sign"));
+    /* The office's holder, logged in as someone (the initiator was not): not the initiator, its vote counts.
+     */
+    tc_event v = {.kind = TC_EVENT_VOTE,
+                  .actor = {"sec", (const char *const[]){"sec"}, 1, 0, "duty-officer", NULL, 0},
+                  .state = "sign",
+                  .vote = TC_VOTE_APPROVE};
+    assert_int_equal(act(&f, v, 3 * M), 0);
+    json_t *vote = audit_detail(&f, "vote");
+    assert_string_equal(json_string_value(json_object_get(vote, "seat")), "sec");
+    assert_true(json_is_null(json_object_get(vote, "party"))); /* an office has none */
+    assert_string_equal(f.inst->outcome, "resolved");          /* an end's outcome when it names none */
+    finish(&f);
+}
+
 static void test_machine_escalation_tells_only_seats_that_have_not_acted(void **state)
 {
     (void)state;
@@ -291,6 +420,82 @@ static void test_machine_action_retries_and_timeouts(void **state)
                      6);
     json_decref(out);
     finish(&f);
+}
+
+/* An action retried after ten thousand days: the backoff stops doubling once it passes half the longest
+ * duration a playbook can give (a hundred years), so it never overflows. */
+static void test_machine_action_backoff_stops_doubling(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "{\"format\": \"tocsin-playbook/1\", \"name\": \"slow\", \"title\": \"Slow\", \"parties\": "
+        "[\"AM\"],\n"
+        " \"roles\": {\"sec\": {\"title\": \"S\"}}, \"start\": \"call\",\n"
+        " \"states\": {\"call\": {\"type\": \"action\", \"run\": [\"notify\"], \"timeout\": \"PT1M\",\n"
+        "                     \"retry\": {\"max\": 5, \"backoff\": \"P10000D\"}, \"next\": {\"ok\": "
+        "\"done\", "
+        "\"failed\": \"done\"}},\n"
+        "            \"done\": {\"type\": \"end\"}}}\n";
+    const tc_ms day = 24 * H;
+    fixture f;
+    start(&f, text);
+    tc_event failed = {.kind = TC_EVENT_ACTION_RESULT, .state = "call", .outcome = "failed", .attempt = 1};
+    assert_int_equal(act(&f, failed, M), 0);
+    assert_int_equal(timer_due(&f, "call#1:retry"), M + 10000 * day);
+    tc_ms now = M + 10000 * day;
+    assert_int_equal(fire(&f, "call#1:retry", now), 0);
+    failed.attempt = 2;
+    assert_int_equal(act(&f, failed, now + M), 0);
+    assert_int_equal(timer_due(&f, "call#1:retry"), now + M + 20000 * day);
+    now += M + 20000 * day;
+    assert_int_equal(fire(&f, "call#1:retry", now), 0);
+    failed.attempt = 3;
+    assert_int_equal(act(&f, failed, now + M), 0);
+    /* 20,000 days is past half of 36,600: not doubled again to 40,000. */
+    assert_int_equal(timer_due(&f, "call#1:retry"), now + M + 20000 * day);
+    json_t *finished = audit_detail(&f, "action_finished");
+    assert_int_equal(json_integer_value(json_object_get(finished, "retry_at_ms")), now + M + 20000 * day);
+    finish(&f);
+}
+
+/* An action waiting for its retry is cancelled: there is no program to kill, only the retry timer to clear.
+ */
+static void test_machine_action_cancelled_between_attempts(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", "{\"path\": \"alert\"}");
+    tc_event failed = {.kind = TC_EVENT_ACTION_RESULT, .state = "alert", .outcome = "failed", .attempt = 1};
+    assert_int_equal(act(&f, failed, 5000), 0);
+    tc_actor admin = {"initiator", NULL, 0, 1, NULL, NULL, 0};
+    tc_event cancel = {.kind = TC_EVENT_CANCEL, .actor = admin};
+    assert_int_equal(act(&f, cancel, 6000), 0);
+    assert_int_equal(effects_of(&f, TC_EFFECT_ACTION_KILL), 0);
+    int cleared = 0;
+    for (size_t i = 0; i < f.fx.count; i++)
+        cleared +=
+            f.fx.items[i].kind == TC_EFFECT_TIMER_CLEAR && strcmp(f.fx.items[i].key, "alert#1:retry") == 0;
+    assert_int_equal(cleared, 1);
+    assert_int_equal(f.inst->status, TC_STATUS_CANCELLED);
+    finish(&f);
+}
+
+/* The effects list: names of its kinds (an unknown one is "?"), and clearing nothing. */
+static void test_machine_effects_list(void **state)
+{
+    (void)state;
+    assert_string_equal(tc_effect_kind_name(TC_EFFECT_AUDIT), "audit");
+    assert_string_equal(tc_effect_kind_name(TC_EFFECT_CLOSED), "closed");
+    assert_string_equal(tc_effect_kind_name((tc_effect_kind)(TC_EFFECT_CLOSED + 1)), "?");
+    tc_effects_clear(NULL);
+    tc_effects fx = {0};
+    for (int i = 0; i < 40; i++) /* past the first 16, and 32 */
+        tc_effects_add(&fx, TC_EFFECT_NOTIFY, "n", NULL, json_integer(i))->at = i;
+    assert_int_equal(fx.count, 40);
+    assert_int_equal(json_integer_value(fx.items[39].detail), 39);
+    tc_effects_clear(&fx);
+    assert_int_equal(fx.count, 0);
+    assert_null(fx.items);
 }
 
 static void test_machine_choice_with_missing_values(void **state)
@@ -526,7 +731,51 @@ static void test_machine_complete_every_problem_at_once(void **state)
     /* Not a completion, or no task to complete: nothing to say here (apply says why). */
     ev.state = "nowhere";
     assert_int_equal(tc_machine_problems(f.pb, f.inst, &ev, &problems), 0);
+    ev.state = NULL;
+    ev.outcome = "nope";
+    assert_int_equal(tc_machine_problems(f.pb, f.inst, &ev, &problems), 1);
+    assert_string_equal(problems.items[0].message,
+                        "task assess has no outcome nope (valid: done, needs_info)");
+    tc_diags_clear(&problems);
+    tc_event other = {.kind = TC_EVENT_VOTE, .actor = ACTOR("duty", "secretariat"), .vote = TC_VOTE_APPROVE};
+    assert_int_equal(tc_machine_problems(f.pb, f.inst, &other, &problems), 0);
+    /* A crisis over: neither a completion nor an amendment has anything to check. */
+    f.inst->status = TC_STATUS_CLOSED;
+    assert_int_equal(tc_machine_problems(f.pb, f.inst, &ev, &problems), 0);
+    other = (tc_event){.kind = TC_EVENT_AMEND, .actor = ACTOR("initiator", "initiator"), .data = data};
+    assert_int_equal(tc_machine_problems(f.pb, f.inst, &other, &problems), 0);
     json_decref(data);
+    finish(&f);
+
+    /* Not triggered yet: no state is active, and a completion has nothing to check either. */
+    memset(&f, 0, sizeof f);
+    char *text = fixture_playbook("operations");
+    f.pb = compile(text);
+    free(text);
+    f.inst = tc_instance_new(f.pb);
+    ev = (tc_event){.kind = TC_EVENT_COMPLETE, .actor = ACTOR("duty", "secretariat"), .state = "assess"};
+    assert_int_equal(tc_machine_problems(f.pb, f.inst, &ev, &problems), 0);
+    assert_int_equal(problems.count, 0);
+    finish(&f);
+}
+
+/* A silence procedure every seat has approved waits for its deadline: a vote from anyone else is refused
+ * with the words that nobody is waited for. */
+static void test_machine_silence_every_seat_has_acted(void **state)
+{
+    (void)state;
+    fixture f;
+    char *text = fixture_playbook("council");
+    json_t *inputs = json_pack("{s:s}", "rule", "silence");
+    tc_trigger t = {.inputs = inputs, .parties = (const char *const[]){"KZ"}, .party_count = 1};
+    start_with(&f, text, &t);
+    json_decref(inputs);
+    free(text);
+    assert_int_equal(vote(&f, "silence", "KZ", TC_VOTE_APPROVE, H), 0);
+    assert_true(is_active(&f, "silence"));
+    tc_event v = {.kind = TC_EVENT_VOTE, .actor = ACTOR("x", "council/AM"), .vote = TC_VOTE_APPROVE};
+    assert_int_equal(act(&f, v, 2 * H), TC_EPERM);
+    assert_string_equal(f.err.text, "x holds no seat that state silence waits for (every seat has acted)");
     finish(&f);
 }
 
@@ -697,6 +946,12 @@ int main(void)
         cmocka_unit_test(test_machine_is_deterministic),
         cmocka_unit_test(test_machine_instance_text_reads_jsonb_style),
         cmocka_unit_test(test_machine_instance_json_is_checked),
+        cmocka_unit_test(test_machine_action_backoff_stops_doubling),
+        cmocka_unit_test(test_machine_action_cancelled_between_attempts),
+        cmocka_unit_test(test_machine_effects_list),
+        cmocka_unit_test(test_machine_escalation_ladders_at_their_ends),
+        cmocka_unit_test(test_machine_task_minimum_of_all_seats_and_an_office_vote),
+        cmocka_unit_test(test_machine_silence_every_seat_has_acted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

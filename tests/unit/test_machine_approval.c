@@ -351,6 +351,21 @@ static void test_machine_approval_ladder_tells_non_voters(void **state)
     fixture f;
     char seats[512];
     start(&f, ladder_playbook);
+    /* A ministry seat is no seat of the approval: it may not escalate it; a council seat may. */
+    tc_event esc = {.kind = TC_EVENT_ESCALATE, .actor = ACTOR("ministry", "ministry/AM"), .state = "vote"};
+    assert_int_equal(act(&f, esc, M / 2), TC_EPERM);
+    assert_string_equal(f.err.text,
+                        "ministry may not escalate crises of playbook ladder (only administrators, "
+                        "its initiator and holders of a seat an active state waits for may)");
+    /* The engine (no role) votes for a seat it is given: no voter is recorded. */
+    tc_event by_engine = {.kind = TC_EVENT_VOTE,
+                          .actor = {NULL, (const char *const[]){"council/KZ"}, 1, 0, NULL, NULL, 0},
+                          .state = "vote",
+                          .vote = TC_VOTE_APPROVE};
+    assert_int_equal(act(&f, by_engine, M), 0);
+    tc_seat *kz = &f.inst->active[0].seats[1];
+    assert_int_equal(kz->vote, TC_VOTE_APPROVE);
+    assert_null(kz->vote_by);
     assert_int_equal(vote(&f, "vote", "KZ", TC_VOTE_APPROVE, M), 0);
     assert_int_equal(vote(&f, "vote", "RU", TC_VOTE_ABSTAIN, 2 * M), 0);
     /* Level 1 names council: only AM has not voted; the other parties' council seats are not the

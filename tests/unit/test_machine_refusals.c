@@ -341,6 +341,11 @@ static void test_refusals_tally(void **state)
 
 /* Delegating a seat and ending a delegation: each part of the command checked, in order, with its words;
  * the end as a time, a while, or the close. */
+/* A role name longer than any seat (160 bytes): 170 letters. */
+#define LONG_ROLE                                                                                            \
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"                  \
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
 static void test_refusals_delegation(void **state)
 {
     (void)state;
@@ -362,7 +367,11 @@ static void test_refusals_delegation(void **state)
         {"border/KZ", "deputy", "", NULL, 0, TC_EINVAL, "a delegation needs a reason (--reason TEXT)"},
         {"/KZ", "deputy", "r", NULL, 0, TC_EINVAL,
          "invalid seat \"/KZ\": a playbook role, optionally /PARTY"},
+        {LONG_ROLE "/KZ", "deputy", "r", NULL, 0, TC_EINVAL,
+         "invalid seat \"" LONG_ROLE "/KZ\": a playbook role, optionally /PARTY"},
         {"navy/KZ", "deputy", "r", NULL, 0, TC_ENOTFOUND, "no role navy in playbook refusals"},
+        {"secretariat", "deputy", "r", NULL, 0, TC_EPERM,
+         "kz does not hold seat secretariat: only its holder may delegate it"},
         {"secretariat/KZ", "deputy", "r", NULL, 0, TC_ENOTFOUND,
          "role secretariat is an office: its seat is secretariat, without a party"},
         {"border", "deputy", "r", NULL, 0, TC_ENOTFOUND,
@@ -528,6 +537,9 @@ static void test_refusals_amend(void **state)
     ev.reason = "r";
     assert_int_equal(act(&f, ev, M), TC_EINVAL);
     assert_string_equal(f.err.text, "an amendment needs at least one input (--input K=V or --inputs JSON)");
+    ev.data = NULL;
+    assert_int_equal(act(&f, ev, M), TC_EINVAL);
+    assert_string_equal(f.err.text, "an amendment needs at least one input (--input K=V or --inputs JSON)");
     ev.data = list;
     assert_int_equal(act(&f, ev, M), TC_EINVAL);
     assert_string_equal(f.err.text, "an amendment needs at least one input (--input K=V or --inputs JSON)");
@@ -594,15 +606,167 @@ static void test_refusals_escalation_by_default(void **state)
     finish(&f);
 }
 
+/*
+ * Commands the machine works out for itself or refuses on the way: an action's result that names no state,
+ * a completion by one who holds no seat of it, a cancel by nobody in particular.
+ */
+static void test_refusals_inferred_and_anonymous(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "operations", "{\"path\": \"alert\"}");
+    tc_event result = {.kind = TC_EVENT_ACTION_RESULT, .outcome = "ok", .attempt = 1};
+    assert_int_equal(act(&f, result, M), 0); /* the one action active */
+    assert_int_equal(audits(&f, "action_finished", "alert"), 1);
+    finish(&f);
+
+    start_named(&f, "operations", NULL);
+    tc_event done = {.kind = TC_EVENT_COMPLETE, .actor = ACTOR("x", "navy/KZ"), .state = "assess"};
+    assert_int_equal(act(&f, done, M), TC_EPERM);
+    assert_string_equal(f.err.text, "x holds no seat that state assess waits for (it waits for secretariat)");
+    tc_event cancel = {.kind = TC_EVENT_CANCEL, .actor = {NULL, NULL, 0, 0, NULL, NULL, 0}};
+    assert_int_equal(act(&f, cancel, M), TC_EPERM);
+    assert_string_equal(f.err.text, "? may not cancel this crisis (its initiator may)");
+    finish(&f);
+}
+
+/*
+ * A playbook whose states are a chain of n choices (c0 to c<n-1>, each false, otherwise the next) from the
+ * start, or, with parallel, from the start of a parallel's first branch, its second a task.
+ */
+static char *chain_of_choices(size_t n, int parallel)
+{
+    tc_strbuf sb = TC_STRBUF_INIT;
+    tc_strbuf_add(&sb,
+                  "{\"format\": \"tocsin-playbook/1\", \"name\": \"chain\", \"title\": \"Chain\",\n"
+                  " \"parties\": [\"AM\"], \"roles\": {\"sec\": {\"title\": \"S\"}},\n");
+    if (parallel)
+        tc_strbuf_add(
+            &sb,
+            " \"start\": \"both\", \"states\": {\"both\": {\"type\": \"parallel\", \"next\": \"e\", "
+            "\"branches\": {\"a\": {\"start\": \"c0\", \"states\": {\n");
+    else
+        tc_strbuf_add(&sb, " \"start\": \"c0\", \"states\": {\n");
+    for (size_t i = 0; i < n; i++) {
+        char next[32];
+        snprintf(next, sizeof next, i + 1 < n ? "c%zu" : "e", i + 1);
+        tc_strbuf_addf(
+            &sb,
+            "  \"c%zu\": {\"type\": \"choice\", \"choices\": [{\"when\": false, \"next\": \"e\"}], "
+            "\"otherwise\": \"%s\"},\n",
+            i, next);
+    }
+    if (parallel)
+        tc_strbuf_add(
+            &sb,
+            "  \"e\": {\"type\": \"end\"}}},\n"
+            "  \"b\": {\"start\": \"t\", \"states\": {\"t\": {\"type\": \"task\", \"assignee\": \"sec\", "
+            "\"next\": \"e\"}, \"e\": {\"type\": \"end\"}}}}},\n");
+    tc_strbuf_add(&sb, "  \"e\": {\"type\": \"end\"}}}\n");
+    return tc_strbuf_take(&sb);
+}
+
+/* Triggers a crisis of text; returns what tc_machine_apply returned, the audit kinds in *entered. */
+static int trigger_chain(const char *text, tc_error *err, int *entered_task)
+{
+    tc_playbook *pb = compile(text);
+    tc_instance *inst = tc_instance_new(pb);
+    tc_actor admin = {"initiator", NULL, 0, 1, NULL, NULL, 0};
+    tc_trigger t = {0};
+    assert_int_equal(tc_trigger_prepare(pb, inst, &t, &admin, 0, NULL), 0);
+    tc_event ev = {.kind = TC_EVENT_TRIGGER, .actor = admin};
+    tc_effects fx = {0};
+    int rc = tc_machine_apply(pb, inst, &ev, 0, &fx, err);
+    *entered_task = 0;
+    for (size_t i = 0; i < fx.count; i++)
+        *entered_task |= fx.items[i].kind == TC_EFFECT_AUDIT && fx.items[i].audit == TC_AUDIT_ENTERED &&
+                         strcmp(fx.items[i].state, "both/b/t") == 0;
+    tc_effects_clear(&fx);
+    tc_instance_free(inst);
+    tc_playbook_free(pb);
+    return rc;
+}
+
+/*
+ * The compiler refuses loops of choices, but a chain of them can be longer than the 10,000 transitions the
+ * machine takes in one event: the event fails (TC_EFAILED, not a refusal), and so it does without a
+ * tc_error (it returned TC_ENOMEM then, the code kept only in the error). In a parallel, the branches after
+ * the one that failed are not entered.
+ */
+static void test_refusals_chain_of_choices_too_long(void **state)
+{
+    (void)state;
+    tc_error err;
+    int entered = 0;
+    char *text = chain_of_choices(9999, 0); /* 9,999 choices and the end: 10,000 transitions */
+    tc_error_init(&err);
+    assert_int_equal(trigger_chain(text, &err, &entered), 0);
+    free(text);
+
+    text = chain_of_choices(10001, 0);
+    tc_error_init(&err);
+    assert_int_equal(trigger_chain(text, &err, &entered), TC_EFAILED);
+    assert_string_equal(err.text, "state c10000: more than 10000 transitions in one event");
+    assert_int_equal(trigger_chain(text, NULL, &entered), TC_EFAILED);
+    free(text);
+
+    text = chain_of_choices(10001, 1);
+    tc_error_init(&err);
+    assert_int_equal(trigger_chain(text, &err, &entered), TC_EFAILED);
+    assert_string_equal(err.text, "state both/a/c9999: more than 10000 transitions in one event");
+    assert_false(entered);
+    free(text);
+}
+
+/*
+ * A crisis that names no initiator (made, not prepared by tc_trigger_prepare): nobody is its initiator, so
+ * only an administrator may cancel or amend it, and its trigger is audited with an empty initiator.
+ */
+static void test_refusals_crisis_without_initiator(void **state)
+{
+    (void)state;
+    fixture f;
+    memset(&f, 0, sizeof f);
+    char *text = chain_of_choices(1, 1); /* it names no roles that may cancel */
+    f.pb = compile(text);
+    free(text);
+    f.inst = tc_instance_new(f.pb);
+    f.inst->id = 9;
+    tc_error_init(&f.err);
+    tc_event cancel = {.kind = TC_EVENT_CANCEL, .actor = ACTOR("sec", "sec")};
+    assert_int_equal(act(&f, cancel, M), TC_EPERM);
+    assert_string_equal(f.err.text, "sec may not cancel this crisis (its initiator may)");
+    tc_event trigger = {.kind = TC_EVENT_TRIGGER, .actor = ACTOR("sec", "sec")};
+    assert_int_equal(act(&f, trigger, M), 0);
+    json_t *triggered = audit_detail(&f, "triggered");
+    assert_string_equal(json_string_value(json_object_get(triggered, "initiator")), "");
+    json_t *data = json_pack("{s:i}", "x", 1);
+    tc_event amend = {.kind = TC_EVENT_AMEND, .actor = ACTOR("sec", "sec"), .reason = "r", .data = data};
+    assert_int_equal(act(&f, amend, 2 * M), TC_EPERM);
+    assert_string_equal(f.err.text,
+                        "sec may not amend crisis 9 (only its initiator ? and administrators may)");
+    json_decref(data);
+    finish(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_refusals_state_named),   cmocka_unit_test(test_refusals_seat),
-        cmocka_unit_test(test_refusals_permissions),   cmocka_unit_test(test_refusals_closed_and_not_started),
-        cmocka_unit_test(test_refusals_timers),        cmocka_unit_test(test_refusals_signatures),
-        cmocka_unit_test(test_refusals_text_not_utf8), cmocka_unit_test(test_refusals_tally),
-        cmocka_unit_test(test_refusals_delegation),    cmocka_unit_test(test_refusals_action_results),
-        cmocka_unit_test(test_refusals_amend),         cmocka_unit_test(test_refusals_escalation_by_default),
+        cmocka_unit_test(test_refusals_state_named),
+        cmocka_unit_test(test_refusals_seat),
+        cmocka_unit_test(test_refusals_permissions),
+        cmocka_unit_test(test_refusals_closed_and_not_started),
+        cmocka_unit_test(test_refusals_timers),
+        cmocka_unit_test(test_refusals_signatures),
+        cmocka_unit_test(test_refusals_text_not_utf8),
+        cmocka_unit_test(test_refusals_tally),
+        cmocka_unit_test(test_refusals_delegation),
+        cmocka_unit_test(test_refusals_action_results),
+        cmocka_unit_test(test_refusals_amend),
+        cmocka_unit_test(test_refusals_escalation_by_default),
+        cmocka_unit_test(test_refusals_chain_of_choices_too_long),
+        cmocka_unit_test(test_refusals_crisis_without_initiator),
+        cmocka_unit_test(test_refusals_inferred_and_anonymous),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -98,6 +98,28 @@ static void test_set_aside_next_return_is_the_first_still_passed_over(void **sta
     assert_int_equal(tc_aside_next_return(&a, T0), T0 + 30000);
     assert_int_equal(tc_aside_next_return(&a, T0 + 30000), T0 + 60000);
     assert_int_equal(tc_aside_next_return(&a, T0 + 60000), -1);
+    /* The first one due is found wherever it is in the list. */
+    tc_aside_failed(&a, TC_EINVAL, 15, 1, T0 + 60000, NULL); /* back at T0 + 120 s */
+    assert_int_equal(tc_aside_next_return(&a, T0 + 30000), T0 + 60000);
+    tc_aside_free(&a);
+}
+
+/* Many crises set aside at once: the list grows past its first eight, each held and returned. */
+static void test_set_aside_many_crises(void **state)
+{
+    (void)state;
+    tc_aside a = {0};
+    for (int64_t crisis = 1; crisis <= 20; crisis++)
+        assert_int_equal(tc_aside_failed(&a, TC_EINVAL, crisis, 1, T0 + crisis, NULL), TC_ASIDE_SET);
+    assert_int_equal(a.count, 20);
+    for (int64_t crisis = 1; crisis <= 20; crisis++)
+        assert_true(tc_aside_holds(&a, crisis, T0 + 20));
+    assert_int_equal(tc_aside_next_return(&a, T0 + 20), T0 + 60001);
+    int64_t *held = NULL;
+    assert_int_equal(tc_aside_held(&a, T0 + 60010, &held), 10);
+    assert_int_equal(held[0], 11);
+    assert_int_equal(held[9], 20);
+    free(held);
     tc_aside_free(&a);
 }
 
@@ -229,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_set_aside_several_crises_take_the_batch_apart),
         cmocka_unit_test(test_set_aside_take_apart_counts_the_batch_that_finds_the_culprit),
         cmocka_unit_test(test_set_aside_one_crisis_or_a_conflict_backs_off),
+        cmocka_unit_test(test_set_aside_many_crises),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

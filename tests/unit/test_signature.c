@@ -361,6 +361,30 @@ static void test_signature_required_by_the_state(void **state)
     finish(&f);
 }
 
+/*
+ * Text that is not UTF-8 cannot be a JSON string: the signed text says null for it, and such a signature
+ * does not cover the command that carries the text (the machine refuses that text anyway).
+ */
+static void test_signature_text_not_utf8(void **state)
+{
+    (void)state;
+    tc_signed_command c = sample(NULL);
+    c.reason = "caf\xe9";
+    char *text = tc_signed_command_text(&c);
+    assert_non_null(strstr(text, "\nreason null\n"));
+    tc_signed_command back;
+    json_t *holder = NULL;
+    tc_error err;
+    tc_error_init(&err);
+    assert_int_equal(tc_signed_command_parse(text, &back, &holder, &err), 0);
+    assert_null(back.reason);
+    assert_int_equal(tc_signed_command_covers(&back, &c, &err), TC_EPERM);
+    static const char prefix[] = "the signature does not cover this command: it signs reason null";
+    assert_int_equal(strncmp(err.text, prefix, sizeof prefix - 1), 0);
+    json_decref(holder);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_signature_parse_names_what_is_wrong),
         cmocka_unit_test(test_signature_text_with_data),
         cmocka_unit_test(test_signature_expected_of_each_kind),
+        cmocka_unit_test(test_signature_text_not_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

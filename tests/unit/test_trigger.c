@@ -110,6 +110,7 @@ static void test_trigger_input_values(void **state)
     } cases[] = {
         {"{\"who\": \"KZ\", \"n\": 10, \"x\": -100, \"b\": false, \"p\": \"AM\", \"s\": \"b\"}", NULL},
         {"{\"who\": \"KZ\", \"n\": null}", NULL}, /* null: as if not given */
+        {"{\"who\": \"KZ\", \"b\": true, \"x\": 5}", NULL},
         {"{}", "input who is required"},
         {"{\"who\": null}", "input who is required"},
         {"[\"who\"]", "inputs must be a JSON object"},
@@ -291,6 +292,28 @@ static void test_trigger_completion_values(void **state)
     finish(&f);
 }
 
+/* A playbook that lets no role trigger (an empty list): only administrators may, and the refusal says so. */
+static void test_trigger_only_administrators(void **state)
+{
+    (void)state;
+    tc_playbook *pb = compile(
+        "{\"format\": \"tocsin-playbook/1\", \"name\": \"locked\", \"title\": \"Locked\",\n"
+        " \"parties\": [\"AM\"], \"roles\": {\"sec\": {\"title\": \"S\"}},\n"
+        " \"permissions\": {\"trigger\": []}, \"start\": \"t\",\n"
+        " \"states\": {\"t\": {\"type\": \"task\", \"assignee\": \"sec\", \"next\": \"e\"},\n"
+        "            \"e\": {\"type\": \"end\"}}}\n");
+    tc_instance *inst = tc_instance_new(pb);
+    tc_trigger t = {0};
+    tc_actor sec = ACTOR("sec", "sec"), admin = {"root", NULL, 0, 1, NULL, NULL, 0};
+    tc_error err;
+    tc_error_init(&err);
+    assert_int_equal(tc_trigger_prepare(pb, inst, &t, &sec, 0, &err), TC_EPERM);
+    assert_string_equal(err.text, "sec may not trigger playbook locked (only administrators may)");
+    assert_int_equal(tc_trigger_prepare(pb, inst, &t, &admin, 0, &err), 0);
+    tc_instance_free(inst);
+    tc_playbook_free(pb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_trigger_party_subsets),
         cmocka_unit_test(test_trigger_prepare_fills_in),
         cmocka_unit_test(test_trigger_completion_values),
+        cmocka_unit_test(test_trigger_only_administrators),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

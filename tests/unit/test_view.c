@@ -155,8 +155,10 @@ static void test_view_todo_sort_most_urgent_first(void **state)
 {
     (void)state;
     json_t *items = json_array();
+    json_array_append_new(items, item(9, NULL, "a"));
     json_array_append_new(items, item(1, NULL, "b"));
     json_array_append_new(items, item(2, "2026-12-05T10:00:00.250Z", "a"));
+    json_array_append_new(items, item(5, NULL, "c"));
     json_array_append_new(items, item(3, "2026-12-05T10:00:00Z", "a"));
     json_array_append_new(items, item(1, NULL, "a"));
     json_array_append_new(items, item(4, "2026-12-04T23:00:00Z", "a"));
@@ -165,7 +167,7 @@ static void test_view_todo_sort_most_urgent_first(void **state)
     static const struct {
         int crisis;
         const char *path;
-    } want[] = {{4, "a"}, {2, "a"}, {3, "a"}, {2, "a"}, {1, "a"}, {1, "b"}};
+    } want[] = {{4, "a"}, {2, "a"}, {3, "a"}, {2, "a"}, {1, "a"}, {1, "b"}, {5, "c"}, {9, "a"}};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         json_t *o = json_array_get(items, i);
         assert_int_equal(json_integer_value(json_object_get(o, "crisis")), want[i].crisis);
@@ -397,6 +399,71 @@ static void test_view_todo_delegated_titled_and_sorted(void **state)
     json_decref(items);
 }
 
+/* Three branches at once: a wait, a task with several outputs, outcomes and a ladder until done, and an
+ * approval with two veto parties. */
+static const char branches_text[] =
+    "{\"format\": \"tocsin-playbook/1\", \"name\": \"branches\", \"title\": \"Branches\", \"parties\": "
+    "[\"AM\", "
+    "\"KZ\"],\n"
+    " \"roles\": {\"sec\": {\"title\": \"S\"}, \"council\": {\"title\": \"C\", \"per_party\": true}},\n"
+    " \"start\": \"all\", \"states\": {\n"
+    "  \"all\": {\"type\": \"parallel\", \"next\": \"end\", \"branches\": {\n"
+    "    \"a\": {\"start\": \"pause\", \"states\": {\"pause\": {\"type\": \"wait\", \"duration\": \"PT1H\", "
+    "\"next\": "
+    "\"e\"},\n"
+    "                                   \"e\": {\"type\": \"end\"}}},\n"
+    "    \"b\": {\"start\": \"fill\", \"states\": {\n"
+    "      \"fill\": {\"type\": \"task\", \"assignee\": \"sec\", \"outcomes\": [\"x\", \"y\"],\n"
+    "               \"outputs\": {\"a\": {\"type\": \"string\", \"required\": true}, \"b\": {\"type\": "
+    "\"string\", "
+    "\"required\": true},\n"
+    "                           \"c\": {\"type\": \"number\"}, \"d\": {\"type\": \"number\"}},\n"
+    "               \"escalation\": {\"levels\": [{\"after\": \"PT1H\", \"notify\": [\"sec\"]}], \"until\": "
+    "\"done\"},\n"
+    "               \"next\": {\"done\": \"e\", \"x\": \"e\", \"y\": \"e\"}},\n"
+    "      \"e\": {\"type\": \"end\"}}},\n"
+    "    \"c\": {\"start\": \"decide\", \"states\": {\n"
+    "      \"decide\": {\"type\": \"approval\", \"approvers\": {\"role\": \"council\", \"parties\": "
+    "\"all\"}, "
+    "\"rule\": \"any\",\n"
+    "                 \"veto\": [\"AM\", \"KZ\"], \"next\": {\"approved\": \"e\", \"rejected\": \"e\"}},\n"
+    "      \"e\": {\"type\": \"end\"}}}}},\n"
+    "  \"end\": {\"type\": \"end\"}}}\n";
+
+/* todo words a task's outputs (required, then optional) and its outcomes, a ladder until done asks no
+ * acknowledgement, a vote names every veto party; a wait asks nothing; show lists the veto parties. */
+static void test_view_todo_outputs_outcomes_and_vetoes(void **state)
+{
+    (void)state;
+    fixture f;
+    start(&f, branches_text);
+    f.inst->id = 3;
+    static const char *const seats[] = {"sec", "council/AM"};
+    json_t *items = todo_of(&f, "duty", seats, 2);
+    assert_int_equal(json_array_size(items), 2);
+    assert_string_equal(field(items, 0, "seat"), "sec");
+    assert_string_equal(field(items, 0, "asked"), "complete: all/b/fill (must report a, b; may report c, d)");
+    assert_string_equal(field(items, 0, "act"),
+                        "tocsin complete 3 --state all/b/fill --data JSON [--outcome x|y]");
+    assert_string_equal(field(items, 1, "seat"), "council/AM");
+    assert_string_equal(field(items, 1, "asked"), "vote on: all/c/decide (any; veto AM, KZ)");
+    json_decref(items);
+
+    json_t *active = tc_view_active(f.pb, f.inst, 0);
+    json_t *decide = NULL;
+    for (size_t i = 0; i < json_array_size(active); i++)
+        if (strcmp(json_string_value(json_object_get(json_array_get(active, i), "path")), "all/c/decide") ==
+            0)
+            decide = json_array_get(active, i);
+    assert_non_null(decide);
+    json_t *veto = json_object_get(decide, "veto");
+    assert_int_equal(json_array_size(veto), 2);
+    assert_string_equal(json_string_value(json_array_get(veto, 0)), "AM");
+    assert_string_equal(json_string_value(json_array_get(veto, 1)), "KZ");
+    json_decref(active);
+    finish(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -410,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_view_active_seats_actions_and_parallels),
         cmocka_unit_test(test_view_decisions_partial_events),
         cmocka_unit_test(test_view_todo_delegated_titled_and_sorted),
+        cmocka_unit_test(test_view_todo_outputs_outcomes_and_vetoes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

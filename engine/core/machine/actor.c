@@ -33,8 +33,6 @@ tc_delegation *tc_delegations_read(json_t *list, size_t *count)
     size_t n = json_array_size(list);
     tc_delegation *out = tc_xcalloc(n ? n : 1, sizeof *out);
     *count = 0;
-    if (out == NULL)
-        return NULL;
     for (size_t i = 0; i < n; i++) {
         json_t *d = json_array_get(list, i);
         const char *seat = json_string_value(json_object_get(d, "seat"));

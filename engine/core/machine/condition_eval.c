@@ -15,7 +15,7 @@ static json_t *var_value(const tc_playbook *pb, const tc_instance *inst, const t
             return json_string(tc_mode_name(inst->mode));
         {
             json_t *parties = json_array();
-            for (size_t i = 0; parties && i < inst->party_count; i++)
+            for (size_t i = 0; i < inst->party_count; i++)
                 json_array_append_new(parties, json_string(pb->parties[inst->parties[i]]));
             return parties;
         }
@@ -39,10 +39,10 @@ static json_t *var_value(const tc_playbook *pb, const tc_instance *inst, const t
         if (c->var.party != NULL && strcmp(c->var.party, "*") == 0) {
             /* The values of every party that reported, in the playbook's order of parties. */
             json_t *list = json_array();
-            for (size_t p = 0; list && p < pb->party_count; p++) {
+            for (size_t p = 0; p < pb->party_count; p++) {
                 json_t *part = json_object_get(at, pb->parties[p]);
                 json_t *v = c->var.name ? json_object_get(part, c->var.name) : part;
-                if (v != NULL && !json_is_null(v))
+                if (v != NULL && json_typeof(v) != JSON_NULL)
                     json_array_append(list, v);
             }
             return list;
@@ -62,12 +62,24 @@ static int truthy(json_t *v)
     return json_is_true(v);
 }
 
+/* Whether v (not NULL: jansson's json_is_number would test that again) is a number. */
+static int is_number(const json_t *v)
+{
+    return json_typeof(v) == JSON_INTEGER || json_typeof(v) == JSON_REAL;
+}
+
+/* Whether v is absent or JSON null: the two are the same to a condition. */
+static int is_null(const json_t *v)
+{
+    return v == NULL || json_typeof(v) == JSON_NULL;
+}
+
 /* Strict equality: numbers compare by value (3 == 3.0), everything else by type and value. */
 static int equal(json_t *a, json_t *b)
 {
     if (a == NULL || b == NULL)
-        return (a == NULL || json_is_null(a)) && (b == NULL || json_is_null(b));
-    if (json_is_number(a) && json_is_number(b))
+        return is_null(a) && is_null(b);
+    if (is_number(a) && is_number(b))
         return json_number_value(a) == json_number_value(b);
     return json_equal(a, b);
 }
@@ -75,11 +87,13 @@ static int equal(json_t *a, json_t *b)
 /* -1, 0, 1, or 2 when the two cannot be ordered (null, or different types). */
 static int order(json_t *a, json_t *b)
 {
-    if (json_is_number(a) && json_is_number(b)) {
+    if (a == NULL || b == NULL)
+        return 2;
+    if (is_number(a) && is_number(b)) {
         double x = json_number_value(a), y = json_number_value(b);
         return x < y ? -1 : x > y;
     }
-    if (json_is_string(a) && json_is_string(b)) {
+    if (json_typeof(a) == JSON_STRING && json_typeof(b) == JSON_STRING) {
         int c = strcmp(json_string_value(a), json_string_value(b));
         return c < 0 ? -1 : c > 0;
     }
@@ -94,14 +108,12 @@ static json_t *aggregate(tc_cond_op op, json_t *list)
         return json_integer((json_int_t)json_array_size(list));
     double total = 0, best = 0;
     int seen = 0, all_integer = 1;
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v)
-    {
-        if (!json_is_number(v))
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        json_t *v = json_array_get(list, i);
+        if (!is_number(v))
             continue;
         double x = json_number_value(v);
-        all_integer &= json_is_integer(v);
+        all_integer &= json_typeof(v) == JSON_INTEGER;
         total += x;
         if (!seen || (op == TC_COND_MIN ? x < best : x > best))
             best = x;
@@ -114,16 +126,19 @@ static json_t *aggregate(tc_cond_op op, json_t *list)
     return all_integer ? json_integer((json_int_t)best) : json_real(best);
 }
 
+/*
+ * c comes from the compiler, which refuses a playbook whose conditions are
+ * missing or take the wrong number of operands (playbook_condition.c's
+ * operators[]): comparisons have two, !, sum, count, min and max one.
+ */
 json_t *tc_cond_eval(const tc_playbook *pb, const tc_instance *inst, const tc_cond *c)
 {
-    if (c == NULL)
-        return NULL;
     switch (c->op) {
     case TC_COND_LITERAL:
-        return json_is_null(c->literal) ? NULL : json_incref(c->literal);
+        return json_typeof(c->literal) == JSON_NULL ? NULL : json_incref(c->literal);
     case TC_COND_ARRAY: {
         json_t *list = json_array();
-        for (size_t i = 0; list && i < c->argc; i++) {
+        for (size_t i = 0; i < c->argc; i++) {
             json_t *v = tc_cond_eval(pb, inst, c->args[i]);
             json_array_append_new(list, v ? v : json_null());
         }
@@ -131,11 +146,11 @@ json_t *tc_cond_eval(const tc_playbook *pb, const tc_instance *inst, const tc_co
     }
     case TC_COND_VAR: {
         json_t *v = var_value(pb, inst, c);
-        if ((v == NULL || json_is_null(v)) && c->var.fallback != NULL) {
+        if (is_null(v) && c->var.fallback != NULL) {
             json_decref(v);
             return json_incref(c->var.fallback);
         }
-        if (v != NULL && json_is_null(v)) {
+        if (v != NULL && json_typeof(v) == JSON_NULL) {
             json_decref(v);
             return NULL;
         }
@@ -156,7 +171,7 @@ json_t *tc_cond_eval(const tc_playbook *pb, const tc_instance *inst, const tc_co
         return json_boolean(result);
     }
     case TC_COND_NOT: {
-        json_t *v = c->argc ? tc_cond_eval(pb, inst, c->args[0]) : NULL;
+        json_t *v = tc_cond_eval(pb, inst, c->args[0]);
         int t = truthy(v);
         json_decref(v);
         return json_boolean(!t);
@@ -165,7 +180,7 @@ json_t *tc_cond_eval(const tc_playbook *pb, const tc_instance *inst, const tc_co
     case TC_COND_COUNT:
     case TC_COND_MIN:
     case TC_COND_MAX: {
-        json_t *list = c->argc ? tc_cond_eval(pb, inst, c->args[0]) : NULL;
+        json_t *list = tc_cond_eval(pb, inst, c->args[0]);
         json_t *v = aggregate(c->op, list);
         json_decref(list);
         return v;
@@ -177,8 +192,6 @@ json_t *tc_cond_eval(const tc_playbook *pb, const tc_instance *inst, const tc_co
     case TC_COND_GT:
     case TC_COND_GE:
     case TC_COND_IN: {
-        if (c->argc != 2)
-            return json_false();
         json_t *a = tc_cond_eval(pb, inst, c->args[0]);
         json_t *b = tc_cond_eval(pb, inst, c->args[1]);
         int result = 0, o;
@@ -191,9 +204,8 @@ json_t *tc_cond_eval(const tc_playbook *pb, const tc_instance *inst, const tc_co
             break;
         case TC_COND_IN:
             if (json_is_array(b)) {
-                size_t i;
-                json_t *v;
-                json_array_foreach(b, i, v) result |= equal(a, v);
+                for (size_t i = 0; i < json_array_size(b); i++)
+                    result |= equal(a, json_array_get(b, i));
             } else if (json_is_string(a) && json_is_string(b)) {
                 result = strstr(json_string_value(b), json_string_value(a)) != NULL;
             }

@@ -13,7 +13,7 @@
 #include "core/playbook/condition.h"
 #include "core/instance/instance.h"
 
-/* The value of cond: a new reference, or NULL for null (and when out of memory). */
+/* The value of cond (compiled, not NULL): a new reference, or NULL for null. */
 json_t *tc_cond_eval(const tc_playbook *playbook, const tc_instance *instance, const tc_cond *cond);
 
 /* Whether cond is true (exactly the JSON value true). */

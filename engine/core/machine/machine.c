@@ -86,7 +86,7 @@ int tc__actor_holds(const tc_actor *actor, const char *seat)
 void tc__note_holder(const run *r, json_t *detail, const char *seat)
 {
     const char *holder = tc_actor_holder(&r->ev->actor, seat);
-    if (holder != NULL && detail != NULL)
+    if (holder != NULL)
         json_object_set_new(detail, "holder", json_string(holder));
 }
 
@@ -119,10 +119,11 @@ json_t *tc__notify_seats(const tc_playbook *pb, const tc_instance *inst, const t
     int own_role = state->type == TC_STATE_TASK       ? state->task.role
                    : state->type == TC_STATE_APPROVAL ? state->approval.role
                                                       : -1;
-    for (size_t i = 0; seats && i < roles->count; i++) {
+    for (size_t i = 0; i < roles->count; i++) {
         const tc_role *role = &pb->roles[roles->index[i]];
-        /* The role that holds the state's seats is told only for those that have not acted. */
-        if (a != NULL && roles->index[i] == own_role && a->seat_count > 0) {
+        /* The role that holds the state's seats is told only for those that have not acted (a task or
+         * approval has a seat at least: a trigger that leaves it none is refused). */
+        if (roles->index[i] == own_role) {
             for (size_t k = 0; k < a->seat_count; k++) {
                 if (seat_acted(state, &a->seats[k]))
                     continue;
@@ -163,10 +164,10 @@ void tc__notify(run *r, const tc_state *state, const char *why, int level, json_
     }
     json_t *detail = json_pack("{s:s, s:o, s:s, s:s}", "why", why, "seats", json_incref(seats), "severity",
                                tc_severity_name(r->inst->severity), "mode", tc_mode_name(r->inst->mode));
-    if (detail != NULL && level > 0)
+    if (level > 0)
         json_object_set_new(detail, "level", json_integer(level));
     tc__audit(r, TC_AUDIT_NOTIFIED, state, json_deep_copy(detail));
-    tc_effects_add(r->fx, TC_EFFECT_NOTIFY, why, state ? state->path : NULL, detail)->at = r->now;
+    tc_effects_add(r->fx, TC_EFFECT_NOTIFY, why, state->path, detail)->at = r->now;
     json_decref(seats);
 }
 
@@ -185,6 +186,18 @@ static tc_activation *activate(run *r, const tc_state *s, int visit)
     a->state = s->index;
     a->visit = visit;
     a->entered_at = r->now;
+    return a;
+}
+
+/* Activates a state that waits (for a command, a timer, an action or its branches), with its deadline and
+ * the first level of its ladder. */
+static tc_activation *activate_waiting(run *r, const tc_state *s, int visit)
+{
+    tc_activation *a = activate(r, s, visit);
+    if (s->deadline > 0)
+        tc__timer_set(r, s, visit, "deadline", r->now + s->deadline);
+    if (s->escalation != NULL)
+        tc__escalation_schedule(r, s, a);
     return a;
 }
 
@@ -290,17 +303,15 @@ void tc__enter(run *r, const tc_state *s)
     if (r->failed)
         return;
     if (++r->steps > TC_MAX_STEPS) {
-        tc_error_set(r->err, TC_EFAILED,
-                     "state %s: more than %d transitions in one event (a loop of choices?)", s->path,
-                     TC_MAX_STEPS);
-        r->failed = 1;
+        r->failed = tc_error_set(r->err, TC_EFAILED, "state %s: more than %d transitions in one event",
+                                 s->path, TC_MAX_STEPS);
         return;
     }
     int visit = ++r->inst->visits[s->index];
     tc__audit(r, TC_AUDIT_ENTERED, s,
               json_pack("{s:i, s:s}", "visit", visit, "type", tc_state_type_name(s->type)));
 
-    tc_activation *a = NULL;
+    tc_activation *a;
     switch (s->type) {
     case TC_STATE_CHOICE:
         tc__choice_enter(r, s);
@@ -313,47 +324,33 @@ void tc__enter(run *r, const tc_state *s)
             branch_ended(r, s);
         return;
     case TC_STATE_TASK:
+        tc__task_enter(r, activate_waiting(r, s, visit), s);
+        return;
     case TC_STATE_APPROVAL:
-    case TC_STATE_PARALLEL:
-    case TC_STATE_ACTION:
+        tc__approval_enter(r, activate_waiting(r, s, visit), s);
+        return;
     case TC_STATE_WAIT:
-        break;
-    }
-
-    a = activate(r, s, visit);
-    if (s->deadline > 0)
-        tc__timer_set(r, s, visit, "deadline", r->now + s->deadline);
-    if (s->escalation != NULL)
-        tc__escalation_schedule(r, s, a);
-
-    switch (s->type) {
-    case TC_STATE_TASK:
-        tc__task_enter(r, a, s);
-        break;
-    case TC_STATE_APPROVAL:
-        tc__approval_enter(r, a, s);
-        break;
-    case TC_STATE_WAIT:
+        activate_waiting(r, s, visit);
         tc__timer_set(r, s, visit, "wait", r->now + s->wait.duration);
-        break;
+        return;
     case TC_STATE_ACTION:
+        a = activate_waiting(r, s, visit);
         json_object_del(r->inst->data, s->path);
         a->attempt = 1;
         tc__action_start(r, s, a);
-        break;
+        return;
     case TC_STATE_PARALLEL:
+        a = activate_waiting(r, s, visit);
         a->branch_count = s->parallel.count;
         a->branch_outcomes = tc_xcalloc(s->parallel.count, sizeof *a->branch_outcomes);
-        /* a may move as branches activate their states: enter by index only. */
-        for (size_t b = 0; b < s->parallel.count && !r->failed; b++) {
-            if (r->inst->status != TC_STATUS_ACTIVE || tc_instance_activation(r->inst, s->index) == NULL)
-                break;
+        /*
+         * a may move as branches activate their states: enter by index only. No branch can leave the
+         * parallel, nor close the crisis, before the last is entered: a branch ends at its own end
+         * states, and the parallel is left once every branch has ended.
+         */
+        for (size_t b = 0; b < s->parallel.count && !r->failed; b++)
             tc__enter(r, &r->pb->states[s->parallel.branches[b]->start]);
-        }
-        break;
-    case TC_STATE_CHOICE:
-    case TC_STATE_END:
-        break;
+        return;
     }
 }
 
@@ -374,8 +371,8 @@ void tc__leave(run *r, const tc_state *s, const char *outcome, json_t *detail)
 
     const tc_state *next = tc_state_next(r->pb, s, outcome);
     if (next == NULL) {
-        tc_error_set(r->err, TC_EFAILED, "state %s has no next state for outcome %s", s->path, outcome);
-        r->failed = 1;
+        r->failed =
+            tc_error_set(r->err, TC_EFAILED, "state %s has no next state for outcome %s", s->path, outcome);
         return;
     }
     tc__enter(r, next);

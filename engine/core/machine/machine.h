@@ -22,7 +22,9 @@
  *   TC_EUSAGE     --state or --party left out where several would fit
  * A timer or action result that no longer applies (its visit or attempt is
  * over) is not an error: it is ignored and returns 0 with no effects.
- * TC_ENOMEM leaves the instance in an undefined state: discard it.
+ * TC_EFAILED, a step the machine cannot take (more than 10,000
+ * transitions in one event, as a chain of choices that long), is no refusal:
+ * it leaves the instance changed halfway and effects added; discard both.
  */
 #ifndef TC_CORE_MACHINE_H
 #define TC_CORE_MACHINE_H

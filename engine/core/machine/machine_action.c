@@ -14,7 +14,7 @@
 void tc__action_start(run *r, const tc_state *s, tc_activation *a)
 {
     json_t *argv = json_array();
-    for (size_t i = 0; argv && i < s->action.argc; i++)
+    for (size_t i = 0; i < s->action.argc; i++)
         json_array_append_new(argv, json_string(s->action.argv[i]));
     a->running = 1;
     tc__audit(r, TC_AUDIT_ACTION_STARTED, s,

@@ -14,12 +14,11 @@
 static json_t *amended(const tc_playbook *pb, const tc_instance *inst, json_t *data)
 {
     json_t *inputs = json_deep_copy(inst->inputs);
-    const char *key;
-    json_t *value;
-    json_object_foreach(data, key, value)
-    {
+    for (void *it = json_object_iter(data); it != NULL; it = json_object_iter_next(data, it)) {
+        const char *key = json_object_iter_key(it);
+        json_t *value = json_object_iter_value(it);
         int i = tc_playbook_input(pb, key);
-        if (!json_is_null(value))
+        if (json_typeof(value) != JSON_NULL)
             json_object_set(inputs, key, value);
         else if (i >= 0 && pb->inputs[i].default_value != NULL)
             json_object_set(inputs, key, pb->inputs[i].default_value);
@@ -73,10 +72,8 @@ int tc__amend(run *r)
     }
     json_t *inputs = amended(r->pb, r->inst, ev->data);
     json_t *old = json_object(), *new = json_object();
-    const char *key;
-    json_t *value;
-    json_object_foreach(ev->data, key, value)
-    {
+    for (void *it = json_object_iter(ev->data); it != NULL; it = json_object_iter_next(ev->data, it)) {
+        const char *key = json_object_iter_key(it);
         json_t *was = json_object_get(r->inst->inputs, key), *now = json_object_get(inputs, key);
         if (json_equal(was, now))
             continue; /* given, but as it was */

@@ -302,9 +302,7 @@ int tc__may_trigger(const tc_playbook *pb, const tc_actor *actor)
     if (pb->permit_trigger.given)
         return holds_role(pb, actor, &pb->permit_trigger);
     tc_role_list all = {0, NULL, 0};
-    int *index = tc_xmalloc((pb->role_count ? pb->role_count : 1) * sizeof *index);
-    if (index == NULL)
-        return 0;
+    int *index = tc_xmalloc(pb->role_count * sizeof *index);
     for (size_t i = 0; i < pb->role_count; i++)
         index[i] = (int)i;
     all.index = index;
@@ -386,62 +384,54 @@ static int check_signature(run *r, const tc_state *s)
     return 0;
 }
 
-static int apply_command(run *r)
+/* A command of a seat (vote, complete, ack): its state, its seat, its signature, then the seat acts. */
+static int apply_seat_command(run *r, int (*seat_acts)(run *, const tc_state *, tc_activation *, tc_seat *))
+{
+    tc_activation *a = NULL;
+    tc_seat *seat = NULL;
+    int rc = resolve_state(r->pb, r->inst, r->ev, &a, r->err);
+    if (rc != 0)
+        return rc;
+    const tc_state *s = &r->pb->states[a->state];
+    if ((rc = resolve_seat(r->pb, s, a, r->ev, &seat, r->err)) != 0 || (rc = check_signature(r, s)) != 0)
+        return rc;
+    return seat_acts(r, s, a, seat);
+}
+
+static int apply_action_result(run *r)
+{
+    tc_activation *a = NULL;
+    int rc = resolve_state(r->pb, r->inst, r->ev, &a, r->err);
+    return rc != 0 ? rc : tc__action_result(r, &r->pb->states[a->state], a);
+}
+
+static int apply_escalate(run *r)
 {
     const tc_event *ev = r->ev;
     tc_activation *a = NULL;
-    tc_seat *seat = NULL;
     int rc = resolve_state(r->pb, r->inst, ev, &a, r->err);
     if (rc != 0)
         return rc;
     const tc_state *s = &r->pb->states[a->state];
-
-    switch (ev->kind) {
-    case TC_EVENT_VOTE:
-        if ((rc = resolve_seat(r->pb, s, a, ev, &seat, r->err)) != 0 || (rc = check_signature(r, s)) != 0)
-            return rc;
-        return tc__approval_vote(r, s, a, seat);
-    case TC_EVENT_COMPLETE:
-        if ((rc = resolve_seat(r->pb, s, a, ev, &seat, r->err)) != 0 || (rc = check_signature(r, s)) != 0)
-            return rc;
-        return tc__task_complete(r, s, a, seat);
-    case TC_EVENT_ACK:
-        if ((rc = resolve_seat(r->pb, s, a, ev, &seat, r->err)) != 0 || (rc = check_signature(r, s)) != 0)
-            return rc;
-        return tc__task_ack(r, s, a, seat);
-    case TC_EVENT_ESCALATE:
-        if (!may_escalate(r->pb, r->inst, &ev->actor)) {
-            char who[512] = "";
-            const tc_role_list *permit = &r->pb->permit_escalate;
-            for (size_t i = 0; permit->given && i < permit->count; i++) {
-                size_t used = strlen(who);
-                snprintf(who + used, sizeof who - used, "%s%s", used ? ", " : " and holders of a seat of ",
-                         r->pb->roles[permit->index[i]].id);
-            }
-            if (!permit->given)
-                snprintf(who, sizeof who, ", its initiator and holders of a seat an active state waits for");
-            return tc_error_set(r->err, TC_EPERM,
-                                "%s may not escalate crises of playbook %s (only administrators%s may)",
-                                ev->actor.role ? ev->actor.role : "?", r->pb->name, who);
+    if (!may_escalate(r->pb, r->inst, &ev->actor)) {
+        char who[512] = "";
+        const tc_role_list *permit = &r->pb->permit_escalate;
+        for (size_t i = 0; permit->given && i < permit->count; i++) {
+            size_t used = strlen(who);
+            snprintf(who + used, sizeof who - used, "%s%s", used ? ", " : " and holders of a seat of ",
+                     r->pb->roles[permit->index[i]].id);
         }
-        if (a->level >= tc__escalation_levels(s))
-            return tc_error_set(r->err, TC_ECONFLICT,
-                                "state %s has no escalation level left (reached %d of %d)", s->path, a->level,
-                                tc__escalation_levels(s));
-        tc__escalation_reach(r, s, a, 1);
-        return 0;
-    case TC_EVENT_ACTION_RESULT:
-        return tc__action_result(r, s, a);
-    case TC_EVENT_TRIGGER:
-    case TC_EVENT_CANCEL:
-    case TC_EVENT_TIMER:
-    case TC_EVENT_AMEND:
-    case TC_EVENT_DELEGATE:
-    case TC_EVENT_UNDELEGATE:
-        break;
+        if (!permit->given)
+            snprintf(who, sizeof who, ", its initiator and holders of a seat an active state waits for");
+        return tc_error_set(r->err, TC_EPERM,
+                            "%s may not escalate crises of playbook %s (only administrators%s may)",
+                            ev->actor.role, r->pb->name, who); /* the engine (no role) may */
     }
-    return tc_error_set(r->err, TC_EFAILED, "internal error: %s is not a command",
-                        tc_event_kind_name(ev->kind));
+    if (a->level >= tc__escalation_levels(s))
+        return tc_error_set(r->err, TC_ECONFLICT, "state %s has no escalation level left (reached %d of %d)",
+                            s->path, a->level, tc__escalation_levels(s));
+    tc__escalation_reach(r, s, a, 1);
+    return 0;
 }
 
 /*
@@ -467,7 +457,6 @@ int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *e
                      tc_error *err)
 {
     run r = {pb, inst, ev, fx, err, now, ev->actor.role, 0, 0};
-    size_t first_effect = fx->count;
     int rc = check_text(ev, err);
     if (rc != 0)
         return rc;
@@ -519,18 +508,22 @@ int tc_machine_apply(const tc_playbook *pb, tc_instance *inst, const tc_event *e
         rc = tc__undelegate(&r);
         break;
     case TC_EVENT_VOTE:
+        rc = apply_seat_command(&r, tc__approval_vote);
+        break;
     case TC_EVENT_COMPLETE:
+        rc = apply_seat_command(&r, tc__task_complete);
+        break;
     case TC_EVENT_ACK:
+        rc = apply_seat_command(&r, tc__task_ack);
+        break;
     case TC_EVENT_ESCALATE:
+        rc = apply_escalate(&r);
+        break;
     case TC_EVENT_ACTION_RESULT:
-        rc = apply_command(&r);
+        rc = apply_action_result(&r);
         break;
     }
-    if (rc == 0 && r.failed) {
-        rc = err && err->code ? err->code : tc_error_set(err, TC_ENOMEM, "out of memory");
-        (void)first_effect;
-    }
-    return rc;
+    return rc != 0 ? rc : r.failed;
 }
 
 size_t tc_machine_problems(const tc_playbook *pb, const tc_instance *inst, const tc_event *ev,

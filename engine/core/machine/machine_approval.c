@@ -31,7 +31,7 @@ void tc__make_seats(run *r, tc_activation *a, const tc_party_list *parties)
 json_t *tc__seat_list(run *r, const tc_state *s, const tc_activation *a)
 {
     json_t *seats = json_array();
-    for (size_t i = 0; seats && i < a->seat_count; i++) {
+    for (size_t i = 0; i < a->seat_count; i++) {
         char name[160];
         tc__seat_name(r->pb, s, a->seats[i].party, name, sizeof name);
         json_array_append_new(seats, json_string(name));
@@ -82,9 +82,9 @@ static json_t *closing_detail(const tc_state *s, const tc_tally *t, size_t seats
 {
     const tc_rule *rule = &s->approval.rule;
     json_t *detail = json_pack("{s:s, s:o}", "rule", tc_rule_kind_name(rule->kind), "tally", tally_json(t));
-    if (detail != NULL && (rule->kind == TC_RULE_MAJORITY || rule->kind == TC_RULE_QUORUM))
+    if (rule->kind == TC_RULE_MAJORITY || rule->kind == TC_RULE_QUORUM)
         json_object_set_new(detail, "needed", json_integer(tc_approval_threshold(rule, (int)seats)));
-    if (detail != NULL && rule->kind == TC_RULE_MAJORITY && rule->denominator > 0) {
+    if (rule->kind == TC_RULE_MAJORITY && rule->denominator > 0) {
         char fraction[32];
         snprintf(fraction, sizeof fraction, "%d/%d", rule->numerator, rule->denominator);
         json_object_set_new(detail, "fraction", json_string(fraction));
@@ -96,8 +96,7 @@ static json_t *closing_detail(const tc_state *s, const tc_tally *t, size_t seats
  */
 static void record_tally(run *r, const tc_state *s, const tc_tally *t)
 {
-    if (json_object_set_new(r->inst->tallies, s->path, tally_json(t)) != 0)
-        r->failed = 1;
+    json_object_set_new(r->inst->tallies, s->path, tally_json(t));
 }
 
 void tc__approval_enter(run *r, tc_activation *a, const tc_state *s)
@@ -141,7 +140,7 @@ int tc__approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat
     json_t *detail =
         json_pack("{s:s, s:s?, s:s?, s:s}", "vote", tc_vote_name(ev->vote), "party",
                   seat->party >= 0 ? r->pb->parties[seat->party] : NULL, "reason", ev->reason, "seat", name);
-    if (detail != NULL && seat->vote != TC_VOTE_NONE)
+    if (seat->vote != TC_VOTE_NONE)
         json_object_set_new(detail, "changed_from", json_string(tc_vote_name(seat->vote)));
     tc__note_holder(r, detail, name);
     free(seat->vote_by);
@@ -158,10 +157,10 @@ int tc__approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat
     if (d != TC_DECISION_OPEN) {
         record_tally(r, s, &t);
         json_t *why = closing_detail(s, &t, a->seat_count);
-        if (why != NULL && t.veto_cast) {
+        if (t.veto_cast) {
+            /* A veto closes the approval at once: this vote is the veto, a party's reject. */
             json_object_set_new(why, "veto", json_true());
-            if (seat->vote == TC_VOTE_REJECT && seat->party >= 0)
-                json_object_set_new(why, "vetoed_by", json_string(r->pb->parties[seat->party]));
+            json_object_set_new(why, "vetoed_by", json_string(r->pb->parties[seat->party]));
         }
         tc__leave(r, s, d == TC_DECISION_APPROVED ? "approved" : "rejected", why);
     }

@@ -13,8 +13,6 @@
 
 int tc__escalation_levels(const tc_state *s)
 {
-    if (s->escalation == NULL)
-        return 0;
     return (int)s->escalation->level_count * (s->escalation->repeat + 1);
 }
 
@@ -53,10 +51,10 @@ void tc__escalation_reach(run *r, const tc_state *s, tc_activation *a, int manua
         r->inst->escalation_level = level;
 
     json_t *roles = json_array();
-    for (size_t i = 0; roles && i < def->notify.count; i++)
+    for (size_t i = 0; i < def->notify.count; i++)
         json_array_append_new(roles, json_string(r->pb->roles[def->notify.index[i]].id));
     json_t *detail = json_pack("{s:i, s:b, s:o}", "level", level, "manual", manual, "notify", roles);
-    if (detail != NULL && manual && r->ev->reason != NULL)
+    if (manual && r->ev->reason != NULL)
         json_object_set_new(detail, "reason", json_string(r->ev->reason));
     if (def->severity >= 0 && def->severity > (int)r->inst->severity) {
         json_object_set_new(detail, "severity_from", json_string(tc_severity_name(r->inst->severity)));

@@ -12,7 +12,8 @@
 #include "core/machine/approval.h"
 #include "core/machine/machine.h"
 
-/* Transitions one event may cause before the machine gives up (a loop of choices). */
+/* Transitions one event may cause before the machine gives up (the compiler refuses loops of choices,
+ * but a playbook of 1 MiB can chain some 12,000). */
 #define TC_MAX_STEPS 10000
 
 typedef struct run {
@@ -24,7 +25,7 @@ typedef struct run {
     tc_ms now;
     const char *actor; /* the acting role, or NULL */
     int steps;
-    int failed; /* out of memory, or too many steps: stop */
+    int failed; /* 0, or the code of the step that failed (too many steps, no next state): stop */
 } run;
 
 /* Effects. tc__audit takes detail. */
@@ -48,7 +49,7 @@ int tc__actor_holds(const tc_actor *actor, const char *seat); /* its own or dele
 void tc__note_holder(const run *r, json_t *detail, const char *seat);
 /*
  * The seats a ladder level that names roles tells (docs/architecture.md, "Notifications"): the
- * role that holds the seats of a (the state's activation, or NULL), only for its seats that have
+ * role that holds the seats of a (the state's activation), only for its seats that have
  * not acted (voted, completed or acknowledged); any other role as named, for a per-party role one
  * seat per party the state concerns (its own seats' parties, else the crisis's).
  */
@@ -60,7 +61,7 @@ void tc__notify(run *r, const tc_state *state, const char *why, int level, json_
 void tc__make_seats(run *r, tc_activation *a, const tc_party_list *parties);
 json_t *tc__seat_list(run *r, const tc_state *s, const tc_activation *a);
 
-/* Checks a value against an input or output field; what ("input", "output") names it in err. */
+/* Checks a value (not NULL) against an input or output field; what ("input", "output") names it in err. */
 int tc__check_value(const tc_playbook *pb, const tc_field *field, json_t *value, const char *what,
                     tc_error *err);
 
@@ -93,7 +94,7 @@ int tc__task_ack(run *r, const tc_state *s, tc_activation *a, tc_seat *seat);
 int tc__task_all_acked(const tc_activation *a);
 void tc__escalation_schedule(run *r, const tc_state *s, const tc_activation *a); /* machine_escalation.c */
 void tc__escalation_reach(run *r, const tc_state *s, tc_activation *a, int manual);
-int tc__escalation_levels(const tc_state *s);
+int tc__escalation_levels(const tc_state *s); /* s has a ladder */
 /* When level (from 1, across rounds) of the ladder falls due in the visit a. */
 tc_ms tc__escalation_due(const tc_state *s, const tc_activation *a, int level);
 void tc__action_start(run *r, const tc_state *s, tc_activation *a); /* machine_action.c */

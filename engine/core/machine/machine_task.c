@@ -12,19 +12,25 @@ void tc__task_enter(run *r, tc_activation *a, const tc_state *s)
     tc__notify(r, s, "task assigned", 0, tc__seat_list(r, s, a));
 }
 
+/* v is not NULL: json_typeof, as jansson's json_is_* would test that again. */
+static int is_number(const json_t *v)
+{
+    return json_typeof(v) == JSON_INTEGER || json_typeof(v) == JSON_REAL;
+}
+
 static int value_fits(const tc_playbook *pb, const tc_field *f, json_t *v)
 {
     switch (f->type) {
     case TC_VALUE_STRING:
-        return json_is_string(v);
+        return json_typeof(v) == JSON_STRING;
     case TC_VALUE_INTEGER:
-        return json_is_integer(v);
+        return json_typeof(v) == JSON_INTEGER;
     case TC_VALUE_NUMBER:
-        return json_is_number(v);
+        return is_number(v);
     case TC_VALUE_BOOLEAN:
-        return json_is_boolean(v);
+        return json_typeof(v) == JSON_TRUE || json_typeof(v) == JSON_FALSE;
     case TC_VALUE_PARTY:
-        return json_is_string(v) && tc_playbook_party(pb, json_string_value(v)) >= 0;
+        return json_typeof(v) == JSON_STRING && tc_playbook_party(pb, json_string_value(v)) >= 0;
     }
     return 0;
 }
@@ -44,13 +50,12 @@ int tc__check_value(const tc_playbook *pb, const tc_field *f, json_t *v, const c
             i++;
         if (i == json_array_size(f->enum_values)) {
             char *allowed = json_dumps(f->enum_values, JSON_COMPACT);
-            int rc = tc_error_set(err, TC_EINVAL, "%s %s must be one of %s", what, f->name,
-                                  allowed ? allowed : "its values");
+            int rc = tc_error_set(err, TC_EINVAL, "%s %s must be one of %s", what, f->name, allowed);
             free(allowed);
             return rc;
         }
     }
-    if (json_is_number(v) &&
+    if (is_number(v) &&
         ((f->has_min && json_number_value(v) < f->min) || (f->has_max && json_number_value(v) > f->max))) {
         /* Name the range, so that the fix is plain: "must be from 0 to 100, not 120". */
         if (f->has_min && f->has_max)
@@ -94,18 +99,17 @@ void tc__task_problems(const tc_playbook *pb, const tc_state *s, const char *out
                        tc_diags *problems)
 {
     char list[512];
-    const char *key;
-    json_t *value;
     if (!declared_outcome(s, outcome)) {
         outcome_list(s, list, sizeof list);
         tc_diags_add(problems, NULL, 0, 0, "task %s has no outcome %s (valid: %s)", s->path, outcome, list);
     }
-    if (data != NULL && !json_is_object(data)) {
+    if (data != NULL && json_typeof(data) != JSON_OBJECT) {
         tc_diags_add(problems, NULL, 0, 0, "the data of a completion is a JSON object");
         return;
     }
-    json_object_foreach(data, key, value)
-    {
+    for (void *it = json_object_iter(data); it != NULL; it = json_object_iter_next(data, it)) {
+        const char *key = json_object_iter_key(it);
+        json_t *value = json_object_iter_value(it);
         const tc_field *f = NULL;
         for (size_t i = 0; i < s->task.output_count; i++)
             if (strcmp(s->task.outputs[i].name, key) == 0)
@@ -159,7 +163,7 @@ int tc__task_complete(run *r, const tc_state *s, tc_activation *a, tc_seat *seat
     seat->outcome = tc_xstrdup(outcome);
     seat->done_by = ev->actor.role ? tc_xstrdup(ev->actor.role) : NULL;
     seat->done_at = r->now;
-    if (seat->party >= 0 && s->task.parties.count > 0) {
+    if (seat->party >= 0) { /* a seat of the task's parties */
         json_t *per_party = json_object_get(r->inst->data, s->path);
         if (per_party == NULL) {
             per_party = json_object();

@@ -71,13 +71,11 @@ json_t *tc_notice_payloads(const tc_playbook *pb, const tc_instance *inst, const
 {
     const tc_state *s = state ? tc_playbook_state(pb, state) : NULL;
     json_t *out = json_object();
-    size_t i;
-    json_t *seat;
-    json_array_foreach(json_object_get(detail, "seats"), i, seat)
-    {
-        if (json_is_string(seat))
-            json_object_set_new(out, json_string_value(seat),
-                                payload(pb, inst, s, state, detail, json_string_value(seat)));
+    json_t *seats = json_object_get(detail, "seats");
+    for (size_t i = 0; i < json_array_size(seats); i++) {
+        const char *seat = json_string_value(json_array_get(seats, i));
+        if (seat != NULL)
+            json_object_set_new(out, seat, payload(pb, inst, s, state, detail, seat));
     }
     return out;
 }

@@ -45,14 +45,14 @@ char *tc_signed_command_text(const tc_signed_command *c)
     return tc_strbuf_take(&sb);
 }
 
-/* A field's value: a string, or NULL for null; TC_EINVAL for anything else. */
+/* A field's value (there: every field was read): a string, or NULL for null; TC_EINVAL for anything else. */
 static int read_string(json_t *v, const char *name, const char **out, int nullable, tc_error *err)
 {
-    if (json_is_string(v)) {
+    if (json_typeof(v) == JSON_STRING) {
         *out = json_string_value(v);
         return 0;
     }
-    if (nullable && json_is_null(v)) {
+    if (nullable && json_typeof(v) == JSON_NULL) {
         *out = NULL;
         return 0;
     }
@@ -64,8 +64,6 @@ int tc_signed_command_parse(const char *text, tc_signed_command *out, json_t **h
 {
     memset(out, 0, sizeof *out);
     *holder = json_object();
-    if (*holder == NULL)
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
     size_t header = strlen(TC_SIGNED_COMMAND_HEADER);
     if (text == NULL || strncmp(text, TC_SIGNED_COMMAND_HEADER, header) != 0 || text[header] != '\n')
         return tc_error_set(err, TC_EINVAL, "signed text: it does not begin with %s",
@@ -88,16 +86,17 @@ int tc_signed_command_parse(const char *text, tc_signed_command *out, json_t **h
     }
     if (*line != '\0')
         return tc_error_set(err, TC_EINVAL, "signed text: something follows its last field");
+    /* Every field was read, in its order: each is there. */
     json_t *h = *holder;
     json_t *crisis = json_object_get(h, "crisis"), *visit = json_object_get(h, "visit");
     json_t *data = json_object_get(h, "data");
-    if (!json_is_integer(crisis) || !json_is_integer(visit))
+    if (json_typeof(crisis) != JSON_INTEGER || json_typeof(visit) != JSON_INTEGER)
         return tc_error_set(err, TC_EINVAL, "signed text: crisis and visit must be whole numbers");
     out->crisis = (long long)json_integer_value(crisis);
     out->visit = (long long)json_integer_value(visit);
-    if (!json_is_object(data) && !json_is_null(data))
+    if (json_typeof(data) != JSON_OBJECT && json_typeof(data) != JSON_NULL)
         return tc_error_set(err, TC_EINVAL, "signed text: data must be an object or null");
-    out->data = json_is_object(data) ? data : NULL;
+    out->data = json_typeof(data) == JSON_OBJECT ? data : NULL;
     int rc =
         read_string(json_object_get(h, "playbook_sha256"), "playbook_sha256", &out->playbook_sha256, 0, err);
     if (rc == 0)

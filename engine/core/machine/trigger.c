@@ -68,23 +68,20 @@ static void check_subset(const tc_playbook *pb, const int *chosen, tc_diags *pro
 
 void tc__inputs_problems(const tc_playbook *pb, json_t *given, const json_t *reported, tc_diags *problems)
 {
-    const char *key;
-    json_t *value;
-    if (given != NULL && !json_is_object(given)) {
+    if (given != NULL && json_typeof(given) != JSON_OBJECT) {
         tc_diags_add(problems, NULL, 0, 0, "inputs must be a JSON object");
         return;
     }
-    json_object_foreach(given, key, value)
-    {
-        if (tc_playbook_input(pb, key) < 0)
-            tc_diags_add(problems, NULL, 0, 0, "playbook %s has no input %s", pb->name, key);
-    }
+    for (void *it = json_object_iter(given); it != NULL; it = json_object_iter_next(given, it))
+        if (tc_playbook_input(pb, json_object_iter_key(it)) < 0)
+            tc_diags_add(problems, NULL, 0, 0, "playbook %s has no input %s", pb->name,
+                         json_object_iter_key(it));
     for (size_t i = 0; i < pb->input_count; i++) {
         const tc_field *f = &pb->inputs[i];
         json_t *v = json_object_get(given, f->name);
         if (json_object_get(reported, f->name) != NULL)
             continue;
-        if (v == NULL || json_is_null(v))
+        if (v == NULL || json_typeof(v) == JSON_NULL)
             v = f->default_value;
         tc_error err;
         tc_error_init(&err);
@@ -102,7 +99,7 @@ static void fill_inputs(const tc_playbook *pb, tc_instance *inst, json_t *given)
     for (size_t i = 0; i < pb->input_count; i++) {
         const tc_field *f = &pb->inputs[i];
         json_t *v = json_object_get(given, f->name);
-        if (v == NULL || json_is_null(v))
+        if (v == NULL || json_typeof(v) == JSON_NULL)
             v = f->default_value;
         if (v != NULL)
             json_object_set(inputs, f->name, v);
@@ -114,7 +111,7 @@ static void fill_inputs(const tc_playbook *pb, tc_instance *inst, json_t *given)
 /* The parties chosen (per playbook party, 1 or 0), or NULL with problems said when the list is wrong. */
 static int *choose_parties(const tc_playbook *pb, const tc_trigger *t, tc_diags *problems)
 {
-    int *chosen = tc_xcalloc(pb->party_count ? pb->party_count : 1, sizeof *chosen);
+    int *chosen = tc_xcalloc(pb->party_count, sizeof *chosen);
     int ok = 1;
     for (size_t i = 0; i < pb->party_count; i++)
         chosen[i] = t->parties == NULL;

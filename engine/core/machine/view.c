@@ -46,12 +46,10 @@ static json_t *seats_json(const tc_playbook *pb, const tc_state *s, const tc_act
 {
     json_t *seats = json_array();
     int role = s->type == TC_STATE_TASK ? s->task.role : s->approval.role;
-    for (size_t i = 0; seats && i < a->seat_count; i++) {
+    for (size_t i = 0; i < a->seat_count; i++) {
         const tc_seat *seat = &a->seats[i];
         json_t *o = json_pack("{s:s, s:s?}", "role", pb->roles[role].id, "party",
                               seat->party >= 0 ? pb->parties[seat->party] : NULL);
-        if (o == NULL)
-            continue;
         if (s->type == TC_STATE_APPROVAL) {
             json_object_set_new(o, "vote", seat->vote ? json_string(tc_vote_name(seat->vote)) : json_null());
             json_object_set_new(o, "by", seat->vote_by ? json_string(seat->vote_by) : json_null());
@@ -73,7 +71,7 @@ static json_t *seats_json(const tc_playbook *pb, const tc_state *s, const tc_act
 static json_t *outcomes_json(const tc_state *s)
 {
     json_t *list = json_pack("[s]", "done");
-    for (size_t i = 0; list && i < s->task.outcome_count; i++)
+    for (size_t i = 0; i < s->task.outcome_count; i++)
         json_array_append_new(list, json_string(s->task.outcomes[i]));
     return list;
 }
@@ -89,23 +87,21 @@ static json_t *next_escalation_json(const tc_playbook *pb, const tc_instance *in
     int level = a->level + 1;
     const tc_level *def = &s->escalation->levels[(level - 1) % (int)s->escalation->level_count];
     json_t *roles = json_array();
-    for (size_t i = 0; roles && i < def->notify.count; i++)
+    for (size_t i = 0; i < def->notify.count; i++)
         json_array_append_new(roles, json_string(pb->roles[def->notify.index[i]].id));
     json_t *o =
         json_pack("{s:i, s:o, s:o, s:o}", "level", level, "at", time_or_null(tc__escalation_due(s, a, level)),
                   "notify", roles, "seats", tc__notify_seats(pb, inst, s, a, &def->notify));
-    if (o != NULL && def->severity >= 0)
+    if (def->severity >= 0)
         json_object_set_new(o, "severity", json_string(tc_severity_name((tc_severity)def->severity)));
-    return o ? o : json_null();
+    return o;
 }
 
 json_t *tc_view_decisions(const tc_playbook *pb, json_t *events)
 {
     json_t *list = json_array();
-    size_t i;
-    json_t *e;
-    json_array_foreach(events, i, e)
-    {
+    for (size_t i = 0; i < json_array_size(events); i++) {
+        json_t *e = json_array_get(events, i);
         const tc_state *s = tc_playbook_state(pb, json_string_value(json_object_get(e, "state")));
         json_t *detail = json_object_get(e, "detail");
         json_t *tally = json_object_get(detail, "tally");
@@ -117,8 +113,7 @@ json_t *tc_view_decisions(const tc_playbook *pb, json_t *events)
             json_object_get(detail, "outcome") ? json_object_get(detail, "outcome") : json_null(), "rule",
             tc_rule_kind_name(s->approval.rule.kind), "tally", tally, "at",
             json_object_get(e, "at") ? json_object_get(e, "at") : json_null());
-        if (o != NULL)
-            json_array_append_new(list, o);
+        json_array_append_new(list, o);
     }
     return list;
 }
@@ -126,7 +121,7 @@ json_t *tc_view_decisions(const tc_playbook *pb, json_t *events)
 json_t *tc_view_active(const tc_playbook *pb, const tc_instance *inst, int brief)
 {
     json_t *list = json_array();
-    for (size_t i = 0; list && i < inst->active_count; i++) {
+    for (size_t i = 0; i < inst->active_count; i++) {
         const tc_activation *a = &inst->active[i];
         const tc_state *s = &pb->states[a->state];
         if (s->type == TC_STATE_PARALLEL)
@@ -134,8 +129,6 @@ json_t *tc_view_active(const tc_playbook *pb, const tc_instance *inst, int brief
         json_t *o = json_pack("{s:s, s:s, s:s, s:o}", "state", s->path, "path", s->path, "type",
                               tc_state_type_name(s->type), "deadline",
                               s->deadline ? time_or_null(a->entered_at + s->deadline) : json_null());
-        if (o == NULL)
-            continue;
         if (!brief) {
             json_object_set_new(o, "visit", json_integer(a->visit));
             json_object_set_new(o, "entered_at", time_or_null(a->entered_at));

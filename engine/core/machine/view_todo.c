@@ -112,8 +112,7 @@ static void append(json_t *items, const tc_instance *inst, const tc_state *s, co
         s->deadline ? json_string(tc_view_time(a->entered_at + s->deadline, deadline, sizeof deadline))
                     : json_null(),
         "escalation_level", a->level, "act", act);
-    if (item != NULL)
-        json_array_append_new(items, item);
+    json_array_append_new(items, item);
     free(asked);
     free(act);
 }
