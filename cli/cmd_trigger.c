@@ -165,10 +165,8 @@ static int run(int argc, char **argv, cli_globals *globals)
     for (char *p = party_names ? strtok(party_list, ",") : NULL; p; p = strtok(NULL, ","))
         party_names[party_count++] = p; /* at most one party every two characters */
     const char **seat_names = rc == 0 ? tc_json_strings(seats, &seat_count) : NULL;
-    if (rc == 0 && (seat_names == NULL || (o.parties && party_names == NULL)))
-        rc = tc_error_set(&err, TC_ENOMEM, "out of memory");
-    if (rc == 0 && (inst = tc_instance_new(pb)) == NULL)
-        rc = tc_error_set(&err, TC_ENOMEM, "out of memory");
+    if (rc == 0)
+        inst = tc_instance_new(pb);
     int invalid = 0; /* every problem of the trigger was printed */
     if (rc == 0) {
         tc_trigger t = {inputs, o.title, o.severity, o.mode, party_list ? party_names : NULL, party_count};

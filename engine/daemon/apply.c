@@ -184,8 +184,6 @@ static int actor_of(PGconn *conn, json_t *known, const char *role, json_t **seat
         json_object_set_new(known, role, entry);
     }
     *names = tc_json_strings(json_object_get(entry, "seats"), count);
-    if (*names == NULL)
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
     *seats = json_incref(json_object_get(entry, "seats"));
     *admin = json_is_true(json_object_get(entry, "admin"));
     return 0;
@@ -239,11 +237,6 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, const char *sha256, t
         return rc;
     size_t delegated_count = 0;
     tc_delegation *delegated = tc_delegations_read(item->delegated, &delegated_count);
-    if (delegated == NULL) {
-        json_decref(seats);
-        free(seat_names);
-        return tc_error_set(fatal, TC_ENOMEM, "out of memory");
-    }
     ev.actor =
         (tc_actor){item->actor, seat_names, seat_count, admin, item->login, delegated, delegated_count};
     rc = tc_command_decode(item->kind, item->args, &ev, &err);
@@ -251,8 +244,7 @@ static int apply_item(PGconn *conn, const tc_playbook *pb, const char *sha256, t
         size_t n = 0;
         party_names = tc_json_strings(c->parties, &n);
         tc_trigger trig = {c->inputs, c->title, c->severity, c->mode, party_names, n};
-        rc = party_names ? tc_trigger_prepare(pb, inst, &trig, &ev.actor, c->created_at, &err)
-                         : tc_error_set(&err, TC_ENOMEM, "out of memory");
+        rc = tc_trigger_prepare(pb, inst, &trig, &ev.actor, c->created_at, &err);
         if (rc == 0) {
             rc = tc_machine_apply(pb, inst, &ev, item->at, &fx, &err);
         } else if (rc != TC_ENOMEM) {

@@ -363,8 +363,7 @@ int tc_store_todo(PGconn *conn, json_t **out, tc_error *err)
         tc_delegation *seats_here =
             tc_delegations_read(json_object_get(delegated, PQgetvalue(res, i, 0)), &actor.delegated_count);
         actor.delegated = seats_here;
-        if (seats_here != NULL)
-            tc_view_todo(pb, inst, &actor, items);
+        tc_view_todo(pb, inst, &actor, items);
         free(seats_here);
         tc_instance_free(inst);
     }

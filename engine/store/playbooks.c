@@ -24,10 +24,8 @@ int tc_store_playbook_load(PGconn *conn, const char *content, char **name, int *
         return err ? err->code : TC_EINVAL;
     json_t *seats = tc_playbook_seats_json(pb);
     tc_playbook_free(pb);
-    char *states = seats ? json_dumps(seats, JSON_COMPACT) : NULL;
+    char *states = json_dumps(seats, JSON_COMPACT); /* never NULL: jansson allocates through tc_x* */
     json_decref(seats);
-    if (states == NULL)
-        return tc_error_set(err, TC_ENOMEM, "out of memory");
     const char *params[2] = {content, states};
     PGresult *res =
         tc_db_query(conn, "SELECT name, version, created FROM tocsin.load_playbook_checked($1, $2::jsonb)", 2,

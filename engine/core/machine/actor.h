@@ -23,8 +23,8 @@ const char *tc_actor_holder(const tc_actor *actor, const char *seat);
 /*
  * The delegations of list, [{"seat", "holder"}, ...] as the store gives
  * them, into a new array (free() it) whose strings are borrowed from list;
- * entries without both strings are skipped. *count 0 and a non-NULL result
- * for an empty list or NULL; NULL when out of memory.
+ * entries without both strings are skipped. *count 0 for an empty list or
+ * NULL. Never NULL (out of memory aborts: core/base/alloc.h).
  */
 tc_delegation *tc_delegations_read(json_t *list, size_t *count);
 
