@@ -355,10 +355,6 @@ static int graph(int argc, char **argv, int first, const playbook_options *o, cl
     }
     char *text = tc_playbook_graph(pb, format);
     tc_playbook_free(pb);
-    if (text == NULL) {
-        tc_error_set(&err, TC_ENOMEM, "cannot draw the graph: out of memory");
-        return cli_fail(&err);
-    }
     fputs(text, stdout);
     free(text);
     return CLI_EXIT_OK;

@@ -24,7 +24,7 @@ static void check(const tc_rule *rule, const row *rows, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const row *x = &rows[i];
-        tc_tally t = {x->a, x->r, x->b, x->p, x->veto_cast, x->veto_pending};
+        tc_tally t = {x->a, x->r, x->b, x->p, x->veto_cast, x->veto_pending, 0};
         int d = tc_approval_decide(rule, &t);
         if (d != x->decision)
             fail_msg("%s row %zu (A%d R%d B%d P%d veto %d/%d): decision %d, expected %d",
@@ -157,11 +157,12 @@ static void test_approval_holds_at_deadline_alone(void **state)
 {
     (void)state;
     tc_rule any = {TC_RULE_ANY, 0, 0, 0}, consensus = {TC_RULE_CONSENSUS, 0, 0, 0};
-    tc_tally vetoed = {3, 1, 0, 0, 1, 0};
+    tc_tally vetoed = {3, 1, 0, 0, 1, 0, 0};
     assert_false(tc_approval_holds_at_deadline(&any, &vetoed));
     vetoed.veto_cast = 0;
     assert_true(tc_approval_holds_at_deadline(&any, &vetoed));
-    tc_tally rejected = {3, 1, 0, 0, 0, 0}, abstained = {0, 0, 4, 0, 0, 0}, agreed = {1, 0, 3, 0, 0, 0};
+    tc_tally rejected = {3, 1, 0, 0, 0, 0, 0}, abstained = {0, 0, 4, 0, 0, 0, 0},
+             agreed = {1, 0, 3, 0, 0, 0, 0};
     assert_false(tc_approval_holds_at_deadline(&consensus, &rejected));
     assert_false(tc_approval_holds_at_deadline(&consensus, &abstained));
     assert_true(tc_approval_holds_at_deadline(&consensus, &agreed));

@@ -136,6 +136,27 @@ static void test_machine_approval_veto(void **state)
     finish(&f);
 }
 
+/* A state read back from the database may hold a veto already cast (a row someone altered, an engine of
+ * another version): the next vote closes the approval, and the veto is the vetoing party's, not the voter's.
+ */
+static void test_machine_approval_veto_already_in_the_state(void **state)
+{
+    (void)state;
+    fixture f;
+    start_named(&f, "council", "{\"rule\": \"majority\"}");
+    int ru = tc_playbook_party(f.pb, "RU");
+    tc_activation *a = &f.inst->active[0];
+    for (size_t k = 0; k < a->seat_count; k++)
+        if (a->seats[k].party == ru)
+            a->seats[k].vote = TC_VOTE_REJECT; /* as if stored so */
+    assert_int_equal(vote(&f, "majority", "KZ", TC_VOTE_APPROVE, M), 0);
+    json_t *why = audit_detail(&f, "left");
+    assert_true(json_is_true(json_object_get(why, "veto")));
+    assert_string_equal(json_string_value(json_object_get(why, "vetoed_by")), "RU");
+    assert_string_equal(f.inst->outcome, "declined");
+    finish(&f);
+}
+
 /* A crisis of a subset of the parties without the veto party: no veto to show. */
 static void test_machine_approval_veto_party_left_out(void **state)
 {
@@ -497,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_machine_approval_unanimous_abstain_rejects),
         cmocka_unit_test(test_machine_approval_veto),
         cmocka_unit_test(test_machine_approval_veto_party_left_out),
+        cmocka_unit_test(test_machine_approval_veto_already_in_the_state),
         cmocka_unit_test(test_machine_approval_silence),
         cmocka_unit_test(test_machine_approval_deadline_timeout),
         cmocka_unit_test(test_machine_approval_exclude_initiator),

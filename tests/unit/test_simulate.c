@@ -495,10 +495,13 @@ static void test_simulate_too_long_a_run_fails(void **state)
         ticking, "{\"events\": [], \"until\": \"P2D\"}",
         "error -1: the simulation failed: 20000 events and timers by +20000 s, before its end: a timer "
         "repeats too often for so long (shorten \"until\")\n");
-    /* Five hours are 18,000 of them: it runs to its end. */
-    char *got = play(ticking, "{\"events\": [], \"until\": \"PT5H\"}");
+    /* 20,000 seconds are as many steps: it runs to its end; a second more does not. */
+    char *got = play(ticking, "{\"events\": [], \"until\": \"PT5H33M20S\"}");
     assert_non_null(strstr(got, "status active"));
-    assert_int_equal(count(got, "tick deadline passed"), 18000);
+    assert_int_equal(count(got, "tick deadline passed"), 20000);
+    free(got);
+    got = play(ticking, "{\"events\": [], \"until\": \"PT5H33M21S\"}");
+    assert_non_null(strstr(got, "error -1: the simulation failed: 20000 events and timers by +20000 s"));
     free(got);
 }
 

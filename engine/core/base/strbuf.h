@@ -1,7 +1,9 @@
 /*
  * A growable string, in the manner of git's strbuf: append, then take the
- * text. Allocation failure is sticky: after it every append is a no-op and
- * tc_strbuf_take returns NULL, so builders need to check only once at the end.
+ * text. Growing never fails (out of memory aborts: core/base/alloc.h). A
+ * builder that meets something it cannot write (store/work.c: a value
+ * jansson cannot dump) marks the buffer failed: every append after it is a
+ * no-op and tc_strbuf_take returns NULL, so it checks only once at the end.
  */
 #ifndef TC_CORE_STRBUF_H
 #define TC_CORE_STRBUF_H
@@ -13,7 +15,7 @@ typedef struct tc_strbuf {
     char *text; /* NUL-terminated; NULL until the first append */
     size_t length;
     size_t capacity;
-    int failed; /* memory ran out */
+    int failed; /* its builder gave up (see above) */
 } tc_strbuf;
 
 #define TC_STRBUF_INIT                                                                                       \
@@ -39,7 +41,7 @@ static inline void tc_strbuf_addn(tc_strbuf *sb, const char *text, size_t n)
 }
 void tc_strbuf_addf(tc_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The text, owned by the caller (free()); "" when empty; NULL if memory ran out. Resets sb. */
+/* The text, owned by the caller (free()); "" when empty; NULL when marked failed. Resets sb. */
 char *tc_strbuf_take(tc_strbuf *sb);
 
 /* Frees the text and resets sb. */

@@ -27,7 +27,7 @@
  * is. The result is at most 3n bytes long.
  *
  * Returns a new NUL-terminated string owned by the caller (free()), its
- * length in *length when length is not NULL; NULL when out of memory.
+ * length in *length when length is not NULL; never NULL.
  */
 char *tc_text_sanitize(const char *bytes, size_t n, size_t *length);
 

@@ -92,7 +92,8 @@ tc_instance *tc_instance_new(const tc_playbook *playbook);
 
 void tc_instance_free(tc_instance *instance);
 
-/* A deep copy (through JSON), or NULL when out of memory. */
+/* A deep copy (through JSON), or NULL when the instance does not round-trip (text of its own, such as a
+ * reason, that is not UTF-8; never for one read from the database, which from_text checked). */
 tc_instance *tc_instance_copy(const tc_playbook *playbook, const tc_instance *instance);
 
 /* Frees what an activation owns and zeroes it. */
@@ -105,14 +106,16 @@ tc_activation *tc_instance_activation(const tc_instance *instance, int state);
  * The instance as a JSON object (a new reference), and back. The JSON names
  * states and parties by path and name, so it reads well in the database;
  * from_json checks it against the playbook and fails with TC_EINVAL when it
- * does not fit. to_json returns NULL when out of memory.
+ * does not fit. to_json returns NULL when the crisis's own text (a reason,
+ * a data value) is not UTF-8, which JSON cannot hold.
  */
 json_t *tc_instance_to_json(const tc_playbook *playbook, const tc_instance *instance);
 int tc_instance_from_json(const tc_playbook *playbook, json_t *json, tc_instance **out, tc_error *err);
 
 /*
  * The same document as text, fast: the engine's path, paid on every event.
- * to_text returns compact JSON (caller frees) or NULL when out of memory;
+ * to_text returns compact JSON (caller frees; never NULL: it writes the
+ * crisis's own text as it is, and the database refuses what is not UTF-8);
  * from_text accepts any JSON text of the document (jsonb's spacing and key
  * order included) with the errors of from_json.
  */

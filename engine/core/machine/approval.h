@@ -28,6 +28,7 @@ typedef struct tc_tally {
     int approve, reject, abstain, pending;
     int veto_cast;    /* a veto party rejected */
     int veto_pending; /* veto parties that have not voted yet */
+    int veto_party;   /* the one that rejected (index into the playbook's parties), when veto_cast */
 } tc_tally;
 
 typedef enum tc_decision {

@@ -121,9 +121,10 @@ json_t *tc__notify_seats(const tc_playbook *pb, const tc_instance *inst, const t
                                                       : -1;
     for (size_t i = 0; i < roles->count; i++) {
         const tc_role *role = &pb->roles[roles->index[i]];
-        /* The role that holds the state's seats is told only for those that have not acted (a task or
-         * approval has a seat at least: a trigger that leaves it none is refused). */
-        if (roles->index[i] == own_role) {
+        /* The role that holds the state's seats is told only for those that have not acted. A trigger that
+         * leaves a task or approval no seat is refused, but a state read back from the database may have
+         * none: then the whole role is told, as for any other. */
+        if (roles->index[i] == own_role && a->seat_count > 0) {
             for (size_t k = 0; k < a->seat_count; k++) {
                 if (seat_acted(state, &a->seats[k]))
                     continue;

@@ -23,7 +23,9 @@
  * A timer or action result that no longer applies (its visit or attempt is
  * over) is not an error: it is ignored and returns 0 with no effects.
  * TC_EFAILED, a step the machine cannot take (more than 10,000
- * transitions in one event, as a chain of choices that long), is no refusal:
+ * transitions in one event, as a chain of choices that long; a state left
+ * by an outcome its playbook does not map, which a compiled playbook never
+ * has), is no refusal:
  * it leaves the instance changed halfway and effects added; discard both.
  */
 #ifndef TC_CORE_MACHINE_H

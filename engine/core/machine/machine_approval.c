@@ -63,9 +63,10 @@ void tc__approval_tally(const tc_playbook *pb, const tc_instance *inst, const tc
         for (size_t v = 0; v < s->approval.veto.count; v++) {
             if (s->approval.veto.index[v] != a->seats[i].party)
                 continue;
-            if (a->seats[i].vote == TC_VOTE_REJECT)
+            if (a->seats[i].vote == TC_VOTE_REJECT) {
                 t->veto_cast = 1;
-            else if (a->seats[i].vote == TC_VOTE_NONE)
+                t->veto_party = a->seats[i].party;
+            } else if (a->seats[i].vote == TC_VOTE_NONE)
                 t->veto_pending++;
         }
     }
@@ -158,9 +159,10 @@ int tc__approval_vote(run *r, const tc_state *s, tc_activation *a, tc_seat *seat
         record_tally(r, s, &t);
         json_t *why = closing_detail(s, &t, a->seat_count);
         if (t.veto_cast) {
-            /* A veto closes the approval at once: this vote is the veto, a party's reject. */
+            /* A veto closes the approval at once, so it is this vote; but a state read back from the database
+             * may hold one cast before: the tally names the party whose reject it is. */
             json_object_set_new(why, "veto", json_true());
-            json_object_set_new(why, "vetoed_by", json_string(r->pb->parties[seat->party]));
+            json_object_set_new(why, "vetoed_by", json_string(r->pb->parties[t.veto_party]));
         }
         tc__leave(r, s, d == TC_DECISION_APPROVED ? "approved" : "rejected", why);
     }

@@ -163,7 +163,8 @@ int tc__task_complete(run *r, const tc_state *s, tc_activation *a, tc_seat *seat
     seat->outcome = tc_xstrdup(outcome);
     seat->done_by = ev->actor.role ? tc_xstrdup(ev->actor.role) : NULL;
     seat->done_at = r->now;
-    if (seat->party >= 0) { /* a seat of the task's parties */
+    /* A seat of the task's parties; a state read back from the database may give a party to another. */
+    if (seat->party >= 0 && s->task.parties.count > 0) {
         json_t *per_party = json_object_get(r->inst->data, s->path);
         if (per_party == NULL) {
             per_party = json_object();

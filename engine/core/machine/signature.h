@@ -30,7 +30,7 @@ typedef struct tc_signed_command {
     const char *signed_at; /* UTC, milliseconds */
 } tc_signed_command;
 
-/* The signed text of c (caller frees); NULL when out of memory. */
+/* The signed text of c (caller frees); never NULL. */
 char *tc_signed_command_text(const tc_signed_command *c);
 
 /*

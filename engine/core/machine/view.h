@@ -19,7 +19,7 @@
  * own), and on states with a ladder "escalation_levels" (how many there are)
  * and "next_escalation": {"level", "at", "notify": [roles]}, or null when no
  * level is left or every seat has acknowledged a ladder that runs until then.
- * A new reference, or NULL when out of memory.
+ * A new reference; never NULL.
  */
 json_t *tc_view_active(const tc_playbook *playbook, const tc_instance *instance, int brief);
 

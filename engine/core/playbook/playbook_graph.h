@@ -13,7 +13,7 @@
 
 typedef enum tc_graph_format { TC_GRAPH_DOT, TC_GRAPH_MERMAID } tc_graph_format;
 
-/* The graph as text, owned by the caller (free()), or NULL when out of memory. */
+/* The graph as text, owned by the caller (free()); never NULL. */
 char *tc_playbook_graph(const tc_playbook *playbook, tc_graph_format format);
 
 /*

@@ -517,8 +517,7 @@ int tc_simulate(const tc_playbook *pb, json_t *script, json_t **out, tc_error *e
         return rc == TC_EPERM ? tc_error_set(err, TC_EINVAL, "script: the initiator may not trigger") : rc;
     }
 
-    int iterations = 0;
-    for (; !s.failed && iterations < MAX_ITERATIONS; iterations++) {
+    for (int steps = 0; !s.failed; steps++) {
         int have_event = s.next_event < s.event_count;
         int have_timer = s.timer_count > 0 && s.inst->status == TC_STATUS_ACTIVE;
         if (!have_event && !have_timer)
@@ -528,6 +527,16 @@ int tc_simulate(const tc_playbook *pb, json_t *script, json_t **out, tc_error *e
         tc_ms when = event_first ? s.events[s.next_event].at : s.timers[t].due;
         if (when > until)
             break;
+        if (steps ==
+            MAX_ITERATIONS) { /* one more to take before its end: a timeline cut short is no answer */
+            tc_error why = {0};
+            tc_error_set(&why, TC_EFAILED,
+                         "%d events and timers by +%lld s, before its end: a timer repeats too often for so "
+                         "long (shorten \"until\")",
+                         MAX_ITERATIONS, (long long)(s.now / 1000));
+            sim_fail(&s, TC_EFAILED, &why);
+            break;
+        }
         if (when > s.now)
             s.now = when;
         if (event_first) {
@@ -539,14 +548,6 @@ int tc_simulate(const tc_playbook *pb, json_t *script, json_t **out, tc_error *e
             apply(&s, &fire, tc_event_kind_name(TC_EVENT_TIMER), NULL);
             free(key);
         }
-    }
-    if (!s.failed && iterations == MAX_ITERATIONS) { /* not at its end: a timeline cut short is no answer */
-        tc_error why = {0};
-        tc_error_set(&why, TC_EFAILED,
-                     "%d events and timers by +%lld s, before its end: a timer repeats too often for so "
-                     "long (shorten \"until\")",
-                     MAX_ITERATIONS, (long long)(s.now / 1000));
-        sim_fail(&s, TC_EFAILED, &why);
     }
     if (s.failed) {
         int rc_failed = tc_error_set(err, TC_EFAILED, "the simulation failed: %s", s.why.text);
