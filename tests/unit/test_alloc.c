@@ -23,6 +23,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "child.h"
 #include "read_text.h"
 
 #include "core/base/alloc.h"
@@ -39,31 +40,6 @@ static void *counting_malloc(size_t size)
 static void *counting_realloc(void *ptr, size_t size)
 {
     return calls++ == fail_at ? NULL : realloc(ptr, size);
-}
-
-/*
- * gcov writes a process's counters when it exits, and a child that aborts never does: under the coverage
- * build (where tests/CMakeLists.txt links libgcov's __gcov_dump in) such a child writes them as it aborts,
- * so that the out-of-memory paths these tests take and check are counted too. Elsewhere __gcov_dump is
- * absent and this does nothing.
- */
-extern void __gcov_dump(void) __attribute__((weak));
-
-static void dump_then_abort(int sig)
-{
-    /* The test reads the child's stderr: what libgcov might say there (a stale build) is not the child's. */
-    int null = open("/dev/null", O_WRONLY);
-    if (null >= 0)
-        dup2(null, STDERR_FILENO);
-    __gcov_dump();
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static void count_coverage_of_abort(void)
-{
-    if (__gcov_dump != NULL)
-        signal(SIGABRT, dump_then_abort);
 }
 
 static char *source_path(const char *relative)
@@ -125,36 +101,29 @@ static void test_alloc_wrappers(void **state)
     free(zeros);
 }
 
+/* A whole simulation, with the allocator failing at call fail_at: in a child (run_failing_at). */
+typedef struct failing_run {
+    long n;
+    const char *pb, *script;
+    long expected_lines;
+} failing_run;
+
+static int simulate_failing(void *arg)
+{
+    const failing_run *f = arg;
+    calls = 0;
+    fail_at = f->n;
+    tc_alloc_set_functions(counting_malloc, counting_realloc);
+    /* Survived: every line must be there, and the failure must never have come. */
+    return simulate(f->pb, f->script) == f->expected_lines ? 0 : 1;
+}
+
 /* Runs the simulation in a child whose allocator fails at call n; fills its stderr and how it ended. */
 static int run_failing_at(long n, const char *pb, const char *script, long expected_lines, char *err,
                           size_t err_size)
 {
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(fds[0]);
-        dup2(fds[1], STDERR_FILENO);
-        count_coverage_of_abort();
-        calls = 0;
-        fail_at = n;
-        tc_alloc_set_functions(counting_malloc, counting_realloc);
-        long lines = simulate(pb, script);
-        /* Survived: every line must be there, and the failure must never have come. */
-        _exit(lines == expected_lines ? 0 : 1);
-    }
-    close(fds[1]);
-    size_t used = 0;
-    ssize_t got;
-    while ((got = read(fds[0], err + used, err_size - 1 - used)) > 0)
-        used += (size_t)got;
-    err[used] = '\0';
-    close(fds[0]);
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    return status;
+    failing_run f = {n, pb, script, expected_lines};
+    return run_in_child(simulate_failing, &f, err, err_size);
 }
 
 static void test_alloc_failure_aborts_with_one_line(void **state)
@@ -196,34 +165,24 @@ static void test_alloc_failure_aborts_with_one_line(void **state)
     free(script);
 }
 
+/* An audit event appended with the allocator failing at call *n: in a child. */
+static int append_failing(void *arg)
+{
+    json_t *audit = json_array(); /* before the allocator fails */
+    calls = 0;
+    fail_at = *(const long *)arg;
+    tc_alloc_set_functions(counting_malloc, counting_realloc);
+    json_array_append_new(audit, json_pack("{s:s, s:s}", "kind", "vote", "state", "council"));
+    return json_array_size(audit) == 1 ? 0 : 1;
+}
+
 /* The unchecked append that could lose an audit event: now it cannot return with the event missing. */
 static void test_alloc_failure_in_jansson_aborts(void **state)
 {
     (void)state;
     char err[4096];
     for (long n = 0; n < 4; n++) {
-        int fds[2];
-        assert_int_equal(pipe(fds), 0);
-        fflush(NULL);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-            close(fds[0]);
-            dup2(fds[1], STDERR_FILENO);
-            count_coverage_of_abort();
-            json_t *audit = json_array(); /* before the allocator fails */
-            calls = 0;
-            fail_at = n;
-            tc_alloc_set_functions(counting_malloc, counting_realloc);
-            json_array_append_new(audit, json_pack("{s:s, s:s}", "kind", "vote", "state", "council"));
-            _exit(json_array_size(audit) == 1 ? 0 : 1);
-        }
-        close(fds[1]);
-        ssize_t got = read(fds[0], err, sizeof err - 1);
-        err[got > 0 ? got : 0] = '\0';
-        close(fds[0]);
-        int status = 0;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
+        int status = run_in_child(append_failing, &n, err, sizeof err);
         if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
             fail_msg("json_pack with allocation %ld failing should abort (status %d, stderr %s)", n, status,
                      err);
@@ -243,6 +202,18 @@ static void *refusing_realloc(void *ptr, size_t size)
     return size > SIZE_MAX / 2 ? NULL : realloc(ptr, size);
 }
 
+/* Request *which of the impossible ones, with the C library's allocator refusing them: in a child. */
+static int request_impossible(void *arg)
+{
+    int which = *(const int *)arg;
+    tc_alloc_set_functions(refusing_malloc, refusing_realloc);
+    void *p = which == 0   ? tc_xmalloc(SIZE_MAX)
+              : which == 1 ? tc_xrealloc(NULL, SIZE_MAX)
+              : which == 2 ? tc_xcalloc(SIZE_MAX, 1)
+                           : tc_xcalloc(SIZE_MAX / 2 + 2, 2); /* wraps to 2 */
+    return p != NULL ? 0 : 1;
+}
+
 /* Asking for more than any memory holds: each wrapper aborts, naming the size; a count times a size that
  * overflows asks for SIZE_MAX, never for the small product it wraps to. */
 static void test_alloc_impossible_sizes_abort(void **state)
@@ -251,29 +222,8 @@ static void test_alloc_impossible_sizes_abort(void **state)
     char expected[128];
     snprintf(expected, sizeof expected, "tocsin: out of memory (allocating %zu bytes)\n", (size_t)SIZE_MAX);
     for (int which = 0; which < 4; which++) {
-        int fds[2];
-        assert_int_equal(pipe(fds), 0);
-        fflush(NULL);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-            close(fds[0]);
-            dup2(fds[1], STDERR_FILENO);
-            count_coverage_of_abort();
-            tc_alloc_set_functions(refusing_malloc, refusing_realloc);
-            void *p = which == 0   ? tc_xmalloc(SIZE_MAX)
-                      : which == 1 ? tc_xrealloc(NULL, SIZE_MAX)
-                      : which == 2 ? tc_xcalloc(SIZE_MAX, 1)
-                                   : tc_xcalloc(SIZE_MAX / 2 + 2, 2); /* wraps to 2 */
-            _exit(p != NULL ? 0 : 1);
-        }
-        close(fds[1]);
         char err[256];
-        ssize_t got = read(fds[0], err, sizeof err - 1);
-        err[got > 0 ? got : 0] = '\0';
-        close(fds[0]);
-        int status = 0;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
+        int status = run_in_child(request_impossible, &which, err, sizeof err);
         if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
             fail_msg("request %d should abort (status %d, stderr %s)", which, status, err);
         assert_string_equal(err, expected);

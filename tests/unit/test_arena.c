@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "child.h"
+
 #include "core/base/alloc.h"
 #include "core/base/arena.h"
 #include "core/base/diag.h"
@@ -67,34 +69,16 @@ static void *watching_malloc(size_t size)
 
 enum request { HUGE_SIZE, SIZE_PAST_HEADER, HUGE_ARRAY };
 
-/* Makes the request in a child; returns its status, with its stderr in err. */
-static int request_in_child(enum request request, char *err, size_t err_size)
+/* Makes the request *arg with watching_malloc beneath: in a child (exits ASKED_FOR_SIZE_MAX when asked). */
+static int request(void *arg)
 {
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(fds[0]);
-        dup2(fds[1], STDERR_FILENO);
-        tc_arena *arena = tc_arena_new();
-        tc_alloc_set_functions(watching_malloc, realloc);
-        void *p = request == HUGE_SIZE          ? tc_arena_alloc(arena, SIZE_MAX)
-                  : request == SIZE_PAST_HEADER ? tc_arena_alloc(arena, SIZE_MAX - 2 * alignof(max_align_t))
-                                                : tc_arena_array(arena, SIZE_MAX / 2, 3);
-        _exit(p != NULL ? 0 : 1); /* reached only when the request wrapped into one that was met */
-    }
-    close(fds[1]);
-    size_t used = 0;
-    ssize_t got;
-    while ((got = read(fds[0], err + used, err_size - 1 - used)) > 0)
-        used += (size_t)got;
-    err[used] = '\0';
-    close(fds[0]);
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    return status;
+    enum request request = *(const enum request *)arg;
+    tc_arena *arena = tc_arena_new();
+    tc_alloc_set_functions(watching_malloc, realloc);
+    void *p = request == HUGE_SIZE          ? tc_arena_alloc(arena, SIZE_MAX)
+              : request == SIZE_PAST_HEADER ? tc_arena_alloc(arena, SIZE_MAX - 2 * alignof(max_align_t))
+                                            : tc_arena_array(arena, SIZE_MAX / 2, 3);
+    return p != NULL ? 0 : 1; /* reached only when the request wrapped into one that was met */
 }
 
 static void test_arena_request_too_large_asks_for_size_max(void **state)
@@ -104,7 +88,8 @@ static void test_arena_request_too_large_asks_for_size_max(void **state)
     static const enum request requests[] = {HUGE_SIZE, SIZE_PAST_HEADER, HUGE_ARRAY};
     for (size_t i = 0; i < sizeof requests / sizeof requests[0]; i++) {
         char err[256];
-        int status = request_in_child(requests[i], err, sizeof err);
+        enum request r = requests[i];
+        int status = run_in_child(request, &r, err, sizeof err);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != ASKED_FOR_SIZE_MAX)
             fail_msg("request %zu should ask the allocator for SIZE_MAX bytes; status %d, stderr: %s", i,
                      status, err);
