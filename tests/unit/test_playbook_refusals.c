@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "machine_fixture.h"
+
 #include "core/base/strbuf.h"
 #include "core/playbook/playbook.h"
 #include "core/playbook/playbook_graph.h"
@@ -112,15 +114,11 @@ static void check_cases(const refusal *cases, size_t n)
 
 #define CHECK(cases) check_cases(cases, sizeof cases / sizeof cases[0])
 
+/* A playbook written with ' for ", compiled (machine_fixture.h's compile: it must). */
 static tc_playbook *compile_ok(const char *quoted)
 {
     char *text = unquote(quoted);
-    tc_playbook *pb = NULL;
-    tc_diags diags = {0};
-    if (tc_playbook_compile(text, strlen(text), &pb, &diags, NULL) != 0)
-        fail_msg("does not compile: %s: %s", diags.count ? diags.items[0].where : "",
-                 diags.count ? diags.items[0].message : "");
-    tc_diags_clear(&diags);
+    tc_playbook *pb = compile(text);
     free(text);
     return pb;
 }
